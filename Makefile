@@ -1,0 +1,38 @@
+# Entry points. `make demo` runs the main job, `make test` runs every test (what CI runs).
+OUT       ?= $(CURDIR)/_output
+BUILD_DIR ?= $(OUT)/build
+JOBS      ?= $(shell nproc)
+CTEST_ARGS ?=
+
+.PHONY: all deps configure build test unit bench demo clean
+
+all: build
+
+deps:
+	@bash hack/deps.sh
+
+$(BUILD_DIR)/build.ninja: CMakeLists.txt
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHAMI_OUTPUT_DIR=$(OUT)
+
+configure: deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHAMI_OUTPUT_DIR=$(OUT) >/dev/null
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Every test: unit, integration against the simulated driver, e2e on the local control plane.
+# Tests labelled `gpu` skip themselves (reported as skipped) where no GPU exists.
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
+
+bench: build
+	bash hack/bench.sh
+
+demo: build
+	bash hack/demo.sh
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,43 @@
+// Grants: which physical devices a pod's containers got (the decoded form of
+// hami.io/vgpu-devices-allocated, hami-wire §3.7). Plain values.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hami::model {
+
+// One device given to one container. WIRE: encoded as `UUID,Type,usedmem,usedcores`.
+struct ContainerDevice {
+  int32_t idx = 0;       // NVML index (not on the wire)
+  std::string uuid;
+  std::string type;      // vendor key, e.g. "NVIDIA"
+  int64_t usedmem = 0;   // MiB (scaled units when memoryFactor > 1)
+  int64_t usedcores = 0; // percent
+  friend bool operator==(const ContainerDevice&, const ContainerDevice&) = default;
+};
+
+using ContainerDevices = std::vector<ContainerDevice>;
+// Per container (init containers first, then app containers; empty entries keep alignment).
+using PodSingleDevice = std::vector<ContainerDevices>;
+// Per vendor.
+using PodDevices = std::map<std::string, PodSingleDevice>;
+
+// One entry of hami.io/vgpu-mig-allocations (WIRE JSON).
+struct MigAllocation {
+  int32_t container_index = 0;
+  int32_t device_index = 0;
+  std::string gpu_uuid;
+  std::string profile;
+  int32_t placement_start = 0;
+  int32_t placement_size = 0;
+  // Filled by the device plugin after realization (all or none).
+  std::string mig_uuid;
+  int32_t gpu_instance_id = -1;
+  int32_t compute_instance_id = -1;
+  friend bool operator==(const MigAllocation&, const MigAllocation&) = default;
+};
+
+}  // namespace hami::model
