@@ -1,0 +1,217 @@
+// CUDA driver API entry points: prototypes with the exact exported (versioned) C symbol names.
+//
+// The unsuffixed names that cuda.h #defines to a versioned symbol (cuMemAlloc -> cuMemAlloc_v2,
+// cuGetProcAddress -> cuGetProcAddress_v2 for CUDA >= 12, ...) are NOT macros here: callers and
+// implementers name the real ABI symbol. Both the simulated driver (sim/) and libvgpu (src/shim/)
+// define these functions; callers that dlopen a driver use decltype(&cuX) for the pointer type.
+// Prototypes carry default visibility so a definition in a -fvisibility=hidden library is
+// exportable; which ones are exported is decided by each library's version script.
+#pragma once
+
+#include "gpuapi/cuda_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HAMI_CUAPI __attribute__((visibility("default")))
+
+// Initialization, version, errors.
+HAMI_CUAPI CUresult cuInit(unsigned int flags);
+HAMI_CUAPI CUresult cuDriverGetVersion(int* driver_version);
+HAMI_CUAPI CUresult cuGetErrorString(CUresult error, const char** str);
+HAMI_CUAPI CUresult cuGetErrorName(CUresult error, const char** str);
+HAMI_CUAPI CUresult cuGetProcAddress(const char* symbol, void** pfn, int cuda_version,
+                                     cuuint64_t flags);
+HAMI_CUAPI CUresult cuGetProcAddress_v2(const char* symbol, void** pfn, int cuda_version,
+                                        cuuint64_t flags,
+                                        CUdriverProcAddressQueryResult* symbol_status);
+HAMI_CUAPI CUresult cuGetExportTable(const void** export_table, const CUuuid* export_table_id);
+
+// Devices.
+HAMI_CUAPI CUresult cuDeviceGet(CUdevice* device, int ordinal);
+HAMI_CUAPI CUresult cuDeviceGetCount(int* count);
+HAMI_CUAPI CUresult cuDeviceGetName(char* name, int len, CUdevice dev);
+HAMI_CUAPI CUresult cuDeviceGetUuid(CUuuid* uuid, CUdevice dev);
+HAMI_CUAPI CUresult cuDeviceGetUuid_v2(CUuuid* uuid, CUdevice dev);
+HAMI_CUAPI CUresult cuDeviceTotalMem_v2(size_t* bytes, CUdevice dev);
+HAMI_CUAPI CUresult cuDeviceGetAttribute(int* pi, CUdevice_attribute attrib, CUdevice dev);
+HAMI_CUAPI CUresult cuDeviceGetPCIBusId(char* pci_bus_id, int len, CUdevice dev);
+HAMI_CUAPI CUresult cuDeviceGetByPCIBusId(CUdevice* dev, const char* pci_bus_id);
+HAMI_CUAPI CUresult cuDeviceComputeCapability(int* major, int* minor, CUdevice dev);
+HAMI_CUAPI CUresult cuDeviceCanAccessPeer(int* can_access_peer, CUdevice dev, CUdevice peer_dev);
+HAMI_CUAPI CUresult cuDeviceGetDefaultMemPool(CUmemoryPool* pool, CUdevice dev);
+HAMI_CUAPI CUresult cuDeviceGetMemPool(CUmemoryPool* pool, CUdevice dev);
+HAMI_CUAPI CUresult cuDeviceSetMemPool(CUdevice dev, CUmemoryPool pool);
+
+// Primary and explicit contexts.
+HAMI_CUAPI CUresult cuDevicePrimaryCtxRetain(CUcontext* pctx, CUdevice dev);
+HAMI_CUAPI CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev);
+HAMI_CUAPI CUresult cuDevicePrimaryCtxReset_v2(CUdevice dev);
+HAMI_CUAPI CUresult cuDevicePrimaryCtxGetState(CUdevice dev, unsigned int* flags, int* active);
+HAMI_CUAPI CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice dev, unsigned int flags);
+HAMI_CUAPI CUresult cuCtxCreate_v2(CUcontext* pctx, unsigned int flags, CUdevice dev);
+HAMI_CUAPI CUresult cuCtxCreate_v3(CUcontext* pctx, CUexecAffinityParam* params, int num_params,
+                                   unsigned int flags, CUdevice dev);
+HAMI_CUAPI CUresult cuCtxCreate_v4(CUcontext* pctx, CUctxCreateParams* params, unsigned int flags,
+                                   CUdevice dev);
+HAMI_CUAPI CUresult cuCtxDestroy_v2(CUcontext ctx);
+HAMI_CUAPI CUresult cuCtxPushCurrent_v2(CUcontext ctx);
+HAMI_CUAPI CUresult cuCtxPopCurrent_v2(CUcontext* pctx);
+HAMI_CUAPI CUresult cuCtxSetCurrent(CUcontext ctx);
+HAMI_CUAPI CUresult cuCtxGetCurrent(CUcontext* pctx);
+HAMI_CUAPI CUresult cuCtxGetDevice(CUdevice* device);
+HAMI_CUAPI CUresult cuCtxGetFlags(unsigned int* flags);
+HAMI_CUAPI CUresult cuCtxGetApiVersion(CUcontext ctx, unsigned int* version);
+HAMI_CUAPI CUresult cuCtxSynchronize(void);
+HAMI_CUAPI CUresult cuCtxGetLimit(size_t* value, CUlimit limit);
+HAMI_CUAPI CUresult cuCtxSetLimit(CUlimit limit, size_t value);
+
+// Device memory.
+HAMI_CUAPI CUresult cuMemGetInfo_v2(size_t* free, size_t* total);
+HAMI_CUAPI CUresult cuMemAlloc_v2(CUdeviceptr* dptr, size_t bytesize);
+HAMI_CUAPI CUresult cuMemAllocPitch_v2(CUdeviceptr* dptr, size_t* pitch, size_t width_in_bytes,
+                                       size_t height, unsigned int element_size_bytes);
+HAMI_CUAPI CUresult cuMemAllocManaged(CUdeviceptr* dptr, size_t bytesize, unsigned int flags);
+HAMI_CUAPI CUresult cuMemFree_v2(CUdeviceptr dptr);
+HAMI_CUAPI CUresult cuMemGetAddressRange_v2(CUdeviceptr* pbase, size_t* psize, CUdeviceptr dptr);
+HAMI_CUAPI CUresult cuPointerGetAttribute(void* data, CUpointer_attribute attribute,
+                                          CUdeviceptr ptr);
+HAMI_CUAPI CUresult cuPointerGetAttributes(unsigned int num_attributes,
+                                           CUpointer_attribute* attributes, void** data,
+                                           CUdeviceptr ptr);
+
+// Host memory.
+HAMI_CUAPI CUresult cuMemAllocHost_v2(void** pp, size_t bytesize);
+HAMI_CUAPI CUresult cuMemHostAlloc(void** pp, size_t bytesize, unsigned int flags);
+HAMI_CUAPI CUresult cuMemFreeHost(void* p);
+HAMI_CUAPI CUresult cuMemHostRegister_v2(void* p, size_t bytesize, unsigned int flags);
+HAMI_CUAPI CUresult cuMemHostUnregister(void* p);
+HAMI_CUAPI CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr* pdptr, void* p, unsigned int flags);
+
+// Copies and memsets (synchronous and stream-ordered).
+HAMI_CUAPI CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t byte_count);
+HAMI_CUAPI CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t byte_count,
+                                  CUstream stream);
+HAMI_CUAPI CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t byte_count);
+HAMI_CUAPI CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t byte_count);
+HAMI_CUAPI CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t byte_count);
+HAMI_CUAPI CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t byte_count,
+                                         CUstream stream);
+HAMI_CUAPI CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t byte_count,
+                                         CUstream stream);
+HAMI_CUAPI CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t byte_count,
+                                         CUstream stream);
+HAMI_CUAPI CUresult cuMemsetD8_v2(CUdeviceptr dst, unsigned char value, size_t n);
+HAMI_CUAPI CUresult cuMemsetD32_v2(CUdeviceptr dst, unsigned int value, size_t n);
+HAMI_CUAPI CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t n,
+                                    CUstream stream);
+HAMI_CUAPI CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int value, size_t n,
+                                     CUstream stream);
+
+// Arrays.
+HAMI_CUAPI CUresult cuArrayCreate_v2(CUarray* handle, const CUDA_ARRAY_DESCRIPTOR* desc);
+HAMI_CUAPI CUresult cuArray3DCreate_v2(CUarray* handle, const CUDA_ARRAY3D_DESCRIPTOR* desc);
+HAMI_CUAPI CUresult cuArrayDestroy(CUarray handle);
+HAMI_CUAPI CUresult cuArrayGetDescriptor_v2(CUDA_ARRAY_DESCRIPTOR* desc, CUarray handle);
+HAMI_CUAPI CUresult cuArray3DGetDescriptor_v2(CUDA_ARRAY3D_DESCRIPTOR* desc, CUarray handle);
+
+// Virtual memory management.
+HAMI_CUAPI CUresult cuMemGetAllocationGranularity(size_t* granularity,
+                                                  const CUmemAllocationProp* prop,
+                                                  CUmemAllocationGranularity_flags option);
+HAMI_CUAPI CUresult cuMemCreate(CUmemGenericAllocationHandle* handle, size_t size,
+                                const CUmemAllocationProp* prop, unsigned long long flags);
+HAMI_CUAPI CUresult cuMemRelease(CUmemGenericAllocationHandle handle);
+HAMI_CUAPI CUresult cuMemAddressReserve(CUdeviceptr* ptr, size_t size, size_t alignment,
+                                        CUdeviceptr addr, unsigned long long flags);
+HAMI_CUAPI CUresult cuMemAddressFree(CUdeviceptr ptr, size_t size);
+HAMI_CUAPI CUresult cuMemMap(CUdeviceptr ptr, size_t size, size_t offset,
+                             CUmemGenericAllocationHandle handle, unsigned long long flags);
+HAMI_CUAPI CUresult cuMemUnmap(CUdeviceptr ptr, size_t size);
+HAMI_CUAPI CUresult cuMemSetAccess(CUdeviceptr ptr, size_t size, const CUmemAccessDesc* desc,
+                                   size_t count);
+HAMI_CUAPI CUresult cuMemGetAllocationPropertiesFromHandle(CUmemAllocationProp* prop,
+                                                           CUmemGenericAllocationHandle handle);
+
+// Stream-ordered allocator and pools.
+HAMI_CUAPI CUresult cuMemAllocAsync(CUdeviceptr* dptr, size_t bytesize, CUstream stream);
+HAMI_CUAPI CUresult cuMemFreeAsync(CUdeviceptr dptr, CUstream stream);
+HAMI_CUAPI CUresult cuMemPoolCreate(CUmemoryPool* pool, const CUmemPoolProps* props);
+HAMI_CUAPI CUresult cuMemPoolDestroy(CUmemoryPool pool);
+HAMI_CUAPI CUresult cuMemAllocFromPoolAsync(CUdeviceptr* dptr, size_t bytesize, CUmemoryPool pool,
+                                            CUstream stream);
+HAMI_CUAPI CUresult cuMemPoolTrimTo(CUmemoryPool pool, size_t min_bytes_to_keep);
+HAMI_CUAPI CUresult cuMemPoolGetAttribute(CUmemoryPool pool, CUmemPool_attribute attr,
+                                          void* value);
+HAMI_CUAPI CUresult cuMemPoolSetAttribute(CUmemoryPool pool, CUmemPool_attribute attr,
+                                          void* value);
+
+// Streams and events.
+HAMI_CUAPI CUresult cuStreamCreate(CUstream* stream, unsigned int flags);
+HAMI_CUAPI CUresult cuStreamCreateWithPriority(CUstream* stream, unsigned int flags, int priority);
+HAMI_CUAPI CUresult cuStreamDestroy_v2(CUstream stream);
+HAMI_CUAPI CUresult cuStreamSynchronize(CUstream stream);
+HAMI_CUAPI CUresult cuStreamQuery(CUstream stream);
+HAMI_CUAPI CUresult cuStreamWaitEvent(CUstream stream, CUevent event, unsigned int flags);
+HAMI_CUAPI CUresult cuEventCreate(CUevent* event, unsigned int flags);
+HAMI_CUAPI CUresult cuEventDestroy_v2(CUevent event);
+HAMI_CUAPI CUresult cuEventRecord(CUevent event, CUstream stream);
+HAMI_CUAPI CUresult cuEventSynchronize(CUevent event);
+HAMI_CUAPI CUresult cuEventQuery(CUevent event);
+HAMI_CUAPI CUresult cuEventElapsedTime(float* milliseconds, CUevent start, CUevent end);
+
+// Modules and launches.
+HAMI_CUAPI CUresult cuModuleLoad(CUmodule* module, const char* fname);
+HAMI_CUAPI CUresult cuModuleLoadData(CUmodule* module, const void* image);
+HAMI_CUAPI CUresult cuModuleLoadDataEx(CUmodule* module, const void* image,
+                                       unsigned int num_options, CUjit_option* options,
+                                       void** option_values);
+HAMI_CUAPI CUresult cuModuleLoadFatBinary(CUmodule* module, const void* fat_cubin);
+HAMI_CUAPI CUresult cuModuleUnload(CUmodule module);
+HAMI_CUAPI CUresult cuModuleGetFunction(CUfunction* hfunc, CUmodule module, const char* name);
+HAMI_CUAPI CUresult cuLaunchKernel(CUfunction f, unsigned int grid_dim_x, unsigned int grid_dim_y,
+                                   unsigned int grid_dim_z, unsigned int block_dim_x,
+                                   unsigned int block_dim_y, unsigned int block_dim_z,
+                                   unsigned int shared_mem_bytes, CUstream stream,
+                                   void** kernel_params, void** extra);
+HAMI_CUAPI CUresult cuLaunchKernel_ptsz(CUfunction f, unsigned int grid_dim_x,
+                                        unsigned int grid_dim_y, unsigned int grid_dim_z,
+                                        unsigned int block_dim_x, unsigned int block_dim_y,
+                                        unsigned int block_dim_z, unsigned int shared_mem_bytes,
+                                        CUstream stream, void** kernel_params, void** extra);
+HAMI_CUAPI CUresult cuLaunchKernelEx(const CUlaunchConfig* config, CUfunction f,
+                                     void** kernel_params, void** extra);
+HAMI_CUAPI CUresult cuLaunchKernelEx_ptsz(const CUlaunchConfig* config, CUfunction f,
+                                          void** kernel_params, void** extra);
+HAMI_CUAPI CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned int grid_dim_x,
+                                              unsigned int grid_dim_y, unsigned int grid_dim_z,
+                                              unsigned int block_dim_x, unsigned int block_dim_y,
+                                              unsigned int block_dim_z,
+                                              unsigned int shared_mem_bytes, CUstream stream,
+                                              void** kernel_params);
+HAMI_CUAPI CUresult cuLaunchCooperativeKernel_ptsz(
+    CUfunction f, unsigned int grid_dim_x, unsigned int grid_dim_y, unsigned int grid_dim_z,
+    unsigned int block_dim_x, unsigned int block_dim_y, unsigned int block_dim_z,
+    unsigned int shared_mem_bytes, CUstream stream, void** kernel_params);
+HAMI_CUAPI CUresult cuStreamSynchronize_ptsz(CUstream stream);
+
+// Graphs.
+HAMI_CUAPI CUresult cuGraphCreate(CUgraph* graph, unsigned int flags);
+HAMI_CUAPI CUresult cuGraphDestroy(CUgraph graph);
+HAMI_CUAPI CUresult cuGraphAddKernelNode(CUgraphNode* node, CUgraph graph,
+                                         const CUgraphNode* dependencies, size_t num_dependencies,
+                                         const CUDA_KERNEL_NODE_PARAMS* params);
+HAMI_CUAPI CUresult cuGraphAddKernelNode_v2(CUgraphNode* node, CUgraph graph,
+                                            const CUgraphNode* dependencies,
+                                            size_t num_dependencies,
+                                            const CUDA_KERNEL_NODE_PARAMS_v2* params);
+HAMI_CUAPI CUresult cuGraphInstantiateWithFlags(CUgraphExec* exec, CUgraph graph,
+                                                unsigned long long flags);
+HAMI_CUAPI CUresult cuGraphExecDestroy(CUgraphExec exec);
+HAMI_CUAPI CUresult cuGraphLaunch(CUgraphExec exec, CUstream stream);
+HAMI_CUAPI CUresult cuGraphLaunch_ptsz(CUgraphExec exec, CUstream stream);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif

@@ -1,0 +1,75 @@
+// NVML entry points: prototypes with the exact exported (versioned) C symbol names.
+//
+// As in cuda_functions.h, the names nvml.h #defines to versioned symbols (nvmlInit -> nvmlInit_v2,
+// nvmlDeviceGetCount -> _v2, nvmlDeviceGetHandleByIndex -> _v2, nvmlDeviceGetPciInfo -> _v3, ...)
+// are declared under their real symbol; the legacy unsuffixed symbols the driver still exports are
+// declared too. Both the simulated NVML (sim/) and libvgpu (src/shim/) define these functions.
+#pragma once
+
+#include "gpuapi/nvml_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HAMI_NVMLAPI __attribute__((visibility("default")))
+
+// Library lifetime and system queries.
+HAMI_NVMLAPI nvmlReturn_t nvmlInit(void);  // legacy v1 symbol
+HAMI_NVMLAPI nvmlReturn_t nvmlInit_v2(void);
+HAMI_NVMLAPI nvmlReturn_t nvmlInitWithFlags(unsigned int flags);
+HAMI_NVMLAPI nvmlReturn_t nvmlShutdown(void);
+HAMI_NVMLAPI const char* nvmlErrorString(nvmlReturn_t result);
+HAMI_NVMLAPI nvmlReturn_t nvmlSystemGetDriverVersion(char* version, unsigned int length);
+HAMI_NVMLAPI nvmlReturn_t nvmlSystemGetNVMLVersion(char* version, unsigned int length);
+HAMI_NVMLAPI nvmlReturn_t nvmlSystemGetCudaDriverVersion(int* cuda_driver_version);
+HAMI_NVMLAPI nvmlReturn_t nvmlSystemGetCudaDriverVersion_v2(int* cuda_driver_version);
+
+// Device enumeration and identity.
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetCount(unsigned int* device_count);  // legacy v1 symbol
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int* device_count);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetHandleByIndex(unsigned int index, nvmlDevice_t* device);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t* device);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetHandleByUUID(const char* uuid, nvmlDevice_t* device);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetHandleByPciBusId_v2(const char* pci_bus_id,
+                                                           nvmlDevice_t* device);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int* index);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char* uuid, unsigned int length);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char* name, unsigned int length);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetSerial(nvmlDevice_t device, char* serial,
+                                              unsigned int length);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t device, unsigned int* minor_number);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t device, nvmlPciInfo_t* pci);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int* major,
+                                                             int* minor);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetArchitecture(nvmlDevice_t device,
+                                                    nvmlDeviceArchitecture_t* arch);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetNumaNodeId(nvmlDevice_t device, unsigned int* node);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device, unsigned int* current_mode,
+                                               unsigned int* pending_mode);
+
+// Memory, utilization, processes.
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t* memory);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t* memory);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device,
+                                                        nvmlUtilization_t* utilization);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetProcessUtilization(
+    nvmlDevice_t device, nvmlProcessUtilizationSample_t* utilization,
+    unsigned int* process_samples_count, unsigned long long last_seen_time_stamp);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetComputeRunningProcesses(nvmlDevice_t device,
+                                                               unsigned int* info_count,
+                                                               nvmlProcessInfo_v1_t* infos);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t device,
+                                                                  unsigned int* info_count,
+                                                                  nvmlProcessInfo_v2_t* infos);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device,
+                                                                  unsigned int* info_count,
+                                                                  nvmlProcessInfo_t* infos);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t device,
+                                                   nvmlTemperatureSensors_t sensor,
+                                                   unsigned int* temp);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int* milliwatts);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
