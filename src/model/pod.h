@@ -28,6 +28,7 @@ struct Pod {
   std::map<std::string, std::string> annotations;
   std::map<std::string, std::string> labels;
   std::string scheduler_name;
+  std::string runtime_class_name;
   std::string node_name;
   std::string phase;  // status.phase; "" when unknown
   std::vector<Container> init_containers;

@@ -22,13 +22,17 @@ std::string_view ReasonName(Reason reason) {
     case Reason::kAllocatedCardsInsufficientRequest: return "AllocatedCardsInsufficientRequest";
     case Reason::kNodeInsufficientDevice: return "NodeInsufficientDevice";
     case Reason::kNodeUnregistered: return "node unregistered";
+    case Reason::kCount: break;
   }
   return "Unknown";
 }
 
 std::string RenderReasons(const NodeFailure& failure) {
   std::vector<std::string> entries;
-  for (const auto& [reason, count] : failure.counts) {
+  for (size_t i = 0; i < kReasonCount; ++i) {
+    const auto reason = static_cast<Reason>(i);
+    const int32_t count = failure.counts[i];
+    if (count == 0) continue;
     if (reason == Reason::kNodeInsufficientDevice || reason == Reason::kNodeUnregistered) {
       entries.emplace_back(ReasonName(reason));
       continue;

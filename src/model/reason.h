@@ -2,8 +2,8 @@
 // ("1/2 CardInsufficientMemory") only at the edge (see RenderReasons).
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 
@@ -26,14 +26,25 @@ enum class Reason {
   kAllocatedCardsInsufficientRequest,
   kNodeInsufficientDevice,  // rendered bare, without counts
   kNodeUnregistered,        // rendered "node unregistered"
+  kCount,                   // not a reason: number of enumerators
 };
+
+inline constexpr size_t kReasonCount = static_cast<size_t>(Reason::kCount);
 
 std::string_view ReasonName(Reason reason);
 
 // Counted reasons for one node plus the number of candidate devices (the "/m" part).
+// Fixed-size so the scheduling core can fill thousands of them without allocating.
 struct NodeFailure {
-  std::map<Reason, int32_t> counts;
+  std::array<int32_t, kReasonCount> counts{};
   int32_t candidates = 0;
+
+  void Add(Reason reason, int32_t n = 1) { counts[static_cast<size_t>(reason)] += n; }
+  int32_t Count(Reason reason) const { return counts[static_cast<size_t>(reason)]; }
+  bool Empty() const {
+    for (int32_t c : counts) if (c != 0) return false;
+    return true;
+  }
   friend bool operator==(const NodeFailure&, const NodeFailure&) = default;
 };
 

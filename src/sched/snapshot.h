@@ -1,0 +1,43 @@
+// The state the scheduling core decides against: nodes, their devices and what is booked on them,
+// plus namespace quotas. Built by the adapters (extender cache, `hami simulate`); read-only to sched.
+//
+// Contract: devices keep registration order (annotation order, vendors in registry order).
+// Usage already includes every running and assumed pod. Plain values; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "model/device.h"
+
+namespace hami::sched {
+
+struct DeviceState {
+  model::DeviceInfo info;
+  model::DeviceUsage usage;
+};
+
+struct NodeState {
+  std::string name;
+  std::vector<DeviceState> devices;
+  std::set<std::string> cordoned;  // UUIDs from hami.io/device-cordon
+  model::TopologyScores topology;  // from hami.io/node-nvidia-score
+};
+
+// ResourceQuota view for one namespace and vendor (hami-wire §3.10). A limit is enforced only
+// when set (an explicit 0 blocks everything).
+struct QuotaState {
+  std::optional<int64_t> mem_limit;   // MiB, already × memoryFactor
+  std::optional<int64_t> core_limit;  // percent
+  int64_t used_mem = 0;
+  int64_t used_cores = 0;
+};
+
+// namespace -> vendor -> quota
+using QuotaTable = std::map<std::string, std::map<std::string, QuotaState>>;
+
+}  // namespace hami::sched
