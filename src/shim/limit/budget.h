@@ -1,0 +1,23 @@
+// What libvgpu reports for memory info under a limit (pure arithmetic).
+//
+// Contract: total = the limit (never above the physical total), free = min(limit - used,
+// physically free), clamped at 0 — never negative, never wrapped (upstream #200). Without a limit
+// the driver's numbers pass through. Thread-safe (no state).
+#pragma once
+
+#include <cstdint>
+
+namespace hami::shim::limit {
+
+struct MemInfo {
+  uint64_t free = 0;
+  uint64_t total = 0;
+};
+
+// `limit` 0 = unlimited. `phys` is what the driver reported.
+MemInfo LimitedMemInfo(uint64_t limit, uint64_t used, MemInfo phys);
+
+// Rounds `bytes` up to a multiple of `granularity` (0 or 1 = unchanged); saturates.
+uint64_t RoundUp(uint64_t bytes, uint64_t granularity);
+
+}  // namespace hami::shim::limit
