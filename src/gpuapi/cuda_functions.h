@@ -212,6 +212,12 @@ HAMI_CUAPI CUresult cuGraphExecDestroy(CUgraphExec exec);
 HAMI_CUAPI CUresult cuGraphLaunch(CUgraphExec exec, CUstream stream);
 HAMI_CUAPI CUresult cuGraphLaunch_ptsz(CUgraphExec exec, CUstream stream);
 
+// Per-thread-default-stream variants of the stream-ordered allocator (added by libvgpu's author).
+HAMI_CUAPI CUresult cuMemAllocAsync_ptsz(CUdeviceptr* dptr, size_t bytesize, CUstream stream);
+HAMI_CUAPI CUresult cuMemFreeAsync_ptsz(CUdeviceptr dptr, CUstream stream);
+HAMI_CUAPI CUresult cuMemAllocFromPoolAsync_ptsz(CUdeviceptr* dptr, size_t bytesize,
+                                                 CUmemoryPool pool, CUstream stream);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif
