@@ -36,18 +36,19 @@ struct MigProfile {
 };
 
 // One physical device as registered by a node's device plugin (register annotation entry).
+// Numeric fields come first so the scheduler's per-device loop touches one cache line.
 struct DeviceInfo {
-  std::string id;          // GPU UUID
   int32_t index = 0;       // NVML index
   int32_t count = 0;       // split count: how many containers may share it
   int32_t devmem = 0;      // MiB (already scaled by deviceMemoryScaling)
   int32_t devcore = 0;     // 100 × deviceCoreScaling
-  std::string type;        // model, e.g. "NVIDIA-Tesla T4"
   int32_t numa = 0;
-  std::string mode;        // kModeHamiCore, kModeMig, kModeMps
-  std::vector<MigProfile> mig_profiles;
   bool health = false;
   std::string vendor = kVendorNvidia;  // not on the wire: which backend registered it
+  std::string mode;        // kModeHamiCore, kModeMig, kModeMps
+  std::string id;          // GPU UUID
+  std::string type;        // model, e.g. "NVIDIA-Tesla T4"
+  std::vector<MigProfile> mig_profiles;
   friend bool operator==(const DeviceInfo&, const DeviceInfo&) = default;
 };
 

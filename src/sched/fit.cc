@@ -41,9 +41,16 @@ NodeFitter::QuotaSpent& NodeFitter::AppSpent(std::string_view vendor) {
 
 void NodeFitter::ResetWork(const NodeState& node) {
   work_.resize(node.devices.size());
+  node_base_ = {};
   for (size_t i = 0; i < node.devices.size(); ++i) {
-    const auto& usage = node.devices[i].usage;
-    work_[i] = {usage.used, usage.usedmem, usage.usedcores};
+    const auto& d = node.devices[i];
+    work_[i] = {d.usage.used, d.usage.usedmem, d.usage.usedcores};
+    node_base_.used += d.usage.used;
+    node_base_.usedmem += d.usage.usedmem;
+    node_base_.usedcores += d.usage.usedcores;
+    node_base_.count += d.info.count;
+    node_base_.totalmem += d.info.devmem;
+    node_base_.totalcores += d.info.devcore;
   }
 }
 
@@ -67,7 +74,7 @@ bool NodeFitter::FitPod(const NodeState& node, const PodInput& pod,
     const auto index = static_cast<int32_t>(init.size() + i);
     if (!FitContainer(node, pod, index, app[i], false, quotas)) return false;
   }
-  score_ = ScoreAfterPlacement(node, pod);
+  score_ = ScoreAfterPlacement(pod);
   return true;
 }
 
@@ -98,74 +105,31 @@ bool NodeFitter::FitContainer(const NodeState& node, const PodInput& pod, int32_
   return true;
 }
 
-void NodeFitter::OrderCandidates(const NodeState& node, const PodInput& pod,
-                                 const model::DeviceRequest& request,
-                                 const DeviceSelector& selector) {
+void NodeFitter::ScoreCandidates(const NodeState& node, const PodInput& pod,
+                                 const model::DeviceRequest& request) {
   candidates_.clear();
+  const int64_t coresreq = std::min<int64_t>(request.coresreq, 100);
   for (size_t i = 0; i < node.devices.size(); ++i) {
     const auto& info = node.devices[i].info;
     if (info.vendor != request.vendor) continue;
     const auto& w = work_[i];
     // The container being placed counts in the score (upstream drops it; see score.h).
-    UsageFigures figures{w.used + 1,
-                         info.count,
-                         w.usedcores + std::min<int64_t>(request.coresreq, 100),
-                         info.devcore,
-                         w.usedmem + request.MemoryOn(info.devmem),
-                         info.devmem};
-    candidates_.push_back(
-        {static_cast<int32_t>(i), WeightedUtilization(figures, pod.policy.weights)});
+    UsageFigures figures{w.used + 1,       info.count,
+                         w.usedcores + coresreq, info.devcore,
+                         w.usedmem + request.MemoryOn(info.devmem), info.devmem};
+    candidates_.push_back({static_cast<int32_t>(i),
+                           WeightedUtilization(figures, pod.policy.weights), info.numa,
+                           info.index, w.used});
   }
-  const GpuPolicy& policy = pod.policy.gpu;
-  const bool numa_bind = selector.numa_bind;
-  // `tried_first(a, b)`: a is tried before b. Mirrors upstream's ascending Less walked from the
-  // end; equal keys go to the lower NVML index (upstream: the last registered device).
-  auto tried_first = [&](const Candidate& a, const Candidate& b) {
-    const auto& da = node.devices[a.device].info;
-    const auto& db = node.devices[b.device].info;
-    auto by_index = [&] { return da.index < db.index; };
-    if (policy.mode == GpuPolicy::Mode::kChain) {
-      bool numa_done = false;
-      auto by_key = [&](GpuOrderKey key, bool* decided) {
-        *decided = true;
-        if (key == GpuOrderKey::kNuma && da.numa != db.numa) return da.numa > db.numa;
-        if (key == GpuOrderKey::kBinpack && a.score != b.score) return a.score > b.score;
-        if (key == GpuOrderKey::kSpread && a.score != b.score) return a.score < b.score;
-        *decided = false;
-        return false;
-      };
-      bool decided = false;
-      bool result = false;
-      if (numa_bind) {
-        result = by_key(GpuOrderKey::kNuma, &decided);
-        numa_done = true;
-        if (decided) return result;
-      }
-      for (GpuOrderKey key : policy.chain) {
-        if (key == GpuOrderKey::kNuma && numa_done) continue;
-        result = by_key(key, &decided);
-        if (decided) return result;
-      }
-      return by_index();
-    }
-    if (policy.mutex) {
-      const int64_t ua = work_[a.device].used;
-      const int64_t ub = work_[b.device].used;
-      if (ua != ub) return ua < ub;
-      if (da.numa != db.numa) return da.numa > db.numa;
-      return by_index();
-    }
-    const bool binpack = policy.IsBinpack();
-    if (numa_bind) {
-      if (da.numa != db.numa) return binpack ? da.numa < db.numa : da.numa > db.numa;
-      if (a.score != b.score) return binpack ? a.score > b.score : a.score < b.score;
-      return by_index();
-    }
-    if (a.score != b.score) return binpack ? a.score > b.score : a.score < b.score;
-    if (da.numa != db.numa) return da.numa > db.numa;
-    return by_index();
-  };
-  std::sort(candidates_.begin(), candidates_.end(), tried_first);
+}
+
+void NodeFitter::SelectNext(size_t from, const CandidateOrder& order) {
+  // Lazy selection instead of a full sort: a fit usually succeeds on the first device tried.
+  size_t best = from;
+  for (size_t i = from + 1; i < candidates_.size(); ++i) {
+    if (order.TriedFirst(candidates_[i], candidates_[best])) best = i;
+  }
+  std::swap(candidates_[from], candidates_[best]);
 }
 
 bool NodeFitter::FitRequest(const NodeState& node, const PodInput& pod, int32_t container,
@@ -174,7 +138,8 @@ bool NodeFitter::FitRequest(const NodeState& node, const PodInput& pod, int32_t 
   failure_ = {};
   collected_.clear();
   const DeviceSelector& selector = pod.SelectorFor(request.vendor);
-  OrderCandidates(node, pod, request, selector);
+  ScoreCandidates(node, pod, request);
+  const CandidateOrder order(pod.policy.gpu, selector.numa_bind);
   failure_.candidates = static_cast<int32_t>(candidates_.size());
 
   const bool any_mig = std::any_of(candidates_.begin(), candidates_.end(), [&](const Candidate& c) {
@@ -204,6 +169,7 @@ bool NodeFitter::FitRequest(const NodeState& node, const PodInput& pod, int32_t 
   bool numa_seen = false;
   int32_t numa = 0;
   for (size_t c = 0; c < candidates_.size() && (topology || remaining > 0); ++c) {
+    SelectNext(c, order);
     const int32_t pos = candidates_[c].device;
     const auto& info = node.devices[pos].info;
     const bool mig = info.mode == model::kModeMig;
@@ -368,16 +334,20 @@ void NodeFitter::SelectTopology(const NodeState& node, int32_t nums) {
   collected_ = std::move(chosen);
 }
 
-double NodeFitter::ScoreAfterPlacement(const NodeState& node, const PodInput& pod) const {
-  // The pod's booking per device is its collapsed usage (sched/usage.h); summed over the node.
-  UsageFigures total;
+double NodeFitter::ScoreAfterPlacement(const PodInput& pod) const {
+  // The node's totals plus the pod's collapsed booking per device (sched/usage.h).
+  UsageFigures total = node_base_;
   const auto n_init = static_cast<int32_t>(pod.requests.init.size());
-  for (size_t i = 0; i < node.devices.size(); ++i) {
-    const auto& d = node.devices[i];
+  for (size_t i = 0; i < grants_.size(); ++i) {
+    const int32_t device = grants_[i].device;
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; ++j) seen = grants_[j].device == device;
+    if (seen) continue;  // each device is booked once, from all of its grants
     int64_t init_slots = 0, app_slots = 0, init_mem = 0, app_mem = 0, init_cores = 0,
             app_cores = 0;
-    for (const auto& g : grants_) {
-      if (g.device != static_cast<int32_t>(i)) continue;
+    for (size_t j = i; j < grants_.size(); ++j) {
+      const auto& g = grants_[j];
+      if (g.device != device) continue;
       if (g.container < n_init) {
         init_slots = 1;
         init_mem = std::max(init_mem, g.mem);
@@ -388,12 +358,9 @@ double NodeFitter::ScoreAfterPlacement(const NodeState& node, const PodInput& po
         app_cores += g.cores;
       }
     }
-    total.used += d.usage.used + std::max(init_slots, app_slots);
-    total.usedmem += d.usage.usedmem + std::max(init_mem, app_mem);
-    total.usedcores += d.usage.usedcores + std::max(init_cores, app_cores);
-    total.count += d.info.count;
-    total.totalmem += d.info.devmem;
-    total.totalcores += d.info.devcore;
+    total.used += std::max(init_slots, app_slots);
+    total.usedmem += std::max(init_mem, app_mem);
+    total.usedcores += std::max(init_cores, app_cores);
   }
   return WeightedUtilization(total, ScoreWeights{});
 }

@@ -12,7 +12,9 @@
 
 #include "model/device.h"
 #include "model/reason.h"
+#include "sched/order.h"
 #include "sched/pod_input.h"
+#include "sched/score.h"
 #include "sched/snapshot.h"
 
 namespace hami::sched {
@@ -48,10 +50,6 @@ class NodeFitter {
     int64_t usedmem = 0;
     int64_t usedcores = 0;
   };
-  struct Candidate {
-    int32_t device = 0;
-    double score = 0;
-  };
 
   void ResetWork(const NodeState& node);
   bool FitContainer(const NodeState& node, const PodInput& pod, int32_t container,
@@ -59,17 +57,19 @@ class NodeFitter {
                     const std::map<std::string, QuotaState>* quotas);
   bool FitRequest(const NodeState& node, const PodInput& pod, int32_t container,
                   const model::DeviceRequest& request, bool init, const QuotaState* quota);
-  void OrderCandidates(const NodeState& node, const PodInput& pod,
-                       const model::DeviceRequest& request, const DeviceSelector& selector);
+  void ScoreCandidates(const NodeState& node, const PodInput& pod,
+                       const model::DeviceRequest& request);
+  // Moves the candidate to try next into position `from` (candidates before it are done).
+  void SelectNext(size_t from, const CandidateOrder& order);
   bool PickMig(const NodeState& node, int32_t device, int64_t memreq, int32_t* profile,
                model::MigPlacement* placement) const;
   bool MigPlacementFree(const NodeState& node, int32_t device,
                         const model::MigPlacement& placement) const;
   void SelectTopology(const NodeState& node, int32_t nums);
-  double ScoreAfterPlacement(const NodeState& node, const PodInput& pod) const;
+  double ScoreAfterPlacement(const PodInput& pod) const;
 
   std::vector<WorkDevice> work_;           // usage while fitting (per device position)
-  std::vector<Candidate> candidates_;      // ordered best-first
+  std::vector<Candidate> candidates_;      // [0, c) tried in order; the rest unordered
   std::vector<PendingGrant> collected_;    // current request's picks
   std::vector<PendingGrant> grants_;       // whole pod
   struct QuotaSpent {
@@ -81,6 +81,7 @@ class NodeFitter {
 
   model::NodeFailure failure_;
   double score_ = 0;
+  UsageFigures node_base_;                 // the node's totals before this pod (ResetWork)
   std::vector<QuotaSpent> app_spent_;      // app containers' quota use so far, per vendor
 };
 

@@ -32,6 +32,7 @@ GpuPolicy ParseGpuPolicy(std::string_view text) {
     return policy;
   }
   policy.word = text.empty() ? std::string(kPolicySpread) : std::string(text);
+  policy.binpack = policy.word == kPolicyBinpack;
   return policy;
 }
 

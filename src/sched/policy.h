@@ -36,8 +36,9 @@ struct GpuPolicy {
   std::vector<GpuOrderKey> chain;
   bool mutex = false;          // the string contains "mutex": used devices are refused
   bool topology_aware = false; // the string contains "topology-aware"
+  bool binpack = false;        // kSingle and the word is exactly "binpack"
 
-  bool IsBinpack() const { return mode == Mode::kSingle && word == kPolicyBinpack; }
+  bool IsBinpack() const { return binpack; }
 };
 
 // Upstream semantics: a comma or the bare word "numa" selects chain mode.

@@ -17,8 +17,8 @@
 namespace hami::sched {
 
 struct DeviceState {
+  model::DeviceUsage usage;  // first: read with the numeric head of `info` in the fit loop
   model::DeviceInfo info;
-  model::DeviceUsage usage;
 };
 
 struct NodeState {
