@@ -1,0 +1,52 @@
+#include "vendor/cluster_state.h"
+
+#include <gtest/gtest.h>
+
+#include "sched/usage.h"
+
+namespace hami::vendor {
+namespace {
+
+TEST(ClusterStateTest, NodeFromUpstreamAnnotations) {
+  Registry registry{DeviceConfig{}};
+  std::map<std::string, std::string> annotations = {
+      {"hami.io/node-nvidia-register",
+       R"([{"id":"GPU-a","count":10,"devmem":32768,"devcore":100,"type":"NVIDIA-Tesla V100-PCIE-32GB","mode":"hami-core","health":true},{"id":"GPU-b","index":1,"count":10,"devmem":32768,"devcore":100,"type":"NVIDIA-Tesla V100-PCIE-32GB","numa":1,"mode":"hami-core","health":true}])"},
+      {"hami.io/node-nvidia-score", R"([{"uuid":"GPU-a","score":{"GPU-b":200}}])"},
+      {"hami.io/device-cordon", "GPU-b"}};
+  auto node = NodeStateFromAnnotations("n1", annotations, registry);
+  ASSERT_TRUE(node.ok()) << node.error().ToString();
+  ASSERT_EQ(node->devices.size(), 2u);
+  EXPECT_EQ(node->devices[1].info.numa, 1);
+  EXPECT_EQ(node->devices[0].info.vendor, "NVIDIA");
+  EXPECT_EQ(node->topology.at("GPU-a").at("GPU-b"), 200);
+  EXPECT_EQ(node->cordoned, std::set<std::string>{"GPU-b"});
+}
+
+TEST(ClusterStateTest, UnregisteredAndMalformedNodes) {
+  Registry registry{DeviceConfig{}};
+  auto none = NodeStateFromAnnotations("n1", {}, registry);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code(), base::StatusCode::kNotFound);
+  auto bad = NodeStateFromAnnotations("n2", {{"hami.io/node-nvidia-register", "[{"}}, registry);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("node n2"), std::string::npos);
+}
+
+TEST(ClusterStateTest, GrantedDevicesCollapseToBookings) {
+  Registry registry{DeviceConfig{}};
+  model::Pod pod;
+  pod.name = "p";
+  pod.annotations["hami.io/vgpu-devices-allocated"] = "GPU-a,NVIDIA,3000,30:;";
+  auto devices = GrantedDevices(pod, registry);
+  ASSERT_TRUE(devices.ok()) << devices.error().ToString();
+  auto booking = sched::CollapseUsage(*devices, 0);
+  EXPECT_EQ(booking.at("GPU-a"), (sched::DeviceBooking{1, 3000, 30}));
+  pod.annotations["hami.io/vgpu-devices-allocated"] = "GPU-a,NVIDIA,lots,30:;";
+  auto bad = GrantedDevices(pod, registry);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("pod default/p"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hami::vendor
