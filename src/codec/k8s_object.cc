@@ -1,0 +1,242 @@
+#include "codec/k8s_object.h"
+
+#include "codec/json_util.h"
+
+namespace hami::codec {
+namespace {
+
+using nlohmann::json;
+
+// Reads fields of one object, prefixing every error with "<object>: <path>".
+class ObjectReader {
+ public:
+  explicit ObjectReader(std::string object) : object_(std::move(object)) {}
+
+  base::Status Error(const std::string& path, const std::string& why) const {
+    return base::InvalidArgument(object_ + ": " + path + ": " + why);
+  }
+
+  // The member `key` of `parent` (exact name), nullptr when absent or null.
+  static const json* Member(const json& parent, std::string_view key) {
+    auto it = parent.find(key);
+    return (it == parent.end() || it->is_null()) ? nullptr : &*it;
+  }
+
+  // Member that must be an object when present.
+  base::Result<const json*> Object(const json& parent, std::string_view key,
+                                   const std::string& path) const {
+    const json* v = Member(parent, key);
+    if (v != nullptr && !v->is_object()) return Error(path, internal::Expected("object", *v));
+    return v;
+  }
+
+  base::Result<const json*> Array(const json& parent, std::string_view key,
+                                  const std::string& path) const {
+    const json* v = Member(parent, key);
+    if (v != nullptr && !v->is_array()) return Error(path, internal::Expected("array", *v));
+    return v;
+  }
+
+  base::Status String(const json& parent, std::string_view key, const std::string& path,
+                      std::string* out) const {
+    const json* v = Member(parent, key);
+    if (v == nullptr) return {};
+    if (!v->is_string()) return Error(path, internal::Expected("string", *v));
+    *out = v->get<std::string>();
+    return {};
+  }
+
+  base::Status Bool(const json& parent, std::string_view key, const std::string& path,
+                    bool* out) const {
+    const json* v = Member(parent, key);
+    if (v == nullptr) return {};
+    if (!v->is_boolean()) return Error(path, internal::Expected("boolean", *v));
+    *out = v->get<bool>();
+    return {};
+  }
+
+  // map<string,string> member such as metadata.annotations.
+  base::Status StringMap(const json& parent, std::string_view key, const std::string& path,
+                         std::map<std::string, std::string>* out) const {
+    HAMI_ASSIGN_OR_RETURN(const json* v, Object(parent, key, path));
+    if (v == nullptr) return {};
+    for (auto it = v->begin(); it != v->end(); ++it) {
+      if (it->is_null()) continue;
+      if (!it->is_string()) {
+        return Error(path + "[" + internal::Quote(it.key()) + "]",
+                     internal::Expected("string", *it));
+      }
+      (*out)[it.key()] = it->get<std::string>();
+    }
+    return {};
+  }
+
+  // ResourceList member: quantity strings, or numbers kept as their JSON text.
+  base::Status Resources(const json& parent, std::string_view key, const std::string& path,
+                         model::ResourceList* out) const {
+    HAMI_ASSIGN_OR_RETURN(const json* v, Object(parent, key, path));
+    if (v == nullptr) return {};
+    for (auto it = v->begin(); it != v->end(); ++it) {
+      if (it->is_null()) continue;
+      if (it->is_string()) {
+        (*out)[it.key()] = it->get<std::string>();
+      } else if (it->is_number()) {
+        (*out)[it.key()] = it->dump();
+      } else {
+        return Error(path + "[" + internal::Quote(it.key()) + "]",
+                     internal::Expected("string or number", *it));
+      }
+    }
+    return {};
+  }
+
+ private:
+  std::string object_;
+};
+
+base::Status CheckKind(const json& object, std::string_view want, const ObjectReader& r) {
+  const json* kind = ObjectReader::Member(object, "kind");
+  if (kind == nullptr) return {};
+  if (!kind->is_string()) return r.Error("kind", internal::Expected("string", *kind));
+  if (kind->get<std::string>() != want) {
+    return r.Error("kind", "expected " + std::string(want) + ", got " +
+                               internal::Quote(kind->get<std::string>()));
+  }
+  return {};
+}
+
+base::Status ReadEnv(const json& env, const std::string& path, const ObjectReader& r,
+                     std::map<std::string, std::string>* out) {
+  for (size_t i = 0; i < env.size(); ++i) {
+    const json& entry = env[i];
+    const std::string epath = path + "[" + std::to_string(i) + "]";
+    if (!entry.is_object()) return r.Error(epath, internal::Expected("object", entry));
+    std::string name;
+    HAMI_RETURN_IF_ERROR(r.String(entry, "name", epath + ".name", &name));
+    if (name.empty()) return r.Error(epath + ".name", "missing or empty");
+    if (ObjectReader::Member(entry, "valueFrom") != nullptr) continue;
+    std::string value;
+    HAMI_RETURN_IF_ERROR(r.String(entry, "value", epath + ".value", &value));
+    (*out)[name] = value;
+  }
+  return {};
+}
+
+base::Status ReadContainer(const json& c, const std::string& path, const ObjectReader& r,
+                           model::Container* out) {
+  if (!c.is_object()) return r.Error(path, internal::Expected("object", c));
+  HAMI_RETURN_IF_ERROR(r.String(c, "name", path + ".name", &out->name));
+  HAMI_ASSIGN_OR_RETURN(const json* resources, r.Object(c, "resources", path + ".resources"));
+  if (resources != nullptr) {
+    HAMI_RETURN_IF_ERROR(
+        r.Resources(*resources, "limits", path + ".resources.limits", &out->limits));
+    HAMI_RETURN_IF_ERROR(
+        r.Resources(*resources, "requests", path + ".resources.requests", &out->requests));
+  }
+  HAMI_ASSIGN_OR_RETURN(const json* security,
+                        r.Object(c, "securityContext", path + ".securityContext"));
+  if (security != nullptr) {
+    HAMI_RETURN_IF_ERROR(r.Bool(*security, "privileged", path + ".securityContext.privileged",
+                                &out->privileged));
+  }
+  HAMI_ASSIGN_OR_RETURN(const json* env, r.Array(c, "env", path + ".env"));
+  if (env != nullptr) HAMI_RETURN_IF_ERROR(ReadEnv(*env, path + ".env", r, &out->env));
+  return {};
+}
+
+base::Status ReadContainers(const json& spec, std::string_view key, const ObjectReader& r,
+                            std::vector<model::Container>* out) {
+  const std::string path = "spec." + std::string(key);
+  HAMI_ASSIGN_OR_RETURN(const json* list, r.Array(spec, key, path));
+  if (list == nullptr) return {};
+  out->resize(list->size());
+  for (size_t i = 0; i < list->size(); ++i) {
+    HAMI_RETURN_IF_ERROR(
+        ReadContainer((*list)[i], path + "[" + std::to_string(i) + "]", r, &(*out)[i]));
+  }
+  return {};
+}
+
+// Best-effort metadata.<key> string for naming the object in errors.
+std::string PeekMetadata(const json& object, std::string_view key) {
+  const json* metadata = ObjectReader::Member(object, "metadata");
+  if (metadata == nullptr || !metadata->is_object()) return "";
+  const json* v = ObjectReader::Member(*metadata, key);
+  return (v != nullptr && v->is_string()) ? v->get<std::string>() : "";
+}
+
+}  // namespace
+
+base::Result<model::Pod> PodFromJson(const json& object) {
+  model::Pod pod;
+  const std::string ns = PeekMetadata(object, "namespace");
+  const ObjectReader r("pod " + (ns.empty() ? pod.namespace_name : ns) + "/" +
+                       PeekMetadata(object, "name"));
+  if (!object.is_object()) return r.Error("(root)", internal::Expected("object", object));
+  HAMI_RETURN_IF_ERROR(CheckKind(object, "Pod", r));
+  HAMI_ASSIGN_OR_RETURN(const json* metadata, r.Object(object, "metadata", "metadata"));
+  if (metadata != nullptr) {
+    HAMI_RETURN_IF_ERROR(r.String(*metadata, "namespace", "metadata.namespace",
+                                  &pod.namespace_name));
+    if (pod.namespace_name.empty()) pod.namespace_name = "default";
+    HAMI_RETURN_IF_ERROR(r.String(*metadata, "name", "metadata.name", &pod.name));
+    HAMI_RETURN_IF_ERROR(r.String(*metadata, "uid", "metadata.uid", &pod.uid));
+    HAMI_RETURN_IF_ERROR(
+        r.StringMap(*metadata, "annotations", "metadata.annotations", &pod.annotations));
+    HAMI_RETURN_IF_ERROR(r.StringMap(*metadata, "labels", "metadata.labels", &pod.labels));
+  }
+  HAMI_ASSIGN_OR_RETURN(const json* spec, r.Object(object, "spec", "spec"));
+  if (spec != nullptr) {
+    HAMI_RETURN_IF_ERROR(
+        r.String(*spec, "schedulerName", "spec.schedulerName", &pod.scheduler_name));
+    HAMI_RETURN_IF_ERROR(r.String(*spec, "nodeName", "spec.nodeName", &pod.node_name));
+    HAMI_RETURN_IF_ERROR(ReadContainers(*spec, "initContainers", r, &pod.init_containers));
+    HAMI_RETURN_IF_ERROR(ReadContainers(*spec, "containers", r, &pod.containers));
+  }
+  HAMI_ASSIGN_OR_RETURN(const json* status, r.Object(object, "status", "status"));
+  if (status != nullptr) {
+    HAMI_RETURN_IF_ERROR(r.String(*status, "phase", "status.phase", &pod.phase));
+  }
+  return pod;
+}
+
+base::Result<NodeObject> NodeFromJson(const json& object) {
+  NodeObject node;
+  const ObjectReader r("node " + PeekMetadata(object, "name"));
+  if (!object.is_object()) return r.Error("(root)", internal::Expected("object", object));
+  HAMI_RETURN_IF_ERROR(CheckKind(object, "Node", r));
+  HAMI_ASSIGN_OR_RETURN(const json* metadata, r.Object(object, "metadata", "metadata"));
+  if (metadata != nullptr) {
+    HAMI_RETURN_IF_ERROR(r.String(*metadata, "name", "metadata.name", &node.name));
+    HAMI_RETURN_IF_ERROR(r.String(*metadata, "uid", "metadata.uid", &node.uid));
+    HAMI_RETURN_IF_ERROR(r.String(*metadata, "resourceVersion", "metadata.resourceVersion",
+                                  &node.resource_version));
+    HAMI_RETURN_IF_ERROR(
+        r.StringMap(*metadata, "annotations", "metadata.annotations", &node.annotations));
+    HAMI_RETURN_IF_ERROR(r.StringMap(*metadata, "labels", "metadata.labels", &node.labels));
+  }
+  HAMI_ASSIGN_OR_RETURN(const json* spec, r.Object(object, "spec", "spec"));
+  if (spec != nullptr) {
+    HAMI_RETURN_IF_ERROR(
+        r.Bool(*spec, "unschedulable", "spec.unschedulable", &node.unschedulable));
+  }
+  HAMI_ASSIGN_OR_RETURN(const json* status, r.Object(object, "status", "status"));
+  if (status != nullptr) {
+    HAMI_RETURN_IF_ERROR(
+        r.Resources(*status, "allocatable", "status.allocatable", &node.allocatable));
+    HAMI_RETURN_IF_ERROR(r.Resources(*status, "capacity", "status.capacity", &node.capacity));
+  }
+  return node;
+}
+
+base::Result<model::Pod> PodFromJsonText(std::string_view text) {
+  HAMI_ASSIGN_OR_RETURN(json doc, internal::ParseJson(text, "pod"));
+  return PodFromJson(doc);
+}
+
+base::Result<NodeObject> NodeFromJsonText(std::string_view text) {
+  HAMI_ASSIGN_OR_RETURN(json doc, internal::ParseJson(text, "node"));
+  return NodeFromJson(doc);
+}
+
+}  // namespace hami::codec
