@@ -1,0 +1,52 @@
+// Entry points by which applications reach the driver: cuInit, cuGetProcAddress[_v2] (the CUDA
+// runtime's path) and dlsym (dlopen/dlsym callers). Answers come from the generated tables: a
+// hooked symbol resolves to our hook in exactly the variant the driver itself chose for the
+// requested cudaVersion and flags (pointer identity), so old-ABI and ptsz requests get matching
+// hooks. WIRE: driver ABI names.
+#include <cstring>
+
+#include "shim/hooks/hook_util.h"
+
+using hami::shim::ProcAddressAnswer;
+using hami::shim::Runtime;
+
+extern "C" {
+
+CUresult cuInit(unsigned int flags) {
+  HAMI_REAL_OR_FAIL(cuInit);
+  const CUresult r = real(flags);
+  if (r == CUDA_SUCCESS) Runtime::Get().OnCudaInit();
+  return r;
+}
+
+CUresult cuGetProcAddress(const char* symbol, void** pfn, int cuda_version, cuuint64_t flags) {
+  HAMI_REAL_OR_FAIL(cuGetProcAddress);
+  const CUresult r = real(symbol, pfn, cuda_version, flags);
+  if (r == CUDA_SUCCESS && pfn != nullptr) {
+    *pfn = ProcAddressAnswer(symbol, *pfn, cuda_version, flags);
+  }
+  return r;
+}
+
+CUresult cuGetProcAddress_v2(const char* symbol, void** pfn, int cuda_version, cuuint64_t flags,
+                             CUdriverProcAddressQueryResult* status) {
+  HAMI_REAL_OR_FAIL(cuGetProcAddress_v2);
+  const CUresult r = real(symbol, pfn, cuda_version, flags, status);
+  if (r == CUDA_SUCCESS && pfn != nullptr) {
+    *pfn = ProcAddressAnswer(symbol, *pfn, cuda_version, flags);
+  }
+  return r;
+}
+
+// Overrides glibc's dlsym for the application: driver and NVML symbols we hook resolve to the
+// hook whatever the handle; everything else is glibc's answer unchanged. No recursion guard is
+// needed (nothing here calls back into dlsym), so repeated lookups are never refused.
+__attribute__((visibility("default"))) void* dlsym(void* handle, const char* name) {
+  void* p = hami::shim::RealDlsym(handle, name);
+  if (p == nullptr || name == nullptr) return p;
+  if (!((name[0] == 'c' && name[1] == 'u') || std::strncmp(name, "nvml", 4) == 0)) return p;
+  void* hook = hami::shim::HookForDlsym(p, name);
+  return hook != nullptr ? hook : p;
+}
+
+}  // extern "C"
