@@ -109,6 +109,27 @@ HAMI_CUAPI CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t
 HAMI_CUAPI CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int value, size_t n,
                                      CUstream stream);
 
+// Per-thread-default-stream variants (what cuGetProcAddress returns for
+// CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM; same signatures as the legacy ones).
+HAMI_CUAPI CUresult cuMemcpy_ptds(CUdeviceptr dst, CUdeviceptr src, size_t byte_count);
+HAMI_CUAPI CUresult cuMemcpyAsync_ptsz(CUdeviceptr dst, CUdeviceptr src, size_t byte_count,
+                                       CUstream stream);
+HAMI_CUAPI CUresult cuMemcpyHtoD_v2_ptds(CUdeviceptr dst, const void* src, size_t byte_count);
+HAMI_CUAPI CUresult cuMemcpyDtoH_v2_ptds(void* dst, CUdeviceptr src, size_t byte_count);
+HAMI_CUAPI CUresult cuMemcpyDtoD_v2_ptds(CUdeviceptr dst, CUdeviceptr src, size_t byte_count);
+HAMI_CUAPI CUresult cuMemcpyHtoDAsync_v2_ptsz(CUdeviceptr dst, const void* src, size_t byte_count,
+                                              CUstream stream);
+HAMI_CUAPI CUresult cuMemcpyDtoHAsync_v2_ptsz(void* dst, CUdeviceptr src, size_t byte_count,
+                                              CUstream stream);
+HAMI_CUAPI CUresult cuMemcpyDtoDAsync_v2_ptsz(CUdeviceptr dst, CUdeviceptr src, size_t byte_count,
+                                              CUstream stream);
+HAMI_CUAPI CUresult cuMemsetD8_v2_ptds(CUdeviceptr dst, unsigned char value, size_t n);
+HAMI_CUAPI CUresult cuMemsetD32_v2_ptds(CUdeviceptr dst, unsigned int value, size_t n);
+HAMI_CUAPI CUresult cuMemsetD8Async_ptsz(CUdeviceptr dst, unsigned char value, size_t n,
+                                         CUstream stream);
+HAMI_CUAPI CUresult cuMemsetD32Async_ptsz(CUdeviceptr dst, unsigned int value, size_t n,
+                                          CUstream stream);
+
 // Arrays.
 HAMI_CUAPI CUresult cuArrayCreate_v2(CUarray* handle, const CUDA_ARRAY_DESCRIPTOR* desc);
 HAMI_CUAPI CUresult cuArray3DCreate_v2(CUarray* handle, const CUDA_ARRAY3D_DESCRIPTOR* desc);
@@ -161,6 +182,11 @@ HAMI_CUAPI CUresult cuEventSynchronize(CUevent event);
 HAMI_CUAPI CUresult cuEventQuery(CUevent event);
 HAMI_CUAPI CUresult cuEventElapsedTime(float* milliseconds, CUevent start, CUevent end);
 
+HAMI_CUAPI CUresult cuStreamSynchronize_ptsz(CUstream stream);
+HAMI_CUAPI CUresult cuStreamQuery_ptsz(CUstream stream);
+HAMI_CUAPI CUresult cuStreamWaitEvent_ptsz(CUstream stream, CUevent event, unsigned int flags);
+HAMI_CUAPI CUresult cuEventRecord_ptsz(CUevent event, CUstream stream);
+
 // Modules and launches.
 HAMI_CUAPI CUresult cuModuleLoad(CUmodule* module, const char* fname);
 HAMI_CUAPI CUresult cuModuleLoadData(CUmodule* module, const void* image);
@@ -194,7 +220,6 @@ HAMI_CUAPI CUresult cuLaunchCooperativeKernel_ptsz(
     CUfunction f, unsigned int grid_dim_x, unsigned int grid_dim_y, unsigned int grid_dim_z,
     unsigned int block_dim_x, unsigned int block_dim_y, unsigned int block_dim_z,
     unsigned int shared_mem_bytes, CUstream stream, void** kernel_params);
-HAMI_CUAPI CUresult cuStreamSynchronize_ptsz(CUstream stream);
 
 // Graphs.
 HAMI_CUAPI CUresult cuGraphCreate(CUgraph* graph, unsigned int flags);
