@@ -86,7 +86,8 @@ class U256 {
     *out = limb_[0];
     return true;
   }
-  // Schoolbook binary long division; requires d != 0 and d < 2^255 (so the remainder never overflows).
+  // Schoolbook binary long division; requires d != 0 and d < 2^255 (so the remainder never
+  // overflows).
   static void DivMod(const U256& n, const U256& d, U256* q, U256* r) {
     *q = U256();
     *r = U256();

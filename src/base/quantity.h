@@ -9,9 +9,10 @@
 // Suffixes are case-sensitive; no whitespace is allowed anywhere.
 //
 // A Quantity holds the exact value  sign × significand × 10^exp10 × 2^exp2  (no floating point).
-// Differences from Go, all deliberate: a sign or a dot with no digit ("-", ".") is an error (Go reads
-// 0); values are never capped at 2^63-1 nor rounded up to 1n: ToInt64/CeilDiv report "out of range"
-// or "not an integer" instead. At most 38 significant digits are kept exactly (more is an error).
+// Differences from Go, all deliberate: a sign or a dot with no digit ("-", ".") is an error (Go
+// reads 0); values are never capped at 2^63-1 nor rounded up to 1n: ToInt64/CeilDiv report
+// "out of range" or "not a whole number" instead. At most 38 significant digits are kept exactly
+// (more is an error).
 //
 // Pure; value type; thread-compatible.
 #pragma once
@@ -43,7 +44,7 @@ class Quantity {
   bool HasByteSuffix() const;
 
   // The exact integer value (like Go's AsInt64, but with a reason when it cannot be one):
-  // error "not an integer" when fractional, "out of range" when outside int64.
+  // error "not a whole number" when fractional, "out of range" when outside int64.
   Result<int64_t> ToInt64() const;
 
   // ceil(value / unit) computed exactly, for unit > 0 (error otherwise). Rounds toward +infinity,
@@ -71,11 +72,11 @@ Result<Quantity> ParseQuantity(std::string_view text);
 // ParseQuantity + ToInt64, with the input quoted in errors.
 Result<int64_t> ParseQuantityInt64(std::string_view text);
 
-// WIRE (product rule for `nvidia.com/gpumem` and other memory resources): a plain number (no suffix,
-// "m" or exponent form) counts MiB and must be whole; a byte suffix (Ki..Ei, k M G T P E) counts
-// bytes, converted to MiB rounding up (3Gi -> 3072, 3G -> 2862, 500Ki -> 1). Negative values and
-// results above INT32_MAX MiB are errors. Upstream treats any suffix as MiB (so "16Gi" overflows and
-// voids the request); see docs/wire/differences-codec.md.
+// WIRE (product rule for `nvidia.com/gpumem` and other memory resources): a plain number (no
+// suffix, "m" or exponent form) counts MiB and must be whole; a byte suffix (Ki..Ei, k M G T P E)
+// counts bytes, converted to MiB rounding up (3Gi -> 3072, 3G -> 2862, 500Ki -> 1). Negative values
+// and results above INT32_MAX MiB are errors. Upstream treats any suffix as MiB (so "16Gi"
+// overflows and voids the request); see docs/wire/differences-codec.md.
 Result<int64_t> ParseMemoryMiB(std::string_view text);
 
 }  // namespace hami::base

@@ -132,7 +132,8 @@ TEST(QuantityTest, HugeAndTinyValuesAreReportedNotCapped) {
     ASSERT_TRUE(q.ok()) << text;
     auto v = q->ToInt64();
     ASSERT_FALSE(v.ok()) << text;
-    EXPECT_EQ(v.error().message(), "quantity \"" + std::string(text) + "\" is out of range for int64");
+    EXPECT_EQ(v.error().message(),
+              "quantity \"" + std::string(text) + "\" is out of range for int64");
   }
   auto tiny = ParseQuantity("1e-2147483648");
   ASSERT_TRUE(tiny.ok());
@@ -227,7 +228,9 @@ TEST(MemoryMiBTest, RejectsWithReasons) {
       {"2048Ti",
        "invalid memory quantity \"2048Ti\": 2147483648 MiB is above the maximum of 2147483647 MiB"},
       {"1e30", "invalid memory quantity \"1e30\": above the maximum of 2147483647 MiB"},
-      {"9Ei", "invalid memory quantity \"9Ei\": 9895604649984 MiB is above the maximum of 2147483647 MiB"},
+      {"9Ei",
+       "invalid memory quantity \"9Ei\": 9895604649984 MiB is above the maximum of 2147483647 "
+       "MiB"},
       {"3Gx",
        "invalid quantity \"3Gx\": unknown suffix \"Gx\" (expected one of Ki Mi Gi Ti Pi Ei m k M G "
        "T P E, or e<integer>)"},

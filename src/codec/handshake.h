@@ -1,8 +1,8 @@
 // The node handshake annotation (hami-wire §2.2, §2.3): liveness stamps between scheduler and
 // device plugin.
 //
-//   hami.io/node-handshake: "Requesting_2024-05-01 10:00:00"   (scheduler asked; plugin must answer)
-//                           "Deleted_2024-05-01 10:00:00"      (scheduler dropped the node's devices)
+//   hami.io/node-handshake: "Requesting_2024-05-01 10:00:00"  (scheduler asked the plugin)
+//                           "Deleted_2024-05-01 10:00:00"     (scheduler dropped the devices)
 //                           "Reported 2024-05-01 10:00:00.5 +0000 UTC m=+1.0"  (legacy plugin)
 //
 // Time zone: upstream writes and reads Requesting/Deleted stamps in the process's local time zone

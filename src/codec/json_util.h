@@ -1,9 +1,9 @@
 // Helpers shared by the codec/ JSON grammars (internal to codec/; other folders use the codecs).
 //
 // Decoding follows Go's encoding/json where it matters for wire compatibility: object keys match
-// exactly first, then ASCII case-insensitively; a `null` member reads as absent; unknown members are
-// ignored; integer fields accept only integer literals in range. Encoding writes strings exactly as
-// Go's json.Marshal does (HTML-safe escapes, \ufffd for invalid UTF-8).
+// exactly first, then ASCII case-insensitively; a `null` member reads as absent; unknown members
+// are ignored; integer fields accept only integer literals in range. Encoding writes strings
+// exactly as Go's json.Marshal does (HTML-safe escapes, \ufffd for invalid UTF-8).
 // Pure; no exceptions escape.
 #pragma once
 

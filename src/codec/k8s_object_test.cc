@@ -43,8 +43,9 @@ TEST(K8sObjectTest, PodFromApiServerJson) {
   EXPECT_EQ(pod->init_containers[0].limits, (model::ResourceList{{"nvidia.com/gpu", "1"}}));
   ASSERT_EQ(pod->containers.size(), 2u);
   const model::Container& main = pod->containers[0];
-  EXPECT_EQ(main.limits, (model::ResourceList{
-                             {"cpu", "1.5"}, {"nvidia.com/gpu", "2"}, {"nvidia.com/gpumem", "3Gi"}}));
+  const model::ResourceList want_limits = {
+      {"cpu", "1.5"}, {"nvidia.com/gpu", "2"}, {"nvidia.com/gpumem", "3Gi"}};
+  EXPECT_EQ(main.limits, want_limits);
   EXPECT_EQ(main.requests, (model::ResourceList{{"memory", "1Gi"}}));
   EXPECT_FALSE(main.privileged);
   EXPECT_EQ(main.env, (std::map<std::string, std::string>{{"A", "2"}, {"B", ""}}));
@@ -67,7 +68,8 @@ TEST(K8sObjectTest, PodDefaultsForMinimalAndAdmissionObjects) {
   ASSERT_TRUE(nulls.ok()) << nulls.status().ToString();
   EXPECT_TRUE(nulls->containers.empty());
   auto large = PodFromJsonText(
-      R"({"spec":{"containers":[{"resources":{"limits":{"a":1e30,"b":-2,"c":18446744073709551615}}}]}})");
+      R"({"spec":{"containers":[{"resources":{"limits":)"
+      R"({"a":1e30,"b":-2,"c":18446744073709551615}}}]}})");
   ASSERT_TRUE(large.ok()) << large.status().ToString();
   EXPECT_EQ(large->containers[0].limits,
             (model::ResourceList{{"a", "1e+30"}, {"b", "-2"}, {"c", "18446744073709551615"}}));
@@ -83,7 +85,8 @@ TEST(K8sObjectTest, PodErrorsNameObjectAndField) {
           {"name":"b","resources":{"limits":{"nvidia.com/gpu":true}}}]}})",
        "pod default/p: spec.containers[1].resources.limits[\"nvidia.com/gpu\"]: expected string or "
        "number, got boolean"},
-      {R"({"kind":"Node","metadata":{"name":"p"}})", "pod default/p: kind: expected Pod, got \"Node\""},
+      {R"({"kind":"Node","metadata":{"name":"p"}})",
+       "pod default/p: kind: expected Pod, got \"Node\""},
       {R"([1])", "pod default/: (root): expected object, got array"},
       {R"({"metadata":{"name":"p","namespace":"ns","annotations":{"a":1}}})",
        "pod ns/p: metadata.annotations[\"a\"]: expected string, got number"},
@@ -94,7 +97,8 @@ TEST(K8sObjectTest, PodErrorsNameObjectAndField) {
       {R"({"metadata":{"name":7}})", "pod default/: metadata.name: expected string, got number"},
       {R"({"metadata":{"name":"p"},"spec":{"containers":{}}})",
        "pod default/p: spec.containers: expected array, got object"},
-      {R"({"metadata":{"name":"p"},"spec":{"initContainers":[{"name":"i","securityContext":{"privileged":"yes"}}]}})",
+      {R"({"metadata":{"name":"p"},"spec":{"initContainers":[{"name":"i",)"
+       R"("securityContext":{"privileged":"yes"}}]}})",
        "pod default/p: spec.initContainers[0].securityContext.privileged: expected boolean, got "
        "string"},
       {R"({"metadata":{"name":"p"},"spec":{"containers":[{"env":[{"value":"x"}]}]}})",

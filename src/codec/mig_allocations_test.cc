@@ -23,8 +23,10 @@ TEST(MigAllocationsTest, GoldenRoundTripWithAndWithoutRealization) {
   realized.gpu_instance_id = 0;
   realized.compute_instance_id = 0;
   const char* golden =
-      R"([{"containerIndex":0,"deviceIndex":0,"gpuUUID":"GPU-a","profile":"1g.10gb","placement":{"start":2,"size":1}},)"
-      R"({"containerIndex":1,"deviceIndex":0,"gpuUUID":"GPU-b","profile":"1g.10gb","placement":{"start":2,"size":1},)"
+      R"([{"containerIndex":0,"deviceIndex":0,"gpuUUID":"GPU-a","profile":"1g.10gb",)"
+      R"("placement":{"start":2,"size":1}},)"
+      R"({"containerIndex":1,"deviceIndex":0,"gpuUUID":"GPU-b","profile":"1g.10gb",)"
+      R"("placement":{"start":2,"size":1},)"
       R"("migUUID":"MIG-1234","gpuInstanceID":0,"computeInstanceID":0}])";
   auto encoded = EncodeMigAllocations({pending, realized});
   ASSERT_TRUE(encoded.ok());
@@ -55,10 +57,12 @@ TEST(MigAllocationsTest, RejectsPartialRealizationAndBadFields) {
       {R"([{"gpuUUID":"a","profile":"p","placement":{},"migUUID":"MIG-1"}])",
        "MIG allocations annotation: entry [0]: migUUID, gpuInstanceID and computeInstanceID must "
        "be given together"},
-      {R"([{"gpuUUID":"a","profile":"p","placement":{},"migUUID":"","gpuInstanceID":1,"computeInstanceID":0}])",
+      {R"([{"gpuUUID":"a","profile":"p","placement":{},)"
+       R"("migUUID":"","gpuInstanceID":1,"computeInstanceID":0}])",
        "MIG allocations annotation: entry [0]: migUUID, gpuInstanceID and computeInstanceID must "
        "be given together (non-empty uuid, ids >= 0)"},
-      {R"([{"gpuUUID":"a","profile":"p","placement":{},"migUUID":"m","gpuInstanceID":-1,"computeInstanceID":0}])",
+      {R"([{"gpuUUID":"a","profile":"p","placement":{},)"
+       R"("migUUID":"m","gpuInstanceID":-1,"computeInstanceID":0}])",
        "MIG allocations annotation: entry [0]: migUUID, gpuInstanceID and computeInstanceID must "
        "be given together (non-empty uuid, ids >= 0)"},
       {R"([{"profile":"p","placement":{}}])",

@@ -35,7 +35,8 @@ TEST(NodeLockTest, RejectsMalformed) {
       {"2024-05-01T10:00:00Z,a,b,c",
        "node lock \"2024-05-01T10:00:00Z,a,b,c\": expected <RFC3339 time>,<namespace>,<name> or "
        "a bare RFC3339 time"},
-      {"2024-05-01T10:00:00Z,,p", "node lock \"2024-05-01T10:00:00Z,,p\": empty pod namespace or name"},
+      {"2024-05-01T10:00:00Z,,p",
+       "node lock \"2024-05-01T10:00:00Z,,p\": empty pod namespace or name"},
       {"yesterday,ns,p",
        "node lock \"yesterday,ns,p\": invalid time \"yesterday\": expected RFC 3339 such as "
        "2024-05-01T10:00:00Z or 2024-05-01T12:00:00.5+02:00"},

@@ -30,7 +30,9 @@ base::Status DecodeMigProfile(const json& j, const std::string& where, model::Mi
   for (size_t i = 0; i < placements->size(); ++i) {
     const json& p = (*placements)[i];
     const std::string pwhere = where + ".placements[" + std::to_string(i) + "]";
-    if (!p.is_object()) return base::InvalidArgument(pwhere + ": " + internal::Expected("object", p));
+    if (!p.is_object()) {
+      return base::InvalidArgument(pwhere + ": " + internal::Expected("object", p));
+    }
     model::MigPlacement placement;
     HAMI_RETURN_IF_ERROR(internal::ReadInt32(p, "start", pwhere, &placement.start));
     HAMI_RETURN_IF_ERROR(internal::ReadInt32(p, "size", pwhere, &placement.size));

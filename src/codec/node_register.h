@@ -39,13 +39,15 @@ base::Result<DeviceList> DecodeNodeDevicesJson(std::string_view value);
 // ParseBool literal (upstream silently reads junk as 0/false; we reject it).
 base::Result<DeviceList> DecodeNodeDevicesLegacy(std::string_view value);
 
-// WIRE: byte-for-byte what Go's json.Marshal writes for upstream's DeviceInfo: members in the order
-// id,index,count,devmem,devcore,type,numa,mode,migProfiles,health, each omitted when zero/empty/false.
-// MIG profiles always carry name,memoryMB,core,sliceCount,placements. An empty list encodes as "[]".
+// WIRE: byte-for-byte what Go's json.Marshal writes for upstream's DeviceInfo: members in the
+// order id,index,count,devmem,devcore,type,numa,mode,migProfiles,health, each omitted when
+// zero/empty/false. MIG profiles always carry name,memoryMB,core,sliceCount,placements. An empty
+// list encodes as "[]".
 std::string EncodeNodeDevicesJson(const DeviceList& devices);
 
-// WIRE: the 9-field legacy form (id,count,devmem,devcore,type,numa,health,index,mode:) as written by
-// upstream <= v2.7. Error when a string field contains ',' or ':' (it could not be decoded back).
+// WIRE: the 9-field legacy form (id,count,devmem,devcore,type,numa,health,index,mode:) as written
+// by upstream <= v2.7. Error when a string field contains ',' or ':' (it could not be decoded
+// back).
 base::Result<std::string> EncodeNodeDevicesLegacy(const DeviceList& devices);
 
 }  // namespace hami::codec

@@ -23,8 +23,10 @@ model::DeviceInfo Device(std::string id, int32_t index, int32_t numa, bool healt
 
 // Upstream example (hami-wire §2.1): index 0, numa 0 and health false disappear (omitempty).
 constexpr char kGoldenJson[] =
-    R"([{"id":"GPU-0fc3","count":10,"devmem":32768,"devcore":100,"type":"NVIDIA-Tesla V100-PCIE-32GB","mode":"hami-core","health":true},)"
-    R"({"id":"GPU-1a","index":1,"count":10,"devmem":32768,"devcore":100,"type":"NVIDIA-Tesla V100-PCIE-32GB","numa":1,"mode":"hami-core"}])";
+    R"([{"id":"GPU-0fc3","count":10,"devmem":32768,"devcore":100,)"
+    R"("type":"NVIDIA-Tesla V100-PCIE-32GB","mode":"hami-core","health":true},)"
+    R"({"id":"GPU-1a","index":1,"count":10,"devmem":32768,"devcore":100,)"
+    R"("type":"NVIDIA-Tesla V100-PCIE-32GB","numa":1,"mode":"hami-core"}])";
 
 TEST(NodeRegisterTest, JsonGoldenRoundTrip) {
   DeviceList devices = {Device("GPU-0fc3", 0, 0, true), Device("GPU-1a", 1, 1, false)};
@@ -40,9 +42,12 @@ TEST(NodeRegisterTest, JsonMigProfilesInFieldOrder) {
   d.mode = model::kModeMig;
   d.mig_profiles = {{"1g.5gb", 4864, 15, 1, {{0, 1}, {1, 1}}}, {"7g.40gb", 40192, 100, 7, {}}};
   const std::string want =
-      R"([{"id":"GPU-m","index":2,"count":7,"devmem":32768,"devcore":100,"type":"NVIDIA-Tesla V100-PCIE-32GB","mode":"mig",)"
-      R"("migProfiles":[{"name":"1g.5gb","memoryMB":4864,"core":15,"sliceCount":1,"placements":[{"start":0,"size":1},{"start":1,"size":1}]},)"
-      R"({"name":"7g.40gb","memoryMB":40192,"core":100,"sliceCount":7,"placements":[]}],"health":true}])";
+      R"([{"id":"GPU-m","index":2,"count":7,"devmem":32768,"devcore":100,)"
+      R"("type":"NVIDIA-Tesla V100-PCIE-32GB","mode":"mig",)"
+      R"("migProfiles":[{"name":"1g.5gb","memoryMB":4864,"core":15,"sliceCount":1,)"
+      R"("placements":[{"start":0,"size":1},{"start":1,"size":1}]},)"
+      R"({"name":"7g.40gb","memoryMB":40192,"core":100,"sliceCount":7,"placements":[]}],)"
+      R"("health":true}])";
   EXPECT_EQ(EncodeNodeDevicesJson({d}), want);
   auto decoded = DecodeNodeDevicesJson(want);
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
@@ -113,8 +118,9 @@ TEST(NodeRegisterTest, JsonErrorsNameDeviceAndField) {
   }
   auto truncated = DecodeNodeDevices("[{\"id\":");
   ASSERT_FALSE(truncated.ok());
-  EXPECT_EQ(truncated.error().message().rfind("node register annotation: invalid JSON: parse error", 0),
-            0u)
+  EXPECT_EQ(
+      truncated.error().message().rfind("node register annotation: invalid JSON: parse error", 0),
+      0u)
       << truncated.error().message();
 }
 

@@ -7,7 +7,8 @@ namespace {
 
 TEST(TopologyScoreTest, GoldenRoundTrip) {
   const char* golden =
-      R"([{"uuid":"GPU-a","score":{"GPU-b":200,"GPU-c":10}},{"uuid":"GPU-b","score":{"GPU-a":200}},)"
+      R"([{"uuid":"GPU-a","score":{"GPU-b":200,"GPU-c":10}},)"
+      R"({"uuid":"GPU-b","score":{"GPU-a":200}},)"
       R"({"uuid":"GPU-c"}])";
   model::TopologyScores want = {
       {"GPU-a", {{"GPU-b", 200}, {"GPU-c", 10}}}, {"GPU-b", {{"GPU-a", 200}}}, {"GPU-c", {}}};
