@@ -35,14 +35,21 @@ std::map<std::string, DeviceBooking> CollapseUsage(const model::PodDevices& devi
   return out;
 }
 
-void ApplyBooking(NodeState& node, const std::map<std::string, DeviceBooking>& booking, int sign) {
-  for (auto& device : node.devices) {
-    auto it = booking.find(device.info.id);
-    if (it == booking.end()) continue;
-    device.usage.used += sign * it->second.slots;
-    device.usage.usedmem += sign * it->second.mem;
-    device.usage.usedcores += sign * it->second.cores;
+std::vector<std::string> ApplyBooking(NodeState& node,
+                                      const std::map<std::string, DeviceBooking>& booking, int sign) {
+  std::vector<std::string> unknown;
+  for (const auto& [uuid, b] : booking) {
+    bool found = false;
+    for (auto& device : node.devices) {
+      if (device.info.id != uuid) continue;
+      device.usage.used += sign * b.slots;
+      device.usage.usedmem += sign * b.mem;
+      device.usage.usedcores += sign * b.cores;
+      found = true;
+    }
+    if (!found) unknown.push_back(uuid);
   }
+  return unknown;
 }
 
 }  // namespace hami::sched

@@ -29,8 +29,9 @@ struct DeviceBooking {
 std::map<std::string, DeviceBooking> CollapseUsage(const model::PodDevices& devices,
                                                    size_t init_count);
 
-// Adds (sign = +1) or removes (sign = -1) a pod's bookings and MIG instances on a node.
-// Devices not on the node are ignored (the caller logs unknown UUIDs if it cares).
-void ApplyBooking(NodeState& node, const std::map<std::string, DeviceBooking>& booking, int sign);
+// Adds (sign = +1) or removes (sign = -1) a pod's bookings on a node. Returns the UUIDs of the
+// booking that are not on the node (nothing is booked for them; the caller decides how to report).
+std::vector<std::string> ApplyBooking(NodeState& node,
+                                      const std::map<std::string, DeviceBooking>& booking, int sign);
 
 }  // namespace hami::sched

@@ -24,11 +24,13 @@ TEST(UsageTest, CollapsesInitPeakAgainstAppSum) {
 TEST(UsageTest, ApplyAndRemoveAreInverse) {
   auto node = testing::NodeBuilder("n").Gpus(2).Build();
   std::map<std::string, DeviceBooking> booking = {{"n-GPU-1", {1, 3000, 30}}};
-  ApplyBooking(node, booking, +1);
+  EXPECT_TRUE(ApplyBooking(node, booking, +1).empty());
   EXPECT_EQ(node.devices[1].usage.usedmem, 3000);
   EXPECT_EQ(node.devices[0].usage.used, 0);
   ApplyBooking(node, booking, -1);
   EXPECT_EQ(node.devices[1].usage, model::DeviceUsage{});
+  EXPECT_EQ(ApplyBooking(node, {{"GPU-elsewhere", {1, 1, 1}}}, +1),
+            std::vector<std::string>{"GPU-elsewhere"});
 }
 
 }  // namespace

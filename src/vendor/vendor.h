@@ -35,6 +35,11 @@ class Vendor {
   virtual const VendorKeys& Keys() const = 0;
   // Every resource name this vendor owns (for the extender's managedResources).
   virtual std::vector<std::string> ResourceNames() const = 0;
+  // The memory and core resources, as quota keys use them (`limits.<name>`), and the factor a
+  // memory quantity is multiplied by (hami-wire §3.10).
+  virtual const std::string& MemoryResource() const = 0;
+  virtual const std::string& CoreResource() const = 0;
+  virtual int64_t MemoryFactor() const = 0;
 
   // One container's request with defaults applied; nullopt when it asks nothing of this vendor.
   // A malformed quantity is an error naming the container and resource.

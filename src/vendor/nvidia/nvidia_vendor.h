@@ -32,6 +32,9 @@ class NvidiaVendor final : public Vendor {
   const std::string& Name() const override { return name_; }
   const VendorKeys& Keys() const override { return keys_; }
   std::vector<std::string> ResourceNames() const override;
+  const std::string& MemoryResource() const override { return config_.resource_memory_name; }
+  const std::string& CoreResource() const override { return config_.resource_core_name; }
+  int64_t MemoryFactor() const override { return config_.EffectiveMemoryFactor(); }
   base::Result<std::optional<model::DeviceRequest>> ContainerRequest(
       const model::Container& container) const override;
   base::Result<sched::DeviceSelector> Selector(const model::Pod& pod) const override;

@@ -1,0 +1,90 @@
+#include "apps/simulate_command.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "simulate/manifest.h"
+#include "simulate/report.h"
+#include "simulate/simulate.h"
+
+namespace hami::apps {
+namespace {
+
+struct SimulateFlags {
+  std::string nodes;
+  std::string pods;
+  std::string node_policy = "binpack";
+  std::string gpu_policy = "spread";
+  std::string config;
+  std::string output = "table";
+};
+
+base::Result<vendor::DeviceConfig> LoadDeviceConfig(const std::string& path) {
+  if (path.empty()) return vendor::DeviceConfig{};
+  std::ifstream in(path);
+  if (!in) return base::NotFound("cannot read config " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  HAMI_ASSIGN_OR_RETURN(auto json, simulate::ParseYamlDocument(text.str(), path));
+  auto config = vendor::DeviceConfigFromJson(json);
+  if (!config.ok()) return config.error().WithContext(path);
+  return config;
+}
+
+int Run(const SimulateFlags& flags) {
+  simulate::Options options;
+  options.defaults.node = sched::ParseNodePolicy(flags.node_policy);
+  options.defaults.gpu = sched::ParseGpuPolicy(flags.gpu_policy);
+  auto config = LoadDeviceConfig(flags.config);
+  if (!config.ok()) {
+    std::cerr << "hami simulate: " << config.error().message() << "\n";
+    return 1;
+  }
+  options.devices = *config;
+  std::vector<nlohmann::json> objects;
+  for (const std::string& path : {flags.nodes, flags.pods}) {
+    auto loaded = simulate::LoadManifests(path);
+    if (!loaded.ok()) {
+      std::cerr << "hami simulate: " << loaded.error().message() << "\n";
+      return 1;
+    }
+    for (auto& obj : *loaded) objects.push_back(std::move(obj));
+  }
+  auto result = simulate::Run(objects, options);
+  if (!result.ok()) {
+    std::cerr << "hami simulate: " << result.error().message() << "\n";
+    return 1;
+  }
+  if (flags.output == "json") {
+    std::cout << simulate::ReportJson(*result).dump(2) << "\n";
+  } else {
+    std::cout << simulate::ReportTable(*result);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddSimulateCommand(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<SimulateFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "simulate", "Place pods on GPU nodes offline with the scheduler's own core (capacity planning)");
+  cmd->add_option("--nodes", flags->nodes, "Node manifests (YAML/JSON, multi-document or List)")
+      ->required();
+  cmd->add_option("--pods", flags->pods, "Pod (and ResourceQuota) manifests, placed in file order")
+      ->required();
+  cmd->add_option("--node-policy", flags->node_policy, "binpack or spread")
+      ->check(CLI::IsMember({"binpack", "spread"}))
+      ->capture_default_str();
+  cmd->add_option("--gpu-policy", flags->gpu_policy,
+                  "binpack, spread, topology-aware, mutex, numa, or a comma chain")
+      ->capture_default_str();
+  cmd->add_option("--config", flags->config, "device-config.yaml (the `nvidia:` block)");
+  cmd->add_option("--output", flags->output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  cmd->callback([flags, exit_code] { *exit_code = Run(*flags); });
+}
+
+}  // namespace hami::apps

@@ -1,0 +1,105 @@
+#include "simulate/manifest.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "base/strings.h"
+
+namespace hami::simulate {
+namespace {
+
+nlohmann::json ScalarToJson(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "!") return text;  // quoted: always a string
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  if (text == "null" || text == "~" || text.empty()) return nullptr;
+  if (auto i = base::ParseInt64(text)) return *i;
+  // Floats only in plain decimal notation; anything else (e.g. "3Gi", "1e3") stays a string so
+  // quantities keep their exact text.
+  bool is_float = !text.empty();
+  bool dot = false;
+  for (size_t k = 0; k < text.size(); ++k) {
+    char c = text[k];
+    if (c == '.' && !dot) { dot = true; continue; }
+    if ((c == '-' || c == '+') && k == 0) continue;
+    if (c < '0' || c > '9') { is_float = false; break; }
+  }
+  if (is_float && dot) return std::stod(text);
+  return text;
+}
+
+nlohmann::json ToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      return ScalarToJson(node);
+    case YAML::NodeType::Sequence: {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& item : node) out.push_back(ToJson(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& kv : node) out[kv.first.as<std::string>()] = ToJson(kv.second);
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+void Flatten(nlohmann::json doc, std::vector<nlohmann::json>* out) {
+  if (doc.is_null()) return;
+  if (doc.is_object() && doc.value("kind", "") == "List" && doc.contains("items") &&
+      doc["items"].is_array()) {
+    for (auto& item : doc["items"]) Flatten(std::move(item), out);
+    return;
+  }
+  out->push_back(std::move(doc));
+}
+
+base::Result<std::vector<YAML::Node>> LoadAll(std::string_view text, const std::string& source) {
+  try {
+    return YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return base::InvalidArgument(source + ": invalid YAML at line " + std::to_string(e.mark.line + 1) +
+                                 ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+}
+
+}  // namespace
+
+base::Result<std::vector<nlohmann::json>> ParseManifests(std::string_view text,
+                                                         const std::string& source) {
+  HAMI_ASSIGN_OR_RETURN(auto docs, LoadAll(text, source));
+  std::vector<nlohmann::json> out;
+  for (const auto& doc : docs) {
+    nlohmann::json json = ToJson(doc);
+    if (!json.is_null() && !json.is_object()) {
+      return base::InvalidArgument(source + ": a document is not a Kubernetes object (mapping)");
+    }
+    Flatten(std::move(json), &out);
+  }
+  return out;
+}
+
+base::Result<std::vector<nlohmann::json>> LoadManifests(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return base::NotFound("cannot read " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return ParseManifests(buffer.str(), path);
+}
+
+base::Result<nlohmann::json> ParseYamlDocument(std::string_view text, const std::string& source) {
+  HAMI_ASSIGN_OR_RETURN(auto docs, LoadAll(text, source));
+  if (docs.empty()) return nlohmann::json();
+  if (docs.size() > 1) return base::InvalidArgument(source + ": expected one YAML document");
+  return ToJson(docs[0]);
+}
+
+}  // namespace hami::simulate

@@ -1,0 +1,186 @@
+#include "simulate/simulate.h"
+
+#include "base/quantity.h"
+#include "codec/k8s_object.h"
+#include "codec/pod_devices.h"
+#include "sched/decide.h"
+#include "sched/usage.h"
+#include "vendor/cluster_state.h"
+
+namespace hami::simulate {
+namespace {
+
+std::string Describe(const nlohmann::json& obj) {
+  std::string kind = obj.value("kind", "<no kind>");
+  std::string name = "<no name>";
+  if (obj.contains("metadata") && obj["metadata"].is_object()) {
+    name = obj["metadata"].value("name", name);
+    if (obj["metadata"].contains("namespace")) {
+      name = obj["metadata"].value("namespace", "") + "/" + name;
+    }
+  }
+  return kind + " " + name;
+}
+
+class Simulator {
+ public:
+  explicit Simulator(const Options& options) : options_(options), registry_(options.devices) {}
+
+  base::Status AddNode(const nlohmann::json& obj) {
+    HAMI_ASSIGN_OR_RETURN(auto node, codec::NodeFromJson(obj));
+    auto state = vendor::NodeStateFromAnnotations(node.name, node.annotations, registry_);
+    if (!state.ok()) {
+      if (state.error().code() != base::StatusCode::kNotFound) return state.error();
+      result_.unregistered.push_back(node.name);
+      return {};
+    }
+    result_.nodes.push_back(std::move(*state));
+    return {};
+  }
+
+  base::Status AddQuota(const nlohmann::json& obj) {
+    const std::string where = Describe(obj);
+    const std::string ns = obj.contains("metadata") ? obj["metadata"].value("namespace", "default")
+                                                    : "default";
+    if (!obj.contains("spec") || !obj["spec"].contains("hard")) return {};
+    for (const auto& [key, value] : obj["spec"]["hard"].items()) {
+      const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+      for (const auto& vendor : registry_.vendors()) {
+        auto& quota = quotas_[ns][vendor->Name()];
+        if (key == "limits." + vendor->MemoryResource()) {
+          auto mib = base::ParseMemoryMiB(text);
+          if (!mib.ok()) return mib.error().WithContext(where + ": spec.hard[\"" + key + "\"]");
+          quota.mem_limit = *mib * vendor->MemoryFactor();
+        } else if (key == "limits." + vendor->CoreResource()) {
+          auto cores = base::ParseQuantityInt64(text);
+          if (!cores.ok()) return cores.error().WithContext(where + ": spec.hard[\"" + key + "\"]");
+          quota.core_limit = *cores;
+        }
+      }
+    }
+    return {};
+  }
+
+  // Pods already bound by HAMi: book their devices where they run.
+  base::Status AddRunning(const model::Pod& pod, const std::string& node_name) {
+    if (pod.phase == "Succeeded" || pod.phase == "Failed") return {};
+    sched::NodeState* node = FindNode(node_name);
+    if (node == nullptr) {
+      return base::InvalidArgument("pod " + pod.Key() + ": annotation hami.io/vgpu-node names " +
+                                   "unknown node \"" + node_name + "\"");
+    }
+    HAMI_ASSIGN_OR_RETURN(auto devices, vendor::GrantedDevices(pod, registry_));
+    HAMI_ASSIGN_OR_RETURN(auto mig, vendor::GrantedMig(pod));
+    auto unknown = Book(pod.namespace_name, *node, devices, pod.init_containers.size());
+    if (!unknown.empty()) {
+      return base::InvalidArgument("pod " + pod.Key() + ": device " + unknown[0] +
+                                   " is not registered on node " + node_name);
+    }
+    for (auto& device : node->devices) {
+      auto it = mig.find(device.info.id);
+      if (it == mig.end()) continue;
+      for (const auto& booking : it->second) device.usage.mig.push_back(booking);
+    }
+    ++result_.running;
+    return {};
+  }
+
+  base::Status Place(model::Pod pod) {
+    Placement placement;
+    placement.pod = pod.Key();
+    HAMI_ASSIGN_OR_RETURN(bool uses, vendor::AdmitPod(pod, registry_));
+    HAMI_ASSIGN_OR_RETURN(auto input, vendor::BuildPodInput(pod, registry_, options_.defaults));
+    placement.requests_devices = uses && !input.requests.Empty();
+    if (!placement.requests_devices) {
+      result_.placements.push_back(std::move(placement));
+      return {};
+    }
+    std::vector<const sched::NodeState*> nodes;
+    for (const auto& n : result_.nodes) nodes.push_back(&n);
+    sched::Decision decision = sched::Decide(nodes, input, &quotas_);
+    for (const auto& [index, failure] : decision.failures) {
+      placement.failed_nodes[nodes[index]->name] = model::RenderReasons(failure);
+    }
+    for (const auto& name : result_.unregistered) placement.failed_nodes[name] = "node unregistered";
+    if (decision.chosen) {
+      sched::NodeState& node = result_.nodes[*decision.chosen];
+      placement.node = node.name;
+      auto it = decision.devices.find(model::kVendorNvidia);
+      if (it != decision.devices.end()) {
+        HAMI_ASSIGN_OR_RETURN(placement.annotation, codec::EncodePodSingleDevice(it->second));
+      }
+      Book(pod.namespace_name, node, decision.devices, pod.init_containers.size());
+      for (const auto& m : decision.mig) {
+        for (auto& device : node.devices) {
+          if (device.info.id == m.gpu_uuid) {
+            device.usage.mig.push_back({m.profile, {m.placement_start, m.placement_size}});
+          }
+        }
+      }
+    }
+    result_.placements.push_back(std::move(placement));
+    return {};
+  }
+
+  Result Take() { return std::move(result_); }
+
+ private:
+  sched::NodeState* FindNode(const std::string& name) {
+    for (auto& n : result_.nodes) {
+      if (n.name == name) return &n;
+    }
+    return nullptr;
+  }
+
+  // Returns the booked UUIDs that the node does not have.
+  std::vector<std::string> Book(const std::string& ns, sched::NodeState& node,
+                                const model::PodDevices& devices, size_t init_count) {
+    auto unknown = sched::ApplyBooking(node, sched::CollapseUsage(devices, init_count), +1);
+    for (const auto& [vendor, containers] : devices) {
+      model::PodDevices one{{vendor, containers}};
+      auto& quota = quotas_[ns][vendor];
+      for (const auto& [uuid, b] : sched::CollapseUsage(one, init_count)) {
+        quota.used_mem += b.mem;
+        quota.used_cores += b.cores;
+      }
+    }
+    return unknown;
+  }
+
+  const Options& options_;
+  vendor::Registry registry_;
+  sched::QuotaTable quotas_;
+  Result result_;
+};
+
+}  // namespace
+
+base::Result<Result> Run(const std::vector<nlohmann::json>& objects, const Options& options) {
+  Simulator sim(options);
+  std::vector<std::pair<model::Pod, std::string>> running;
+  std::vector<model::Pod> pending;
+  for (const auto& obj : objects) {
+    const std::string kind = obj.is_object() ? obj.value("kind", "") : "";
+    if (kind == "Node") {
+      HAMI_RETURN_IF_ERROR(sim.AddNode(obj));
+    } else if (kind == "ResourceQuota") {
+      HAMI_RETURN_IF_ERROR(sim.AddQuota(obj));
+    } else if (kind == "Pod") {
+      HAMI_ASSIGN_OR_RETURN(model::Pod pod, codec::PodFromJson(obj));
+      const std::string* node = pod.Annotation(vendor::kVgpuNodeAnnotation);
+      if (node != nullptr && !node->empty()) {
+        running.emplace_back(std::move(pod), *node);
+      } else {
+        pending.push_back(std::move(pod));
+      }
+    } else {
+      return base::InvalidArgument(Describe(obj) +
+                                   ": unsupported kind (want Node, Pod or ResourceQuota)");
+    }
+  }
+  for (const auto& [pod, node] : running) HAMI_RETURN_IF_ERROR(sim.AddRunning(pod, node));
+  for (auto& pod : pending) HAMI_RETURN_IF_ERROR(sim.Place(std::move(pod)));
+  return sim.Take();
+}
+
+}  // namespace hami::simulate

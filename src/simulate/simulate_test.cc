@@ -1,0 +1,132 @@
+#include "simulate/simulate.h"
+
+#include <gtest/gtest.h>
+
+#include "simulate/manifest.h"
+#include "simulate/report.h"
+
+namespace hami::simulate {
+namespace {
+
+constexpr char kNodes[] = R"(
+kind: Node
+metadata:
+  name: n1
+  annotations:
+    hami.io/node-nvidia-register: '[{"id":"GPU-1","count":10,"devmem":16000,"devcore":100,"type":"NVIDIA-T4","mode":"hami-core","health":true}]'
+---
+kind: Node
+metadata:
+  name: n2
+  annotations:
+    hami.io/node-nvidia-register: '[{"id":"GPU-2","count":10,"devmem":16000,"devcore":100,"type":"NVIDIA-T4","mode":"hami-core","health":true}]'
+---
+kind: Node
+metadata: {name: cpu-node}
+)";
+
+std::vector<nlohmann::json> Objects(const std::string& pods) {
+  auto nodes = ParseManifests(kNodes, "nodes");
+  auto p = ParseManifests(pods, "pods");
+  EXPECT_TRUE(nodes.ok() && p.ok());
+  auto all = *nodes;
+  for (auto& o : *p) all.push_back(o);
+  return all;
+}
+
+std::string Pod(const std::string& name, const std::string& limits,
+                const std::string& annotations = "{}") {
+  return "---\nkind: Pod\nmetadata: {name: " + name + ", annotations: " + annotations +
+         "}\nspec:\n  containers:\n  - name: c\n    resources:\n      limits: " + limits + "\n";
+}
+
+TEST(SimulateTest, PlacesInOrderEachSeeingThePrevious) {
+  Options options;  // binpack nodes
+  auto result = simulate::Run(Objects(Pod("a", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 10000}") +
+                            Pod("b", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 10000}") +
+                            Pod("c", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 10000}")),
+                    options);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  const auto& p = result->placements;
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(*p[0].node, "n1");  // tie on an empty cluster: name order
+  EXPECT_EQ(*p[0].annotation, "GPU-1,NVIDIA,10000,0:;");
+  EXPECT_EQ(*p[1].node, "n2");  // n1 has only 6000 MiB left
+  EXPECT_FALSE(p[2].node);
+  EXPECT_EQ(p[2].failed_nodes.at("n1"), "1/1 CardInsufficientMemory");
+  EXPECT_EQ(p[2].failed_nodes.at("cpu-node"), "node unregistered");
+  auto json = ReportJson(*result);
+  EXPECT_EQ(json["summary"]["placed"], 2);
+  EXPECT_EQ(json["summary"]["unschedulable"], 1);
+  EXPECT_TRUE(json["placements"][2]["node"].is_null());
+  EXPECT_EQ(json["summary"]["memoryMiB"]["used"], 20000);
+}
+
+TEST(SimulateTest, RunningPodsAreBookedFirstAndAdmissionDefaultsApply) {
+  Options options;
+  const std::string running =
+      "---\nkind: Pod\nmetadata:\n  name: old\n  annotations:\n    hami.io/vgpu-node: n1\n"
+      "    hami.io/vgpu-devices-allocated: 'GPU-1,NVIDIA,1000,10:;'\n"
+      "spec: {containers: [{name: c}]}\n";
+  // gpu-only pods become exclusive (gpucores 100), so the second one cannot share GPU-1.
+  auto result = simulate::Run(Objects(Pod("x", "{nvidia.com/gpu: 1}") + running), options);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(result->running, 1u);
+  ASSERT_EQ(result->placements.size(), 1u);
+  EXPECT_EQ(*result->placements[0].node, "n2");
+  EXPECT_EQ(*result->placements[0].annotation, "GPU-2,NVIDIA,16000,100:;");
+}
+
+TEST(SimulateTest, QuotaIsEnforced) {
+  Options options;
+  auto quota = "---\nkind: ResourceQuota\nmetadata: {name: q, namespace: default}\n"
+               "spec: {hard: {limits.nvidia.com/gpumem: 5Gi}}\n";
+  auto result = simulate::Run(Objects(std::string(quota) + Pod("a", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 4000}") +
+                            Pod("b", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 4000}")),
+                    options);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_TRUE(result->placements[0].node);
+  EXPECT_FALSE(result->placements[1].node);
+  EXPECT_EQ(result->placements[1].failed_nodes.at("n2"), "1/1 ResourceQuotaNotFit");
+}
+
+TEST(SimulateTest, InputErrorsNameObjectAndField) {
+  Options options;
+  struct Case {
+    std::string pods;
+    std::string want;
+  };
+  std::vector<Case> cases = {
+      {Pod("bad", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 3Gx}"), "nvidia.com/gpumem"},
+      {Pod("bad", "{nvidia.com/gpu: 1}", "{hami.io/device-scoring-weights: nope}"),
+       "device-scoring-weights"},
+      {"---\nkind: Pod\nmetadata:\n  name: r\n  annotations:\n    hami.io/vgpu-node: n1\n"
+       "    hami.io/vgpu-devices-allocated: 'GPU-9,NVIDIA,1,1:;'\nspec: {containers: [{name: c}]}\n",
+       "GPU-9"},
+      {"---\nkind: Deployment\nmetadata: {name: d}\n", "Deployment d"},
+  };
+  for (const auto& c : cases) {
+    auto result = simulate::Run(Objects(c.pods), options);
+    ASSERT_FALSE(result.ok()) << c.want;
+    EXPECT_NE(result.error().message().find(c.want), std::string::npos) << result.error().message();
+  }
+  auto bad_node = ParseManifests(
+      "kind: Node\nmetadata: {name: broken, annotations: {hami.io/node-nvidia-register: '[{'}}\n", "n");
+  auto result = simulate::Run(*bad_node, options);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message().find("node broken"), std::string::npos);
+}
+
+TEST(SimulateTest, TableShowsEveryGpuAndFragmentation) {
+  Options options;
+  auto result = simulate::Run(Objects(Pod("a", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 1000, nvidia.com/gpucores: 100}")),
+                    options);
+  ASSERT_TRUE(result.ok());
+  std::string table = ReportTable(*result);
+  EXPECT_NE(table.find("GPU-1,NVIDIA,1000,100:;"), std::string::npos) << table;
+  EXPECT_NE(table.find("15000 MiB free but stranded"), std::string::npos) << table;
+  EXPECT_NE(table.find("cpu-node"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hami::simulate
