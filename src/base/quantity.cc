@@ -1,5 +1,7 @@
 #include "base/quantity.h"
 
+#include "base/strings.h"
+
 #include <array>
 #include <cstdio>
 #include <limits>
@@ -8,25 +10,6 @@ namespace hami::base {
 namespace {
 
 constexpr int kMaxSignificantDigits = 38;  // 10^38 - 1 < 2^127
-
-// Quotes `text` for an error message: "..." with \" \\ and non-printable bytes escaped.
-std::string Quote(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7f) {
-      char buf[5];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  return out;
-}
 
 // Minimal unsigned 256-bit integer: enough for exact quotients of bounded quantities.
 class U256 {

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 
 namespace hami::base {
 
@@ -56,6 +57,24 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
     if (i > 0) out += sep;
     out += parts[i];
   }
+  return out;
+}
+
+std::string Quote(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      char buf[5];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
   return out;
 }
 

@@ -24,6 +24,9 @@ bool EndsWith(std::string_view text, std::string_view suffix);
 
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 
+// `text` quoted for an error message: "..." with \" \\ and non-printable bytes as \xNN.
+std::string Quote(std::string_view text);
+
 // Whole-string decimal integer with optional sign; nullopt on junk or overflow.
 std::optional<int64_t> ParseInt64(std::string_view text);
 

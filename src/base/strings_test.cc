@@ -35,6 +35,11 @@ TEST(StringsTest, ParseIntRejectsJunkAndOverflow) {
   EXPECT_FALSE(ParseInt64("99999999999999999999").has_value());
 }
 
+TEST(StringsTest, QuoteEscapesForMessages) {
+  EXPECT_EQ(Quote("3Gx"), "\"3Gx\"");
+  EXPECT_EQ(Quote("a\"b\\\n"), "\"a\\\"b\\\\\\x0a\"");
+}
+
 TEST(StringsTest, ParseBoolFollowsGo) {
   EXPECT_EQ(ParseBool("True"), true);
   EXPECT_EQ(ParseBool("0"), false);

@@ -49,24 +49,6 @@ size_t DecodeUtf8(std::string_view s, size_t i, unsigned* rune) {
 
 }  // namespace
 
-std::string Quote(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7f) {
-      char buf[5];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  return out;
-}
-
 void AppendGoString(std::string* out, std::string_view text) {
   *out += '"';
   for (size_t i = 0; i < text.size();) {

@@ -14,11 +14,11 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "base/strings.h"
 
 namespace hami::codec::internal {
 
-// `"text"` with `"`, `\` and bytes outside printable ASCII escaped, for error messages.
-std::string Quote(std::string_view text);
+using base::Quote;  // quoting for error messages lives in base/strings.h
 
 // Appends `text` as a JSON string literal, byte-for-byte like Go's encoding/json.
 void AppendGoString(std::string* out, std::string_view text);

@@ -189,6 +189,8 @@ base::Result<model::Pod> PodFromJson(const json& object) {
   if (spec != nullptr) {
     HAMI_RETURN_IF_ERROR(
         r.String(*spec, "schedulerName", "spec.schedulerName", &pod.scheduler_name));
+    HAMI_RETURN_IF_ERROR(
+        r.String(*spec, "runtimeClassName", "spec.runtimeClassName", &pod.runtime_class_name));
     HAMI_RETURN_IF_ERROR(r.String(*spec, "nodeName", "spec.nodeName", &pod.node_name));
     HAMI_RETURN_IF_ERROR(ReadContainers(*spec, "initContainers", r, &pod.init_containers));
     HAMI_RETURN_IF_ERROR(ReadContainers(*spec, "containers", r, &pod.containers));

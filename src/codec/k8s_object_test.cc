@@ -12,7 +12,7 @@ constexpr char kPodJson[] = R"({
                "annotations": {"nvidia.com/use-gputype": "A100", "hami.io/vgpu-node": "n1"},
                "labels": {"app": "train"}, "creationTimestamp": "2024-05-01T10:00:00Z"},
   "spec": {
-    "schedulerName": "hami-scheduler", "nodeName": "n1",
+    "schedulerName": "hami-scheduler", "runtimeClassName": "nvidia", "nodeName": "n1",
     "initContainers": [{"name": "init", "image": "busybox",
                         "resources": {"limits": {"nvidia.com/gpu": 1}}}],
     "containers": [
@@ -36,6 +36,7 @@ TEST(K8sObjectTest, PodFromApiServerJson) {
   EXPECT_EQ(pod->annotations.at("nvidia.com/use-gputype"), "A100");
   EXPECT_EQ(pod->labels, (std::map<std::string, std::string>{{"app", "train"}}));
   EXPECT_EQ(pod->scheduler_name, "hami-scheduler");
+  EXPECT_EQ(pod->runtime_class_name, "nvidia");
   EXPECT_EQ(pod->node_name, "n1");
   EXPECT_EQ(pod->phase, "Running");
   ASSERT_EQ(pod->init_containers.size(), 1u);

@@ -50,3 +50,34 @@ TEST(ClusterStateTest, GrantedDevicesCollapseToBookings) {
 
 }  // namespace
 }  // namespace hami::vendor
+
+namespace hami::vendor {
+namespace {
+
+TEST(AdmitPodTest, RuntimeClassOnlyForGpuPodsWithoutOne) {
+  DeviceConfig config;
+  config.nvidia.runtime_class_name = "nvidia";
+  Registry registry{config};
+  model::Pod gpu;
+  gpu.containers.push_back({"c", {{"nvidia.com/gpu", "1"}}, {}, false, {}});
+  ASSERT_TRUE(*AdmitPod(gpu, registry));
+  EXPECT_EQ(gpu.runtime_class_name, "nvidia");
+  EXPECT_EQ(gpu.containers[0].limits.at("nvidia.com/gpucores"), "100");
+  model::Pod own = gpu;
+  own.runtime_class_name = "kata";
+  ASSERT_TRUE(*AdmitPod(own, registry));
+  EXPECT_EQ(own.runtime_class_name, "kata");
+  model::Pod cpu;
+  cpu.containers.push_back({"c", {{"cpu", "1"}}, {}, false, {}});
+  EXPECT_FALSE(*AdmitPod(cpu, registry));
+  EXPECT_EQ(cpu.runtime_class_name, "");
+  model::Pod bad;
+  bad.name = "b";
+  bad.containers.push_back({"c", {{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "x"}}, {}, false, {}});
+  auto r = AdmitPod(bad, registry);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("pod default/b"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hami::vendor
