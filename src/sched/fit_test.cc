@@ -223,3 +223,61 @@ TEST(FitTest, NodeScoreIsUtilizationAfterPlacement) {
 
 }  // namespace
 }  // namespace hami::sched
+
+namespace hami::sched {
+namespace {
+
+using testing::NodeBuilder;
+using testing::PodWith;
+using testing::RequestBuilder;
+
+std::vector<int32_t> Order(const NodeState& node, const std::string& policy, bool numa_bind,
+                           int32_t nums) {
+  auto pod = PodWith({RequestBuilder().Gpu(nums).MemMiB(100).Build()});
+  pod.policy.gpu = ParseGpuPolicy(policy);
+  pod.selectors["NVIDIA"].numa_bind = numa_bind;
+  NodeFitter fitter;
+  EXPECT_TRUE(fitter.FitPod(node, pod, nullptr)) << policy;
+  std::vector<int32_t> out;
+  for (const auto& g : fitter.grants()) out.push_back(g.device);
+  return out;
+}
+
+TEST(GpuOrderTest, ChainsApplyKeysInWrittenOrder) {
+  // GPU 0: NUMA 0 busy; GPU 1: NUMA 0 idle; GPU 2: NUMA 1 busy; GPU 3: NUMA 1 idle.
+  NodeBuilder b("n");
+  b.Gpus(2, 16384, "NVIDIA-T4", 0).Gpus(2, 16384, "NVIDIA-T4", 1);
+  b.Use(0, 3, 8000, 30).Use(2, 3, 8000, 30);
+  auto node = b.Build();
+  // binpack first: the busy GPUs, then NUMA (higher first, as upstream's walk from the end).
+  EXPECT_EQ(Order(node, "binpack,numa", false, 1), std::vector<int32_t>{2});
+  // numa first: NUMA 1, then binpack within it.
+  EXPECT_EQ(Order(node, "numa,binpack", false, 1), std::vector<int32_t>{2});
+  EXPECT_EQ(Order(node, "numa,spread", false, 1), std::vector<int32_t>{3});
+  EXPECT_EQ(Order(node, "spread,numa", false, 1), std::vector<int32_t>{3});
+  // A chain with unknown words only is spread, without NUMA: the idle GPUs tie, lowest index wins.
+  EXPECT_EQ(Order(node, "foo,bar", false, 1), std::vector<int32_t>{1});
+}
+
+TEST(GpuOrderTest, NumaBindSinglePolicies) {
+  NodeBuilder b("n");
+  b.Gpus(2, 16384, "NVIDIA-T4", 0).Gpus(2, 16384, "NVIDIA-T4", 1);
+  b.Use(0, 3, 8000, 30).Use(3, 3, 8000, 30);
+  auto node = b.Build();
+  // binpack + numa-bind: lowest NUMA first, busiest within it.
+  EXPECT_EQ(Order(node, "binpack", true, 1), std::vector<int32_t>{0});
+  // spread + numa-bind: highest NUMA first, idlest within it.
+  EXPECT_EQ(Order(node, "spread", true, 1), std::vector<int32_t>{2});
+}
+
+TEST(GpuOrderTest, VgpuModeSelectsMatchingDevices) {
+  auto node = NodeBuilder("n").Gpus(2).Mode(0, "mps").Build();
+  auto pod = PodWith({RequestBuilder().Gpu(1).MemMiB(100).Build()});
+  pod.selectors["NVIDIA"].mode = "mps";
+  NodeFitter fitter;
+  ASSERT_TRUE(fitter.FitPod(node, pod, nullptr));
+  EXPECT_EQ(fitter.grants()[0].device, 0);
+}
+
+}  // namespace
+}  // namespace hami::sched
