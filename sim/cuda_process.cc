@@ -1,0 +1,292 @@
+#include "sim/cuda_process.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace hami::sim {
+namespace {
+
+std::atomic<Process*> g_process{nullptr};
+
+struct ThreadState {
+  uint64_t generation = ~0ull;
+  std::vector<std::pair<Context*, uint64_t>> stack;        // (context, its id)
+  std::unordered_map<uint64_t, int64_t> per_thread_end;    // context id -> per-thread stream end
+};
+thread_local ThreadState tls;
+
+ThreadState& Tls(uint64_t generation) {
+  if (tls.generation != generation) {
+    tls.generation = generation;
+    tls.stack.clear();
+    tls.per_thread_end.clear();
+  }
+  return tls;
+}
+
+std::optional<std::string> GetEnv(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+}
+
+base::Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return base::NotFound("cannot read file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void Complain(const std::string& message) { std::fprintf(stderr, "hami-sim: %s\n", message.c_str()); }
+
+__attribute__((destructor)) void ReleaseSlotAtExit() {
+  if (Process* p = g_process.load()) p->ReleaseSlot();
+}
+
+}  // namespace
+
+Process::Process() = default;
+
+Process& Process::Get() {
+  if (Process* p = g_process.load(std::memory_order_acquire)) return *p;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    g_process.store(new Process(), std::memory_order_release);
+    pthread_atfork(nullptr, nullptr, &Process::ResetAfterFork);
+  });
+  return *g_process.load(std::memory_order_acquire);
+}
+
+void Process::ResetAfterFork() {
+  Process* old = g_process.load();
+  auto* fresh = new Process();  // the parent's object (and its possibly held mutex) is abandoned
+  fresh->generation_ = old != nullptr ? old->generation_ + 1 : 1;
+  g_process.store(fresh);
+}
+
+void Process::ReleaseSlot() {
+  if (shared_ != nullptr && slot_ >= 0 && pid_ == getpid()) {
+    shared_->ReleaseSlot(slot_);
+    slot_ = -1;
+  }
+}
+
+CUresult Process::Init() {
+  if (init_attempted_) return init_result_;
+  init_attempted_ = true;
+  auto gpus = ParseGpuList(GetEnv("HAMI_SIM_GPUS").value_or(""), ReadFile);
+  if (!gpus.ok()) {
+    Complain(gpus.error().message());
+    return init_result_ = CUDA_ERROR_SYSTEM_NOT_READY;
+  }
+  auto options = ParseOptions(GetEnv);
+  if (!options.ok()) {
+    Complain(options.error().message());
+    return init_result_ = CUDA_ERROR_SYSTEM_NOT_READY;
+  }
+  gpus_ = std::move(gpus).value();
+  options_ = std::move(options).value();
+  auto visible = GetEnv("CUDA_VISIBLE_DEVICES");
+  visible_ = ParseVisibleDevices(visible ? std::optional<std::string_view>(*visible) : std::nullopt,
+                                 gpus_);
+  if (visible_.empty()) return init_result_ = CUDA_ERROR_NO_DEVICE;
+  std::string path = options_.state_path;
+  if (path.empty()) path = DefaultStatePath(ConfigDigest(gpus_), access("/dev/shm", W_OK) == 0);
+  auto shared = SharedState::Open(path, gpus_);
+  if (!shared.ok()) {
+    Complain(shared.error().message());
+    return init_result_ = CUDA_ERROR_OPERATING_SYSTEM;
+  }
+  shared_ = std::move(shared).value();
+  pid_ = getpid();
+  slot_ = shared_->ClaimSlot(pid_);
+  if (slot_ < 0) {
+    Complain("HAMI_SIM_STATE '" + path + "': all process slots are in use");
+    return init_result_ = CUDA_ERROR_OPERATING_SYSTEM;
+  }
+  for (size_t i = 0; i < visible_.size(); ++i) {
+    device_va_.emplace_back(kDeviceVaBase + i * kDeviceVaSpan, kDeviceVaSpan);
+  }
+  initialized_ = true;
+  return init_result_ = CUDA_SUCCESS;
+}
+
+bool Process::Charge(int ordinal, uint64_t bytes) {
+  return bytes == 0 || shared_->Reserve(slot_, Phys(ordinal), bytes);
+}
+
+void Process::Uncharge(int ordinal, uint64_t bytes) {
+  if (bytes != 0) shared_->Unreserve(slot_, Phys(ordinal), bytes);
+}
+
+Context* Process::NewContext(int ordinal, bool primary, unsigned flags) {
+  auto ctx = std::make_unique<Context>();
+  ctx->id = next_context_id_++;
+  ctx->device = ordinal;
+  ctx->phys = Phys(ordinal);
+  ctx->primary = primary;
+  ctx->flags = flags;
+  return Add(std::move(ctx));
+}
+
+Context* Process::Primary(int ordinal) {
+  if (primary_[ordinal] == nullptr) primary_[ordinal] = NewContext(ordinal, true, 0);
+  return primary_[ordinal];
+}
+
+bool Process::Activate(Context* ctx) {
+  if (ctx->active) return true;
+  if (!Charge(ctx->device, options_.context_bytes)) return false;
+  ctx->charged = options_.context_bytes;
+  shared_->AddContext(slot_, ctx->phys, 1);
+  ctx->active = true;
+  return true;
+}
+
+void Process::Deactivate(Context* ctx) {
+  if (!ctx->active) return;
+  std::vector<uint64_t> bases;
+  allocations.ForEach([&](const Allocation& a) {
+    if (a.owner == ctx) bases.push_back(a.base);
+  });
+  for (uint64_t base : bases) FreeDevice(base);
+  std::vector<const void*> owned;
+  ForEachObject([&](Object* o) {
+    Context* owner = nullptr;
+    switch (o->kind) {
+      case ObjKind::kStream: owner = static_cast<Stream*>(o)->ctx; break;
+      case ObjKind::kEvent: owner = static_cast<Event*>(o)->ctx; break;
+      case ObjKind::kModule: owner = static_cast<Module*>(o)->ctx; break;
+      case ObjKind::kFunction: owner = static_cast<Function*>(o)->module->ctx; break;
+      case ObjKind::kGraphExec: owner = static_cast<GraphExec*>(o)->ctx; break;
+      case ObjKind::kArray: owner = static_cast<Array*>(o)->ctx; break;
+      default: break;
+    }
+    if (owner == ctx) owned.push_back(o);
+  });
+  for (const void* o : owned) {
+    if (auto* array = Find<Array>(o, ObjKind::kArray)) Uncharge(ctx->device, array->charged);
+    Remove(o);
+  }
+  Uncharge(ctx->device, ctx->charged);
+  ctx->charged = 0;
+  shared_->AddContext(slot_, ctx->phys, -1);
+  ctx->active = false;
+  ctx->retains = 0;
+}
+
+std::vector<std::pair<Context*, uint64_t>>& Process::ThreadStack() {
+  return Tls(generation_).stack;
+}
+
+Context* Process::ValidContext(CUcontext handle) { return Find<Context>(handle, ObjKind::kContext); }
+
+Context* Process::Current() {
+  auto& stack = ThreadStack();
+  if (stack.empty()) return nullptr;
+  auto [ctx, id] = stack.back();
+  Context* live = ValidContext(reinterpret_cast<CUcontext>(ctx));
+  return live != nullptr && live->id == id && live->active ? live : nullptr;
+}
+
+CUresult Process::ResolveStream(CUstream handle, bool per_thread, StreamRef* out) {
+  if (handle == nullptr || handle == CU_STREAM_LEGACY || handle == CU_STREAM_PER_THREAD) {
+    Context* ctx = Current();
+    if (ctx == nullptr) return CUDA_ERROR_INVALID_CONTEXT;
+    bool use_per_thread = handle == CU_STREAM_PER_THREAD || (handle == nullptr && per_thread);
+    out->ctx = ctx;
+    out->legacy = !use_per_thread;
+    out->end_ns = use_per_thread ? &Tls(generation_).per_thread_end[ctx->id] : &ctx->legacy_end_ns;
+    return CUDA_SUCCESS;
+  }
+  Stream* stream = Find<Stream>(handle, ObjKind::kStream);
+  if (stream == nullptr) return CUDA_ERROR_INVALID_HANDLE;
+  if (!stream->ctx->active) return CUDA_ERROR_INVALID_CONTEXT;
+  *out = StreamRef{stream->ctx, &stream->last_end_ns, false};
+  return CUDA_SUCCESS;
+}
+
+int64_t Process::EnqueueBlocks(const StreamRef& stream, uint64_t blocks) {
+  int64_t duration = KernelDurationNs(blocks, options_.ns_per_block);
+  int64_t ready = std::max(MonotonicNowNs(), *stream.end_ns);  // after the stream's earlier work
+  Span span = shared_->Enqueue(stream.ctx->phys, ready, duration, pid_);
+  *stream.end_ns = std::max(*stream.end_ns, span.end_ns);
+  stream.ctx->last_end_ns = std::max(stream.ctx->last_end_ns, span.end_ns);
+  return span.end_ns;
+}
+
+CUresult Process::AllocateDevice(int ordinal, uint64_t size, AllocKind kind, const void* owner,
+                                 CUdeviceptr* out) {
+  uint64_t alignment = AllocationAlignment(size);
+  uint64_t reserved = RoundUp(size, alignment);
+  if (!Charge(ordinal, reserved)) return CUDA_ERROR_OUT_OF_MEMORY;
+  auto address = DeviceVa(ordinal).Allocate(reserved, alignment);
+  if (!address) {
+    Uncharge(ordinal, reserved);
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  }
+  Allocation a;
+  a.base = *address;
+  a.size = size;
+  a.reserved = reserved;
+  a.charged = reserved;
+  a.device = ordinal;
+  a.kind = kind;
+  a.owner = owner;
+  allocations.Insert(a);
+  *out = a.base;
+  return CUDA_SUCCESS;
+}
+
+void Process::FreeDevice(uint64_t base) {
+  const Allocation* found = allocations.FindBase(base);
+  if (found == nullptr) return;
+  Allocation a = *found;
+  allocations.Erase(base);
+  DeviceVa(a.device).Free(a.base, a.reserved);
+  Uncharge(a.device, a.charged);
+  if (a.kind == AllocKind::kAsync || a.kind == AllocKind::kPool) {
+    if (Pool* pool = Find<Pool>(a.owner, ObjKind::kPool)) pool->used -= a.reserved;
+  }
+}
+
+bool Process::ValidDeviceRange(uint64_t ptr, uint64_t bytes) const {
+  if (const Allocation* a = allocations.FindContaining(ptr)) {
+    return bytes <= a->base + a->size - ptr;
+  }
+  auto it = vmm_mappings.upper_bound(ptr);
+  if (it == vmm_mappings.begin()) return false;
+  --it;
+  uint64_t end = it->first + it->second.size;
+  return ptr < end && bytes <= end - ptr;
+}
+
+Pool* Process::DefaultPool(int ordinal) {
+  if (default_pool_[ordinal] == nullptr) {
+    auto pool = std::make_unique<Pool>();
+    pool->device = ordinal;
+    pool->is_default = true;
+    default_pool_[ordinal] = Add(std::move(pool));
+  }
+  return default_pool_[ordinal];
+}
+
+void Process::MaybeFreeVmmHandle(CUmemGenericAllocationHandle handle) {
+  auto it = vmm_handles.find(handle);
+  if (it == vmm_handles.end() || !it->second.released || it->second.mappings > 0) return;
+  if (it->second.device >= 0) Uncharge(it->second.device, it->second.size);
+  vmm_handles.erase(it);
+}
+
+void WaitUntil(int64_t end_ns) {
+  if (end_ns > MonotonicNowNs()) SleepUntilNs(end_ns);
+}
+
+}  // namespace hami::sim
