@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Builds the local control plane's tools and links them into _output/tools/bin/:
+#   kube-apiserver, kube-scheduler   from hack/tools/k8s  (k8s.io/kubernetes, pinned in its go.mod)
+#   etcd                             from hack/tools/etcd (go.etcd.io/etcd/server/v3, pinned in its go.mod)
+#   kubectl                          the system's kubectl 1.31-1.33 (apt-get install kubectl when missing),
+#                                    else built from hack/tools/k8s
+#
+# Binaries are cached outside the tree, in ${HAMI_TOOLS_CACHE:-$HOME/.cache/hami-tools}/v<k8s version>/bin,
+# and rebuilt only when missing or when the pinned modules (go.mod/go.sum) or the Go version change.
+# Idempotent; safe to run concurrently from two checkouts (a lock guards the cache).
+#
+# Environment: HAMI_TOOLS_CACHE (cache root), HAMI_KUBECTL (use this kubectl), HAMI_BUILD_KUBECTL=1
+# (always build kubectl from the module).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+tools_dir=$HAMI_ROOT/hack/tools
+command -v go >/dev/null || hami::die "go not found on PATH (Go >= 1.23 is needed to build the control plane)"
+
+k8s_version=$(awk '$1=="k8s.io/kubernetes" && $2 ~ /^v1\./ {print substr($2,2); exit}
+                   $1=="require" && $2=="k8s.io/kubernetes" {print substr($3,2); exit}' "$tools_dir/k8s/go.mod")
+etcd_version=$(awk '$1=="go.etcd.io/etcd/server/v3" && $2 ~ /^v3\./ {print substr($2,2); exit}
+                    $1=="require" && $2=="go.etcd.io/etcd/server/v3" {print substr($3,2); exit}' "$tools_dir/etcd/go.mod")
+[[ -n $k8s_version ]] || hami::die "cannot read the k8s.io/kubernetes version from $tools_dir/k8s/go.mod"
+[[ -n $etcd_version ]] || hami::die "cannot read the etcd version from $tools_dir/etcd/go.mod"
+k8s_minor=$(cut -d. -f2 <<<"$k8s_version")
+
+cache_root=${HAMI_TOOLS_CACHE:-$HOME/.cache/hami-tools}
+cache_bin=$cache_root/v$k8s_version/bin
+mkdir -p "$cache_bin" "$HAMI_TOOLS_BIN"
+
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+go_version=$(go env GOVERSION)
+
+cb=k8s.io/component-base/version
+cg=k8s.io/client-go/pkg/version
+k8s_ldflags="-s -w -X $cb.gitVersion=v$k8s_version -X $cb.gitMajor=1 -X $cb.gitMinor=$k8s_minor \
+-X $cb.gitTreeState=clean -X $cb.buildDate=1970-01-01T00:00:00Z \
+-X $cg.gitVersion=v$k8s_version -X $cg.gitMajor=1 -X $cg.gitMinor=$k8s_minor -X $cg.gitTreeState=clean"
+etcd_ldflags="-s -w"
+
+# stamp MODULE_DIR LDFLAGS: what a cached binary must have been built from.
+stamp() {
+  { cat "$1/go.mod" "$1/go.sum"; echo "$go_version"; echo "$2"; } | sha256sum | cut -c1-16
+}
+
+# build NAME MODULE_DIR PACKAGE LDFLAGS: builds NAME into the cache unless an up-to-date one is there.
+built_any=0
+build() {
+  local name=$1 dir=$2 pkg=$3 ldflags=$4
+  local want have=""
+  want=$(stamp "$dir" "$ldflags")
+  [[ -f $cache_bin/.$name.stamp ]] && have=$(cat "$cache_bin/.$name.stamp")
+  if [[ -x $cache_bin/$name && $have == "$want" ]]; then
+    hami::log "$name: cached ($cache_bin/$name)"
+    return 0
+  fi
+  hami::log "$name: building $pkg (first build on 2 cores takes 10-20 min; log: $build_log)"
+  local t0 tmp
+  t0=$(date +%s)
+  tmp=$cache_bin/.$name.tmp.$$
+  if ! (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$tmp" "$pkg") >>"$build_log" 2>&1; then
+    rm -f "$tmp"
+    tail -n 30 "$build_log" >&2
+    hami::die "building $name failed (full log: $build_log). If go.sum entries are missing, run hack/tools/update-modules.sh"
+  fi
+  mv -f "$tmp" "$cache_bin/$name"
+  echo "$want" > "$cache_bin/.$name.stamp"
+  hami::log "$name: built in $(( $(date +%s) - t0 ))s"
+  built_any=1
+}
+
+# kubectl_ok PATH: true for a kubectl whose client minor is within one of the pinned k8s minor.
+kubectl_ok() {
+  local minor
+  minor=$("$1" version --client -o json 2>/dev/null | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -1)
+  [[ -n $minor ]] && (( minor >= k8s_minor - 1 && minor <= k8s_minor + 1 ))
+}
+
+# find_kubectl: prints a usable system kubectl, or nothing.
+find_kubectl() {
+  local k real
+  if [[ -n ${HAMI_KUBECTL:-} ]]; then
+    kubectl_ok "$HAMI_KUBECTL" || hami::die "HAMI_KUBECTL=$HAMI_KUBECTL is not a kubectl 1.$((k8s_minor-1))-1.$((k8s_minor+1))"
+    echo "$HAMI_KUBECTL"; return 0
+  fi
+  k=$(command -v kubectl 2>/dev/null) || return 0
+  real=$(readlink -f "$k")
+  # The Google Cloud SDK kubectl is a dispatcher; prefer its plain binary of our minor when present.
+  if [[ -x $(dirname "$real")/kubectl.1.$k8s_minor ]]; then
+    echo "$(dirname "$real")/kubectl.1.$k8s_minor"; return 0
+  fi
+  kubectl_ok "$real" && echo "$real"
+  return 0
+}
+
+build_log=$cache_root/v$k8s_version/build.log
+t_start=$(date +%s)
+exec 9>"$cache_root/v$k8s_version/.lock"
+flock -w 3600 9 || hami::die "another build-tools.sh holds $cache_root/v$k8s_version/.lock for over an hour"
+
+hami::log "tools: k8s v$k8s_version, etcd v$etcd_version, $go_version, cache $cache_bin"
+build kube-apiserver "$tools_dir/k8s" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
+build kube-scheduler "$tools_dir/k8s" k8s.io/kubernetes/cmd/kube-scheduler "$k8s_ldflags"
+build etcd "$tools_dir/etcd" . "$etcd_ldflags"
+
+kubectl_path=""
+if [[ ${HAMI_BUILD_KUBECTL:-0} != 1 ]]; then
+  kubectl_path=$(find_kubectl)
+  if [[ -z $kubectl_path ]] && command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+    hami::log "kubectl: not found; installing the Debian package"
+    if (apt-get install -y kubectl || { apt-get update && apt-get install -y kubectl; }) >>"$build_log" 2>&1; then
+      kubectl_path=$(find_kubectl)
+    else
+      hami::log "kubectl: apt-get install failed (see $build_log); building it instead"
+    fi
+  fi
+fi
+if [[ -z $kubectl_path ]]; then
+  build kubectl "$tools_dir/k8s" k8s.io/kubernetes/cmd/kubectl "$k8s_ldflags"
+  kubectl_path=$cache_bin/kubectl
+fi
+
+for name in kube-apiserver kube-scheduler etcd; do
+  ln -sfn "$cache_bin/$name" "$HAMI_TOOLS_BIN/$name"
+done
+ln -sfn "$kubectl_path" "$HAMI_TOOLS_BIN/kubectl"
+
+elapsed=$(( $(date +%s) - t_start ))
+if (( built_any )); then
+  hami::log "build-tools: done in ${elapsed}s (built; cold build time above)"
+else
+  hami::log "build-tools: done in ${elapsed}s (all cached)"
+fi
+for name in kube-apiserver kube-scheduler etcd kubectl; do
+  printf '  %-15s -> %s\n' "$name" "$(readlink "$HAMI_TOOLS_BIN/$name")" >&2
+done

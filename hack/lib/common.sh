@@ -1,0 +1,153 @@
+# shellcheck shell=bash
+# Shared shell helpers for hack/ scripts. Source it; it defines functions and path variables only.
+#
+#   HAMI_ROOT        repository root
+#   HAMI_TOOLS_BIN   where kube-apiserver, kube-scheduler, etcd, kubectl are linked (_output/tools/bin)
+#   HAMI_LOCAL_DIR   state of the local control plane (_output/local): env, kubeconfig, pki/, logs/
+#
+# Every wait has a timeout; every failure names what failed and where its log is.
+
+HAMI_ROOT=${HAMI_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+HAMI_TOOLS_BIN=${HAMI_TOOLS_BIN:-$HAMI_ROOT/_output/tools/bin}
+HAMI_LOCAL_DIR=${HAMI_LOCAL_DIR:-$HAMI_ROOT/_output/local}
+
+hami::log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+hami::die() { printf '[%s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
+
+# hami::now_ms: milliseconds since the epoch.
+hami::now_ms() { date +%s%3N; }
+
+# hami::wait_for DESCRIPTION TIMEOUT_SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds.
+# Returns 1 (after printing DESCRIPTION) when TIMEOUT_SECONDS pass first, or at once when COMMAND
+# exits with 99 (it knows waiting is pointless, e.g. the process died).
+hami::wait_for() {
+  local desc=$1 timeout=$2; shift 2
+  local deadline=$(( $(date +%s) + timeout )) rc
+  while true; do
+    rc=0
+    "$@" >/dev/null 2>&1 || rc=$?
+    (( rc == 0 )) && return 0
+    if (( rc == 99 )); then
+      hami::log "gave up waiting for: $desc (process exited)"
+      return 1
+    fi
+    if (( $(date +%s) >= deadline )); then
+      hami::log "timed out after ${timeout}s waiting for: $desc"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# hami::port_in_use PORT: true when something listens on 127.0.0.1:PORT (or any address).
+hami::port_in_use() {
+  ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# hami::free_port: prints a currently free TCP port, never one handed out earlier by this shell.
+# Ports are drawn at random from 20000-59999 so that concurrent runs rarely race for the same one.
+HAMI_PORTS_TAKEN=" "
+hami::free_port() {
+  local port tries=0
+  while (( tries++ < 200 )); do
+    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    [[ $HAMI_PORTS_TAKEN == *" $port "* ]] && continue
+    hami::port_in_use "$port" && continue
+    HAMI_PORTS_TAKEN+="$port "
+    echo "$port"
+    return 0
+  done
+  hami::die "no free TCP port found"
+}
+
+# hami::pid_alive PID: true when PID is a live process (not a zombie).
+hami::pid_alive() {
+  [[ -n ${1:-} ]] || return 1
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ $state != Z ]]
+}
+
+# hami::start_daemon NAME LOGFILE COMMAND...: starts COMMAND in its own session (so its whole process
+# group can be signalled), stdin from /dev/null, stdout+stderr to LOGFILE. Prints the pid, which is
+# also the process-group id.
+hami::start_daemon() {
+  local name=$1 logfile=$2; shift 2
+  local pidfile
+  pidfile=$(mktemp)
+  # setsid may fork when the caller is a group leader; the inner shell records its own pid and then
+  # execs the command, so the recorded pid is the daemon's and it leads its own process group.
+  setsid bash -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &
+  for _ in $(seq 1 50); do
+    [[ -s $pidfile ]] && break
+    sleep 0.1
+  done
+  local pid
+  pid=$(cat "$pidfile" 2>/dev/null || true)
+  rm -f "$pidfile"
+  [[ -n $pid ]] || hami::die "could not start $name (see $logfile)"
+  echo "$pid"
+}
+
+# hami::stop_daemon NAME PID [TIMEOUT]: SIGTERM to the process group, SIGKILL after TIMEOUT seconds
+# (default 10). Quiet when the process is already gone.
+hami::stop_daemon() {
+  local name=$1 pid=${2:-} timeout=${3:-10}
+  [[ -n $pid ]] || return 0
+  if ! kill -0 "$pid" 2>/dev/null && ! kill -0 -- "-$pid" 2>/dev/null; then
+    return 0
+  fi
+  hami::log "stopping $name (pid $pid)"
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$(( $(date +%s) + timeout ))
+  while kill -0 -- "-$pid" 2>/dev/null || hami::pid_alive "$pid"; do
+    if (( $(date +%s) >= deadline )); then
+      hami::log "$name did not stop within ${timeout}s; sending SIGKILL"
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.5
+      break
+    fi
+    sleep 0.2
+  done
+}
+
+# hami::instance_tag: a name unique to this checkout's local plane (put on etcd's command line so
+# that local-down.sh can find it without the env file).
+hami::instance_tag() { echo "hami-local-$(printf '%s' "$HAMI_LOCAL_DIR" | sha256sum | cut -c1-10)"; }
+
+# hami::find_plane_pids: pids of etcd, kube-apiserver, kube-scheduler or hami-scheduler processes
+# whose command line names this checkout's local plane (its tag or its _output/local directory).
+hami::find_plane_pids() {
+  local tag p args exe
+  tag=$(hami::instance_tag)
+  for p in /proc/[0-9]*; do
+    p=${p#/proc/}
+    args=()
+    { mapfile -d '' -t args < "/proc/$p/cmdline"; } 2>/dev/null || continue
+    (( ${#args[@]} > 0 )) || continue
+    exe=${args[0]##*/}
+    case $exe in
+      etcd|kube-apiserver|kube-scheduler|hami-scheduler) ;;
+      *) continue ;;
+    esac
+    case " ${args[*]} " in
+      *"$tag"*|*"$HAMI_LOCAL_DIR/"*) echo "$p" ;;
+    esac
+  done
+}
+
+# hami::kubectl ARGS...: kubectl from _output/tools/bin against the local cluster.
+hami::kubectl() {
+  local k="$HAMI_TOOLS_BIN/kubectl"
+  [[ -x $k ]] || k=kubectl
+  "$k" --kubeconfig="${KUBECONFIG:-$HAMI_LOCAL_DIR/kubeconfig}" "$@"
+}
+
+# hami::load_env: sources _output/local/env when it exists; returns 1 otherwise.
+hami::load_env() {
+  [[ -f $HAMI_LOCAL_DIR/env ]] || return 1
+  # shellcheck disable=SC1091
+  source "$HAMI_LOCAL_DIR/env"
+}

@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# hami-scheduler wiring for the local control plane (requires common.sh).
+#
+# Serving layout, chosen by HAMI_WEBHOOK_SPLIT (decided before kube-scheduler starts, since its
+# extender URL depends on it):
+#   0 (default)  upstream's layout: ONE TLS port serves /filter, /bind and /webhook (--http_bind with
+#                --cert_file/--key_file); EXTENDER_URL=https://127.0.0.1:$EXTENDER_PORT and
+#                WEBHOOK_PORT=$EXTENDER_PORT; kube-scheduler verifies the serving cert with our CA.
+#   1            extender on plain HTTP (EXTENDER_URL=http://...) and the webhook on its own TLS port,
+#                passed with $HAMI_WEBHOOK_BIND_FLAG (default --webhook_bind).
+
+HAMI_WEBHOOK_SPLIT=${HAMI_WEBHOOK_SPLIT:-0}
+HAMI_WEBHOOK_BIND_FLAG=${HAMI_WEBHOOK_BIND_FLAG:---webhook_bind}
+HAMI_SCHEDULER_BIN=${HAMI_SCHEDULER_BIN:-$HAMI_ROOT/_output/bin/hami-scheduler}
+
+# hami::hami_scheduler_args: THE place that knows hami-scheduler's command line. Fills the array
+# HAMI_SCHEDULER_ARGS from the env variables local-up.sh records (KUBECONFIG, PKI_DIR, EXTENDER_PORT,
+# WEBHOOK_PORT, METRICS_PORT). Extra flags: HAMI_SCHEDULER_FLAGS (space separated).
+hami::hami_scheduler_args() {
+  HAMI_SCHEDULER_ARGS=(
+    "$HAMI_SCHEDULER_BIN"
+    --kubeconfig "$KUBECONFIG"
+    --http_bind "127.0.0.1:$EXTENDER_PORT"
+    --cert_file "$PKI_DIR/webhook.crt"
+    --key_file "$PKI_DIR/webhook.key"
+    --scheduler-name hami-scheduler
+    --metrics-bind-address "127.0.0.1:$METRICS_PORT"
+  )
+  if [[ $HAMI_WEBHOOK_SPLIT == 1 ]]; then
+    HAMI_SCHEDULER_ARGS+=("$HAMI_WEBHOOK_BIND_FLAG" "127.0.0.1:$WEBHOOK_PORT")
+  fi
+  if [[ -n ${HAMI_SCHEDULER_FLAGS:-} ]]; then
+    # shellcheck disable=SC2206
+    HAMI_SCHEDULER_ARGS+=($HAMI_SCHEDULER_FLAGS)
+  fi
+}
+
+# hami::serving_up URL: true when something answers HTTP(S) at URL (any status code).
+hami::serving_up() { curl -sk -o /dev/null --max-time 2 "$1"; }
+
+# hami::write_scheduler_config FILE SCHED_KUBECONFIG: KubeSchedulerConfiguration with the profiles
+# default-scheduler and hami-scheduler and one extender (top level, shared by both profiles) at
+# $EXTENDER_URL, managing HAMi's resources (ignoredByScheduler: the extender owns them).
+hami::write_scheduler_config() {
+  local file=$1 kubeconfig=$2 tls=""
+  if [[ $EXTENDER_URL == https://* ]]; then
+    tls="  enableHTTPS: true
+  tlsConfig:
+    caFile: $PKI_DIR/ca.crt"
+  else
+    tls="  enableHTTPS: false"
+  fi
+  cat > "$file" <<EOF
+apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection:
+  kubeconfig: $kubeconfig
+  qps: 500
+  burst: 1000
+leaderElection:
+  leaderElect: false
+profiles:
+- schedulerName: default-scheduler
+- schedulerName: hami-scheduler
+extenders:
+- urlPrefix: $EXTENDER_URL
+  filterVerb: filter
+  bindVerb: bind
+  weight: 1
+  nodeCacheCapable: true
+  httpTimeout: 30s
+  ignorable: false
+$tls
+  managedResources:
+  - {name: nvidia.com/gpu, ignoredByScheduler: true}
+  - {name: nvidia.com/gpumem, ignoredByScheduler: true}
+  - {name: nvidia.com/gpucores, ignoredByScheduler: true}
+  - {name: nvidia.com/gpumem-percentage, ignoredByScheduler: true}
+  - {name: nvidia.com/priority, ignoredByScheduler: true}
+EOF
+}
+
+# hami::apply_webhook_config: registers hami-scheduler's /webhook for pod CREATE (failurePolicy
+# Fail, so a broken webhook is visible; pods labelled hami.io/webhook=ignore bypass it).
+hami::apply_webhook_config() {
+  local ca_b64
+  ca_b64=$(base64 -w0 < "$PKI_DIR/ca.crt")
+  hami::kubectl apply -f - >/dev/null <<EOF
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: hami-webhook
+webhooks:
+- name: vgpu.hami.io
+  admissionReviewVersions: ["v1", "v1beta1"]
+  sideEffects: None
+  failurePolicy: ${HAMI_WEBHOOK_FAILURE_POLICY:-Fail}
+  timeoutSeconds: 10
+  clientConfig:
+    url: https://127.0.0.1:$WEBHOOK_PORT/webhook
+    caBundle: $ca_b64
+  objectSelector:
+    matchExpressions:
+    - {key: hami.io/webhook, operator: NotIn, values: ["ignore"]}
+  rules:
+  - apiGroups: [""]
+    apiVersions: ["v1"]
+    operations: ["CREATE"]
+    resources: ["pods"]
+    scope: "*"
+EOF
+}

@@ -1,0 +1,76 @@
+# shellcheck shell=bash
+# Certificates for the local control plane (requires common.sh). All RSA 2048 with SANs, 10 years.
+#
+# hami::pki_generate DIR writes, when DIR/ca.crt does not exist yet:
+#   ca.{crt,key}                 the cluster CA (also the client CA of kube-apiserver)
+#   apiserver.{crt,key}          serving cert: 127.0.0.1, localhost, 10.0.0.1, kubernetes.default.svc
+#   admin.{crt,key}              client cert, O=system:masters (superuser)
+#   scheduler.{crt,key}          client cert, CN=system:kube-scheduler (bootstrap RBAC role)
+#   webhook.{crt,key}            serving cert for hami-scheduler: 127.0.0.1, localhost
+#   sa.{key,pub}                 service-account token signing key pair
+#   tokens.csv                   static token "hami-local-token" for user hami-admin in system:masters
+# Existing files are kept, so kubeconfigs written earlier stay valid across restarts.
+
+hami::pki_generate() {
+  local d=$1
+  mkdir -p "$d"
+  if [[ -f $d/ca.crt && -f $d/webhook.crt && -f $d/scheduler.crt && -f $d/tokens.csv ]]; then
+    return 0
+  fi
+  command -v openssl >/dev/null || hami::die "openssl not found (apt-get install openssl)"
+  hami::log "generating certificates in $d"
+  (
+    set -euo pipefail
+    cd "$d"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 \
+      -subj /CN=hami-local-ca \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+    mk() {
+      openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "$2"
+      printf '%b' "$3" > "$1.ext"
+      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+        -out "$1.crt" -extfile "$1.ext"
+      rm -f "$1.csr" "$1.ext"
+    }
+    mk apiserver /CN=kube-apiserver \
+      'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n'
+    mk admin '/O=system:masters/CN=hami-admin' \
+      'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n'
+    mk scheduler /CN=system:kube-scheduler \
+      'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n'
+    mk webhook /CN=hami-scheduler-webhook \
+      'subjectAltName=IP:127.0.0.1,DNS:localhost\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n'
+    openssl genrsa -out sa.key 2048
+    openssl rsa -in sa.key -pubout -out sa.pub
+    echo 'hami-local-token,hami-admin,hami-admin-uid,"system:masters"' > tokens.csv
+    chmod 644 ./*.crt sa.pub
+  ) >"$d/openssl.log" 2>&1 || hami::die "certificate generation failed (see $d/openssl.log)"
+}
+
+# hami::write_kubeconfig FILE SERVER CA CERT KEY USER: a kubeconfig with embedded credentials,
+# context "hami-local".
+hami::write_kubeconfig() {
+  local file=$1 server=$2 ca=$3 cert=$4 key=$5 user=$6
+  local b64="base64 -w0"
+  cat > "$file.tmp" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: hami-local
+  cluster:
+    server: $server
+    certificate-authority-data: $($b64 < "$ca")
+users:
+- name: $user
+  user:
+    client-certificate-data: $($b64 < "$cert")
+    client-key-data: $($b64 < "$key")
+contexts:
+- name: hami-local
+  context: {cluster: hami-local, user: $user}
+current-context: hami-local
+EOF
+  chmod 600 "$file.tmp"
+  mv -f "$file.tmp" "$file"
+}
