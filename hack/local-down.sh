@@ -24,7 +24,7 @@ if hami::load_env 2>/dev/null; then
     name=${pair%%:*} pid=${pair#*:}
     [[ -n $pid ]] || continue
     # Only signal a recorded pid that still runs one of our binaries (pids get reused).
-    if [[ -r /proc/$pid/cmdline ]] && tr '\0' '\n' < "/proc/$pid/cmdline" | head -1 | grep -q "$name\$"; then
+    if [[ -r /proc/$pid/cmdline ]] && tr '\0' '\n' < "/proc/$pid/cmdline" | head -2 | grep -q "$name\$"; then
       hami::stop_daemon "$name" "$pid"
       stopped=1
     fi

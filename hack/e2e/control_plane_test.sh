@@ -9,6 +9,9 @@
 #   6. tears down what it started (a plane that was already up is left running, its test objects
 #      deleted), and checks that no process of the plane is left
 # Exit 0 when every check passes, 1 otherwise. HAMI_E2E_KEEP=1 leaves the plane up.
+# HAMI_E2E_FAKE_SCHEDULER=1 starts the plane with hack/e2e/fake-hami-scheduler in place of
+# hami-scheduler (when this test starts it) and additionally checks the webhook's patch and a pod
+# asking for nvidia.com/gpu going through the extender's filter and bind.
 set -euo pipefail
 hack_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$hack_dir/lib/common.sh"
@@ -54,7 +57,11 @@ if hami::load_env 2>/dev/null && hami::pid_alive "${APISERVER_PID:-}"; then
   hami::log "using the running local control plane"
 else
   started=1
-  "$hack_dir/local-up.sh"
+  if [[ ${HAMI_E2E_FAKE_SCHEDULER:-0} == 1 ]]; then
+    HAMI_SCHEDULER_BIN=$hack_dir/e2e/fake-hami-scheduler "$hack_dir/local-up.sh"
+  else
+    "$hack_dir/local-up.sh"
+  fi
 fi
 hami::load_env || { failed "no $HAMI_LOCAL_DIR/env after local-up.sh"; exit 1; }
 
@@ -81,8 +88,11 @@ else
   failed "node $node: register annotation is '$ann'"
 fi
 
-# make_pod NAME SCHEDULER: a pause-like pod pinned to our node by nodeSelector.
+# make_pod NAME SCHEDULER [GPUS]: a pause-like pod pinned to our node by nodeSelector.
 make_pod() {
+  local limits=""
+  [[ -n ${3:-} ]] && limits="
+      limits: {nvidia.com/gpu: \"$3\"}"
   hami::kubectl -n "$ns" create -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Pod
@@ -94,7 +104,8 @@ spec:
   containers:
   - name: c
     image: registry.k8s.io/pause:3.10
-    resources: {requests: {cpu: 10m, memory: 16Mi}}
+    resources:
+      requests: {cpu: 10m, memory: 16Mi}$limits
 EOF
   pods+=("$1")
 }
@@ -122,4 +133,34 @@ if hami::wait_for "pod $p bound" 60 bound_to_node "$p"; then
   pass "profile hami-scheduler bound $p to $node$( ((hami_running)) && echo ' (through the webhook)')"
 else
   failed "pod $p with schedulerName hami-scheduler not bound: $(hami::kubectl -n "$ns" describe pod "$p" | tail -5)"
+fi
+
+fake=0
+[[ $(tr '\0' '\n' 2>/dev/null < "/proc/${HAMI_SCHEDULER_PID:-0}/cmdline" | head -2) == *fake-hami-scheduler* ]] && fake=1
+if (( hami_running )); then
+  if [[ $(hami::kubectl -n "$ns" get pod "$p" -o jsonpath='{.spec.schedulerName}') == hami-scheduler ]]; then
+    pass "webhook left schedulerName hami-scheduler"
+  else
+    failed "schedulerName of $p changed"
+  fi
+fi
+if (( fake )); then
+  # The stand-in's webhook labels every pod; its extender passes all nodes and binds with kubectl.
+  if [[ $(hami::kubectl -n "$ns" get pod "$p" -o jsonpath='{.metadata.labels.hami\.io/fake-webhook}') == seen ]]; then
+    pass "webhook (fake) patched pod $p"
+  else
+    failed "webhook (fake) did not patch pod $p"
+  fi
+  p=e2e-gpu-$$
+  make_pod "$p" hami-scheduler 1
+  if hami::wait_for "pod $p bound" 60 bound_to_node "$p"; then
+    pass "GPU pod $p bound through the extender's filter and bind"
+  else
+    failed "GPU pod $p not bound: $(hami::kubectl -n "$ns" describe pod "$p" | tail -5)"
+  fi
+  if grep -q 'POST /bind' "$LOG_DIR/hami-scheduler.log"; then
+    pass "kube-scheduler called the extender's /filter and /bind"
+  else
+    failed "no /bind call in $LOG_DIR/hami-scheduler.log"
+  fi
 fi

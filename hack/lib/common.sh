@@ -128,6 +128,11 @@ hami::find_plane_pids() {
     { mapfile -d '' -t args < "/proc/$p/cmdline"; } 2>/dev/null || continue
     (( ${#args[@]} > 0 )) || continue
     exe=${args[0]##*/}
+    # An interpreted stand-in (e.g. hack/e2e/fake-hami-scheduler) shows up as "python3 SCRIPT ...".
+    [[ $exe == python* || $exe == bash ]] && (( ${#args[@]} > 1 )) && exe=${args[1]##*/}
+    case $exe in
+      fake-hami-scheduler) exe=hami-scheduler ;;
+    esac
     case $exe in
       etcd|kube-apiserver|kube-scheduler|hami-scheduler) ;;
       *) continue ;;
