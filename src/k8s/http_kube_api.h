@@ -1,0 +1,71 @@
+// HttpKubeApi: KubeApi over HTTPS with libcurl.
+//
+// Thread-safe: every request uses its own curl easy handle; handles share one connection cache,
+// DNS cache and TLS session cache (CURLSH), so concurrent requests reuse keep-alive connections.
+// All requests (watches included) pass one TokenBucket (qps/burst). Unary requests time out after
+// `timeout`; a watch has no client timeout beyond timeoutSeconds + a margin, and notices its stop
+// token within about a second. Key material from ClientConfig is passed as in-memory blobs.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "k8s/client_config.h"
+#include "k8s/kube_api.h"
+#include "k8s/rate_limiter.h"
+
+namespace hami::k8s {
+
+struct ClientOptions {
+  double qps = 50;  // --kube-qps; <= 0 disables throttling
+  int burst = 100;  // --kube-burst
+  std::chrono::milliseconds timeout{30000};          // --kube-timeout, per unary request
+  std::chrono::milliseconds connect_timeout{10000};
+  std::string user_agent = "hami";
+};
+
+class HttpKubeApi : public KubeApi {
+ public:
+  // Fails on an unusable configuration (no server, unreadable token file, curl init failure).
+  static base::Result<std::unique_ptr<HttpKubeApi>> New(ClientConfig config,
+                                                        ClientOptions options = {});
+  ~HttpKubeApi() override;
+  HttpKubeApi(const HttpKubeApi&) = delete;
+  HttpKubeApi& operator=(const HttpKubeApi&) = delete;
+
+  base::Result<nlohmann::json> Get(const ResourcePath& object) override;
+  base::Result<ListPage> List(const ResourcePath& collection, const ListOptions& options) override;
+  base::Result<nlohmann::json> Create(const ResourcePath& collection,
+                                      const nlohmann::json& object) override;
+  base::Result<nlohmann::json> Update(const ResourcePath& object,
+                                      const nlohmann::json& body) override;
+  base::Result<nlohmann::json> Patch(const ResourcePath& object, PatchType type,
+                                     const nlohmann::json& patch) override;
+  base::Status Delete(const ResourcePath& object, const std::string& uid = "") override;
+  base::Status Watch(const ResourcePath& collection, const ListOptions& options,
+                     const WatchHandler& handler, std::stop_token stop) override;
+
+  // GET of an arbitrary path (e.g. "/version", "/readyz"); the body as text.
+  base::Result<std::string> GetRaw(const std::string& path);
+
+  const ClientConfig& config() const { return config_; }
+
+ private:
+  struct Shared;  // CURLSH and its locks
+  struct Request;
+  HttpKubeApi(ClientConfig config, ClientOptions options);
+
+  base::Result<std::string> Do(const Request& request);
+  base::Result<nlohmann::json> DoJson(const Request& request);
+  void Throttle();
+
+  ClientConfig config_;
+  ClientOptions options_;
+  TokenBucket bucket_;
+  TokenSource token_;
+  std::unique_ptr<Shared> shared_;
+};
+
+}  // namespace hami::k8s
