@@ -119,11 +119,20 @@ CUresult Process::Init() {
 }
 
 bool Process::Charge(int ordinal, uint64_t bytes) {
-  return bytes == 0 || shared_->Reserve(slot_, Phys(ordinal), bytes);
+  if (bytes == 0) return true;
+  return slot_ >= 0 && shared_->Reserve(slot_, Phys(ordinal), bytes);  // no slot: exiting
 }
 
 void Process::Uncharge(int ordinal, uint64_t bytes) {
-  if (bytes != 0) shared_->Unreserve(slot_, Phys(ordinal), bytes);
+  if (bytes != 0 && slot_ >= 0) shared_->Unreserve(slot_, Phys(ordinal), bytes);
+}
+
+void Process::ReclaimDeadPeriodically() {
+  constexpr int64_t kInterval = 50 * 1000 * 1000;
+  int64_t now = MonotonicNowNs();
+  if (now - last_reclaim_ns_ < kInterval) return;
+  last_reclaim_ns_ = now;
+  shared_->ReclaimDead();
 }
 
 Context* Process::NewContext(int ordinal, bool primary, unsigned flags) {

@@ -156,6 +156,9 @@ class Process {
   // Physical memory of GPU `ordinal` for this process; false when the GPU is full.
   bool Charge(int ordinal, uint64_t bytes);
   void Uncharge(int ordinal, uint64_t bytes);
+  // Returns the memory of dead processes, at most every 50 ms (for usage queries; allocation
+  // failures always reclaim).
+  void ReclaimDeadPeriodically();
 
   // Handle registry.
   template <typename T>
@@ -243,6 +246,7 @@ class Process {
   int32_t pid_ = 0;
   uint64_t next_context_id_ = 1;
   uint64_t generation_ = 0;
+  int64_t last_reclaim_ns_ = 0;
   std::unordered_map<const void*, std::unique_ptr<Object>> objects_;
   Context* primary_[kMaxGpus] = {};
   Pool* default_pool_[kMaxGpus] = {};

@@ -406,8 +406,37 @@ TEST_F(SimIntegration, ProcessesSharePhysicalMemoryAndDeadOnesAreReclaimed) {
     }
     EXPECT_TRUE(saw_holder);
   }), 0);
+  // A process that watches while the holder is killed sees the memory come back.
+  int watching[2], killed[2];
+  ASSERT_EQ(pipe(watching), 0);
+  ASSERT_EQ(pipe(killed), 0);
+  pid_t watcher = fork();
+  if (watcher == 0) {
+    _exit(RunInChild(env, [&] {
+      Driver d = LoadDriver();
+      StartOnDevice(d, 0);
+      size_t free = 0, total = 0;
+      ASSERT_EQ(CU(d, cuMemGetInfo_v2)(&free, &total), CUDA_SUCCESS);
+      EXPECT_EQ(total - free, 10 * kGiB);
+      char c = 'w';
+      (void)!write(watching[1], &c, 1);
+      (void)!read(killed[0], &c, 1);
+      // Dead processes are reclaimed at most every 50 ms by usage queries: poll up to 2 s.
+      for (int i = 0; i < 200 && free != total; ++i) {
+        usleep(10000);
+        ASSERT_EQ(CU(d, cuMemGetInfo_v2)(&free, &total), CUDA_SUCCESS);
+      }
+      EXPECT_EQ(free, total);
+    }));
+  }
+  char c = 0;
+  ASSERT_EQ(read(watching[0], &c, 1), 1);
   kill(holder, SIGKILL);
   waitpid(holder, nullptr, 0);
+  (void)!write(killed[1], &c, 1);
+  int status = 0;
+  waitpid(watcher, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_EQ(RunInChild(env, [] {
     Driver d = LoadDriver();
     StartOnDevice(d, 0);
