@@ -182,11 +182,11 @@ int Paths(const Api& a) {
   size_t gran = 0;
   a.Granularity(&gran, &prop, CU_MEM_ALLOC_GRANULARITY_MINIMUM);
   std::printf("granularity=%zu\n", gran);
-  // 63 MiB + 1 byte rounds up to whole granules: the accounted size is what the driver takes.
-  const size_t odd = c - kMiB + 1;
+  // The driver only accepts whole granules (an unaligned size is CUDA_ERROR_INVALID_VALUE).
+  CHECK(gran > 0 && c % gran == 0);
   FillAndDrain("vmm", c,
                [&](uint64_t* h) {
-                 return a.MemCreate(reinterpret_cast<CUmemGenericAllocationHandle*>(h), odd, &prop, 0);
+                 return a.MemCreate(reinterpret_cast<CUmemGenericAllocationHandle*>(h), c, &prop, 0);
                },
                [&](uint64_t h) { return a.MemRelease(h); });
   size_t free2 = 0;

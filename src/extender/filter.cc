@@ -1,0 +1,129 @@
+#include "extender/filter.h"
+
+#include <cstdio>
+
+#include "codec/k8s_object.h"
+#include "sched/decide.h"
+#include "vendor/cluster_state.h"
+
+namespace hami::extender {
+namespace {
+
+// "find fit node(n2), 1 nodes not fit, 2 nodes fit(n1:3.20,n2:5.00)"
+std::string SucceedMessage(const std::string& chosen, const sched::Decision& decision,
+                           std::span<const sched::NodeState* const> nodes, size_t unknown) {
+  std::string fits;
+  for (const auto& [index, score] : decision.fits) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), ":%.2f", score);
+    if (!fits.empty()) fits += ",";
+    fits += nodes[index]->name + buf;
+  }
+  return "find fit node(" + chosen + "), " +
+         std::to_string(decision.failures.size() + unknown) + " nodes not fit, " +
+         std::to_string(decision.fits.size()) + " nodes fit(" + fits + ")";
+}
+
+// "2 nodes 1/1 CardInsufficientMemory(n1,n2); 1 nodes node unregistered(n3)"
+std::string FailedMessage(const std::map<std::string, std::string>& failed) {
+  std::map<std::string, std::vector<std::string>> by_reason;
+  for (const auto& [node, reason] : failed) by_reason[reason].push_back(node);
+  std::string out;
+  for (const auto& [reason, list] : by_reason) {
+    if (!out.empty()) out += "; ";
+    out += std::to_string(list.size()) + " nodes " + reason + "(";
+    for (size_t i = 0; i < list.size(); ++i) out += (i ? "," : "") + list[i];
+    out += ")";
+  }
+  return out;
+}
+
+// nodeCacheCapable=false (autoscaler templates): decide on the given Node objects only; touch no
+// cache, return the best node in Nodes.
+FilterOutcome FilterGivenNodes(const vendor::Registry& registry, const sched::PodInput& input,
+                               const nlohmann::json& node_list) {
+  FilterOutcome out;
+  std::vector<sched::NodeState> states;
+  std::vector<nlohmann::json> objects;
+  const nlohmann::json items = node_list.contains("items") ? node_list["items"] : nlohmann::json();
+  for (const auto& item : items.is_array() ? items : nlohmann::json::array()) {
+    auto node = codec::NodeFromJson(item);
+    if (!node.ok()) continue;
+    auto state = vendor::NodeStateFromAnnotations(node->name, node->annotations, registry);
+    if (!state.ok()) {
+      out.result.failed_nodes[node->name] = state.error().code() == base::StatusCode::kNotFound
+                                                ? "node unregistered"
+                                                : state.error().message();
+      continue;
+    }
+    states.push_back(std::move(*state));
+    objects.push_back(item);
+  }
+  std::vector<const sched::NodeState*> ptrs;
+  for (const auto& s : states) ptrs.push_back(&s);
+  sched::Decision decision = sched::Decide(ptrs, input, nullptr);
+  for (const auto& [index, failure] : decision.failures) {
+    out.result.failed_nodes[states[index].name] = model::RenderReasons(failure);
+  }
+  nlohmann::json chosen = {{"items", nlohmann::json::array()}};
+  if (decision.chosen) chosen["items"].push_back(objects[*decision.chosen]);
+  out.result.nodes = chosen;
+  return out;
+}
+
+}  // namespace
+
+FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
+                     const FilterConfig& config, const FilterArgs& args, Clock::time_point now) {
+  FilterOutcome out;
+  auto pod = codec::PodFromJson(args.pod);
+  if (!pod.ok()) {
+    out.result.error = pod.error().message();
+    return out;
+  }
+  auto input = vendor::BuildPodInput(*pod, registry, config.defaults);
+  if (!input.ok()) {
+    out.result.error = input.error().message();
+    out.event_reason = "FilteringFailed";
+    out.event_message = input.error().message();
+    return out;
+  }
+  if (input->requests.Empty()) {
+    out.result.node_names = args.node_names;
+    out.result.nodes = args.nodes;
+    return out;
+  }
+  if (args.nodes) return FilterGivenNodes(registry, *input, *args.nodes);
+
+  const std::vector<std::string> names = args.node_names.value_or(std::vector<std::string>{});
+  cache.DecideAndAssume(pod->uid, names, [&](std::span<const sched::NodeState* const> nodes,
+                                             const std::vector<std::string>& unknown,
+                                             const sched::QuotaTable& quotas)
+                                             -> std::optional<Assumption> {
+    sched::Decision decision = sched::Decide(nodes, *input, &quotas);
+    for (const auto& [index, failure] : decision.failures) {
+      out.result.failed_nodes[nodes[index]->name] = model::RenderReasons(failure);
+    }
+    for (const auto& name : unknown) out.result.failed_nodes[name] = "node unregistered";
+    if (!decision.chosen) {
+      out.event_reason = "FilteringFailed";
+      out.event_message = FailedMessage(out.result.failed_nodes);
+      return std::nullopt;
+    }
+    const std::string& node = nodes[*decision.chosen]->name;
+    out.result.node_names = std::vector<std::string>{node};
+    out.event_reason = "FilteringSucceed";
+    out.event_message = SucceedMessage(node, decision, nodes, unknown.size());
+    Assumption a;
+    a.pod_key = pod->Key();
+    a.node = node;
+    a.devices = std::move(decision.devices);
+    a.mig = std::move(decision.mig);
+    a.init_count = pod->init_containers.size();
+    a.deadline = now + config.assume_ttl;
+    return a;
+  });
+  return out;
+}
+
+}  // namespace hami::extender

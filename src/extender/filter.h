@@ -1,0 +1,32 @@
+// /filter: decide a pod's node and devices against the SchedulerCache and assume the result
+// (hami-wire §3.2, with the annotation write moved to /bind; see scheduler_cache.h).
+// No I/O: the caller sends the events returned here. Thread-safe through the cache.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "extender/scheduler_cache.h"
+#include "extender/wire.h"
+#include "sched/policy.h"
+#include "vendor/registry.h"
+
+namespace hami::extender {
+
+struct FilterConfig {
+  sched::Policy defaults;                     // --node-scheduler-policy / --gpu-scheduler-policy
+  std::chrono::seconds assume_ttl{std::chrono::seconds(120)};  // filter -> bind deadline
+};
+
+struct FilterOutcome {
+  FilterResult result;
+  // Event to record on the pod: "" (none), "FilteringSucceed" (Normal) or "FilteringFailed"
+  // (Warning), with upstream's message formats.
+  std::string event_reason;
+  std::string event_message;
+};
+
+FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
+                     const FilterConfig& config, const FilterArgs& args, Clock::time_point now);
+
+}  // namespace hami::extender

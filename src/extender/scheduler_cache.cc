@@ -1,0 +1,226 @@
+#include "extender/scheduler_cache.h"
+
+#include "vendor/cluster_state.h"
+
+namespace hami::extender {
+
+SchedulerCache::Booking SchedulerCache::MakeBooking(const std::string& ns, const std::string& node,
+                                                    const model::PodDevices& devices,
+                                                    const std::vector<model::MigAllocation>& mig,
+                                                    size_t init_count) const {
+  Booking b;
+  b.ns = ns;
+  b.node = node;
+  b.devices = sched::CollapseUsage(devices, init_count);
+  for (const auto& [vendor, containers] : devices) {
+    int64_t mem = 0, cores = 0;
+    for (const auto& [uuid, d] : sched::CollapseUsage({{vendor, containers}}, init_count)) {
+      mem += d.mem;
+      cores += d.cores;
+    }
+    b.quota[vendor] = {mem, cores};
+  }
+  for (const auto& m : mig) {
+    b.mig[m.gpu_uuid].push_back({m.profile, {m.placement_start, m.placement_size}});
+  }
+  return b;
+}
+
+void SchedulerCache::ApplyLocked(const Booking& booking, int sign) {
+  for (const auto& [vendor, q] : booking.quota) {
+    auto& quota = quotas_[booking.ns][vendor];
+    quota.used_mem += sign * q.first;
+    quota.used_cores += sign * q.second;
+  }
+  auto it = nodes_.find(booking.node);
+  if (it == nodes_.end()) return;  // node not (yet) registered: applied when it registers
+  sched::ApplyBooking(it->second, booking.devices, sign);
+  for (auto& device : it->second.devices) {
+    auto mt = booking.mig.find(device.info.id);
+    if (mt == booking.mig.end()) continue;
+    for (const auto& m : mt->second) {
+      if (sign > 0) {
+        device.usage.mig.push_back(m);
+      } else {
+        auto& list = device.usage.mig;
+        for (auto lt = list.begin(); lt != list.end(); ++lt) {
+          if (*lt == m) { list.erase(lt); break; }
+        }
+      }
+    }
+  }
+}
+
+void SchedulerCache::AddBookingLocked(const std::string& uid, Booking booking) {
+  RemoveBookingLocked(uid);
+  ApplyLocked(booking, +1);
+  bookings_.emplace(uid, std::move(booking));
+}
+
+void SchedulerCache::RemoveBookingLocked(const std::string& uid) {
+  auto it = bookings_.find(uid);
+  if (it == bookings_.end()) return;
+  ApplyLocked(it->second, -1);
+  bookings_.erase(it);
+}
+
+base::Status SchedulerCache::UpsertNode(const codec::NodeObject& node) {
+  auto state = vendor::NodeStateFromAnnotations(node.name, node.annotations, registry_);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!state.ok()) {
+    if (state.error().code() == base::StatusCode::kNotFound) nodes_.erase(node.name);
+    return state.error();
+  }
+  // Re-apply every booking on this node to the fresh device list.
+  for (const auto& [uid, booking] : bookings_) {
+    if (booking.node != node.name) continue;
+    sched::ApplyBooking(*state, booking.devices, +1);
+    for (auto& device : state->devices) {
+      auto mt = booking.mig.find(device.info.id);
+      if (mt != booking.mig.end()) {
+        device.usage.mig.insert(device.usage.mig.end(), mt->second.begin(), mt->second.end());
+      }
+    }
+  }
+  nodes_[node.name] = std::move(*state);
+  return {};
+}
+
+void SchedulerCache::DeleteNode(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  nodes_.erase(name);
+}
+
+base::Status SchedulerCache::UpsertPod(const model::Pod& pod) {
+  const std::string* node = pod.Annotation(vendor::kVgpuNodeAnnotation);
+  const bool terminated = pod.phase == "Succeeded" || pod.phase == "Failed";
+  if (node == nullptr || node->empty() || terminated) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (assumed_.count(pod.uid) == 0) RemoveBookingLocked(pod.uid);
+    return {};
+  }
+  HAMI_ASSIGN_OR_RETURN(auto devices, vendor::GrantedDevices(pod, registry_));
+  std::vector<model::MigAllocation> mig;
+  if (auto granted = vendor::GrantedMig(pod); granted.ok()) {
+    for (const auto& [uuid, list] : *granted) {
+      for (const auto& m : list) {
+        model::MigAllocation a;
+        a.gpu_uuid = uuid;
+        a.profile = m.profile;
+        a.placement_start = m.placement.start;
+        a.placement_size = m.placement.size;
+        mig.push_back(std::move(a));
+      }
+    }
+  } else {
+    return granted.error();
+  }
+  if (devices.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (assumed_.count(pod.uid) == 0) RemoveBookingLocked(pod.uid);
+    return {};
+  }
+  Booking booking =
+      MakeBooking(pod.namespace_name, *node, devices, mig, pod.init_containers.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  assumed_.erase(pod.uid);  // the annotations are written: the pod is no longer an assumption
+  AddBookingLocked(pod.uid, std::move(booking));
+  return {};
+}
+
+void SchedulerCache::DeletePod(const std::string& uid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  assumed_.erase(uid);
+  RemoveBookingLocked(uid);
+}
+
+void SchedulerCache::Assume(const std::string& uid, Assumption assumption) {
+  std::lock_guard<std::mutex> lock(mu_);
+  AssumeLocked(uid, std::move(assumption));
+}
+
+void SchedulerCache::AssumeLocked(const std::string& uid, Assumption assumption) {
+  const std::string ns = assumption.pod_key.substr(0, assumption.pod_key.find('/'));
+  Booking booking = MakeBooking(ns, assumption.node, assumption.devices, assumption.mig,
+                                assumption.init_count);
+  booking.assumed = true;
+  AddBookingLocked(uid, std::move(booking));
+  assumed_[uid] = std::move(assumption);
+}
+
+std::optional<Assumption> SchedulerCache::Assumed(const std::string& uid) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = assumed_.find(uid);
+  if (it == assumed_.end()) return std::nullopt;
+  return it->second;
+}
+
+void SchedulerCache::Forget(const std::string& uid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = bookings_.find(uid);
+  if (it != bookings_.end() && it->second.assumed) RemoveBookingLocked(uid);
+  assumed_.erase(uid);
+}
+
+std::vector<std::string> SchedulerCache::ExpireAssumed(Clock::time_point now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> expired;
+  for (auto it = assumed_.begin(); it != assumed_.end();) {
+    if (it->second.deadline > now) {
+      ++it;
+      continue;
+    }
+    expired.push_back(it->second.pod_key);
+    auto bt = bookings_.find(it->first);
+    if (bt != bookings_.end() && bt->second.assumed) RemoveBookingLocked(it->first);
+    it = assumed_.erase(it);
+  }
+  return expired;
+}
+
+void SchedulerCache::SetQuota(const std::string& ns, const std::string& vendor,
+                              std::optional<int64_t> mem, std::optional<int64_t> cores) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& quota = quotas_[ns][vendor];
+  quota.mem_limit = mem;
+  quota.core_limit = cores;
+}
+
+void SchedulerCache::DecideAndAssume(const std::string& uid, const std::vector<std::string>& names,
+                                     const DecideFn& decide) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // A retried filter must not count its own earlier assumption.
+  if (assumed_.erase(uid) != 0) RemoveBookingLocked(uid);
+  std::vector<const sched::NodeState*> nodes;
+  std::vector<std::string> unknown;
+  nodes.reserve(names.size());
+  for (const auto& name : names) {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end()) {
+      unknown.push_back(name);
+    } else {
+      nodes.push_back(&it->second);
+    }
+  }
+  std::optional<Assumption> assumption = decide(nodes, unknown, quotas_);
+  if (assumption) AssumeLocked(uid, std::move(*assumption));
+}
+
+size_t SchedulerCache::NodeCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return nodes_.size();
+}
+
+size_t SchedulerCache::PodCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bookings_.size();
+}
+
+std::vector<sched::NodeState> SchedulerCache::NodesCopy() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<sched::NodeState> out;
+  for (const auto& [name, node] : nodes_) out.push_back(node);
+  return out;
+}
+
+}  // namespace hami::extender

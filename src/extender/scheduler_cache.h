@@ -1,0 +1,110 @@
+// SchedulerCache: the extender's in-memory view of GPU nodes and of every pod holding devices,
+// including pods it has *assumed* (decided in /filter, not yet written by /bind).
+//
+// Design (see ARCHITECTURE "Where the time goes"): /filter decides against this cache and assumes
+// the result, keyed by pod UID, so two pods in flight never get the same slice; /bind writes the
+// annotations. Extenders get no unreserve call, so an assumption with no bind expires at its
+// deadline. A restarted scheduler rebuilds everything from node and pod annotations (UpsertPod of
+// every pod), so it never double-books.
+//
+// Thread-safe: every method takes the cache mutex; WithNodes runs the callback under it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "codec/k8s_object.h"
+#include "model/grant.h"
+#include "model/pod.h"
+#include "sched/snapshot.h"
+#include "sched/usage.h"
+#include "vendor/registry.h"
+
+namespace hami::extender {
+
+using Clock = std::chrono::steady_clock;
+
+// What /filter decided for a pod, kept until /bind writes it (or it expires).
+struct Assumption {
+  std::string pod_key;  // ns/name, for logs
+  std::string node;
+  model::PodDevices devices;
+  std::vector<model::MigAllocation> mig;
+  size_t init_count = 0;
+  Clock::time_point deadline;
+};
+
+class SchedulerCache {
+ public:
+  explicit SchedulerCache(const vendor::Registry& registry) : registry_(registry) {}
+
+  // Registers (or re-registers) a node from its annotations. A node without any device
+  // registration is removed (NotFound is returned so the caller can log it at debug level);
+  // malformed annotations keep the previous registration and return the error.
+  base::Status UpsertNode(const codec::NodeObject& node);
+  void DeleteNode(const std::string& name);
+
+  // Books the devices of a pod that carries hami.io/vgpu-node + an allocated annotation (replacing
+  // an assumption for the same UID); terminated pods and pods without devices release theirs.
+  base::Status UpsertPod(const model::Pod& pod);
+  void DeletePod(const std::string& uid);
+
+  void Assume(const std::string& uid, Assumption assumption);
+  std::optional<Assumption> Assumed(const std::string& uid) const;
+  // Drops an assumption and its booking (bind failed, or the pod is being re-filtered).
+  void Forget(const std::string& uid);
+  // Drops assumptions past their deadline; returns their pod keys.
+  std::vector<std::string> ExpireAssumed(Clock::time_point now);
+
+  // ResourceQuota limits of one namespace and vendor (used amounts are derived from bookings).
+  void SetQuota(const std::string& ns, const std::string& vendor, std::optional<int64_t> mem,
+                std::optional<int64_t> cores);
+
+  // Runs `decide` with the named nodes (unknown names listed separately) and the quota table, and
+  // applies the assumption it returns for `uid`, all under one lock, so no other decision can
+  // interleave between seeing the state and booking the result. Keep `decide` free of I/O.
+  using DecideFn = std::function<std::optional<Assumption>(
+      std::span<const sched::NodeState* const> nodes, const std::vector<std::string>& unknown,
+      const sched::QuotaTable& quotas)>;
+  void DecideAndAssume(const std::string& uid, const std::vector<std::string>& names,
+                       const DecideFn& decide);
+
+  size_t NodeCount() const;
+  size_t PodCount() const;  // booked pods, assumed ones included
+  // Usage of every device (for metrics), by node.
+  std::vector<sched::NodeState> NodesCopy() const;
+
+ private:
+  struct Booking {
+    std::string ns;
+    std::string node;
+    std::map<std::string, sched::DeviceBooking> devices;  // by UUID
+    std::map<std::string, std::vector<model::MigBooking>> mig;  // by UUID
+    std::map<std::string, std::pair<int64_t, int64_t>> quota;  // vendor -> (mem, cores)
+    bool assumed = false;
+  };
+
+  Booking MakeBooking(const std::string& ns, const std::string& node,
+                      const model::PodDevices& devices, const std::vector<model::MigAllocation>& mig,
+                      size_t init_count) const;
+  void AddBookingLocked(const std::string& uid, Booking booking);
+  void AssumeLocked(const std::string& uid, Assumption assumption);
+  void RemoveBookingLocked(const std::string& uid);
+  void ApplyLocked(const Booking& booking, int sign);
+
+  const vendor::Registry& registry_;
+  mutable std::mutex mu_;
+  std::map<std::string, sched::NodeState> nodes_;  // usage includes every booking on the node
+  std::map<std::string, Booking> bookings_;        // by pod UID
+  std::map<std::string, Assumption> assumed_;      // by pod UID
+  sched::QuotaTable quotas_;
+};
+
+}  // namespace hami::extender
