@@ -114,7 +114,7 @@ trap 'fail local-up /dev/null "local-up.sh failed at line $LINENO"' ERR
 etcd_flags=(--name "$(hami::instance_tag)" --data-dir "$etcd_data"
   --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port"
   --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port"
-  --initial-cluster "hami-local=http://127.0.0.1:$etcd_peer_port"
+  --initial-cluster "$(hami::instance_tag)=http://127.0.0.1:$etcd_peer_port"
   --listen-metrics-urls "" --logger zap --log-level warn)
 if "$HAMI_TOOLS_BIN/etcd" --help 2>&1 | grep -q -- '--unsafe-no-fsync'; then
   etcd_flags+=(--unsafe-no-fsync)
@@ -146,6 +146,11 @@ apiserver_flags=(
   --enable-admission-plugins MutatingAdmissionWebhook,ValidatingAdmissionWebhook
   --disable-admission-plugins "ServiceAccount,$taint_plugin"
   --endpoint-reconciler-type none --cert-dir "$HAMI_LOCAL_DIR/apiserver-certs"
+  # Published in kube-system/extension-apiserver-authentication, where kube-scheduler's delegated
+  # authentication expects it; no front-proxy-client cert is ever issued.
+  --requestheader-client-ca-file "$pki_dir/ca.crt" --requestheader-allowed-names front-proxy-client
+  --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group
+  --requestheader-extra-headers-prefix X-Remote-Extra-
 )
 if [[ -n ${HAMI_APISERVER_FLAGS:-} ]]; then
   # shellcheck disable=SC2206

@@ -48,7 +48,7 @@ cleanup() {
     hami::log "control_plane_test: OK"
     exit 0
   fi
-  hami::log "control_plane_test: FAILED ($failures failed checks)"
+  hami::log "control_plane_test: FAILED ($failures failed checks, exit status $rc)"
   exit 1
 }
 trap cleanup EXIT
@@ -93,6 +93,7 @@ make_pod() {
   local limits=""
   [[ -n ${3:-} ]] && limits="
       limits: {nvidia.com/gpu: \"$3\"}"
+  pods+=("$1")
   hami::kubectl -n "$ns" create -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Pod
@@ -107,14 +108,14 @@ spec:
     resources:
       requests: {cpu: 10m, memory: 16Mi}$limits
 EOF
-  pods+=("$1")
 }
 bound_to_node() { [[ $(hami::kubectl -n "$ns" get pod "$1" -o jsonpath='{.spec.nodeName}') == "$node" ]]; }
 
 # 4. default-scheduler
 p=e2e-default-$$
-make_pod "$p" default-scheduler
-if hami::wait_for "pod $p bound" 60 bound_to_node "$p"; then
+if ! make_pod "$p" default-scheduler; then
+  failed "creating pod $p"
+elif hami::wait_for "pod $p bound" 60 bound_to_node "$p"; then
   pass "default-scheduler bound $p to $node"
 else
   failed "default-scheduler did not bind $p: $(hami::kubectl -n "$ns" describe pod "$p" | tail -5)"
@@ -128,8 +129,9 @@ if (( ! hami_running )); then
     "registered; checking only kube-scheduler's hami-scheduler profile"
 fi
 p=e2e-hami-$$
-make_pod "$p" hami-scheduler
-if hami::wait_for "pod $p bound" 60 bound_to_node "$p"; then
+if ! make_pod "$p" hami-scheduler; then
+  failed "creating pod $p"
+elif hami::wait_for "pod $p bound" 60 bound_to_node "$p"; then
   pass "profile hami-scheduler bound $p to $node$( ((hami_running)) && echo ' (through the webhook)')"
 else
   failed "pod $p with schedulerName hami-scheduler not bound: $(hami::kubectl -n "$ns" describe pod "$p" | tail -5)"
@@ -152,8 +154,9 @@ if (( fake )); then
     failed "webhook (fake) did not patch pod $p"
   fi
   p=e2e-gpu-$$
-  make_pod "$p" hami-scheduler 1
-  if hami::wait_for "pod $p bound" 60 bound_to_node "$p"; then
+  if ! make_pod "$p" hami-scheduler 1; then
+    failed "creating GPU pod $p"
+  elif hami::wait_for "pod $p bound" 60 bound_to_node "$p"; then
     pass "GPU pod $p bound through the extender's filter and bind"
   else
     failed "GPU pod $p not bound: $(hami::kubectl -n "$ns" describe pod "$p" | tail -5)"

@@ -71,15 +71,17 @@ hami::pid_alive() {
 }
 
 # hami::start_daemon NAME LOGFILE COMMAND...: starts COMMAND in its own session (so its whole process
-# group can be signalled), stdin from /dev/null, stdout+stderr to LOGFILE. Prints the pid, which is
-# also the process-group id.
+# group can be signalled), stdin from /dev/null, stdout+stderr to LOGFILE, without ETCD_* variables
+# in its environment. Prints the pid, which is also the process-group id.
 hami::start_daemon() {
   local name=$1 logfile=$2; shift 2
   local pidfile
   pidfile=$(mktemp)
   # setsid may fork when the caller is a group leader; the inner shell records its own pid and then
   # execs the command, so the recorded pid is the daemon's and it leads its own process group.
-  setsid bash -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &
+  # ETCD_* variables of our env file (ETCD_DATA_DIR, ...) would be read by etcd as its own flags.
+  setsid bash -c 'echo $$ > "$0"; for v in ${!ETCD_*}; do unset "$v"; done; exec "$@"' \
+    "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &
   for _ in $(seq 1 50); do
     [[ -s $pidfile ]] && break
     sleep 0.1
