@@ -127,6 +127,32 @@ TEST(HttpServer, ReadHeaderTimeoutClosesStalledConnection) {
   EXPECT_LT(waited, std::chrono::seconds(5));
 }
 
+TEST(HttpServer, SlowBodyIsCutAtReadTimeout) {
+  HttpServerOptions o;
+  o.bind_address = "127.0.0.1:0";
+  o.read_timeout = std::chrono::seconds(1);
+  HttpServer server(o);
+  server.Handle("POST", "/echo", Echo);
+  ASSERT_TRUE(server.Start().ok());
+  int fd = ConnectLoopback(server.port());
+  ASSERT_GE(fd, 0);
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n";
+  ASSERT_EQ(send(fd, head.data(), head.size(), 0), ssize_t(head.size()));
+  // One byte every 200 ms: each read is quick, the whole body would take 20 s.
+  std::string answer;
+  for (int i = 0; i < 30 && answer.empty(); ++i) {
+    send(fd, "x", 1, MSG_NOSIGNAL);
+    timeval tv{0, 200000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char buf[256];
+    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n > 0) answer.assign(buf, n);
+    if (n == 0) break;
+  }
+  close(fd);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+}
+
 TEST(HttpServer, GracefulStopFinishesInFlightRequest) {
   HttpServerOptions o;
   o.bind_address = "127.0.0.1:0";
