@@ -17,8 +17,12 @@ case ${1:-} in
   *) hami::die "usage: $0 [--purge]" ;;
 esac
 
+# Only what this checkout's env file says counts, not values inherited from the caller's shell.
+unset HAMI_SCHEDULER_PID SCHEDULER_PID APISERVER_PID ETCD_PID ETCD_DATA_DIR
+data_dirs=()
 stopped=0
 if hami::load_env 2>/dev/null; then
+  data_dirs+=("${ETCD_DATA_DIR:-}")
   for pair in "hami-scheduler:${HAMI_SCHEDULER_PID:-}" "kube-scheduler:${SCHEDULER_PID:-}" \
               "kube-apiserver:${APISERVER_PID:-}" "etcd:${ETCD_PID:-}"; do
     name=${pair%%:*} pid=${pair#*:}
@@ -31,19 +35,32 @@ if hami::load_env 2>/dev/null; then
   done
 fi
 
-# Anything of this checkout's plane left over (e.g. the env file was lost mid-start).
-for pid in $(hami::find_plane_pids); do
-  name=$(tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | head -1) || continue
-  hami::stop_daemon "leftover ${name##*/}" "$pid"
-  stopped=1
+# Anything of this checkout's plane left over (e.g. the env file was lost mid-start), clients
+# before servers so that nothing waits on a dead etcd.
+leftovers=$(hami::find_plane_pids)
+for want in hami-scheduler kube-scheduler kube-apiserver etcd; do
+  for pid in $leftovers; do
+    args=()
+    { mapfile -d '' -t args < "/proc/$pid/cmdline"; } 2>/dev/null || continue
+    [[ " ${args[*]:0:2} " == *"$want "* ]] || continue
+    if [[ $want == etcd ]]; then
+      for ((i = 0; i < ${#args[@]}; i++)); do
+        [[ ${args[i]} == --data-dir ]] && data_dirs+=("${args[i+1]:-}")
+        [[ ${args[i]} == --data-dir=* ]] && data_dirs+=("${args[i]#--data-dir=}")
+      done
+    fi
+    hami::stop_daemon "leftover $want" "$pid"
+    stopped=1
+  done
 done
 left=$(hami::find_plane_pids)
 [[ -z $left ]] || hami::die "processes still running after SIGKILL: $left"
 
-data_dir=${ETCD_DATA_DIR:-}
-if [[ -n $data_dir && $data_dir == /dev/shm/hami-etcd-* && -d $data_dir ]]; then
-  rm -rf "$data_dir"
-fi
+for data_dir in "${data_dirs[@]}"; do
+  if [[ -n $data_dir && $data_dir == /dev/shm/hami-etcd-* && -d $data_dir ]]; then
+    rm -rf "$data_dir"
+  fi
+done
 rm -f "$HAMI_LOCAL_DIR/env" "$HAMI_LOCAL_DIR/kubeconfig" "$HAMI_LOCAL_DIR/scheduler.kubeconfig"
 rm -rf "$HAMI_LOCAL_DIR/apiserver-certs"
 if (( purge )); then

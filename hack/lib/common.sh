@@ -39,26 +39,30 @@ hami::wait_for() {
   done
 }
 
-# hami::port_in_use PORT: true when something listens on 127.0.0.1:PORT (or any address).
+# hami::port_in_use PORT: true when any TCP socket (listening or connected) uses local port PORT.
 hami::port_in_use() {
-  ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
+  ss -Htan "sport = :$1" 2>/dev/null | grep -q . && return 0
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # hami::free_port: prints a currently free TCP port, never one handed out earlier by this shell.
-# Ports are drawn at random from 20000-59999 so that concurrent runs rarely race for the same one.
+# Ports are drawn at random below the kernel's ephemeral range (outgoing connections take ports
+# from that range at any time, which would make a later bind fail), so that concurrent runs rarely
+# race for the same one.
 HAMI_PORTS_TAKEN=" "
 hami::free_port() {
-  local port tries=0
-  while (( tries++ < 200 )); do
-    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+  local port tries=0 lo=10000 hi=32767 eph_lo
+  eph_lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  (( eph_lo > lo + 1000 )) && hi=$(( eph_lo - 1 ))
+  while (( tries++ < 500 )); do
+    port=$(( lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1) ))
     [[ $HAMI_PORTS_TAKEN == *" $port "* ]] && continue
     hami::port_in_use "$port" && continue
     HAMI_PORTS_TAKEN+="$port "
     echo "$port"
     return 0
   done
-  hami::die "no free TCP port found"
+  hami::die "no free TCP port found in $lo-$hi"
 }
 
 # hami::pid_alive PID: true when PID is a live process (not a zombie).
