@@ -45,7 +45,7 @@ stamp() {
 }
 
 # build NAME MODULE_DIR PACKAGE LDFLAGS: builds NAME into the cache unless an up-to-date one is there.
-built_any=0
+built_any=0  # number of binaries built by this run
 build() {
   local name=$1 dir=$2 pkg=$3 ldflags=$4
   local want have=""
@@ -55,7 +55,7 @@ build() {
     hami::log "$name: cached ($cache_bin/$name)"
     return 0
   fi
-  hami::log "$name: building $pkg (first build on 2 cores takes 10-20 min; log: $build_log)"
+  hami::log "$name: building $pkg (empty Go build cache: 10-15 min on 2 cores; log: $build_log)"
   local t0 tmp
   t0=$(date +%s)
   tmp=$cache_bin/.$name.tmp.$$
@@ -67,7 +67,7 @@ build() {
   mv -f "$tmp" "$cache_bin/$name"
   echo "$want" > "$cache_bin/.$name.stamp"
   hami::log "$name: built in $(( $(date +%s) - t0 ))s"
-  built_any=1
+  built_any=$((built_any + 1))
 }
 
 # kubectl_ok PATH: true for a kubectl whose client minor is within one of the pinned k8s minor.
@@ -128,7 +128,7 @@ ln -sfn "$kubectl_path" "$HAMI_TOOLS_BIN/kubectl"
 
 elapsed=$(( $(date +%s) - t_start ))
 if (( built_any )); then
-  hami::log "build-tools: done in ${elapsed}s (built; cold build time above)"
+  hami::log "build-tools: built $built_any binaries in ${elapsed}s"
 else
   hami::log "build-tools: done in ${elapsed}s (all cached)"
 fi

@@ -83,6 +83,7 @@ etcd_data=/dev/shm/hami-etcd-$(id -u)-$etcd_port
   q ETCD_DATA_DIR "$etcd_data"
   q API_PORT "$api_port"
   q API_SERVER "https://127.0.0.1:$api_port"
+  q API_TOKEN hami-local-token
   q SCHED_PORT "$sched_port"
   q EXTENDER_PORT "$extender_port"
   q EXTENDER_URL "$extender_url"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# hami-scheduler wiring for the local control plane (requires common.sh).
+# hami-scheduler wiring for the local control plane (sources common.sh when needed).
 #
 # Serving layout, chosen by HAMI_WEBHOOK_SPLIT (decided before kube-scheduler starts, since its
 # extender URL depends on it):
@@ -8,6 +8,8 @@
 #                WEBHOOK_PORT=$EXTENDER_PORT; kube-scheduler verifies the serving cert with our CA.
 #   1            extender on plain HTTP (EXTENDER_URL=http://...) and the webhook on its own TLS port,
 #                passed with $HAMI_WEBHOOK_BIND_FLAG (default --webhook_bind).
+
+[[ $(type -t hami::log) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 HAMI_WEBHOOK_SPLIT=${HAMI_WEBHOOK_SPLIT:-0}
 HAMI_WEBHOOK_BIND_FLAG=${HAMI_WEBHOOK_BIND_FLAG:---webhook_bind}

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Certificates for the local control plane (requires common.sh). All RSA 2048 with SANs, 10 years.
+# Certificates for the local control plane (sources common.sh when needed). All RSA 2048 with SANs, 10 years.
 #
 # hami::pki_generate DIR writes, when DIR/ca.crt does not exist yet:
 #   ca.{crt,key}                 the cluster CA (also the client CA of kube-apiserver)
@@ -10,6 +10,8 @@
 #   sa.{key,pub}                 service-account token signing key pair
 #   tokens.csv                   static token "hami-local-token" for user hami-admin in system:masters
 # Existing files are kept, so kubeconfigs written earlier stay valid across restarts.
+
+[[ $(type -t hami::log) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 hami::pki_generate() {
   local d=$1
