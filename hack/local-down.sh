@@ -23,16 +23,22 @@ data_dirs=()
 stopped=0
 if hami::load_env 2>/dev/null; then
   data_dirs+=("${ETCD_DATA_DIR:-}")
-  for pair in "hami-scheduler:${HAMI_SCHEDULER_PID:-}" "kube-scheduler:${SCHEDULER_PID:-}" \
-              "kube-apiserver:${APISERVER_PID:-}" "etcd:${ETCD_PID:-}"; do
-    name=${pair%%:*} pid=${pair#*:}
-    [[ -n $pid ]] || continue
-    # Only signal a recorded pid that still runs one of our binaries (pids get reused).
-    if [[ -r /proc/$pid/cmdline ]] && tr '\0' '\n' < "/proc/$pid/cmdline" | head -2 | grep -q "$name\$"; then
-      hami::stop_daemon "$name" "$pid"
-      stopped=1
-    fi
-  done
+  # Only signal a recorded pid that still runs one of our binaries (pids get reused).
+  ours() {
+    [[ -n $2 && -r /proc/$2/cmdline ]] && tr '\0' '\n' < "/proc/$2/cmdline" | head -2 | grep -q "$1\$"
+  }
+  clients=()
+  ours hami-scheduler "${HAMI_SCHEDULER_PID:-}" && clients+=("hami-scheduler:$HAMI_SCHEDULER_PID")
+  ours kube-scheduler "${SCHEDULER_PID:-}" && clients+=("kube-scheduler:$SCHEDULER_PID")
+  ours kube-apiserver "${APISERVER_PID:-}" && clients+=("kube-apiserver:$APISERVER_PID")
+  if (( ${#clients[@]} > 0 )); then
+    hami::stop_daemons "${clients[@]}"   # together: none of them needs the others to shut down
+    stopped=1
+  fi
+  if ours etcd "${ETCD_PID:-}"; then       # last: kube-apiserver would wait on a dead etcd
+    hami::stop_daemon etcd "$ETCD_PID"
+    stopped=1
+  fi
 fi
 
 # Anything of this checkout's plane left over (e.g. the env file was lost mid-start), clients

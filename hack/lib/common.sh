@@ -97,27 +97,42 @@ hami::start_daemon() {
   echo "$pid"
 }
 
-# hami::stop_daemon NAME PID [TIMEOUT]: SIGTERM to the process group, SIGKILL after TIMEOUT seconds
-# (default 10). Quiet when the process is already gone.
-hami::stop_daemon() {
-  local name=$1 pid=${2:-} timeout=${3:-10}
-  [[ -n $pid ]] || return 0
-  if ! kill -0 "$pid" 2>/dev/null && ! kill -0 -- "-$pid" 2>/dev/null; then
-    return 0
-  fi
-  hami::log "stopping $name (pid $pid)"
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$(( $(date +%s) + timeout ))
-  while kill -0 -- "-$pid" 2>/dev/null || hami::pid_alive "$pid"; do
+# hami::stop_daemons NAME:PID...: SIGTERM to each process group at once, then waits for all of them;
+# SIGKILL to what is left after $HAMI_STOP_TIMEOUT seconds (default 10). Gone processes are skipped.
+hami::stop_daemons() {
+  local timeout=${HAMI_STOP_TIMEOUT:-10} item name pid live=()
+  for item in "$@"; do
+    name=${item%%:*} pid=${item#*:}
+    [[ -n $pid ]] || continue
+    kill -0 "$pid" 2>/dev/null || kill -0 -- "-$pid" 2>/dev/null || continue
+    hami::log "stopping $name (pid $pid)"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    live+=("$item")
+  done
+  local deadline=$(( $(date +%s) + timeout )) still
+  while (( ${#live[@]} > 0 )); do
+    still=()
+    for item in "${live[@]}"; do
+      pid=${item#*:}
+      if kill -0 -- "-$pid" 2>/dev/null || hami::pid_alive "$pid"; then still+=("$item"); fi
+    done
+    live=("${still[@]}")
+    (( ${#live[@]} > 0 )) || break
     if (( $(date +%s) >= deadline )); then
-      hami::log "$name did not stop within ${timeout}s; sending SIGKILL"
-      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+      for item in "${live[@]}"; do
+        name=${item%%:*} pid=${item#*:}
+        hami::log "$name did not stop within ${timeout}s; sending SIGKILL"
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+      done
       sleep 0.5
       break
     fi
-    sleep 0.2
+    sleep 0.1
   done
 }
+
+# hami::stop_daemon NAME PID: hami::stop_daemons for one process.
+hami::stop_daemon() { hami::stop_daemons "$1:${2:-}"; }
 
 # hami::instance_tag: a name unique to this checkout's local plane (put on etcd's command line so
 # that local-down.sh can find it without the env file).
