@@ -17,6 +17,7 @@ case ${1:-} in
   *) hami::die "usage: $0 [--purge]" ;;
 esac
 
+hami::lock_local_dir
 # Only what this checkout's env file says counts, not values inherited from the caller's shell.
 unset HAMI_SCHEDULER_PID SCHEDULER_PID APISERVER_PID ETCD_PID ETCD_DATA_DIR
 data_dirs=()

@@ -23,6 +23,7 @@ source "$hack_dir/lib/common.sh"
 source "$hack_dir/lib/pki.sh"
 source "$hack_dir/lib/hami.sh"
 
+hami::lock_local_dir
 t_start=$(hami::now_ms)
 timeout=${HAMI_UP_TIMEOUT:-120}
 env_file=$HAMI_LOCAL_DIR/env

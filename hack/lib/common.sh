@@ -85,7 +85,7 @@ hami::start_daemon() {
   # execs the command, so the recorded pid is the daemon's and it leads its own process group.
   # ETCD_* variables of our env file (ETCD_DATA_DIR, ...) would be read by etcd as its own flags.
   setsid bash -c 'echo $$ > "$0"; for v in ${!ETCD_*}; do unset "$v"; done; exec "$@"' \
-    "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &
+    "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 8>&- 9>&- &
   for _ in $(seq 1 50); do
     [[ -s $pidfile ]] && break
     sleep 0.1
@@ -169,6 +169,19 @@ hami::kubectl() {
   local k="$HAMI_TOOLS_BIN/kubectl"
   [[ -x $k ]] || k=kubectl
   "$k" --kubeconfig="${KUBECONFIG:-$HAMI_LOCAL_DIR/kubeconfig}" "$@"
+}
+
+# hami::lock_local_dir: serialises local-up.sh/local-down.sh of one checkout (fd 8, released at
+# exit; daemons do not inherit it). Nested calls (local-up running local-down) skip it.
+hami::lock_local_dir() {
+  [[ -n ${HAMI_LOCAL_LOCKED:-} ]] && return 0
+  mkdir -p "$HAMI_LOCAL_DIR"
+  exec 8>"$HAMI_LOCAL_DIR/.lock"
+  if ! flock -n 8; then
+    hami::log "waiting for another local-up/local-down of $HAMI_LOCAL_DIR"
+    flock -w 600 8 || hami::die "another local-up/local-down holds $HAMI_LOCAL_DIR/.lock for over 10 min"
+  fi
+  export HAMI_LOCAL_LOCKED=1
 }
 
 # hami::load_env: sources _output/local/env when it exists; returns 1 otherwise.
