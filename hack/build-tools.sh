@@ -10,7 +10,7 @@
 # Idempotent; safe to run concurrently from two checkouts (a lock guards the cache).
 #
 # Environment: HAMI_TOOLS_CACHE (cache root), HAMI_KUBECTL (use this kubectl), HAMI_BUILD_KUBECTL=1
-# (always build kubectl from the module).
+# (always build kubectl from the module), HAMI_QUIET=1 (print nothing when everything is cached).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -52,7 +52,7 @@ build() {
   want=$(stamp "$dir" "$ldflags")
   [[ -f $cache_bin/.$name.stamp ]] && have=$(cat "$cache_bin/.$name.stamp")
   if [[ -x $cache_bin/$name && $have == "$want" ]]; then
-    hami::log "$name: cached ($cache_bin/$name)"
+    [[ ${HAMI_QUIET:-0} == 1 ]] || hami::log "$name: cached ($cache_bin/$name)"
     return 0
   fi
   hami::log "$name: building $pkg (empty Go build cache: 10-15 min on 2 cores; log: $build_log)"
@@ -99,7 +99,7 @@ t_start=$(date +%s)
 exec 9>"$cache_root/v$k8s_version/.lock"
 flock -w 3600 9 || hami::die "another build-tools.sh holds $cache_root/v$k8s_version/.lock for over an hour"
 
-hami::log "tools: k8s v$k8s_version, etcd v$etcd_version, $go_version, cache $cache_bin"
+[[ ${HAMI_QUIET:-0} == 1 ]] || hami::log "tools: k8s v$k8s_version, etcd v$etcd_version, $go_version, cache $cache_bin"
 build kube-apiserver "$tools_dir/k8s" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
 build kube-scheduler "$tools_dir/k8s" k8s.io/kubernetes/cmd/kube-scheduler "$k8s_ldflags"
 build etcd "$tools_dir/etcd" . "$etcd_ldflags"
@@ -129,6 +129,8 @@ ln -sfn "$kubectl_path" "$HAMI_TOOLS_BIN/kubectl"
 elapsed=$(( $(date +%s) - t_start ))
 if (( built_any )); then
   hami::log "build-tools: built $built_any binaries in ${elapsed}s"
+elif [[ ${HAMI_QUIET:-0} == 1 ]]; then
+  exit 0
 else
   hami::log "build-tools: done in ${elapsed}s (all cached)"
 fi

@@ -45,13 +45,13 @@ hami::port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# hami::free_port: prints a currently free TCP port, never one handed out earlier by this shell.
-# Ports are drawn at random below the kernel's ephemeral range (outgoing connections take ports
-# from that range at any time, which would make a later bind fail), so that concurrent runs rarely
-# race for the same one.
+# hami::free_port VAR: sets VAR to a currently free TCP port, never one handed out earlier by this
+# shell (call it directly, not in $(...), so that the shell remembers). Ports are drawn at random
+# below the kernel's ephemeral range (outgoing connections take ports from that range at any time,
+# which would make a later bind fail), so that concurrent runs rarely race for the same one.
 HAMI_PORTS_TAKEN=" "
 hami::free_port() {
-  local port tries=0 lo=10000 hi=32767 eph_lo
+  local var=${1:?usage: hami::free_port VAR} port tries=0 lo=10000 hi=32767 eph_lo
   eph_lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   (( eph_lo > lo + 1000 )) && hi=$(( eph_lo - 1 ))
   while (( tries++ < 500 )); do
@@ -59,7 +59,7 @@ hami::free_port() {
     [[ $HAMI_PORTS_TAKEN == *" $port "* ]] && continue
     hami::port_in_use "$port" && continue
     HAMI_PORTS_TAKEN+="$port "
-    echo "$port"
+    printf -v "$var" '%s' "$port"
     return 0
   done
   hami::die "no free TCP port found in $lo-$hi"
