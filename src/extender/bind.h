@@ -1,0 +1,61 @@
+// /bind: write what /filter assumed, under HAMi's node lock, then bind (hami-wire §3.8).
+//
+// Steps: take the node lock (`hami.io/mutex.lock` = "<RFC3339>,<ns>,<name>", optimistic via
+// metadata.resourceVersion; stale after `lock_timeout`; taken over when its owner pod is gone or it
+// is our own), patch the pod's annotations in ONE merge patch (hami.io/vgpu-node, vgpu-time, each
+// vendor's to-allocate + allocated, MIG allocations, bind-phase=allocating, bind-time), then POST
+// the Binding. Any failure releases the lock and forgets the assumption. On success the lock stays
+// held: the device plugin releases it after Allocate (or it expires), which keeps at most one pod
+// per node between bind and device allocation.
+// Thread-safe; performs API I/O through KubeApi.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "base/status.h"
+#include "extender/scheduler_cache.h"
+#include "extender/wire.h"
+#include "k8s/kube_api.h"
+#include "vendor/registry.h"
+
+namespace hami::extender {
+
+// WIRE: pod annotations written at bind.
+inline constexpr char kVgpuTimeAnnotation[] = "hami.io/vgpu-time";
+inline constexpr char kBindPhaseAnnotation[] = "hami.io/bind-phase";
+inline constexpr char kBindTimeAnnotation[] = "hami.io/bind-time";
+inline constexpr char kBindPhaseAllocating[] = "allocating";
+
+struct BindConfig {
+  std::chrono::seconds lock_timeout{std::chrono::minutes(5)};  // --node-lock-timeout
+  int lock_attempts = 5;                                        // optimistic-concurrency retries
+  std::function<int64_t()> unix_now;                            // seconds; defaults to the clock
+};
+
+class Binder {
+ public:
+  Binder(k8s::KubeApi& api, SchedulerCache& cache, const vendor::Registry& registry,
+         BindConfig config);
+
+  // Returns OK when the pod is bound. The error text is what goes into ExtenderBindingResult.
+  base::Status Bind(const BindArgs& args);
+
+  // Node lock primitives (exposed for the device plugin side and tests).
+  base::Status AcquireNodeLock(const std::string& node, const std::string& ns,
+                               const std::string& pod);
+  base::Status ReleaseNodeLock(const std::string& node, const std::string& ns,
+                               const std::string& pod);
+
+ private:
+  base::Status PatchPod(const BindArgs& args, const Assumption& assumption);
+  int64_t Now() const;
+
+  k8s::KubeApi& api_;
+  SchedulerCache& cache_;
+  const vendor::Registry& registry_;
+  BindConfig config_;
+};
+
+}  // namespace hami::extender

@@ -1,0 +1,130 @@
+// Binder against the in-memory API server fake: lock, annotations, Binding, failure paths.
+#include "extender/bind.h"
+
+#include <gtest/gtest.h>
+
+#include "extender/filter.h"
+#include "test/fakes/fake_kube_api.h"
+
+namespace hami::extender {
+namespace {
+
+using Json = nlohmann::json;
+
+class BindTest : public ::testing::Test {
+ protected:
+  BindTest() : registry_(vendor::DeviceConfig{}), cache_(registry_) {
+    BindConfig config;
+    config.unix_now = [this] { return now_; };
+    binder_ = std::make_unique<Binder>(api_, cache_, registry_, config);
+    codec::NodeObject node;
+    node.name = "n1";
+    node.annotations["hami.io/node-nvidia-register"] =
+        R"([{"id":"GPU-1","count":10,"devmem":16000,"devcore":100,"type":"NVIDIA-T4","mode":"hami-core","health":true}])";
+    EXPECT_TRUE(cache_.UpsertNode(node).ok());
+    EXPECT_TRUE(api_.Create(k8s::NodesPath(), {{"metadata", {{"name", "n1"}}}}).ok());
+  }
+
+  Json CreatePod(const std::string& name) {
+    Json pod = Json::parse(R"({"metadata":{"name":")" + name +
+                           R"(","namespace":"default"},"spec":{"containers":[{"name":"c","resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"3000","nvidia.com/gpucores":"30"}}}]}})");
+    auto created = api_.Create(k8s::PodsPath("default"), pod);
+    EXPECT_TRUE(created.ok());
+    return *created;
+  }
+
+  BindArgs FilterPod(const Json& pod) {
+    FilterArgs args;
+    args.pod = pod;
+    args.node_names = std::vector<std::string>{"n1"};
+    auto out = Filter(cache_, registry_, FilterConfig{}, args, Clock::now());
+    EXPECT_TRUE(out.result.node_names) << out.result.error;
+    return {pod["metadata"]["name"], "default", pod["metadata"].value("uid", ""), "n1"};
+  }
+
+  std::string NodeLock() {
+    auto node = api_.Get(k8s::NodesPath("n1"));
+    return node->value("metadata", Json::object())
+        .value("annotations", Json::object())
+        .value("hami.io/mutex.lock", "");
+  }
+
+  fakes::FakeKubeApi api_;
+  vendor::Registry registry_;
+  SchedulerCache cache_;
+  std::unique_ptr<Binder> binder_;
+  int64_t now_ = 1700000000;
+};
+
+TEST_F(BindTest, WritesAnnotationsBindsAndKeepsTheLock) {
+  Json pod = CreatePod("p");
+  BindArgs args = FilterPod(pod);
+  ASSERT_TRUE(binder_->Bind(args).ok());
+  auto bound = api_.Get(k8s::PodsPath("default", "p"));
+  ASSERT_TRUE(bound.ok());
+  const Json& a = (*bound)["metadata"]["annotations"];
+  EXPECT_EQ(a["hami.io/vgpu-devices-allocated"], "GPU-1,NVIDIA,3000,30:;");
+  EXPECT_EQ(a["hami.io/vgpu-devices-to-allocate"], "GPU-1,NVIDIA,3000,30:;");
+  EXPECT_EQ(a["hami.io/vgpu-node"], "n1");
+  EXPECT_EQ(a["hami.io/bind-phase"], "allocating");
+  EXPECT_EQ(a["hami.io/bind-time"], "1700000000");
+  EXPECT_EQ((*bound)["metadata"]["labels"]["hami.io/vgpu-node"], "n1");
+  EXPECT_EQ((*bound)["spec"]["nodeName"], "n1");
+  EXPECT_EQ(NodeLock(), "2023-11-14T22:13:20Z,default,p");
+  // The pod's own watch event turns the assumption into a booking from its annotations.
+  auto model_pod = codec::PodFromJson(*bound);
+  ASSERT_TRUE(cache_.UpsertPod(*model_pod).ok());
+  EXPECT_FALSE(cache_.Assumed(args.pod_uid));
+  EXPECT_EQ(cache_.PodCount(), 1u);
+}
+
+TEST_F(BindTest, LockContentionFailsAndForgetsTheAssumption) {
+  Json holder = CreatePod("holder");
+  ASSERT_TRUE(binder_->AcquireNodeLock("n1", "default", "holder").ok());
+  Json pod = CreatePod("p");
+  BindArgs args = FilterPod(pod);
+  auto status = binder_->Bind(args);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("node lock contention"), std::string::npos) << status.message();
+  EXPECT_EQ(NodeLock(), "2023-11-14T22:13:20Z,default,holder");
+  // Five minutes later the lock is stale and is taken over.
+  now_ += 300;
+  args = FilterPod(pod);
+  EXPECT_TRUE(binder_->Bind(args).ok());
+  EXPECT_EQ(NodeLock(), "2023-11-14T22:18:20Z,default,p");
+}
+
+TEST_F(BindTest, LockOfAVanishedPodIsTakenOver) {
+  ASSERT_TRUE(binder_->AcquireNodeLock("n1", "default", "gone").ok());
+  Json pod = CreatePod("p");
+  EXPECT_TRUE(binder_->Bind(FilterPod(pod)).ok());
+  EXPECT_EQ(NodeLock(), "2023-11-14T22:13:20Z,default,p");
+  // Release only removes our own lock.
+  EXPECT_TRUE(binder_->ReleaseNodeLock("n1", "default", "other").ok());
+  EXPECT_FALSE(NodeLock().empty());
+  EXPECT_TRUE(binder_->ReleaseNodeLock("n1", "default", "p").ok());
+  EXPECT_TRUE(NodeLock().empty());
+}
+
+TEST_F(BindTest, FailedBindingReleasesTheLock) {
+  Json pod = CreatePod("p");
+  BindArgs args = FilterPod(pod);
+  args.pod_name = "missing";  // the Binding POST fails: no such pod
+  auto assumption = cache_.Assumed(args.pod_uid);
+  ASSERT_TRUE(assumption);
+  EXPECT_FALSE(binder_->Bind(args).ok());
+  EXPECT_TRUE(NodeLock().empty());
+  EXPECT_FALSE(cache_.Assumed(args.pod_uid));
+}
+
+TEST_F(BindTest, PodsWithoutDevicesAreJustBound) {
+  auto created = api_.Create(k8s::PodsPath("default"),
+                             Json::parse(R"({"metadata":{"name":"cpu"},"spec":{"containers":[{"name":"c"}]}})"));
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(binder_->Bind({"cpu", "default", "", "n1"}).ok());
+  EXPECT_EQ((*api_.Get(k8s::PodsPath("default", "cpu")))["spec"]["nodeName"], "n1");
+  EXPECT_TRUE(NodeLock().empty());
+}
+
+}  // namespace
+}  // namespace hami::extender
