@@ -206,6 +206,18 @@ void SchedulerCache::DecideAndAssume(const std::string& uid, const std::vector<s
   if (assumption) AssumeLocked(uid, std::move(*assumption));
 }
 
+std::optional<sched::QuotaState> SchedulerCache::QuotaFor(const std::string& ns,
+                                                         const std::string& vendor) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = quotas_.find(ns);
+  if (it == quotas_.end()) return std::nullopt;
+  auto jt = it->second.find(vendor);
+  if (jt == it->second.end() || (!jt->second.mem_limit && !jt->second.core_limit)) {
+    return std::nullopt;
+  }
+  return jt->second;
+}
+
 size_t SchedulerCache::NodeCount() const {
   std::lock_guard<std::mutex> lock(mu_);
   return nodes_.size();

@@ -76,6 +76,10 @@ class SchedulerCache {
   void DecideAndAssume(const std::string& uid, const std::vector<std::string>& names,
                        const DecideFn& decide);
 
+  // The quota of one namespace and vendor (limits as set, used from bookings); nullopt when no
+  // ResourceQuota sets a limit there.
+  std::optional<sched::QuotaState> QuotaFor(const std::string& ns, const std::string& vendor) const;
+
   size_t NodeCount() const;
   size_t PodCount() const;  // booked pods, assumed ones included
   // Usage of every device (for metrics), by node.

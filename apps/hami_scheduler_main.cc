@@ -1,0 +1,164 @@
+// hami-scheduler: scheduler extender (/filter, /bind) + mutating webhook (/webhook) + /metrics.
+// Flags and defaults follow upstream HAMi (hami-wire §7). main builds the config and wires; the
+// logic lives in src/extender, src/webhook, src/k8s.
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "extender/service.h"
+#include "k8s/client_config.h"
+#include "k8s/http_kube_api.h"
+#include "simulate/manifest.h"
+#include "vendor/registry.h"
+
+namespace {
+
+struct Flags {
+  std::string http_bind = "127.0.0.1:8080";
+  std::string cert_file;
+  std::string key_file;
+  std::string scheduler_name;
+  std::string node_policy = "binpack";
+  std::string gpu_policy = "spread";
+  std::string metrics_bind = ":9395";
+  std::string node_label_selector;
+  std::string kubeconfig;
+  std::string device_config_file;
+  std::string node_lock_timeout = "5m";
+  bool force_overwrite_default_scheduler = true;
+  double kube_qps = 50;
+  int kube_burst = 100;
+  int kube_timeout_s = 30;
+  bool debug = false;
+};
+
+hami::base::Result<std::chrono::seconds> ParseDuration(const std::string& text) {
+  if (text.empty()) return hami::base::InvalidArgument("empty duration");
+  char unit = text.back();
+  std::string number = std::isdigit(static_cast<unsigned char>(unit)) ? text : text.substr(0, text.size() - 1);
+  auto value = hami::base::ParseInt64(number);
+  if (!value || *value < 0) return hami::base::InvalidArgument("invalid duration \"" + text + "\"");
+  switch (unit) {
+    case 'h': return std::chrono::seconds(*value * 3600);
+    case 'm': return std::chrono::seconds(*value * 60);
+    case 's': return std::chrono::seconds(*value);
+    default:
+      if (std::isdigit(static_cast<unsigned char>(unit))) return std::chrono::seconds(*value);
+  }
+  return hami::base::InvalidArgument("invalid duration \"" + text + "\" (want e.g. 30s, 5m, 1h)");
+}
+
+hami::base::Result<hami::vendor::DeviceConfig> LoadDeviceConfig(const std::string& path) {
+  if (path.empty()) return hami::vendor::DeviceConfig{};
+  std::ifstream in(path);
+  if (!in) return hami::base::NotFound("cannot read device config " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  HAMI_ASSIGN_OR_RETURN(auto json, hami::simulate::ParseYamlDocument(text.str(), path));
+  auto config = hami::vendor::DeviceConfigFromJson(json);
+  if (!config.ok()) return config.error().WithContext(path);
+  return config;
+}
+
+int Run(const Flags& flags) {
+  if (flags.debug) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
+  auto device_config = LoadDeviceConfig(flags.device_config_file);
+  if (!device_config.ok()) {
+    hami::base::LogError("device config", {{"error", device_config.error().message()}});
+    return 1;
+  }
+  auto lock_timeout = ParseDuration(flags.node_lock_timeout);
+  if (!lock_timeout.ok()) {
+    hami::base::LogError("--node-lock-timeout", {{"error", lock_timeout.error().message()}});
+    return 1;
+  }
+  if (flags.cert_file.empty() != flags.key_file.empty()) {
+    hami::base::LogError("--cert_file and --key_file must be given together");
+    return 1;
+  }
+  auto client_config = hami::k8s::ResolveClientConfig(flags.kubeconfig);
+  if (!client_config.ok()) {
+    hami::base::LogError("kubernetes client config", {{"error", client_config.error().message()}});
+    return 1;
+  }
+  hami::k8s::ClientOptions client_options;
+  client_options.qps = flags.kube_qps;
+  client_options.burst = flags.kube_burst;
+  client_options.timeout = std::chrono::seconds(flags.kube_timeout_s);
+  client_options.user_agent = "hami-scheduler";
+  auto api = hami::k8s::HttpKubeApi::New(*client_config, client_options);
+  if (!api.ok()) {
+    hami::base::LogError("kubernetes client", {{"error", api.error().message()}});
+    return 1;
+  }
+  hami::vendor::Registry registry(*device_config);
+  hami::extender::ServiceConfig config;
+  config.http.bind_address = flags.http_bind;
+  if (!flags.cert_file.empty()) config.http.tls = hami::net::TlsFiles{flags.cert_file, flags.key_file};
+  config.metrics_bind = flags.metrics_bind;
+  config.filter.defaults.node = hami::sched::ParseNodePolicy(flags.node_policy);
+  config.filter.defaults.gpu = hami::sched::ParseGpuPolicy(flags.gpu_policy);
+  config.bind.lock_timeout = *lock_timeout;
+  config.webhook.scheduler_name = flags.scheduler_name;
+  config.webhook.force_overwrite_default_scheduler = flags.force_overwrite_default_scheduler;
+  config.node_label_selector = flags.node_label_selector;
+
+  // Block termination signals; this thread waits for them and shuts down gracefully.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  hami::extender::SchedulerService service(**api, registry, config);
+  if (auto status = service.Start(); !status.ok()) {
+    hami::base::LogError("start", {{"error", status.message()}});
+    return 1;
+  }
+  int signal = 0;
+  sigwait(&signals, &signal);
+  hami::base::LogInfo("shutting down", {{"signal", std::to_string(signal)}});
+  service.Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  CLI::App app{"hami-scheduler: GPU-sharing scheduler extender and admission webhook"};
+  app.add_option("--http_bind", flags.http_bind, "address for /filter, /bind, /webhook, /healthz")
+      ->capture_default_str();
+  app.add_option("--cert_file", flags.cert_file, "TLS certificate (serves HTTPS when set)");
+  app.add_option("--key_file", flags.key_file, "TLS private key");
+  app.add_option("--scheduler-name", flags.scheduler_name,
+                 "schedulerName the webhook sets on pods using HAMi resources");
+  app.add_option("--node-scheduler-policy", flags.node_policy, "binpack or spread")
+      ->check(CLI::IsMember({"binpack", "spread"}))
+      ->capture_default_str();
+  app.add_option("--gpu-scheduler-policy", flags.gpu_policy,
+                 "binpack, spread, topology-aware, mutex, numa, or a comma chain")
+      ->capture_default_str();
+  app.add_option("--metrics-bind-address", flags.metrics_bind, "address for /metrics (\"\" = off)")
+      ->capture_default_str();
+  app.add_option("--node-label-selector", flags.node_label_selector, "only nodes matching k=v,...");
+  app.add_option("--kubeconfig", flags.kubeconfig, "kubeconfig (else $KUBECONFIG, in-cluster, ~/.kube/config)");
+  app.add_option("--device-config-file", flags.device_config_file, "HAMi device-config.yaml");
+  app.add_option("--node-lock-timeout", flags.node_lock_timeout, "node lock expiry, e.g. 5m")
+      ->capture_default_str();
+  app.add_option("--force-overwrite-default-scheduler", flags.force_overwrite_default_scheduler,
+                 "rewrite schedulerName default-scheduler to --scheduler-name")
+      ->capture_default_str();
+  app.add_option("--kube-qps", flags.kube_qps, "API client QPS")->capture_default_str();
+  app.add_option("--kube-burst", flags.kube_burst, "API client burst")->capture_default_str();
+  app.add_option("--kube-timeout", flags.kube_timeout_s, "API request timeout, seconds")
+      ->capture_default_str();
+  app.add_flag("--debug", flags.debug, "debug logging");
+  CLI11_PARSE(app, argc, argv);
+  return Run(flags);
+}

@@ -1,0 +1,259 @@
+#include "extender/service.h"
+
+#include "base/log.h"
+#include "base/quantity.h"
+#include "codec/k8s_object.h"
+#include "k8s/resource_path.h"
+#include "webhook/handler.h"
+
+namespace hami::extender {
+namespace {
+
+constexpr size_t kMaxQueuedEvents = 1000;
+
+net::HttpResponse Json(int status, std::string body) {
+  return {status, "application/json", std::move(body)};
+}
+
+}  // namespace
+
+SchedulerService::SchedulerService(k8s::KubeApi& api, const vendor::Registry& registry,
+                                   ServiceConfig config)
+    : api_(api),
+      registry_(registry),
+      config_(std::move(config)),
+      cache_(registry),
+      binder_(api, cache_, registry, config_.bind) {}
+
+SchedulerService::~SchedulerService() { Stop(); }
+
+base::Status SchedulerService::Start() {
+  k8s::InformerOptions node_options;
+  node_options.collection = k8s::NodesPath();
+  node_options.label_selector = config_.node_label_selector;
+  node_options.name = "nodes";
+  nodes_ = std::make_unique<k8s::Informer>(
+      &api_, node_options,
+      k8s::InformerHandlers{
+          [this](const nlohmann::json& n) { OnNode(n); },
+          [this](const nlohmann::json&, const nlohmann::json& n) { OnNode(n); },
+          [this](const nlohmann::json& n) {
+            cache_.DeleteNode(n["metadata"].value("name", ""));
+          },
+          [this](const std::vector<nlohmann::json>& all) {
+            for (const auto& n : all) OnNode(n);
+          }});
+  k8s::InformerOptions pod_options;
+  pod_options.collection = k8s::PodsPath("");
+  pod_options.name = "pods";
+  pods_ = std::make_unique<k8s::Informer>(
+      &api_, pod_options,
+      k8s::InformerHandlers{
+          [this](const nlohmann::json& p) { OnPod(p); },
+          [this](const nlohmann::json&, const nlohmann::json& p) { OnPod(p); },
+          [this](const nlohmann::json& p) { OnPodDeleted(p); },
+          [this](const std::vector<nlohmann::json>& all) {
+            for (const auto& p : all) OnPod(p);
+          }});
+  k8s::InformerOptions quota_options;
+  quota_options.collection = {"v1", "resourcequotas", "", "", ""};
+  quota_options.name = "resourcequotas";
+  quotas_ = std::make_unique<k8s::Informer>(
+      &api_, quota_options,
+      k8s::InformerHandlers{
+          [this](const nlohmann::json& q) { OnQuota(q); },
+          [this](const nlohmann::json&, const nlohmann::json& q) { OnQuota(q); },
+          nullptr,
+          [this](const std::vector<nlohmann::json>& all) {
+            for (const auto& q : all) OnQuota(q);
+          }});
+  nodes_->Start();
+  pods_->Start();
+  quotas_->Start();
+
+  http_ = std::make_unique<net::HttpServer>(config_.http);
+  http_->Handle("POST", "/filter", [this](const net::HttpRequest& r) { return HandleFilter(r); });
+  http_->Handle("POST", "/bind", [this](const net::HttpRequest& r) { return HandleBind(r); });
+  http_->Handle("GET", "/healthz", [](const net::HttpRequest&) { return Json(200, ""); });
+  http_->Handle("GET", "/readyz", [this](const net::HttpRequest&) {
+    return Ready() ? Json(200, "ok") : Json(503, "informers not synced");
+  });
+  webhook::RegisterWebhook(*http_, config_.webhook, registry_,
+                           [this](const std::string& ns, const std::string& vendor) {
+                             return cache_.QuotaFor(ns, vendor);
+                           });
+  HAMI_RETURN_IF_ERROR(http_->Start());
+  if (!config_.metrics_bind.empty()) {
+    net::HttpServerOptions options;
+    options.bind_address = config_.metrics_bind;
+    options.threads = 2;
+    metrics_ = std::make_unique<net::HttpServer>(options);
+    metrics_->Handle("GET", "/metrics", [this](const net::HttpRequest&) {
+      return net::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics()};
+    });
+    HAMI_RETURN_IF_ERROR(metrics_->Start());
+  }
+  event_thread_ = std::jthread([this](std::stop_token stop) { EventLoop(stop); });
+  expiry_thread_ = std::jthread([this](std::stop_token stop) { ExpiryLoop(stop); });
+  base::LogInfo("hami-scheduler serving", {{"http", config_.http.bind_address},
+                                           {"port", std::to_string(http_->port())},
+                                           {"tls", config_.http.tls ? "true" : "false"}});
+  return {};
+}
+
+void SchedulerService::Stop() {
+  if (http_) http_->Stop();
+  if (metrics_) metrics_->Stop();
+  for (auto* informer : {nodes_.get(), pods_.get(), quotas_.get()}) {
+    if (informer) informer->Stop();
+  }
+  event_thread_.request_stop();
+  expiry_thread_.request_stop();
+  events_cv_.notify_all();
+  if (event_thread_.joinable()) event_thread_.join();
+  if (expiry_thread_.joinable()) expiry_thread_.join();
+}
+
+bool SchedulerService::Ready() const {
+  return nodes_ && pods_ && nodes_->HasSynced() && pods_->HasSynced();
+}
+
+net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request) {
+  filters_++;
+  // Upstream waits for the first registration pass; so do we (bounded by kube-scheduler's timeout).
+  for (int i = 0; i < 300 && !Ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  FilterResult result;
+  auto args = ParseFilterArgs(request.body);
+  if (!args.ok()) {
+    result.error = args.error().message();
+    return Json(200, RenderFilterResult(result));
+  }
+  if (!Ready()) {
+    result.error = "hami-scheduler: node and pod caches are not synced yet";
+    return Json(200, RenderFilterResult(result));
+  }
+  FilterOutcome out = Filter(cache_, registry_, config_.filter, *args, Clock::now());
+  if (!out.result.error.empty() || !out.result.node_names) filter_failures_++;
+  if (!out.event_reason.empty()) {
+    RecordEvent(args->pod, {out.event_reason, out.event_message,
+                            out.event_reason == "FilteringFailed" ? "Warning" : "Normal"});
+  }
+  return Json(200, RenderFilterResult(out.result));
+}
+
+net::HttpResponse SchedulerService::HandleBind(const net::HttpRequest& request) {
+  binds_++;
+  auto args = ParseBindArgs(request.body);
+  if (!args.ok()) return Json(200, RenderBindResult(args.error().message()));
+  nlohmann::json involved = {{"kind", "Pod"},
+                             {"metadata",
+                              {{"name", args->pod_name},
+                               {"namespace", args->pod_namespace},
+                               {"uid", args->pod_uid}}}};
+  base::Status status = binder_.Bind(*args);
+  if (!status.ok()) {
+    bind_failures_++;
+    base::LogWarn("bind failed", {{"pod", args->pod_namespace + "/" + args->pod_name},
+                                  {"node", args->node}, {"error", status.message()}});
+    RecordEvent(involved, {"BindingFailed", status.message(), "Warning"});
+    return Json(200, RenderBindResult(status.message()));
+  }
+  RecordEvent(involved, {"BindingSucceed",
+                         "Successfully binding node [" + args->node + "] to " +
+                             args->pod_namespace + "/" + args->pod_name,
+                         "Normal"});
+  return Json(200, RenderBindResult(""));
+}
+
+void SchedulerService::OnNode(const nlohmann::json& object) {
+  auto node = codec::NodeFromJson(object);
+  if (!node.ok()) {
+    base::LogWarn("node object rejected", {{"error", node.error().message()}});
+    return;
+  }
+  base::Status status = cache_.UpsertNode(*node);
+  if (!status.ok() && status.code() != base::StatusCode::kNotFound) {
+    base::LogWarn("node registration rejected", {{"node", node->name}, {"error", status.message()}});
+  }
+}
+
+void SchedulerService::OnPod(const nlohmann::json& object) {
+  auto pod = codec::PodFromJson(object);
+  if (!pod.ok()) {
+    base::LogWarn("pod object rejected", {{"error", pod.error().message()}});
+    return;
+  }
+  base::Status status = cache_.UpsertPod(*pod);
+  if (!status.ok()) {
+    base::LogWarn("pod allocation annotation rejected",
+                  {{"pod", pod->Key()}, {"error", status.message()}});
+  }
+}
+
+void SchedulerService::OnPodDeleted(const nlohmann::json& object) {
+  cache_.DeletePod(object["metadata"].value("uid", ""));
+}
+
+void SchedulerService::OnQuota(const nlohmann::json& object) {
+  const std::string ns = object["metadata"].value("namespace", "");
+  const nlohmann::json hard = object.value("spec", nlohmann::json::object())
+                                  .value("hard", nlohmann::json::object());
+  for (const auto& vendor : registry_.vendors()) {
+    std::optional<int64_t> mem, cores;
+    if (auto it = hard.find("limits." + vendor->MemoryResource()); it != hard.end() && it->is_string()) {
+      auto mib = base::ParseMemoryMiB(it->get<std::string>());
+      if (mib.ok()) mem = *mib * vendor->MemoryFactor();
+    }
+    if (auto it = hard.find("limits." + vendor->CoreResource()); it != hard.end() && it->is_string()) {
+      auto value = base::ParseQuantityInt64(it->get<std::string>());
+      if (value.ok()) cores = *value;
+    }
+    if (mem || cores) cache_.SetQuota(ns, vendor->Name(), mem, cores);
+  }
+}
+
+void SchedulerService::RecordEvent(const nlohmann::json& involved, k8s::EventSpec spec) {
+  std::lock_guard<std::mutex> lock(events_mu_);
+  if (events_.size() >= kMaxQueuedEvents) {
+    if (events_dropped_++ % 100 == 0) {
+      base::LogWarn("event queue full, dropping events", {{"dropped", std::to_string(events_dropped_)}});
+    }
+    return;
+  }
+  events_.emplace_back(involved, std::move(spec));
+  events_cv_.notify_one();
+}
+
+void SchedulerService::EventLoop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    std::pair<nlohmann::json, k8s::EventSpec> next;
+    {
+      std::unique_lock<std::mutex> lock(events_mu_);
+      events_cv_.wait(lock, stop, [this] { return !events_.empty(); });
+      if (events_.empty()) continue;
+      next = std::move(events_.front());
+      events_.pop_front();
+    }
+    nlohmann::json involved = next.first;
+    if (!involved.contains("kind")) involved["kind"] = "Pod";
+    auto created = k8s::CreateEvent(api_, involved, next.second);
+    if (!created.ok()) {
+      base::LogDebug("event not recorded", {{"reason", next.second.reason},
+                                            {"error", created.error().message()}});
+    }
+  }
+}
+
+void SchedulerService::ExpiryLoop(std::stop_token stop) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  while (!stop.stop_requested()) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, stop, std::chrono::seconds(5), [] { return false; });
+    for (const auto& pod : cache_.ExpireAssumed(Clock::now())) {
+      base::LogWarn("assumption expired without bind", {{"pod", pod}});
+    }
+  }
+}
+
+}  // namespace hami::extender

@@ -1,0 +1,85 @@
+// SchedulerService: hami-scheduler's wiring of the pure parts to the outside world.
+//
+// Owns the SchedulerCache, fed by informers on Nodes, Pods and ResourceQuotas (list+watch, so a
+// restart rebuilds every booking from annotations); serves /filter, /bind, /webhook, /healthz,
+// /readyz on one HTTP(S) server and /metrics on another; records Events from a bounded background
+// queue so /filter never waits on the API server; expires assumptions that never got a /bind.
+// Start() once, Stop() once (also from the destructor). Handlers are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "extender/bind.h"
+#include "extender/filter.h"
+#include "extender/scheduler_cache.h"
+#include "k8s/informer.h"
+#include "k8s/kube_api.h"
+#include "net/http_server.h"
+#include "vendor/registry.h"
+#include "webhook/admit.h"
+
+namespace hami::extender {
+
+struct ServiceConfig {
+  net::HttpServerOptions http;     // --http_bind, --cert_file/--key_file
+  std::string metrics_bind = ":9395";  // --metrics-bind-address ("" disables)
+  FilterConfig filter;
+  BindConfig bind;
+  webhook::WebhookConfig webhook;
+  std::string node_label_selector;  // --node-label-selector
+};
+
+class SchedulerService {
+ public:
+  SchedulerService(k8s::KubeApi& api, const vendor::Registry& registry, ServiceConfig config);
+  ~SchedulerService();
+
+  base::Status Start();
+  void Stop();
+  bool Ready() const;  // informers synced
+  int http_port() const { return http_ ? http_->port() : 0; }
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+  SchedulerCache& cache() { return cache_; }
+
+  // The /metrics body (upstream's scheduler metric names, hami-wire §6.1).
+  std::string RenderMetrics() const;
+
+ private:
+  net::HttpResponse HandleFilter(const net::HttpRequest& request);
+  net::HttpResponse HandleBind(const net::HttpRequest& request);
+  void OnPod(const nlohmann::json& pod);
+  void OnPodDeleted(const nlohmann::json& pod);
+  void OnNode(const nlohmann::json& node);
+  void OnQuota(const nlohmann::json& quota);
+  void RecordEvent(const nlohmann::json& involved, k8s::EventSpec spec);
+  void EventLoop(std::stop_token stop);
+  void ExpiryLoop(std::stop_token stop);
+
+  k8s::KubeApi& api_;
+  const vendor::Registry& registry_;
+  ServiceConfig config_;
+  SchedulerCache cache_;
+  Binder binder_;
+  std::unique_ptr<k8s::Informer> nodes_;
+  std::unique_ptr<k8s::Informer> pods_;
+  std::unique_ptr<k8s::Informer> quotas_;
+  std::unique_ptr<net::HttpServer> http_;
+  std::unique_ptr<net::HttpServer> metrics_;
+
+  std::mutex events_mu_;
+  std::condition_variable_any events_cv_;
+  std::deque<std::pair<nlohmann::json, k8s::EventSpec>> events_;
+  std::atomic<uint64_t> events_dropped_{0};
+  std::atomic<uint64_t> filters_{0}, filter_failures_{0}, binds_{0}, bind_failures_{0};
+  std::jthread event_thread_;
+  std::jthread expiry_thread_;
+};
+
+}  // namespace hami::extender
