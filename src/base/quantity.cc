@@ -149,7 +149,9 @@ std::string_view Quantity::suffix() const {
 
 bool Quantity::HasByteSuffix() const {
   if (suffix_kind_ == SuffixKind::kBinarySi) return true;
-  return suffix_kind_ == SuffixKind::kDecimalSi && suffix() != "m";
+  // "k" and "m" are excluded: the API server canonicalizes plain numbers (gpumem: 3000 is stored
+  // as "3k"), so they must keep counting the plain unit.
+  return suffix_kind_ == SuffixKind::kDecimalSi && suffix() != "m" && suffix() != "k";
 }
 
 Result<int64_t> Quantity::Divide(int64_t unit, bool require_exact) const {

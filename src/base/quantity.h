@@ -40,7 +40,8 @@ class Quantity {
   int Sign() const { return IsZero() ? 0 : (negative_ ? -1 : 1); }
 
   // True for the suffixes that read naturally as a byte count: binary SI (Ki..Ei) and the decimal
-  // multipliers k M G T P E. False for no suffix, "m" and exponent forms.
+  // multipliers M G T P E. False for no suffix, "m", "k" and exponent forms: the API server stores
+  // a plain 3000 as "3k" (canonical form), so "k" must keep meaning thousands of the plain unit.
   bool HasByteSuffix() const;
 
   // The exact integer value (like Go's AsInt64, but with a reason when it cannot be one):
