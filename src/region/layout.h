@@ -157,6 +157,11 @@ inline uint64_t& BucketSampleNs(SharedRegion& r, int d) {
 inline uint64_t& BucketLastUtil(SharedRegion& r, int d) {
   return ControlSlot(r).device_util[d].unused[1];
 }
+// Cost units (threads) launched on device d by the whole container, cumulative (wraps); with the
+// utilization over the same window it gives the GPU time per unit (shim/limit/token_bucket.h).
+inline uint64_t& BucketUnits(SharedRegion& r, int d) {
+  return ControlSlot(r).device_util[d].unused[2];
+}
 // Process start time (clock ticks since boot, /proc/<pid>/stat field 22) of a slot's owner.
 inline uint64_t& SlotStartTime(ProcSlot& s) { return s.unused[0]; }
 

@@ -58,7 +58,12 @@ void SleepNs(uint64_t ns) {
 }
 
 constexpr uint64_t kBurstNs = 20'000'000;         // tolerated burst of the compute bucket
-constexpr uint64_t kSampleEveryNs = 200'000'000;  // one utilization sample per device per period
+constexpr uint64_t kSampleEveryNs = 100'000'000;  // one utilization sample per device per period
+// The span NVML's utilization is taken to cover (the driver's sample period is 1/6 s to 1 s
+// depending on the product; the simulator's default is 1 s). A mismatch slows convergence but
+// not the steady state: at a constant rate any window gives the same GPU time per unit.
+constexpr uint64_t kUtilWindowNs = 1'000'000'000;
+constexpr uint64_t kHistoryGapNs = 5'000'000;     // at most one history record per 5 ms
 constexpr uint64_t kWaveNs = 1'000'000;           // first guess: one full wave per ms
 constexpr uint64_t kMaxMeasuredContext = 1ull << 30;
 
@@ -180,6 +185,7 @@ void Runtime::AfterForkInChild() {
   contexts_ = new AllocTable;
   new (&ctx_mu_) std::mutex;
   new (&compute_mu_) std::mutex;
+  for (DeviceCompute& dc : compute_) new (&dc.history_mu) std::mutex;
   for (int& r : ctx_refs_) r = 0;
   const pid_t pid = getpid();
   slot_ = region::ClaimSlot(*region_, pid, region::ProcessStartTime(pid));
@@ -332,23 +338,41 @@ void Runtime::Throttle(int dev, uint64_t threads) {
     rate_word.compare_exchange_strong(zero, dc.initial_rate);
     rate = rate_word.load(std::memory_order_relaxed);
   }
+  std::atomic_ref<uint64_t> units_word(region::BucketUnits(r, dev));
   const uint64_t now = MonotonicNs();
+  const uint64_t cum = units_word.load(std::memory_order_relaxed);
+  if (now - dc.last_record_ns.load(std::memory_order_relaxed) >= kHistoryGapNs &&
+      dc.history_mu.try_lock()) {
+    dc.history.Record(now, cum, kHistoryGapNs);
+    dc.last_record_ns.store(now, std::memory_order_relaxed);
+    dc.history_mu.unlock();
+  }
   std::atomic_ref<uint64_t> sample_word(region::BucketSampleNs(r, dev));
   uint64_t last = sample_word.load(std::memory_order_relaxed);
   if (dc.nvml != nullptr && now - last >= kSampleEveryNs &&
       sample_word.compare_exchange_strong(last, now)) {
-    // This process won the period: one utilization sample steers the container's shared rate.
+    // This process won the period: the device's busy time over the window and the units the
+    // container launched over the same window give the GPU time per unit, hence the rate.
     const uint64_t util = SampleUtilization(dev);
-    if (util <= 100) {
-      std::atomic_ref<uint64_t>(region::BucketLastUtil(r, dev)).store(util);
+    uint64_t then = 0;
+    bool known = false;
+    {
+      std::lock_guard<std::mutex> lock(dc.history_mu);
+      known = now > kUtilWindowNs && dc.history.CumAt(now - kUtilWindowNs, &then);
+    }
+    if (util <= 100) std::atomic_ref<uint64_t>(region::BucketLastUtil(r, dev)).store(util);
+    if (util <= 100 && known) {
       const uint64_t lo = dc.initial_rate / 10000 + 1, hi = dc.initial_rate * 10000;
-      rate = limit::NextRate(rate, static_cast<uint32_t>(util), target, lo, hi);
+      rate = limit::RateFromUtilization(rate, static_cast<uint32_t>(util), kUtilWindowNs,
+                                        cum - then, target, lo, hi);
       rate_word.store(rate, std::memory_order_relaxed);
     }
   }
   const uint64_t wait = limit::Acquire(std::atomic_ref<uint64_t>(region::BucketTat(r, dev)), now,
                                        threads, rate, kBurstNs);
   if (wait > 0) SleepNs(wait);
+  // Counted when submitted (after the wait), so the counter matches what reached the GPU.
+  units_word.fetch_add(threads, std::memory_order_relaxed);
 }
 
 uint64_t Runtime::SampleUtilization(int dev) {

@@ -15,6 +15,7 @@
 #include "region/region.h"
 #include "shim/alloc_table.h"
 #include "shim/limit/env_parse.h"
+#include "shim/limit/token_bucket.h"
 
 namespace hami::shim {
 
@@ -109,6 +110,9 @@ class Runtime {
     uint64_t initial_rate = 0;
     uint64_t wave = 0;  // sm_count x max_threads_per_sm
     void* nvml = nullptr;
+    std::atomic<uint64_t> last_record_ns{0};
+    std::mutex history_mu;          // guards history
+    limit::LaunchHistory history;   // the container's unit counter over the last window
   };
   std::mutex compute_mu_;
   DeviceCompute compute_[region::kMaxDevices];

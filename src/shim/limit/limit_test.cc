@@ -101,20 +101,105 @@ TEST(TokenBucketTest, SharedWordLongRunRateHoldsAcrossThreads) {
   EXPECT_EQ(word, kNow + 800'000'000ull);
 }
 
-TEST(RateControllerTest, ConvergesOnASimulatedPlant) {
-  // A plant whose utilization is proportional to the granted rate: util = rate / k.
-  const double k = 1e6;  // rate that would give 1 % utilization
-  uint64_t rate = InitialRate(108, 2048, 30, 100'000);  // an A100-sized first guess
-  for (int step = 0; step < 60; ++step) {
-    uint32_t util = static_cast<uint32_t>(std::min(100.0, rate / k));
-    rate = NextRate(rate, util, 30, 1000, 1ull << 50);
+// A plant like the simulated GPU: every unit takes `ns_per_unit` of GPU time, kernels run one
+// after another, and the NVML-like sensor reports the busy percentage over the last second
+// (integer, rounded). The application launches as fast as the bucket lets it, keeping at most 4
+// kernels queued. Runs the real controller loop (Acquire + history + RateFromUtilization every
+// 100 ms) in virtual time and returns the utilization of the last 2 s.
+double RunPlant(uint32_t target, double ns_per_unit, uint64_t units_per_launch, int seconds) {
+  const uint64_t kWindow = 1'000'000'000, kTick = 100'000'000;
+  uint64_t tat = 0, rate = InitialRate(108, 2048, target, 1'000'000), cum = 0;
+  LaunchHistory hist;
+  std::vector<std::pair<uint64_t, uint64_t>> runs;  // GPU busy intervals
+  uint64_t now = 1'000'000'000, next_sample = now + kTick, gpu_free = 0;
+  const uint64_t dur = static_cast<uint64_t>(units_per_launch * ns_per_unit);
+  const uint64_t end = now + static_cast<uint64_t>(seconds) * 1'000'000'000;
+  auto BusyIn = [&](uint64_t from, uint64_t to) {
+    uint64_t b = 0;
+    for (auto& [s, e] : runs) {
+      const uint64_t lo = std::max(s, from), hi = std::min(e, to);
+      if (hi > lo) b += hi - lo;
+    }
+    return static_cast<double>(b);
+  };
+  while (now < end) {
+    hist.Record(now, cum, 5'000'000);
+    if (now >= next_sample) {
+      next_sample = now + kTick;
+      const uint32_t util = static_cast<uint32_t>(
+          std::min(100.0, BusyIn(now - kWindow, now) * 100.0 / kWindow + 0.5));
+      uint64_t then;
+      if (hist.CumAt(now - kWindow, &then)) {
+        rate = RateFromUtilization(rate, util, kWindow, cum - then, target, 1, 1ull << 50);
+      }
+    }
+    now += Acquire(std::atomic_ref<uint64_t>(tat), now, units_per_launch, rate, 20'000'000);
+    if (gpu_free > now + 4 * dur) now = gpu_free - 4 * dur;  // the app synchronizes
+    const uint64_t start = std::max(now, gpu_free);
+    runs.emplace_back(start, start + dur);
+    gpu_free = start + dur;
+    cum += units_per_launch;
+    now += 20'000;  // host time per launch
   }
-  const double util = rate / k;
-  EXPECT_NEAR(util, 30.0, 2.0);
-  EXPECT_EQ(NextRate(0, 0, 30, 1000, 5000), 2000u);       // starts from the floor
-  EXPECT_EQ(NextRate(4000, 0, 30, 1000, 5000), 5000u);    // clamped to the ceiling
-  EXPECT_EQ(NextRate(4000, 90, 30, 1000, 5000), 2000u);   // at most halves
-  EXPECT_EQ(NextRate(4000, 30, 30, 1000, 5000), 4000u);   // dead band
+  return BusyIn(end - 2'000'000'000, end) * 100.0 / 2e9;
+}
+
+TEST(RateControllerTest, SettlesOnTheTargetWhateverTheKernelDuration) {
+  // Kernels of 0.2, 0.8 and 3.3 ms, i.e. 45x to 730x slower per unit than the initial guess (one
+  // full A100 wave per ms): the measured model lands within a point of the target in every case.
+  for (double ns_per_unit : {1.0, 4.0, 16.0}) {
+    for (uint32_t target : {10u, 30u, 60u}) {
+      EXPECT_NEAR(RunPlant(target, ns_per_unit, 204800, 5), target, 1.0)
+          << "target " << target << " ns/unit " << ns_per_unit;
+    }
+  }
+}
+
+TEST(RateControllerTest, RateFromUtilizationEdges) {
+  // 30 % busy over 1 s with 3e6 units launched => 1e7 units/s at 100 % => 3e6 units/s for 30 %.
+  EXPECT_EQ(RateFromUtilization(3'000'000, 30, 1'000'000'000, 3'000'000, 30, 1, 1ull << 40),
+            3'000'000u);
+  // Over target: exact ratio, within the x4 step bound.
+  EXPECT_EQ(RateFromUtilization(4'000'000, 60, 1'000'000'000, 4'000'000, 30, 1, 1ull << 40),
+            2'000'000u);
+  // An application launching less than its budget does not wind the rate up: the estimate
+  // depends on what it launched, not on how far utilization is below the target.
+  EXPECT_EQ(RateFromUtilization(5'000'000, 10, 1'000'000'000, 1'000'000, 30, 1, 1ull << 40),
+            3'000'000u);
+  EXPECT_EQ(RateFromUtilization(5000, 50, 1'000'000'000, 0, 30, 1, 1ull << 40), 5000u);  // no data
+  EXPECT_EQ(RateFromUtilization(5000, 0, 1'000'000'000, 10, 30, 1, 1ull << 40), 20000u);  // idle
+  EXPECT_EQ(RateFromUtilization(5000, 100, 1'000'000'000, 1'000'000'000, 30, 1, 1ull << 40),
+            20000u);  // step bounded to x4
+  EXPECT_EQ(RateFromUtilization(5000, 100, 1'000'000'000, 1, 30, 1, 1ull << 40), 1250u);  // /4
+  EXPECT_EQ(RateFromUtilization(0, 0, 1'000'000'000, 0, 30, 7, 100), 7u);  // floor
+  EXPECT_EQ(RateFromUtilization(90, 0, 1'000'000'000, 5, 30, 7, 100), 100u);  // ceiling
+}
+
+TEST(LaunchHistoryTest, InterpolatesAndKnowsItsLimits) {
+  LaunchHistory h;
+  uint64_t c = 1;
+  EXPECT_FALSE(h.CumAt(100, &c));
+  h.Record(1000, 0, 10);
+  h.Record(1005, 50, 10);  // too soon: dropped
+  h.Record(1010, 100, 10);
+  h.Record(1030, 300, 10);
+  EXPECT_TRUE(h.CumAt(500, &c));  // before a fresh counter's first record: 0
+  EXPECT_EQ(c, 0u);
+  EXPECT_TRUE(h.CumAt(1020, &c));
+  EXPECT_EQ(c, 200u);
+  EXPECT_TRUE(h.CumAt(5000, &c));  // after the newest: the newest
+  EXPECT_EQ(c, 300u);
+  LaunchHistory late;  // joined a container that had already launched
+  late.Record(1000, 777, 10);
+  EXPECT_FALSE(late.CumAt(500, &c));
+  EXPECT_TRUE(late.CumAt(1000, &c));
+  EXPECT_EQ(c, 777u);
+  // Once the ring wraps, the origin is gone.
+  LaunchHistory full;
+  for (int i = 0; i <= LaunchHistory::kSize; ++i) full.Record(1000 + i * 10, i, 10);
+  EXPECT_FALSE(full.CumAt(500, &c));
+  EXPECT_TRUE(full.CumAt(1000 + 100 * 10 + 5, &c));
+  EXPECT_EQ(c, 100u);
 }
 
 }  // namespace

@@ -33,19 +33,63 @@ uint64_t Acquire(std::atomic_ref<uint64_t> tat, uint64_t now_ns, uint64_t cost, 
   return g.wait_ns;
 }
 
-uint64_t NextRate(uint64_t rate, uint32_t util, uint32_t target, uint64_t min_rate,
-                  uint64_t max_rate) {
-  if (rate == 0) rate = min_rate;
-  uint64_t next = rate;
-  if (util + 1 < target) {
-    // Under target: grow in proportion to the gap (x1..x2).
-    const uint64_t gap = target - util;
-    next = rate + (rate * gap) / std::max<uint32_t>(target, 1);
-  } else if (util > target + 1) {
-    // Over target: shrink towards target/util (never below half).
-    next = std::max<uint64_t>(rate / 2, (rate * target) / std::max<uint32_t>(util, 1));
+void LaunchHistory::Record(uint64_t now_ns, uint64_t cum, uint64_t min_gap_ns) {
+  if (count_ == 0) {
+    origin_zero_ = (cum == 0);
+  } else if (now_ns < last_ns() + min_gap_ns) {
+    return;
   }
-  return std::clamp(next, min_rate, std::max(min_rate, max_rate));
+  t_[head_] = now_ns;
+  cum_[head_] = cum;
+  head_ = (head_ + 1) % kSize;
+  if (count_ < kSize) ++count_;
+}
+
+bool LaunchHistory::CumAt(uint64_t t_ns, uint64_t* cum) const {
+  if (count_ == 0) return false;
+  const int oldest = (head_ + kSize - count_) % kSize;
+  if (t_ns < t_[oldest]) {
+    // Before our first record: known only for a counter that started at 0 with us (and was
+    // never overwritten by the ring).
+    if (!origin_zero_ || count_ == kSize) return false;
+    *cum = 0;
+    return true;
+  }
+  // Newest record at or before t_ns, then the one after it (if any).
+  for (int k = count_ - 1; k >= 0; --k) {
+    const int i = (oldest + k) % kSize;
+    if (t_[i] > t_ns) continue;
+    if (k == count_ - 1) {
+      *cum = cum_[i];
+      return true;
+    }
+    const int j = (i + 1) % kSize;
+    const uint64_t span = t_[j] - t_[i];
+    const uint64_t grew = cum_[j] - cum_[i];
+    *cum = cum_[i] + (span == 0 ? 0
+                                : static_cast<uint64_t>(static_cast<unsigned __int128>(grew) *
+                                                        (t_ns - t_[i]) / span));
+    return true;
+  }
+  return false;
+}
+
+uint64_t RateFromUtilization(uint64_t rate, uint32_t util, uint64_t window_ns, uint64_t units,
+                             uint32_t target, uint64_t min_rate, uint64_t max_rate) {
+  const uint64_t hi = std::max(min_rate, max_rate);
+  if (rate == 0) rate = min_rate;
+  if (units == 0 || window_ns == 0) return std::clamp(rate, min_rate, hi);
+  uint64_t next;
+  if (util == 0) {
+    next = rate > UINT64_MAX / 4 ? UINT64_MAX : rate * 4;
+  } else {
+    // units/s at 100 % = units x 1e9 / (util% x window); scaled to the target.
+    const unsigned __int128 est = static_cast<unsigned __int128>(units) * target * 1000000000u /
+                                  (static_cast<unsigned __int128>(util) * window_ns);
+    next = est > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(est);
+    next = std::clamp(next, rate / 4, rate > UINT64_MAX / 4 ? UINT64_MAX : rate * 4);
+  }
+  return std::clamp(next, min_rate, hi);
 }
 
 uint64_t InitialRate(uint32_t sm_count, uint32_t max_threads_per_sm, uint32_t target,

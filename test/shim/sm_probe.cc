@@ -1,0 +1,199 @@
+// A compute-bound CUDA "application" for sm_limit_test: it launches kernels in a busy loop through
+// one launch path and reports the GPU utilization it achieved. Run under LD_PRELOAD=libvgpu.so
+// against the simulated driver, whose kernels take exactly grid blocks x HAMI_SIM_NS_PER_BLOCK of
+// simulated GPU time, so the busy time of the measured interval is known exactly:
+//
+//   sm_probe <path> <warmup_ms> <measure_ms> <grid>
+//     path: kernel | ex | coop | graph (a graph of two kernel nodes of <grid> blocks each)
+//
+// The loop runs <warmup_ms> unmeasured (the controller settles), synchronizes, then runs
+// <measure_ms> and synchronizes again; every kernel launched in between executed in between, so
+//   util = blocks launched x ns_per_block / interval.
+// It also prints the longest pause between two consecutive launch returns (CLOCK_MONOTONIC ns, the
+// clock the test uses too), which shows a launch blocked by the monitor's priority block.
+// Output: "key=value" lines; exit 0, or 1 when a driver call failed.
+#include <dlfcn.h>
+#include <time.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "gpuapi/cuda_functions.h"
+#include "gpuapi/nvml_functions.h"
+
+namespace {
+
+uint64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
+}
+
+void* lib = nullptr;
+
+template <typename T>
+T Sym(const char* name) {
+  void* p = dlsym(lib, name);
+  if (p == nullptr) {
+    std::printf("error=missing_%s\n", name);
+    std::exit(1);
+  }
+  return reinterpret_cast<T>(p);
+}
+
+#define CALL(expr)                                                            \
+  do {                                                                        \
+    CUresult rc_ = (expr);                                                    \
+    if (rc_ != CUDA_SUCCESS) {                                                \
+      std::printf("error=%s rc=%d line=%d\n", #expr, static_cast<int>(rc_), __LINE__); \
+      std::exit(1);                                                           \
+    }                                                                         \
+  } while (0)
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: sm_probe kernel|ex|coop|graph warmup_ms measure_ms grid\n");
+    return 2;
+  }
+  const char* path = argv[1];
+  const uint64_t warmup_ns = std::strtoull(argv[2], nullptr, 10) * 1000000ull;
+  const uint64_t measure_ns = std::strtoull(argv[3], nullptr, 10) * 1000000ull;
+  const unsigned grid = static_cast<unsigned>(std::strtoul(argv[4], nullptr, 10));
+  const char* nspb = std::getenv("HAMI_SIM_NS_PER_BLOCK");
+  const uint64_t ns_per_block = nspb != nullptr ? std::strtoull(nspb, nullptr, 10) : 1000;
+  constexpr unsigned kBlock = 256;
+
+  lib = dlopen("libcuda.so.1", RTLD_NOW);
+  if (lib == nullptr) {
+    std::printf("error=no_libcuda\n");
+    return 1;
+  }
+  auto Init = Sym<decltype(&cuInit)>("cuInit");
+  auto DeviceGet = Sym<decltype(&cuDeviceGet)>("cuDeviceGet");
+  auto Retain = Sym<decltype(&cuDevicePrimaryCtxRetain)>("cuDevicePrimaryCtxRetain");
+  auto SetCurrent = Sym<decltype(&cuCtxSetCurrent)>("cuCtxSetCurrent");
+  auto Sync = Sym<decltype(&cuCtxSynchronize)>("cuCtxSynchronize");
+  auto LoadData = Sym<decltype(&cuModuleLoadData)>("cuModuleLoadData");
+  auto GetFunction = Sym<decltype(&cuModuleGetFunction)>("cuModuleGetFunction");
+  auto Launch = Sym<decltype(&cuLaunchKernel)>("cuLaunchKernel");
+  auto LaunchEx = Sym<decltype(&cuLaunchKernelEx)>("cuLaunchKernelEx");
+  auto LaunchCoop = Sym<decltype(&cuLaunchCooperativeKernel)>("cuLaunchCooperativeKernel");
+  auto GraphCreate = Sym<decltype(&cuGraphCreate)>("cuGraphCreate");
+  auto GraphAddKernelNode = Sym<decltype(&cuGraphAddKernelNode)>("cuGraphAddKernelNode");
+  auto GraphInstantiate =
+      Sym<decltype(&cuGraphInstantiateWithFlags)>("cuGraphInstantiateWithFlags");
+  auto GraphLaunch = Sym<decltype(&cuGraphLaunch)>("cuGraphLaunch");
+
+  CUdevice dev;
+  CUcontext ctx;
+  CUmodule mod;
+  CUfunction fn;
+  CALL(Init(0));
+  CALL(DeviceGet(&dev, 0));
+  CALL(Retain(&ctx, dev));
+  CALL(SetCurrent(ctx));
+  static const char kImage[] = "sm_probe";
+  CALL(LoadData(&mod, kImage));
+  CALL(GetFunction(&fn, mod, "busy"));
+
+  uint64_t blocks_per_launch = grid;
+  CUgraphExec exec = nullptr;
+  if (std::strcmp(path, "graph") == 0) {
+    CUgraph g;
+    CALL(GraphCreate(&g, 0));
+    CUDA_KERNEL_NODE_PARAMS p{};
+    p.func = fn;
+    p.gridDimX = grid;
+    p.gridDimY = p.gridDimZ = 1;
+    p.blockDimX = kBlock;
+    p.blockDimY = p.blockDimZ = 1;
+    CUgraphNode a, b;
+    CALL(GraphAddKernelNode(&a, g, nullptr, 0, &p));
+    CALL(GraphAddKernelNode(&b, g, &a, 1, &p));
+    CALL(GraphInstantiate(&exec, g, 0));
+    blocks_per_launch = 2ull * grid;
+  } else if (std::strcmp(path, "kernel") != 0 && std::strcmp(path, "ex") != 0 &&
+             std::strcmp(path, "coop") != 0) {
+    std::printf("error=unknown_path\n");
+    return 2;
+  }
+  CUlaunchConfig cfg{};
+  cfg.gridDimX = grid;
+  cfg.gridDimY = cfg.gridDimZ = 1;
+  cfg.blockDimX = kBlock;
+  cfg.blockDimY = cfg.blockDimZ = 1;
+
+  auto LaunchOnce = [&] {
+    if (exec != nullptr) {
+      CALL(GraphLaunch(exec, nullptr));
+    } else if (path[0] == 'e') {
+      CALL(LaunchEx(&cfg, fn, nullptr, nullptr));
+    } else if (path[0] == 'c') {
+      CALL(LaunchCoop(fn, grid, 1, 1, kBlock, 1, 1, 0, nullptr, nullptr));
+    } else {
+      CALL(Launch(fn, grid, 1, 1, kBlock, 1, 1, 0, nullptr, nullptr, nullptr));
+    }
+  };
+
+  // Keeps at most a few launches queued (like an application that synchronizes every step), so
+  // an unthrottled loop cannot queue seconds of work past the end of the interval.
+  constexpr int kSyncEvery = 4;
+  uint64_t longest_gap = 0, gap_from = 0, gap_to = 0;
+  uint64_t prev = NowNs();
+  auto Loop = [&](uint64_t until_ns) {
+    uint64_t launches = 0;
+    while (NowNs() < until_ns) {
+      LaunchOnce();
+      ++launches;
+      const uint64_t t = NowNs();
+      if (t - prev > longest_gap) {
+        longest_gap = t - prev;
+        gap_from = prev;
+        gap_to = t;
+      }
+      prev = t;
+      if (launches % kSyncEvery == 0) CALL(Sync());
+    }
+    CALL(Sync());
+    return launches;
+  };
+
+  const uint64_t start = NowNs();
+  Loop(start + warmup_ns);
+  const uint64_t t0 = NowNs();
+  const uint64_t launches = Loop(t0 + measure_ns);
+  const uint64_t t1 = NowNs();
+  const uint64_t busy_ns = launches * blocks_per_launch * ns_per_block;
+
+  // The device's own view (busy fraction over the simulator's utilization window).
+  unsigned nvml_util = 0;
+  if (void* nvml = dlopen("libnvidia-ml.so.1", RTLD_NOW)) {
+    auto NInit = reinterpret_cast<decltype(&nvmlInit_v2)>(dlsym(nvml, "nvmlInit_v2"));
+    auto NHandle = reinterpret_cast<decltype(&nvmlDeviceGetHandleByIndex_v2)>(
+        dlsym(nvml, "nvmlDeviceGetHandleByIndex_v2"));
+    auto NUtil = reinterpret_cast<decltype(&nvmlDeviceGetUtilizationRates)>(
+        dlsym(nvml, "nvmlDeviceGetUtilizationRates"));
+    nvmlDevice_t h;
+    nvmlUtilization_t u{};
+    if (NInit != nullptr && NHandle != nullptr && NUtil != nullptr && NInit() == NVML_SUCCESS &&
+        NHandle(0, &h) == NVML_SUCCESS && NUtil(h, &u) == NVML_SUCCESS) {
+      nvml_util = u.gpu;
+    }
+  }
+  std::printf("launches=%llu\n", static_cast<unsigned long long>(launches));
+  std::printf("interval_ns=%llu\n", static_cast<unsigned long long>(t1 - t0));
+  std::printf("busy_ns=%llu\n", static_cast<unsigned long long>(busy_ns));
+  std::printf("util_x100=%llu\n",
+              static_cast<unsigned long long>(busy_ns * 10000 / (t1 - t0 > 0 ? t1 - t0 : 1)));
+  std::printf("nvml_util=%u\n", nvml_util);
+  std::printf("start_ns=%llu\n", static_cast<unsigned long long>(start));
+  std::printf("t0_ns=%llu\nt1_ns=%llu\n", static_cast<unsigned long long>(t0),
+              static_cast<unsigned long long>(t1));
+  std::printf("longest_gap_ns=%llu\ngap_from_ns=%llu\ngap_to_ns=%llu\n",
+              static_cast<unsigned long long>(longest_gap),
+              static_cast<unsigned long long>(gap_from), static_cast<unsigned long long>(gap_to));
+  return 0;
+}
