@@ -31,7 +31,7 @@ namespace {
 
 constexpr const char* kWarmupMs = "800";
 constexpr const char* kMeasureMs = "2000";
-constexpr const char* kGrid = "800";  // 800 blocks x 1 us = 0.8 ms of GPU time per kernel
+constexpr const char* kGrid = "800";  // 800 blocks x 5 us = 4 ms of GPU time per kernel
                                       // (and small enough for a cooperative launch on an A100)
 
 uint64_t NowNs() {
@@ -80,7 +80,7 @@ class SmLimitTest : public ::testing::Test {
         {"LD_LIBRARY_PATH", HAMI_SIM_LIBDIR},
         {"HAMI_SIM_GPUS", "1xA100-40GB"},
         {"HAMI_SIM_STATE", sim_state_},
-        {"HAMI_SIM_NS_PER_BLOCK", "1000"},
+        {"HAMI_SIM_NS_PER_BLOCK", "5000"},
         {"CUDA_DEVICE_MEMORY_SHARED_CACHE", region_path_},
         {"HAMI_CONTEXT_OVERHEAD", "0"},
     };

@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
   auto Launch = Sym<decltype(&cuLaunchKernel)>("cuLaunchKernel");
   auto LaunchEx = Sym<decltype(&cuLaunchKernelEx)>("cuLaunchKernelEx");
   auto LaunchCoop = Sym<decltype(&cuLaunchCooperativeKernel)>("cuLaunchCooperativeKernel");
+  auto EventCreate = Sym<decltype(&cuEventCreate)>("cuEventCreate");
+  auto EventRecord = Sym<decltype(&cuEventRecord)>("cuEventRecord");
+  auto EventSync = Sym<decltype(&cuEventSynchronize)>("cuEventSynchronize");
   auto GraphCreate = Sym<decltype(&cuGraphCreate)>("cuGraphCreate");
   auto GraphAddKernelNode = Sym<decltype(&cuGraphAddKernelNode)>("cuGraphAddKernelNode");
   auto GraphInstantiate =
@@ -138,9 +141,14 @@ int main(int argc, char** argv) {
     }
   };
 
-  // Keeps at most a few launches queued (like an application that synchronizes every step), so
-  // an unthrottled loop cannot queue seconds of work past the end of the interval.
+  // Keeps at most two batches of launches queued (like an application that synchronizes every
+  // step, double-buffered), so an unthrottled loop keeps the GPU busy while the host wakes up but
+  // cannot queue seconds of work past the end of the interval.
   constexpr int kSyncEvery = 4;
+  CUevent batch_done[2];
+  CALL(EventCreate(&batch_done[0], 0));
+  CALL(EventCreate(&batch_done[1], 0));
+  uint64_t batches = 0;
   uint64_t longest_gap = 0, gap_from = 0, gap_to = 0;
   uint64_t prev = NowNs();
   auto Loop = [&](uint64_t until_ns) {
@@ -155,8 +163,13 @@ int main(int argc, char** argv) {
         gap_to = t;
       }
       prev = t;
-      if (launches % kSyncEvery == 0) CALL(Sync());
+      if (launches % kSyncEvery == 0) {
+        CALL(EventRecord(batch_done[batches % 2], nullptr));
+        if (batches > 0) CALL(EventSync(batch_done[(batches + 1) % 2]));  // the batch before
+        ++batches;
+      }
     }
+    batches = 0;
     CALL(Sync());
     return launches;
   };
