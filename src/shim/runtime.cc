@@ -57,7 +57,7 @@ void SleepNs(uint64_t ns) {
   }
 }
 
-constexpr uint64_t kBurstNs = 20'000'000;         // tolerated burst of the compute bucket
+constexpr uint64_t kBurstNs = 50'000'000;  // tolerated burst (rate time): absorbs late wake-ups
 constexpr uint64_t kSampleEveryNs = 100'000'000;  // one utilization sample per device per period
 // The span NVML's utilization is taken to cover (the driver's sample period is 1/6 s to 1 s
 // depending on the product; the simulator's default is 1 s). A mismatch slows convergence but
