@@ -249,11 +249,15 @@ base::Result<Json> HttpKubeApi::Patch(const ResourcePath& object, PatchType type
                  "PATCH " + object.Describe()});
 }
 
-base::Status HttpKubeApi::Delete(const ResourcePath& object, const std::string& uid) {
+base::Status HttpKubeApi::Delete(const ResourcePath& object, const DeleteOptions& options) {
   std::string body;
-  if (!uid.empty()) {
-    body = Json{{"kind", "DeleteOptions"}, {"apiVersion", "v1"},
-                {"preconditions", {{"uid", uid}}}}.dump();
+  if (!options.uid.empty() || options.grace_period_seconds) {
+    Json delete_options = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
+    if (!options.uid.empty()) delete_options["preconditions"] = {{"uid", options.uid}};
+    if (options.grace_period_seconds) {
+      delete_options["gracePeriodSeconds"] = *options.grace_period_seconds;
+    }
+    body = delete_options.dump();
   }
   return Do({"DELETE", object.UrlPath(), body, body.empty() ? nullptr : "application/json",
              "DELETE " + object.Describe()})

@@ -43,7 +43,7 @@ class HttpKubeApi : public KubeApi {
                                       const nlohmann::json& body) override;
   base::Result<nlohmann::json> Patch(const ResourcePath& object, PatchType type,
                                      const nlohmann::json& patch) override;
-  base::Status Delete(const ResourcePath& object, const std::string& uid = "") override;
+  base::Status Delete(const ResourcePath& object, const DeleteOptions& options = {}) override;
   base::Status Watch(const ResourcePath& collection, const ListOptions& options,
                      const WatchHandler& handler, std::stop_token stop) override;
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -31,6 +32,13 @@ enum class PatchType {
   kJson,   // application/json-patch+json (RFC 6902); the patch is an array of operations
 };
 
+struct DeleteOptions {
+  std::string uid;  // non-empty: precondition, the object must still be this incarnation
+  // Seconds to wait before removal; 0 removes at once (a pod bound to a node without a kubelet
+  // otherwise stays, terminating, until its kubelet confirms). Unset: the object's default.
+  std::optional<int64_t> grace_period_seconds;
+};
+
 // Called for each watch event on the watching thread. Return false to end the watch.
 using WatchHandler = std::function<bool(WatchEvent event)>;
 
@@ -50,8 +58,8 @@ class KubeApi {
                                               const nlohmann::json& body) = 0;
   virtual base::Result<nlohmann::json> Patch(const ResourcePath& object, PatchType type,
                                              const nlohmann::json& patch) = 0;
-  // DELETE; a non-empty `uid` adds a precondition (the object must still be that incarnation).
-  virtual base::Status Delete(const ResourcePath& object, const std::string& uid = "") = 0;
+  // DELETE with the given options (precondition, grace period).
+  virtual base::Status Delete(const ResourcePath& object, const DeleteOptions& options = {}) = 0;
 
   // Streams events of `collection` from options.resource_version to `handler` until the server
   // ends the stream (OK), `handler` returns false (OK), `stop` is requested (OK, promptly: within

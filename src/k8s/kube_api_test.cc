@@ -82,8 +82,11 @@ TEST(FakeKubeApiTest, OptimisticConcurrencyAndPreconditions) {
   ASSERT_TRUE(api.Update(NodesPath("n"), *created).ok());
   EXPECT_TRUE(IsConflict(api.Update(NodesPath("n"), stale).status()));
   EXPECT_TRUE(IsAlreadyExists(api.Create(NodesPath(), {{"metadata", {{"name", "n"}}}}).status()));
-  EXPECT_TRUE(IsConflict(api.Delete(NodesPath("n"), "wrong-uid")));
-  EXPECT_TRUE(api.Delete(NodesPath("n"), (*created)["metadata"]["uid"]).ok());
+  DeleteOptions precondition;
+  precondition.uid = "wrong-uid";
+  EXPECT_TRUE(IsConflict(api.Delete(NodesPath("n"), precondition)));
+  precondition.uid = (*created)["metadata"]["uid"];
+  EXPECT_TRUE(api.Delete(NodesPath("n"), precondition).ok());
   EXPECT_TRUE(IsNotFound(api.Get(NodesPath("n")).status()));
 }
 

@@ -119,7 +119,10 @@ class FakeKubeApi : public k8s::KubeApi {
     return Store(path, std::move(patched), k8s::WatchEventType::kModified);
   }
 
-  base::Status Delete(const k8s::ResourcePath& path, const std::string& uid = "") override {
+  // Removes at once (no graceful termination), whatever the grace period.
+  base::Status Delete(const k8s::ResourcePath& path,
+                      const k8s::DeleteOptions& options = {}) override {
+    const std::string& uid = options.uid;
     std::lock_guard<std::mutex> lock(mu_);
     HAMI_RETURN_IF_ERROR(TakeFailure("DELETE"));
     const Json* current = Find(path);
