@@ -4,7 +4,7 @@ BUILD_DIR ?= $(OUT)/build
 JOBS      ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build test unit bench demo clean
+.PHONY: all deps configure build test unit e2e bench demo tools up down clean
 
 all: build
 
@@ -27,6 +27,19 @@ test: build
 
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
+
+e2e: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L e2e $(CTEST_ARGS)
+
+# Local control plane (kube-apiserver, etcd, kube-scheduler built from the Go module proxy, cached).
+tools:
+	bash hack/build-tools.sh
+
+up: build
+	bash hack/local-up.sh
+
+down:
+	bash hack/local-down.sh
 
 bench: build
 	bash hack/bench.sh
