@@ -96,6 +96,10 @@ base::Result<std::unique_ptr<HttpKubeApi>> HttpKubeApi::New(ClientConfig config,
                                                             ClientOptions options) {
   if (config.server.empty()) return base::InvalidArgument("kubernetes client: no server URL");
   GlobalInit();
+  if (!config.tls_server_name.empty()) {
+    base::LogWarn("kubernetes client: tls-server-name is not supported; verifying the server URL's host",
+                  {{"tls_server_name", config.tls_server_name}, {"server", config.server}});
+  }
   std::unique_ptr<HttpKubeApi> api(new HttpKubeApi(std::move(config), std::move(options)));
   HAMI_RETURN_IF_ERROR(api->token_.Token().status().WithContext("kubernetes client"));
   Shared* shared = api->shared_.get();
