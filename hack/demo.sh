@@ -40,7 +40,7 @@ for _ in $(seq 60); do
   pending=0
   for p in $pods; do
     node=$("${K[@]}" get pod "$p" -o jsonpath='{.spec.nodeName}' 2>/dev/null || true)
-    failed=$("${K[@]}" get events --field-selector "involvedObject.name=$p,reason=FilteringFailed" -o name 2>/dev/null | head -1)
+    failed=$("${K[@]}" get events --field-selector "involvedObject.name=$p,reason=FilteringFailed" -o name 2>/dev/null || true)
     [[ -n $node || -n $failed ]] || pending=1
   done
   ((pending)) || break
