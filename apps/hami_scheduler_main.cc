@@ -1,7 +1,10 @@
 // hami-scheduler: scheduler extender (/filter, /bind) + mutating webhook (/webhook) + /metrics.
 // Flags and defaults follow upstream HAMi (hami-wire §7). main builds the config and wires; the
 // logic lives in src/extender, src/webhook, src/k8s.
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -35,6 +38,9 @@ struct Flags {
   int kube_burst = 100;
   int kube_timeout_s = 30;
   bool debug = false;
+  bool leader_elect = false;
+  std::string leader_elect_resource_name = "hami-scheduler";
+  std::string leader_elect_resource_namespace;
 };
 
 hami::base::Result<std::chrono::seconds> ParseDuration(const std::string& text) {
@@ -107,6 +113,19 @@ int Run(const Flags& flags) {
   config.webhook.scheduler_name = flags.scheduler_name;
   config.webhook.force_overwrite_default_scheduler = flags.force_overwrite_default_scheduler;
   config.node_label_selector = flags.node_label_selector;
+  if (flags.leader_elect) {
+    hami::k8s::LeaderElectionConfig election;
+    election.lease_name = flags.leader_elect_resource_name;
+    const char* pod_namespace = std::getenv("POD_NAMESPACE");
+    election.lease_namespace = !flags.leader_elect_resource_namespace.empty()
+                                   ? flags.leader_elect_resource_namespace
+                                   : (pod_namespace ? pod_namespace : "kube-system");
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    const char* pod_name = std::getenv("POD_NAME");
+    election.identity = std::string(pod_name ? pod_name : host) + "_" + std::to_string(getpid());
+    config.leader_election = election;
+  }
 
   // Block termination signals; this thread waits for them and shuts down gracefully.
   sigset_t signals;
@@ -159,6 +178,13 @@ int main(int argc, char** argv) {
   app.add_option("--kube-timeout", flags.kube_timeout_s, "API request timeout, seconds")
       ->capture_default_str();
   app.add_flag("--debug", flags.debug, "debug logging");
+  app.add_option("--leader-elect", flags.leader_elect,
+                 "elect a leader through a Lease so several replicas can run")
+      ->capture_default_str();
+  app.add_option("--leader-elect-resource-name", flags.leader_elect_resource_name, "Lease name")
+      ->capture_default_str();
+  app.add_option("--leader-elect-resource-namespace", flags.leader_elect_resource_namespace,
+                 "Lease namespace (default $POD_NAMESPACE, else kube-system)");
   CLI11_PARSE(app, argc, argv);
   return Run(flags);
 }

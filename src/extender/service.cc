@@ -70,6 +70,18 @@ base::Status SchedulerService::Start() {
   nodes_->Start();
   pods_->Start();
   quotas_->Start();
+  if (config_.leader_election) {
+    elector_ = std::make_unique<k8s::LeaderElector>(
+        &api_, *config_.leader_election,
+        k8s::LeaderCallbacks{
+            [] { base::LogInfo("became leader"); },
+            [this] {
+              // Assumptions made as leader may be written by the next leader from scratch.
+              base::LogWarn("stopped leading");
+            },
+            [](const std::string& holder) { base::LogInfo("leader", {{"holder", holder}}); }});
+    elector_->Start();
+  }
 
   http_ = std::make_unique<net::HttpServer>(config_.http);
   http_->Handle("POST", "/filter", [this](const net::HttpRequest& r) { return HandleFilter(r); });
@@ -103,6 +115,7 @@ base::Status SchedulerService::Start() {
 
 void SchedulerService::Stop() {
   if (http_) http_->Stop();
+  if (elector_) elector_->Stop();
   if (metrics_) metrics_->Stop();
   for (auto* informer : {nodes_.get(), pods_.get(), quotas_.get()}) {
     if (informer) informer->Stop();
@@ -115,6 +128,7 @@ void SchedulerService::Stop() {
 }
 
 bool SchedulerService::Ready() const {
+  if (elector_ && !elector_->IsLeader()) return false;
   return nodes_ && pods_ && nodes_->HasSynced() && pods_->HasSynced();
 }
 
@@ -129,7 +143,9 @@ net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request
     return Json(200, RenderFilterResult(result));
   }
   if (!Ready()) {
-    result.error = "hami-scheduler: node and pod caches are not synced yet";
+    result.error = elector_ && !elector_->IsLeader()
+                       ? "hami-scheduler: this replica is not the leader"
+                       : "hami-scheduler: node and pod caches are not synced yet";
     return Json(200, RenderFilterResult(result));
   }
   FilterOutcome out = Filter(cache_, registry_, config_.filter, *args, Clock::now());
@@ -145,6 +161,9 @@ net::HttpResponse SchedulerService::HandleBind(const net::HttpRequest& request) 
   binds_++;
   auto args = ParseBindArgs(request.body);
   if (!args.ok()) return Json(200, RenderBindResult(args.error().message()));
+  if (elector_ && !elector_->IsLeader()) {
+    return Json(200, RenderBindResult("hami-scheduler: this replica is not the leader"));
+  }
   nlohmann::json involved = {{"kind", "Pod"},
                              {"metadata",
                               {{"name", args->pod_name},

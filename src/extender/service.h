@@ -21,6 +21,7 @@
 #include "extender/scheduler_cache.h"
 #include "k8s/informer.h"
 #include "k8s/kube_api.h"
+#include "k8s/leader_election.h"
 #include "net/http_server.h"
 #include "vendor/registry.h"
 #include "webhook/admit.h"
@@ -34,6 +35,9 @@ struct ServiceConfig {
   BindConfig bind;
   webhook::WebhookConfig webhook;
   std::string node_label_selector;  // --node-label-selector
+  // --leader-elect: only the Lease holder answers /filter and /bind (others report not ready and
+  // return an error, so kube-scheduler retries); unset = always leader.
+  std::optional<k8s::LeaderElectionConfig> leader_election;
 };
 
 class SchedulerService {
@@ -43,7 +47,7 @@ class SchedulerService {
 
   base::Status Start();
   void Stop();
-  bool Ready() const;  // informers synced
+  bool Ready() const;  // informers synced and (with leader election) leading
   int http_port() const { return http_ ? http_->port() : 0; }
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
   SchedulerCache& cache() { return cache_; }
@@ -70,6 +74,7 @@ class SchedulerService {
   std::unique_ptr<k8s::Informer> nodes_;
   std::unique_ptr<k8s::Informer> pods_;
   std::unique_ptr<k8s::Informer> quotas_;
+  std::unique_ptr<k8s::LeaderElector> elector_;
   std::unique_ptr<net::HttpServer> http_;
   std::unique_ptr<net::HttpServer> metrics_;
 
