@@ -105,6 +105,9 @@ int Run(const Flags& flags) {
   hami::vendor::Registry registry(*device_config);
   hami::extender::ServiceConfig config;
   config.http.bind_address = flags.http_bind;
+  // httplib holds one worker per keep-alive connection; the API server (webhook) and kube-scheduler
+  // (filter, concurrent binds) each keep several open.
+  config.http.threads = 32;
   if (!flags.cert_file.empty()) config.http.tls = hami::net::TlsFiles{flags.cert_file, flags.key_file};
   config.metrics_bind = flags.metrics_bind;
   config.filter.defaults.node = hami::sched::ParseNodePolicy(flags.node_policy);

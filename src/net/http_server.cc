@@ -164,6 +164,9 @@ base::Status HttpServer::Start() {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  // Without TCP_NODELAY a response written in several send()s waits ~40 ms for the client's
+  // delayed ACK (measured: /filter 44 ms p50 -> 0.56 ms, docs/benchmarks.md).
+  s.set_tcp_nodelay(true);
   s.set_payload_max_length(options_.max_body_bytes);
   s.set_read_timeout(options_.read_header_timeout);
   s.set_write_timeout(options_.write_timeout);
