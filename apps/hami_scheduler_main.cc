@@ -16,6 +16,7 @@
 #include "extender/service.h"
 #include "k8s/client_config.h"
 #include "k8s/http_kube_api.h"
+#include "apps/device_config_file.h"
 #include "simulate/manifest.h"
 #include "vendor/registry.h"
 
@@ -59,21 +60,10 @@ hami::base::Result<std::chrono::seconds> ParseDuration(const std::string& text) 
   return hami::base::InvalidArgument("invalid duration \"" + text + "\" (want e.g. 30s, 5m, 1h)");
 }
 
-hami::base::Result<hami::vendor::DeviceConfig> LoadDeviceConfig(const std::string& path) {
-  if (path.empty()) return hami::vendor::DeviceConfig{};
-  std::ifstream in(path);
-  if (!in) return hami::base::NotFound("cannot read device config " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  HAMI_ASSIGN_OR_RETURN(auto json, hami::simulate::ParseYamlDocument(text.str(), path));
-  auto config = hami::vendor::DeviceConfigFromJson(json);
-  if (!config.ok()) return config.error().WithContext(path);
-  return config;
-}
 
 int Run(const Flags& flags) {
   if (flags.debug) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
-  auto device_config = LoadDeviceConfig(flags.device_config_file);
+  auto device_config = hami::apps::LoadDeviceConfigFile(flags.device_config_file);
   if (!device_config.ok()) {
     hami::base::LogError("device config", {{"error", device_config.error().message()}});
     return 1;

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "apps/device_config_file.h"
 #include "simulate/manifest.h"
 #include "simulate/report.h"
 #include "simulate/simulate.h"
@@ -20,23 +21,12 @@ struct SimulateFlags {
   std::string output = "table";
 };
 
-base::Result<vendor::DeviceConfig> LoadDeviceConfig(const std::string& path) {
-  if (path.empty()) return vendor::DeviceConfig{};
-  std::ifstream in(path);
-  if (!in) return base::NotFound("cannot read config " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  HAMI_ASSIGN_OR_RETURN(auto json, simulate::ParseYamlDocument(text.str(), path));
-  auto config = vendor::DeviceConfigFromJson(json);
-  if (!config.ok()) return config.error().WithContext(path);
-  return config;
-}
 
 int Run(const SimulateFlags& flags) {
   simulate::Options options;
   options.defaults.node = sched::ParseNodePolicy(flags.node_policy);
   options.defaults.gpu = sched::ParseGpuPolicy(flags.gpu_policy);
-  auto config = LoadDeviceConfig(flags.config);
+  auto config = LoadDeviceConfigFile(flags.config);
   if (!config.ok()) {
     std::cerr << "hami simulate: " << config.error().message() << "\n";
     return 1;

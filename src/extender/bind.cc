@@ -44,51 +44,57 @@ int64_t Binder::Now() const {
       .count();
 }
 
-base::Status Binder::AcquireNodeLock(const std::string& node_name, const std::string& ns,
-                                     const std::string& pod) {
+base::Status Binder::UpdateNodeLock(const std::string& node_name, std::string_view what,
+                                    const LockDecision& decide) {
   base::Status last;
   for (int attempt = 0; attempt < config_.lock_attempts; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << (attempt - 1)));
     HAMI_ASSIGN_OR_RETURN(nlohmann::json node, api_.Get(k8s::NodesPath(node_name)));
-    const std::string current = AnnotationOf(node, codec::kNodeLockAnnotation);
-    if (!current.empty()) {
-      if (codec::HeldBy(current, ns, pod)) return {};
-      auto lock = codec::ParseNodeLock(current);
-      bool stale = !lock.ok() || Now() - lock->unix_seconds >= config_.lock_timeout.count();
-      if (!stale && lock.ok() && !lock->legacy) {
-        auto owner = api_.Get(k8s::PodsPath(lock->pod_namespace, lock->pod_name));
-        stale = !owner.ok() && owner.error().code() == base::StatusCode::kNotFound;
-      }
-      if (!stale) {
-        return base::Unavailable("node " + node_name + " has been locked within " +
-                                 std::to_string(config_.lock_timeout.count()) +
-                                 "s by " + current + ": node lock contention");
-      }
-    }
-    auto patched = api_.Patch(k8s::NodesPath(node_name), k8s::PatchType::kMerge,
-                              LockPatch(node, codec::FormatNodeLock(Now(), ns, pod)));
+    HAMI_ASSIGN_OR_RETURN(std::optional<nlohmann::json> value,
+                          decide(AnnotationOf(node, codec::kNodeLockAnnotation)));
+    if (!value) return {};  // nothing to change
+    auto patched =
+        api_.Patch(k8s::NodesPath(node_name), k8s::PatchType::kMerge, LockPatch(node, *value));
     if (patched.ok()) return {};
     last = patched.error();
-    if (!Conflict(last)) return last.WithContext("lock node " + node_name);
+    if (!Conflict(last)) return last.WithContext(std::string(what) + " node " + node_name);
   }
-  return last.WithContext("lock node " + node_name + " (retries exhausted)");
+  return last.WithContext(std::string(what) + " node " + node_name + " (retries exhausted)");
+}
+
+base::Status Binder::AcquireNodeLock(const std::string& node_name, const std::string& ns,
+                                     const std::string& pod) {
+  return UpdateNodeLock(
+      node_name, "lock",
+      [&](const std::string& current) -> base::Result<std::optional<nlohmann::json>> {
+        if (!current.empty()) {
+          if (codec::HeldBy(current, ns, pod)) return std::optional<nlohmann::json>();
+          auto lock = codec::ParseNodeLock(current);
+          bool stale = !lock.ok() || Now() - lock->unix_seconds >= config_.lock_timeout.count();
+          if (!stale && !lock->legacy) {
+            auto owner = api_.Get(k8s::PodsPath(lock->pod_namespace, lock->pod_name));
+            stale = !owner.ok() && owner.error().code() == base::StatusCode::kNotFound;
+          }
+          if (!stale) {
+            return base::Unavailable("node " + node_name + " has been locked within " +
+                                     std::to_string(config_.lock_timeout.count()) + "s by " +
+                                     current + ": node lock contention");
+          }
+        }
+        return std::optional<nlohmann::json>(codec::FormatNodeLock(Now(), ns, pod));
+      });
 }
 
 base::Status Binder::ReleaseNodeLock(const std::string& node_name, const std::string& ns,
                                      const std::string& pod) {
-  base::Status last;
-  for (int attempt = 0; attempt < config_.lock_attempts; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << (attempt - 1)));
-    HAMI_ASSIGN_OR_RETURN(nlohmann::json node, api_.Get(k8s::NodesPath(node_name)));
-    const std::string current = AnnotationOf(node, codec::kNodeLockAnnotation);
-    if (current.empty() || !codec::HeldBy(current, ns, pod)) return {};  // not ours
-    auto patched = api_.Patch(k8s::NodesPath(node_name), k8s::PatchType::kMerge,
-                              LockPatch(node, nullptr));
-    if (patched.ok()) return {};
-    last = patched.error();
-    if (!Conflict(last)) return last.WithContext("unlock node " + node_name);
-  }
-  return last.WithContext("unlock node " + node_name + " (retries exhausted)");
+  return UpdateNodeLock(
+      node_name, "unlock",
+      [&](const std::string& current) -> base::Result<std::optional<nlohmann::json>> {
+        if (current.empty() || !codec::HeldBy(current, ns, pod)) {
+          return std::optional<nlohmann::json>();  // not ours to release
+        }
+        return std::optional<nlohmann::json>(nlohmann::json(nullptr));
+      });
 }
 
 base::Status Binder::PatchPod(const BindArgs& args, const Assumption& assumption) {

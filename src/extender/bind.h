@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -49,6 +50,12 @@ class Binder {
                                const std::string& pod);
 
  private:
+  // Reads the node's lock value, asks `decide` for the new one (nullopt: leave it; JSON null:
+  // remove it), and patches it guarded by resourceVersion, retrying conflicts with backoff.
+  using LockDecision = std::function<base::Result<std::optional<nlohmann::json>>(
+      const std::string& current)>;
+  base::Status UpdateNodeLock(const std::string& node_name, std::string_view what,
+                              const LockDecision& decide);
   base::Status PatchPod(const BindArgs& args, const Assumption& assumption);
   int64_t Now() const;
 

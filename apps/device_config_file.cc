@@ -1,0 +1,22 @@
+#include "apps/device_config_file.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "simulate/manifest.h"
+
+namespace hami::apps {
+
+base::Result<vendor::DeviceConfig> LoadDeviceConfigFile(const std::string& path) {
+  if (path.empty()) return vendor::DeviceConfig{};
+  std::ifstream in(path);
+  if (!in) return base::NotFound("cannot read device config " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  HAMI_ASSIGN_OR_RETURN(auto json, simulate::ParseYamlDocument(text.str(), path));
+  auto config = vendor::DeviceConfigFromJson(json);
+  if (!config.ok()) return config.error().WithContext(path);
+  return config;
+}
+
+}  // namespace hami::apps
