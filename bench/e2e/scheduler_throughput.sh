@@ -55,6 +55,7 @@ log() { echo "[scheduler_throughput $(date +%H:%M:%S)] $*" >&2; }
 down() { "$ROOT/hack/local-down.sh" >/dev/null 2>&1 || true; }
 up() {
   down
+  unset HAMI_SCHEDULER_PID
   "$ROOT/hack/local-up.sh" >/dev/null
   # shellcheck disable=SC1091
   source "$HAMI_LOCAL_DIR/env"
