@@ -5,6 +5,7 @@
 #include <array>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "base/log.h"
 #include "base/strings.h"
@@ -64,6 +65,27 @@ void FillItemKinds(const Json& list, std::vector<Json>* items) {
 struct HttpKubeApi::Shared {
   CURLSH* share = nullptr;
   std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
+  std::mutex pool_mu;
+  std::vector<EasyHandle> idle;  // reset before reuse; each keeps its own open connections
+
+  EasyHandle Borrow() {
+    {
+      std::lock_guard<std::mutex> lock(pool_mu);
+      if (!idle.empty()) {
+        EasyHandle handle = std::move(idle.back());
+        idle.pop_back();
+        return handle;
+      }
+    }
+    return EasyHandle(curl_easy_init());
+  }
+  // Forgets the caller's options (pointers into its stack frame); keeps the connections.
+  void Return(EasyHandle handle, size_t max_idle) {
+    if (!handle) return;
+    curl_easy_reset(handle.get());
+    std::lock_guard<std::mutex> lock(pool_mu);
+    if (idle.size() < max_idle) idle.push_back(std::move(handle));
+  }
 
   static void Lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
     static_cast<Shared*>(user)->locks[data].lock();
@@ -89,6 +111,7 @@ HttpKubeApi::HttpKubeApi(ClientConfig config, ClientOptions options)
       shared_(std::make_unique<Shared>()) {}
 
 HttpKubeApi::~HttpKubeApi() {
+  shared_->idle.clear();  // handles first: they hold references to the share
   if (shared_->share != nullptr) curl_share_cleanup(shared_->share);
 }
 
@@ -110,7 +133,6 @@ base::Result<std::unique_ptr<HttpKubeApi>> HttpKubeApi::New(ClientConfig config,
   curl_share_setopt(shared->share, CURLSHOPT_USERDATA, shared);
   curl_share_setopt(shared->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   curl_share_setopt(shared->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-  curl_share_setopt(shared->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
   return api;
 }
 
@@ -178,9 +200,16 @@ base::Result<Slist> Prepare(CURL* curl, CURLSH* share, const ClientConfig& confi
 base::Result<std::string> HttpKubeApi::Do(const Request& request) {
   HAMI_ASSIGN_OR_RETURN(std::string token, token_.Token());
   Throttle();
-  EasyHandle curl(curl_easy_init());
+  EasyHandle curl = shared_->Borrow();
   if (!curl) return base::Internal("curl_easy_init failed");
   char errbuf[CURL_ERROR_SIZE] = {0};
+  // Back to the pool on every path (Return resets the options that point into this frame).
+  struct ReturnToPool {
+    Shared* shared;
+    EasyHandle* handle;
+    size_t max_idle;
+    ~ReturnToPool() { shared->Return(std::move(*handle), max_idle); }
+  } give_back{shared_.get(), &curl, options_.max_idle_handles};
   HAMI_ASSIGN_OR_RETURN(Slist headers,
                         Prepare(curl.get(), shared_->share, config_, token, options_.user_agent,
                                 request.method, config_.server + request.path, request.body,
