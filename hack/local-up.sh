@@ -14,7 +14,7 @@
 # On failure it prints the failing component's log tail and stops what it started
 # (HAMI_KEEP_ON_FAILURE=1 keeps it for debugging).
 #
-# Environment: HAMI_WEBHOOK_SPLIT, HAMI_SCHEDULER_BIN, HAMI_SCHEDULER_FLAGS (see hack/lib/hami.sh),
+# Environment: HAMI_SCHEDULER_BIN, HAMI_SCHEDULER_FLAGS (see hack/lib/hami.sh),
 # HAMI_START_HAMI_SCHEDULER=0 (never start hami-scheduler), HAMI_APISERVER_FLAGS /
 # HAMI_KUBE_SCHEDULER_FLAGS (extra flags), HAMI_UP_TIMEOUT (seconds per component wait, default 120).
 set -euo pipefail
@@ -62,13 +62,8 @@ hami::free_port api_port
 hami::free_port sched_port
 hami::free_port extender_port
 hami::free_port metrics_port
-if [[ $HAMI_WEBHOOK_SPLIT == 1 ]]; then
-  hami::free_port webhook_port
-  extender_url=http://127.0.0.1:$extender_port
-else
-  webhook_port=$extender_port
-  extender_url=https://127.0.0.1:$extender_port
-fi
+webhook_port=$extender_port  # one TLS listener serves /filter, /bind and /webhook
+extender_url=https://127.0.0.1:$extender_port
 etcd_data=/dev/shm/hami-etcd-$(id -u)-$etcd_port
 
 # env: written now so that local-down.sh can clean up a half-started plane; pids are appended.

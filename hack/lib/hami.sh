@@ -1,18 +1,12 @@
 # shellcheck shell=bash
 # hami-scheduler wiring for the local control plane (sources common.sh when needed).
 #
-# Serving layout, chosen by HAMI_WEBHOOK_SPLIT (decided before kube-scheduler starts, since its
-# extender URL depends on it):
-#   0 (default)  upstream's layout: ONE TLS port serves /filter, /bind and /webhook (--http_bind with
-#                --cert_file/--key_file); EXTENDER_URL=https://127.0.0.1:$EXTENDER_PORT and
-#                WEBHOOK_PORT=$EXTENDER_PORT; kube-scheduler verifies the serving cert with our CA.
-#   1            extender on plain HTTP (EXTENDER_URL=http://...) and the webhook on its own TLS port,
-#                passed with $HAMI_WEBHOOK_BIND_FLAG (default --webhook_bind).
+# Serving layout (upstream's): ONE TLS port serves /filter, /bind and /webhook (--http_bind with
+# --cert_file/--key_file); EXTENDER_URL=https://127.0.0.1:$EXTENDER_PORT and WEBHOOK_PORT=$EXTENDER_PORT;
+# kube-scheduler verifies the serving cert with our CA.
 
 [[ $(type -t hami::log) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-HAMI_WEBHOOK_SPLIT=${HAMI_WEBHOOK_SPLIT:-0}
-HAMI_WEBHOOK_BIND_FLAG=${HAMI_WEBHOOK_BIND_FLAG:---webhook_bind}
 HAMI_SCHEDULER_BIN=${HAMI_SCHEDULER_BIN:-$HAMI_ROOT/_output/bin/hami-scheduler}
 
 # hami::hami_scheduler_args: THE place that knows hami-scheduler's command line. Fills the array
@@ -28,9 +22,6 @@ hami::hami_scheduler_args() {
     --scheduler-name hami-scheduler
     --metrics-bind-address "127.0.0.1:$METRICS_PORT"
   )
-  if [[ $HAMI_WEBHOOK_SPLIT == 1 ]]; then
-    HAMI_SCHEDULER_ARGS+=("$HAMI_WEBHOOK_BIND_FLAG" "127.0.0.1:$WEBHOOK_PORT")
-  fi
   if [[ -n ${HAMI_SCHEDULER_FLAGS:-} ]]; then
     # shellcheck disable=SC2206
     HAMI_SCHEDULER_ARGS+=($HAMI_SCHEDULER_FLAGS)
