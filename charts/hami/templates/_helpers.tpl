@@ -1,0 +1,132 @@
+{{/*
+Names, labels and images shared by every template. Object names follow upstream HAMi's chart:
+with release "hami" the scheduler objects are "hami-scheduler", the ConfigMaps "hami-scheduler",
+"hami-scheduler-device" and "hami-device-plugin".
+*/}}
+
+{{- define "hami.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hami.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "hami.namespace" -}}
+{{- default .Release.Namespace .Values.namespaceOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hami.scheduler" -}}
+{{- printf "%s-scheduler" (include "hami.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hami.scheduler.tls" -}}
+{{- printf "%s-scheduler-tls" (include "hami.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hami.scheduler.webhook" -}}
+{{- printf "%s-webhook" (include "hami.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hami.device-plugin" -}}
+{{- printf "%s-device-plugin" (include "hami.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hami.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hami.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "hami.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "hami.labels" -}}
+helm.sh/chart: {{ include "hami.chart" . }}
+{{ include "hami.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.global.labels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Metadata annotations from global.annotations (empty when none). */}}
+{{- define "hami.annotations" -}}
+{{- with .Values.global.annotations }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+hami.image: "<registry>/<repository>:<tag>" from an image block (dict "image" X "root" $ "defaultTag" T).
+global.imageRegistry overrides the block's registry; an empty tag falls back to defaultTag, then to
+global.imageTag, then to the chart's appVersion.
+*/}}
+{{- define "hami.image" -}}
+{{- $image := .image }}
+{{- $registry := default $image.registry .root.Values.global.imageRegistry }}
+{{- $tag := $image.tag | default .defaultTag | default .root.Values.global.imageTag | default .root.Chart.AppVersion }}
+{{- if $registry }}
+{{- printf "%s/%s:%s" $registry $image.repository (toString $tag) }}
+{{- else }}
+{{- printf "%s:%s" $image.repository (toString $tag) }}
+{{- end }}
+{{- end }}
+
+{{/* imagePullSecrets from global.imagePullSecrets plus the given image blocks' pullSecrets. */}}
+{{- define "hami.imagePullSecrets" -}}
+{{- $secrets := list }}
+{{- range .root.Values.global.imagePullSecrets }}
+{{- $secrets = append $secrets (dict "name" (ternary . .name (kindIs "string" .))) }}
+{{- end }}
+{{- range .images }}
+{{- range .pullSecrets }}
+{{- $secrets = append $secrets (dict "name" (ternary . .name (kindIs "string" .))) }}
+{{- end }}
+{{- end }}
+{{- if $secrets }}
+imagePullSecrets:
+{{- toYaml (uniq $secrets) | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* The kube-scheduler image tag: the value, else the cluster's version (kube-scheduler must match it). */}}
+{{- define "hami.kubeScheduler.tag" -}}
+{{- .Values.scheduler.kubeScheduler.image.tag | default (regexFind "^v[0-9]+\\.[0-9]+\\.[0-9]+" .Capabilities.KubeVersion.Version) }}
+{{- end }}
+
+{{/* Port number from an address such as ":9395" or "0.0.0.0:9395". */}}
+{{- define "hami.portOf" -}}
+{{- last (splitList ":" (toString .)) | int }}
+{{- end }}
+
+{{/* True ("true") when several scheduler replicas run behind leader election. */}}
+{{- define "hami.scheduler.ha" -}}
+{{- if and .Values.scheduler.leaderElect (gt (int .Values.scheduler.replicas) 1) }}true{{ end }}
+{{- end }}
+
+{{/* --node-label-selector value "k=v,k2=v2" from scheduler.nodeLabelSelector (sorted keys). */}}
+{{- define "hami.nodeLabelSelector" -}}
+{{- $pairs := list }}
+{{- range $k, $v := .Values.scheduler.nodeLabelSelector }}
+{{- $pairs = append $pairs (printf "%s=%s" $k (toString $v)) }}
+{{- end }}
+{{- join "," $pairs }}
+{{- end }}
+
+{{/* The resource names HAMi manages (kube-scheduler ignores them; the extender accounts for them). */}}
+{{- define "hami.managedResources" -}}
+{{- $r := list .Values.resourceName .Values.resourceMem .Values.resourceCores .Values.resourceMemPercentage .Values.resourcePriority }}
+{{- toYaml (compact $r) }}
+{{- end }}
