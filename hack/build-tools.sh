@@ -55,8 +55,14 @@ k8s_ldflags="-s -w -X $cb.gitVersion=v$k8s_version -X $cb.gitMajor=1 -X $cb.gitM
 -X $cb.gitTreeState=clean -X $cb.buildDate=1970-01-01T00:00:00Z \
 -X $cg.gitVersion=v$k8s_version -X $cg.gitMajor=1 -X $cg.gitMinor=$k8s_minor -X $cg.gitTreeState=clean"
 etcd_ldflags="-s -w"
+# As helm's Makefile: the default Kubernetes version of `helm template`/`lint` is the client-go
+# minor helm is built with (without it helm assumes v1.20).
+helm_k8s_minor=$(awk '$1=="k8s.io/client-go" {split($2, v, "."); print v[2]; exit}' "$tools_dir/helm/go.mod")
+[[ -n $helm_k8s_minor ]] || hami::die "cannot read the client-go version from $tools_dir/helm/go.mod"
 helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$helm_version \
--X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+-X helm.sh/helm/v3/internal/version.gitTreeState=clean \
+-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$helm_k8s_minor \
+-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$helm_k8s_minor"
 
 # stamp MODULE_DIR LDFLAGS: what a cached binary must have been built from.
 stamp() {

@@ -87,12 +87,15 @@ global.imageTag, then to the chart's appVersion.
 {{/* imagePullSecrets from global.imagePullSecrets plus the given image blocks' pullSecrets. */}}
 {{- define "hami.imagePullSecrets" -}}
 {{- $secrets := list }}
-{{- range .root.Values.global.imagePullSecrets }}
-{{- $secrets = append $secrets (dict "name" (ternary . .name (kindIs "string" .))) }}
-{{- end }}
+{{- $all := concat (.root.Values.global.imagePullSecrets | default list) }}
 {{- range .images }}
-{{- range .pullSecrets }}
-{{- $secrets = append $secrets (dict "name" (ternary . .name (kindIs "string" .))) }}
+{{- $all = concat $all (.pullSecrets | default list) }}
+{{- end }}
+{{- range $all }}
+{{- if kindIs "string" . }}
+{{- $secrets = append $secrets (dict "name" .) }}
+{{- else }}
+{{- $secrets = append $secrets (dict "name" .name) }}
 {{- end }}
 {{- end }}
 {{- if $secrets }}
