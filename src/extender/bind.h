@@ -19,6 +19,7 @@
 #include "extender/scheduler_cache.h"
 #include "extender/wire.h"
 #include "k8s/kube_api.h"
+#include "k8s/node_lock.h"
 #include "vendor/registry.h"
 
 namespace hami::extender {
@@ -43,19 +44,13 @@ class Binder {
   // Returns OK when the pod is bound. The error text is what goes into ExtenderBindingResult.
   base::Status Bind(const BindArgs& args);
 
-  // Node lock primitives (exposed for the device plugin side and tests).
+  // Node lock primitives (k8s::NodeLocker, shared with the device plugin; exposed for tests).
   base::Status AcquireNodeLock(const std::string& node, const std::string& ns,
                                const std::string& pod);
   base::Status ReleaseNodeLock(const std::string& node, const std::string& ns,
                                const std::string& pod);
 
  private:
-  // Reads the node's lock value, asks `decide` for the new one (nullopt: leave it; JSON null:
-  // remove it), and patches it guarded by resourceVersion, retrying conflicts with backoff.
-  using LockDecision = std::function<base::Result<std::optional<nlohmann::json>>(
-      const std::string& current)>;
-  base::Status UpdateNodeLock(const std::string& node_name, std::string_view what,
-                              const LockDecision& decide);
   base::Status PatchPod(const BindArgs& args, const Assumption& assumption);
   int64_t Now() const;
 
@@ -63,6 +58,7 @@ class Binder {
   SchedulerCache& cache_;
   const vendor::Registry& registry_;
   BindConfig config_;
+  k8s::NodeLocker locker_;
 };
 
 }  // namespace hami::extender

@@ -1,0 +1,93 @@
+#include "k8s/node_lock.h"
+
+#include <thread>
+
+#include "codec/node_lock.h"
+
+namespace hami::k8s {
+namespace {
+
+std::string AnnotationOf(const nlohmann::json& object, const std::string& key) {
+  const auto& meta = object.value("metadata", nlohmann::json::object());
+  const auto& annotations = meta.value("annotations", nlohmann::json::object());
+  auto it = annotations.find(key);
+  return (it != annotations.end() && it->is_string()) ? it->get<std::string>() : "";
+}
+
+// Merge patch setting (value non-null) or removing (null) the lock, guarded by resourceVersion.
+nlohmann::json LockPatch(const nlohmann::json& node, const nlohmann::json& value) {
+  return {{"metadata",
+           {{"resourceVersion", node["metadata"].value("resourceVersion", "")},
+            {"annotations", {{codec::kNodeLockAnnotation, value}}}}}};
+}
+
+bool Conflict(const base::Status& s) {
+  return s.code() == base::StatusCode::kAlreadyExists ||
+         s.code() == base::StatusCode::kFailedPrecondition;
+}
+
+}  // namespace
+
+NodeLocker::NodeLocker(KubeApi& api, NodeLockConfig config)
+    : api_(api), config_(std::move(config)) {}
+
+int64_t NodeLocker::Now() const {
+  if (config_.unix_now) return config_.unix_now();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+base::Status NodeLocker::Update(const std::string& node_name, std::string_view what,
+                                const LockDecision& decide) {
+  base::Status last;
+  for (int attempt = 0; attempt < config_.lock_attempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << (attempt - 1)));
+    HAMI_ASSIGN_OR_RETURN(nlohmann::json node, api_.Get(NodesPath(node_name)));
+    HAMI_ASSIGN_OR_RETURN(std::optional<nlohmann::json> value,
+                          decide(AnnotationOf(node, codec::kNodeLockAnnotation)));
+    if (!value) return {};  // nothing to change
+    auto patched = api_.Patch(NodesPath(node_name), PatchType::kMerge, LockPatch(node, *value));
+    if (patched.ok()) return {};
+    last = patched.error();
+    if (!Conflict(last)) return last.WithContext(std::string(what) + " node " + node_name);
+  }
+  return last.WithContext(std::string(what) + " node " + node_name + " (retries exhausted)");
+}
+
+base::Status NodeLocker::Acquire(const std::string& node_name, const std::string& ns,
+                                 const std::string& pod) {
+  return Update(
+      node_name, "lock",
+      [&](const std::string& current) -> base::Result<std::optional<nlohmann::json>> {
+        if (!current.empty()) {
+          if (codec::HeldBy(current, ns, pod)) return std::optional<nlohmann::json>();
+          auto lock = codec::ParseNodeLock(current);
+          bool stale = !lock.ok() || Now() - lock->unix_seconds >= config_.lock_timeout.count();
+          if (!stale && !lock->legacy) {
+            auto owner = api_.Get(PodsPath(lock->pod_namespace, lock->pod_name));
+            stale = !owner.ok() && owner.error().code() == base::StatusCode::kNotFound;
+          }
+          if (!stale) {
+            return base::Unavailable("node " + node_name + " has been locked within " +
+                                     std::to_string(config_.lock_timeout.count()) + "s by " +
+                                     current + ": node lock contention");
+          }
+        }
+        return std::optional<nlohmann::json>(codec::FormatNodeLock(Now(), ns, pod));
+      });
+}
+
+base::Status NodeLocker::Release(const std::string& node_name, const std::string& ns,
+                                 const std::string& pod) {
+  return Update(
+      node_name, "unlock",
+      [&](const std::string& current) -> base::Result<std::optional<nlohmann::json>> {
+        if (current.empty() || !codec::HeldBy(current, ns, pod)) {
+          return std::optional<nlohmann::json>();  // not ours to release
+        }
+        return std::optional<nlohmann::json>(nlohmann::json(nullptr));
+      });
+}
+
+}  // namespace hami::k8s
