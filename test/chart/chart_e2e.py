@@ -18,6 +18,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import shlex
 import shutil
 import socket
@@ -34,6 +35,7 @@ NS = "hami-chart-e2e"
 RELEASE = "hami-chart"
 SCHED_NAME = "hami-chart"
 NODE = "chart-e2e-node"
+DP_NODE = "chart-e2e-dp-node"
 RESOURCES = {"resourceName": "example.com/vgpu", "resourceMem": "example.com/vgpumem",
              "resourceCores": "example.com/vgpucores", "resourceMemPercentage": "example.com/vgpumem-pct",
              "resourcePriority": "example.com/vgpu-priority"}
@@ -120,6 +122,9 @@ def materialise(pod_spec, container, namespace, root):
             raw = json.loads(kubectl("get", "secret", v["secret"]["secretName"], "-n", namespace,
                                      "-o", "json").stdout)["data"]
             data = {k: base64.b64decode(val).decode() for k, val in raw.items()}
+        if "hostPath" in v:  # the node's directory -> a private copy under root/host
+            vdir = os.path.join(root, "host", v["hostPath"]["path"].lstrip("/"))
+            os.makedirs(vdir, exist_ok=True)
         items = (v.get("configMap") or v.get("secret") or {}).get("items")
         if items:
             data = {i["path"]: data[i["key"]] for i in items}
@@ -131,19 +136,35 @@ def materialise(pod_spec, container, namespace, root):
     return mapping
 
 
-def remap(text, mapping):
-    for mount in sorted(mapping, key=len, reverse=True):
-        text = text.replace(mount, mapping[mount])
-    return text
+def container_view(mapping, root):
+    """Mirror of the container's file system view under root: root+mountPath -> the volume."""
+    for mount, host in mapping.items():
+        link = root + mount
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        if not os.path.lexists(link):
+            os.symlink(host, link)
 
 
-def remap_files(mapping):
-    """Paths inside mounted config files (e.g. caFile: /tls/ca.crt) point to the host copies."""
+def remap(text, mapping, root):
+    """Absolute paths in text that are a mount, lie in one, or contain one (e.g. --hook-path=X
+    with a mount at X/containers) point into the mirror under root."""
+    def mapped(path):
+        hit = any(path == m or path.startswith(m.rstrip("/") + "/") or m.startswith(path.rstrip("/") + "/")
+                  for m in mapping)
+        return root + path if hit else path
+    out = []
+    for token in re.split(r"([=\s\"',])", text):
+        out.append(mapped(token) if token.startswith("/") else token)
+    return "".join(out)
+
+
+def remap_files(mapping, root):
+    """Paths inside mounted config files (e.g. caFile: /tls/ca.crt) point into the mirror too."""
     for host in mapping.values():
         files = [host] if os.path.isfile(host) else [os.path.join(host, f) for f in os.listdir(host)]
         for f in files:
             text = open(f).read()
-            new = remap(text, mapping)
+            new = remap(text, mapping, root)
             if new != text:
                 open(f, "w").write(new)
 
@@ -277,8 +298,10 @@ def rendered_command(installed, kind, name, container, workdir, binary):
     pod = installed.get(kind, name)["spec"]["template"]["spec"]
     c = next(x for x in pod["containers"] if x["name"] == container)
     mapping = materialise(pod, c, NS, workdir)
-    remap_files(mapping)
-    argv = [remap(a, mapping) for a in c["command"] + c.get("args", [])]
+    root = os.path.join(workdir, "rootfs-" + container)
+    container_view(mapping, root)
+    remap_files(mapping, root)
+    argv = [remap(a, mapping, root) for a in c["command"] + c.get("args", [])]
     env = {e["name"]: e["value"] for e in c.get("env", []) if "value" in e}
     return [binary] + argv[1:], env, mapping
 
@@ -310,7 +333,7 @@ def run_scheduler(env, installed, opts, workdir, ports):
 
     kargv, kenv, kmap = rendered_command(installed, "Deployment", f"{RELEASE}-scheduler", "kube-scheduler",
                                          workdir, os.path.join(TOOLS, "kube-scheduler"))
-    config = os.path.join(kmap["/config"], "config.yaml")
+    config = os.path.join(kmap["/config"], "config.yaml")  # (host copy of the mounted file)
     cfg = yaml.safe_load(open(config))
     cfg["clientConnection"] = {"kubeconfig": sched_kc}  # in-cluster -> ServiceAccount token
     yaml.safe_dump(cfg, open(config, "w"))
@@ -370,18 +393,23 @@ def run_node_components(env, installed, opts, workdir):
     if opts.device_plugin_bin:
         argv, cenv, _ = rendered_command(installed, "DaemonSet", ds, "device-plugin", workdir,
                                          opts.device_plugin_bin)
-        cenv.update(NODE_NAME=NODE, LD_LIBRARY_PATH=opts.sim_lib_dir or "")
+        # A fresh Node with no HAMi annotation: the plugin must register the (simulated) GPU.
+        node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": DP_NODE, "labels": {"gpu": "on"}}}
+        kubectl("apply", "-f", "-", stdin=json.dumps(node))
+        cenv.update(NODE_NAME=DP_NODE, LD_LIBRARY_PATH=opts.sim_lib_dir or "", HAMI_SIM_GPUS="1xT4-16GB",
+                    HAMI_SIM_STATE=os.path.join(workdir, "sim.state"))
         argv += ["--kubeconfig", dp_kc]
         check("hami-device-plugin rejects an unknown flag", rejects_unknown_flag(argv, cenv))
-        # Without a kubelet the plugin cannot register; its flags must still parse, which the run
-        # up to the kubelet connection shows (it exits 0 only if it had nothing to do).
         dp = Component("hami-device-plugin", argv, cenv, workdir)
         started.append(dp)
-        time.sleep(0)  # started; checked below with the node annotation or its log
-        ok, why = wait_for("device plugin registers the node's GPUs", lambda: "hami.io/node-nvidia-register" in
-                           kubectl("get", "node", NODE, "-o", "json").stdout and dp.proc.poll() is None,
-                           timeout=30, proc=dp.proc, log=dp.log)
-        check("hami-device-plugin starts with the rendered flags", ok, why)
+
+        def registered():
+            n = json.loads(kubectl("get", "node", DP_NODE, "-o", "json").stdout)
+            return "T4" in n["metadata"].get("annotations", {}).get("hami.io/node-nvidia-register", "")
+        ok, why = wait_for("device plugin registers the node's GPUs", registered, timeout=60,
+                           proc=dp.proc, log=dp.log)
+        check("hami-device-plugin runs with the rendered flags and config files as its ServiceAccount "
+              "and registers the node's GPU", ok, why)
     return started
 
 
@@ -431,7 +459,7 @@ def main():
         for c in reversed(started):
             c.stop()
         kubectl("delete", "pod", "chart-e2e-gpu", "-n", NS, "--grace-period=0", "--force", check_rc=False)
-        kubectl("delete", "node", NODE, check_rc=False)
+        kubectl("delete", "node", NODE, DP_NODE, "--ignore-not-found", check_rc=False)
         uninstall()
         if FAILED:
             print(f"logs kept in {workdir}")
