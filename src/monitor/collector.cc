@@ -1,0 +1,71 @@
+#include "monitor/collector.h"
+
+#include <algorithm>
+#include <map>
+
+#include "codec/mig_allocations.h"
+
+namespace hami::monitor {
+namespace {
+
+void AddMigSamples(const PodRef& pod, std::vector<MigSample>* out) {
+  if (pod.mig_allocations.empty()) return;
+  auto entries = codec::DecodeMigAllocations(pod.mig_allocations);
+  if (!entries.ok()) return;
+  for (const model::MigAllocation& a : *entries) {
+    if (a.mig_uuid.empty() || a.gpu_instance_id < 0 || a.compute_instance_id < 0) continue;
+    if (a.container_index < 0 || a.container_index >= static_cast<int>(pod.containers.size())) {
+      continue;
+    }
+    out->push_back({pod.namespace_name, pod.name, pod.containers[a.container_index],
+                    a.device_index, a.gpu_uuid, a.mig_uuid, a.profile, a.gpu_instance_id,
+                    a.compute_instance_id});
+  }
+}
+
+}  // namespace
+
+Snapshot BuildSnapshot(std::string node, int64_t now_unix, std::vector<HostGpu> gpus,
+                       const std::vector<RegionSample>& regions,
+                       const std::optional<std::vector<PodRef>>& pods, MonitorStats stats) {
+  Snapshot s;
+  s.node = std::move(node);
+  s.now_unix = now_unix;
+  s.gpus = std::move(gpus);
+  s.stats = std::move(stats);
+  std::map<std::string, const PodRef*> by_uid;
+  if (pods) {
+    for (const PodRef& p : *pods) by_uid[p.uid] = &p;
+  }
+  for (const RegionSample& r : regions) {
+    ContainerSample c;
+    c.pod_uid = r.pod_uid;
+    c.container = r.container;
+    c.reading = r.reading;
+    if (!pods) {
+      c.pod = r.pod_uid;
+    } else {
+      auto it = by_uid.find(r.pod_uid);
+      if (it == by_uid.end()) continue;
+      const PodRef& pod = *it->second;
+      if (std::find(pod.containers.begin(), pod.containers.end(), r.container) ==
+          pod.containers.end()) {
+        continue;
+      }
+      c.namespace_name = pod.namespace_name;
+      c.pod = pod.name;
+      c.pod_known = true;
+    }
+    s.containers.push_back(std::move(c));
+  }
+  std::sort(s.containers.begin(), s.containers.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.namespace_name, a.pod, a.container) <
+           std::tie(b.namespace_name, b.pod, b.container);
+  });
+  if (pods) {
+    for (const PodRef& p : *pods) AddMigSamples(p, &s.migs);
+  }
+  return s;
+}
+
+}  // namespace hami::monitor

@@ -1,0 +1,123 @@
+#include "monitor/metrics.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "monitor/collector.h"
+
+namespace hami::monitor {
+namespace {
+
+// A node with one A100, one container using it, one pod with a realized MIG allocation.
+Snapshot Sample() {
+  HostGpu g;
+  g.index = 0;
+  g.uuid = "GPU-aaaaaaaa-1111-2222-3333-444444444444";
+  g.name = "A100-SXM4-40GB";
+  g.memory_total = 40ull << 30;
+  g.memory_used = 3ull << 30;
+  g.utilization_gpu = 42;
+  g.utilization_memory = 7;
+  g.temperature_c = 51;
+  g.power_watts = 187.5;
+  RegionSample r;
+  r.dir = "uid-1_cuda";
+  r.pod_uid = "uid-1";
+  r.container = "cuda";
+  DeviceReading d;
+  d.uuid = d.uuid_label = g.uuid;
+  d.uuid_valid = true;
+  d.limit = 3000ull << 20;
+  d.sm_limit = 30;
+  d.context = 4ull << 20;
+  d.module = 1ull << 20;
+  d.buffer = 1000ull << 20;
+  d.total = 1006ull << 20;
+  d.sm_util = 25;
+  r.reading.devices = {d};
+  r.reading.priority = 1;
+  r.reading.recent_kernel = -1;
+  r.reading.utilization_switch = 1;
+  r.reading.live_processes = 2;
+  r.reading.last_kernel_time = 1700000000;
+  PodRef pod{"uid-1", "team-a", "trainer", {"cuda"},
+             R"([{"containerIndex":0,"deviceIndex":0,"gpuUUID":"GPU-aaaaaaaa-1111-2222-3333-444444444444","profile":"1g.5gb","placement":{"start":0,"size":1},"migUUID":"MIG-1","gpuInstanceID":3,"computeInstanceID":0}])"};
+  MonitorStats stats;
+  stats.regions_by_layout = {{"hami-cpp", 1}};
+  stats.region_errors = 2;
+  stats.feedback_rounds = 9;
+  stats.last_scan_seconds = 0.25;
+  stats.pods_synced = true;
+  return BuildSnapshot("node-1", 1700000012, {g}, {r}, std::vector<PodRef>{pod}, stats);
+}
+
+std::string Golden(const std::string& name, const std::string& got) {
+  const std::string path = std::string(HAMI_MONITOR_TESTDATA) + "/" + name;
+  if (std::getenv("HAMI_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << got;
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(RenderMetrics, GoldenText) {
+  RenderOptions o;
+  o.build = {"1.2.3", "abc123", "2024-01-01", "gcc-12", "linux/amd64"};
+  const std::string got = RenderMetrics(Sample(), o);
+  EXPECT_EQ(got, Golden("metrics_golden.txt", got));
+}
+
+TEST(RenderMetrics, LegacyGoldenText) {
+  RenderOptions o;
+  o.legacy = true;
+  const std::string got = RenderMetrics(Sample(), o);
+  EXPECT_EQ(got, Golden("metrics_legacy_golden.txt", got));
+}
+
+TEST(MetricNames, UpstreamNamesPresentAndLegacyOnlyWhenAsked) {
+  const auto names = MetricNames(false);
+  for (const char* upstream :
+       {"hami_host_gpu_memory_used_bytes", "hami_host_gpu_utilization_ratio",
+        "hami_host_gpu_memory_controller_utilization_ratio", "hami_vgpu_memory_used_bytes",
+        "hami_container_device_memory_bytes", "hami_vgpu_memory_limit_bytes",
+        "hami_container_device_utilization_ratio", "hami_vgpu_memory_context_bytes",
+        "hami_vgpu_memory_module_bytes", "hami_vgpu_memory_buffer_bytes",
+        "hami_container_last_kernel_elapsed_seconds", "hami_mig_device_info", "hami_build_info"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), upstream), names.end()) << upstream;
+  }
+  EXPECT_EQ(std::find(names.begin(), names.end(), "HostGPUMemoryUsage"), names.end());
+  const auto legacy = MetricNames(true);
+  for (const char* old : {"HostGPUMemoryUsage", "HostCoreUtilization", "vGPU_device_memory_usage_in_bytes",
+                          "vGPU_device_memory_limit_in_bytes", "Device_memory_desc_of_container",
+                          "Device_utilization_desc_of_container", "Device_last_kernel_of_container",
+                          "MigInfo"}) {
+    EXPECT_NE(std::find(legacy.begin(), legacy.end(), old), legacy.end()) << old;
+  }
+}
+
+TEST(BuildSnapshot, JoinRules) {
+  RegionSample known{"u1_a", "u1", "a", {}};
+  RegionSample init{"u1_setup", "u1", "setup", {}};
+  RegionSample other_ctr{"u1_zzz", "u1", "zzz", {}};
+  RegionSample unknown_pod{"u9_a", "u9", "a", {}};
+  PodRef pod{"u1", "ns", "p", {"setup", "a"}, ""};
+  // no pod list: everything, pod = UID
+  Snapshot s = BuildSnapshot("n", 0, {}, {known, unknown_pod}, std::nullopt, {});
+  ASSERT_EQ(s.containers.size(), 2u);
+  EXPECT_EQ(s.containers[0].pod, "u1");
+  EXPECT_EQ(s.containers[0].namespace_name, "");
+  EXPECT_FALSE(s.containers[0].pod_known);
+  // pod list: only containers of listed pods, by name
+  s = BuildSnapshot("n", 0, {}, {known, init, other_ctr, unknown_pod}, std::vector<PodRef>{pod}, {});
+  ASSERT_EQ(s.containers.size(), 2u);
+  EXPECT_EQ(s.containers[0].container, "a");
+  EXPECT_EQ(s.containers[0].pod, "p");
+  EXPECT_EQ(s.containers[1].container, "setup");
+}
+
+}  // namespace
+}  // namespace hami::monitor

@@ -1,0 +1,107 @@
+#include "monitor/monitor_service.h"
+
+#include <ctime>
+
+#include "base/log.h"
+#include "monitor/collector.h"
+#include "net/prometheus_text.h"
+
+namespace hami::monitor {
+
+MonitorService::MonitorService(MonitorConfig config, k8s::KubeApi* api)
+    : config_(std::move(config)),
+      scanner_(ScannerOptions{config_.hook_path,
+                              std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                  config_.resync)}) {
+  if (api != nullptr) pods_ = std::make_unique<PodSource>(api, config_.node_name);
+}
+
+MonitorService::~MonitorService() { Stop(); }
+
+base::Status MonitorService::Start() {
+  if (base::Status s = nvml_.Open(config_.nvml_library); !s.ok()) {
+    base::LogWarn("NVML unavailable: host GPU metrics disabled", {{"error", s.message()}});
+  }
+  if (pods_) {
+    pods_->Start();
+  } else {
+    base::LogWarn("no Kubernetes API configured: exporting regions without pod names, no cleanup");
+  }
+  RunRound();
+  net::HttpServerOptions options;
+  options.bind_address = config_.metrics_bind;
+  options.threads = 4;
+  http_ = std::make_unique<net::HttpServer>(options);
+  http_->Handle("GET", "/metrics", [this](const net::HttpRequest&) {
+    net::HttpResponse r;
+    r.content_type = net::kPrometheusContentType;
+    r.body = RenderMetricsText();
+    return r;
+  });
+  http_->Handle("GET", "/healthz", [](const net::HttpRequest&) {
+    return net::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+  });
+  if (base::Status s = http_->Start(); !s.ok()) return s;
+  base::LogInfo("serving metrics",
+                {{"address", config_.metrics_bind}, {"port", std::to_string(http_->port())},
+                 {"hook_path", config_.hook_path}, {"node", config_.node_name}});
+  loop_ = std::jthread([this](std::stop_token stop) { Loop(stop); });
+  return base::Status::Ok();
+}
+
+void MonitorService::Stop() {
+  if (loop_.joinable()) {
+    loop_.request_stop();
+    loop_cv_.notify_all();
+    loop_.join();
+  }
+  if (http_) http_->Stop();
+  if (pods_) pods_->Stop();
+}
+
+void MonitorService::Loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock<std::mutex> lock(loop_mu_);
+      loop_cv_.wait_for(lock, stop, config_.feedback_interval, [] { return false; });
+    }
+    if (stop.stop_requested()) break;
+    RunRound();
+  }
+}
+
+void MonitorService::RunRound() {
+  const auto start = std::chrono::steady_clock::now();
+  PodPresence presence = pods_ ? pods_->Presence() : PodPresence{};
+  scanner_.Scan(presence, std::chrono::system_clock::now());
+  FeedbackStats stats = scanner_.Feedback();
+  rounds_.fetch_add(1);
+  writes_.fetch_add(static_cast<uint64_t>(stats.writes));
+  last_round_seconds_.store(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+Snapshot MonitorService::Collect() {
+  MonitorStats stats;
+  stats.regions_by_layout = scanner_.RegionsByLayout();
+  stats.region_errors = scanner_.errors();
+  stats.dirs_removed = scanner_.dirs_removed();
+  stats.feedback_rounds = rounds_.load();
+  stats.feedback_writes = writes_.load();
+  stats.last_scan_seconds = last_round_seconds_.load();
+  stats.api_configured = pods_ != nullptr;
+  std::optional<std::vector<PodRef>> pods;
+  if (pods_) pods = pods_->Pods();
+  stats.pods_synced = pods.has_value();
+  return BuildSnapshot(config_.node_name, static_cast<int64_t>(std::time(nullptr)), nvml_.Read(),
+                       scanner_.Read(), pods, std::move(stats));
+}
+
+std::string MonitorService::RenderMetricsText() {
+  RenderOptions options;
+  options.legacy = config_.legacy_metrics;
+  options.build = config_.build;
+  return RenderMetrics(Collect(), options);
+}
+
+}  // namespace hami::monitor

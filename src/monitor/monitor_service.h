@@ -1,0 +1,71 @@
+// MonitorService: hami-monitor's wiring. Owns the RegionScanner, the NVML reader, the optional
+// PodSource and the /metrics HTTP server; a background thread runs discovery, cleanup and the
+// priority feedback every feedback_interval.
+//
+// Scrapes read the mapped regions and NVML live (so a known container's usage is current at every
+// scrape); new containers appear after the next discovery round, i.e. within one interval.
+// Without an API client the monitor exports what the regions say (pod label = pod UID) and never
+// deletes directories. Start() once, Stop() once (also from the destructor); thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "k8s/kube_api.h"
+#include "monitor/metrics.h"
+#include "monitor/nvml_host.h"
+#include "monitor/pod_source.h"
+#include "monitor/region_scanner.h"
+#include "net/http_server.h"
+
+namespace hami::monitor {
+
+struct MonitorConfig {
+  std::string hook_path = "/usr/local/vgpu";
+  std::string metrics_bind = ":9394";
+  std::string node_name;
+  std::string nvml_library = "libnvidia-ml.so.1";
+  std::chrono::milliseconds resync{std::chrono::minutes(5)};
+  std::chrono::milliseconds feedback_interval{std::chrono::seconds(5)};
+  bool legacy_metrics = false;
+  BuildInfo build;
+};
+
+class MonitorService {
+ public:
+  // `api` may be null (no kubeconfig and not in a cluster); otherwise it must outlive the service.
+  MonitorService(MonitorConfig config, k8s::KubeApi* api);
+  ~MonitorService();
+
+  base::Status Start();
+  void Stop();
+  int metrics_port() const { return http_ ? http_->port() : 0; }
+
+  // The current snapshot and its Prometheus text.
+  Snapshot Collect();
+  std::string RenderMetricsText();
+  // One discovery + cleanup + feedback round (the loop calls this; tests may too).
+  void RunRound();
+
+ private:
+  void Loop(std::stop_token stop);
+
+  MonitorConfig config_;
+  RegionScanner scanner_;
+  NvmlHost nvml_;
+  std::unique_ptr<PodSource> pods_;
+  std::unique_ptr<net::HttpServer> http_;
+  std::mutex loop_mu_;
+  std::condition_variable_any loop_cv_;
+  std::jthread loop_;
+  std::atomic<uint64_t> rounds_{0};
+  std::atomic<uint64_t> writes_{0};
+  std::atomic<double> last_round_seconds_{0};
+};
+
+}  // namespace hami::monitor

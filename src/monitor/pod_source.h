@@ -1,0 +1,46 @@
+// PodSource: the pods on this node, from the API server (two informers: label
+// hami.io/vgpu-node=<node>, as upstream's metrics path, and field spec.nodeName=<node>, as upstream's
+// cleanup path; their union by UID). The informers reconnect with backoff on their own; while the
+// API server is unreachable the last known list stays in use.
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "k8s/informer.h"
+#include "k8s/kube_api.h"
+#include "monitor/container_dir.h"
+#include "monitor/snapshot.h"
+
+namespace hami::monitor {
+
+// WIRE: the label hami-scheduler puts on a bound pod (upstream util.AssignedNodeAnnotations).
+inline constexpr char kAssignedNodeLabel[] = "hami.io/vgpu-node";
+
+// The parts of a pod JSON the monitor uses. Pure.
+PodRef PodRefFromJson(const nlohmann::json& pod);
+
+class PodSource {
+ public:
+  // `api` must outlive this object.
+  PodSource(k8s::KubeApi* api, const std::string& node);
+  ~PodSource();
+  void Start();
+  void Stop();
+  // Both informers have listed once.
+  bool Synced() const;
+  // nullopt until Synced().
+  std::optional<std::vector<PodRef>> Pods() const;
+  PodPresence Presence() const;
+
+ private:
+  std::unique_ptr<k8s::Informer> by_label_;
+  std::unique_ptr<k8s::Informer> by_node_;
+};
+
+}  // namespace hami::monitor

@@ -1,0 +1,83 @@
+// What the node monitor knows at one instant: host GPUs (NVML), the containers' shared regions
+// joined to their pods, MIG identities, and the monitor's own counters. Plain values, built by
+// collector.h, rendered by metrics.h and by `hami smi`.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "monitor/region_format.h"
+
+namespace hami::monitor {
+
+// One physical GPU as NVML reports it.
+struct HostGpu {
+  int index = 0;
+  std::string uuid;
+  std::string name;               // NVML name, e.g. "NVIDIA A100-SXM4-40GB"
+  uint64_t memory_total = 0;      // bytes
+  uint64_t memory_used = 0;       // bytes
+  std::optional<unsigned> utilization_gpu;     // percent
+  std::optional<unsigned> utilization_memory;  // percent
+  std::optional<unsigned> temperature_c;
+  std::optional<double> power_watts;
+};
+
+// A pod on this node, as the monitor needs it.
+struct PodRef {
+  std::string uid;
+  std::string namespace_name;
+  std::string name;
+  std::vector<std::string> containers;       // init containers first, then app containers
+  std::string mig_allocations;               // hami.io/vgpu-mig-allocations, "" when absent
+};
+
+// One region found under <hook>/containers/<podUID>_<container>/.
+struct RegionSample {
+  std::string dir;        // directory name
+  std::string pod_uid;
+  std::string container;
+  RegionReading reading;
+};
+
+struct ContainerSample {
+  std::string namespace_name;  // "" when the pod is not known (no API)
+  std::string pod;             // the pod name, or the pod UID when not known
+  std::string pod_uid;
+  std::string container;
+  bool pod_known = false;
+  RegionReading reading;
+};
+
+struct MigSample {
+  std::string namespace_name, pod, container;
+  int device_index = 0;
+  std::string gpu_uuid, mig_uuid, profile;
+  int gpu_instance_id = 0;
+  int compute_instance_id = 0;
+};
+
+struct MonitorStats {
+  std::map<std::string, int> regions_by_layout;  // LayoutName -> mapped regions
+  uint64_t region_errors = 0;      // files skipped (each logged once), cumulative
+  uint64_t dirs_removed = 0;       // cumulative
+  uint64_t feedback_rounds = 0;    // cumulative
+  uint64_t feedback_writes = 0;    // field changes written, cumulative
+  double last_scan_seconds = 0;    // duration of the last discovery + feedback round
+  bool api_configured = false;
+  bool pods_synced = false;
+};
+
+struct Snapshot {
+  std::string node;
+  int64_t now_unix = 0;
+  std::vector<HostGpu> gpus;
+  std::vector<ContainerSample> containers;
+  std::vector<MigSample> migs;
+  MonitorStats stats;
+};
+
+}  // namespace hami::monitor
