@@ -1,0 +1,81 @@
+// kubelet-standin: a kubelet without containers for the local control plane (docs/local-cluster.md,
+// docs/device-plugin.md). It runs the kubelet's own device manager with its registration socket at
+// <root-dir>/device-plugins/kubelet.sock, keeps Node <node-name> registered and Ready with the
+// device plugins' capacity, admits the pods bound to the node through the device manager (Allocate
+// per init and app container, then the run options), writes what the plugins returned to
+// <root-dir>/pods/<namespace>_<name>.json and reports the pod Running (or Failed with
+// UnexpectedAdmissionError when Allocate fails). It starts nothing. SIGTERM/SIGINT: clean stop.
+//
+//	kubelet-standin --kubeconfig PATH --node-name NAME --root-dir DIR [--labels k=v,...]
+//	                [--cpu 32] [--memory 256Gi] [--max-pods 110] [--heartbeat 10s] [-v N]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+
+	"local/hami-k8s-tools/internal/standin"
+)
+
+// version is the kubelet version the node reports (set with -ldflags by hack/build-tools.sh).
+var version = "v0.0.0-standin"
+
+func main() {
+	klog.InitFlags(nil)
+	kubeconfig := flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the API server (default $KUBECONFIG)")
+	nodeName := flag.String("node-name", os.Getenv("NODE_NAME"), "Node to register and serve (default $NODE_NAME)")
+	rootDir := flag.String("root-dir", "", "state directory: device-plugins/ (kubelet.sock, checkpoint), pods/ (records)")
+	labelFlag := flag.String("labels", "", "extra node labels k=v,k2=v2")
+	cpu := flag.String("cpu", "32", "node cpu capacity")
+	memory := flag.String("memory", "256Gi", "node memory capacity")
+	maxPods := flag.Int("max-pods", 110, "node pods capacity")
+	heartbeat := flag.Duration("heartbeat", 10*time.Second, "node status refresh interval")
+	flag.Parse()
+	if err := run(*kubeconfig, *nodeName, *rootDir, *labelFlag, *cpu, *memory, *maxPods, *heartbeat); err != nil {
+		fmt.Fprintln(os.Stderr, "kubelet-standin:", err)
+		os.Exit(1)
+	}
+}
+
+func run(kubeconfig, nodeName, rootDir, labelFlag, cpu, memory string, maxPods int, heartbeat time.Duration) error {
+	if flag.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", flag.Args())
+	}
+	if nodeName == "" || rootDir == "" || kubeconfig == "" {
+		return fmt.Errorf("--node-name, --root-dir and --kubeconfig (or $KUBECONFIG) are required")
+	}
+	labels, err := standin.ParseLabels(labelFlag)
+	if err != nil {
+		return err
+	}
+	base, err := standin.BaseResources(cpu, memory, maxPods)
+	if err != nil {
+		return err
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
+	}
+	cfg.UserAgent = "kubelet-standin/" + nodeName
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(rootDir, 0o750); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	k := &standin.Kubelet{Client: cs, RootDir: rootDir, Heartbeat: heartbeat,
+		Node: standin.NodeConfig{Name: nodeName, Labels: labels, Base: base, Version: version, Hostname: nodeName}}
+	return k.Run(ctx)
+}
