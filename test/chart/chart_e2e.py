@@ -234,7 +234,7 @@ RBAC = {  # ServiceAccount -> [(allowed?, can-i arguments)]
     f"{RELEASE}-scheduler": [
         (True, ["get", "nodes"]), (True, ["list", "nodes"]), (True, ["watch", "nodes"]), (True, ["patch", "nodes"]),
         (True, ["list", "pods", "-A"]), (True, ["watch", "pods", "-A"]), (True, ["patch", "pods", "-n", "default"]),
-        (True, ["get", "pods", "-n", "default"]), (True, ["create", "pods/binding", "-n", "default"]),
+        (True, ["get", "pods", "-n", "default"]), (True, ["create", "pods", "--subresource=binding", "-n", "default"]),
         (True, ["list", "resourcequotas", "-A"]), (True, ["create", "events", "-n", "default"]),
         (True, ["create", "leases.coordination.k8s.io", "-n", NS]),
         (True, ["update", f"leases.coordination.k8s.io/{SCHED_NAME}", "-n", NS]),
@@ -243,7 +243,7 @@ RBAC = {  # ServiceAccount -> [(allowed?, can-i arguments)]
         (True, ["create", "tokenreviews.authentication.k8s.io"]),
         (True, ["get", "configmaps/extension-apiserver-authentication", "-n", "kube-system"]),
         (False, ["create", "pods", "-n", "default"]), (False, ["delete", "nodes"]), (False, ["create", "nodes"]),
-        (False, ["update", "nodes"]), (False, ["patch", "nodes/status"]),
+        (False, ["update", "nodes"]), (False, ["patch", "nodes", "--subresource=status"]),
         (False, ["get", "secrets", "-A"]), (False, ["list", "secrets", "-n", NS]),
         (False, ["get", "configmaps", "-n", "kube-system"]),
         (False, ["update", "leases.coordination.k8s.io/kube-scheduler", "-n", "kube-system"]),
@@ -259,7 +259,7 @@ RBAC = {  # ServiceAccount -> [(allowed?, can-i arguments)]
         (True, ["patch", "pods", "-n", "default"]), (True, ["create", "events", "-n", "default"]),
         (False, ["list", "nodes"]), (False, ["delete", "nodes"]), (False, ["update", "nodes"]),
         (False, ["create", "pods", "-n", "default"]), (False, ["delete", "pods", "-n", "default"]),
-        (False, ["create", "pods/binding", "-n", "default"]), (False, ["get", "secrets", "-A"]),
+        (False, ["create", "pods", "--subresource=binding", "-n", "default"]), (False, ["get", "secrets", "-A"]),
         (False, ["get", "configmaps", "-n", NS]), (False, ["create", "leases.coordination.k8s.io", "-n", NS]),
     ],
 }
