@@ -2,6 +2,9 @@
 # Builds the local control plane's tools and links them into _output/tools/bin/:
 #   kube-apiserver, kube-scheduler   from hack/tools/k8s  (k8s.io/kubernetes, pinned in its go.mod)
 #   etcd                             from hack/tools/etcd (go.etcd.io/etcd/server/v3, pinned in its go.mod)
+#   kubelet-standin                  from hack/tools/k8s/cmd/kubelet-standin (ours: the kubelet's device
+#                                    manager without containers, docs/device-plugin.md)
+#   kubelet-dm-harness               `go test -c` of hack/tools/k8s/devicemanager_test (device manager vs plugins)
 #   kubectl                          the system's kubectl 1.31-1.33 (apt-get install kubectl when missing),
 #                                    else built from hack/tools/k8s
 #   helm                             from hack/tools/helm (helm.sh/helm/v3, pinned in its go.mod)
@@ -12,7 +15,8 @@
 #   hack/build-tools.sh --chart   only helm and hadolint (what the chart tests need)
 #
 # Binaries are cached outside the tree, in ${HAMI_TOOLS_CACHE:-$HOME/.cache/hami-tools}/v<k8s version>/bin,
-# and rebuilt only when missing or when the pinned modules (go.mod/go.sum) or the Go version change.
+# and rebuilt only when missing or when the pinned modules (go.mod/go.sum) or the Go version change
+# (or, for our own Go programs, their sources).
 # Idempotent; safe to run concurrently from two checkouts (a lock guards the cache).
 #
 # Environment: HAMI_TOOLS_CACHE (cache root), HAMI_KUBECTL (use this kubectl), HAMI_BUILD_KUBECTL=1
@@ -64,17 +68,26 @@ helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$helm_version \
 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$helm_k8s_minor \
 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$helm_k8s_minor"
 
-# stamp MODULE_DIR LDFLAGS: what a cached binary must have been built from.
+# stamp MODULE_DIR LDFLAGS [SRC_DIR...]: what a cached binary must have been built from (the Go
+# files under each SRC_DIR, names and contents, count too).
 stamp() {
-  { cat "$1/go.mod" "$1/go.sum"; echo "$go_version"; echo "$2"; } | sha256sum | cut -c1-16
+  local dir=$1 ldflags=$2; shift 2
+  { cat "$dir/go.mod" "$dir/go.sum"; echo "$go_version"; echo "$ldflags"
+    if (( $# > 0 )); then
+      (cd "$dir" && find "$@" -name '*.go' -type f | LC_ALL=C sort | while read -r f; do echo "$f"; cat "$f"; done)
+    fi
+  } | sha256sum | cut -c1-16
 }
 
-# build NAME MODULE_DIR PACKAGE LDFLAGS: builds NAME into the cache unless an up-to-date one is there.
+# build NAME MODULE_DIR PACKAGE LDFLAGS [SRC_DIR...]: builds NAME into the cache unless an
+# up-to-date one is there. PACKAGE "test:./pkg" builds that package's test binary (go test -c).
+# SRC_DIRs (relative to MODULE_DIR): our own sources, part of the stamp.
 built_any=0  # number of binaries built by this run
 build() {
   local name=$1 dir=$2 pkg=$3 ldflags=$4
+  shift 4
   local want have=""
-  want=$(stamp "$dir" "$ldflags")
+  want=$(stamp "$dir" "$ldflags" "$@")
   [[ -f $cache_bin/.$name.stamp ]] && have=$(cat "$cache_bin/.$name.stamp")
   if [[ -x $cache_bin/$name && $have == "$want" ]]; then
     [[ ${HAMI_QUIET:-0} == 1 ]] || hami::log "$name: cached ($cache_bin/$name)"
@@ -84,7 +97,9 @@ build() {
   local t0 tmp
   t0=$(date +%s)
   tmp=$cache_bin/.$name.tmp.$$
-  if ! (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$tmp" "$pkg") >>"$build_log" 2>&1; then
+  local cmd=(go build -trimpath -ldflags "$ldflags" -o "$tmp" "$pkg")
+  [[ $pkg == test:* ]] && cmd=(go test -c -trimpath -ldflags "$ldflags" -o "$tmp" "${pkg#test:}")
+  if ! (cd "$dir" && "${cmd[@]}") >>"$build_log" 2>&1; then
     rm -f "$tmp"
     tail -n 30 "$build_log" >&2
     hami::die "building $name failed (full log: $build_log). If go.sum entries are missing, run hack/tools/update-modules.sh"
@@ -156,6 +171,9 @@ fi
 build kube-apiserver "$tools_dir/k8s" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
 build kube-scheduler "$tools_dir/k8s" k8s.io/kubernetes/cmd/kube-scheduler "$k8s_ldflags"
 build etcd "$tools_dir/etcd" . "$etcd_ldflags"
+standin_srcs=(internal cmd/kubelet-standin devicemanager_test)
+build kubelet-standin "$tools_dir/k8s" ./cmd/kubelet-standin "-s -w -X main.version=v$k8s_version" "${standin_srcs[@]}"
+build kubelet-dm-harness "$tools_dir/k8s" test:./devicemanager_test "-s -w" "${standin_srcs[@]}"
 
 kubectl_path=""
 if [[ ${HAMI_BUILD_KUBECTL:-0} != 1 ]]; then
@@ -174,7 +192,7 @@ if [[ -z $kubectl_path ]]; then
   kubectl_path=$cache_bin/kubectl
 fi
 
-for name in kube-apiserver kube-scheduler etcd; do
+for name in kube-apiserver kube-scheduler etcd kubelet-standin kubelet-dm-harness; do
   ln -sfn "$cache_bin/$name" "$HAMI_TOOLS_BIN/$name"
 done
 ln -sfn "$kubectl_path" "$HAMI_TOOLS_BIN/kubectl"
@@ -187,6 +205,6 @@ elif [[ ${HAMI_QUIET:-0} == 1 ]]; then
 else
   hami::log "build-tools: done in ${elapsed}s (all cached)"
 fi
-for name in kube-apiserver kube-scheduler etcd kubectl; do
-  printf '  %-15s -> %s\n' "$name" "$(readlink "$HAMI_TOOLS_BIN/$name")" >&2
+for name in kube-apiserver kube-scheduler etcd kubelet-standin kubelet-dm-harness kubectl; do
+  printf '  %-18s -> %s\n' "$name" "$(readlink "$HAMI_TOOLS_BIN/$name")" >&2
 done
