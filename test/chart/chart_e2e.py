@@ -256,7 +256,7 @@ RBAC = {  # ServiceAccount -> [(allowed?, can-i arguments)]
     f"{RELEASE}-device-plugin": [
         (True, ["get", "nodes"]), (True, ["patch", "nodes"]), (True, ["list", "pods", "-A"]),
         (True, ["watch", "pods", "-A"]), (True, ["get", "pods", "-n", "default"]),
-        (True, ["patch", "pods", "-n", "default"]), (True, ["create", "events", "-n", "default"]),
+        (True, ["patch", "pods", "-n", "default"]), (False, ["create", "events", "-n", "default"]),
         (False, ["list", "nodes"]), (False, ["delete", "nodes"]), (False, ["update", "nodes"]),
         (False, ["create", "pods", "-n", "default"]), (False, ["delete", "pods", "-n", "default"]),
         (False, ["create", "pods", "--subresource=binding", "-n", "default"]), (False, ["get", "secrets", "-A"]),
