@@ -432,6 +432,10 @@ def main():
     ap.add_argument("--monitor-bin")
     ap.add_argument("--sim-lib-dir")
     opts = ap.parse_args()
+    for binary in (opts.scheduler_bin, opts.device_plugin_bin, opts.monitor_bin):
+        if binary and not os.access(binary, os.X_OK):
+            print(f"{binary} is not built (build it, e.g. make build)")
+            return 1
     env = load_env(opts.plane_env)
     os.environ["KUBECONFIG"] = env["KUBECONFIG"]
     workdir = tempfile.mkdtemp(prefix="hami-chart-e2e-")
