@@ -1,0 +1,136 @@
+#include "monitor/smi.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "monitor/collector.h"
+#include "monitor/metrics.h"
+
+namespace hami::monitor {
+namespace {
+
+constexpr uint64_t kMiB = 1048576;
+constexpr char kUuid0[] = "GPU-aaaaaaaa-1111-2222-3333-444444444444";
+constexpr char kUuid1[] = "GPU-bbbbbbbb-1111-2222-3333-444444444444";
+
+std::string Golden(const std::string& name, const std::string& got) {
+  const std::string path = std::string(HAMI_MONITOR_TESTDATA) + "/" + name;
+  if (std::getenv("HAMI_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << got;
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+RegionSample Region(const std::string& uid, const std::string& ctr, uint64_t limit_mib,
+                    uint64_t used_mib, uint64_t sm_limit, int32_t recent) {
+  RegionSample r{uid + "_" + ctr, uid, ctr, {}};
+  DeviceReading d;
+  d.uuid = d.uuid_label = kUuid0;
+  d.uuid_valid = true;
+  d.limit = limit_mib * kMiB;
+  d.total = used_mib * kMiB;
+  d.sm_limit = sm_limit;
+  d.sm_util = 12;
+  r.reading.devices = {d};
+  r.reading.recent_kernel = recent;
+  return r;
+}
+
+Snapshot NodeSnapshot() {
+  HostGpu g0{0, kUuid0, "A100-SXM4-40GB", 40ull << 30, 5ull << 30, 55, 3, 50, 200.0};
+  HostGpu g1{1, kUuid1, "A100-SXM4-40GB", 40ull << 30, 0, 0, 0, 30, 60.0};
+  std::vector<PodRef> pods = {{"u1", "team-a", "trainer", {"main"}, ""},
+                              {"u2", "team-b", "notebook", {"jupyter"}, ""}};
+  return BuildSnapshot("node-1", 0, {g0, g1},
+                       {Region("u1", "main", 10000, 4000, 60, 2), Region("u2", "jupyter", 5000, 1000, 0, -1)},
+                       pods, {});
+}
+
+TEST(Smi, UsageBar) {
+  EXPECT_EQ(UsageBar(25, 50, 100, 10), "[###==.....]");
+  EXPECT_EQ(UsageBar(0, 0, 100, 4), "[....]");
+  EXPECT_EQ(UsageBar(100, 100, 100, 4), "[####]");
+  EXPECT_EQ(UsageBar(std::nullopt, 50, 100, 4), "[??..]");
+  EXPECT_EQ(UsageBar(200, 100, 100, 4), "[####]") << "clamped";
+  EXPECT_EQ(UsageBar(5, 0, 0, 4), "[####]") << "no total: relative to the largest value";
+}
+
+TEST(Smi, NodeViewGolden) {
+  const std::string got = RenderSmi(ViewFromSnapshot(NodeSnapshot(), "HAMi smi: node node-1"));
+  EXPECT_EQ(got, Golden("smi_node_golden.txt", got));
+}
+
+TEST(Smi, ScrapedMetricsGiveTheSameView) {
+  const std::string text = RenderMetrics(NodeSnapshot(), {});
+  auto samples = ParsePrometheusText(text);
+  ASSERT_TRUE(samples.ok()) << samples.error().message();
+  const Snapshot rebuilt = SnapshotFromMetrics(*samples, "node-1");
+  EXPECT_EQ(RenderSmi(ViewFromSnapshot(rebuilt, "t")),
+            RenderSmi(ViewFromSnapshot(NodeSnapshot(), "t")));
+}
+
+TEST(Smi, ParsePrometheusText) {
+  auto ok = ParsePrometheusText(
+      "# HELP x y\nx{a=\"1\",b=\"q\\\"uo\\\\te\\n\"} 3.5\nplain 7 1700000000\n\n");
+  ASSERT_TRUE(ok.ok());
+  ASSERT_EQ(ok->size(), 2u);
+  EXPECT_EQ((*ok)[0].labels.at("b"), "q\"uo\\te\n");
+  EXPECT_EQ((*ok)[0].value, 3.5);
+  EXPECT_EQ((*ok)[1].name, "plain");
+  for (const char* bad : {"x{a=1} 2", "x{a=\"1\" 2", "x", "x abc", "{a=\"b\"} 1"}) {
+    auto r = ParsePrometheusText(std::string("ok 1\n") + bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message().find("line 2"), std::string::npos) << r.error().message();
+  }
+}
+
+nlohmann::json Node(const std::string& name, const std::string& reg) {
+  return {{"kind", "Node"}, {"metadata", {{"name", name}, {"annotations", {{"hami.io/node-nvidia-register", reg}}}}}};
+}
+
+nlohmann::json Pod(const std::string& ns, const std::string& name, const std::string& node,
+                   const std::string& allocated, const std::string& phase = "Running") {
+  return {{"kind", "Pod"},
+          {"metadata", {{"namespace", ns}, {"name", name}, {"uid", name + "-uid"},
+                        {"annotations", {{"hami.io/vgpu-devices-allocated", allocated}}}}},
+          {"spec", {{"nodeName", node}, {"containers", {{{"name", "main"}}, {{"name", "side"}}}}}},
+          {"status", {{"phase", phase}}}};
+}
+
+TEST(Smi, ClusterViewGoldenWithAndWithoutMonitor) {
+  const std::string reg = std::string(R"([{"id":")") + kUuid0 +
+      R"(","count":10,"devmem":40960,"devcore":100,"type":"NVIDIA-A100-SXM4-40GB","health":true,"index":0},{"id":")" +
+      kUuid1 + R"(","count":10,"devmem":40960,"devcore":100,"type":"NVIDIA-A100-SXM4-40GB","health":true,"index":1}])";
+  std::vector<nlohmann::json> nodes = {Node("node-1", reg), Node("node-2", "garbage"),
+                                       {{"kind", "Node"}, {"metadata", {{"name", "cpu-only"}}}}};
+  std::vector<nlohmann::json> pods = {
+      Pod("team-a", "trainer", "node-1", std::string(kUuid0) + ",NVIDIA,10000,60:;;"),
+      Pod("team-b", "notebook", "node-1", std::string(kUuid0) + ",NVIDIA,5000,0:;;"),
+      Pod("team-c", "done", "node-1", std::string(kUuid1) + ",NVIDIA,5000,0:;;", "Succeeded"),
+      Pod("team-c", "broken", "node-1", "GPU-x,NVIDIA,zz,0:;")};
+  std::vector<std::string> errors;
+  SmiView view = ViewFromCluster(nodes, pods, &errors);
+  ASSERT_EQ(errors.size(), 2u);
+  view.notes.push_back("node-1: monitor http://node-1:9394/metrics unreachable: used values unknown");
+  std::string got = RenderSmi(view);
+  EXPECT_EQ(got, Golden("smi_cluster_golden.txt", got));
+  view.notes.clear();
+  MergeMonitorSnapshot(NodeSnapshot(), "node-1", &view);
+  got = RenderSmi(view);
+  EXPECT_EQ(got, Golden("smi_cluster_merged_golden.txt", got));
+}
+
+TEST(Smi, ContainerViewShowsOnlyTheSlice) {
+  RegionSample r = Region("u1", "main", 3000, 1200, 30, 2);
+  HostGpu g{0, kUuid0, "A100-SXM4-40GB", 40ull << 30, 20ull << 30, 90, 0, {}, {}};
+  const std::string got = RenderSmi(ViewFromRegion(r.reading, {g}, "HAMi smi: this container"));
+  EXPECT_EQ(got, Golden("smi_container_golden.txt", got));
+  EXPECT_EQ(got.find("20.0Gi"), std::string::npos) << "the host's usage is not shown";
+}
+
+}  // namespace
+}  // namespace hami::monitor
