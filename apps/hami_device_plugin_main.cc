@@ -1,0 +1,179 @@
+// hami-device-plugin: the NVIDIA node agent. Registers the node's GPUs on its Node
+// (hami.io/node-nvidia-register), serves the kubelet device plugin API v1beta1 and hands each
+// container its slice in Allocate. Flags: docs/device-plugin.md (contract in the lead's notes).
+// main builds the config and wires; the logic lives in src/deviceplugin.
+#include <sys/stat.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "apps/device_config_file.h"
+#include "base/log.h"
+#include "deviceplugin/service.h"
+#include "k8s/client_config.h"
+#include "k8s/http_kube_api.h"
+
+namespace {
+
+namespace dp = hami::deviceplugin;
+
+struct Flags {
+  std::string node_name;
+  std::string kubeconfig;
+  std::string config_file;
+  std::string node_config_file = "/config/config.json";
+  std::string device_plugin_path = "/var/lib/kubelet/device-plugins";
+  std::string hook_path;
+  std::string nvml_library = "libnvidia-ml.so.1";
+  std::string mig_strategy = "none";
+  bool disable_core_limit = false;
+  std::string device_list_strategy = "envvar";
+  std::string device_id_strategy = "uuid";
+  bool pass_device_specs = false;
+  bool fail_on_init_error = true;
+  std::string register_interval = "30s";
+  bool debug = false;
+};
+
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+void Fail(const std::string& what, const std::string& error) {
+  hami::base::LogError(what, {{"error", error}});
+}
+
+// device-config.yaml + per-node config.json + flags.
+hami::base::Result<dp::PluginConfig> BuildPluginConfig(const Flags& flags) {
+  HAMI_ASSIGN_OR_RETURN(auto device_config, hami::apps::LoadDeviceConfigFile(flags.config_file));
+  dp::PluginConfig config = dp::FromNvidiaConfig(device_config.nvidia, flags.node_name);
+  config.mig_strategy = flags.mig_strategy;
+  if (flags.disable_core_limit) config.disable_core_limit = true;
+  config.device_id_strategy =
+      flags.device_id_strategy == "index" ? dp::DeviceIdStrategy::kIndex : dp::DeviceIdStrategy::kUuid;
+  config.pass_device_specs = flags.pass_device_specs;
+  config.enable_topology_score = EnvOr("ENABLE_TOPOLOGY_SCORE", "") == "true";
+  std::ifstream in(flags.node_config_file);
+  if (in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    auto merged = dp::ApplyNodeConfigJson(config, text.str());
+    if (!merged.ok()) return merged.error().WithContext(flags.node_config_file);
+    config = std::move(merged).value();
+  } else {
+    hami::base::LogInfo("no per-node config; using defaults", {{"path", flags.node_config_file}});
+  }
+  HAMI_RETURN_IF_ERROR(dp::Validate(config));
+  return config;
+}
+
+int Run(const Flags& flags) {
+  if (flags.debug) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
+  umask(077);  // sockets and files are private unless widened explicitly (host_files.h)
+  if (flags.node_name.empty()) {
+    Fail("--node-name", "required (or env NODE_NAME)");
+    return 1;
+  }
+  auto plugin = BuildPluginConfig(flags);
+  if (!plugin.ok()) return Fail("config", plugin.error().message()), 1;
+  auto interval = dp::ParseDuration(flags.register_interval);
+  if (!interval.ok() || interval->count() <= 0) {
+    Fail("--register-interval", interval.ok() ? "must be > 0" : interval.error().message());
+    return 1;
+  }
+  auto client_config = hami::k8s::ResolveClientConfig(flags.kubeconfig);
+  if (!client_config.ok()) return Fail("kubernetes client config", client_config.error().message()), 1;
+  hami::k8s::ClientOptions client_options;
+  client_options.user_agent = "hami-device-plugin";
+  auto api = hami::k8s::HttpKubeApi::New(*client_config, client_options);
+  if (!api.ok()) return Fail("kubernetes client", api.error().message()), 1;
+
+  std::unique_ptr<dp::DeviceSource> source;
+  auto nvml = dp::NvmlDeviceSource::Open(flags.nvml_library);
+  if (nvml.ok()) {
+    source = std::move(nvml).value();
+  } else if (flags.fail_on_init_error) {
+    Fail("NVML", nvml.error().message() + " (--fail-on-init-error=false runs without GPUs)");
+    return 1;
+  } else {
+    hami::base::LogWarn("NVML unavailable; advertising no GPU", {{"error", nvml.error().message()}});
+  }
+
+  dp::ServiceConfig config;
+  config.plugin = std::move(plugin).value();
+  config.plugin_dir = flags.device_plugin_path;
+  const std::string hook = !flags.hook_path.empty() ? flags.hook_path : EnvOr("HOOK_PATH", "/usr/local");
+  config.host_vgpu_dir = hook + "/vgpu";
+  config.register_interval = *interval;
+  config.health_interval = std::min(*interval, std::chrono::milliseconds(5000));
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  dp::DevicePluginService service(**api, std::move(source), config);
+  if (auto status = service.Start(); !status.ok()) return Fail("start", status.message()), 1;
+  hami::base::LogInfo("hami-device-plugin started",
+                      {{"node", config.plugin.node_name},
+                       {"socket", config.plugin_dir + "/" + dp::kDefaultEndpoint},
+                       {"resource", config.plugin.resource_name},
+                       {"hook", config.host_vgpu_dir}});
+  int signal = 0;
+  sigwait(&signals, &signal);
+  hami::base::LogInfo("shutting down", {{"signal", std::to_string(signal)}});
+  service.Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  flags.node_name = EnvOr("NODE_NAME", "");
+  CLI::App app{"hami-device-plugin: NVIDIA node agent (node registration + kubelet device plugin)"};
+  app.add_option("--node-name", flags.node_name, "this node's name (default env NODE_NAME)");
+  app.add_option("--kubeconfig", flags.kubeconfig,
+                 "kubeconfig (else $KUBECONFIG, in-cluster, ~/.kube/config)");
+  app.add_option("--config-file", flags.config_file, "HAMi device-config.yaml (nvidia: block)");
+  app.add_option("--node-config-file", flags.node_config_file,
+                 "per-node config.json; a missing file means defaults")
+      ->capture_default_str();
+  app.add_option("--device-plugin-path", flags.device_plugin_path,
+                 "kubelet device-plugin directory (kubelet.sock)")
+      ->capture_default_str();
+  app.add_option("--hook-path", flags.hook_path,
+                 "host directory holding vgpu/ (default env HOOK_PATH, else /usr/local)");
+  app.add_option("--nvml-library", flags.nvml_library, "NVML library to dlopen")
+      ->capture_default_str();
+  app.add_option("--mig-strategy", flags.mig_strategy, "none, single or mixed")
+      ->check(CLI::IsMember({"none", "single", "mixed"}))
+      ->capture_default_str();
+  app.add_flag("--disable-core-limit", flags.disable_core_limit,
+               "set GPU_CORE_UTILIZATION_POLICY=disable in every container");
+  app.add_option("--device-list-strategy", flags.device_list_strategy,
+                 "how GPUs reach the container runtime (only envvar)")
+      ->check(CLI::IsMember({"envvar"}))
+      ->capture_default_str();
+  app.add_option("--device-id-strategy", flags.device_id_strategy,
+                 "NVIDIA_VISIBLE_DEVICES names GPUs by uuid or index")
+      ->check(CLI::IsMember({"uuid", "index"}))
+      ->capture_default_str();
+  app.add_flag("--pass-device-specs", flags.pass_device_specs,
+               "also pass /dev/nvidia* device nodes to the kubelet");
+  app.add_option("--fail-on-init-error", flags.fail_on_init_error,
+                 "exit when NVML cannot be loaded (false: run without GPUs)")
+      ->capture_default_str();
+  app.add_option("--register-interval", flags.register_interval,
+                 "node annotation refresh, e.g. 30s")
+      ->capture_default_str();
+  app.add_flag("--debug", flags.debug, "debug logging");
+  CLI11_PARSE(app, argc, argv);
+  return Run(flags);
+}

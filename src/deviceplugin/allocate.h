@@ -1,0 +1,137 @@
+// The pure core of the kubelet's Allocate and GetPreferredAllocation (hami-wire §5.2, §5.3):
+// which pod is being placed, and what each of its containers gets (env vars, mounts, device
+// nodes), computed from the pod's annotations and container env, and the plugin settings.
+// No I/O: the Allocator (allocator.h) fetches the pod, creates host directories and patches
+// annotations. Pure; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "base/result.h"
+#include "deviceplugin/plugin_config.h"
+#include "model/grant.h"
+#include "model/pod.h"
+
+namespace hami::deviceplugin {
+
+// WIRE: pod annotations the plugin reads and writes.
+inline constexpr char kBindPhaseAnnotation[] = "hami.io/bind-phase";
+inline constexpr char kBindTimeAnnotation[] = "hami.io/bind-time";
+inline constexpr char kBindPhaseAllocating[] = "allocating";
+inline constexpr char kBindPhaseSuccess[] = "success";
+inline constexpr char kBindPhaseFailed[] = "failed";
+
+// WIRE: env vars set in containers (read by libvgpu.so; see docs/libvgpu.md).
+inline constexpr char kVisibleDevicesEnv[] = "NVIDIA_VISIBLE_DEVICES";
+inline constexpr char kMemoryLimitEnvPrefix[] = "CUDA_DEVICE_MEMORY_LIMIT_";
+inline constexpr char kSmLimitEnv[] = "CUDA_DEVICE_SM_LIMIT";
+inline constexpr char kSharedCacheEnv[] = "CUDA_DEVICE_MEMORY_SHARED_CACHE";
+inline constexpr char kOversubscribeEnv[] = "CUDA_OVERSUBSCRIBE";
+inline constexpr char kLogLevelEnv[] = "LIBCUDA_LOG_LEVEL";
+inline constexpr char kCorePolicyEnv[] = "GPU_CORE_UTILIZATION_POLICY";
+inline constexpr char kDisableControlEnv[] = "CUDA_DISABLE_CONTROL";
+
+// WIRE: the in-container layout libvgpu.so and its ld.so.preload line expect.
+inline constexpr char kContainerVgpuDir[] = "/usr/local/vgpu";
+inline constexpr char kContainerLibVgpu[] = "/usr/local/vgpu/libvgpu.so";
+inline constexpr char kContainerPreload[] = "/etc/ld.so.preload";
+inline constexpr char kContainerLockDir[] = "/tmp/vgpulock";
+
+// Host-side paths and Allocate knobs (from PluginConfig and flags).
+struct AllocateSettings {
+  std::string host_vgpu_dir = "/usr/local/vgpu";  // <hook-path>/vgpu
+  std::string host_lock_dir = "/tmp/vgpulock";
+  std::string lib_cuda_log_level = "1";
+  double memory_scaling = 1.0;
+  bool disable_core_limit = false;
+  DeviceIdStrategy device_id_strategy = DeviceIdStrategy::kUuid;
+  std::map<std::string, int32_t> uuid_to_index;  // for DeviceIdStrategy::kIndex
+  // With --pass-device-specs: the GPU's /dev/nvidia<minor> (by uuid) and the control devices
+  // present on the host (/dev/nvidiactl, /dev/nvidia-uvm, ...), passed as rw device specs.
+  bool pass_device_specs = false;
+  std::map<std::string, std::string> uuid_to_device_node;
+  std::vector<std::string> control_device_nodes;
+};
+
+struct MountSpec {
+  std::string container_path;
+  std::string host_path;
+  bool read_only = false;
+  friend bool operator==(const MountSpec&, const MountSpec&) = default;
+};
+
+struct DeviceNodeSpec {
+  std::string container_path;
+  std::string host_path;
+  std::string permissions;
+  friend bool operator==(const DeviceNodeSpec&, const DeviceNodeSpec&) = default;
+};
+
+// Who must be able to write a container's host directory (from securityContext.runAsUser/Group,
+// container over pod). Unknown user: the image decides, so the directory is world-writable.
+struct ContainerOwner {
+  std::optional<uint32_t> uid;
+  std::optional<uint32_t> gid;
+  friend bool operator==(const ContainerOwner&, const ContainerOwner&) = default;
+};
+
+struct ContainerAllocation {
+  std::string container_name;
+  std::string host_dir;  // <host_vgpu_dir>/containers/<podUID>_<container>
+  ContainerOwner owner;
+  std::map<std::string, std::string> envs;
+  std::vector<MountSpec> mounts;
+  std::vector<DeviceNodeSpec> devices;
+  friend bool operator==(const ContainerAllocation&, const ContainerAllocation&) = default;
+};
+
+struct AllocatePlan {
+  std::vector<ContainerAllocation> containers;  // one per kubelet container request
+  std::string remaining_to_allocate;            // new hami.io/vgpu-devices-to-allocate
+  bool all_allocated = false;                   // no NVIDIA device left in it
+};
+
+// The pod being placed on `node`, from the pods bound to it (hami-wire §5.2 step 1 fallback):
+// the first that is Pending, has hami.io/bind-time, hami.io/bind-phase allocating or success
+// and hami.io/vgpu-node == node. nullopt when none.
+std::optional<model::Pod> SelectPendingPod(const std::vector<model::Pod>& pods,
+                                           const std::string& node);
+
+// securityContext.runAsUser/runAsGroup of the named container (init or app), falling back to the
+// pod's. Malformed values read as unknown.
+ContainerOwner OwnerOf(const nlohmann::json& pod, const std::string& container);
+
+// hami-wire §5.2 steps 2-5: for each kubelet container request (its device IDs), pops the first
+// non-empty entry of the pod's NVIDIA to-allocate annotation (init containers first, then app
+// containers, by position) and builds the container's env and mounts. `owners` maps container
+// name -> owner (absent: unknown); `new_cache_name()` gives the region file's name (a random
+// UUID in production). Errors (InvalidArgument/FailedPrecondition) name the pod and container:
+// missing or malformed annotation, nothing left to allocate, "device number not matched".
+base::Result<AllocatePlan> PlanAllocate(const model::Pod& pod,
+                                        const std::vector<std::vector<std::string>>& requests,
+                                        const AllocateSettings& settings,
+                                        const std::map<std::string, ContainerOwner>& owners,
+                                        const std::function<std::string()>& new_cache_name);
+
+// One kubelet GetPreferredAllocation container request.
+struct PreferredRequest {
+  std::vector<std::string> available;
+  std::vector<std::string> must_include;
+  int32_t size = 0;
+};
+
+// hami-wire §5.3: request i <-> the i-th non-empty NVIDIA to-allocate entry of `pod`; for its
+// first `size` devices pick, must-include IDs first, an unused ID whose GPU (`replica_to_uuid`)
+// matches. Any mismatch leaves that container without a preference (empty list).
+std::vector<std::vector<std::string>> PreferredAllocation(
+    const model::Pod& pod, const std::vector<PreferredRequest>& requests,
+    const std::map<std::string, std::string>& replica_to_uuid);
+
+}  // namespace hami::deviceplugin

@@ -1,0 +1,160 @@
+#include "deviceplugin/allocator.h"
+
+#include <cstdio>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "base/log.h"
+#include "codec/k8s_object.h"
+#include "codec/node_lock.h"
+#include "codec/pod_devices.h"
+#include "deviceplugin/host_files.h"
+#include "model/device.h"
+#include "k8s/resource_path.h"
+
+namespace hami::deviceplugin {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string AnnotationOf(const Json& object, const std::string& key) {
+  const auto& meta = object.value("metadata", Json::object());
+  const auto& annotations = meta.value("annotations", Json::object());
+  auto it = annotations.find(key);
+  return (it != annotations.end() && it->is_string()) ? it->get<std::string>() : "";
+}
+
+// True when `pod` is bound to `node` and still has NVIDIA devices to allocate.
+bool HasPendingDevices(const model::Pod& pod, const std::string& node) {
+  if (pod.node_name != node) return false;
+  const std::string* value = pod.Annotation(codec::kNvidiaDevicesToAllocateAnnotation);
+  return value != nullptr && value->find(model::kVendorNvidia) != std::string::npos;
+}
+
+}  // namespace
+
+std::string RandomUuid() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+  char text[40];
+  std::snprintf(text, sizeof(text), "%08x-%04x-%04x-%04x-%012llx",
+                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
+                static_cast<unsigned>(hi & 0xffff), static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return text;
+}
+
+Allocator::Allocator(k8s::KubeApi& api, k8s::NodeLocker& locker, AllocatorConfig config)
+    : api_(api), locker_(locker), config_(std::move(config)) {
+  if (!config_.new_cache_name) config_.new_cache_name = RandomUuid;
+}
+
+void Allocator::UpdateSettings(const AllocateSettings& settings) {
+  std::lock_guard<std::mutex> lock(mu_);
+  config_.settings = settings;
+}
+
+base::Result<Allocator::PodRecord> Allocator::FindPendingPod() {
+  HAMI_ASSIGN_OR_RETURN(Json node, api_.Get(k8s::NodesPath(config_.node_name)));
+  auto lock = codec::ParseNodeLock(AnnotationOf(node, codec::kNodeLockAnnotation));
+  if (lock.ok() && !lock->legacy) {
+    auto json = api_.Get(k8s::PodsPath(lock->pod_namespace, lock->pod_name));
+    if (json.ok()) {
+      auto pod = codec::PodFromJson(*json);
+      if (pod.ok() && HasPendingDevices(*pod, config_.node_name)) {
+        return PodRecord{std::move(pod).value(), std::move(json).value()};
+      }
+    }
+  }
+  k8s::ListOptions options;
+  options.field_selector = "spec.nodeName=" + config_.node_name;
+  HAMI_ASSIGN_OR_RETURN(k8s::ListPage page, k8s::ListAll(api_, k8s::PodsPath(""), options));
+  std::vector<model::Pod> pods;
+  std::vector<const Json*> raw;
+  for (const auto& item : page.items) {
+    auto pod = codec::PodFromJson(item);
+    if (!pod.ok()) continue;
+    pods.push_back(std::move(pod).value());
+    raw.push_back(&item);
+  }
+  auto chosen = SelectPendingPod(pods, config_.node_name);
+  if (!chosen) {
+    return base::NotFound("no pending pod with GPUs to allocate on node " + config_.node_name);
+  }
+  for (size_t i = 0; i < pods.size(); ++i) {
+    if (pods[i].uid == chosen->uid) return PodRecord{*chosen, *raw[i]};
+  }
+  return base::Internal("selected pod vanished from the list");
+}
+
+base::Status Allocator::SetBindPhase(const model::Pod& pod, const char* phase) {
+  auto patched = k8s::PatchAnnotations(api_, k8s::PodsPath(pod.namespace_name, pod.name),
+                                       {{kBindPhaseAnnotation, phase}});
+  return patched.ok() ? base::Status() : patched.error();
+}
+
+base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
+    const PodRecord& record, const std::vector<std::vector<std::string>>& requests) {
+  const model::Pod& pod = record.pod;
+  if (pod.uid.empty()) return base::InvalidArgument("pod " + pod.Key() + " has no uid");
+  std::map<std::string, ContainerOwner> owners;
+  for (const auto* list : {&pod.init_containers, &pod.containers}) {
+    for (const auto& c : *list) owners[c.name] = OwnerOf(record.json, c.name);
+  }
+  HAMI_ASSIGN_OR_RETURN(AllocatePlan plan, PlanAllocate(pod, requests, config_.settings, owners,
+                                                        config_.new_cache_name));
+  for (const auto& container : plan.containers) {
+    HAMI_RETURN_IF_ERROR(PrepareContainerDir(container.host_dir, container.owner)
+                             .WithContext("pod " + pod.Key()));
+  }
+  const auto path = k8s::PodsPath(pod.namespace_name, pod.name);
+  auto patched = k8s::PatchAnnotations(
+      api_, path, {{codec::kNvidiaDevicesToAllocateAnnotation, plan.remaining_to_allocate}});
+  if (!patched.ok()) return patched.error().WithContext("patch pod " + pod.Key());
+  // Re-read: another container's Allocate may have run in between (as upstream does).
+  HAMI_ASSIGN_OR_RETURN(Json fresh, api_.Get(path));
+  std::string left = AnnotationOf(fresh, codec::kNvidiaDevicesToAllocateAnnotation);
+  if (left.find(model::kVendorNvidia) == std::string::npos) {
+    HAMI_RETURN_IF_ERROR(SetBindPhase(pod, kBindPhaseSuccess).WithContext("pod " + pod.Key()));
+    auto released = locker_.Release(config_.node_name, pod.namespace_name, pod.name);
+    if (!released.ok()) {
+      base::LogWarn("release node lock", {{"pod", pod.Key()}, {"error", released.message()}});
+    }
+  }
+  return std::move(plan.containers);
+}
+
+base::Result<std::vector<ContainerAllocation>> Allocator::Allocate(
+    const std::vector<std::vector<std::string>>& requests) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto record = FindPendingPod();
+  if (!record.ok()) return record.error().WithContext("allocate");
+  auto result = AllocateFor(*record, requests);
+  const model::Pod& pod = record->pod;
+  if (result.ok()) {
+    base::LogInfo("allocated", {{"pod", pod.Key()}, {"containers", std::to_string(result->size())}});
+    return result;
+  }
+  base::LogError("allocate failed", {{"pod", pod.Key()}, {"error", result.error().message()}});
+  if (auto s = SetBindPhase(pod, kBindPhaseFailed); !s.ok()) {
+    base::LogWarn("set bind-phase failed", {{"pod", pod.Key()}, {"error", s.message()}});
+  }
+  if (auto s = locker_.Release(config_.node_name, pod.namespace_name, pod.name); !s.ok()) {
+    base::LogWarn("release node lock", {{"pod", pod.Key()}, {"error", s.message()}});
+  }
+  return result.error();
+}
+
+std::vector<std::vector<std::string>> Allocator::Preferred(
+    const std::vector<PreferredRequest>& requests,
+    const std::map<std::string, std::string>& replica_to_uuid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto record = FindPendingPod();
+  if (!record.ok()) return std::vector<std::vector<std::string>>(requests.size());
+  return PreferredAllocation(record->pod, requests, replica_to_uuid);
+}
+
+}  // namespace hami::deviceplugin

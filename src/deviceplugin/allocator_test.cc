@@ -1,0 +1,146 @@
+// Allocator against the in-memory API server: pod lookup (node lock owner, pending-pod fallback),
+// annotation patch, bind-phase success/failed, node lock release, host directories.
+#include "deviceplugin/allocator.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "codec/node_lock.h"
+#include "deviceplugin/host_files.h"
+#include "test/fakes/fake_kube_api.h"
+
+namespace hami::deviceplugin {
+namespace {
+
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+
+class AllocatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/hami_dp_alloc_XXXXXX";
+    root_ = mkdtemp(tmpl);
+    ASSERT_TRUE(EnsureHostLayout(root_ + "/vgpu", root_ + "/lock").ok());
+    ASSERT_TRUE(api_.Create(k8s::NodesPath(), {{"metadata", {{"name", "n1"}}}}).ok());
+    AllocatorConfig config;
+    config.node_name = "n1";
+    config.settings.host_vgpu_dir = root_ + "/vgpu";
+    config.settings.host_lock_dir = root_ + "/lock";
+    config.new_cache_name = [] { return std::string("fixed"); };
+    allocator_ = std::make_unique<Allocator>(api_, locker_, config);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  Json CreatePod(const std::string& name, const std::string& to_allocate,
+                 const std::string& bind_phase = "allocating", int containers = 1) {
+    Json spec = {{"nodeName", "n1"}, {"containers", Json::array()}};
+    for (int i = 0; i < containers; ++i) {
+      spec["containers"].push_back({{"name", "c" + std::to_string(i)}});
+    }
+    Json pod = {{"metadata",
+                 {{"name", name},
+                  {"namespace", "default"},
+                  {"annotations",
+                   {{"hami.io/vgpu-devices-to-allocate", to_allocate},
+                    {"hami.io/vgpu-devices-allocated", to_allocate},
+                    {"hami.io/vgpu-node", "n1"},
+                    {"hami.io/bind-phase", bind_phase},
+                    {"hami.io/bind-time", "1700000000"}}}}},
+                {"spec", spec},
+                {"status", {{"phase", "Pending"}}}};
+    auto created = api_.Create(k8s::PodsPath("default"), pod);
+    EXPECT_TRUE(created.ok());
+    return *created;
+  }
+  std::string PodAnnotation(const std::string& name, const std::string& key) {
+    auto pod = api_.Get(k8s::PodsPath("default", name));
+    return pod->at("metadata").at("annotations").value(key, "");
+  }
+  std::string NodeLock() {
+    auto node = api_.Get(k8s::NodesPath("n1"));
+    return node->at("metadata").value("annotations", Json::object()).value(
+        codec::kNodeLockAnnotation, "");
+  }
+
+  fakes::FakeKubeApi api_;
+  k8s::NodeLocker locker_{api_, k8s::NodeLockConfig{}};
+  std::unique_ptr<Allocator> allocator_;
+  std::string root_;
+};
+
+TEST_F(AllocatorTest, LockOwnerGetsItsSliceThenSuccessAndUnlock) {
+  CreatePod("other", "GPU-x,NVIDIA,1,1:;");  // also pending, but not the lock owner
+  Json pod = CreatePod("p", "GPU-a,NVIDIA,3000,30:;");
+  ASSERT_TRUE(locker_.Acquire("n1", "default", "p").ok());
+  auto result = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_TRUE(result.ok()) << result.error().message();
+  ASSERT_EQ(result->size(), 1u);
+  const auto& c = (*result)[0];
+  EXPECT_EQ(c.envs.at("NVIDIA_VISIBLE_DEVICES"), "GPU-a");
+  EXPECT_EQ(c.envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "3000m");
+  EXPECT_EQ(c.envs.at("CUDA_DEVICE_MEMORY_SHARED_CACHE"), "/usr/local/vgpu/fixed.cache");
+  std::string uid = pod["metadata"]["uid"];
+  EXPECT_EQ(c.host_dir, root_ + "/vgpu/containers/" + uid + "_c0");
+  EXPECT_TRUE(fs::is_directory(c.host_dir));
+  EXPECT_EQ(PodAnnotation("p", "hami.io/vgpu-devices-to-allocate"), ";");
+  EXPECT_EQ(PodAnnotation("p", "hami.io/vgpu-devices-allocated"), "GPU-a,NVIDIA,3000,30:;");
+  EXPECT_EQ(PodAnnotation("p", "hami.io/bind-phase"), "success");
+  EXPECT_EQ(PodAnnotation("other", "hami.io/bind-phase"), "allocating");
+  EXPECT_TRUE(NodeLock().empty());
+}
+
+TEST_F(AllocatorTest, WithoutLockTheFirstPendingPodIsUsed) {
+  CreatePod("done", "GPU-x,NVIDIA,1,1:;", "failed");
+  CreatePod("p", "GPU-a,NVIDIA,1000,0:;GPU-b,NVIDIA,2000,0:;", "allocating", 2);
+  auto first = allocator_->Allocate({{"GPU-a-1"}});
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  EXPECT_EQ((*first)[0].container_name, "c0");
+  EXPECT_EQ(PodAnnotation("p", "hami.io/vgpu-devices-to-allocate"), ";GPU-b,NVIDIA,2000,0:;");
+  EXPECT_EQ(PodAnnotation("p", "hami.io/bind-phase"), "allocating");  // one container left
+  auto second = allocator_->Allocate({{"GPU-b-0"}});
+  ASSERT_TRUE(second.ok()) << second.error().message();
+  EXPECT_EQ((*second)[0].container_name, "c1");
+  EXPECT_EQ((*second)[0].envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "2000m");
+  EXPECT_EQ(PodAnnotation("p", "hami.io/bind-phase"), "success");
+}
+
+TEST_F(AllocatorTest, MismatchMarksFailedAndReleasesTheLock) {
+  CreatePod("p", "GPU-a,NVIDIA,1,1:;");
+  ASSERT_TRUE(locker_.Acquire("n1", "default", "p").ok());
+  auto result = allocator_->Allocate({{"GPU-a-0", "GPU-a-1"}});
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message().find("device number not matched"), std::string::npos)
+      << result.error().message();
+  EXPECT_NE(result.error().message().find("default/p"), std::string::npos);
+  EXPECT_EQ(PodAnnotation("p", "hami.io/bind-phase"), "failed");
+  EXPECT_EQ(PodAnnotation("p", "hami.io/vgpu-devices-to-allocate"), "GPU-a,NVIDIA,1,1:;");
+  EXPECT_TRUE(NodeLock().empty());
+}
+
+TEST_F(AllocatorTest, PatchFailureMarksFailed) {
+  CreatePod("p", "GPU-a,NVIDIA,1,1:;");
+  ASSERT_TRUE(locker_.Acquire("n1", "default", "p").ok());
+  api_.FailNext("PATCH", base::Unavailable("apiserver down"));
+  auto result = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message().find("apiserver down"), std::string::npos);
+  EXPECT_EQ(PodAnnotation("p", "hami.io/bind-phase"), "failed");
+  EXPECT_TRUE(NodeLock().empty());
+}
+
+TEST_F(AllocatorTest, NoPendingPodIsAClearError) {
+  auto result = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message().find("no pending pod"), std::string::npos);
+}
+
+TEST_F(AllocatorTest, PreferredFollowsTheAnnotation) {
+  CreatePod("p", "GPU-b,NVIDIA,1,1:;");
+  auto got = allocator_->Preferred({{{"GPU-a-0", "GPU-b-0"}, {}, 1}},
+                                   {{"GPU-a-0", "GPU-a"}, {"GPU-b-0", "GPU-b"}});
+  EXPECT_EQ(got, (std::vector<std::vector<std::string>>{{"GPU-b-0"}}));
+}
+
+}  // namespace
+}  // namespace hami::deviceplugin

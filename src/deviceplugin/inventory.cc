@@ -1,0 +1,114 @@
+#include "deviceplugin/inventory.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/strings.h"
+
+namespace hami::deviceplugin {
+namespace {
+
+bool Filtered(const GpuInfo& gpu, const PluginConfig& config) {
+  return std::find(config.filter_uuids.begin(), config.filter_uuids.end(), gpu.uuid) !=
+             config.filter_uuids.end() ||
+         std::find(config.filter_indices.begin(), config.filter_indices.end(), gpu.index) !=
+             config.filter_indices.end();
+}
+
+}  // namespace
+
+std::string RegisteredType(const std::string& nvml_name) {
+  if (base::StartsWith(nvml_name, "NVIDIA")) return nvml_name;
+  return "NVIDIA-" + nvml_name;
+}
+
+Inventory BuildInventory(const std::vector<GpuInfo>& gpus, const PluginConfig& config) {
+  Inventory inventory;
+  for (const GpuInfo& gpu : gpus) {
+    if (Filtered(gpu, config)) {
+      inventory.skipped.push_back({gpu.uuid, "listed in filterdevices"});
+      continue;
+    }
+    if (config.operating_mode == model::kModeMig) {
+      inventory.skipped.push_back({gpu.uuid, "operating mode mig is not supported"});
+      continue;
+    }
+    if (gpu.mig_enabled) {
+      inventory.skipped.push_back({gpu.uuid, "MIG mode is enabled; mode " +
+                                                 config.operating_mode + " cannot share it"});
+      continue;
+    }
+    int64_t memory = 0;
+    if (gpu.memory_mib) {
+      memory = static_cast<int64_t>(std::floor(static_cast<double>(*gpu.memory_mib) *
+                                               config.memory_scaling));
+    } else if (config.preconfigured_memory_mib > 0) {
+      memory = config.preconfigured_memory_mib;
+    } else {
+      inventory.skipped.push_back(
+          {gpu.uuid, "NVML cannot report memory and preconfigureddevicememory is 0"});
+      continue;
+    }
+    if (memory > INT32_MAX) memory = INT32_MAX;
+    model::DeviceInfo device;
+    device.id = gpu.uuid;
+    device.index = gpu.index;
+    device.count = config.split_count;
+    device.devmem = static_cast<int32_t>(memory);
+    device.devcore = static_cast<int32_t>(config.core_scaling * 100);
+    device.type = RegisteredType(gpu.name);
+    device.numa = gpu.numa < 0 ? 0 : gpu.numa;
+    device.mode = config.operating_mode;
+    device.health = gpu.healthy;
+    inventory.devices.push_back(std::move(device));
+  }
+  return inventory;
+}
+
+std::vector<ReplicaDevice> ReplicaDevices(const std::vector<model::DeviceInfo>& devices) {
+  std::vector<ReplicaDevice> replicas;
+  for (const auto& device : devices) {
+    for (int32_t n = 0; n < device.count; ++n) {
+      replicas.push_back({device.id + "-" + std::to_string(n), device.id, device.health,
+                          device.numa});
+    }
+  }
+  return replicas;
+}
+
+int32_t PairScore(std::optional<TopologyLevel> level, int32_t nvlinks) {
+  int32_t score = 100 * std::max(nvlinks, 0);
+  if (!level) return score;
+  switch (*level) {
+    case TopologyLevel::kInternal: return score + 60;
+    case TopologyLevel::kSingle: return score + 50;
+    case TopologyLevel::kMultiple: return score + 40;
+    case TopologyLevel::kHostBridge: return score + 30;
+    case TopologyLevel::kNode: return score + 20;
+    case TopologyLevel::kSystem: return score + 10;
+  }
+  return score;
+}
+
+model::TopologyScores TopologyScoresFor(
+    const std::vector<std::string>& uuids, const std::map<std::string, int32_t>& numa,
+    const std::map<std::pair<std::string, std::string>, PairLink>& links) {
+  model::TopologyScores scores;
+  for (const auto& a : uuids) {
+    auto& row = scores[a];
+    for (const auto& b : uuids) {
+      if (a == b) continue;
+      auto link = links.find({a, b});
+      if (link != links.end()) {
+        row[b] = PairScore(link->second.level, link->second.nvlinks);
+        continue;
+      }
+      auto na = numa.find(a), nb = numa.find(b);
+      bool same = na != numa.end() && nb != numa.end() && na->second == nb->second;
+      row[b] = PairScore(same ? TopologyLevel::kNode : TopologyLevel::kSystem, 0);
+    }
+  }
+  return scores;
+}
+
+}  // namespace hami::deviceplugin

@@ -1,0 +1,179 @@
+#include "deviceplugin/nvml_device_source.h"
+
+#include <dlfcn.h>
+
+#include <fstream>
+
+#include "base/strings.h"
+#include "gpuapi/nvml_functions.h"
+
+namespace hami::deviceplugin {
+
+// nvmlDeviceGetTopologyCommonAncestor is not declared in gpuapi (libvgpu does not hook it).
+// WIRE (NVML ABI): nvmlReturn_t (nvmlDevice_t, nvmlDevice_t, nvmlGpuTopologyLevel_t*), the level
+// an int-sized enum with the values of TopologyLevel.
+using CommonAncestorFn = nvmlReturn_t (*)(nvmlDevice_t, nvmlDevice_t, int*);
+
+struct NvmlDeviceSource::Functions {
+  decltype(&nvmlInit_v2) init = nullptr;
+  decltype(&nvmlShutdown) shutdown = nullptr;
+  decltype(&nvmlErrorString) error_string = nullptr;
+  decltype(&nvmlDeviceGetCount_v2) count = nullptr;
+  decltype(&nvmlDeviceGetHandleByIndex_v2) by_index = nullptr;
+  decltype(&nvmlDeviceGetHandleByUUID) by_uuid = nullptr;
+  decltype(&nvmlDeviceGetUUID) uuid = nullptr;
+  decltype(&nvmlDeviceGetName) name = nullptr;
+  decltype(&nvmlDeviceGetMemoryInfo) memory = nullptr;
+  decltype(&nvmlDeviceGetPciInfo_v3) pci = nullptr;
+  // Optional (older drivers / the simulator may lack them).
+  decltype(&nvmlDeviceGetNumaNodeId) numa = nullptr;
+  decltype(&nvmlDeviceGetMigMode) mig = nullptr;
+  decltype(&nvmlDeviceGetMinorNumber) minor = nullptr;
+  CommonAncestorFn common_ancestor = nullptr;
+};
+
+namespace {
+
+template <typename T>
+bool Resolve(void* handle, const char* symbol, T& out) {
+  out = reinterpret_cast<T>(dlsym(handle, symbol));
+  return out != nullptr;
+}
+
+// NUMA node of a PCI device from sysfs ("00000000:3B:00.0" -> /sys/bus/pci/devices/0000:3b:00.0).
+int32_t SysfsNuma(const std::string& bus_id) {
+  if (bus_id.size() < 12) return 0;
+  std::string id = base::ToLower(bus_id.substr(bus_id.size() - 12));
+  std::ifstream in("/sys/bus/pci/devices/" + id + "/numa_node");
+  int value = -1;
+  if (!(in >> value) || value < 0) return 0;
+  return value;
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<NvmlDeviceSource>> NvmlDeviceSource::Open(
+    const std::string& library) {
+  void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* err = dlerror();
+    return base::FailedPrecondition("load NVML " + library + ": " + (err ? err : "unknown"));
+  }
+  auto fns = std::make_unique<Functions>();
+  bool ok = Resolve(handle, "nvmlInit_v2", fns->init) &&
+            Resolve(handle, "nvmlShutdown", fns->shutdown) &&
+            Resolve(handle, "nvmlErrorString", fns->error_string) &&
+            Resolve(handle, "nvmlDeviceGetCount_v2", fns->count) &&
+            Resolve(handle, "nvmlDeviceGetHandleByIndex_v2", fns->by_index) &&
+            Resolve(handle, "nvmlDeviceGetHandleByUUID", fns->by_uuid) &&
+            Resolve(handle, "nvmlDeviceGetUUID", fns->uuid) &&
+            Resolve(handle, "nvmlDeviceGetName", fns->name) &&
+            Resolve(handle, "nvmlDeviceGetMemoryInfo", fns->memory) &&
+            Resolve(handle, "nvmlDeviceGetPciInfo_v3", fns->pci);
+  if (!ok) {
+    dlclose(handle);
+    return base::FailedPrecondition("load NVML " + library + ": missing required symbols");
+  }
+  Resolve(handle, "nvmlDeviceGetNumaNodeId", fns->numa);
+  Resolve(handle, "nvmlDeviceGetMigMode", fns->mig);
+  Resolve(handle, "nvmlDeviceGetMinorNumber", fns->minor);
+  Resolve(handle, "nvmlDeviceGetTopologyCommonAncestor", fns->common_ancestor);
+  nvmlReturn_t rc = fns->init();
+  if (rc != NVML_SUCCESS) {
+    std::string message = fns->error_string(rc);
+    dlclose(handle);
+    return base::FailedPrecondition("nvmlInit (" + library + "): " + message);
+  }
+  return std::unique_ptr<NvmlDeviceSource>(new NvmlDeviceSource(handle, std::move(fns)));
+}
+
+NvmlDeviceSource::NvmlDeviceSource(void* handle, std::unique_ptr<Functions> fns)
+    : handle_(handle), fns_(std::move(fns)) {}
+
+NvmlDeviceSource::~NvmlDeviceSource() {
+  fns_->shutdown();
+  dlclose(handle_);
+}
+
+base::Result<GpuInfo> NvmlDeviceSource::Query(unsigned int index) {
+  GpuInfo gpu;
+  gpu.index = static_cast<int32_t>(index);
+  nvmlDevice_t device = nullptr;
+  nvmlReturn_t rc = fns_->by_index(index, &device);
+  if (rc != NVML_SUCCESS) {
+    return base::Unavailable("GPU " + std::to_string(index) + ": " + fns_->error_string(rc));
+  }
+  char text[NVML_DEVICE_UUID_V2_BUFFER_SIZE] = {0};
+  rc = fns_->uuid(device, text, sizeof(text));
+  if (rc != NVML_SUCCESS) {
+    return base::Unavailable("GPU " + std::to_string(index) + " UUID: " + fns_->error_string(rc));
+  }
+  gpu.uuid = text;
+  char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE] = {0};
+  if (fns_->name(device, name, sizeof(name)) == NVML_SUCCESS) gpu.name = name;
+  nvmlMemory_t memory{};
+  rc = fns_->memory(device, &memory);
+  if (rc == NVML_SUCCESS) {
+    gpu.memory_mib = static_cast<int64_t>(memory.total >> 20);
+  } else if (rc != NVML_ERROR_NOT_SUPPORTED) {
+    gpu.healthy = false;  // e.g. NVML_ERROR_GPU_IS_LOST
+  }
+  nvmlPciInfo_t pci{};
+  if (fns_->pci(device, &pci) == NVML_SUCCESS) gpu.pci_bus_id = pci.busId;
+  unsigned int numa = 0;
+  if (fns_->numa != nullptr && fns_->numa(device, &numa) == NVML_SUCCESS) {
+    gpu.numa = static_cast<int32_t>(numa);
+  } else {
+    gpu.numa = SysfsNuma(gpu.pci_bus_id);
+  }
+  unsigned int current = 0, pending = 0;
+  if (fns_->mig != nullptr && fns_->mig(device, &current, &pending) == NVML_SUCCESS) {
+    gpu.mig_enabled = current == NVML_DEVICE_MIG_ENABLE;
+  }
+  unsigned int minor = 0;
+  if (fns_->minor != nullptr && fns_->minor(device, &minor) == NVML_SUCCESS) gpu.minor = minor;
+  return gpu;
+}
+
+base::Result<std::vector<GpuInfo>> NvmlDeviceSource::Discover() {
+  std::lock_guard<std::mutex> lock(mu_);
+  unsigned int count = 0;
+  nvmlReturn_t rc = fns_->count(&count);
+  if (rc != NVML_SUCCESS) {
+    return base::Unavailable(std::string("nvmlDeviceGetCount: ") + fns_->error_string(rc));
+  }
+  std::vector<GpuInfo> gpus;
+  for (unsigned int i = 0; i < count; ++i) {
+    auto gpu = Query(i);
+    // A GPU whose identity cannot be read cannot be advertised; the store marks it unhealthy
+    // when it had been seen before.
+    if (gpu.ok()) gpus.push_back(std::move(gpu).value());
+  }
+  return gpus;
+}
+
+std::map<std::pair<std::string, std::string>, PairLink> NvmlDeviceSource::Links(
+    const std::vector<GpuInfo>& gpus) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::pair<std::string, std::string>, PairLink> links;
+  if (fns_->common_ancestor == nullptr) return links;
+  std::vector<nvmlDevice_t> handles(gpus.size(), nullptr);
+  for (size_t i = 0; i < gpus.size(); ++i) {
+    if (fns_->by_uuid(gpus[i].uuid.c_str(), &handles[i]) != NVML_SUCCESS) handles[i] = nullptr;
+  }
+  for (size_t i = 0; i < gpus.size(); ++i) {
+    for (size_t j = 0; j < gpus.size(); ++j) {
+      if (i == j || handles[i] == nullptr || handles[j] == nullptr) continue;
+      int level = 0;
+      if (fns_->common_ancestor(handles[i], handles[j], &level) != NVML_SUCCESS) continue;
+      PairLink link;
+      if (level % 10 == 0 && level >= 0 && level <= 50) {
+        link.level = static_cast<TopologyLevel>(level);
+      }
+      links[{gpus[i].uuid, gpus[j].uuid}] = link;
+    }
+  }
+  return links;
+}
+
+}  // namespace hami::deviceplugin

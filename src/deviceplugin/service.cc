@@ -1,0 +1,182 @@
+#include "deviceplugin/service.h"
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "base/log.h"
+#include "codec/node_register.h"
+#include "codec/topology_score.h"
+#include "deviceplugin/host_files.h"
+#include "k8s/resource_path.h"
+
+namespace hami::deviceplugin {
+namespace {
+
+using Json = nlohmann::json;
+
+std::vector<std::string> ControlDeviceNodes() {
+  std::vector<std::string> present;
+  for (const char* path : {"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools",
+                           "/dev/nvidia-modeset"}) {
+    if (access(path, F_OK) == 0) present.push_back(path);
+  }
+  return present;
+}
+
+}  // namespace
+
+DevicePluginService::DevicePluginService(k8s::KubeApi& api, std::unique_ptr<DeviceSource> source,
+                                         ServiceConfig config)
+    : api_(api),
+      source_(std::move(source)),
+      config_(std::move(config)),
+      locker_(api, k8s::NodeLockConfig{}),
+      allocator_(api, locker_, AllocatorConfig{config_.plugin.node_name, {}, {}}),
+      server_(store_, allocator_,
+              PluginServerConfig{config_.plugin_dir, kDefaultEndpoint, config_.plugin.resource_name,
+                                 config_.plugin.enable_preferred_allocation,
+                                 config_.plugin.enable_numa_topology, config_.retry_interval}) {}
+
+DevicePluginService::~DevicePluginService() { Stop(); }
+
+AllocateSettings DevicePluginService::SettingsFor(const std::vector<GpuInfo>& gpus) const {
+  AllocateSettings settings;
+  settings.host_vgpu_dir = config_.host_vgpu_dir;
+  settings.host_lock_dir = config_.lock_dir;
+  settings.lib_cuda_log_level = config_.plugin.lib_cuda_log_level;
+  settings.memory_scaling = config_.plugin.memory_scaling;
+  settings.disable_core_limit = config_.plugin.disable_core_limit;
+  settings.device_id_strategy = config_.plugin.device_id_strategy;
+  settings.pass_device_specs = config_.plugin.pass_device_specs;
+  for (const auto& gpu : gpus) {
+    settings.uuid_to_index[gpu.uuid] = gpu.index;
+    if (gpu.minor) settings.uuid_to_device_node[gpu.uuid] = "/dev/nvidia" + std::to_string(*gpu.minor);
+  }
+  if (settings.pass_device_specs) settings.control_device_nodes = ControlDeviceNodes();
+  return settings;
+}
+
+base::Status DevicePluginService::PublishAnnotations(const Json& annotations, bool force_check) {
+  const std::string text = annotations.dump();
+  if (text == last_published_ && !force_check) return {};
+  if (text == last_published_) {
+    HAMI_ASSIGN_OR_RETURN(Json node, api_.Get(k8s::NodesPath(config_.plugin.node_name)));
+    const Json current = node["metadata"].value("annotations", Json::object());
+    bool same = true;
+    for (const auto& [key, value] : annotations.items()) {
+      same = same && current.contains(key) && current[key] == value;
+    }
+    if (same) return {};
+  }
+  auto patched = k8s::PatchAnnotations(api_, k8s::NodesPath(config_.plugin.node_name), annotations);
+  if (!patched.ok()) return patched.error().WithContext("patch node " + config_.plugin.node_name);
+  last_published_ = text;
+  base::LogInfo("node registered", {{"node", config_.plugin.node_name},
+                                    {codec::kNodeNvidiaRegisterAnnotation,
+                                     annotations[codec::kNodeNvidiaRegisterAnnotation]}});
+  return {};
+}
+
+void DevicePluginService::DiscoverOnce(bool force_check) {
+  std::vector<GpuInfo> gpus;
+  if (source_) {
+    auto discovered = source_->Discover();
+    if (!discovered.ok()) {
+      base::LogError("GPU discovery", {{"error", discovered.error().message()}});
+      return;
+    }
+    gpus = std::move(discovered).value();
+  }
+  Inventory inventory = BuildInventory(gpus, config_.plugin);
+  for (const auto& change : store_.Update(inventory.devices)) {
+    base::Log(change.healthy ? base::LogLevel::kInfo : base::LogLevel::kWarn, "GPU health changed",
+              {{"uuid", change.uuid}, {"healthy", change.healthy ? "true" : "false"}});
+  }
+  allocator_.UpdateSettings(SettingsFor(gpus));
+  Json annotations = {{codec::kNodeNvidiaRegisterAnnotation,
+                       codec::EncodeNodeDevicesJson(inventory.devices)}};
+  if (config_.plugin.enable_topology_score) {
+    std::vector<std::string> uuids;
+    std::map<std::string, int32_t> numa;
+    for (const auto& device : inventory.devices) {
+      uuids.push_back(device.id);
+      numa[device.id] = device.numa;
+    }
+    auto links = source_ ? source_->Links(gpus)
+                         : std::map<std::pair<std::string, std::string>, PairLink>{};
+    annotations[codec::kNodeNvidiaScoreAnnotation] =
+        codec::EncodeTopologyScores(TopologyScoresFor(uuids, numa, links));
+  }
+  if (auto status = PublishAnnotations(annotations, force_check); !status.ok()) {
+    base::LogError("node registration", {{"error", status.message()}});
+  }
+}
+
+void DevicePluginService::CleanupOnce() {
+  k8s::ListOptions options;
+  options.field_selector = "spec.nodeName=" + config_.plugin.node_name;
+  auto pods = k8s::ListAll(api_, k8s::PodsPath(""), options);
+  if (!pods.ok()) {
+    base::LogWarn("list pods for cleanup", {{"error", pods.error().message()}});
+    return;  // never delete on an incomplete view
+  }
+  std::set<std::string> live;
+  for (const auto& pod : pods->items) {
+    live.insert(pod["metadata"].value("uid", ""));
+  }
+  auto removed = RemoveStaleContainerDirs(config_.host_vgpu_dir, live);
+  if (!removed.ok()) {
+    base::LogWarn("cleanup", {{"error", removed.error().message()}});
+    return;
+  }
+  for (const auto& name : *removed) base::LogInfo("removed container directory", {{"dir", name}});
+}
+
+void DevicePluginService::DiscoveryLoop(std::stop_token stop) {
+  std::mutex mu;
+  std::condition_variable_any wake;
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      wake.wait_for(lock, stop, config_.health_interval, [] { return false; });
+    }
+    if (stop.stop_requested()) break;
+    auto now = std::chrono::steady_clock::now();
+    bool periodic = now - last_check_ >= config_.register_interval;
+    if (periodic) last_check_ = now;
+    DiscoverOnce(periodic);
+    if (now - last_cleanup_ >= config_.register_interval) {
+      last_cleanup_ = now;
+      CleanupOnce();
+    }
+  }
+}
+
+base::Status DevicePluginService::Start() {
+  HAMI_RETURN_IF_ERROR(EnsureHostLayout(config_.host_vgpu_dir, config_.lock_dir));
+  if (access((config_.host_vgpu_dir + "/libvgpu.so").c_str(), R_OK) != 0) {
+    base::LogWarn("libvgpu.so not installed; containers will fail to mount it",
+                  {{"path", config_.host_vgpu_dir + "/libvgpu.so"}});
+  }
+  last_check_ = last_cleanup_ = std::chrono::steady_clock::now();
+  DiscoverOnce(/*force_check=*/true);
+  discovery_ = std::jthread([this](std::stop_token stop) { DiscoveryLoop(stop); });
+  serving_ = std::jthread([this](std::stop_token stop) { server_.Run(stop); });
+  return {};
+}
+
+void DevicePluginService::Stop() {
+  store_.Close();
+  if (serving_.joinable()) {
+    serving_.request_stop();
+    serving_.join();
+  }
+  if (discovery_.joinable()) {
+    discovery_.request_stop();
+    discovery_.join();
+  }
+  server_.Shutdown();
+}
+
+}  // namespace hami::deviceplugin

@@ -1,0 +1,71 @@
+// DevicePluginService: the node agent's wiring. Owns the device store, the allocator and the
+// gRPC plugin server, and runs two loops:
+//   * discovery (every `health_interval`): NVML -> inventory -> DeviceStore (health changes reach
+//     ListAndWatch) -> node annotations hami.io/node-nvidia-register (+ hami.io/node-nvidia-score
+//     with topology scoring), merge-patched when they differ from what the node carries (checked
+//     against the API server every `register_interval`, immediately on a change);
+//   * cleanup (every `register_interval`): host directories of pods no longer on the node.
+// Thread-safe: Start/Stop from the main thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "base/status.h"
+#include "deviceplugin/allocator.h"
+#include "deviceplugin/device_store.h"
+#include "deviceplugin/nvml_device_source.h"
+#include "deviceplugin/plugin_config.h"
+#include "deviceplugin/plugin_server.h"
+#include "k8s/kube_api.h"
+#include "k8s/node_lock.h"
+
+namespace hami::deviceplugin {
+
+struct ServiceConfig {
+  PluginConfig plugin;
+  std::string plugin_dir = "/var/lib/kubelet/device-plugins";
+  std::string host_vgpu_dir = "/usr/local/vgpu";  // <hook-path>/vgpu
+  std::string lock_dir = "/tmp/vgpulock";
+  std::chrono::milliseconds register_interval{30000};
+  std::chrono::milliseconds health_interval{5000};
+  std::chrono::milliseconds retry_interval{5000};
+};
+
+class DevicePluginService {
+ public:
+  // `source` may be null: a node without a usable driver advertises no GPU.
+  DevicePluginService(k8s::KubeApi& api, std::unique_ptr<DeviceSource> source,
+                      ServiceConfig config);
+  ~DevicePluginService();
+
+  // Prepares the host layout, runs one discovery, starts the loops and the plugin server.
+  base::Status Start();
+  void Stop();
+
+  const DeviceStore& store() const { return store_; }
+
+ private:
+  void DiscoveryLoop(std::stop_token stop);
+  void DiscoverOnce(bool force_check);
+  base::Status PublishAnnotations(const nlohmann::json& annotations, bool force_check);
+  void CleanupOnce();
+  AllocateSettings SettingsFor(const std::vector<GpuInfo>& gpus) const;
+
+  k8s::KubeApi& api_;
+  std::unique_ptr<DeviceSource> source_;
+  ServiceConfig config_;
+  DeviceStore store_;
+  k8s::NodeLocker locker_;
+  Allocator allocator_;
+  PluginServer server_;
+  std::string last_published_;  // the annotations JSON last patched (discovery thread only)
+  std::chrono::steady_clock::time_point last_check_{};
+  std::chrono::steady_clock::time_point last_cleanup_{};
+  std::jthread discovery_;
+  std::jthread serving_;
+};
+
+}  // namespace hami::deviceplugin
