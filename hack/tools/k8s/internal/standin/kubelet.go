@@ -8,8 +8,8 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -262,7 +262,7 @@ func runningStatus(pod *v1.Pod, now time.Time) map[string]any {
 	for _, c := range pod.Spec.InitContainers {
 		inits = append(inits, v1.ContainerStatus{Name: c.Name, Image: c.Image, ImageID: c.Image,
 			ContainerID: "standin://" + string(pod.UID) + "/" + c.Name,
-			State: v1.ContainerState{Terminated: &v1.ContainerStateTerminated{Reason: "Completed", StartedAt: t, FinishedAt: t}}})
+			State:       v1.ContainerState{Terminated: &v1.ContainerStateTerminated{Reason: "Completed", StartedAt: t, FinishedAt: t}}})
 	}
 	started := true
 	for _, c := range pod.Spec.Containers {
