@@ -105,10 +105,11 @@ def curl_ok(url, cacert=None):
 # --- the chart's pod as a host process ----------------------------------------------------------
 
 def materialise(pod_spec, container, namespace, root):
-    """{mountPath: host path} for a container's ConfigMap/Secret/emptyDir volumes, read from the
-    cluster like kubelet would (items and subPath honoured)."""
+    """({mountPath: host path}, [files written]) for a container's volumes: ConfigMap/Secret keys
+    read from the cluster as files like kubelet would (items, subPath honoured), emptyDir and
+    hostPath as private directories under root."""
     volumes = {v["name"]: v for v in pod_spec["volumes"]}
-    mapping = {}
+    mapping, written = {}, []
     for m in container.get("volumeMounts", []):
         v = volumes[m["name"]]
         vdir = os.path.join(root, container["name"], m["name"])
@@ -132,8 +133,9 @@ def materialise(pod_spec, container, namespace, root):
             with open(os.path.join(vdir, key), "w") as f:
                 f.write(content)
             os.chmod(os.path.join(vdir, key), 0o600)
+            written.append(os.path.join(vdir, key))
         mapping[m["mountPath"]] = os.path.join(vdir, m["subPath"]) if "subPath" in m else vdir
-    return mapping
+    return mapping, written
 
 
 def container_view(mapping, root):
@@ -158,15 +160,13 @@ def remap(text, mapping, root):
     return "".join(out)
 
 
-def remap_files(mapping, root):
+def remap_files(files, mapping, root):
     """Paths inside mounted config files (e.g. caFile: /tls/ca.crt) point into the mirror too."""
-    for host in mapping.values():
-        files = [host] if os.path.isfile(host) else [os.path.join(host, f) for f in os.listdir(host)]
-        for f in files:
-            text = open(f).read()
-            new = remap(text, mapping, root)
-            if new != text:
-                open(f, "w").write(new)
+    for f in files:
+        text = open(f).read()
+        new = remap(text, mapping, root)
+        if new != text:
+            open(f, "w").write(new)
 
 
 def sa_kubeconfig(env, sa, path):
@@ -297,10 +297,10 @@ class Component:
 def rendered_command(installed, kind, name, container, workdir, binary):
     pod = installed.get(kind, name)["spec"]["template"]["spec"]
     c = next(x for x in pod["containers"] if x["name"] == container)
-    mapping = materialise(pod, c, NS, workdir)
+    mapping, files = materialise(pod, c, NS, workdir)
     root = os.path.join(workdir, "rootfs-" + container)
     container_view(mapping, root)
-    remap_files(mapping, root)
+    remap_files(files, mapping, root)
     argv = [remap(a, mapping, root) for a in c["command"] + c.get("args", [])]
     env = {e["name"]: e["value"] for e in c.get("env", []) if "value" in e}
     return [binary] + argv[1:], env, mapping
