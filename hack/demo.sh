@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job (README `make demo`): start the local control plane (real kube-apiserver, etcd,
-# kube-scheduler with our extender, hami-scheduler with its webhook), register simulated GPU nodes
-# of three models, apply the examples in examples/nvidia, and print pod -> node -> GPU -> slice.
+# kube-scheduler with our extender, hami-scheduler with its webhook), start three simulated GPU nodes
+# (each: our hami-device-plugin on the simulated driver + kubelet-standin, the kubelet's own device
+# manager; hack/lib/sim_nodes.sh), apply the examples in examples/nvidia, wait until the pods run,
+# and print pod -> node -> GPU -> slice -> the env the device plugin gave the container.
 # Leaves the cluster running; `make down` (hack/local-down.sh) stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,27 +13,21 @@ OUT=${OUT:-$ROOT/_output}
 bash hack/local-up.sh
 # shellcheck source=/dev/null
 source "${HAMI_LOCAL_DIR:-$OUT/local}/env"
-# shellcheck source=lib/nodes.sh
-source hack/lib/nodes.sh
+export HAMI_DP_BIN=${HAMI_DP_BIN:-$OUT/bin/hami-device-plugin}
+# shellcheck source=lib/sim_nodes.sh
+source hack/lib/sim_nodes.sh
 K=("$TOOLS_BIN/kubectl" --kubeconfig "$KUBECONFIG")
 
-gpus() {  # gpus PREFIX COUNT MIB MODEL -> register JSON
-  local prefix=$1 count=$2 mib=$3 model=$4 out="" i
-  for ((i = 0; i < count; i++)); do
-    out+="${out:+,}{\"id\":\"GPU-$prefix-$i\",\"index\":$i,\"count\":10,\"devmem\":$mib,\"devcore\":100,\"type\":\"$model\",\"numa\":$((i / 2)),\"mode\":\"hami-core\",\"health\":true}"
-  done
-  echo "[$out]"
-}
-echo "== registering simulated GPU nodes"
-create_gpu_node demo-a100 "$(gpus a100 2 40960 NVIDIA-A100-SXM4-40GB)" 20 >/dev/null
-create_gpu_node demo-t4 "$(gpus t4 4 15360 NVIDIA-Tesla-T4)" 40 >/dev/null
-create_gpu_node demo-h100 "$(gpus h100 1 81559 NVIDIA-H100-80GB-HBM3)" 10 >/dev/null
+echo "== starting simulated GPU nodes (hami-device-plugin + kubelet-standin each)"
+start_sim_node demo-a100 2xA100-40GB
+start_sim_node demo-t4 4xT4-16GB
+start_sim_node demo-h100 1xH100-80GB
+wait_sim_node demo-a100 20
+wait_sim_node demo-t4 40
+wait_sim_node demo-h100 10
 "${K[@]}" get nodes -L gpu
 
 echo "== applying examples/nvidia"
-python3 hack/lib/device_plugin_standin.py "$HAMI_LOCAL_DIR/env" 60 &
-standin=$!
-trap 'kill $standin 2>/dev/null || true' EXIT
 for f in examples/nvidia/*.yaml; do
   "${K[@]}" apply -f "$f" >/dev/null
 done
@@ -39,31 +35,40 @@ pods=$(grep -h '^  name:' examples/nvidia/*.yaml | awk '{print $2}')
 for _ in $(seq 60); do
   pending=0
   for p in $pods; do
-    node=$("${K[@]}" get pod "$p" -o jsonpath='{.spec.nodeName}' 2>/dev/null || true)
+    phase=$("${K[@]}" get pod "$p" -o jsonpath='{.status.phase}' 2>/dev/null || true)
     failed=$("${K[@]}" get events --field-selector "involvedObject.name=$p,reason=FilteringFailed" -o name 2>/dev/null || true)
-    [[ -n $node || -n $failed ]] || pending=1
+    [[ $phase == Running || $phase == Failed || -n $failed ]] || pending=1
   done
   ((pending)) || break
   sleep 1
 done
 
 echo
-echo "== pods -> node -> GPU -> memory/cores"
+echo "== pods -> node -> GPU -> memory/cores -> what the device plugin gave the container"
 "${K[@]}" get pods -o json | python3 -c '
-import json, sys
-rows = [("POD", "NODE", "GPU UUID", "MEMORY MiB", "CORES %")]
+import json, os, sys
+nodes_dir = sys.argv[1]
+rows = [("POD", "PHASE", "NODE", "GPU UUID", "MEMORY MiB", "CORES %", "CONTAINER ENV (from Allocate)")]
 for p in json.load(sys.stdin)["items"]:
     name, node = p["metadata"]["name"], p["spec"].get("nodeName") or "<pending>"
+    phase = p["status"].get("phase", "")
+    env = ""
+    try:
+        rec = json.load(open(os.path.join(nodes_dir, node, "kubelet", "pods", "default_%s.json" % name)))
+        e = rec["containers"][-1]["env"]
+        env = " ".join("%s=%s" % (k, e[k]) for k in sorted(e) if k.startswith(("CUDA_DEVICE_MEMORY_LIMIT", "CUDA_DEVICE_SM")))
+    except (OSError, ValueError, KeyError, IndexError):
+        pass
     devs = [d.split(",") for c in p["metadata"].get("annotations", {}).get(
         "hami.io/vgpu-devices-allocated", "").split(";") for d in c.split(":") if d.count(",") >= 3]
     if not devs:
-        rows.append((name, node, "-", "-", "-"))
+        rows.append((name, phase, node, "-", "-", "-", env or "-"))
     for d in devs:
-        rows.append((name, node, d[0], d[2], d[3]))
-w = [max(len(r[i]) for r in rows) for i in range(5)]
+        rows.append((name, phase, node, d[0], d[2], d[3], env or "-"))
+w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
 for r in rows:
     print("  ".join(v.ljust(w[i]) for i, v in enumerate(r)))
-'
+' "$HAMI_LOCAL_DIR/nodes"
 for p in $pods; do
   msg=$("${K[@]}" get events --field-selector "involvedObject.name=$p,reason=FilteringFailed" \
         -o jsonpath='{.items[0].message}' 2>/dev/null || true)
@@ -73,5 +78,6 @@ echo
 echo "The cluster keeps running. Try:"
 echo "  export KUBECONFIG=$KUBECONFIG"
 echo "  $TOOLS_BIN/kubectl get pods -o wide"
+echo "  ls $HAMI_LOCAL_DIR/nodes/*/kubelet/pods/   # per pod: env, mounts, devices from Allocate"
 echo "  _output/bin/hami simulate --nodes examples/simulate/nodes.yaml --pods examples/simulate/pods.yaml"
 echo "Stop it with: make down   (or hack/local-down.sh)"

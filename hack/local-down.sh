@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stops the local control plane started by hack/local-up.sh from this checkout: hami-scheduler,
+# Stops the local control plane started by hack/local-up.sh from this checkout: the simulated nodes'
+# hami-device-plugin and kubelet-standin (hack/lib/sim_nodes.sh), hami-scheduler,
 # kube-scheduler, kube-apiserver, etcd (each by its recorded pid and process group; SIGKILL after
 # 10 s), removes etcd's data from /dev/shm and the env file and kubeconfigs. Keeps pki/ and logs/.
 # Also stops leftovers of this checkout's plane whose pids were never recorded (found by command
@@ -9,6 +10,7 @@
 #   hack/local-down.sh --purge   stop and delete _output/local entirely (certificates, logs)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/sim_nodes.sh"
 
 purge=0
 case ${1:-} in
@@ -22,6 +24,10 @@ hami::lock_local_dir
 unset HAMI_SCHEDULER_PID SCHEDULER_PID APISERVER_PID ETCD_PID ETCD_DATA_DIR
 data_dirs=()
 stopped=0
+if compgen -G "$HAMI_LOCAL_DIR/nodes/*/*.pid" >/dev/null; then
+  stop_sim_nodes   # first: they talk to the API server
+  stopped=1
+fi
 if hami::load_env 2>/dev/null; then
   data_dirs+=("${ETCD_DATA_DIR:-}")
   # Only signal a recorded pid that still runs one of our binaries (pids get reused).
@@ -45,7 +51,7 @@ fi
 # Anything of this checkout's plane left over (e.g. the env file was lost mid-start), clients
 # before servers so that nothing waits on a dead etcd.
 leftovers=$(hami::find_plane_pids)
-for want in hami-scheduler kube-scheduler kube-apiserver etcd; do
+for want in hami-device-plugin kubelet-standin hami-scheduler kube-scheduler kube-apiserver etcd; do
   for pid in $leftovers; do
     args=()
     { mapfile -d '' -t args < "/proc/$pid/cmdline"; } 2>/dev/null || continue
@@ -69,7 +75,7 @@ for data_dir in "${data_dirs[@]}"; do
   fi
 done
 rm -f "$HAMI_LOCAL_DIR/env" "$HAMI_LOCAL_DIR/kubeconfig" "$HAMI_LOCAL_DIR/scheduler.kubeconfig"
-rm -rf "$HAMI_LOCAL_DIR/apiserver-certs"
+rm -rf "$HAMI_LOCAL_DIR/apiserver-certs" "$HAMI_LOCAL_DIR/nodes"
 if (( purge )); then
   rm -rf "$HAMI_LOCAL_DIR"
   hami::log "removed $HAMI_LOCAL_DIR"

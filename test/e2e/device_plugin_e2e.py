@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""End to end through the node side on the real local control plane: two simulated GPU nodes, each
+running our hami-device-plugin on the simulated driver and kubelet-standin (the kubelet's own device
+manager), started with hack/lib/sim_nodes.sh. Checks: the plugins register their GPUs (annotation
+and capacity), a pod scheduled by the real kube-scheduler + hami-scheduler is Allocated through the
+device manager and reported Running, bind-phase becomes success and the node lock is released, the
+recorded env carries CUDA_DEVICE_MEMORY_LIMIT_0 = its gpumem, and a CUDA process run with that env
+(mounts resolved to their host paths, LD_PRELOAD=libvgpu.so) on the node's simulated GPUs sees
+exactly its slice. A pod the plugin cannot serve is Failed with UnexpectedAdmissionError.
+
+Usage: device_plugin_e2e.py ENV_FILE   with HAMI_DP_BIN, HAMI_SHIM_PROBE (test/shim shim_probe) and
+optionally HAMI_SIM_LIBDIR / HAMI_LIBVGPU set (default: next to HAMI_DP_BIN)."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+ENV = {}
+FAILURES = []
+NODES = {"dp-e2e-a": "2xT4-16GB", "dp-e2e-b": "1xA100-40GB"}
+
+
+def load_env(path):
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            ENV[key] = value.strip("'\"")
+
+
+def kubectl(*args, input=None, check=True):
+    cmd = [os.path.join(ENV["TOOLS_BIN"], "kubectl"), "--kubeconfig", ENV["KUBECONFIG"], *args]
+    r = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=120)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"kubectl {' '.join(args)}: {r.stderr.strip()}")
+    return r
+
+
+def sim_nodes(script):
+    """Runs bash with hack/lib/sim_nodes.sh sourced and the plane's env loaded."""
+    env = dict(os.environ, HAMI_LOCAL_DIR=ENV["HAMI_LOCAL_DIR"])
+    full = f'source "{ENV["HAMI_LOCAL_DIR"]}/env" && source "{ROOT}/hack/lib/sim_nodes.sh" && {script}'
+    return subprocess.run(["bash", "-c", full], env=env, capture_output=True, text=True, timeout=180)
+
+
+def check(name, ok, detail=""):
+    print(("PASS " if ok else "FAIL ") + name + ("" if ok else f": {detail}"), flush=True)
+    if not ok:
+        FAILURES.append(name)
+
+
+def get(kind, name):
+    r = kubectl("get", kind, name, "-o", "json", check=False)
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+def wait(pred, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.3)
+    return pred()
+
+
+def pod(name, limits, annotations=None):
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "default", "annotations": annotations or {}},
+            "spec": {"containers": [{"name": "main", "image": "cuda", "resources": {"limits": limits}}]}}
+
+
+def record(node, name):
+    path = os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", node, "kubelet", "pods", f"default_{name}.json")
+    try:
+        return json.load(open(path))
+    except (OSError, ValueError):
+        return None
+
+
+def probe(node, container):
+    """Runs shim_probe `info` as the container would run: its env, libvgpu preloaded, the node's
+    simulated GPUs. Container paths in the env are mapped to host paths through the mounts."""
+    mounts = sorted(container["mounts"], key=lambda m: -len(m["containerPath"]))
+
+    def host(path):
+        for m in mounts:
+            cp = m["containerPath"]
+            if path == cp or path.startswith(cp.rstrip("/") + "/"):
+                return m["hostPath"] + path[len(cp):]
+        return path
+    env = {k: host(v) if v.startswith("/") else v for k, v in container["env"].items()}
+    env.update(LD_PRELOAD=host("/usr/local/vgpu/libvgpu.so"), LD_LIBRARY_PATH=SIM_LIBDIR,
+               HAMI_SIM_GPUS=NODES[node], HAMI_CONTEXT_OVERHEAD="0",
+               HAMI_SIM_STATE=os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", node, "sim.state"),
+               # The container runtime exposes only NVIDIA_VISIBLE_DEVICES; the sim honours this.
+               CUDA_VISIBLE_DEVICES=container["env"].get("NVIDIA_VISIBLE_DEVICES", ""),
+               PATH=os.environ.get("PATH", "/usr/bin:/bin"))
+    r = subprocess.run([os.environ["HAMI_SHIM_PROBE"], "dlsym", "info"], env=env, capture_output=True,
+                       text=True, timeout=60)
+    facts = dict(t.split("=", 1) for t in r.stdout.split() if "=" in t)
+    return r.returncode, facts, r.stdout + r.stderr
+
+
+def test_node_registration():
+    for node, gpus in NODES.items():
+        count, _ = gpus.split("x", 1)
+        r = sim_nodes(f"wait_sim_node {node} {int(count) * 10} 90")
+        n = get("node", node) or {}
+        reg = n.get("metadata", {}).get("annotations", {}).get("hami.io/node-nvidia-register", "")
+        check(f"{node}: plugin registered {gpus} (allocatable nvidia.com/gpu, register annotation)",
+              r.returncode == 0 and len(json.loads(reg or "[]")) == int(count), r.stderr[-800:] + reg)
+
+
+def test_pod_path():
+    name = "dp-e2e-slice"
+    kubectl("apply", "-f", "-", input=json.dumps(pod(name, {"nvidia.com/gpu": "1", "nvidia.com/gpumem": "3000",
+                                                           "nvidia.com/gpucores": "30"},
+                                                     {"nvidia.com/use-gputype": "T4"})))
+    p = wait(lambda: (lambda x: x if x and x["status"].get("phase") in ("Running", "Failed") else None)(
+        get("pod", name)), 90) or get("pod", name) or {}
+    node = p.get("spec", {}).get("nodeName")
+    ann = p.get("metadata", {}).get("annotations", {})
+    check("pod scheduled by kube-scheduler onto the T4 node and Running through the device manager",
+          node == "dp-e2e-a" and p["status"].get("phase") == "Running",
+          f"node={node} status={json.dumps(p.get('status', {}))[:400]}")
+    if node not in NODES:
+        return
+    check("bind-phase success", ann.get("hami.io/bind-phase") == "success", str(ann))
+    lock = (get("node", node) or {}).get("metadata", {}).get("annotations", {}).get("hami.io/mutex.lock")
+    check("node lock released", lock is None, str(lock))
+    rec = record(node, name)
+    c = (rec or {}).get("containers", [{}])[0]
+    env = c.get("env", {})
+    uuid = ann.get("hami.io/vgpu-devices-allocated", "").split(",")[0]
+    check("record: CUDA_DEVICE_MEMORY_LIMIT_0=3000m, SM limit 30, NVIDIA_VISIBLE_DEVICES = the allocated GPU",
+          env.get("CUDA_DEVICE_MEMORY_LIMIT_0") == "3000m" and env.get("CUDA_DEVICE_SM_LIMIT") == "30"
+          and env.get("NVIDIA_VISIBLE_DEVICES") == uuid and uuid.startswith("GPU-"), json.dumps(rec)[:600])
+    check("record: device-manager devices are replicas of that GPU",
+          all(d.startswith(uuid) for d in c.get("devices", {}).get("nvidia.com/gpu", ["x"])), str(c.get("devices")))
+    rc, facts, out = probe(node, c)
+    check("a process with that env + libvgpu.so on the simulated driver sees exactly 3000 MiB",
+          rc == 0 and facts.get("hooked") == "1" and facts.get("total") == str(3000 << 20), out[-600:])
+    kubectl("delete", "pod", name, "--wait=true", "--timeout=60s", check=False)
+    gone = wait(lambda: record(node, name) is None and get("pod", name) is None, 30)
+    check("deleting the pod (no --force: kubelet-standin finishes it) removes it and its record", gone)
+
+
+def test_allocate_failure():
+    # Bypass the scheduler: bound directly with a device annotation the plugin must refuse
+    # (2 devices for a 1-GPU request), holding the node lock as /bind leaves it.
+    name, node = "dp-e2e-mismatch", "dp-e2e-b"
+    reg = json.loads(get("node", node)["metadata"]["annotations"]["hami.io/node-nvidia-register"])
+    uuid = reg[0]["id"]
+    devs = f"{uuid},NVIDIA,1000,10:{uuid},NVIDIA,1000,10:;"
+    kubectl("patch", "node", node, "--type=merge", "-p", json.dumps({"metadata": {"annotations": {
+        "hami.io/mutex.lock": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) + f",default,{name}"}}}))
+    p = pod(name, {"nvidia.com/gpu": "1"}, {"hami.io/vgpu-devices-to-allocate": devs,
+                                          "hami.io/vgpu-devices-allocated": devs, "hami.io/bind-phase": "allocating",
+                                          "hami.io/bind-time": str(int(time.time())), "hami.io/vgpu-node": node})
+    p["metadata"]["labels"] = {"hami.io/webhook": "ignore"}
+    p["spec"]["nodeName"] = node
+    kubectl("apply", "-f", "-", input=json.dumps(p))
+    got = wait(lambda: (lambda x: x if x and x["status"].get("phase") == "Failed" else None)(get("pod", name)), 60) or {}
+    st = got.get("status", {})
+    ann = got.get("metadata", {}).get("annotations", {})
+    lock = (get("node", node) or {}).get("metadata", {}).get("annotations", {}).get("hami.io/mutex.lock")
+    check("Allocate refused: pod Failed (UnexpectedAdmissionError), bind-phase failed, lock released",
+          st.get("reason") == "UnexpectedAdmissionError" and ann.get("hami.io/bind-phase") == "failed" and lock is None,
+          f"status={st} bind-phase={ann.get('hami.io/bind-phase')} lock={lock}")
+    kubectl("delete", "pod", name, "--wait=false", check=False)
+
+
+def main():
+    global SIM_LIBDIR
+    load_env(sys.argv[1])
+    out = os.path.dirname(os.path.dirname(os.environ["HAMI_DP_BIN"]))
+    SIM_LIBDIR = os.environ.get("HAMI_SIM_LIBDIR", os.path.join(out, "lib", "sim"))
+    for node, gpus in NODES.items():
+        r = sim_nodes(f"start_sim_node {node} {gpus} e2e=device-plugin")
+        if r.returncode != 0:
+            print(r.stderr, file=sys.stderr)
+            check(f"{node}: started", False, r.stderr[-500:])
+    try:
+        if not FAILURES:
+            test_node_registration()
+            test_pod_path()
+            test_allocate_failure()
+    finally:
+        for node in NODES:
+            sim_nodes(f"stop_sim_node {node}")
+            kubectl("delete", "node", node, "--wait=false", check=False)
+    print(f"{len(FAILURES)} failed" if FAILURES else "all device-plugin e2e checks passed")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
