@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Stand-in for hami-device-plugin's bind completion until the real plugin runs on these simulated
-nodes (issue 5): for every bound pod in bind-phase `allocating`, set bind-phase `success` and release
-the HAMi node lock the pod holds, exactly as the device plugin does after kubelet's Allocate.
+"""Stand-in for hami-device-plugin's bind completion on nodes that are plain API objects (no plugin,
+no kubelet; hack/lib/nodes.sh create_gpu_node), as scheduler_e2e.py's policy and 200-pod burst tests
+use: for every bound pod in bind-phase `allocating`, set bind-phase `success` and release the HAMi
+node lock the pod holds, as the device plugin does after kubelet's Allocate. Simulated nodes with the
+real node side (hack/lib/sim_nodes.sh: hami-device-plugin + kubelet-standin) do not need it.
 Without it, HAMi's node lock lets each node take only one new GPU pod per lock timeout (5 min).
 
 Usage as a program: device_plugin_standin.py ENV_FILE [SECONDS]   (runs until killed or SECONDS)"""
@@ -35,7 +37,7 @@ def api(env, method, path, body=None, content_type="application/merge-patch+json
 
 
 class DevicePluginStandIn(threading.Thread):
-    """What hami-device-plugin does after kubelet's Allocate (issue 5 builds the real one): mark the
+    """What hami-device-plugin does after kubelet's Allocate (on API-object nodes only): mark the
     pod's bind-phase success and release the node lock it holds, so the node takes the next pod."""
 
     def __init__(self, env):
