@@ -15,10 +15,14 @@ std::string AnnotationOf(const nlohmann::json& object, const std::string& key) {
 }
 
 // Merge patch setting (value non-null) or removing (null) the lock, guarded by resourceVersion.
-nlohmann::json LockPatch(const nlohmann::json& node, const nlohmann::json& value) {
+nlohmann::json LockPatch(const std::string& resource_version, const nlohmann::json& value) {
   return {{"metadata",
-           {{"resourceVersion", node["metadata"].value("resourceVersion", "")},
+           {{"resourceVersion", resource_version},
             {"annotations", {{codec::kNodeLockAnnotation, value}}}}}};
+}
+
+std::string ResourceVersionOf(const nlohmann::json& object) {
+  return object.value("metadata", nlohmann::json::object()).value("resourceVersion", "");
 }
 
 bool Conflict(const base::Status& s) {
@@ -38,19 +42,51 @@ int64_t NodeLocker::Now() const {
       .count();
 }
 
+NodeLocker::NodeSlot& NodeLocker::SlotFor(const std::string& node_name) {
+  std::lock_guard<std::mutex> lock(slots_mu_);
+  auto& slot = slots_[node_name];
+  if (!slot) slot = std::make_unique<NodeSlot>();
+  return *slot;
+}
+
 base::Status NodeLocker::Update(const std::string& node_name, std::string_view what,
                                 const LockDecision& decide) {
+  NodeSlot& slot = SlotFor(node_name);
+  std::lock_guard<std::mutex> serialized(slot.mu);
   base::Status last;
+  int sleeps = 0;
+  bool backoff = false;  // the last conflict followed a fresh read: someone else is writing
   for (int attempt = 0; attempt < config_.lock_attempts; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << (attempt - 1)));
-    HAMI_ASSIGN_OR_RETURN(nlohmann::json node, api_.Get(NodesPath(node_name)));
-    HAMI_ASSIGN_OR_RETURN(std::optional<nlohmann::json> value,
-                          decide(AnnotationOf(node, codec::kNodeLockAnnotation)));
+    if (backoff) std::this_thread::sleep_for(std::chrono::milliseconds(100 << sleeps++));
+    const bool from_memory = slot.known;
+    if (!from_memory) {
+      HAMI_ASSIGN_OR_RETURN(nlohmann::json node, api_.Get(NodesPath(node_name)));
+      slot.resource_version = ResourceVersionOf(node);
+      slot.lock = AnnotationOf(node, codec::kNodeLockAnnotation);
+      slot.known = true;
+    }
+    base::Result<std::optional<nlohmann::json>> decided = decide(slot.lock);
+    if (from_memory && (!decided.ok() || !*decided)) {
+      // Only a write is guarded by resourceVersion: refusing or skipping needs a fresh read.
+      slot.known = false;
+      --attempt;
+      continue;
+    }
+    HAMI_ASSIGN_OR_RETURN(std::optional<nlohmann::json> value, std::move(decided));
     if (!value) return {};  // nothing to change
-    auto patched = api_.Patch(NodesPath(node_name), PatchType::kMerge, LockPatch(node, *value));
-    if (patched.ok()) return {};
+    auto patched = api_.Patch(NodesPath(node_name), PatchType::kMerge,
+                              LockPatch(slot.resource_version, *value));
+    if (patched.ok()) {
+      slot.resource_version = ResourceVersionOf(*patched);
+      slot.lock = value->is_string() ? value->get<std::string>() : "";
+      slot.known = !slot.resource_version.empty();
+      return {};
+    }
+    slot.known = false;
     last = patched.error();
     if (!Conflict(last)) return last.WithContext(std::string(what) + " node " + node_name);
+    backoff = !from_memory;
+    if (from_memory) --attempt;  // a stale memory is not contention: re-read at once, for free
   }
   return last.WithContext(std::string(what) + " node " + node_name + " (retries exhausted)");
 }

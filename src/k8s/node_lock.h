@@ -7,15 +7,25 @@
 // over; any other is "node lock contention" (Unavailable). Release removes it only when held by
 // the given pod (or legacy, ownerless). Shared by the extender's /bind (acquire) and the device
 // plugin's Allocate (release).
-// Thread-safe (no state besides the KubeApi, which is thread-safe).
+//
+// Within one process, lock operations on the same node are serialized (one mutex per node, as
+// upstream), so concurrent binds onto one node queue here instead of racing into 409 conflicts and
+// backoff sleeps. The node's resourceVersion and lock value returned by our own last successful
+// patch are remembered and used instead of a GET when they lead to a write; when someone else
+// changed the node meanwhile the patch fails with a conflict, the memory is dropped and the next
+// attempt GETs (no sleep). A refusal (contention) or a no-op is only ever decided on a fresh GET.
+// Thread-safe.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -48,8 +58,19 @@ class NodeLocker {
   base::Status Update(const std::string& node_name, std::string_view what,
                       const LockDecision& decide);
 
+  // What our last successful patch of a node left there, and the mutex serializing its updates.
+  struct NodeSlot {
+    std::mutex mu;
+    bool known = false;  // resource_version/lock below are from our last patch of this node
+    std::string resource_version;
+    std::string lock;
+  };
+  NodeSlot& SlotFor(const std::string& node_name);  // created on first use, never freed
+
   KubeApi& api_;
   NodeLockConfig config_;
+  std::mutex slots_mu_;
+  std::unordered_map<std::string, std::unique_ptr<NodeSlot>> slots_;
 };
 
 }  // namespace hami::k8s
