@@ -5,7 +5,8 @@
 // LIST (labelSelector, fieldSelector, limit, continue, resourceVersion) or, with watch=true, a
 // chunked WATCH stream of {"type","object"} lines that ends after timeoutSeconds (default 60) or at
 // Stop(); GET .../<resource>/<name>. Errors come back as metav1.Status with the fake's code.
-// Writes go to the FakeKubeApi directly (the test owns it). WriteKubeconfig() writes a kubeconfig
+// PATCH .../<resource>/<name> (merge or JSON patch) for agents that annotate their objects; other
+// writes go to the FakeKubeApi directly (the test owns it). WriteKubeconfig() writes a kubeconfig
 // pointing at the server. Thread-safe; Stop() ends open watches and joins.
 #pragma once
 
@@ -27,6 +28,9 @@ class FakeApiServer {
   explicit FakeApiServer(FakeKubeApi* api) : api_(api) {
     server_.Get(R"(/api/v1/(.*))", [this](const httplib::Request& req, httplib::Response& res) {
       Serve(req, res);
+    });
+    server_.Patch(R"(/api/v1/(.*))", [this](const httplib::Request& req, httplib::Response& res) {
+      Patch(req, res);
     });
   }
   ~FakeApiServer() { Stop(); }
@@ -78,7 +82,14 @@ class FakeApiServer {
   }
 
   static void Fail(httplib::Response& res, const base::Status& s) {
-    const int code = s.code() == base::StatusCode::kNotFound ? 404 : 500;
+    int code = 500;
+    switch (s.code()) {
+      case base::StatusCode::kNotFound: code = 404; break;
+      case base::StatusCode::kAlreadyExists:
+      case base::StatusCode::kFailedPrecondition: code = 409; break;  // conflicts stay conflicts
+      case base::StatusCode::kInvalidArgument: code = 422; break;
+      default: break;
+    }
     nlohmann::json status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"},
                              {"message", s.message()}, {"code", code}};
     res.status = code;
@@ -109,6 +120,19 @@ class FakeApiServer {
                            {"items", page->items}};
     if (!page->continue_token.empty()) body["metadata"]["continue"] = page->continue_token;
     res.set_content(body.dump(), "application/json");
+  }
+
+  // PATCH of a named object: merge patch (application/merge-patch+json) or JSON patch.
+  void Patch(const httplib::Request& req, httplib::Response& res) {
+    const k8s::ResourcePath path = ParsePath(req.matches[1]);
+    if (path.name.empty()) return Fail(res, base::NotFound("unknown path " + req.path));
+    nlohmann::json patch = nlohmann::json::parse(req.body, nullptr, false);
+    if (patch.is_discarded()) return Fail(res, base::InvalidArgument("patch body is not JSON"));
+    const bool merge =
+        req.get_header_value("Content-Type").find("merge-patch") != std::string::npos;
+    auto patched = api_->Patch(path, merge ? k8s::PatchType::kMerge : k8s::PatchType::kJson, patch);
+    if (!patched.ok()) return Fail(res, patched.error());
+    res.set_content(patched->dump(), "application/json");
   }
 
   void Watch(const httplib::Request& req, httplib::Response& res, const k8s::ResourcePath& path,

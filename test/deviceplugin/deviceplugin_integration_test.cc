@@ -1,0 +1,326 @@
+// hami-device-plugin, the real binary, on the simulated driver (2 x A100-40GB):
+//   * registers with a fake kubelet Registration server (gRPC on <dir>/kubelet.sock),
+//   * writes hami.io/node-nvidia-register on its Node (API server: FakeKubeApi over HTTP),
+//   * ListAndWatch lists split-count replica IDs, all Healthy, socket mode 0600,
+//   * Allocate for a pod placed by the scheduler gives the §5.2 env and mounts, sets bind-phase
+//     success and releases the node lock; a CUDA process under that env with libvgpu.so on the
+//     simulated driver sees exactly its 3000 MiB slice (CUDA and NVML), its region lands in the
+//     container's host directory,
+//   * a kubelet restart (socket dir wiped, kubelet.sock recreated) leads to a new registration,
+//   * SIGTERM: exits 0 and removes its socket.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "codec/node_lock.h"
+#include "codec/node_register.h"
+#include "proto/api.grpc.pb.h"
+#include "test/fakes/fake_api_server.h"
+
+namespace hami {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// The kubelet's Registration service: records every RegisterRequest.
+class FakeKubelet final : public v1beta1::Registration::Service {
+ public:
+  grpc::Status Register(grpc::ServerContext*, const v1beta1::RegisterRequest* request,
+                        v1beta1::Empty*) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_.push_back(*request);
+    cv_.notify_all();
+    return grpc::Status::OK;
+  }
+  // Waits until `n` registrations arrived; returns the n-th.
+  std::optional<v1beta1::RegisterRequest> WaitFor(size_t n, std::chrono::seconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, timeout, [&] { return requests_.size() >= n; })) return std::nullopt;
+    return requests_[n - 1];
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<v1beta1::RegisterRequest> requests_;
+};
+
+std::unique_ptr<grpc::Server> Serve(const std::string& socket, grpc::Service* service) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix://" + socket, grpc::InsecureServerCredentials());
+  builder.RegisterService(service);
+  return builder.BuildAndStart();
+}
+
+// Waits (polling the in-process fake; the condition is an annotation appearing) for `pred`.
+template <typename Pred>
+bool Eventually(Pred pred, std::chrono::seconds timeout = std::chrono::seconds(30)) {
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
+}
+
+std::pair<int, std::string> RunProbe(const std::vector<std::string>& args,
+                                     const std::map<std::string, std::string>& env) {
+  int out[2];
+  if (pipe(out) != 0) return {-1, ""};
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    std::string probe = HAMI_SHIM_PROBE;
+    argv.push_back(probe.data());
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof(buf))) > 0) text.append(buf, n);
+  close(out[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), text};
+}
+
+uint64_t Value(const std::string& out, const std::string& key) {
+  size_t p = out.find(key + "=");
+  if (p == std::string::npos) return UINT64_MAX;
+  return std::strtoull(out.c_str() + p + key.size() + 1, nullptr, 10);
+}
+
+class DevicePluginIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access(HAMI_SIM_LIBDIR "/libnvidia-ml.so.1", R_OK) != 0) {
+      GTEST_SKIP() << "simulated driver not built at " HAMI_SIM_LIBDIR;
+    }
+    char tmpl[] = "/tmp/hami_dp_it_XXXXXX";
+    root_ = mkdtemp(tmpl);
+    plugin_dir_ = root_ + "/device-plugins";
+    fs::create_directories(plugin_dir_);
+    sim_state_ = root_ + "/sim.state";
+    ASSERT_TRUE(api_.Create(k8s::NodesPath(), {{"metadata", {{"name", "node-a"}}}}).ok());
+    ASSERT_GT(server_.Start(), 0);
+    ASSERT_TRUE(server_.WriteKubeconfig(root_ + "/kubeconfig"));
+    std::ofstream(root_ + "/config.json")
+        << R"({"nodeconfig":[{"name":"node-a","devicesplitcount":4}]})";
+    kubelet_server_ = Serve(plugin_dir_ + "/kubelet.sock", &kubelet_);
+    ASSERT_TRUE(kubelet_server_);
+  }
+
+  void TearDown() override {
+    if (plugin_pid_ > 0) {
+      kill(plugin_pid_, SIGKILL);
+      waitpid(plugin_pid_, nullptr, 0);
+    }
+    if (kubelet_server_) kubelet_server_->Shutdown();
+    if (!root_.empty()) fs::remove_all(root_);
+  }
+
+  void StartPlugin() {
+    plugin_pid_ = fork();
+    if (plugin_pid_ == 0) {
+      setenv("LD_LIBRARY_PATH", HAMI_SIM_LIBDIR, 1);
+      setenv("HAMI_SIM_GPUS", "2xA100-40GB", 1);
+      setenv("HAMI_SIM_STATE", sim_state_.c_str(), 1);
+      unsetenv("NODE_NAME");
+      std::vector<std::string> args = {HAMI_DEVICE_PLUGIN, "--node-name", "node-a",
+                                       "--kubeconfig", root_ + "/kubeconfig",
+                                       "--node-config-file", root_ + "/config.json",
+                                       "--device-plugin-path", plugin_dir_,
+                                       "--hook-path", root_ + "/hook",
+                                       "--register-interval", "1s"};
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    ASSERT_GT(plugin_pid_, 0);
+  }
+
+  std::string NodeAnnotation(const std::string& key) {
+    auto node = api_.Get(k8s::NodesPath("node-a"));
+    return node->at("metadata").value("annotations", Json::object()).value(key, "");
+  }
+  std::string PodAnnotation(const std::string& key) {
+    auto pod = api_.Get(k8s::PodsPath("default", "train"));
+    return pod->at("metadata").value("annotations", Json::object()).value(key, "");
+  }
+
+  std::string root_, plugin_dir_, sim_state_;
+  fakes::FakeKubeApi api_;
+  fakes::FakeApiServer server_{&api_};
+  FakeKubelet kubelet_;
+  std::unique_ptr<grpc::Server> kubelet_server_;
+  pid_t plugin_pid_ = -1;
+};
+
+TEST_F(DevicePluginIntegrationTest, RegisterListAllocateRestartShutdown) {
+  StartPlugin();
+  auto registration = kubelet_.WaitFor(1, std::chrono::seconds(30));
+  ASSERT_TRUE(registration) << "no Register from the plugin";
+  EXPECT_EQ(registration->version(), "v1beta1");
+  EXPECT_EQ(registration->endpoint(), "nvidia-gpu.sock");
+  EXPECT_EQ(registration->resource_name(), "nvidia.com/gpu");
+  const std::string socket = plugin_dir_ + "/nvidia-gpu.sock";
+  struct stat st {};
+  ASSERT_EQ(stat(socket.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  // Node registration.
+  ASSERT_TRUE(Eventually([&] { return !NodeAnnotation(codec::kNodeNvidiaRegisterAnnotation).empty(); }));
+  auto devices = codec::DecodeNodeDevices(NodeAnnotation(codec::kNodeNvidiaRegisterAnnotation));
+  ASSERT_TRUE(devices.ok()) << devices.error().message();
+  ASSERT_EQ(devices->size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    const auto& d = (*devices)[i];
+    EXPECT_EQ(d.index, i);
+    EXPECT_EQ(d.count, 4);
+    EXPECT_EQ(d.devmem, 40960);
+    EXPECT_EQ(d.devcore, 100);
+    EXPECT_EQ(d.type, "NVIDIA A100-SXM4-40GB");
+    EXPECT_EQ(d.mode, "hami-core");
+    EXPECT_TRUE(d.health);
+  }
+  const std::string gpu0 = (*devices)[0].id;
+
+  // ListAndWatch: split-count replicas, all healthy.
+  auto channel = grpc::CreateChannel("unix://" + socket, grpc::InsecureChannelCredentials());
+  auto plugin = v1beta1::DevicePlugin::NewStub(channel);
+  {
+    grpc::ClientContext context;
+    auto stream = plugin->ListAndWatch(&context, v1beta1::Empty());
+    v1beta1::ListAndWatchResponse list;
+    ASSERT_TRUE(stream->Read(&list));
+    std::vector<std::string> ids;
+    for (const auto& d : list.devices()) {
+      ids.push_back(d.id());
+      EXPECT_EQ(d.health(), "Healthy");
+    }
+    std::vector<std::string> want;
+    for (const auto& d : *devices) {
+      for (int n = 0; n < 4; ++n) want.push_back(d.id + "-" + std::to_string(n));
+    }
+    EXPECT_EQ(ids, want);
+    context.TryCancel();
+  }
+
+  // The scheduler placed pod default/train on GPU 0 and holds the node lock.
+  Json pod = {{"metadata",
+               {{"name", "train"},
+                {"namespace", "default"},
+                {"annotations",
+                 {{"hami.io/vgpu-devices-to-allocate", gpu0 + ",NVIDIA,3000,30:;"},
+                  {"hami.io/vgpu-devices-allocated", gpu0 + ",NVIDIA,3000,30:;"},
+                  {"hami.io/vgpu-node", "node-a"},
+                  {"hami.io/bind-phase", "allocating"},
+                  {"hami.io/bind-time", "1700000000"}}}}},
+              {"spec", {{"nodeName", "node-a"}, {"containers", {{{"name", "main"}}}}}},
+              {"status", {{"phase", "Pending"}}}};
+  auto created = api_.Create(k8s::PodsPath("default"), pod);
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(k8s::PatchAnnotations(api_, k8s::NodesPath("node-a"),
+                                    {{codec::kNodeLockAnnotation,
+                                      codec::FormatNodeLock(time(nullptr), "default", "train")}})
+                  .ok());
+  v1beta1::AllocateRequest request;
+  request.add_container_requests()->add_devices_ids(gpu0 + "-2");
+  v1beta1::AllocateResponse response;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = plugin->Allocate(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  ASSERT_EQ(response.container_responses_size(), 1);
+  const auto& c = response.container_responses(0);
+  std::map<std::string, std::string> envs(c.envs().begin(), c.envs().end());
+  EXPECT_EQ(envs["NVIDIA_VISIBLE_DEVICES"], gpu0);
+  EXPECT_EQ(envs["CUDA_DEVICE_MEMORY_LIMIT_0"], "3000m");
+  EXPECT_EQ(envs["CUDA_DEVICE_SM_LIMIT"], "30");
+  EXPECT_EQ(envs["LIBCUDA_LOG_LEVEL"], "1");
+  const std::string cache = envs["CUDA_DEVICE_MEMORY_SHARED_CACHE"];
+  EXPECT_EQ(cache.rfind("/usr/local/vgpu/", 0), 0u) << cache;
+  const std::string host_dir =
+      root_ + "/hook/vgpu/containers/" + created->at("metadata").at("uid").get<std::string>() +
+      "_main";
+  std::map<std::string, std::pair<std::string, bool>> mounts;
+  for (const auto& m : c.mounts()) mounts[m.container_path()] = {m.host_path(), m.read_only()};
+  EXPECT_EQ(mounts["/usr/local/vgpu/libvgpu.so"],
+            std::make_pair(root_ + "/hook/vgpu/libvgpu.so", true));
+  EXPECT_EQ(mounts["/usr/local/vgpu"], std::make_pair(host_dir, false));
+  EXPECT_EQ(mounts["/tmp/vgpulock"], std::make_pair(std::string("/tmp/vgpulock"), false));
+  EXPECT_EQ(mounts["/etc/ld.so.preload"], std::make_pair(root_ + "/hook/vgpu/ld.so.preload", true));
+  EXPECT_EQ(PodAnnotation("hami.io/bind-phase"), "success");
+  EXPECT_EQ(PodAnnotation("hami.io/vgpu-devices-to-allocate"), ";");
+  EXPECT_TRUE(NodeAnnotation(codec::kNodeLockAnnotation).empty());
+  ASSERT_EQ(stat(host_dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0777u);
+  ASSERT_EQ(stat((root_ + "/hook/vgpu/containers").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+
+  // A process "in the container": the env Allocate returned, libvgpu preloaded (what
+  // /etc/ld.so.preload does), the runtime's NVIDIA_VISIBLE_DEVICES as CUDA_VISIBLE_DEVICES, and
+  // the /usr/local/vgpu mount resolved to the host directory.
+  std::map<std::string, std::string> env = envs;
+  env["LD_PRELOAD"] = HAMI_LIBVGPU;
+  env["LD_LIBRARY_PATH"] = HAMI_SIM_LIBDIR;
+  env["HAMI_SIM_GPUS"] = "2xA100-40GB";
+  env["HAMI_SIM_STATE"] = sim_state_;
+  env["HAMI_CONTEXT_OVERHEAD"] = "0";
+  env["CUDA_VISIBLE_DEVICES"] = envs["NVIDIA_VISIBLE_DEVICES"];
+  env["CUDA_DEVICE_MEMORY_SHARED_CACHE"] = host_dir + cache.substr(std::string("/usr/local/vgpu").size());
+  auto [rc, out] = RunProbe({"dlsym", "info"}, env);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(Value(out, "total"), 3000ull << 20) << out;
+  auto [nvml_rc, nvml_out] = RunProbe({"nvml"}, env);
+  ASSERT_EQ(nvml_rc, 0) << nvml_out;
+  EXPECT_EQ(Value(nvml_out, "nvml_total"), 3000ull << 20) << nvml_out;
+  EXPECT_TRUE(fs::exists(env["CUDA_DEVICE_MEMORY_SHARED_CACHE"]));
+
+  // Kubelet restart: it wipes the directory and creates kubelet.sock again.
+  kubelet_server_->Shutdown();
+  kubelet_server_.reset();
+  fs::remove(plugin_dir_ + "/kubelet.sock");
+  fs::remove(socket);
+  kubelet_server_ = Serve(plugin_dir_ + "/kubelet.sock", &kubelet_);
+  ASSERT_TRUE(kubelet_server_);
+  ASSERT_TRUE(kubelet_.WaitFor(2, std::chrono::seconds(30))) << "no re-registration";
+  ASSERT_TRUE(Eventually([&] { return fs::exists(socket); }));
+
+  // Clean shutdown.
+  ASSERT_EQ(kill(plugin_pid_, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(plugin_pid_, &status, 0), plugin_pid_);
+  plugin_pid_ = -1;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_FALSE(fs::exists(socket));
+}
+
+}  // namespace
+}  // namespace hami
