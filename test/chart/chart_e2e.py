@@ -312,8 +312,8 @@ def rejects_unknown_flag(argv, env):
     return p.returncode != 0 and "no-such-flag-from-chart-e2e" in (p.stdout + p.stderr)
 
 
-def run_scheduler(env, installed, opts, workdir, ports):
-    started = []
+def run_scheduler(env, installed, opts, workdir, ports, started):
+    """Starts hami-scheduler and kube-scheduler; appends them to started as soon as they run."""
     sched_kc = sa_kubeconfig(env, f"{RELEASE}-scheduler", os.path.join(workdir, "scheduler-sa.kubeconfig"))
     argv, cenv, _ = rendered_command(installed, "Deployment", f"{RELEASE}-scheduler", "vgpu-scheduler-extender",
                                      workdir, opts.scheduler_bin)
@@ -344,7 +344,6 @@ def run_scheduler(env, installed, opts, workdir, ports):
     ok, why = wait_for("kube-scheduler healthy", lambda: curl_ok(f"https://127.0.0.1:{ports['kube_scheduler']}/healthz"),
                        timeout=90, proc=ks.proc, log=ks.log)
     require("kube-scheduler runs with the rendered config as the scheduler ServiceAccount", ok, why)
-    return started
 
 
 def schedule_a_pod(env):
@@ -374,8 +373,8 @@ def schedule_a_pod(env):
           and "GPU-chart-0" in ann.get("hami.io/vgpu-devices-allocated", ""), json.dumps(ann))
 
 
-def run_node_components(env, installed, opts, workdir):
-    started = []
+def run_node_components(env, installed, opts, workdir, started):
+    """Starts hami-monitor / hami-device-plugin; appends them to started as soon as they run."""
     dp_kc = sa_kubeconfig(env, f"{RELEASE}-device-plugin", os.path.join(workdir, "device-plugin-sa.kubeconfig"))
     ds = f"{RELEASE}-device-plugin"
     if opts.monitor_bin:
@@ -410,7 +409,6 @@ def run_node_components(env, installed, opts, workdir):
                            proc=dp.proc, log=dp.log)
         check("hami-device-plugin runs with the rendered flags and config files as its ServiceAccount "
               "and registers the node's GPU", ok, why)
-    return started
 
 
 def uninstall():
@@ -451,12 +449,12 @@ def main():
         validate_and_install(values_file)
         installed = upgrade_keeps_certificates()
         check_rbac()
-        started += run_scheduler(env, installed, opts, workdir, ports)
+        run_scheduler(env, installed, opts, workdir, ports, started)
         schedule_a_pod(env)
         check("hami-scheduler /metrics (rendered --metrics-bind-address)",
               curl_ok(f"http://127.0.0.1:{ports['metrics']}/metrics"))
         if opts.device_plugin_bin or opts.monitor_bin:
-            started += run_node_components(env, installed, opts, workdir)
+            run_node_components(env, installed, opts, workdir, started)
         else:
             print("note: hami-device-plugin / hami-monitor not built; their rendered flags were not run")
     finally:
