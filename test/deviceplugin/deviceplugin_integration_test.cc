@@ -27,6 +27,7 @@
 
 #include "codec/node_lock.h"
 #include "codec/node_register.h"
+#include "deviceplugin/nvml_device_source.h"
 #include "proto/api.grpc.pb.h"
 #include "test/fakes/fake_api_server.h"
 
@@ -320,6 +321,49 @@ TEST_F(DevicePluginIntegrationTest, RegisterListAllocateRestartShutdown) {
   plugin_pid_ = -1;
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   EXPECT_FALSE(fs::exists(socket));
+}
+
+// NvmlDeviceSource in this process against the simulated NVML (JSON machine: NUMA, names, a GPU
+// whose name lacks the NVIDIA prefix). NVML reads its configuration once per process.
+TEST(NvmlDeviceSourceTest, DiscoversTheSimulatedMachine) {
+  if (access(HAMI_SIM_LIBDIR "/libnvidia-ml.so.1", R_OK) != 0) GTEST_SKIP() << "no simulated NVML";
+  char tmpl[] = "/tmp/hami_dp_nvml_XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::ofstream(dir + "/gpus.json") << R"({"gpus":[
+    {"name":"NVIDIA A100-SXM4-80GB","uuid":"GPU-11111111-2222-3333-4444-555555555555",
+     "memoryMiB":81920,"numa":1},
+    {"name":"Tesla T4","memoryMiB":15360}]})";
+  setenv("HAMI_SIM_GPUS", (dir + "/gpus.json").c_str(), 1);
+  setenv("HAMI_SIM_STATE", (dir + "/sim.state").c_str(), 1);
+  auto source = deviceplugin::NvmlDeviceSource::Open(HAMI_SIM_LIBDIR "/libnvidia-ml.so.1");
+  ASSERT_TRUE(source.ok()) << source.error().message();
+  auto gpus = (*source)->Discover();
+  ASSERT_TRUE(gpus.ok()) << gpus.error().message();
+  ASSERT_EQ(gpus->size(), 2u);
+  const auto& a = (*gpus)[0];
+  EXPECT_EQ(a.index, 0);
+  EXPECT_EQ(a.uuid, "GPU-11111111-2222-3333-4444-555555555555");
+  EXPECT_EQ(a.name, "NVIDIA A100-SXM4-80GB");
+  EXPECT_EQ(a.memory_mib, 81920);
+  EXPECT_EQ(a.numa, 1);
+  EXPECT_FALSE(a.mig_enabled);
+  EXPECT_TRUE(a.healthy);
+  EXPECT_FALSE(a.pci_bus_id.empty());
+  const auto& t4 = (*gpus)[1];
+  EXPECT_EQ(t4.index, 1);
+  EXPECT_EQ(t4.name, "Tesla T4");
+  EXPECT_EQ(t4.memory_mib, 15360);
+  EXPECT_EQ(t4.numa, 0);  // NOT_SUPPORTED and no sysfs entry for the simulated bus id
+  EXPECT_TRUE((*source)->Links(*gpus).empty());  // no nvmlDeviceGetTopologyCommonAncestor
+  deviceplugin::PluginConfig config;
+  auto inventory = deviceplugin::BuildInventory(*gpus, config);
+  EXPECT_EQ(codec::EncodeNodeDevicesJson(inventory.devices),
+            R"([{"id":"GPU-11111111-2222-3333-4444-555555555555","count":10,"devmem":81920,)"
+            R"("devcore":100,"type":"NVIDIA A100-SXM4-80GB","numa":1,"mode":"hami-core",)"
+            R"("health":true},{"id":")" + t4.uuid + R"(","index":1,"count":10,"devmem":15360,)"
+            R"("devcore":100,"type":"NVIDIA-Tesla T4","mode":"hami-core","health":true}])");
+  source->reset();
+  fs::remove_all(dir);
 }
 
 }  // namespace
