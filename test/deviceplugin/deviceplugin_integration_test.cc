@@ -27,6 +27,7 @@
 
 #include "codec/node_lock.h"
 #include "codec/node_register.h"
+#include "model/device.h"
 #include "deviceplugin/nvml_device_source.h"
 #include "proto/api.grpc.pb.h"
 #include "test/fakes/fake_api_server.h"
@@ -174,6 +175,137 @@ class DevicePluginIntegrationTest : public ::testing::Test {
     return pod->at("metadata").value("annotations", Json::object()).value(key, "");
   }
 
+
+  std::string socket() const { return plugin_dir_ + "/nvidia-gpu.sock"; }
+  static unsigned Mode(const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+    return st.st_mode & 07777;
+  }
+
+  // hami.io/node-nvidia-register: both simulated GPUs, split 4 (per-node config), healthy.
+  void ExpectNodeRegistered(std::vector<model::DeviceInfo>& devices) {
+    ASSERT_TRUE(Eventually(
+        [&] { return !NodeAnnotation(codec::kNodeNvidiaRegisterAnnotation).empty(); }));
+    auto decoded = codec::DecodeNodeDevices(NodeAnnotation(codec::kNodeNvidiaRegisterAnnotation));
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message();
+    devices = *decoded;
+    ASSERT_EQ(devices.size(), 2u);
+    for (int i = 0; i < 2; ++i) {
+      const auto& d = devices[i];
+      EXPECT_EQ(d.index, i);
+      EXPECT_EQ(d.count, 4);
+      EXPECT_EQ(d.devmem, 40960);
+      EXPECT_EQ(d.devcore, 100);
+      EXPECT_EQ(d.type, "NVIDIA A100-SXM4-40GB");
+      EXPECT_EQ(d.mode, "hami-core");
+      EXPECT_TRUE(d.health);
+    }
+  }
+
+  // ListAndWatch's first list: <UUID>-0..3 per GPU, all Healthy.
+  void ExpectReplicas(v1beta1::DevicePlugin::Stub& plugin,
+                      const std::vector<model::DeviceInfo>& devices) {
+    grpc::ClientContext context;
+    auto stream = plugin.ListAndWatch(&context, v1beta1::Empty());
+    v1beta1::ListAndWatchResponse list;
+    ASSERT_TRUE(stream->Read(&list));
+    std::vector<std::string> ids, want;
+    for (const auto& d : list.devices()) {
+      ids.push_back(d.id());
+      EXPECT_EQ(d.health(), "Healthy");
+    }
+    for (const auto& d : devices) {
+      for (int n = 0; n < 4; ++n) want.push_back(d.id + "-" + std::to_string(n));
+    }
+    EXPECT_EQ(ids, want);
+    context.TryCancel();
+  }
+
+  // What hami-scheduler leaves after /bind: pod default/train on `gpu` (3000 MiB, 30 %), bound to
+  // node-a, bind-phase allocating, and the node lock held for it.
+  void PlaceTrainPod(const std::string& gpu, std::string& uid) {
+    const std::string devices = gpu + ",NVIDIA,3000,30:;";
+    Json pod = {{"metadata",
+                 {{"name", "train"},
+                  {"namespace", "default"},
+                  {"annotations",
+                   {{"hami.io/vgpu-devices-to-allocate", devices},
+                    {"hami.io/vgpu-devices-allocated", devices},
+                    {"hami.io/vgpu-node", "node-a"},
+                    {"hami.io/bind-phase", "allocating"},
+                    {"hami.io/bind-time", "1700000000"}}}}},
+                {"spec", {{"nodeName", "node-a"}, {"containers", {{{"name", "main"}}}}}},
+                {"status", {{"phase", "Pending"}}}};
+    auto created = api_.Create(k8s::PodsPath("default"), pod);
+    ASSERT_TRUE(created.ok());
+    uid = created->at("metadata").at("uid").get<std::string>();
+    ASSERT_TRUE(k8s::PatchAnnotations(api_, k8s::NodesPath("node-a"),
+                                      {{codec::kNodeLockAnnotation,
+                                        codec::FormatNodeLock(time(nullptr), "default", "train")}})
+                    .ok());
+  }
+
+  // §5.2 env and mounts; bind-phase success, entry popped, lock released, directory modes.
+  void ExpectAllocation(const v1beta1::ContainerAllocateResponse& c, const std::string& gpu,
+                        const std::string& host_dir) {
+    std::map<std::string, std::string> envs(c.envs().begin(), c.envs().end());
+    EXPECT_EQ(envs["NVIDIA_VISIBLE_DEVICES"], gpu);
+    EXPECT_EQ(envs["CUDA_DEVICE_MEMORY_LIMIT_0"], "3000m");
+    EXPECT_EQ(envs["CUDA_DEVICE_SM_LIMIT"], "30");
+    EXPECT_EQ(envs["LIBCUDA_LOG_LEVEL"], "1");
+    EXPECT_EQ(envs["CUDA_DEVICE_MEMORY_SHARED_CACHE"].rfind("/usr/local/vgpu/", 0), 0u);
+    std::map<std::string, std::pair<std::string, bool>> mounts;
+    for (const auto& m : c.mounts()) mounts[m.container_path()] = {m.host_path(), m.read_only()};
+    const std::string vgpu = root_ + "/hook/vgpu";
+    EXPECT_EQ(mounts["/usr/local/vgpu/libvgpu.so"], std::make_pair(vgpu + "/libvgpu.so", true));
+    EXPECT_EQ(mounts["/usr/local/vgpu"], std::make_pair(host_dir, false));
+    EXPECT_EQ(mounts["/tmp/vgpulock"], std::make_pair(std::string("/tmp/vgpulock"), false));
+    EXPECT_EQ(mounts["/etc/ld.so.preload"], std::make_pair(vgpu + "/ld.so.preload", true));
+    EXPECT_EQ(PodAnnotation("hami.io/bind-phase"), "success");
+    EXPECT_EQ(PodAnnotation("hami.io/vgpu-devices-to-allocate"), ";");
+    EXPECT_TRUE(NodeAnnotation(codec::kNodeLockAnnotation).empty());
+    EXPECT_EQ(Mode(host_dir), 0777u);
+    EXPECT_EQ(Mode(vgpu + "/containers"), 0700u);
+  }
+
+  // A process "in the container": the env Allocate returned, libvgpu preloaded (what
+  // /etc/ld.so.preload does), the runtime's NVIDIA_VISIBLE_DEVICES as CUDA_VISIBLE_DEVICES, and
+  // the /usr/local/vgpu mount resolved to the host directory. It must see exactly 3000 MiB.
+  void ExpectSliceInContainer(const v1beta1::ContainerAllocateResponse& c,
+                              const std::string& host_dir) {
+    std::map<std::string, std::string> env(c.envs().begin(), c.envs().end());
+    const std::string cache = env["CUDA_DEVICE_MEMORY_SHARED_CACHE"];
+    env["LD_PRELOAD"] = HAMI_LIBVGPU;
+    env["LD_LIBRARY_PATH"] = HAMI_SIM_LIBDIR;
+    env["HAMI_SIM_GPUS"] = "2xA100-40GB";
+    env["HAMI_SIM_STATE"] = sim_state_;
+    env["HAMI_CONTEXT_OVERHEAD"] = "0";
+    env["CUDA_VISIBLE_DEVICES"] = env["NVIDIA_VISIBLE_DEVICES"];
+    env["CUDA_DEVICE_MEMORY_SHARED_CACHE"] =
+        host_dir + cache.substr(std::string("/usr/local/vgpu").size());
+    auto [rc, out] = RunProbe({"dlsym", "info"}, env);
+    ASSERT_EQ(rc, 0) << out;
+    EXPECT_EQ(Value(out, "total"), 3000ull << 20) << out;
+    auto [nvml_rc, nvml_out] = RunProbe({"nvml"}, env);
+    ASSERT_EQ(nvml_rc, 0) << nvml_out;
+    EXPECT_EQ(Value(nvml_out, "nvml_total"), 3000ull << 20) << nvml_out;
+    EXPECT_TRUE(fs::exists(env["CUDA_DEVICE_MEMORY_SHARED_CACHE"]));
+  }
+
+  // Kubelet restart: it wipes the directory and creates kubelet.sock again; the plugin must
+  // serve its socket again and register a second time.
+  void RestartKubelet() {
+    kubelet_server_->Shutdown();
+    kubelet_server_.reset();
+    fs::remove(plugin_dir_ + "/kubelet.sock");
+    fs::remove(socket());
+    kubelet_server_ = Serve(plugin_dir_ + "/kubelet.sock", &kubelet_);
+    ASSERT_TRUE(kubelet_server_);
+    ASSERT_TRUE(kubelet_.WaitFor(2, std::chrono::seconds(30))) << "no re-registration";
+    ASSERT_TRUE(Eventually([&] { return fs::exists(socket()); }));
+  }
+
   std::string root_, plugin_dir_, sim_state_;
   fakes::FakeKubeApi api_;
   fakes::FakeApiServer server_{&api_};
@@ -189,138 +321,36 @@ TEST_F(DevicePluginIntegrationTest, RegisterListAllocateRestartShutdown) {
   EXPECT_EQ(registration->version(), "v1beta1");
   EXPECT_EQ(registration->endpoint(), "nvidia-gpu.sock");
   EXPECT_EQ(registration->resource_name(), "nvidia.com/gpu");
-  const std::string socket = plugin_dir_ + "/nvidia-gpu.sock";
-  struct stat st {};
-  ASSERT_EQ(stat(socket.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(Mode(socket()), 0600u);
 
-  // Node registration.
-  ASSERT_TRUE(Eventually([&] { return !NodeAnnotation(codec::kNodeNvidiaRegisterAnnotation).empty(); }));
-  auto devices = codec::DecodeNodeDevices(NodeAnnotation(codec::kNodeNvidiaRegisterAnnotation));
-  ASSERT_TRUE(devices.ok()) << devices.error().message();
-  ASSERT_EQ(devices->size(), 2u);
-  for (int i = 0; i < 2; ++i) {
-    const auto& d = (*devices)[i];
-    EXPECT_EQ(d.index, i);
-    EXPECT_EQ(d.count, 4);
-    EXPECT_EQ(d.devmem, 40960);
-    EXPECT_EQ(d.devcore, 100);
-    EXPECT_EQ(d.type, "NVIDIA A100-SXM4-40GB");
-    EXPECT_EQ(d.mode, "hami-core");
-    EXPECT_TRUE(d.health);
-  }
-  const std::string gpu0 = (*devices)[0].id;
-
-  // ListAndWatch: split-count replicas, all healthy.
-  auto channel = grpc::CreateChannel("unix://" + socket, grpc::InsecureChannelCredentials());
+  std::vector<model::DeviceInfo> devices;
+  ASSERT_NO_FATAL_FAILURE(ExpectNodeRegistered(devices));
+  auto channel = grpc::CreateChannel("unix://" + socket(), grpc::InsecureChannelCredentials());
   auto plugin = v1beta1::DevicePlugin::NewStub(channel);
-  {
-    grpc::ClientContext context;
-    auto stream = plugin->ListAndWatch(&context, v1beta1::Empty());
-    v1beta1::ListAndWatchResponse list;
-    ASSERT_TRUE(stream->Read(&list));
-    std::vector<std::string> ids;
-    for (const auto& d : list.devices()) {
-      ids.push_back(d.id());
-      EXPECT_EQ(d.health(), "Healthy");
-    }
-    std::vector<std::string> want;
-    for (const auto& d : *devices) {
-      for (int n = 0; n < 4; ++n) want.push_back(d.id + "-" + std::to_string(n));
-    }
-    EXPECT_EQ(ids, want);
-    context.TryCancel();
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectReplicas(*plugin, devices));
 
-  // The scheduler placed pod default/train on GPU 0 and holds the node lock.
-  Json pod = {{"metadata",
-               {{"name", "train"},
-                {"namespace", "default"},
-                {"annotations",
-                 {{"hami.io/vgpu-devices-to-allocate", gpu0 + ",NVIDIA,3000,30:;"},
-                  {"hami.io/vgpu-devices-allocated", gpu0 + ",NVIDIA,3000,30:;"},
-                  {"hami.io/vgpu-node", "node-a"},
-                  {"hami.io/bind-phase", "allocating"},
-                  {"hami.io/bind-time", "1700000000"}}}}},
-              {"spec", {{"nodeName", "node-a"}, {"containers", {{{"name", "main"}}}}}},
-              {"status", {{"phase", "Pending"}}}};
-  auto created = api_.Create(k8s::PodsPath("default"), pod);
-  ASSERT_TRUE(created.ok());
-  ASSERT_TRUE(k8s::PatchAnnotations(api_, k8s::NodesPath("node-a"),
-                                    {{codec::kNodeLockAnnotation,
-                                      codec::FormatNodeLock(time(nullptr), "default", "train")}})
-                  .ok());
+  const std::string gpu0 = devices[0].id;
+  std::string pod_uid;
+  ASSERT_NO_FATAL_FAILURE(PlaceTrainPod(gpu0, pod_uid));
   v1beta1::AllocateRequest request;
   request.add_container_requests()->add_devices_ids(gpu0 + "-2");
   v1beta1::AllocateResponse response;
-  {
-    grpc::ClientContext context;
-    grpc::Status status = plugin->Allocate(&context, request, &response);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
+  grpc::ClientContext context;
+  grpc::Status status = plugin->Allocate(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(response.container_responses_size(), 1);
-  const auto& c = response.container_responses(0);
-  std::map<std::string, std::string> envs(c.envs().begin(), c.envs().end());
-  EXPECT_EQ(envs["NVIDIA_VISIBLE_DEVICES"], gpu0);
-  EXPECT_EQ(envs["CUDA_DEVICE_MEMORY_LIMIT_0"], "3000m");
-  EXPECT_EQ(envs["CUDA_DEVICE_SM_LIMIT"], "30");
-  EXPECT_EQ(envs["LIBCUDA_LOG_LEVEL"], "1");
-  const std::string cache = envs["CUDA_DEVICE_MEMORY_SHARED_CACHE"];
-  EXPECT_EQ(cache.rfind("/usr/local/vgpu/", 0), 0u) << cache;
-  const std::string host_dir =
-      root_ + "/hook/vgpu/containers/" + created->at("metadata").at("uid").get<std::string>() +
-      "_main";
-  std::map<std::string, std::pair<std::string, bool>> mounts;
-  for (const auto& m : c.mounts()) mounts[m.container_path()] = {m.host_path(), m.read_only()};
-  EXPECT_EQ(mounts["/usr/local/vgpu/libvgpu.so"],
-            std::make_pair(root_ + "/hook/vgpu/libvgpu.so", true));
-  EXPECT_EQ(mounts["/usr/local/vgpu"], std::make_pair(host_dir, false));
-  EXPECT_EQ(mounts["/tmp/vgpulock"], std::make_pair(std::string("/tmp/vgpulock"), false));
-  EXPECT_EQ(mounts["/etc/ld.so.preload"], std::make_pair(root_ + "/hook/vgpu/ld.so.preload", true));
-  EXPECT_EQ(PodAnnotation("hami.io/bind-phase"), "success");
-  EXPECT_EQ(PodAnnotation("hami.io/vgpu-devices-to-allocate"), ";");
-  EXPECT_TRUE(NodeAnnotation(codec::kNodeLockAnnotation).empty());
-  ASSERT_EQ(stat(host_dir.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0777u);
-  ASSERT_EQ(stat((root_ + "/hook/vgpu/containers").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  const std::string host_dir = root_ + "/hook/vgpu/containers/" + pod_uid + "_main";
+  ASSERT_NO_FATAL_FAILURE(ExpectAllocation(response.container_responses(0), gpu0, host_dir));
+  ASSERT_NO_FATAL_FAILURE(ExpectSliceInContainer(response.container_responses(0), host_dir));
 
-  // A process "in the container": the env Allocate returned, libvgpu preloaded (what
-  // /etc/ld.so.preload does), the runtime's NVIDIA_VISIBLE_DEVICES as CUDA_VISIBLE_DEVICES, and
-  // the /usr/local/vgpu mount resolved to the host directory.
-  std::map<std::string, std::string> env = envs;
-  env["LD_PRELOAD"] = HAMI_LIBVGPU;
-  env["LD_LIBRARY_PATH"] = HAMI_SIM_LIBDIR;
-  env["HAMI_SIM_GPUS"] = "2xA100-40GB";
-  env["HAMI_SIM_STATE"] = sim_state_;
-  env["HAMI_CONTEXT_OVERHEAD"] = "0";
-  env["CUDA_VISIBLE_DEVICES"] = envs["NVIDIA_VISIBLE_DEVICES"];
-  env["CUDA_DEVICE_MEMORY_SHARED_CACHE"] = host_dir + cache.substr(std::string("/usr/local/vgpu").size());
-  auto [rc, out] = RunProbe({"dlsym", "info"}, env);
-  ASSERT_EQ(rc, 0) << out;
-  EXPECT_EQ(Value(out, "total"), 3000ull << 20) << out;
-  auto [nvml_rc, nvml_out] = RunProbe({"nvml"}, env);
-  ASSERT_EQ(nvml_rc, 0) << nvml_out;
-  EXPECT_EQ(Value(nvml_out, "nvml_total"), 3000ull << 20) << nvml_out;
-  EXPECT_TRUE(fs::exists(env["CUDA_DEVICE_MEMORY_SHARED_CACHE"]));
+  ASSERT_NO_FATAL_FAILURE(RestartKubelet());
 
-  // Kubelet restart: it wipes the directory and creates kubelet.sock again.
-  kubelet_server_->Shutdown();
-  kubelet_server_.reset();
-  fs::remove(plugin_dir_ + "/kubelet.sock");
-  fs::remove(socket);
-  kubelet_server_ = Serve(plugin_dir_ + "/kubelet.sock", &kubelet_);
-  ASSERT_TRUE(kubelet_server_);
-  ASSERT_TRUE(kubelet_.WaitFor(2, std::chrono::seconds(30))) << "no re-registration";
-  ASSERT_TRUE(Eventually([&] { return fs::exists(socket); }));
-
-  // Clean shutdown.
   ASSERT_EQ(kill(plugin_pid_, SIGTERM), 0);
-  int status = 0;
-  ASSERT_EQ(waitpid(plugin_pid_, &status, 0), plugin_pid_);
+  int exit_status = 0;
+  ASSERT_EQ(waitpid(plugin_pid_, &exit_status, 0), plugin_pid_);
   plugin_pid_ = -1;
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-  EXPECT_FALSE(fs::exists(socket));
+  EXPECT_TRUE(WIFEXITED(exit_status) && WEXITSTATUS(exit_status) == 0) << exit_status;
+  EXPECT_FALSE(fs::exists(socket()));
 }
 
 // NvmlDeviceSource in this process against the simulated NVML (JSON machine: NUMA, names, a GPU
