@@ -73,7 +73,20 @@ void MonitorService::Loop(std::stop_token stop) {
 void MonitorService::RunRound() {
   const auto start = std::chrono::steady_clock::now();
   PodPresence presence = pods_ ? pods_->Presence() : PodPresence{};
-  scanner_.Scan(presence, std::chrono::system_clock::now());
+  // Removal candidates are confirmed against one fresh LIST per round (taken lazily).
+  std::optional<base::Result<std::set<std::string>>> fresh;
+  auto confirm = [&](const std::string& uid) {
+    if (!fresh) {
+      fresh = pods_->FreshUids();
+      if (!fresh->ok()) {
+        base::LogWarn("cannot confirm gone pods; keeping their directories",
+                      {{"error", fresh->error().message()}});
+      }
+    }
+    return fresh->ok() && (*fresh)->count(uid) == 0;
+  };
+  scanner_.Scan(presence, std::chrono::system_clock::now(),
+                pods_ ? RegionScanner::ConfirmGone(confirm) : nullptr);
   FeedbackStats stats = scanner_.Feedback();
   rounds_.fetch_add(1);
   writes_.fetch_add(static_cast<uint64_t>(stats.writes));

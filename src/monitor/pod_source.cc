@@ -35,7 +35,7 @@ PodRef PodRefFromJson(const nlohmann::json& pod) {
   return p;
 }
 
-PodSource::PodSource(k8s::KubeApi* api, const std::string& node) {
+PodSource::PodSource(k8s::KubeApi* api, const std::string& node) : api_(api), node_(node) {
   k8s::InformerOptions label;
   label.collection = k8s::PodsPath("");
   label.label_selector = std::string(kAssignedNodeLabel) + "=" + node;
@@ -84,6 +84,23 @@ PodPresence PodSource::Presence() const {
   p.synced = true;
   for (const PodRef& ref : *pods) p.uids.insert(ref.uid);
   return p;
+}
+
+}  // namespace hami::monitor
+
+namespace hami::monitor {
+
+base::Result<std::set<std::string>> PodSource::FreshUids() const {
+  std::set<std::string> uids;
+  k8s::ListOptions by_label;
+  by_label.label_selector = std::string(kAssignedNodeLabel) + "=" + node_;
+  k8s::ListOptions by_node;
+  by_node.field_selector = "spec.nodeName=" + node_;
+  for (const k8s::ListOptions& options : {by_label, by_node}) {
+    HAMI_ASSIGN_OR_RETURN(k8s::ListPage page, k8s::ListAll(*api_, k8s::PodsPath(""), options));
+    for (const nlohmann::json& pod : page.items) uids.insert(PodRefFromJson(pod).uid);
+  }
+  return uids;
 }
 
 }  // namespace hami::monitor

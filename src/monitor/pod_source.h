@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,14 @@ class PodSource {
   // nullopt until Synced().
   std::optional<std::vector<PodRef>> Pods() const;
   PodPresence Presence() const;
+  // UIDs of the pods on this node from a fresh LIST (both selectors), bypassing the informer
+  // caches: cleanup confirms with it, so a cache gone stale during an API outage never deletes the
+  // directory of a pod created meanwhile. Unavailable when the API server cannot be reached.
+  base::Result<std::set<std::string>> FreshUids() const;
 
  private:
+  k8s::KubeApi* api_;
+  std::string node_;
   std::unique_ptr<k8s::Informer> by_label_;
   std::unique_ptr<k8s::Informer> by_node_;
 };

@@ -116,7 +116,8 @@ void RegionScanner::Skip(const std::string& name, const std::string& reason,
                 {{"dir", containers_dir_ + "/" + name}, {"reason", reason}});
 }
 
-void RegionScanner::Scan(const PodPresence& pods, std::chrono::system_clock::time_point now) {
+void RegionScanner::Scan(const PodPresence& pods, std::chrono::system_clock::time_point now,
+                         const ConfirmGone& confirm) {
   std::lock_guard<std::mutex> lock(mu_);
   int error = 0;
   const std::vector<std::string> names = DirEntries(containers_dir_, &error);
@@ -140,7 +141,8 @@ void RegionScanner::Scan(const PodPresence& pods, std::chrono::system_clock::tim
       Skip(name, "directory name is not <podUID>_<container>", "name");
       continue;
     }
-    if (ShouldRemoveDir(id->pod_uid, pods, MTime(st), now, options_.resync)) {
+    if (ShouldRemoveDir(id->pod_uid, pods, MTime(st), now, options_.resync) &&
+        (!confirm || confirm(id->pod_uid))) {
       regions_.erase(name);
       logged_.erase(name);
       std::error_code ec;

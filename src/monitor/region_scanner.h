@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,10 +50,15 @@ class RegionScanner {
   RegionScanner(const RegionScanner&) = delete;
   RegionScanner& operator=(const RegionScanner&) = delete;
 
+  // Asked before a directory is removed: true when the pod is confirmed gone (e.g. by a fresh
+  // LIST); false keeps the directory for now.
+  using ConfirmGone = std::function<bool(const std::string& pod_uid)>;
+
   // One discovery pass: maps new regions, drops vanished/replaced/shrunk ones, removes the
-  // directories ShouldRemoveDir selects. A missing containers/ directory is not an error (nothing
-  // has run on this node yet).
-  void Scan(const PodPresence& pods, std::chrono::system_clock::time_point now);
+  // directories ShouldRemoveDir selects and `confirm` (when set) confirms. A missing containers/
+  // directory is not an error (nothing has run on this node yet).
+  void Scan(const PodPresence& pods, std::chrono::system_clock::time_point now,
+            const ConfirmGone& confirm = nullptr);
   // Current values of every mapped region, sorted by directory name.
   std::vector<RegionSample> Read();
   // One priority feedback round (feedback.h) over the mapped regions; writes changed fields with

@@ -138,6 +138,9 @@ class FakeApiServer {
   void Watch(const httplib::Request& req, httplib::Response& res, const k8s::ResourcePath& path,
              const k8s::ListOptions& options) {
     ++watches_;
+    // httplib would gzip/brotli the stream for a client that accepts it, and its compressor holds
+    // events back until a buffer fills: serve watches uncompressed, event by event.
+    const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
     int timeout = 60;
     if (req.has_param("timeoutSeconds")) timeout = std::stoi(req.get_param_value("timeoutSeconds"));
     res.set_chunked_content_provider(

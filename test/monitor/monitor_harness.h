@@ -59,14 +59,14 @@ struct Child {
 inline Child Spawn(const std::vector<std::string>& argv, const Env& env,
                    const std::string& stderr_file = "") {
   int in[2], out[2];
-  if (pipe(in) != 0 || pipe(out) != 0) return {};
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) return {};
   Child c;
   c.pid = fork();
   if (c.pid == 0) {
     dup2(in[0], 0);
     dup2(out[1], 1);
     if (!stderr_file.empty()) {
-      int fd = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      int fd = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
       dup2(fd, 2);
     }
     close(in[1]);

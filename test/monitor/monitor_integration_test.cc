@@ -191,7 +191,7 @@ TEST_F(MonitorIT, CorruptRegionIsSkippedWithOneLogLine) {
 
 nlohmann::json PodJson(const std::string& name, const std::string& uid, bool by_label) {
   nlohmann::json pod = {{"apiVersion", "v1"}, {"kind", "Pod"},
-                        {"metadata", {{"name", name}, {"namespace", "team-a"}, {"uid", uid}}},
+                        {"metadata", {{"name", name}, {"namespace", "team-a"}}},
                         {"spec", {{"containers", {{{"name", "main"}}}}}}};
   if (by_label) pod["metadata"]["labels"] = {{"hami.io/vgpu-node", "node-it"}};
   else pod["spec"]["nodeName"] = "node-it";
@@ -204,10 +204,15 @@ TEST_F(MonitorIT, JoinsPodsThroughTheApiAndRemovesDirectoriesOfDeletedPods) {
   const int api_port = server->Start();
   const std::string kubeconfig = (root_ / "kubeconfig").string();
   ASSERT_TRUE(server->WriteKubeconfig(kubeconfig));
-  ASSERT_TRUE(api.Create(k8s::PodsPath("team-a"), PodJson("p1", "uid-p1", true)).ok());
-  ASSERT_TRUE(api.Create(k8s::PodsPath("team-a"), PodJson("p2", "uid-p2", false)).ok());
-  Child p1 = Probe("uid-p1_main", {HAMI_SHIM_PROBE, "dlsym", "hold", "10", "1"}, 1, "100m");
-  Child p2 = Probe("uid-p2_main", {HAMI_SHIM_PROBE, "dlsym", "hold", "20", "1"}, 1, "100m");
+  // The fake assigns UIDs on create; directories are named after them.
+  auto create = [&](const std::string& name, bool by_label) {
+    auto created = api.Create(k8s::PodsPath("team-a"), PodJson(name, "", by_label));
+    EXPECT_TRUE(created.ok());
+    return created.ok() ? (*created)["metadata"]["uid"].get<std::string>() : std::string("none");
+  };
+  const std::string uid1 = create("p1", true), uid2 = create("p2", false);
+  Child p1 = Probe(uid1 + "_main", {HAMI_SHIM_PROBE, "dlsym", "hold", "10", "1"}, 1, "100m");
+  Child p2 = Probe(uid2 + "_main", {HAMI_SHIM_PROBE, "dlsym", "hold", "20", "1"}, 1, "100m");
   p1.ReadUntil("held=");
   p2.ReadUntil("held=");
   EXPECT_EQ(p1.Wait(), 0);
@@ -226,12 +231,12 @@ TEST_F(MonitorIT, JoinsPodsThroughTheApiAndRemovesDirectoriesOfDeletedPods) {
   // Delete p1: its directory goes once it is older than the resync interval.
   ASSERT_TRUE(api.Delete(k8s::PodsPath("team-a", "p1")).ok());
   const auto deleted_at = steady_clock::now();
-  ASSERT_TRUE(WaitFor([&] { return !fs::exists(root_ / "hook/containers/uid-p1_main"); },
+  ASSERT_TRUE(WaitFor([&] { return !fs::exists(root_ / "hook/containers" / (uid1 + "_main")); },
                       milliseconds(5000)));
   std::printf("[ measured ] directory removed %.0f ms after the pod was deleted (resync 1 s)\n",
               std::chrono::duration<double, std::milli>(steady_clock::now() - deleted_at).count());
-  EXPECT_TRUE(fs::exists(root_ / "hook/containers/uid-p2_main"));
-  EXPECT_EQ(CountLines(ReadFile(log_), {"removed directory", "uid-p1_main"}), 1);
+  EXPECT_TRUE(fs::exists(root_ / "hook/containers" / (uid2 + "_main")));
+  EXPECT_EQ(CountLines(ReadFile(log_), {"removed directory", uid1 + "_main"}), 1);
 
   // API server down: the monitor keeps exporting; back on the same port: it reconnects.
   server->Stop();
@@ -239,9 +244,9 @@ TEST_F(MonitorIT, JoinsPodsThroughTheApiAndRemovesDirectoriesOfDeletedPods) {
   std::this_thread::sleep_for(milliseconds(600));
   text = Scrape(port);
   EXPECT_EQ(Sample(text, "hami_vgpu_memory_used_bytes", {"pod=\"p2\""}), 20 * kMiB) << text;
-  EXPECT_TRUE(fs::exists(root_ / "hook/containers/uid-p2_main"));
-  ASSERT_TRUE(api.Create(k8s::PodsPath("team-a"), PodJson("p3", "uid-p3", true)).ok());
-  Child p3 = Probe("uid-p3_main", {HAMI_SHIM_PROBE, "dlsym", "hold", "30", "1"}, 1, "100m");
+  EXPECT_TRUE(fs::exists(root_ / "hook/containers" / (uid2 + "_main")));
+  const std::string uid3 = create("p3", true);
+  Child p3 = Probe(uid3 + "_main", {HAMI_SHIM_PROBE, "dlsym", "hold", "30", "1"}, 1, "100m");
   p3.ReadUntil("held=");
   server = std::make_unique<fakes::FakeApiServer>(&api);
   ASSERT_EQ(server->Start(api_port), api_port);
