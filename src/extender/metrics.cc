@@ -48,9 +48,13 @@ std::string SchedulerService::RenderMetrics() const {
   out.Sample("hami_scheduler_bind_requests_total", {}, static_cast<double>(binds_.load()));
   out.Family("hami_scheduler_bind_failures_total", "Bind calls that failed", MetricType::kCounter);
   out.Sample("hami_scheduler_bind_failures_total", {}, static_cast<double>(bind_failures_.load()));
-  out.Family("hami_scheduler_events_dropped_total", "Events not recorded (queue full)",
-             MetricType::kCounter);
-  out.Sample("hami_scheduler_events_dropped_total", {}, static_cast<double>(events_dropped_.load()));
+  filter_latency_.Render(out, "hami_scheduler_filter_duration_seconds",
+                         "Time to answer /filter (parse, decide, assume), seconds");
+  bind_latency_.Render(out, "hami_scheduler_bind_duration_seconds",
+                       "Time to answer /bind (node lock, pod annotations, Binding), seconds");
+  out.Family("hami_scheduler_events_dropped_total",
+             "Events not recorded (queue full; Normal events go first)", MetricType::kCounter);
+  out.Sample("hami_scheduler_events_dropped_total", {}, static_cast<double>(events_.dropped()));
   return out.text();
 }
 

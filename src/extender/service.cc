@@ -9,8 +9,6 @@
 namespace hami::extender {
 namespace {
 
-constexpr size_t kMaxQueuedEvents = 1000;
-
 net::HttpResponse Json(int status, std::string body) {
   return {status, "application/json", std::move(body)};
 }
@@ -23,7 +21,8 @@ SchedulerService::SchedulerService(k8s::KubeApi& api, const vendor::Registry& re
       registry_(registry),
       config_(std::move(config)),
       cache_(registry),
-      binder_(api, cache_, registry, config_.bind) {}
+      binder_(api, cache_, registry, config_.bind),
+      events_(config_.events) {}
 
 SchedulerService::~SchedulerService() { Stop(); }
 
@@ -122,7 +121,7 @@ void SchedulerService::Stop() {
   }
   event_thread_.request_stop();
   expiry_thread_.request_stop();
-  events_cv_.notify_all();
+  events_.Wake();
   if (event_thread_.joinable()) event_thread_.join();
   if (expiry_thread_.joinable()) expiry_thread_.join();
 }
@@ -134,6 +133,7 @@ bool SchedulerService::Ready() const {
 
 net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request) {
   filters_++;
+  net::ScopedLatency timer(filter_latency_);
   // Upstream waits for the first registration pass; so do we (bounded by kube-scheduler's timeout).
   for (int i = 0; i < 300 && !Ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   FilterResult result;
@@ -159,6 +159,7 @@ net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request
 
 net::HttpResponse SchedulerService::HandleBind(const net::HttpRequest& request) {
   binds_++;
+  net::ScopedLatency timer(bind_latency_);
   auto args = ParseBindArgs(request.body);
   if (!args.ok()) return Json(200, RenderBindResult(args.error().message()));
   if (elector_ && !elector_->IsLeader()) {
@@ -232,32 +233,19 @@ void SchedulerService::OnQuota(const nlohmann::json& object) {
 }
 
 void SchedulerService::RecordEvent(const nlohmann::json& involved, k8s::EventSpec spec) {
-  std::lock_guard<std::mutex> lock(events_mu_);
-  if (events_.size() >= kMaxQueuedEvents) {
-    if (events_dropped_++ % 100 == 0) {
-      base::LogWarn("event queue full, dropping events", {{"dropped", std::to_string(events_dropped_)}});
-    }
-    return;
+  if (!events_.Push(involved, std::move(spec)) && events_.dropped() % 100 == 1) {
+    base::LogWarn("event queue full, dropping events",
+                  {{"dropped", std::to_string(events_.dropped())}});
   }
-  events_.emplace_back(involved, std::move(spec));
-  events_cv_.notify_one();
 }
 
 void SchedulerService::EventLoop(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    std::pair<nlohmann::json, k8s::EventSpec> next;
-    {
-      std::unique_lock<std::mutex> lock(events_mu_);
-      events_cv_.wait(lock, stop, [this] { return !events_.empty(); });
-      if (events_.empty()) continue;
-      next = std::move(events_.front());
-      events_.pop_front();
-    }
-    nlohmann::json involved = next.first;
+  while (auto next = events_.Pop(stop)) {
+    nlohmann::json& involved = next->first;
     if (!involved.contains("kind")) involved["kind"] = "Pod";
-    auto created = k8s::CreateEvent(api_, involved, next.second);
+    auto created = k8s::CreateEvent(api_, involved, next->second);
     if (!created.ok()) {
-      base::LogDebug("event not recorded", {{"reason", next.second.reason},
+      base::LogDebug("event not recorded", {{"reason", next->second.reason},
                                             {"error", created.error().message()}});
     }
   }

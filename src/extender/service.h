@@ -17,12 +17,14 @@
 #include <thread>
 
 #include "extender/bind.h"
+#include "extender/event_queue.h"
 #include "extender/filter.h"
 #include "extender/scheduler_cache.h"
 #include "k8s/informer.h"
 #include "k8s/kube_api.h"
 #include "k8s/leader_election.h"
 #include "net/http_server.h"
+#include "net/latency_histogram.h"
 #include "vendor/registry.h"
 #include "webhook/admit.h"
 
@@ -38,6 +40,7 @@ struct ServiceConfig {
   // --leader-elect: only the Lease holder answers /filter and /bind (others report not ready and
   // return an error, so kube-scheduler retries); unset = always leader.
   std::optional<k8s::LeaderElectionConfig> leader_election;
+  EventQueueConfig events;  // pacing and bound of FilteringSucceed/... events
 };
 
 class SchedulerService {
@@ -78,11 +81,9 @@ class SchedulerService {
   std::unique_ptr<net::HttpServer> http_;
   std::unique_ptr<net::HttpServer> metrics_;
 
-  std::mutex events_mu_;
-  std::condition_variable_any events_cv_;
-  std::deque<std::pair<nlohmann::json, k8s::EventSpec>> events_;
-  std::atomic<uint64_t> events_dropped_{0};
+  EventQueue events_;
   std::atomic<uint64_t> filters_{0}, filter_failures_{0}, binds_{0}, bind_failures_{0};
+  net::LatencyHistogram filter_latency_, bind_latency_;  // handler time, request parsed to reply
   std::jthread event_thread_;
   std::jthread expiry_thread_;
 };
