@@ -125,7 +125,7 @@ SmiView ViewFromSnapshot(const Snapshot& snapshot, const std::string& title) {
     g.node = snapshot.node;
     g.index = h.index;
     g.uuid = h.uuid;
-    g.type = "NVIDIA-" + h.name;
+    g.type = h.name;
     g.memory_total = h.memory_total;
     g.memory_used = h.memory_used;
     if (h.utilization_gpu) g.utilization = *h.utilization_gpu;
@@ -133,7 +133,8 @@ SmiView ViewFromSnapshot(const Snapshot& snapshot, const std::string& title) {
   }
   for (const ContainerSample& c : snapshot.containers) {
     for (const DeviceReading& d : c.reading.devices) {
-      if (!d.uuid_valid) continue;
+      // A device the container can see but has neither a limit nor usage on is not its slice.
+      if (!d.uuid_valid || (d.limit == 0 && d.total == 0)) continue;
       SmiGpu* g = FindGpu(view, snapshot.node, d.uuid);
       if (g == nullptr) {
         view.gpus.push_back(SmiGpu{snapshot.node, -1, d.uuid, "?", 0, std::nullopt, std::nullopt, {}});
@@ -167,7 +168,7 @@ SmiView ViewFromRegion(const RegionReading& region, const std::vector<HostGpu>& 
     g.type = "?";
     for (const HostGpu& h : gpus) {
       if (h.uuid == d.uuid) {
-        g.type = "NVIDIA-" + h.name;
+        g.type = h.name;
         g.memory_total = h.memory_total;
       }
     }

@@ -56,7 +56,8 @@ std::string RenderSmi(const SmiView& view);
 std::string UsageBar(std::optional<uint64_t> used, uint64_t allocated, uint64_t total, int width);
 
 // Node view from a monitor snapshot: GPUs from NVML, slices from the regions (matched by UUID;
-// a region device on a GPU NVML did not report gets a GPU line of its own).
+// a region device on a GPU NVML did not report gets a GPU line of its own; a device with neither
+// a limit nor usage is skipped: the container merely sees it).
 SmiView ViewFromSnapshot(const Snapshot& snapshot, const std::string& title);
 
 // One Prometheus text sample.
