@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/device_config_file.h"
+#include "apps/go_flags.h"
 #include "base/log.h"
 #include "deviceplugin/service.h"
 #include "k8s/client_config.h"
@@ -37,6 +38,7 @@ struct Flags {
   bool fail_on_init_error = true;
   std::string register_interval = "30s";
   bool debug = false;
+  int verbosity = 0;  // klog -v (upstream compatibility); >= 4 means debug logging
 };
 
 std::string EnvOr(const char* name, const std::string& fallback) {
@@ -73,7 +75,7 @@ hami::base::Result<dp::PluginConfig> BuildPluginConfig(const Flags& flags) {
 }
 
 int Run(const Flags& flags) {
-  if (flags.debug) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
+  if (flags.debug || flags.verbosity >= 4) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
   umask(077);  // sockets and files are private unless widened explicitly (host_files.h)
   if (flags.node_name.empty()) {
     Fail("--node-name", "required (or env NODE_NAME)");
@@ -174,6 +176,8 @@ int main(int argc, char** argv) {
                  "node annotation refresh, e.g. 30s")
       ->capture_default_str();
   app.add_flag("--debug", flags.debug, "debug logging");
-  CLI11_PARSE(app, argc, argv);
+  hami::apps::AddVerbosityFlag(app, &flags.verbosity);
+  hami::apps::GoArgs args(argc, argv);
+  CLI11_PARSE(app, args.argc(), args.argv());
   return Run(flags);
 }

@@ -17,6 +17,7 @@
 #include "k8s/client_config.h"
 #include "k8s/http_kube_api.h"
 #include "apps/device_config_file.h"
+#include "apps/go_flags.h"
 #include "simulate/manifest.h"
 #include "vendor/registry.h"
 
@@ -39,6 +40,8 @@ struct Flags {
   int kube_burst = 100;
   int kube_timeout_s = 30;
   bool debug = false;
+  bool legacy_metrics = false;
+  int verbosity = 0;  // klog -v, accepted for upstream compatibility; >= 4 means debug logging
   bool leader_elect = false;
   std::string leader_elect_resource_name = "hami-scheduler";
   std::string leader_elect_resource_namespace;
@@ -62,7 +65,7 @@ hami::base::Result<std::chrono::seconds> ParseDuration(const std::string& text) 
 
 
 int Run(const Flags& flags) {
-  if (flags.debug) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
+  if (flags.debug || flags.verbosity >= 4) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
   auto device_config = hami::apps::LoadDeviceConfigFile(flags.device_config_file);
   if (!device_config.ok()) {
     hami::base::LogError("device config", {{"error", device_config.error().message()}});
@@ -102,6 +105,8 @@ int Run(const Flags& flags) {
   config.http.threads = 256;
   if (!flags.cert_file.empty()) config.http.tls = hami::net::TlsFiles{flags.cert_file, flags.key_file};
   config.metrics_bind = flags.metrics_bind;
+  config.legacy_metrics = flags.legacy_metrics;
+  config.build = hami::base::CurrentBuild();
   config.filter.defaults.node = hami::sched::ParseNodePolicy(flags.node_policy);
   config.filter.defaults.gpu = hami::sched::ParseGpuPolicy(flags.gpu_policy);
   config.bind.lock_timeout = *lock_timeout;
@@ -173,6 +178,9 @@ int main(int argc, char** argv) {
   app.add_option("--kube-timeout", flags.kube_timeout_s, "API request timeout, seconds")
       ->capture_default_str();
   app.add_flag("--debug", flags.debug, "debug logging");
+  app.add_flag("--legacy-metrics", flags.legacy_metrics,
+               "also export the pre-2.5 metric names (GPUDeviceMemoryLimit, ...)");
+  hami::apps::AddVerbosityFlag(app, &flags.verbosity);
   app.add_option("--leader-elect", flags.leader_elect,
                  "elect a leader through a Lease so several replicas can run")
       ->capture_default_str();
@@ -180,6 +188,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--leader-elect-resource-namespace", flags.leader_elect_resource_namespace,
                  "Lease namespace (default $POD_NAMESPACE, else kube-system)");
-  CLI11_PARSE(app, argc, argv);
+  hami::apps::GoArgs args(argc, argv);
+  CLI11_PARSE(app, args.argc(), args.argv());
   return Run(flags);
 }

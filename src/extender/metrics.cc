@@ -1,60 +1,183 @@
 // SchedulerService::RenderMetrics: upstream's scheduler metric names and labels (hami-wire §6.1),
-// computed from the live cache on every scrape (upstream lags up to 15 s).
+// computed from the live cache on every scrape (upstream lags up to 15 s). With --legacy-metrics the
+// pre-2.5 names (GPUDeviceMemoryLimit, ...) are written as well, with their label names.
 #include "extender/service.h"
 #include "net/prometheus_text.h"
 
 namespace hami::extender {
+namespace {
 
-std::string SchedulerService::RenderMetrics() const {
-  using net::MetricType;
-  constexpr double kMiB = 1048576.0;
-  net::PrometheusText out;
-  const auto nodes = cache_.NodesCopy();
-  auto each_device = [&](const char* name, const char* help, auto value) {
-    out.Family(name, help, MetricType::kGauge);
-    for (const auto& node : nodes) {
-      for (const auto& d : node.devices) {
-        out.Sample(name,
-                   {{"node", node.name},
-                    {"device_uuid", d.info.id},
-                    {"device_index", std::to_string(d.info.index)},
-                    {"device_type", d.info.type},
-                    {"zone", "vGPU"}},
-                   value(d));
+using net::Labels;
+using net::MetricType;
+constexpr double kMiB = 1048576.0;
+
+// Writes one family under its current name and, when `legacy` is set, under its legacy name too,
+// renaming the labels (current -> legacy) for the latter.
+class DualWriter {
+ public:
+  DualWriter(net::PrometheusText& out, bool legacy) : out_(out), legacy_(legacy) {}
+
+  struct Family {
+    const char* name;
+    const char* legacy_name;  // nullptr: no legacy counterpart
+    const char* help;
+    std::map<std::string, std::string> legacy_labels = {};  // overrides of the common renames
+  };
+  using Sample = std::pair<Labels, double>;
+
+  void Write(const Family& family, const std::vector<Sample>& samples) {
+    out_.Family(family.name, family.help, MetricType::kGauge);
+    for (const auto& [labels, value] : samples) out_.Sample(family.name, labels, value);
+    if (!legacy_ || family.legacy_name == nullptr) return;
+    out_.Family(family.legacy_name, family.help, MetricType::kGauge);
+    for (const auto& [labels, value] : samples) {
+      out_.Sample(family.legacy_name, Legacy(labels, family.legacy_labels), value);
+    }
+  }
+
+ private:
+  static Labels Legacy(const Labels& labels, const std::map<std::string, std::string>& overrides) {
+    static const std::map<std::string, std::string> kRename = {
+        {"node", "nodeid"},           {"device_uuid", "deviceuuid"},
+        {"device_index", "deviceidx"}, {"device_type", "devicetype"},
+        {"device_cores", "devicecores"}, {"device_memory_limit", "devicememorylimit"},
+        {"namespace", "podnamespace"}, {"pod", "podname"},
+        {"container_index", "containeridx"}, {"quota_name", "quotaName"}};
+    Labels out;
+    for (const auto& [k, v] : labels) {
+      if (auto o = overrides.find(k); o != overrides.end()) {
+        out.emplace_back(o->second, v);
+      } else if (auto r = kRename.find(k); r != kRename.end()) {
+        out.emplace_back(r->second, v);
+      } else {
+        out.emplace_back(k, v);
       }
     }
+    return out;
+  }
+
+  net::PrometheusText& out_;
+  bool legacy_;
+};
+
+void WriteDevices(DualWriter& w, const std::vector<sched::NodeState>& nodes) {
+  std::vector<DualWriter::Sample> limit, cores, allocated, shared, core_allocated, overview, ratio;
+  for (const auto& node : nodes) {
+    for (const auto& d : node.devices) {
+      const Labels base = {{"node", node.name},
+                           {"device_uuid", d.info.id},
+                           {"device_index", std::to_string(d.info.index)},
+                           {"device_type", d.info.type},
+                           {"zone", "vGPU"}};
+      Labels with_cores = base;
+      with_cores.emplace_back("device_cores", std::to_string(d.usage.usedcores));
+      Labels with_limit = with_cores;
+      with_limit.emplace_back("device_memory_limit", std::to_string(d.info.devmem));
+      limit.push_back({base, d.info.devmem * kMiB});
+      cores.push_back({base, static_cast<double>(d.info.devcore)});
+      allocated.push_back({with_cores, d.usage.usedmem * kMiB});
+      shared.push_back({base, static_cast<double>(d.usage.used)});
+      core_allocated.push_back({base, static_cast<double>(d.usage.usedcores)});
+      overview.push_back({with_limit, d.usage.usedmem * kMiB});
+      if (d.info.devmem > 0) {
+        ratio.push_back({base, static_cast<double>(d.usage.usedmem) / d.info.devmem});
+      }
+    }
+  }
+  w.Write({"hami_gpu_memory_limit_bytes", "GPUDeviceMemoryLimit", "Device memory registered, bytes"},
+          limit);
+  w.Write({"hami_gpu_core_limit_ratio", "GPUDeviceCoreLimit", "Device cores registered, percent"},
+          cores);
+  w.Write({"hami_gpu_memory_allocated_bytes", "GPUDeviceMemoryAllocated",
+           "Device memory allocated to pods, bytes"},
+          allocated);
+  w.Write({"hami_gpu_shared_count", "GPUDeviceSharedNum", "Containers sharing the device"}, shared);
+  w.Write({"hami_gpu_core_allocated_ratio", "GPUDeviceCoreAllocated",
+           "Device cores allocated to pods, percent"},
+          core_allocated);
+  w.Write({"hami_node_gpu_overview", "nodeGPUOverview",
+           "Device memory allocated to pods, bytes, with the device's limits as labels"},
+          overview);
+  w.Write({"hami_node_gpu_memory_allocated_ratio", "nodeGPUMemoryPercentage",
+           "Allocated / registered device memory"},
+          ratio);
+}
+
+void WritePods(DualWriter& w, const std::vector<SchedulerCache::PodAllocation>& pods) {
+  std::vector<DualWriter::Sample> memory, cores;
+  for (const auto& pod : pods) {
+    for (const auto& [uuid, booking] : pod.devices) {
+      const Labels labels = {{"namespace", pod.ns},     {"node", pod.node},
+                             {"pod", pod.pod},          {"container_index", "0"},
+                             {"device_uuid", uuid},     {"zone", "vGPU"}};
+      memory.push_back({labels, booking.mem * kMiB});
+      cores.push_back({labels, static_cast<double>(booking.cores)});
+    }
+  }
+  const std::map<std::string, std::string> legacy = {{"node", "nodename"}};
+  w.Write({"hami_vgpu_memory_allocated_bytes", "vGPUMemoryAllocated",
+           "Device memory allocated to a pod (containers collapsed), bytes", legacy},
+          memory);
+  w.Write({"hami_vgpu_core_allocated_ratio", "vGPUCoreAllocated",
+           "Device cores allocated to a pod (containers collapsed), percent", legacy},
+          cores);
+}
+
+void WriteQuotas(DualWriter& w, const sched::QuotaTable& quotas, const vendor::Registry& registry) {
+  std::vector<DualWriter::Sample> used, limits;
+  for (const auto& [ns, by_vendor] : quotas) {
+    for (const auto& [vendor_name, q] : by_vendor) {
+      const vendor::Vendor* vendor = registry.Find(vendor_name);
+      if (vendor == nullptr) continue;
+      auto add = [&](const std::string& resource, std::optional<int64_t> limit, int64_t value) {
+        if (!limit) return;  // only limits a ResourceQuota sets explicitly
+        const Labels base = {{"namespace", ns}, {"quota_name", "limits." + resource}, {"zone", "vGPU"}};
+        Labels with_limit = base;
+        with_limit.emplace_back("limit", std::to_string(*limit));
+        used.push_back({with_limit, static_cast<double>(value)});
+        limits.push_back({base, static_cast<double>(*limit)});
+      };
+      add(vendor->MemoryResource(), q.mem_limit, q.used_mem);
+      add(vendor->CoreResource(), q.core_limit, q.used_cores);
+    }
+  }
+  w.Write({"hami_resource_quota_used", "QuotaUsed", "Device quota used in a namespace",
+           {{"namespace", "quotanamespace"}}},
+          used);
+  w.Write({"hami_resource_quota_limit", nullptr, "Device quota limit of a namespace"}, limits);
+}
+
+}  // namespace
+
+std::string SchedulerService::RenderMetrics() const {
+  net::PrometheusText out;
+  DualWriter w(out, config_.legacy_metrics);
+  WriteDevices(w, cache_.NodesCopy());
+  WritePods(w, cache_.Allocations());
+  WriteQuotas(w, cache_.QuotasCopy(), registry_);
+
+  auto counter = [&](const char* name, const char* help, uint64_t value) {
+    out.Family(name, help, MetricType::kCounter);
+    out.Sample(name, {}, static_cast<double>(value));
   };
-  each_device("hami_gpu_memory_limit_bytes", "Device memory registered, bytes",
-              [&](const sched::DeviceState& d) { return d.info.devmem * kMiB; });
-  each_device("hami_gpu_core_limit_ratio", "Device cores registered, percent",
-              [&](const sched::DeviceState& d) { return static_cast<double>(d.info.devcore); });
-  each_device("hami_gpu_memory_allocated_bytes", "Device memory allocated to pods, bytes",
-              [&](const sched::DeviceState& d) { return d.usage.usedmem * kMiB; });
-  each_device("hami_gpu_shared_count", "Containers sharing the device",
-              [&](const sched::DeviceState& d) { return static_cast<double>(d.usage.used); });
-  each_device("hami_gpu_core_allocated_ratio", "Device cores allocated to pods, percent",
-              [&](const sched::DeviceState& d) { return static_cast<double>(d.usage.usedcores); });
-  each_device("hami_node_gpu_memory_allocated_ratio", "Allocated / registered device memory",
-              [&](const sched::DeviceState& d) {
-                return d.info.devmem > 0 ? static_cast<double>(d.usage.usedmem) / d.info.devmem : 0.0;
-              });
-  out.Family("hami_scheduler_filter_requests_total", "Filter calls served", MetricType::kCounter);
-  out.Sample("hami_scheduler_filter_requests_total", {}, static_cast<double>(filters_.load()));
-  out.Family("hami_scheduler_filter_unschedulable_total", "Filter calls that placed nothing",
-             MetricType::kCounter);
-  out.Sample("hami_scheduler_filter_unschedulable_total", {},
-             static_cast<double>(filter_failures_.load()));
-  out.Family("hami_scheduler_bind_requests_total", "Bind calls served", MetricType::kCounter);
-  out.Sample("hami_scheduler_bind_requests_total", {}, static_cast<double>(binds_.load()));
-  out.Family("hami_scheduler_bind_failures_total", "Bind calls that failed", MetricType::kCounter);
-  out.Sample("hami_scheduler_bind_failures_total", {}, static_cast<double>(bind_failures_.load()));
+  counter("hami_scheduler_filter_requests_total", "Filter calls served", filters_.load());
+  counter("hami_scheduler_filter_unschedulable_total", "Filter calls that placed nothing",
+          filter_failures_.load());
+  counter("hami_scheduler_bind_requests_total", "Bind calls served", binds_.load());
+  counter("hami_scheduler_bind_failures_total", "Bind calls that failed", bind_failures_.load());
   filter_latency_.Render(out, "hami_scheduler_filter_duration_seconds",
                          "Time to answer /filter (parse, decide, assume), seconds");
   bind_latency_.Render(out, "hami_scheduler_bind_duration_seconds",
                        "Time to answer /bind (node lock, pod annotations, Binding), seconds");
-  out.Family("hami_scheduler_events_dropped_total",
-             "Events not recorded (queue full; Normal events go first)", MetricType::kCounter);
-  out.Sample("hami_scheduler_events_dropped_total", {}, static_cast<double>(events_.dropped()));
+  counter("hami_scheduler_events_dropped_total",
+          "Events not recorded (queue full; Normal events go first)", events_.dropped());
+  out.Family("hami_build_info", "A metric with a constant '1' value labeled by build information",
+             MetricType::kGauge);
+  out.Sample("hami_build_info",
+             {{"version", config_.build.version}, {"revision", config_.build.revision},
+              {"build_date", config_.build.build_date}, {"go_version", ""},
+              {"compiler", config_.build.compiler}, {"platform", config_.build.platform}},
+             1);
   return out.text();
 }
 

@@ -4,12 +4,14 @@
 
 namespace hami::extender {
 
-SchedulerCache::Booking SchedulerCache::MakeBooking(const std::string& ns, const std::string& node,
+SchedulerCache::Booking SchedulerCache::MakeBooking(const std::string& ns, const std::string& pod,
+                                                    const std::string& node,
                                                     const model::PodDevices& devices,
                                                     const std::vector<model::MigAllocation>& mig,
                                                     size_t init_count) const {
   Booking b;
   b.ns = ns;
+  b.pod = pod;
   b.node = node;
   b.devices = sched::CollapseUsage(devices, init_count);
   for (const auto& [vendor, containers] : devices) {
@@ -121,7 +123,7 @@ base::Status SchedulerCache::UpsertPod(const model::Pod& pod) {
     return {};
   }
   Booking booking =
-      MakeBooking(pod.namespace_name, *node, devices, mig, pod.init_containers.size());
+      MakeBooking(pod.namespace_name, pod.name, *node, devices, mig, pod.init_containers.size());
   std::lock_guard<std::mutex> lock(mu_);
   assumed_.erase(pod.uid);  // the annotations are written: the pod is no longer an assumption
   AddBookingLocked(pod.uid, std::move(booking));
@@ -140,8 +142,10 @@ void SchedulerCache::Assume(const std::string& uid, Assumption assumption) {
 }
 
 void SchedulerCache::AssumeLocked(const std::string& uid, Assumption assumption) {
-  const std::string ns = assumption.pod_key.substr(0, assumption.pod_key.find('/'));
-  Booking booking = MakeBooking(ns, assumption.node, assumption.devices, assumption.mig,
+  const size_t slash = assumption.pod_key.find('/');
+  const std::string ns = assumption.pod_key.substr(0, slash);
+  const std::string name = slash == std::string::npos ? "" : assumption.pod_key.substr(slash + 1);
+  Booking booking = MakeBooking(ns, name, assumption.node, assumption.devices, assumption.mig,
                                 assumption.init_count);
   booking.assumed = true;
   AddBookingLocked(uid, std::move(booking));
@@ -233,6 +237,21 @@ std::vector<sched::NodeState> SchedulerCache::NodesCopy() const {
   std::vector<sched::NodeState> out;
   for (const auto& [name, node] : nodes_) out.push_back(node);
   return out;
+}
+
+std::vector<SchedulerCache::PodAllocation> SchedulerCache::Allocations() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<PodAllocation> out;
+  for (const auto& [uid, booking] : bookings_) {
+    if (booking.assumed) continue;
+    out.push_back({booking.ns, booking.pod, booking.node, booking.devices});
+  }
+  return out;
+}
+
+sched::QuotaTable SchedulerCache::QuotasCopy() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return quotas_;
 }
 
 }  // namespace hami::extender

@@ -85,9 +85,18 @@ class SchedulerCache {
   // Usage of every device (for metrics), by node.
   std::vector<sched::NodeState> NodesCopy() const;
 
+  // What one pod holds, as written in its annotations (assumptions not yet bound excluded).
+  struct PodAllocation {
+    std::string ns, pod, node;
+    std::map<std::string, sched::DeviceBooking> devices;  // by UUID, containers collapsed
+  };
+  std::vector<PodAllocation> Allocations() const;  // for metrics
+  sched::QuotaTable QuotasCopy() const;            // for metrics
+
  private:
   struct Booking {
     std::string ns;
+    std::string pod;  // name
     std::string node;
     std::map<std::string, sched::DeviceBooking> devices;  // by UUID
     std::map<std::string, std::vector<model::MigBooking>> mig;  // by UUID
@@ -95,7 +104,7 @@ class SchedulerCache {
     bool assumed = false;
   };
 
-  Booking MakeBooking(const std::string& ns, const std::string& node,
+  Booking MakeBooking(const std::string& ns, const std::string& pod, const std::string& node,
                       const model::PodDevices& devices, const std::vector<model::MigAllocation>& mig,
                       size_t init_count) const;
   void AddBookingLocked(const std::string& uid, Booking booking);

@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "base/build_info.h"
 #include "extender/bind.h"
 #include "extender/event_queue.h"
 #include "extender/filter.h"
@@ -41,6 +42,8 @@ struct ServiceConfig {
   // return an error, so kube-scheduler retries); unset = always leader.
   std::optional<k8s::LeaderElectionConfig> leader_election;
   EventQueueConfig events;  // pacing and bound of FilteringSucceed/... events
+  bool legacy_metrics = false;  // --legacy-metrics: also the pre-2.5 metric names
+  base::BuildInfo build;        // hami_build_info labels
 };
 
 class SchedulerService {
