@@ -319,6 +319,7 @@ class OverridesTest(unittest.TestCase):
                                                           "nodeConfiguration": {"externalConfigName": "mine"}}})
         margs = r.args(*MON)
         self.assertIn("--legacy-metrics", margs)
+        self.assertIn("--legacy-metrics", r.args(*SCHED))
         self.assertEqual(flag_value(margs, "--resync-interval"), "1m")
         self.assertIsNone(r.find("ConfigMap", "hami-device-plugin"))
         vols = {v["name"]: v for v in r.get("DaemonSet", "hami-device-plugin")["spec"]["template"]["spec"]["volumes"]}
