@@ -10,6 +10,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "apps/go_flags.h"
+#include "base/build_info.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "k8s/client_config.h"
@@ -30,6 +32,7 @@ struct Flags {
   bool legacy_metrics = false;
   bool list_metrics = false;
   bool debug = false;
+  int verbosity = 0;  // klog -v (upstream compatibility); >= 4 means debug logging
 };
 
 std::string EnvOr(const char* name, std::string fallback) {
@@ -68,7 +71,7 @@ hami::base::Result<std::chrono::milliseconds> ParseDuration(const std::string& t
 }
 
 int Run(const Flags& flags) {
-  if (flags.debug) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
+  if (flags.debug || flags.verbosity >= 4) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
   if (flags.list_metrics) {
     for (const std::string& name : hami::monitor::MetricNames(flags.legacy_metrics)) {
       std::cout << name << "\n";
@@ -95,8 +98,7 @@ int Run(const Flags& flags) {
   config.resync = *resync;
   config.feedback_interval = *feedback;
   config.legacy_metrics = flags.legacy_metrics;
-  config.build.compiler = "gcc-" __VERSION__;
-  config.build.platform = "linux/amd64";
+  config.build = hami::base::CurrentBuild();
   if (config.node_name.empty()) {
     hami::base::LogWarn("no --node-name or NODE_NAME: pods cannot be matched to this node");
   }
@@ -166,6 +168,8 @@ int main(int argc, char** argv) {
   app.add_flag("--legacy-metrics", flags.legacy_metrics, "also export upstream's legacy names");
   app.add_flag("--list-metrics", flags.list_metrics, "print the metric names and exit");
   app.add_flag("--debug", flags.debug, "debug logging");
-  CLI11_PARSE(app, argc, argv);
+  hami::apps::AddVerbosityFlag(app, &flags.verbosity);
+  hami::apps::GoArgs args(argc, argv);
+  CLI11_PARSE(app, args.argc(), args.argv());
   return Run(flags);
 }

@@ -10,17 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "base/build_info.h"
 #include "monitor/snapshot.h"
 
 namespace hami::monitor {
 
-struct BuildInfo {
-  std::string version = "dev";
-  std::string revision;
-  std::string build_date;
-  std::string compiler;
-  std::string platform;
-};
+using base::BuildInfo;
 
 struct RenderOptions {
   bool legacy = false;  // --legacy-metrics: also upstream's pre-2.5 names

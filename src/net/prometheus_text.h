@@ -3,8 +3,9 @@
 //
 // Contract: metric and label names are program constants and are written as given (not checked);
 // label values and HELP text are escaped (`\\`, `\"` (labels only), `\n`). Values print as the
-// shortest text that reads back to the same double, like Go's FormatFloat(v, 'g', -1, 64) that
-// client_golang uses (3000, 0.1, 1e+06, 8.5e+10); NaN and ±Inf as "NaN", "+Inf", "-Inf".
+// shortest text that reads back to the same double (std::to_chars: 3000, 0.1, 1e+06, 5e-04,
+// 3145728000); client_golang (FormatFloat 'g', -1) writes the same values, sometimes in the other
+// notation (3.145728e+09), which Prometheus parses alike. NaN and ±Inf as "NaN", "+Inf", "-Inf".
 // Families must be written whole (header, then its samples) — the writer does not reorder.
 // Value type; thread-compatible.
 #pragma once
