@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/device_config_file.h"
+#include "apps/daemon.h"
 #include "apps/go_flags.h"
 #include "base/log.h"
 #include "deviceplugin/service.h"
@@ -41,11 +42,6 @@ struct Flags {
   int verbosity = 0;  // klog -v (upstream compatibility); >= 4 means debug logging
 };
 
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
-}
-
 void Fail(const std::string& what, const std::string& error) {
   hami::base::LogError(what, {{"error", error}});
 }
@@ -59,7 +55,7 @@ hami::base::Result<dp::PluginConfig> BuildPluginConfig(const Flags& flags) {
   config.device_id_strategy =
       flags.device_id_strategy == "index" ? dp::DeviceIdStrategy::kIndex : dp::DeviceIdStrategy::kUuid;
   config.pass_device_specs = flags.pass_device_specs;
-  config.enable_topology_score = EnvOr("ENABLE_TOPOLOGY_SCORE", "") == "true";
+  config.enable_topology_score = hami::apps::EnvOr("ENABLE_TOPOLOGY_SCORE", "") == "true";
   std::ifstream in(flags.node_config_file);
   if (in) {
     std::stringstream text;
@@ -109,16 +105,13 @@ int Run(const Flags& flags) {
   dp::ServiceConfig config;
   config.plugin = std::move(plugin).value();
   config.plugin_dir = flags.device_plugin_path;
-  const std::string hook = !flags.hook_path.empty() ? flags.hook_path : EnvOr("HOOK_PATH", "/usr/local");
+  const std::string hook =
+      !flags.hook_path.empty() ? flags.hook_path : hami::apps::EnvOr("HOOK_PATH", "/usr/local");
   config.host_vgpu_dir = hook + "/vgpu";
   config.register_interval = *interval;
   config.health_interval = std::min(*interval, std::chrono::milliseconds(5000));
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = hami::apps::BlockTerminationSignals();
 
   dp::DevicePluginService service(**api, std::move(source), config);
   if (auto status = service.Start(); !status.ok()) return Fail("start", status.message()), 1;
@@ -127,9 +120,7 @@ int Run(const Flags& flags) {
                        {"socket", config.plugin_dir + "/" + dp::kDefaultEndpoint},
                        {"resource", config.plugin.resource_name},
                        {"hook", config.host_vgpu_dir}});
-  int signal = 0;
-  sigwait(&signals, &signal);
-  hami::base::LogInfo("shutting down", {{"signal", std::to_string(signal)}});
+  hami::apps::AwaitTermination(signals);
   service.Stop();
   return 0;
 }
@@ -138,7 +129,7 @@ int Run(const Flags& flags) {
 
 int main(int argc, char** argv) {
   Flags flags;
-  flags.node_name = EnvOr("NODE_NAME", "");
+  flags.node_name = hami::apps::EnvOr("NODE_NAME", "");
   CLI::App app{"hami-device-plugin: NVIDIA node agent (node registration + kubelet device plugin)"};
   app.add_option("--node-name", flags.node_name, "this node's name (default env NODE_NAME)");
   app.add_option("--kubeconfig", flags.kubeconfig,

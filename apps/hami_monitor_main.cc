@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "apps/daemon.h"
 #include "apps/go_flags.h"
 #include "base/build_info.h"
 #include "base/log.h"
@@ -34,11 +35,6 @@ struct Flags {
   bool debug = false;
   int verbosity = 0;  // klog -v (upstream compatibility); >= 4 means debug logging
 };
-
-std::string EnvOr(const char* name, std::string fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
-}
 
 // Go-style durations: "500ms", "5s", "1m30s", "2h"; a bare number is seconds.
 hami::base::Result<std::chrono::milliseconds> ParseDuration(const std::string& text) {
@@ -123,20 +119,14 @@ int Run(const Flags& flags) {
                         {{"reason", client_config.error().message()}});
   }
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = hami::apps::BlockTerminationSignals();
 
   hami::monitor::MonitorService service(config, api.get());
   if (auto status = service.Start(); !status.ok()) {
     hami::base::LogError("start", {{"error", status.message()}});
     return 1;
   }
-  int signal = 0;
-  sigwait(&signals, &signal);
-  hami::base::LogInfo("shutting down", {{"signal", std::to_string(signal)}});
+  hami::apps::AwaitTermination(signals);
   service.Stop();
   return 0;
 }
@@ -146,9 +136,9 @@ int Run(const Flags& flags) {
 int main(int argc, char** argv) {
   CLI::App app{"hami-monitor: per-node vGPU metrics and priority feedback (HAMi-compatible)"};
   Flags flags;
-  flags.hook_path = EnvOr("HOOK_PATH", "/usr/local/vgpu");
-  flags.node_name = EnvOr("NODE_NAME", "");
-  flags.resync_interval = EnvOr("HAMI_RESYNC_INTERVAL", "5m");
+  flags.hook_path = hami::apps::EnvOr("HOOK_PATH", "/usr/local/vgpu");
+  flags.node_name = hami::apps::EnvOr("NODE_NAME", "");
+  flags.resync_interval = hami::apps::EnvOr("HAMI_RESYNC_INTERVAL", "5m");
   app.add_option("--hook-path", flags.hook_path,
                  "directory holding containers/<podUID>_<container>/ (env HOOK_PATH)")
       ->capture_default_str();

@@ -17,6 +17,7 @@
 #include "k8s/client_config.h"
 #include "k8s/http_kube_api.h"
 #include "apps/device_config_file.h"
+#include "apps/daemon.h"
 #include "apps/go_flags.h"
 #include "simulate/manifest.h"
 #include "vendor/registry.h"
@@ -127,21 +128,14 @@ int Run(const Flags& flags) {
     config.leader_election = election;
   }
 
-  // Block termination signals; this thread waits for them and shuts down gracefully.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = hami::apps::BlockTerminationSignals();
 
   hami::extender::SchedulerService service(**api, registry, config);
   if (auto status = service.Start(); !status.ok()) {
     hami::base::LogError("start", {{"error", status.message()}});
     return 1;
   }
-  int signal = 0;
-  sigwait(&signals, &signal);
-  hami::base::LogInfo("shutting down", {{"signal", std::to_string(signal)}});
+  hami::apps::AwaitTermination(signals);
   service.Stop();
   return 0;
 }
