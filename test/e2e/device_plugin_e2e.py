@@ -16,26 +16,10 @@ import subprocess
 import sys
 import time
 
+from e2e_lib import ENV, FAILURES, check, kubectl, load_env
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-ENV = {}
-FAILURES = []
 NODES = {"dp-e2e-a": "2xT4-16GB", "dp-e2e-b": "1xA100-40GB"}
-
-
-def load_env(path):
-    for line in open(path):
-        line = line.strip()
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            ENV[key] = value.strip("'\"")
-
-
-def kubectl(*args, input=None, check=True):
-    cmd = [os.path.join(ENV["TOOLS_BIN"], "kubectl"), "--kubeconfig", ENV["KUBECONFIG"], *args]
-    r = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=120)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"kubectl {' '.join(args)}: {r.stderr.strip()}")
-    return r
 
 
 def sim_nodes(script):
@@ -43,12 +27,6 @@ def sim_nodes(script):
     env = dict(os.environ, HAMI_LOCAL_DIR=ENV["HAMI_LOCAL_DIR"])
     full = f'source "{ENV["HAMI_LOCAL_DIR"]}/env" && source "{ROOT}/hack/lib/sim_nodes.sh" && {script}'
     return subprocess.run(["bash", "-c", full], env=env, capture_output=True, text=True, timeout=180)
-
-
-def check(name, ok, detail=""):
-    print(("PASS " if ok else "FAIL ") + name + ("" if ok else f": {detail}"), flush=True)
-    if not ok:
-        FAILURES.append(name)
 
 
 def get(kind, name):

@@ -20,33 +20,11 @@ import tempfile
 import time
 import urllib.request
 
-ENV = {}
-FAILURES = []
+from e2e_lib import ENV, FAILURES, check, kubectl, load_env
+
 NODE = "e2e-monitor"
 GPU_UUID = "GPU-0e2e0000-1111-2222-3333-444444444444"
 MIB = 1048576
-
-
-def load_env(path):
-    for line in open(path):
-        line = line.strip()
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            ENV[key] = value
-
-
-def kubectl(*args, input=None, check=True):
-    cmd = [os.path.join(ENV["TOOLS_BIN"], "kubectl"), "--kubeconfig", ENV["KUBECONFIG"], *args]
-    r = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=120)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"kubectl {' '.join(args)}: {r.stderr.strip()}")
-    return r
-
-
-def check(name, ok, detail=""):
-    print(("PASS " if ok else "FAIL ") + name + ("" if ok else f": {detail}"), flush=True)
-    if not ok:
-        FAILURES.append(name)
 
 
 def wait_for(fn, timeout, interval=0.3):

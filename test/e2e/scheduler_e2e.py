@@ -18,30 +18,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "hack", "lib"))
 from device_plugin_standin import DevicePluginStandIn  # noqa: E402
 
-ENV = {}
-FAILURES = []
-
-
-def load_env(path):
-    for line in open(path):
-        line = line.strip()
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            ENV[key] = value
-
-
-def kubectl(*args, input=None, check=True):
-    cmd = [os.path.join(ENV["TOOLS_BIN"], "kubectl"), "--kubeconfig", ENV["KUBECONFIG"], *args]
-    r = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=120)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"kubectl {' '.join(args)}: {r.stderr.strip()}")
-    return r
-
-
-def check(name, ok, detail=""):
-    print(("PASS " if ok else "FAIL ") + name + ("" if ok else f": {detail}"), flush=True)
-    if not ok:
-        FAILURES.append(name)
+from e2e_lib import ENV, FAILURES, check, kubectl, load_env  # noqa: E402
 
 
 def gpu(uuid, index, mem=16000, model="NVIDIA-Tesla T4", count=10, numa=0):
