@@ -119,6 +119,7 @@ TEST_F(FilterTest, RestartRebuildsFromPodAnnotations) {
   model::Pod running;
   running.uid = "old";
   running.name = "old";
+  running.node_name = "n1";
   running.annotations = {{"hami.io/vgpu-node", "n1"},
                          {"hami.io/vgpu-devices-allocated", "GPU-n1-0,NVIDIA,16000,0:;"}};
   ASSERT_TRUE(fresh.UpsertPod(running).ok());
@@ -137,6 +138,44 @@ TEST_F(FilterTest, RestartRebuildsFromPodAnnotations) {
   ASSERT_TRUE(late.UpsertNode(Node("n1")).ok());
   EXPECT_FALSE(Filter(late, registry_, config_, Args(PodJson("y", "uid-y", 1000), {"n1"}), now_)
                    .result.node_names);
+}
+
+TEST_F(FilterTest, AFailedBindsLeftoverAnnotationsHoldNothing) {
+  const int64_t now = 1700000000;
+  model::Pod pending;  // annotated by a bind whose Binding never happened: no spec.nodeName
+  pending.uid = "uid-left";
+  pending.name = "left";
+  pending.annotations = {{"hami.io/vgpu-node", "n1"},
+                         {"hami.io/vgpu-devices-allocated", "GPU-n1-0,NVIDIA,16000,0:;"},
+                         {"hami.io/bind-time", std::to_string(now - 10)}};
+  // Within the grace period it may be a bind in flight (a restarted scheduler): booked.
+  ASSERT_TRUE(cache_.UpsertPod(pending, now).ok());
+  EXPECT_EQ(cache_.PodCount(), 1u);
+  // Past it, the annotations are leftovers: released.
+  ASSERT_TRUE(cache_.UpsertPod(pending, now + SchedulerCache::kUnboundGraceSeconds).ok());
+  EXPECT_EQ(cache_.PodCount(), 0u);
+  // Re-filtering the same pod never counts what it booked before, leftovers included.
+  ASSERT_TRUE(cache_.UpsertPod(pending, now).ok());
+  auto out = Run(PodJson("left", "uid-left", 16000), {"n1"});
+  ASSERT_TRUE(out.result.node_names) << out.event_message;
+  EXPECT_EQ(cache_.PodCount(), 1u);  // only its new assumption
+}
+
+TEST_F(FilterTest, AnUnboundUpdateKeepsTheAssumption) {
+  auto out = Run(PodJson("a", "uid-a", 16000), {"n1"});
+  ASSERT_TRUE(out.result.node_names);
+  model::Pod patched;  // /bind's annotation patch arrives before the Binding
+  patched.uid = "uid-a";
+  patched.name = "a";
+  patched.annotations = {{"hami.io/vgpu-node", "n1"},
+                         {"hami.io/vgpu-devices-allocated", "GPU-n1-0,NVIDIA,16000,0:;"},
+                         {"hami.io/bind-time", std::to_string(SchedulerCache::NowUnix())}};
+  ASSERT_TRUE(cache_.UpsertPod(patched).ok());
+  EXPECT_TRUE(cache_.Assumed("uid-a"));
+  patched.node_name = "n1";  // the Binding
+  ASSERT_TRUE(cache_.UpsertPod(patched).ok());
+  EXPECT_FALSE(cache_.Assumed("uid-a"));
+  EXPECT_EQ(cache_.PodCount(), 1u);
 }
 
 TEST_F(FilterTest, PodsWithoutDevicesPassThroughAndBadQuantitiesFail) {

@@ -19,6 +19,7 @@ model::Pod Running(const std::string& name, const std::string& allocated) {
   pod.uid = "uid-" + name;
   pod.name = name;
   pod.namespace_name = "team";
+  pod.node_name = "n1";
   pod.annotations = {{"hami.io/vgpu-node", "n1"}, {"hami.io/vgpu-devices-allocated", allocated}};
   return pod;
 }

@@ -1,5 +1,9 @@
 #include "extender/scheduler_cache.h"
 
+#include <chrono>
+
+#include "base/strings.h"
+#include "extender/bind.h"
 #include "vendor/cluster_state.h"
 
 namespace hami::extender {
@@ -93,13 +97,36 @@ void SchedulerCache::DeleteNode(const std::string& name) {
   nodes_.erase(name);
 }
 
-base::Status SchedulerCache::UpsertPod(const model::Pod& pod) {
+int64_t SchedulerCache::NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+// An unbound pod's annotations still describe a bind in flight.
+bool BindInFlight(const model::Pod& pod, int64_t now_unix) {
+  const std::string* bind_time = pod.Annotation(kBindTimeAnnotation);
+  if (bind_time == nullptr) return false;
+  std::optional<int64_t> seconds = base::ParseInt64(*bind_time);
+  return seconds && now_unix - *seconds < SchedulerCache::kUnboundGraceSeconds;
+}
+
+}  // namespace
+
+base::Status SchedulerCache::UpsertPod(const model::Pod& pod, int64_t now_unix) {
   const std::string* node = pod.Annotation(vendor::kVgpuNodeAnnotation);
   const bool terminated = pod.phase == "Succeeded" || pod.phase == "Failed";
-  if (node == nullptr || node->empty() || terminated) {
+  const bool unbound = pod.node_name.empty();
+  if (node == nullptr || node->empty() || terminated || (unbound && !BindInFlight(pod, now_unix))) {
     std::lock_guard<std::mutex> lock(mu_);
     if (assumed_.count(pod.uid) == 0) RemoveBookingLocked(pod.uid);
     return {};
+  }
+  if (unbound) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (assumed_.count(pod.uid) != 0) return {};  // /bind is writing it: the assumption stands
   }
   HAMI_ASSIGN_OR_RETURN(auto devices, vendor::GrantedDevices(pod, registry_));
   std::vector<model::MigAllocation> mig;
@@ -193,8 +220,9 @@ void SchedulerCache::SetQuota(const std::string& ns, const std::string& vendor,
 void SchedulerCache::DecideAndAssume(const std::string& uid, const std::vector<std::string>& names,
                                      const DecideFn& decide) {
   std::lock_guard<std::mutex> lock(mu_);
-  // A retried filter must not count its own earlier assumption.
-  if (assumed_.erase(uid) != 0) RemoveBookingLocked(uid);
+  // A retried filter must not count its own earlier assumption, nor a failed bind's annotations.
+  assumed_.erase(uid);
+  RemoveBookingLocked(uid);
   std::vector<const sched::NodeState*> nodes;
   std::vector<std::string> unknown;
   nodes.reserve(names.size());

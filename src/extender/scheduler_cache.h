@@ -53,7 +53,13 @@ class SchedulerCache {
 
   // Books the devices of a pod that carries hami.io/vgpu-node + an allocated annotation (replacing
   // an assumption for the same UID); terminated pods and pods without devices release theirs.
-  base::Status UpsertPod(const model::Pod& pod);
+  // A pod not bound yet (no spec.nodeName) keeps its assumption while it has one; without one its
+  // annotations count only while its hami.io/bind-time is less than kUnboundGrace old (a bind in
+  // flight, e.g. across a scheduler restart): older ones are what a failed bind left behind, and
+  // booking them would hold capacity for a pod that holds nothing.
+  static constexpr int64_t kUnboundGraceSeconds = 120;
+  base::Status UpsertPod(const model::Pod& pod, int64_t now_unix = NowUnix());
+  static int64_t NowUnix();
   void DeletePod(const std::string& uid);
 
   void Assume(const std::string& uid, Assumption assumption);
@@ -70,6 +76,8 @@ class SchedulerCache {
   // Runs `decide` with the named nodes (unknown names listed separately) and the quota table, and
   // applies the assumption it returns for `uid`, all under one lock, so no other decision can
   // interleave between seeing the state and booking the result. Keep `decide` free of I/O.
+  // Whatever `uid` had booked is dropped first: kube-scheduler filters only unbound pods, so an
+  // earlier assumption or annotations left by a failed bind are not usage of this pod.
   using DecideFn = std::function<std::optional<Assumption>(
       std::span<const sched::NodeState* const> nodes, const std::vector<std::string>& unknown,
       const sched::QuotaTable& quotas)>;

@@ -44,10 +44,13 @@ def wait(pred, timeout):
     return pred()
 
 
-def pod(name, limits, annotations=None):
+def pod(name, limits, annotations=None, node_selector=None):
+    spec = {"containers": [{"name": "main", "image": "cuda", "resources": {"limits": limits}}]}
+    if node_selector:
+        spec["nodeSelector"] = node_selector
     return {"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "namespace": "default", "annotations": annotations or {}},
-            "spec": {"containers": [{"name": "main", "image": "cuda", "resources": {"limits": limits}}]}}
+            "spec": spec}
 
 
 def record(node, name):
@@ -96,7 +99,9 @@ def test_pod_path():
     name = "dp-e2e-slice"
     kubectl("apply", "-f", "-", input=json.dumps(pod(name, {"nvidia.com/gpu": "1", "nvidia.com/gpumem": "3000",
                                                            "nvidia.com/gpucores": "30"},
-                                                     {"nvidia.com/use-gputype": "T4"})))
+                                                     {"nvidia.com/use-gputype": "T4"},
+                                                     # other e2e tests leave T4 nodes on the shared plane
+                                                     {"kubernetes.io/hostname": "dp-e2e-a"})))
     p = wait(lambda: (lambda x: x if x and x["status"].get("phase") in ("Running", "Failed") else None)(
         get("pod", name)), 90) or get("pod", name) or {}
     node = p.get("spec", {}).get("nodeName")
