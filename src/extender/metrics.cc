@@ -2,6 +2,7 @@
 // computed from the live cache on every scrape (upstream lags up to 15 s). With --legacy-metrics the
 // pre-2.5 names (GPUDeviceMemoryLimit, ...) are written as well, with their label names.
 #include "extender/service.h"
+#include "net/build_info_metric.h"
 #include "net/prometheus_text.h"
 
 namespace hami::extender {
@@ -171,13 +172,7 @@ std::string SchedulerService::RenderMetrics() const {
                        "Time to answer /bind (node lock, pod annotations, Binding), seconds");
   counter("hami_scheduler_events_dropped_total",
           "Events not recorded (queue full; Normal events go first)", events_.dropped());
-  out.Family("hami_build_info", "A metric with a constant '1' value labeled by build information",
-             MetricType::kGauge);
-  out.Sample("hami_build_info",
-             {{"version", config_.build.version}, {"revision", config_.build.revision},
-              {"build_date", config_.build.build_date}, {"go_version", ""},
-              {"compiler", config_.build.compiler}, {"platform", config_.build.platform}},
-             1);
+  net::WriteBuildInfo(out, config_.build);
   return out.text();
 }
 

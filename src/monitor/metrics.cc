@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "base/strings.h"
+#include "net/build_info_metric.h"
 #include "net/prometheus_text.h"
 
 namespace hami::monitor {
@@ -246,13 +247,7 @@ void WriteMonitor(const Snapshot& s, const RenderOptions& o, net::PrometheusText
              "1 when the pod list of this node is known from the API server (HAMi-cpp)",
              MetricType::kGauge);
   out.Sample("hami_monitor_pods_synced", {{"node", s.node}}, s.stats.pods_synced ? 1 : 0);
-  out.Family("hami_build_info", "A metric with a constant '1' value labeled by build information",
-             MetricType::kGauge);
-  out.Sample("hami_build_info",
-             {{"version", o.build.version}, {"revision", o.build.revision},
-              {"build_date", o.build.build_date}, {"go_version", ""},
-              {"compiler", o.build.compiler}, {"platform", o.build.platform}},
-             1);
+  net::WriteBuildInfo(out, o.build);
 }
 
 }  // namespace
