@@ -21,6 +21,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test/shim/sim_fixture.h"
+
 #include "gpuapi/nvml_functions.h"
 #include "region/region.h"
 
@@ -34,23 +36,9 @@ struct Child {
   int in = -1;   // child's stdin
 };
 
-class ShimTest : public ::testing::Test {
+class ShimTest : public hami::test::SimDriverTest {
  protected:
-  void SetUp() override {
-    if (access(HAMI_SIM_LIBDIR "/libcuda.so.1", R_OK) != 0) {
-      GTEST_SKIP() << "simulated driver not built at " HAMI_SIM_LIBDIR;
-    }
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    tag_ = std::string(info->name()) + "_" + std::to_string(getpid());
-    region_path_ = "/tmp/hami_shim_it_" + tag_ + ".cache";
-    sim_state_ = "/tmp/hami_shim_it_" + tag_ + ".sim";
-    unlink(region_path_.c_str());
-    unlink(sim_state_.c_str());
-  }
-  void TearDown() override {
-    unlink(region_path_.c_str());
-    unlink(sim_state_.c_str());
-  }
+  ShimTest() : SimDriverTest("hami_shim_it_") {}
 
   std::map<std::string, std::string> Env(const std::string& limit) {
     std::map<std::string, std::string> env = {
@@ -134,7 +122,6 @@ class ShimTest : public ::testing::Test {
     return std::strtoull(out.c_str() + p + key.size() + 1, nullptr, 10);
   }
 
-  std::string tag_, region_path_, sim_state_;
 };
 
 TEST_F(ShimTest, EveryAllocationPathHonoursTheLimitViaDlsym) {

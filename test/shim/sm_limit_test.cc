@@ -25,6 +25,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test/shim/sim_fixture.h"
+
 #include "region/layout.h"
 
 namespace {
@@ -56,23 +58,9 @@ struct Result {
   double Util() const { return Value("util_x100") / 100.0; }
 };
 
-class SmLimitTest : public ::testing::Test {
+class SmLimitTest : public hami::test::SimDriverTest {
  protected:
-  void SetUp() override {
-    if (access(HAMI_SIM_LIBDIR "/libcuda.so.1", R_OK) != 0) {
-      GTEST_SKIP() << "simulated driver not built at " HAMI_SIM_LIBDIR;
-    }
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    tag_ = std::string(info->name()) + "_" + std::to_string(getpid());
-    region_path_ = "/tmp/hami_sm_it_" + tag_ + ".cache";
-    sim_state_ = "/tmp/hami_sm_it_" + tag_ + ".sim";
-    unlink(region_path_.c_str());
-    unlink(sim_state_.c_str());
-  }
-  void TearDown() override {
-    unlink(region_path_.c_str());
-    unlink(sim_state_.c_str());
-  }
+  SmLimitTest() : SimDriverTest("hami_sm_it_") {}
 
   std::map<std::string, std::string> Env(const std::string& sm_limit, const std::string& policy) {
     std::map<std::string, std::string> env = {
@@ -134,7 +122,6 @@ class SmLimitTest : public ::testing::Test {
     return r;
   }
 
-  std::string tag_, region_path_, sim_state_;
 };
 
 TEST_F(SmLimitTest, NoLimitRunsFlatOut) {
