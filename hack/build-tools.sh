@@ -93,7 +93,7 @@ build() {
     [[ ${HAMI_QUIET:-0} == 1 ]] || hami::log "$name: cached ($cache_bin/$name)"
     return 0
   fi
-  hami::log "$name: building $pkg (empty Go build cache: 10-15 min on 2 cores; log: $build_log)"
+  hami::log "$name: building $pkg (with empty Go caches all tools take ~10 min on 2 idle cores; log: $build_log)"
   local t0 tmp
   t0=$(date +%s)
   tmp=$cache_bin/.$name.tmp.$$
