@@ -14,6 +14,7 @@
 #include "apps/device_config_file.h"
 #include "apps/daemon.h"
 #include "apps/go_flags.h"
+#include "base/duration.h"
 #include "base/log.h"
 #include "deviceplugin/service.h"
 #include "k8s/client_config.h"
@@ -79,7 +80,7 @@ int Run(const Flags& flags) {
   }
   auto plugin = BuildPluginConfig(flags);
   if (!plugin.ok()) return Fail("config", plugin.error().message()), 1;
-  auto interval = dp::ParseDuration(flags.register_interval);
+  auto interval = hami::base::ParseDuration(flags.register_interval);
   if (!interval.ok() || interval->count() <= 0) {
     Fail("--register-interval", interval.ok() ? "must be > 0" : interval.error().message());
     return 1;

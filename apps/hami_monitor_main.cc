@@ -13,6 +13,7 @@
 #include "apps/daemon.h"
 #include "apps/go_flags.h"
 #include "base/build_info.h"
+#include "base/duration.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "k8s/client_config.h"
@@ -37,35 +38,6 @@ struct Flags {
 };
 
 // Go-style durations: "500ms", "5s", "1m30s", "2h"; a bare number is seconds.
-hami::base::Result<std::chrono::milliseconds> ParseDuration(const std::string& text) {
-  auto bad = [&] {
-    return hami::base::InvalidArgument("invalid duration \"" + text + "\" (want e.g. 5s, 1m30s, 500ms)");
-  };
-  if (text.empty()) return bad();
-  if (auto plain = hami::base::ParseInt64(text)) {
-    if (*plain < 0) return bad();
-    return std::chrono::milliseconds(*plain * 1000);
-  }
-  int64_t total = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t j = i;
-    while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
-    if (j == i) return bad();
-    const int64_t n = std::stoll(text.substr(i, j - i));
-    size_t k = j;
-    while (k < text.size() && std::isalpha(static_cast<unsigned char>(text[k]))) ++k;
-    const std::string unit = text.substr(j, k - j);
-    if (unit == "ms") total += n;
-    else if (unit == "s") total += n * 1000;
-    else if (unit == "m") total += n * 60000;
-    else if (unit == "h") total += n * 3600000;
-    else return bad();
-    i = k;
-  }
-  return std::chrono::milliseconds(total);
-}
-
 int Run(const Flags& flags) {
   if (flags.debug || flags.verbosity >= 4) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
   if (flags.list_metrics) {
@@ -74,8 +46,8 @@ int Run(const Flags& flags) {
     }
     return 0;
   }
-  auto resync = ParseDuration(flags.resync_interval);
-  auto feedback = ParseDuration(flags.feedback_interval);
+  auto resync = hami::base::ParseDuration(flags.resync_interval);
+  auto feedback = hami::base::ParseDuration(flags.feedback_interval);
   for (const auto* d : {&resync, &feedback}) {
     if (!d->ok()) {
       hami::base::LogError("bad flag", {{"error", d->error().message()}});

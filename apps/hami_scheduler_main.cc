@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/duration.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "extender/service.h"
@@ -48,23 +49,6 @@ struct Flags {
   std::string leader_elect_resource_namespace;
 };
 
-hami::base::Result<std::chrono::seconds> ParseDuration(const std::string& text) {
-  if (text.empty()) return hami::base::InvalidArgument("empty duration");
-  char unit = text.back();
-  std::string number = std::isdigit(static_cast<unsigned char>(unit)) ? text : text.substr(0, text.size() - 1);
-  auto value = hami::base::ParseInt64(number);
-  if (!value || *value < 0) return hami::base::InvalidArgument("invalid duration \"" + text + "\"");
-  switch (unit) {
-    case 'h': return std::chrono::seconds(*value * 3600);
-    case 'm': return std::chrono::seconds(*value * 60);
-    case 's': return std::chrono::seconds(*value);
-    default:
-      if (std::isdigit(static_cast<unsigned char>(unit))) return std::chrono::seconds(*value);
-  }
-  return hami::base::InvalidArgument("invalid duration \"" + text + "\" (want e.g. 30s, 5m, 1h)");
-}
-
-
 int Run(const Flags& flags) {
   if (flags.debug || flags.verbosity >= 4) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
   auto device_config = hami::apps::LoadDeviceConfigFile(flags.device_config_file);
@@ -72,7 +56,7 @@ int Run(const Flags& flags) {
     hami::base::LogError("device config", {{"error", device_config.error().message()}});
     return 1;
   }
-  auto lock_timeout = ParseDuration(flags.node_lock_timeout);
+  auto lock_timeout = hami::base::ParseDuration(flags.node_lock_timeout);
   if (!lock_timeout.ok()) {
     hami::base::LogError("--node-lock-timeout", {{"error", lock_timeout.error().message()}});
     return 1;
@@ -110,7 +94,7 @@ int Run(const Flags& flags) {
   config.build = hami::base::CurrentBuild();
   config.filter.defaults.node = hami::sched::ParseNodePolicy(flags.node_policy);
   config.filter.defaults.gpu = hami::sched::ParseGpuPolicy(flags.gpu_policy);
-  config.bind.lock_timeout = *lock_timeout;
+  config.bind.lock_timeout = std::chrono::duration_cast<std::chrono::seconds>(*lock_timeout);
   config.webhook.scheduler_name = flags.scheduler_name;
   config.webhook.force_overwrite_default_scheduler = flags.force_overwrite_default_scheduler;
   config.node_label_selector = flags.node_label_selector;

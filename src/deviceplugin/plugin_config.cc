@@ -126,34 +126,6 @@ base::Result<PluginConfig> ApplyNodeConfigJson(PluginConfig config, std::string_
   return config;
 }
 
-base::Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
-  auto bad = [&] {
-    return base::InvalidArgument("invalid duration \"" + std::string(text) +
-                                 "\" (want e.g. 500ms, 30s, 5m, 1h)");
-  };
-  if (text.empty()) return bad();
-  if (auto plain = base::ParseInt64(text)) {
-    if (*plain < 0) return bad();
-    return std::chrono::milliseconds(*plain * 1000);
-  }
-  int64_t total = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t start = i;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
-    if (i == start || i - start > 12) return bad();
-    int64_t value = *base::ParseInt64(text.substr(start, i - start));
-    size_t unit_start = i;
-    while (i < text.size() && (text[i] < '0' || text[i] > '9')) ++i;
-    std::string_view unit = text.substr(unit_start, i - unit_start);
-    int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000
-                  : unit == "h" ? 3600000 : 0;
-    if (scale == 0) return bad();
-    total += value * scale;
-  }
-  return std::chrono::milliseconds(total);
-}
-
 base::Status Validate(const PluginConfig& config) {
   if (config.split_count < 1) return base::InvalidArgument("device split count must be >= 1");
   if (!(config.memory_scaling > 0)) return base::InvalidArgument("device memory scaling must be > 0");

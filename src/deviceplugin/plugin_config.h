@@ -53,10 +53,6 @@ PluginConfig FromNvidiaConfig(const vendor::nvidia::NvidiaConfig& nvidia, std::s
 // MIG strategy, split count < 1 or scaling <= 0 after merge.
 base::Result<PluginConfig> ApplyNodeConfigJson(PluginConfig config, std::string_view json_text);
 
-// A Go-style duration ("30s", "500ms", "5m", "1h30m"; a bare number is seconds) for flags.
-// Errors (InvalidArgument) quote the text.
-base::Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
-
 // Checks the merged config: split count >= 1, scalings > 0, known mode/strategy.
 base::Status Validate(const PluginConfig& config);
 
