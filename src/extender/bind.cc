@@ -1,7 +1,5 @@
 #include "extender/bind.h"
 
-#include <chrono>
-
 #include "codec/mig_allocations.h"
 #include "codec/pod_devices.h"
 #include "vendor/cluster_state.h"
@@ -11,19 +9,7 @@ namespace hami::extender {
 
 Binder::Binder(k8s::KubeApi& api, SchedulerCache& cache, const vendor::Registry& registry,
                BindConfig config)
-    : api_(api),
-      cache_(cache),
-      registry_(registry),
-      config_(std::move(config)),
-      locker_(api, k8s::NodeLockConfig{config_.lock_timeout, config_.lock_attempts,
-                                       config_.unix_now}) {}
-
-int64_t Binder::Now() const {
-  if (config_.unix_now) return config_.unix_now();
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+    : api_(api), cache_(cache), registry_(registry), locker_(api, std::move(config)) {}
 
 base::Status Binder::AcquireNodeLock(const std::string& node_name, const std::string& ns,
                                      const std::string& pod) {
@@ -36,7 +22,7 @@ base::Status Binder::ReleaseNodeLock(const std::string& node_name, const std::st
 }
 
 base::Status Binder::PatchPod(const BindArgs& args, const Assumption& assumption) {
-  const std::string now = std::to_string(Now());
+  const std::string now = std::to_string(locker_.Now());
   nlohmann::json annotations = {{vendor::kVgpuNodeAnnotation, assumption.node},
                                 {kVgpuTimeAnnotation, now},
                                 {kBindPhaseAnnotation, kBindPhaseAllocating},

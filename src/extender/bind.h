@@ -10,8 +10,6 @@
 // Thread-safe; performs API I/O through KubeApi.
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <optional>
 #include <string>
 
@@ -30,11 +28,9 @@ inline constexpr char kBindPhaseAnnotation[] = "hami.io/bind-phase";
 inline constexpr char kBindTimeAnnotation[] = "hami.io/bind-time";
 inline constexpr char kBindPhaseAllocating[] = "allocating";
 
-struct BindConfig {
-  std::chrono::seconds lock_timeout{std::chrono::minutes(5)};  // --node-lock-timeout
-  int lock_attempts = 5;                                        // optimistic-concurrency retries
-  std::function<int64_t()> unix_now;                            // seconds; defaults to the clock
-};
+// The node lock's settings (--node-lock-timeout, retries) and the clock that also stamps
+// hami.io/bind-time.
+using BindConfig = k8s::NodeLockConfig;
 
 class Binder {
  public:
@@ -52,12 +48,10 @@ class Binder {
 
  private:
   base::Status PatchPod(const BindArgs& args, const Assumption& assumption);
-  int64_t Now() const;
 
   k8s::KubeApi& api_;
   SchedulerCache& cache_;
   const vendor::Registry& registry_;
-  BindConfig config_;
   k8s::NodeLocker locker_;
 };
 
