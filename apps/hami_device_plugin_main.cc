@@ -115,15 +115,13 @@ int Run(const Flags& flags) {
   const sigset_t signals = hami::apps::BlockTerminationSignals();
 
   dp::DevicePluginService service(**api, std::move(source), config);
-  if (auto status = service.Start(); !status.ok()) return Fail("start", status.message()), 1;
-  hami::base::LogInfo("hami-device-plugin started",
-                      {{"node", config.plugin.node_name},
-                       {"socket", config.plugin_dir + "/" + dp::kDefaultEndpoint},
-                       {"resource", config.plugin.resource_name},
-                       {"hook", config.host_vgpu_dir}});
-  hami::apps::AwaitTermination(signals);
-  service.Stop();
-  return 0;
+  return hami::apps::ServeUntilTerminated(service, signals, [&] {
+    hami::base::LogInfo("hami-device-plugin started",
+                        {{"node", config.plugin.node_name},
+                         {"socket", config.plugin_dir + "/" + dp::kDefaultEndpoint},
+                         {"resource", config.plugin.resource_name},
+                         {"hook", config.host_vgpu_dir}});
+  });
 }
 
 }  // namespace

@@ -115,13 +115,7 @@ int Run(const Flags& flags) {
   const sigset_t signals = hami::apps::BlockTerminationSignals();
 
   hami::extender::SchedulerService service(**api, registry, config);
-  if (auto status = service.Start(); !status.ok()) {
-    hami::base::LogError("start", {{"error", status.message()}});
-    return 1;
-  }
-  hami::apps::AwaitTermination(signals);
-  service.Stop();
-  return 0;
+  return hami::apps::ServeUntilTerminated(service, signals);
 }
 
 }  // namespace
