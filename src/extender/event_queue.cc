@@ -9,38 +9,33 @@ EventQueue::EventQueue(EventQueueConfig config)
 
 bool EventQueue::Push(nlohmann::json involved, k8s::EventSpec spec) {
   std::lock_guard<std::mutex> lock(mu_);
+  bool nothing_dropped = true;
   if (items_.size() >= capacity_) {
+    dropped_++;
     auto normal = std::find_if(items_.begin(), items_.end(),
                                [](const Item& item) { return item.second.type != "Warning"; });
-    if (spec.type != "Warning" || normal == items_.end()) {
-      dropped_++;
-      return false;
-    }
+    if (spec.type != "Warning" || normal == items_.end()) return false;
     items_.erase(normal);
-    dropped_++;
-    items_.emplace_back(std::move(involved), std::move(spec));
-    cv_.notify_one();
-    return false;
+    nothing_dropped = false;
   }
   items_.emplace_back(std::move(involved), std::move(spec));
   cv_.notify_one();
-  return true;
+  return nothing_dropped;
 }
 
 std::optional<EventQueue::Item> EventQueue::Pop(std::stop_token stop) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, stop, [this] { return !items_.empty(); });
-  if (stop.stop_requested()) return std::nullopt;
-  // Pace before taking the item, so a Warning pushed meanwhile can still evict it.
-  const auto wait = pace_.Reserve(k8s::TokenBucket::Clock::now());
-  if (wait.count() > 0) {
-    cv_.wait_for(lock, stop, wait, [] { return false; });
-    if (stop.stop_requested()) return std::nullopt;
+  while (cv_.wait(lock, stop, [this] { return !items_.empty(); })) {
+    // Pace before taking the item, so a Warning pushed meanwhile can still evict it.
+    const auto wait = pace_.Reserve(k8s::TokenBucket::Clock::now());
+    if (wait.count() > 0) cv_.wait_for(lock, stop, wait, [] { return false; });
+    if (stop.stop_requested()) break;
+    if (items_.empty()) continue;
+    Item item = std::move(items_.front());
+    items_.pop_front();
+    return item;
   }
-  if (items_.empty()) return std::nullopt;  // cannot happen: only Pop() removes items
-  Item item = std::move(items_.front());
-  items_.pop_front();
-  return item;
+  return std::nullopt;  // stop requested
 }
 
 void EventQueue::Wake() { cv_.notify_all(); }
