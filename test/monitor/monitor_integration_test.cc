@@ -236,6 +236,9 @@ TEST_F(MonitorIT, JoinsPodsThroughTheApiAndRemovesDirectoriesOfDeletedPods) {
   std::printf("[ measured ] directory removed %.0f ms after the pod was deleted (resync 1 s)\n",
               std::chrono::duration<double, std::milli>(steady_clock::now() - deleted_at).count());
   EXPECT_TRUE(fs::exists(root_ / "hook/containers" / (uid2 + "_main")));
+  // The monitor logs right after removing the directory: wait for the line, then count it.
+  WaitFor([&] { return CountLines(ReadFile(log_), {"removed directory", uid1 + "_main"}) > 0; },
+          milliseconds(2000));
   EXPECT_EQ(CountLines(ReadFile(log_), {"removed directory", uid1 + "_main"}), 1);
 
   // API server down: the monitor keeps exporting; back on the same port: it reconnects.
