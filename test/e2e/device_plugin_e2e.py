@@ -121,7 +121,7 @@ def test_pod_path():
     check("record: CUDA_DEVICE_MEMORY_LIMIT_0=3000m, SM limit 30, NVIDIA_VISIBLE_DEVICES = the allocated GPU",
           env.get("CUDA_DEVICE_MEMORY_LIMIT_0") == "3000m" and env.get("CUDA_DEVICE_SM_LIMIT") == "30"
           and env.get("NVIDIA_VISIBLE_DEVICES") == uuid and uuid.startswith("GPU-"), json.dumps(rec)[:600])
-    check("record: device-manager devices are replicas of that GPU",
+    check("record: device-manager devices are replicas of that GPU (GetPreferredAllocation)",
           all(d.startswith(uuid) for d in c.get("devices", {}).get("nvidia.com/gpu", ["x"])), str(c.get("devices")))
     rc, facts, out = probe(node, c)
     check("a process with that env + libvgpu.so on the simulated driver sees exactly 3000 MiB",
@@ -162,6 +162,12 @@ def main():
     out = os.path.dirname(os.path.dirname(os.environ["HAMI_DP_BIN"]))
     SIM_LIBDIR = os.environ.get("HAMI_SIM_LIBDIR", os.path.join(out, "lib", "sim"))
     for node, gpus in NODES.items():
+        # With GetPreferredAllocation on, the device manager takes the replicas of the GPU the
+        # scheduler chose; off (upstream's default) it picks any replicas, which Allocate ignores.
+        node_dir = os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", node)
+        os.makedirs(node_dir, exist_ok=True)
+        with open(os.path.join(node_dir, "node-config.json"), "w") as f:
+            json.dump({"nodeconfig": [{"name": node, "enablegetpreferredallocation": True}]}, f)
         r = sim_nodes(f"start_sim_node {node} {gpus} e2e=device-plugin")
         if r.returncode != 0:
             print(r.stderr, file=sys.stderr)
