@@ -259,6 +259,25 @@ class BindWatcher(threading.Thread):
             self.done.set()
 
 
+def cpu_seconds(pid):
+    """utime + stime of a process (all its threads) from /proc, in seconds; None if it is gone."""
+    try:
+        fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def parse_cpu_pids(spec):
+    """'name=pid,name=pid' -> {name: pid}; empty pids are skipped (a component not running)."""
+    out = {}
+    for item in filter(None, (spec or "").split(",")):
+        name, _, pid = item.partition("=")
+        if pid.strip():
+            out[name] = int(pid)
+    return out
+
+
 def cmd_throughput(a):
     api = api_client()
     ensure_namespace(api)
@@ -281,12 +300,15 @@ def cmd_throughput(a):
         except Exception as e:  # noqa: BLE001
             errors.append("%s: %s" % (n, e))
 
+    cpu_pids = parse_cpu_pids(a.cpu_pids)
+    cpu0, self0 = {n: cpu_seconds(pid) for n, pid in cpu_pids.items()}, os.times()
     t_create0 = time.time()
     try:
         parallel(create, names, a.threads)
     finally:
         t_create1 = time.time()
-        if a.pause_pid:
+        if a.pause_pid:  # the measured span starts now, at resume
+            cpu0, self0 = {n: cpu_seconds(pid) for n, pid in cpu_pids.items()}, os.times()
             os.kill(a.pause_pid, signal.SIGCONT)
     t_resume = time.time()
     if errors:
@@ -306,6 +328,8 @@ def cmd_throughput(a):
         if len(w.bound) != last:
             last = len(w.bound)
             log("%s: %d/%d bound" % (run, last, n_ok))
+    cpu1 = {n: cpu_seconds(pid) for n, pid in cpu_pids.items()}
+    self1 = os.times()
     w.stop = True
     if w.error:
         log("watch error: %s" % w.error)
@@ -333,6 +357,12 @@ def cmd_throughput(a):
         lat = sorted(w.bound[n] - max(created[n][0], start) for n in w.bound if n in created)
         out["create_to_bound_p50_s"] = round(percentile(lat, 50), 3)
         out["create_to_bound_p99_s"] = round(percentile(lat, 99), 3)
+        # CPU per bound pod of each component from resume (or first create) to the last bind: on a
+        # shared machine the throughput ratio is about the ratio of these sums.
+        cpu = {n: (cpu1[n] - cpu0[n]) for n in cpu_pids if cpu0[n] is not None and cpu1[n] is not None}
+        cpu["bench-driver"] = (self1.user + self1.system) - (self0.user + self0.system)
+        out["cpu_ms_per_pod"] = {n: round(1000 * v / len(times), 2) for n, v in sorted(cpu.items())}
+        out["cpu_ms_per_pod_total"] = round(1000 * sum(cpu.values()) / len(times), 2)
     log(json.dumps(out))
     print(json.dumps(out))
     return 0 if len(times) == n_ok and n_ok == a.pods else 1
@@ -481,6 +511,8 @@ def main():
     s.add_argument("--timeout", type=float, default=600)
     s.add_argument("--pause-pid", type=int, default=0,
                    help="SIGSTOP this pid (kube-scheduler) while creating, SIGCONT after: measures a backlog")
+    s.add_argument("--cpu-pids", default="",
+                   help="name=pid,... : report each one's CPU ms per bound pod (from /proc/PID/stat)")
     s.set_defaults(fn=cmd_throughput)
     s = sub.add_parser("verify")
     s.set_defaults(fn=cmd_verify)

@@ -81,16 +81,17 @@ echo "{\"tag\": \"meta\", \"cores\": $(nproc), \"loadavg\": \"$(cut -d' ' -f1-3 
 status=0
 for n in $SIZES; do
   up
-  pause=()
-  [[ $PAUSE == 1 ]] && pause=(--pause-pid "$SCHEDULER_PID")
+  run_args=()
+  [[ $PAUSE == 1 ]] && run_args=(--pause-pid "$SCHEDULER_PID")
+  run_args+=(--cpu-pids "etcd=$ETCD_PID,kube-apiserver=$APISERVER_PID,kube-scheduler=$SCHEDULER_PID,hami-scheduler=$HAMI_SCHEDULER_PID")
   log "== $n nodes: plane up (api $API_SERVER, extender $EXTENDER_URL)"
   record "nodes-$n" nodes --count "$n" --gpus "$GPUS_PER_NODE" >/dev/null
   record "registered-$n" wait-registered --gpus $((n * GPUS_PER_NODE)) >/dev/null
   for ((r = 1; r <= ROUNDS; r++)); do
     log "-- $n nodes, round $r: baseline ($PODS pods, default-scheduler, no extender)"
-    record "baseline-$n" throughput --mode baseline --pods "$PODS" "${pause[@]}" || status=1
+    record "baseline-$n" throughput --mode baseline --pods "$PODS" "${run_args[@]}" || status=1
     log "-- $n nodes, round $r: extender ($PODS GPU pods, hami-scheduler profile, /filter + /bind)"
-    record "extender-$n" throughput --mode gpu --pods "$PODS" "${pause[@]}" || status=1
+    record "extender-$n" throughput --mode gpu --pods "$PODS" "${run_args[@]}" || status=1
   done
   record "verify-$n" verify || status=1
   curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep -E '^hami_scheduler_(filter|bind|events)[a-z_]* ' >&2 || true
@@ -125,6 +126,10 @@ for tag, rs in by.items():
                 print("%5s nodes: baseline %6.1f pods/s, extender %6.1f pods/s, ratio %.2f (cost %.0f%%)" % (
                     n, b["pods_per_s"], e["pods_per_s"], e["pods_per_s"] / b["pods_per_s"],
                     100 * (1 - e["pods_per_s"] / b["pods_per_s"])))
+                for label, r in (("baseline", b), ("extender", e)):
+                    if r.get("cpu_ms_per_pod"):
+                        print("       %s CPU ms/pod: %.2f (%s)" % (label, r["cpu_ms_per_pod_total"], ", ".join(
+                            "%s %.2f" % kv for kv in r["cpu_ms_per_pod"].items())))
     if tag.startswith("filter-") and "p50_ms" in rs[0]:
         r = rs[0]
         print("%5s nodes: /filter p50 %.2f ms, p99 %.2f ms (%d calls, %d failed)" % (
