@@ -73,6 +73,7 @@ etcd_data=/dev/shm/hami-etcd-$(id -u)-$etcd_port
   q HAMI_LOCAL_DIR "$HAMI_LOCAL_DIR"
   q KUBECONFIG "$HAMI_LOCAL_DIR/kubeconfig"
   q SCHEDULER_KUBECONFIG "$HAMI_LOCAL_DIR/scheduler.kubeconfig"
+  q HAMI_SCHEDULER_KUBECONFIG "$HAMI_LOCAL_DIR/hami-scheduler.kubeconfig"
   q SCHEDULER_CONFIG "$HAMI_LOCAL_DIR/scheduler-config.yaml"
   q PKI_DIR "$pki_dir"
   q LOG_DIR "$log_dir"
@@ -171,6 +172,8 @@ hami::write_kubeconfig "$HAMI_LOCAL_DIR/kubeconfig" "https://127.0.0.1:$api_port
   "$pki_dir/ca.crt" "$pki_dir/admin.crt" "$pki_dir/admin.key" hami-admin
 hami::write_kubeconfig "$HAMI_LOCAL_DIR/scheduler.kubeconfig" "https://127.0.0.1:$api_port" \
   "$pki_dir/ca.crt" "$pki_dir/scheduler.crt" "$pki_dir/scheduler.key" system:kube-scheduler
+hami::write_token_kubeconfig "$HAMI_SCHEDULER_KUBECONFIG" "https://127.0.0.1:$api_port" \
+  "$pki_dir/ca.crt" "$API_TOKEN" hami-admin
 hami::kubectl get --raw /readyz >/dev/null ||
   fail kubectl /dev/null "kubectl cannot reach the API with $KUBECONFIG"
 default_ns() { hami::kubectl get namespace default; }

@@ -10,12 +10,13 @@
 HAMI_SCHEDULER_BIN=${HAMI_SCHEDULER_BIN:-$HAMI_ROOT/_output/bin/hami-scheduler}
 
 # hami::hami_scheduler_args: THE place that knows hami-scheduler's command line. Fills the array
-# HAMI_SCHEDULER_ARGS from the env variables local-up.sh records (KUBECONFIG, PKI_DIR, EXTENDER_PORT,
-# WEBHOOK_PORT, METRICS_PORT). Extra flags: HAMI_SCHEDULER_FLAGS (space separated).
+# HAMI_SCHEDULER_ARGS from the env variables local-up.sh records (HAMI_SCHEDULER_KUBECONFIG, else
+# KUBECONFIG; PKI_DIR, EXTENDER_PORT, WEBHOOK_PORT, METRICS_PORT). Extra flags: HAMI_SCHEDULER_FLAGS
+# (space separated).
 hami::hami_scheduler_args() {
   HAMI_SCHEDULER_ARGS=(
     "$HAMI_SCHEDULER_BIN"
-    --kubeconfig "$KUBECONFIG"
+    --kubeconfig "${HAMI_SCHEDULER_KUBECONFIG:-$KUBECONFIG}"
     --http_bind "127.0.0.1:$EXTENDER_PORT"
     --cert_file "$PKI_DIR/webhook.crt"
     --key_file "$PKI_DIR/webhook.key"

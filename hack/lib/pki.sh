@@ -50,29 +50,42 @@ hami::pki_generate() {
   ) >"$d/openssl.log" 2>&1 || hami::die "certificate generation failed (see $d/openssl.log)"
 }
 
-# hami::write_kubeconfig FILE SERVER CA CERT KEY USER: a kubeconfig with embedded credentials,
-# context "hami-local".
+# hami::write_kubeconfig FILE SERVER CA CERT KEY USER: a kubeconfig with embedded credentials
+# (client certificate), context "hami-local".
 hami::write_kubeconfig() {
-  local file=$1 server=$2 ca=$3 cert=$4 key=$5 user=$6
   local b64="base64 -w0"
-  cat > "$file.tmp" <<EOF
+  hami::_kubeconfig "$1" "$2" "$3" "$6" \
+    "client-certificate-data: $($b64 < "$4")" "client-key-data: $($b64 < "$5")"
+}
+
+# hami::write_token_kubeconfig FILE SERVER CA TOKEN USER: the same with a bearer token, which is how
+# hami-scheduler authenticates in a cluster (its ServiceAccount token, cached by the API server);
+# a client certificate would cost the API server an x509 chain verification on every request.
+hami::write_token_kubeconfig() { hami::_kubeconfig "$1" "$2" "$3" "$5" "token: $4"; }
+
+# hami::_kubeconfig FILE SERVER CA USER CREDENTIAL_LINE...: writes FILE (0600) atomically.
+hami::_kubeconfig() {
+  local file=$1 server=$2 ca=$3 user=$4 line
+  shift 4
+  {
+    cat <<EOF
 apiVersion: v1
 kind: Config
 clusters:
 - name: hami-local
   cluster:
     server: $server
-    certificate-authority-data: $($b64 < "$ca")
-users:
-- name: $user
-  user:
-    client-certificate-data: $($b64 < "$cert")
-    client-key-data: $($b64 < "$key")
+    certificate-authority-data: $(base64 -w0 < "$ca")
 contexts:
 - name: hami-local
   context: {cluster: hami-local, user: $user}
 current-context: hami-local
+users:
+- name: $user
+  user:
 EOF
+    for line in "$@"; do echo "    $line"; done
+  } > "$file.tmp"
   chmod 600 "$file.tmp"
   mv -f "$file.tmp" "$file"
 }
