@@ -2,7 +2,7 @@
 """Benchmark helper for hami-scheduler on the local control plane (Python 3 stdlib only).
 
 Reads the plane from the environment written by hack/local-up.sh (source $HAMI_LOCAL_DIR/env):
-API_SERVER, API_TOKEN, PKI_DIR, EXTENDER_URL, METRICS_PORT.
+API_SERVER, API_TOKEN, PKI_DIR, EXTENDER_URL, METRICS_PORT, SCHED_PORT.
 
 Subcommands (each prints one JSON object on stdout, progress on stderr):
   nodes          create N simulated GPU nodes PREFIX-0..N-1 (same shape as hack/lib/nodes.sh)
@@ -268,6 +268,29 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def kube_scheduler_algorithm_seconds():
+    """(sum, count) of kube-scheduler's scheduler_scheduling_algorithm_duration_seconds: the serial
+    part of its loop (filter, extender /filter call included, and score). Read from its secure port
+    (SCHED_PORT, self-signed serving cert) with the plane's token; None when unavailable."""
+    port = os.environ.get("SCHED_PORT")
+    if not port:
+        return None
+    try:
+        conn = http.client.HTTPSConnection("127.0.0.1", int(port), timeout=10,
+                                           context=ssl._create_unverified_context())
+        conn.request("GET", "/metrics", headers={
+            "Authorization": "Bearer " + os.environ.get("API_TOKEN", "hami-local-token")})
+        text = conn.getresponse().read().decode()
+    except (OSError, ValueError):
+        return None
+    found = {}
+    for line in text.splitlines():
+        for suffix in ("sum", "count"):
+            if line.startswith("scheduler_scheduling_algorithm_duration_seconds_%s " % suffix):
+                found[suffix] = float(line.split()[1])
+    return (found["sum"], found["count"]) if len(found) == 2 else None
+
+
 def parse_cpu_pids(spec):
     """'name=pid,name=pid' -> {name: pid}; empty pids are skipped (a component not running)."""
     out = {}
@@ -288,6 +311,7 @@ def cmd_throughput(a):
     w.ready.wait()
     if w.error:
         raise w.error
+    alg0 = kube_scheduler_algorithm_seconds()  # before SIGSTOP: a stopped kube-scheduler answers nothing
     if a.pause_pid:
         os.kill(a.pause_pid, signal.SIGSTOP)
     created = {}
@@ -330,6 +354,7 @@ def cmd_throughput(a):
             log("%s: %d/%d bound" % (run, last, n_ok))
     cpu1 = {n: cpu_seconds(pid) for n, pid in cpu_pids.items()}
     self1 = os.times()
+    alg1 = kube_scheduler_algorithm_seconds()
     w.stop = True
     if w.error:
         log("watch error: %s" % w.error)
@@ -363,6 +388,9 @@ def cmd_throughput(a):
         cpu["bench-driver"] = (self1.user + self1.system) - (self0.user + self0.system)
         out["cpu_ms_per_pod"] = {n: round(1000 * v / len(times), 2) for n, v in sorted(cpu.items())}
         out["cpu_ms_per_pod_total"] = round(1000 * sum(cpu.values()) / len(times), 2)
+        if alg0 and alg1 and alg1[1] > alg0[1]:
+            out["kube_scheduler_algorithm_ms_per_pod"] = round(
+                1000 * (alg1[0] - alg0[0]) / (alg1[1] - alg0[1]), 3)
     log(json.dumps(out))
     print(json.dumps(out))
     return 0 if len(times) == n_ok and n_ok == a.pods else 1

@@ -128,8 +128,10 @@ for tag, rs in by.items():
                     100 * (1 - e["pods_per_s"] / b["pods_per_s"])))
                 for label, r in (("baseline", b), ("extender", e)):
                     if r.get("cpu_ms_per_pod"):
-                        print("       %s CPU ms/pod: %.2f (%s)" % (label, r["cpu_ms_per_pod_total"], ", ".join(
-                            "%s %.2f" % kv for kv in r["cpu_ms_per_pod"].items())))
+                        print("       %s CPU ms/pod: %.2f (%s); kube-scheduler algorithm %s ms/pod" % (
+                            label, r["cpu_ms_per_pod_total"], ", ".join(
+                                "%s %.2f" % kv for kv in r["cpu_ms_per_pod"].items()),
+                            r.get("kube_scheduler_algorithm_ms_per_pod", "?")))
     if tag.startswith("filter-") and "p50_ms" in rs[0]:
         r = rs[0]
         print("%5s nodes: /filter p50 %.2f ms, p99 %.2f ms (%d calls, %d failed)" % (
