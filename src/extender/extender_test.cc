@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "extender/filter.h"
 #include "extender/scheduler_cache.h"
 #include "extender/wire.h"
@@ -72,6 +74,20 @@ class FilterTest : public ::testing::Test {
   FilterConfig config_;
   Clock::time_point now_ = Clock::now();
 };
+
+TEST_F(FilterTest, SucceedEventListsSixteenFitsAndCountsTheRest) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 20; ++i) {
+    names.push_back("m" + std::to_string(i));
+    ASSERT_TRUE(cache_.UpsertNode(Node(names.back())).ok());
+  }
+  auto a = Run(PodJson("a", "uid-a", 1000), names);
+  ASSERT_TRUE(a.result.node_names);
+  EXPECT_NE(a.event_message.find(" 0 nodes not fit, 20 nodes fit("), std::string::npos)
+      << a.event_message;
+  EXPECT_EQ(std::count(a.event_message.begin(), a.event_message.end(), ':'), 16) << a.event_message;
+  EXPECT_TRUE(a.event_message.ends_with(",... 4 more)")) << a.event_message;
+}
 
 TEST_F(FilterTest, AssumedPodsAreSeenByTheNextFilter) {
   auto a = Run(PodJson("a", "uid-a", 10000));

@@ -1,6 +1,6 @@
 #include "extender/filter.h"
 
-#include <cstdio>
+#include <charconv>
 
 #include "codec/k8s_object.h"
 #include "sched/decide.h"
@@ -9,15 +9,27 @@
 namespace hami::extender {
 namespace {
 
-// "find fit node(n2), 1 nodes not fit, 2 nodes fit(n1:3.20,n2:5.00)"
+// Upstream lists every fitting node with its score: tens of KB per event with thousands of nodes,
+// rendered on every /filter (most such events are then dropped by the event pacing). We list the
+// first kMaxListedFits and count the rest.
+constexpr size_t kMaxListedFits = 16;
+
+// "find fit node(n2), 1 nodes not fit, 2 nodes fit(n1:3.20,n2:5.00)"; with more than
+// kMaxListedFits fits the list ends in ",... 984 more".
 std::string SucceedMessage(const std::string& chosen, const sched::Decision& decision,
                            std::span<const sched::NodeState* const> nodes, size_t unknown) {
   std::string fits;
-  for (const auto& [index, score] : decision.fits) {
+  for (size_t i = 0; i < decision.fits.size() && i < kMaxListedFits; ++i) {
+    const auto& [index, score] = decision.fits[i];
     char buf[32];
-    std::snprintf(buf, sizeof(buf), ":%.2f", score);
+    const auto end = std::to_chars(buf, buf + sizeof(buf), score, std::chars_format::fixed, 2).ptr;
     if (!fits.empty()) fits += ",";
-    fits += nodes[index]->name + buf;
+    fits += nodes[index]->name;
+    fits += ':';
+    fits.append(buf, end);
+  }
+  if (decision.fits.size() > kMaxListedFits) {
+    fits += ",... " + std::to_string(decision.fits.size() - kMaxListedFits) + " more";
   }
   return "find fit node(" + chosen + "), " +
          std::to_string(decision.failures.size() + unknown) + " nodes not fit, " +

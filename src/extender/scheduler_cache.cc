@@ -1,5 +1,6 @@
 #include "extender/scheduler_cache.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "base/strings.h"
@@ -263,7 +264,9 @@ size_t SchedulerCache::PodCount() const {
 std::vector<sched::NodeState> SchedulerCache::NodesCopy() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<sched::NodeState> out;
+  out.reserve(nodes_.size());
   for (const auto& [name, node] : nodes_) out.push_back(node);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
@@ -90,7 +91,7 @@ class SchedulerCache {
 
   size_t NodeCount() const;
   size_t PodCount() const;  // booked pods, assumed ones included
-  // Usage of every device (for metrics), by node.
+  // Usage of every device (for metrics), by node, sorted by node name.
   std::vector<sched::NodeState> NodesCopy() const;
 
   // What one pod holds, as written in its annotations (assumptions not yet bound excluded).
@@ -122,7 +123,8 @@ class SchedulerCache {
 
   const vendor::Registry& registry_;
   mutable std::mutex mu_;
-  std::map<std::string, sched::NodeState> nodes_;  // usage includes every booking on the node
+  // Usage includes every booking on the node. Hashed: /filter looks up every candidate's name.
+  std::unordered_map<std::string, sched::NodeState> nodes_;
   std::map<std::string, Booking> bookings_;        // by pod UID
   std::map<std::string, Assumption> assumed_;      // by pod UID
   sched::QuotaTable quotas_;
