@@ -1,5 +1,7 @@
 #include "extender/bind.h"
 
+#include "base/log.h"
+#include "k8s/api_status.h"
 #include "codec/mig_allocations.h"
 #include "codec/pod_devices.h"
 #include "vendor/cluster_state.h"
@@ -46,6 +48,17 @@ base::Status Binder::PatchPod(const BindArgs& args, const Assumption& assumption
   return patched.ok() ? base::Status() : patched.error();
 }
 
+Binder::BindingOutcome Binder::CheckBinding(const BindArgs& args) {
+  auto pod = api_.Get(k8s::PodsPath(args.pod_namespace, args.pod_name));
+  if (!pod.ok()) {
+    return k8s::IsNotFound(pod.status()) ? BindingOutcome::kNotBound : BindingOutcome::kUnknown;
+  }
+  const nlohmann::json& meta = pod->value("metadata", nlohmann::json::object());
+  if (!args.pod_uid.empty() && meta.value("uid", "") != args.pod_uid) return BindingOutcome::kNotBound;
+  const std::string node = pod->value("spec", nlohmann::json::object()).value("nodeName", "");
+  return node == args.node ? BindingOutcome::kBound : BindingOutcome::kNotBound;
+}
+
 base::Status Binder::Bind(const BindArgs& args) {
   const std::string key = args.pod_namespace + "/" + args.pod_name;
   std::optional<Assumption> assumption = cache_.Assumed(args.pod_uid);
@@ -61,15 +74,34 @@ base::Status Binder::Bind(const BindArgs& args) {
   }
   HAMI_RETURN_IF_ERROR(AcquireNodeLock(args.node, args.pod_namespace, args.pod_name));
   base::Status status = PatchPod(args, *assumption);
-  if (status.ok()) {
-    status = k8s::BindPod(api_, args.pod_namespace, args.pod_name, args.pod_uid, args.node);
+  if (!status.ok()) return Undo(args, status.WithContext("bind " + key));
+  status = k8s::BindPod(api_, args.pod_namespace, args.pod_name, args.pod_uid, args.node);
+  if (status.ok()) return {};
+  // The Binding may have been applied although this call failed (its response lost to a timeout or
+  // a broken connection, or an earlier attempt for this pod succeeded: 409 "already assigned").
+  // Releasing the lock of a bound pod would let a second pod reach the device plugin while this one
+  // waits for Allocate, so ask the API server what happened.
+  switch (CheckBinding(args)) {
+    case BindingOutcome::kBound:
+      base::LogWarn("binding call failed but the pod is bound; treating as bound",
+                    {{"pod", key}, {"node", args.node}, {"error", status.message()}});
+      return {};
+    case BindingOutcome::kNotBound:
+      return Undo(args, status.WithContext("bind " + key));
+    case BindingOutcome::kUnknown:
+      break;
   }
-  if (!status.ok()) {
-    (void)ReleaseNodeLock(args.node, args.pod_namespace, args.pod_name);
-    cache_.Forget(args.pod_uid);
-    return status.WithContext("bind " + key);
-  }
-  return {};
+  // Unknown: keep the lock (it expires, is taken over once the pod is gone, and is ours again if
+  // kube-scheduler retries this pod) and the assumption (it expires; a bound pod's annotations
+  // book its devices anyway).
+  return base::Status(status.code(), "bind " + key + ": " + status.message() +
+                                         "; whether the pod is bound is unknown, node lock kept");
+}
+
+base::Status Binder::Undo(const BindArgs& args, base::Status error) {
+  (void)ReleaseNodeLock(args.node, args.pod_namespace, args.pod_name);
+  cache_.Forget(args.pod_uid);
+  return error;
 }
 
 }  // namespace hami::extender

@@ -4,9 +4,12 @@
 // metadata.resourceVersion; stale after `lock_timeout`; taken over when its owner pod is gone or it
 // is our own), patch the pod's annotations in ONE merge patch (hami.io/vgpu-node, vgpu-time, each
 // vendor's to-allocate + allocated, MIG allocations, bind-phase=allocating, bind-time), then POST
-// the Binding. Any failure releases the lock and forgets the assumption. On success the lock stays
-// held: the device plugin releases it after Allocate (or it expires), which keeps at most one pod
-// per node between bind and device allocation.
+// the Binding. A failure releases the lock and forgets the assumption, except when the Binding call
+// failed but may have been applied: then the pod is read back; bound to this node counts as success
+// (idempotent bind; upstream releases the lock here and can hand the node to a second pod while the
+// first waits for Allocate), unreadable keeps the lock and the assumption and says so. On success
+// the lock stays held: the device plugin releases it after Allocate (or it expires), which keeps at
+// most one pod per node between bind and device allocation.
 // Thread-safe; performs API I/O through KubeApi.
 #pragma once
 
@@ -48,6 +51,11 @@ class Binder {
 
  private:
   base::Status PatchPod(const BindArgs& args, const Assumption& assumption);
+  // After a failed Binding call: is the pod (this UID) bound to args.node?
+  enum class BindingOutcome { kBound, kNotBound, kUnknown };
+  BindingOutcome CheckBinding(const BindArgs& args);
+  // Releases the lock, forgets the assumption, returns `error`.
+  base::Status Undo(const BindArgs& args, base::Status error);
 
   k8s::KubeApi& api_;
   SchedulerCache& cache_;

@@ -117,6 +117,59 @@ TEST_F(BindTest, FailedBindingReleasesTheLock) {
   EXPECT_FALSE(cache_.Assumed(args.pod_uid));
 }
 
+TEST_F(BindTest, BindingWhoseResponseWasLostCountsAsBoundAndKeepsTheLock) {
+  // Upstream releases the lock here (HAMi#2645): the node is free for a second pod while this
+  // bound one still waits for Allocate.
+  Json pod = CreatePod("p");
+  BindArgs args = FilterPod(pod);
+  api_.LoseNextResponse(base::Status(base::StatusCode::kDeadlineExceeded, "CREATE pods/p/binding: timed out"));
+  ASSERT_TRUE(binder_->Bind(args).ok());
+  EXPECT_EQ((*api_.Get(k8s::PodsPath("default", "p")))["spec"]["nodeName"], "n1");
+  EXPECT_EQ(NodeLock(), "2023-11-14T22:13:20Z,default,p");
+  EXPECT_TRUE(cache_.Assumed(args.pod_uid));
+}
+
+TEST_F(BindTest, RetriedBindOfABoundPodSucceeds) {
+  Json pod = CreatePod("p");
+  BindArgs args = FilterPod(pod);
+  ASSERT_TRUE(binder_->Bind(args).ok());
+  // kube-scheduler retries after an error it saw: the Binding answers 409 "already assigned".
+  args = FilterPod(pod);
+  EXPECT_TRUE(binder_->Bind(args).ok());
+  EXPECT_EQ(NodeLock(), "2023-11-14T22:13:20Z,default,p");
+}
+
+TEST_F(BindTest, UnknownBindingOutcomeKeepsLockAndAssumptionAndSaysSo) {
+  // Warm the locker: it then writes from the resourceVersion it remembers, so the only GET left
+  // is the binder's read-back of the pod.
+  ASSERT_TRUE(binder_->AcquireNodeLock("n1", "default", "warm").ok());
+  ASSERT_TRUE(binder_->ReleaseNodeLock("n1", "default", "warm").ok());
+  Json pod = CreatePod("p");
+  BindArgs args = FilterPod(pod);
+  api_.FailNext("CREATE", base::Unavailable("CREATE pods/p/binding: connection reset"));
+  api_.FailNext("GET", base::Unavailable("GET pods/p: connection refused"));
+  auto status = binder_->Bind(args);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("whether the pod is bound is unknown, node lock kept"),
+            std::string::npos)
+      << status.message();
+  EXPECT_EQ(NodeLock(), "2023-11-14T22:13:20Z,default,p");
+  EXPECT_TRUE(cache_.Assumed(args.pod_uid));
+  // kube-scheduler retries: the lock is ours, the Binding goes through.
+  args = FilterPod(pod);
+  EXPECT_TRUE(binder_->Bind(args).ok());
+  EXPECT_EQ((*api_.Get(k8s::PodsPath("default", "p")))["spec"]["nodeName"], "n1");
+}
+
+TEST_F(BindTest, BindingRefusedWhilePodStaysUnboundReleasesTheLock) {
+  Json pod = CreatePod("p");
+  BindArgs args = FilterPod(pod);
+  api_.FailNext("CREATE", base::Unavailable("CREATE pods/p/binding: 503"));
+  EXPECT_FALSE(binder_->Bind(args).ok());
+  EXPECT_TRUE(NodeLock().empty());
+  EXPECT_FALSE(cache_.Assumed(args.pod_uid));
+}
+
 TEST_F(BindTest, PodsWithoutDevicesAreJustBound) {
   auto created = api_.Create(k8s::PodsPath("default"),
                              Json::parse(R"({"metadata":{"name":"cpu"},"spec":{"containers":[{"name":"c"}]}})"));

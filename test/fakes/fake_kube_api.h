@@ -7,8 +7,10 @@
 // status only), label selectors (k=v, k==v, k!=v, k, !k), field selectors metadata.name /
 // metadata.namespace / spec.nodeName, paged lists (limit/continue), and watches that replay the
 // event log after a resourceVersion then stream live events.
-// Scripting: FailNext() injects an error for the next call of a verb; CloseWatches() ends open
-// streams; Compact() forgets the event log so watches from older versions get ERROR 410;
+// Scripting: FailNext() injects an error for the next call of a verb; LoseNextResponse() lets the
+// next Binding take effect and then returns an error (a response lost to a timeout);
+// CloseWatches() ends open streams; Compact() forgets the event log so watches from older
+// versions get ERROR 410;
 // HoldWatches() parks new watch calls (a client that is disconnected while things change).
 // Errors are produced by k8s::StatusFromHttp, so IsConflict/IsGone/IsNotFound work unchanged.
 // Thread-safe; watch handlers run on the watching thread without the fake's lock held.
@@ -62,7 +64,15 @@ class FakeKubeApi : public k8s::KubeApi {
   base::Result<Json> Create(const k8s::ResourcePath& path, const Json& object) override {
     std::lock_guard<std::mutex> lock(mu_);
     HAMI_RETURN_IF_ERROR(TakeFailure("CREATE"));
-    if (path.subresource == "binding") return Bind(path, object);
+    if (path.subresource == "binding") {
+      auto bound = Bind(path, object);
+      if (bound.ok() && !lost_creates_.empty()) {
+        base::Status lost = lost_creates_.front();
+        lost_creates_.pop_front();
+        return lost;
+      }
+      return bound;
+    }
     Json created = object;
     Json& meta = created["metadata"];
     if (!meta.contains("name") && meta.contains("generateName")) {
@@ -205,6 +215,11 @@ class FakeKubeApi : public k8s::KubeApi {
   void FailNext(const std::string& verb, base::Status status) {
     std::lock_guard<std::mutex> lock(mu_);
     failures_[verb].push_back(std::move(status));
+  }
+  // The next successful pods/<name>/binding CREATE is applied, then answers `status`.
+  void LoseNextResponse(base::Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    lost_creates_.push_back(std::move(status));
   }
   // Ends every open watch stream (as the server does at timeoutSeconds).
   void CloseWatches() {
@@ -374,6 +389,7 @@ class FakeKubeApi : public k8s::KubeApi {
   std::map<std::string, std::map<std::string, Json>> store_;
   std::vector<LoggedEvent> log_;
   std::map<std::string, std::deque<base::Status>> failures_;
+  std::deque<base::Status> lost_creates_;
   std::map<std::string, int> calls_;
   int64_t rv_ = 100;
   int64_t compacted_ = 0;
