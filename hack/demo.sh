@@ -3,7 +3,8 @@
 # kube-scheduler with our extender, hami-scheduler with its webhook), start three simulated GPU nodes
 # (each: our hami-device-plugin on the simulated driver + kubelet-standin, the kubelet's own device
 # manager; hack/lib/sim_nodes.sh), apply the examples in examples/nvidia, wait until the pods run,
-# and print pod -> node -> GPU -> slice -> the env the device plugin gave the container.
+# and print pod -> node -> GPU -> slice -> the env the device plugin gave the container, then
+# `hami smi --cluster` (allocation per GPU).
 # Leaves the cluster running; `make down` (hack/local-down.sh) stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,9 +76,13 @@ for p in $pods; do
   [[ -z $msg ]] || echo "  $p is Pending: $msg"
 done
 echo
+echo "== hami smi --cluster: allocation per GPU (kubelet-standin starts no containers, so nothing is used)"
+"$OUT/bin/hami" smi --cluster --kubeconfig "$KUBECONFIG" --no-monitors || true
+echo
 echo "The cluster keeps running. Try:"
 echo "  export KUBECONFIG=$KUBECONFIG"
 echo "  $TOOLS_BIN/kubectl get pods -o wide"
+echo "  _output/bin/hami smi --cluster --no-monitors --kubeconfig $KUBECONFIG"
 echo "  ls $HAMI_LOCAL_DIR/nodes/*/kubelet/pods/   # per pod: env, mounts, devices from Allocate"
 echo "  _output/bin/hami simulate --nodes examples/simulate/nodes.yaml --pods examples/simulate/pods.yaml"
 echo "Stop it with: make down   (or hack/local-down.sh)"
