@@ -156,6 +156,32 @@ TEST_F(FilterTest, RestartRebuildsFromPodAnnotations) {
                    .result.node_names);
 }
 
+TEST_F(FilterTest, NodeUpdatesApplyDeviceChangesAndKeepBookingsAcrossLockChanges) {
+  // n1 full after one pod.
+  ASSERT_TRUE(Run(PodJson("a", "uid-a", 16000), {"n1"}).result.node_names);
+  // A bind rewrites the lock: the same registration, bookings kept.
+  codec::NodeObject locked = Node("n1");
+  locked.annotations["hami.io/mutex.lock"] = "2026-11-23T18:00:00Z,default,a";
+  ASSERT_TRUE(cache_.UpsertNode(locked).ok());
+  EXPECT_FALSE(Run(PodJson("b", "uid-b", 1000), {"n1"}).result.node_names);
+  // The device plugin registers a second GPU (lock still there): applied, booking re-applied.
+  codec::NodeObject grown = locked;
+  grown.annotations["hami.io/node-nvidia-register"] =
+      R"([{"id":"GPU-n1-0","count":10,"devmem":16000,"devcore":100,"type":"NVIDIA-T4","mode":"hami-core","health":true},)"
+      R"({"id":"GPU-n1-1","count":10,"devmem":16000,"devcore":100,"type":"NVIDIA-T4","mode":"hami-core","health":true}])";
+  ASSERT_TRUE(cache_.UpsertNode(grown).ok());
+  auto b = Run(PodJson("b", "uid-b", 16000), {"n1"});
+  ASSERT_TRUE(b.result.node_names);
+  EXPECT_EQ(cache_.Assumed("uid-b")->devices.at("NVIDIA")[0][0].uuid, "GPU-n1-1");
+  // Deleted and re-added with the same annotations: registered again.
+  cache_.DeleteNode("n1");
+  EXPECT_EQ(Run(PodJson("c", "uid-c", 1000), {"n1"}).result.failed_nodes.at("n1"), "node unregistered");
+  ASSERT_TRUE(cache_.UpsertNode(grown).ok());
+  EXPECT_EQ(cache_.NodeCount(), 2u);
+  EXPECT_EQ(Run(PodJson("c", "uid-c", 1000), {"n1"}).result.failed_nodes.at("n1"),
+            "2/2 CardInsufficientMemory");  // both GPUs booked again
+}
+
 TEST_F(FilterTest, AFailedBindsLeftoverAnnotationsHoldNothing) {
   const int64_t now = 1700000000;
   model::Pod pending;  // annotated by a bind whose Binding never happened: no spec.nodeName

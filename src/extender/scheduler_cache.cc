@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "base/strings.h"
+#include "codec/node_lock.h"
 #include "extender/bind.h"
 #include "vendor/cluster_state.h"
 
@@ -72,9 +73,20 @@ void SchedulerCache::RemoveBookingLocked(const std::string& uid) {
 }
 
 base::Status SchedulerCache::UpsertNode(const codec::NodeObject& node) {
+  // Every bind rewrites the node lock and kubelets update their Node regularly; neither changes
+  // the devices, so rebuilding (which re-applies every booking) is skipped when the annotations
+  // the state is built from are unchanged.
+  std::map<std::string, std::string> inputs = node.annotations;
+  inputs.erase(codec::kNodeLockAnnotation);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto known = node_inputs_.find(node.name);
+    if (known != node_inputs_.end() && known->second == inputs) return {};
+  }
   auto state = vendor::NodeStateFromAnnotations(node.name, node.annotations, registry_);
   std::lock_guard<std::mutex> lock(mu_);
   if (!state.ok()) {
+    node_inputs_.erase(node.name);
     if (state.error().code() == base::StatusCode::kNotFound) nodes_.erase(node.name);
     return state.error();
   }
@@ -90,12 +102,14 @@ base::Status SchedulerCache::UpsertNode(const codec::NodeObject& node) {
     }
   }
   nodes_[node.name] = std::move(*state);
+  node_inputs_[node.name] = std::move(inputs);
   return {};
 }
 
 void SchedulerCache::DeleteNode(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   nodes_.erase(name);
+  node_inputs_.erase(name);
 }
 
 int64_t SchedulerCache::NowUnix() {

@@ -48,7 +48,8 @@ class SchedulerCache {
 
   // Registers (or re-registers) a node from its annotations. A node without any device
   // registration is removed (NotFound is returned so the caller can log it at debug level);
-  // malformed annotations keep the previous registration and return the error.
+  // malformed annotations keep the previous registration and return the error. An update whose
+  // annotations, the node lock aside, are those of the current registration changes nothing.
   base::Status UpsertNode(const codec::NodeObject& node);
   void DeleteNode(const std::string& name);
 
@@ -125,6 +126,8 @@ class SchedulerCache {
   mutable std::mutex mu_;
   // Usage includes every booking on the node. Hashed: /filter looks up every candidate's name.
   std::unordered_map<std::string, sched::NodeState> nodes_;
+  // The annotations (node lock excluded) each entry of nodes_ was built from.
+  std::unordered_map<std::string, std::map<std::string, std::string>> node_inputs_;
   std::map<std::string, Booking> bookings_;        // by pod UID
   std::map<std::string, Assumption> assumed_;      // by pod UID
   sched::QuotaTable quotas_;
