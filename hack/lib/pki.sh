@@ -53,9 +53,8 @@ hami::pki_generate() {
 # hami::write_kubeconfig FILE SERVER CA CERT KEY USER: a kubeconfig with embedded credentials
 # (client certificate), context "hami-local".
 hami::write_kubeconfig() {
-  local b64="base64 -w0"
   hami::_kubeconfig "$1" "$2" "$3" "$6" \
-    "client-certificate-data: $($b64 < "$4")" "client-key-data: $($b64 < "$5")"
+    "client-certificate-data: $(base64 -w0 < "$4")" "client-key-data: $(base64 -w0 < "$5")"
 }
 
 # hami::write_token_kubeconfig FILE SERVER CA TOKEN USER: the same with a bearer token, which is how

@@ -1,9 +1,9 @@
 #include "extender/bind.h"
 
 #include "base/log.h"
-#include "k8s/api_status.h"
 #include "codec/mig_allocations.h"
 #include "codec/pod_devices.h"
+#include "k8s/api_status.h"
 #include "vendor/cluster_state.h"
 #include "vendor/nvidia/nvidia_vendor.h"
 
