@@ -14,9 +14,7 @@ base::Result<vendor::DeviceConfig> LoadDeviceConfigFile(const std::string& path)
   std::stringstream text;
   text << in.rdbuf();
   HAMI_ASSIGN_OR_RETURN(auto json, simulate::ParseYamlDocument(text.str(), path));
-  auto config = vendor::DeviceConfigFromJson(json);
-  if (!config.ok()) return config.error().WithContext(path);
-  return config;
+  return vendor::DeviceConfig{std::move(json)};
 }
 
 }  // namespace hami::apps

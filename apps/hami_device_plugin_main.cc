@@ -14,6 +14,7 @@
 #include "apps/device_config_file.h"
 #include "apps/daemon.h"
 #include "apps/go_flags.h"
+#include "vendor/nvidia/config.h"
 #include "base/duration.h"
 #include "base/log.h"
 #include "deviceplugin/service.h"
@@ -50,7 +51,13 @@ void Fail(const std::string& what, const std::string& error) {
 // device-config.yaml + per-node config.json + flags.
 hami::base::Result<dp::PluginConfig> BuildPluginConfig(const Flags& flags) {
   HAMI_ASSIGN_OR_RETURN(auto device_config, hami::apps::LoadDeviceConfigFile(flags.config_file));
-  dp::PluginConfig config = dp::FromNvidiaConfig(device_config.nvidia, flags.node_name);
+  const nlohmann::json& root = device_config.root;
+  std::vector<std::string> warnings;
+  auto nvidia = hami::vendor::nvidia::NvidiaConfigFromJson(
+      root.is_object() && root.contains("nvidia") ? root["nvidia"] : nlohmann::json(), &warnings);
+  if (!nvidia.ok()) return nvidia.error().WithContext(flags.config_file);
+  for (const auto& warning : warnings) hami::base::LogWarn(warning);
+  dp::PluginConfig config = dp::FromNvidiaConfig(*nvidia, flags.node_name);
   config.mig_strategy = flags.mig_strategy;
   if (flags.disable_core_limit) config.disable_core_limit = true;
   config.device_id_strategy =

@@ -20,6 +20,7 @@
 #include "apps/device_config_file.h"
 #include "apps/daemon.h"
 #include "apps/go_flags.h"
+#include "apps/vendor_flags.h"
 #include "simulate/manifest.h"
 #include "vendor/registry.h"
 
@@ -47,6 +48,7 @@ struct Flags {
   bool leader_elect = false;
   std::string leader_elect_resource_name = "hami-scheduler";
   std::string leader_elect_resource_namespace;
+  hami::vendor::FlagValues vendor_flags;  // --enable-ascend, --cambricon-mlu-name, ...
 };
 
 int Run(const Flags& flags) {
@@ -54,6 +56,16 @@ int Run(const Flags& flags) {
   auto device_config = hami::apps::LoadDeviceConfigFile(flags.device_config_file);
   if (!device_config.ok()) {
     hami::base::LogError("device config", {{"error", device_config.error().message()}});
+    return 1;
+  }
+  auto registry = hami::vendor::Registry::Create(*device_config, flags.vendor_flags);
+  if (!registry.ok()) {
+    hami::base::LogError("device config", {{"error", registry.error().message()}});
+    return 1;
+  }
+  for (const auto& warning : registry->warnings()) hami::base::LogWarn(warning);
+  if (auto valid = hami::sched::ValidateGpuPolicy(flags.gpu_policy); !valid.ok()) {
+    hami::base::LogError("--gpu-scheduler-policy", {{"error", valid.message()}});
     return 1;
   }
   auto lock_timeout = hami::base::ParseDuration(flags.node_lock_timeout);
@@ -80,7 +92,6 @@ int Run(const Flags& flags) {
     hami::base::LogError("kubernetes client", {{"error", api.error().message()}});
     return 1;
   }
-  hami::vendor::Registry registry(*device_config);
   hami::extender::ServiceConfig config;
   config.http.bind_address = flags.http_bind;
   // httplib holds one worker per keep-alive connection, idle ones included (up to the 5 s keep-alive
@@ -114,7 +125,7 @@ int Run(const Flags& flags) {
 
   const sigset_t signals = hami::apps::BlockTerminationSignals();
 
-  hami::extender::SchedulerService service(**api, registry, config);
+  hami::extender::SchedulerService service(**api, *registry, config);
   return hami::apps::ServeUntilTerminated(service, signals);
 }
 
@@ -153,6 +164,7 @@ int main(int argc, char** argv) {
   app.add_flag("--legacy-metrics", flags.legacy_metrics,
                "also export the pre-2.5 metric names (GPUDeviceMemoryLimit, ...)");
   hami::apps::AddVerbosityFlag(app, &flags.verbosity);
+  hami::apps::AddVendorFlags(app, &flags.vendor_flags);
   app.add_option("--leader-elect", flags.leader_elect,
                  "elect a leader through a Lease so several replicas can run")
       ->capture_default_str();

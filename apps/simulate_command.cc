@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "apps/device_config_file.h"
+#include "apps/vendor_flags.h"
 #include "simulate/manifest.h"
 #include "simulate/report.h"
 #include "simulate/simulate.h"
@@ -19,13 +20,19 @@ struct SimulateFlags {
   std::string gpu_policy = "spread";
   std::string config;
   std::string output = "table";
+  vendor::FlagValues vendor_flags;
 };
 
 
 int Run(const SimulateFlags& flags) {
   simulate::Options options;
   options.defaults.node = sched::ParseNodePolicy(flags.node_policy);
+  if (auto valid = sched::ValidateGpuPolicy(flags.gpu_policy); !valid.ok()) {
+    std::cerr << "hami simulate: --gpu-policy: " << valid.message() << "\n";
+    return 1;
+  }
   options.defaults.gpu = sched::ParseGpuPolicy(flags.gpu_policy);
+  options.flags = flags.vendor_flags;
   auto config = LoadDeviceConfigFile(flags.config);
   if (!config.ok()) {
     std::cerr << "hami simulate: " << config.error().message() << "\n";
@@ -46,6 +53,7 @@ int Run(const SimulateFlags& flags) {
     std::cerr << "hami simulate: " << result.error().message() << "\n";
     return 1;
   }
+  for (const auto& warning : result->warnings) std::cerr << "hami simulate: " << warning << "\n";
   if (flags.output == "json") {
     std::cout << simulate::ReportJson(*result).dump(2) << "\n";
   } else {
@@ -70,10 +78,11 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--gpu-policy", flags->gpu_policy,
                   "binpack, spread, topology-aware, mutex, numa, or a comma chain")
       ->capture_default_str();
-  cmd->add_option("--config", flags->config, "device-config.yaml (the `nvidia:` block)");
+  cmd->add_option("--config", flags->config, "HAMi device-config.yaml (every vendor's block)");
   cmd->add_option("--output", flags->output, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
+  AddVendorFlags(*cmd, &flags->vendor_flags);
   cmd->callback([flags, exit_code] { *exit_code = Run(*flags); });
 }
 

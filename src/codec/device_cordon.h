@@ -11,9 +11,6 @@
 
 namespace hami::codec {
 
-// WIRE: node annotation key.
-inline constexpr char kDeviceCordonAnnotation[] = "hami.io/device-cordon";
-
 // WIRE: comma list of UUIDs; each entry is trimmed of ASCII whitespace and empty entries are
 // skipped. Cannot fail: any text is a (possibly empty) list.
 std::set<std::string> DecodeCordonedDevices(std::string_view value);

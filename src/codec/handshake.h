@@ -19,9 +19,6 @@
 
 namespace hami::codec {
 
-// WIRE: NVIDIA handshake key; other vendors use "hami.io/node-handshake-<vendor>".
-inline constexpr char kNodeHandshakeAnnotation[] = "hami.io/node-handshake";
-
 enum class HandshakeKind { kRequesting, kDeleted, kReported };
 
 struct Handshake {

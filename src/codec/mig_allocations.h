@@ -17,9 +17,6 @@
 
 namespace hami::codec {
 
-// WIRE: pod annotation key.
-inline constexpr char kNvidiaMigAllocationsAnnotation[] = "hami.io/vgpu-mig-allocations";
-
 // WIRE: members in the order above; the realized three only when present. Error when an entry is
 // partially realized (some of mig_uuid / ids set, others not) or a realized id is negative.
 base::Result<std::string> EncodeMigAllocations(const std::vector<model::MigAllocation>& entries);

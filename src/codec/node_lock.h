@@ -14,9 +14,6 @@
 
 namespace hami::codec {
 
-// WIRE: node annotation key, shared by every vendor.
-inline constexpr char kNodeLockAnnotation[] = "hami.io/mutex.lock";
-
 struct NodeLock {
   int64_t unix_seconds = 0;   // when it was taken (fractional seconds dropped)
   std::string pod_namespace;  // empty when legacy

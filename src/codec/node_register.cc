@@ -1,6 +1,7 @@
 #include "codec/node_register.h"
 
 #include <limits>
+#include <map>
 
 #include "base/strings.h"
 #include "codec/json_util.h"
@@ -15,12 +16,14 @@ std::string DeviceWhere(size_t position) {
   return "node register annotation: device [" + std::to_string(position) + "]";
 }
 
-base::Status DecodeMigProfile(const json& j, const std::string& where, model::MigProfile* out) {
+base::Status DecodeMigProfile(const json& j, const std::string& where, model::Partition* out) {
   if (!j.is_object()) return base::InvalidArgument(where + ": " + internal::Expected("object", j));
+  out->core = 0;
+  out->slices = 0;
   HAMI_RETURN_IF_ERROR(internal::ReadString(j, "name", where, &out->name));
   HAMI_RETURN_IF_ERROR(internal::ReadInt32(j, "memoryMB", where, &out->memory_mib));
   HAMI_RETURN_IF_ERROR(internal::ReadInt32(j, "core", where, &out->core));
-  HAMI_RETURN_IF_ERROR(internal::ReadInt32(j, "sliceCount", where, &out->slice_count));
+  HAMI_RETURN_IF_ERROR(internal::ReadInt32(j, "sliceCount", where, &out->slices));
   const json* placements = internal::FindMember(j, "placements");
   if (placements == nullptr) return {};
   if (!placements->is_array()) {
@@ -33,10 +36,35 @@ base::Status DecodeMigProfile(const json& j, const std::string& where, model::Mi
     if (!p.is_object()) {
       return base::InvalidArgument(pwhere + ": " + internal::Expected("object", p));
     }
-    model::MigPlacement placement;
+    model::Placement placement;
     HAMI_RETURN_IF_ERROR(internal::ReadInt32(p, "start", pwhere, &placement.start));
     HAMI_RETURN_IF_ERROR(internal::ReadInt32(p, "size", pwhere, &placement.size));
     out->placements.push_back(placement);
+  }
+  return {};
+}
+
+// `custominfo`: an object of scalars, kept as attribute text (strings as they are, numbers in their
+// shortest form, booleans as true/false; nested values as compact JSON).
+base::Status DecodeCustomInfo(const json& j, const std::string& where,
+                              std::map<std::string, std::string>* out) {
+  const json* info = internal::FindMember(j, "custominfo");
+  if (info == nullptr) return {};
+  if (!info->is_object()) {
+    return base::InvalidArgument(where + ": field \"custominfo\": " +
+                                 internal::Expected("object", *info));
+  }
+  for (const auto& [key, value] : info->items()) {
+    if (value.is_null()) continue;
+    if (value.is_string()) {
+      (*out)[key] = value.get<std::string>();
+    } else if (value.is_number_float() && value.get<double>() == static_cast<double>(
+                                                                     static_cast<int64_t>(
+                                                                         value.get<double>()))) {
+      (*out)[key] = std::to_string(static_cast<int64_t>(value.get<double>()));
+    } else {
+      (*out)[key] = value.dump();
+    }
   }
   return {};
 }
@@ -54,6 +82,7 @@ base::Status DecodeDevice(const json& j, size_t position, model::DeviceInfo* out
   HAMI_RETURN_IF_ERROR(internal::ReadString(j, "mode", where, &out->mode));
   HAMI_RETURN_IF_ERROR(internal::ReadBool(j, "health", where, &out->health));
   if (out->id.empty()) return base::InvalidArgument(where + ": field \"id\": missing or empty");
+  HAMI_RETURN_IF_ERROR(DecodeCustomInfo(j, where, &out->attributes));
   const json* profiles = internal::FindMember(j, "migProfiles");
   if (profiles == nullptr) return {};
   if (!profiles->is_array()) {
@@ -61,11 +90,11 @@ base::Status DecodeDevice(const json& j, size_t position, model::DeviceInfo* out
                                  internal::Expected("array", *profiles));
   }
   for (size_t i = 0; i < profiles->size(); ++i) {
-    model::MigProfile profile;
+    model::Partition profile;
     HAMI_RETURN_IF_ERROR(DecodeMigProfile((*profiles)[i],
                                           where + ".migProfiles[" + std::to_string(i) + "]",
                                           &profile));
-    out->mig_profiles.push_back(std::move(profile));
+    out->partitions.push_back(std::move(profile));
   }
   return {};
 }
@@ -83,12 +112,12 @@ void AppendKey(std::string* out, bool* first, std::string_view key) {
   *out += "\":";
 }
 
-void AppendMigProfile(std::string* out, const model::MigProfile& p) {
+void AppendMigProfile(std::string* out, const model::Partition& p) {
   *out += "{\"name\":";
   internal::AppendGoString(out, p.name);
   *out += ",\"memoryMB\":" + std::to_string(p.memory_mib);
   *out += ",\"core\":" + std::to_string(p.core);
-  *out += ",\"sliceCount\":" + std::to_string(p.slice_count);
+  *out += ",\"sliceCount\":" + std::to_string(p.slices);
   *out += ",\"placements\":[";
   for (size_t i = 0; i < p.placements.size(); ++i) {
     if (i > 0) *out += ',';
@@ -96,6 +125,26 @@ void AppendMigProfile(std::string* out, const model::MigProfile& p) {
             ",\"size\":" + std::to_string(p.placements[i].size) + "}";
   }
   *out += "]}";
+}
+
+// Go marshals map[string]any with sorted keys; a value that reads as a JSON number or boolean is
+// written as one, anything else as a string.
+void AppendCustomInfo(std::string* out, const std::map<std::string, std::string>& attributes) {
+  *out += '{';
+  bool first = true;
+  for (const auto& [key, value] : attributes) {
+    if (!first) *out += ',';
+    first = false;
+    internal::AppendGoString(out, key);
+    *out += ':';
+    const json parsed = json::parse(value, nullptr, false);
+    if (!parsed.is_discarded() && (parsed.is_number() || parsed.is_boolean())) {
+      *out += value;
+    } else {
+      internal::AppendGoString(out, value);
+    }
+  }
+  *out += '}';
 }
 
 void AppendDevice(std::string* out, const model::DeviceInfo& d) {
@@ -118,18 +167,22 @@ void AppendDevice(std::string* out, const model::DeviceInfo& d) {
   string_member("type", d.type);
   int_member("numa", d.numa);
   string_member("mode", d.mode);
-  if (!d.mig_profiles.empty()) {
+  if (!d.partitions.empty()) {
     AppendKey(out, &first, "migProfiles");
     *out += '[';
-    for (size_t i = 0; i < d.mig_profiles.size(); ++i) {
+    for (size_t i = 0; i < d.partitions.size(); ++i) {
       if (i > 0) *out += ',';
-      AppendMigProfile(out, d.mig_profiles[i]);
+      AppendMigProfile(out, d.partitions[i]);
     }
     *out += ']';
   }
   if (d.health) {
     AppendKey(out, &first, "health");
     *out += "true";
+  }
+  if (!d.attributes.empty()) {
+    AppendKey(out, &first, "custominfo");
+    AppendCustomInfo(out, d.attributes);
   }
   *out += first ? "{}" : "}";
 }

@@ -20,9 +20,6 @@
 
 namespace hami::codec {
 
-// WIRE: annotation key written by the NVIDIA device plugin.
-inline constexpr char kNodeNvidiaRegisterAnnotation[] = "hami.io/node-nvidia-register";
-
 using DeviceList = std::vector<model::DeviceInfo>;
 
 // Auto-detects the form: a value whose first non-blank character is '[' is JSON, anything else is
@@ -31,7 +28,9 @@ base::Result<DeviceList> DecodeNodeDevices(std::string_view value);
 
 // WIRE: JSON array of device objects. Tolerates missing members (zero values, as Go's omitempty
 // drops them), unknown members and `null`; member names match case-insensitively like Go. Rejects a
-// wrong JSON type, a non-integer or out-of-int32 number, and a device without "id".
+// wrong JSON type, a non-integer or out-of-int32 number, and a device without "id". `migProfiles`
+// become DeviceInfo::partitions (slots 1); `custominfo` members become DeviceInfo::attributes
+// (strings as they are, integral numbers as integers, other values as compact JSON).
 base::Result<DeviceList> DecodeNodeDevicesJson(std::string_view value);
 
 // WIRE: legacy colon form. Empty segments are skipped; every other segment must have 7 or 9 comma
@@ -40,9 +39,10 @@ base::Result<DeviceList> DecodeNodeDevicesJson(std::string_view value);
 base::Result<DeviceList> DecodeNodeDevicesLegacy(std::string_view value);
 
 // WIRE: byte-for-byte what Go's json.Marshal writes for upstream's DeviceInfo: members in the
-// order id,index,count,devmem,devcore,type,numa,mode,migProfiles,health, each omitted when
-// zero/empty/false. MIG profiles always carry name,memoryMB,core,sliceCount,placements. An empty
-// list encodes as "[]".
+// order id,index,count,devmem,devcore,type,numa,mode,migProfiles,health,custominfo, each omitted
+// when zero/empty/false. MIG profiles always carry name,memoryMB,core,sliceCount,placements.
+// custominfo keys are sorted; a value that reads as a JSON number or boolean is written as one
+// (so a string attribute "1" comes back as the number 1). An empty list encodes as "[]".
 std::string EncodeNodeDevicesJson(const DeviceList& devices);
 
 // WIRE: the 9-field legacy form (id,count,devmem,devcore,type,numa,health,index,mode:) as written

@@ -17,10 +17,6 @@
 
 namespace hami::codec {
 
-// WIRE: NVIDIA pod annotation keys (other vendors use their own keys with the same grammar).
-inline constexpr char kNvidiaDevicesToAllocateAnnotation[] = "hami.io/vgpu-devices-to-allocate";
-inline constexpr char kNvidiaDevicesAllocatedAnnotation[] = "hami.io/vgpu-devices-allocated";
-
 // WIRE: one entry per container, each terminated by ';'. Error when a uuid or type contains one of
 // the separators , : ; (it could not be decoded back).
 base::Result<std::string> EncodePodSingleDevice(const model::PodSingleDevice& devices);

@@ -13,9 +13,6 @@
 
 namespace hami::codec {
 
-// WIRE: annotation key written by the NVIDIA device plugin when ENABLE_TOPOLOGY_SCORE=true.
-inline constexpr char kNodeNvidiaScoreAnnotation[] = "hami.io/node-nvidia-score";
-
 // WIRE: JSON array of {"uuid", "score": {peer uuid: int}}. `null` and `[]` decode to no scores;
 // an entry without "score" gives its uuid an empty map. Repeated uuids merge (a later peer score
 // wins).

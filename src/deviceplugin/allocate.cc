@@ -9,8 +9,12 @@
 #include "codec/pod_devices.h"
 #include "model/device.h"
 #include "vendor/cluster_state.h"
+#include "model/protocol.h"
+#include "vendor/nvidia/wire.h"
 
 namespace hami::deviceplugin {
+
+namespace nvidia = vendor::nvidia;
 namespace {
 
 using Json = nlohmann::json;
@@ -38,7 +42,7 @@ std::optional<uint32_t> ReadId(const Json& security_context, const char* key) {
 bool HasNvidiaDevice(const model::PodSingleDevice& devices) {
   for (const auto& container : devices) {
     for (const auto& device : container) {
-      if (device.type == model::kVendorNvidia) return true;
+      if (device.type == nvidia::kVendorName) return true;
     }
   }
   return false;
@@ -66,20 +70,20 @@ ContainerAllocation BuildContainer(const model::Pod& pod, const model::Container
   out.container_name = container.name;
   out.host_dir = settings.host_vgpu_dir + "/containers/" + pod.uid + "_" + container.name;
   auto& env = out.envs;
-  env[kVisibleDevicesEnv] = VisibleDevices(devices, settings);
+  env[nvidia::kVisibleDevicesEnv] = VisibleDevices(devices, settings);
   for (size_t i = 0; i < devices.size(); ++i) {
-    env[kMemoryLimitEnvPrefix + std::to_string(i)] = std::to_string(devices[i].usedmem) + "m";
+    env[nvidia::kMemoryLimitEnvPrefix + std::to_string(i)] = std::to_string(devices[i].usedmem) + "m";
   }
-  env[kSmLimitEnv] = std::to_string(devices.front().usedcores);
-  env[kSharedCacheEnv] = std::string(kContainerVgpuDir) + "/" + cache_name + ".cache";
-  if (settings.memory_scaling > 1) env[kOversubscribeEnv] = "true";
-  if (!settings.lib_cuda_log_level.empty()) env[kLogLevelEnv] = settings.lib_cuda_log_level;
-  if (settings.disable_core_limit) env[kCorePolicyEnv] = "disable";
+  env[nvidia::kSmLimitEnv] = std::to_string(devices.front().usedcores);
+  env[nvidia::kSharedCacheEnv] = std::string(kContainerVgpuDir) + "/" + cache_name + ".cache";
+  if (settings.memory_scaling > 1) env[nvidia::kOversubscribeEnv] = "true";
+  if (!settings.lib_cuda_log_level.empty()) env[nvidia::kLogLevelEnv] = settings.lib_cuda_log_level;
+  if (settings.disable_core_limit) env[nvidia::kCorePolicyEnv] = "disable";
 
   out.mounts.push_back({kContainerLibVgpu, settings.host_vgpu_dir + "/libvgpu.so", true});
   out.mounts.push_back({kContainerVgpuDir, out.host_dir, false});
   out.mounts.push_back({kContainerLockDir, settings.host_lock_dir, false});
-  auto control = container.env.find(kDisableControlEnv);
+  auto control = container.env.find(nvidia::kDisableControlEnv);
   if (control == container.env.end() || control->second != "true") {
     out.mounts.push_back({kContainerPreload, settings.host_vgpu_dir + "/ld.so.preload", true});
   }
@@ -102,10 +106,10 @@ std::optional<model::Pod> SelectPendingPod(const std::vector<model::Pod>& pods,
                                            const std::string& node) {
   for (const auto& pod : pods) {
     if (pod.phase != "Pending") continue;
-    if (pod.Annotation(kBindTimeAnnotation) == nullptr) continue;
-    std::string phase = AnnotationOr(pod, kBindPhaseAnnotation);
-    if (phase != kBindPhaseAllocating && phase != kBindPhaseSuccess) continue;
-    if (AnnotationOr(pod, vendor::kVgpuNodeAnnotation) != node) continue;
+    if (pod.Annotation(model::kBindTimeAnnotation) == nullptr) continue;
+    std::string phase = AnnotationOr(pod, model::kBindPhaseAnnotation);
+    if (phase != model::kBindPhaseAllocating && phase != model::kBindPhaseSuccess) continue;
+    if (AnnotationOr(pod, model::kVgpuNodeAnnotation) != node) continue;
     return pod;
   }
   return std::nullopt;
@@ -136,10 +140,10 @@ base::Result<AllocatePlan> PlanAllocate(const model::Pod& pod,
                                         const std::map<std::string, ContainerOwner>& owners,
                                         const std::function<std::string()>& new_cache_name) {
   const std::string where = "pod " + pod.Key();
-  const std::string* annotation = pod.Annotation(codec::kNvidiaDevicesToAllocateAnnotation);
+  const std::string* annotation = pod.Annotation(nvidia::kToAllocateAnnotation);
   if (annotation == nullptr) {
     return base::FailedPrecondition(where + ": no " +
-                                    std::string(codec::kNvidiaDevicesToAllocateAnnotation));
+                                    std::string(nvidia::kToAllocateAnnotation));
   }
   auto decoded = codec::DecodePodSingleDevice(*annotation);
   if (!decoded.ok()) return decoded.error().WithContext(where);
@@ -152,7 +156,7 @@ base::Result<AllocatePlan> PlanAllocate(const model::Pod& pod,
     if (next == pending.end()) {
       return base::FailedPrecondition(where + ": container request " + std::to_string(r) +
                                       ": no device left to allocate in " +
-                                      codec::kNvidiaDevicesToAllocateAnnotation);
+                                      nvidia::kToAllocateAnnotation);
     }
     size_t index = static_cast<size_t>(next - pending.begin());
     const model::Container* container = ContainerAt(pod, index);
@@ -181,7 +185,7 @@ std::vector<std::vector<std::string>> PreferredAllocation(
     const model::Pod& pod, const std::vector<PreferredRequest>& requests,
     const std::map<std::string, std::string>& replica_to_uuid) {
   std::vector<std::vector<std::string>> out(requests.size());
-  const std::string* annotation = pod.Annotation(codec::kNvidiaDevicesToAllocateAnnotation);
+  const std::string* annotation = pod.Annotation(nvidia::kToAllocateAnnotation);
   if (annotation == nullptr) return out;
   auto decoded = codec::DecodePodSingleDevice(*annotation);
   if (!decoded.ok()) return out;

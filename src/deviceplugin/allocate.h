@@ -21,23 +21,6 @@
 
 namespace hami::deviceplugin {
 
-// WIRE: pod annotations the plugin reads and writes.
-inline constexpr char kBindPhaseAnnotation[] = "hami.io/bind-phase";
-inline constexpr char kBindTimeAnnotation[] = "hami.io/bind-time";
-inline constexpr char kBindPhaseAllocating[] = "allocating";
-inline constexpr char kBindPhaseSuccess[] = "success";
-inline constexpr char kBindPhaseFailed[] = "failed";
-
-// WIRE: env vars set in containers (read by libvgpu.so; see docs/libvgpu.md).
-inline constexpr char kVisibleDevicesEnv[] = "NVIDIA_VISIBLE_DEVICES";
-inline constexpr char kMemoryLimitEnvPrefix[] = "CUDA_DEVICE_MEMORY_LIMIT_";
-inline constexpr char kSmLimitEnv[] = "CUDA_DEVICE_SM_LIMIT";
-inline constexpr char kSharedCacheEnv[] = "CUDA_DEVICE_MEMORY_SHARED_CACHE";
-inline constexpr char kOversubscribeEnv[] = "CUDA_OVERSUBSCRIBE";
-inline constexpr char kLogLevelEnv[] = "LIBCUDA_LOG_LEVEL";
-inline constexpr char kCorePolicyEnv[] = "GPU_CORE_UTILIZATION_POLICY";
-inline constexpr char kDisableControlEnv[] = "CUDA_DISABLE_CONTROL";
-
 // WIRE: the in-container layout libvgpu.so and its ld.so.preload line expect.
 inline constexpr char kContainerVgpuDir[] = "/usr/local/vgpu";
 inline constexpr char kContainerLibVgpu[] = "/usr/local/vgpu/libvgpu.so";

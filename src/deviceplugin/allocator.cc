@@ -12,8 +12,12 @@
 #include "deviceplugin/host_files.h"
 #include "model/device.h"
 #include "k8s/resource_path.h"
+#include "model/protocol.h"
+#include "vendor/nvidia/wire.h"
 
 namespace hami::deviceplugin {
+
+namespace nvidia = vendor::nvidia;
 namespace {
 
 using Json = nlohmann::json;
@@ -28,8 +32,8 @@ std::string AnnotationOf(const Json& object, const std::string& key) {
 // True when `pod` is bound to `node` and still has NVIDIA devices to allocate.
 bool HasPendingDevices(const model::Pod& pod, const std::string& node) {
   if (pod.node_name != node) return false;
-  const std::string* value = pod.Annotation(codec::kNvidiaDevicesToAllocateAnnotation);
-  return value != nullptr && value->find(model::kVendorNvidia) != std::string::npos;
+  const std::string* value = pod.Annotation(nvidia::kToAllocateAnnotation);
+  return value != nullptr && value->find(nvidia::kVendorName) != std::string::npos;
 }
 
 }  // namespace
@@ -59,7 +63,7 @@ void Allocator::UpdateSettings(const AllocateSettings& settings) {
 
 base::Result<Allocator::PodRecord> Allocator::FindPendingPod() {
   HAMI_ASSIGN_OR_RETURN(Json node, api_.Get(k8s::NodesPath(config_.node_name)));
-  auto lock = codec::ParseNodeLock(AnnotationOf(node, codec::kNodeLockAnnotation));
+  auto lock = codec::ParseNodeLock(AnnotationOf(node, model::kNodeLockAnnotation));
   if (lock.ok() && !lock->legacy) {
     auto json = api_.Get(k8s::PodsPath(lock->pod_namespace, lock->pod_name));
     if (json.ok()) {
@@ -92,7 +96,7 @@ base::Result<Allocator::PodRecord> Allocator::FindPendingPod() {
 
 base::Status Allocator::SetBindPhase(const model::Pod& pod, const char* phase) {
   auto patched = k8s::PatchAnnotations(api_, k8s::PodsPath(pod.namespace_name, pod.name),
-                                       {{kBindPhaseAnnotation, phase}});
+                                       {{model::kBindPhaseAnnotation, phase}});
   return patched.ok() ? base::Status() : patched.error();
 }
 
@@ -112,13 +116,13 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
   }
   const auto path = k8s::PodsPath(pod.namespace_name, pod.name);
   auto patched = k8s::PatchAnnotations(
-      api_, path, {{codec::kNvidiaDevicesToAllocateAnnotation, plan.remaining_to_allocate}});
+      api_, path, {{nvidia::kToAllocateAnnotation, plan.remaining_to_allocate}});
   if (!patched.ok()) return patched.error().WithContext("patch pod " + pod.Key());
   // Re-read: another container's Allocate may have run in between (as upstream does).
   HAMI_ASSIGN_OR_RETURN(Json fresh, api_.Get(path));
-  std::string left = AnnotationOf(fresh, codec::kNvidiaDevicesToAllocateAnnotation);
-  if (left.find(model::kVendorNvidia) == std::string::npos) {
-    HAMI_RETURN_IF_ERROR(SetBindPhase(pod, kBindPhaseSuccess).WithContext("pod " + pod.Key()));
+  std::string left = AnnotationOf(fresh, nvidia::kToAllocateAnnotation);
+  if (left.find(nvidia::kVendorName) == std::string::npos) {
+    HAMI_RETURN_IF_ERROR(SetBindPhase(pod, model::kBindPhaseSuccess).WithContext("pod " + pod.Key()));
     auto released = locker_.Release(config_.node_name, pod.namespace_name, pod.name);
     if (!released.ok()) {
       base::LogWarn("release node lock", {{"pod", pod.Key()}, {"error", released.message()}});
@@ -139,7 +143,7 @@ base::Result<std::vector<ContainerAllocation>> Allocator::Allocate(
     return result;
   }
   base::LogError("allocate failed", {{"pod", pod.Key()}, {"error", result.error().message()}});
-  if (auto s = SetBindPhase(pod, kBindPhaseFailed); !s.ok()) {
+  if (auto s = SetBindPhase(pod, model::kBindPhaseFailed); !s.ok()) {
     base::LogWarn("set bind-phase failed", {{"pod", pod.Key()}, {"error", s.message()}});
   }
   if (auto s = locker_.Release(config_.node_name, pod.namespace_name, pod.name); !s.ok()) {

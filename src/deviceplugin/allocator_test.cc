@@ -9,6 +9,7 @@
 #include "codec/node_lock.h"
 #include "deviceplugin/host_files.h"
 #include "test/fakes/fake_kube_api.h"
+#include "model/protocol.h"
 
 namespace hami::deviceplugin {
 namespace {
@@ -60,7 +61,7 @@ class AllocatorTest : public ::testing::Test {
   std::string NodeLock() {
     auto node = api_.Get(k8s::NodesPath("n1"));
     return node->at("metadata").value("annotations", Json::object()).value(
-        codec::kNodeLockAnnotation, "");
+        model::kNodeLockAnnotation, "");
   }
 
   fakes::FakeKubeApi api_;

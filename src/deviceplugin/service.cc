@@ -9,8 +9,11 @@
 #include "codec/topology_score.h"
 #include "deviceplugin/host_files.h"
 #include "k8s/resource_path.h"
+#include "vendor/nvidia/wire.h"
 
 namespace hami::deviceplugin {
+
+namespace nvidia = vendor::nvidia;
 namespace {
 
 using Json = nlohmann::json;
@@ -73,8 +76,8 @@ base::Status DevicePluginService::PublishAnnotations(const Json& annotations, bo
   if (!patched.ok()) return patched.error().WithContext("patch node " + config_.plugin.node_name);
   last_published_ = text;
   base::LogInfo("node registered", {{"node", config_.plugin.node_name},
-                                    {codec::kNodeNvidiaRegisterAnnotation,
-                                     annotations[codec::kNodeNvidiaRegisterAnnotation]}});
+                                    {nvidia::kRegisterAnnotation,
+                                     annotations[nvidia::kRegisterAnnotation]}});
   return {};
 }
 
@@ -94,7 +97,7 @@ void DevicePluginService::DiscoverOnce(bool force_check) {
               {{"uuid", change.uuid}, {"healthy", change.healthy ? "true" : "false"}});
   }
   allocator_.UpdateSettings(SettingsFor(gpus));
-  Json annotations = {{codec::kNodeNvidiaRegisterAnnotation,
+  Json annotations = {{nvidia::kRegisterAnnotation,
                        codec::EncodeNodeDevicesJson(inventory.devices)}};
   if (config_.plugin.enable_topology_score) {
     std::vector<std::string> uuids;
@@ -105,7 +108,7 @@ void DevicePluginService::DiscoverOnce(bool force_check) {
     }
     auto links = source_ ? source_->Links(gpus)
                          : std::map<std::pair<std::string, std::string>, PairLink>{};
-    annotations[codec::kNodeNvidiaScoreAnnotation] =
+    annotations[nvidia::kScoreAnnotation] =
         codec::EncodeTopologyScores(TopologyScoresFor(uuids, numa, links));
   }
   if (auto status = PublishAnnotations(annotations, force_check); !status.ok()) {

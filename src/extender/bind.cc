@@ -1,17 +1,60 @@
 #include "extender/bind.h"
 
 #include "base/log.h"
-#include "codec/mig_allocations.h"
-#include "codec/pod_devices.h"
 #include "k8s/api_status.h"
 #include "vendor/cluster_state.h"
-#include "vendor/nvidia/nvidia_vendor.h"
+#include "model/protocol.h"
 
 namespace hami::extender {
 
 Binder::Binder(k8s::KubeApi& api, SchedulerCache& cache, const vendor::Registry& registry,
                BindConfig config)
-    : api_(api), cache_(cache), registry_(registry), locker_(api, std::move(config)) {}
+    : api_(api), cache_(cache), registry_(registry), locker_(api, config) {
+  for (const auto& vendor : registry_.vendors()) {
+    const std::optional<vendor::NodeLockSpec> spec = vendor->Lock();
+    if (!spec || spec->annotation == config.annotation ||
+        other_lockers_.count(spec->annotation) != 0) {
+      continue;
+    }
+    k8s::NodeLockConfig own = config;
+    own.annotation = spec->annotation;
+    own.owner_in_value = spec->owner_in_value;
+    if (spec->timeout_seconds > 0) own.lock_timeout = std::chrono::seconds(spec->timeout_seconds);
+    other_lockers_[spec->annotation] = std::make_unique<k8s::NodeLocker>(api_, own);
+  }
+}
+
+std::vector<k8s::NodeLocker*> Binder::LockersFor(const Assumption& assumption) {
+  std::map<std::string, k8s::NodeLocker*> by_key;
+  for (const auto& [vendor_name, containers] : assumption.devices) {
+    bool app = false;
+    for (size_t c = assumption.init_count; c < containers.size(); ++c) {
+      app = app || !containers[c].empty();
+    }
+    const vendor::Vendor* vendor = registry_.Find(vendor_name);
+    if (!app || vendor == nullptr) continue;
+    const std::optional<vendor::NodeLockSpec> spec = vendor->Lock();
+    if (!spec) continue;
+    auto it = other_lockers_.find(spec->annotation);
+    by_key[spec->annotation] = it == other_lockers_.end() ? &locker_ : it->second.get();
+  }
+  std::vector<k8s::NodeLocker*> out;
+  for (const auto& [key, locker] : by_key) out.push_back(locker);
+  return out;
+}
+
+base::Status Binder::AcquireAll(const BindArgs& args,
+                                const std::vector<k8s::NodeLocker*>& lockers) {
+  for (size_t i = 0; i < lockers.size(); ++i) {
+    base::Status status = lockers[i]->Acquire(args.node, args.pod_namespace, args.pod_name);
+    if (status.ok()) continue;
+    for (size_t j = 0; j < i; ++j) {
+      (void)lockers[j]->Release(args.node, args.pod_namespace, args.pod_name);
+    }
+    return status;
+  }
+  return {};
+}
 
 base::Status Binder::AcquireNodeLock(const std::string& node_name, const std::string& ns,
                                      const std::string& pod) {
@@ -24,25 +67,27 @@ base::Status Binder::ReleaseNodeLock(const std::string& node_name, const std::st
 }
 
 base::Status Binder::PatchPod(const BindArgs& args, const Assumption& assumption) {
-  const std::string now = std::to_string(locker_.Now());
-  nlohmann::json annotations = {{vendor::kVgpuNodeAnnotation, assumption.node},
-                                {kVgpuTimeAnnotation, now},
-                                {kBindPhaseAnnotation, kBindPhaseAllocating},
-                                {kBindTimeAnnotation, now}};
+  const int64_t now = locker_.Now();
+  const std::string stamp = std::to_string(now);
+  nlohmann::json annotations = {{model::kVgpuNodeAnnotation, assumption.node},
+                                {model::kVgpuTimeAnnotation, stamp},
+                                {model::kBindPhaseAnnotation, model::kBindPhaseAllocating},
+                                {model::kBindTimeAnnotation, stamp}};
+  const model::Pod& pod = assumption.pod;
   for (const auto& [vendor_name, devices] : assumption.devices) {
     const vendor::Vendor* vendor = registry_.Find(vendor_name);
     if (vendor == nullptr) return base::Internal("unknown vendor " + vendor_name);
-    HAMI_ASSIGN_OR_RETURN(std::string encoded, codec::EncodePodSingleDevice(devices));
-    annotations[vendor->Keys().to_allocate_annotation] = encoded;
-    annotations[vendor->Keys().allocated_annotation] = encoded;
-  }
-  if (!assumption.mig.empty()) {
-    HAMI_ASSIGN_OR_RETURN(std::string mig, codec::EncodeMigAllocations(assumption.mig));
-    annotations[vendor::nvidia::kMigAllocationsAnnotation] = mig;
+    std::vector<model::PartitionGrant> partitions;
+    for (const auto& p : assumption.partitions) {
+      if (p.vendor == vendor_name) partitions.push_back(p);
+    }
+    HAMI_ASSIGN_OR_RETURN(auto written, vendor->AllocationAnnotations(
+                                            {pod, assumption.node, devices, partitions, now}));
+    for (auto& [key, value] : written) annotations[key] = std::move(value);
   }
   nlohmann::json patch = {{"metadata",
                            {{"annotations", annotations},
-                            {"labels", {{vendor::kVgpuNodeAnnotation, assumption.node}}}}}};
+                            {"labels", {{model::kVgpuNodeAnnotation, assumption.node}}}}}};
   auto patched = api_.Patch(k8s::PodsPath(args.pod_namespace, args.pod_name),
                             k8s::PatchType::kMerge, patch);
   return patched.ok() ? base::Status() : patched.error();
@@ -72,9 +117,10 @@ base::Status Binder::Bind(const BindArgs& args) {
     return base::FailedPrecondition("bind " + key + ": filter chose node " + assumption->node +
                                     ", bind asked for " + args.node);
   }
-  HAMI_RETURN_IF_ERROR(AcquireNodeLock(args.node, args.pod_namespace, args.pod_name));
+  const std::vector<k8s::NodeLocker*> lockers = LockersFor(*assumption);
+  HAMI_RETURN_IF_ERROR(AcquireAll(args, lockers));
   base::Status status = PatchPod(args, *assumption);
-  if (!status.ok()) return Undo(args, status.WithContext("bind " + key));
+  if (!status.ok()) return Undo(args, lockers, status.WithContext("bind " + key));
   status = k8s::BindPod(api_, args.pod_namespace, args.pod_name, args.pod_uid, args.node);
   if (status.ok()) return {};
   // The Binding may have been applied although this call failed (its response lost to a timeout or
@@ -87,7 +133,7 @@ base::Status Binder::Bind(const BindArgs& args) {
                     {{"pod", key}, {"node", args.node}, {"error", status.message()}});
       return {};
     case BindingOutcome::kNotBound:
-      return Undo(args, status.WithContext("bind " + key));
+      return Undo(args, lockers, status.WithContext("bind " + key));
     case BindingOutcome::kUnknown:
       break;
   }
@@ -98,8 +144,11 @@ base::Status Binder::Bind(const BindArgs& args) {
                                          "; whether the pod is bound is unknown, node lock kept");
 }
 
-base::Status Binder::Undo(const BindArgs& args, base::Status error) {
-  (void)ReleaseNodeLock(args.node, args.pod_namespace, args.pod_name);
+base::Status Binder::Undo(const BindArgs& args, const std::vector<k8s::NodeLocker*>& lockers,
+                          base::Status error) {
+  for (k8s::NodeLocker* locker : lockers) {
+    (void)locker->Release(args.node, args.pod_namespace, args.pod_name);
+  }
   cache_.Forget(args.pod_uid);
   return error;
 }

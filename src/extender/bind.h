@@ -1,10 +1,11 @@
 // /bind: write what /filter assumed, under HAMi's node lock, then bind (hami-wire §3.8).
 //
-// Steps: take the node lock (`hami.io/mutex.lock` = "<RFC3339>,<ns>,<name>", optimistic via
-// metadata.resourceVersion; stale after `lock_timeout`; taken over when its owner pod is gone or it
-// is our own), patch the pod's annotations in ONE merge patch (hami.io/vgpu-node, vgpu-time, each
-// vendor's to-allocate + allocated, MIG allocations, bind-phase=allocating, bind-time), then POST
-// the Binding. A failure releases the lock and forgets the assumption, except when the Binding call
+// Steps: take the node locks of the vendors an app container uses (`hami.io/mutex.lock` =
+// "<RFC3339>,<ns>,<name>" for most, optimistic via metadata.resourceVersion; stale after
+// `lock_timeout`; taken over when its owner pod is gone or it is our own; a vendor may name its own
+// key, NodeLockSpec), patch the pod's annotations in ONE merge patch (hami.io/vgpu-node, vgpu-time,
+// bind-phase=allocating, bind-time and what each vendor writes, Vendor::AllocationAnnotations), then
+// POST the Binding. A failure releases the lock and forgets the assumption, except when the Binding call
 // failed but may have been applied: then the pod is read back; bound to this node counts as success
 // (idempotent bind; upstream releases the lock here and can hand the node to a second pod while the
 // first waits for Allocate), unreadable keeps the lock and the assumption and says so. On success
@@ -13,8 +14,11 @@
 // Thread-safe; performs API I/O through KubeApi.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "extender/scheduler_cache.h"
@@ -24,12 +28,6 @@
 #include "vendor/registry.h"
 
 namespace hami::extender {
-
-// WIRE: pod annotations written at bind.
-inline constexpr char kVgpuTimeAnnotation[] = "hami.io/vgpu-time";
-inline constexpr char kBindPhaseAnnotation[] = "hami.io/bind-phase";
-inline constexpr char kBindTimeAnnotation[] = "hami.io/bind-time";
-inline constexpr char kBindPhaseAllocating[] = "allocating";
 
 // The node lock's settings (--node-lock-timeout, retries) and the clock that also stamps
 // hami.io/bind-time.
@@ -43,7 +41,8 @@ class Binder {
   // Returns OK when the pod is bound. The error text is what goes into ExtenderBindingResult.
   base::Status Bind(const BindArgs& args);
 
-  // Node lock primitives (k8s::NodeLocker, shared with the device plugin; exposed for tests).
+  // hami.io/mutex.lock primitives (k8s::NodeLocker, shared with the device plugin; exposed for
+  // tests).
   base::Status AcquireNodeLock(const std::string& node, const std::string& ns,
                                const std::string& pod);
   base::Status ReleaseNodeLock(const std::string& node, const std::string& ns,
@@ -54,13 +53,21 @@ class Binder {
   // After a failed Binding call: is the pod (this UID) bound to args.node?
   enum class BindingOutcome { kBound, kNotBound, kUnknown };
   BindingOutcome CheckBinding(const BindArgs& args);
-  // Releases the lock, forgets the assumption, returns `error`.
-  base::Status Undo(const BindArgs& args, base::Status error);
+  // The lockers of the vendors an app container of the assumption uses (Vendor::Lock), in the
+  // order of their annotation keys (upstream: vendors sorted by name).
+  std::vector<k8s::NodeLocker*> LockersFor(const Assumption& assumption);
+  // Takes every lock in order; on a failure releases the ones taken and returns the error.
+  base::Status AcquireAll(const BindArgs& args, const std::vector<k8s::NodeLocker*>& lockers);
+  // Releases the locks, forgets the assumption, returns `error`.
+  base::Status Undo(const BindArgs& args, const std::vector<k8s::NodeLocker*>& lockers,
+                    base::Status error);
 
   k8s::KubeApi& api_;
   SchedulerCache& cache_;
   const vendor::Registry& registry_;
-  k8s::NodeLocker locker_;
+  k8s::NodeLocker locker_;  // hami.io/mutex.lock
+  // Every other lock annotation a vendor names, built at construction (read-only after).
+  std::map<std::string, std::unique_ptr<k8s::NodeLocker>> other_lockers_;
 };
 
 }  // namespace hami::extender

@@ -13,7 +13,7 @@ using Json = nlohmann::json;
 
 class BindTest : public ::testing::Test {
  protected:
-  BindTest() : registry_(vendor::DeviceConfig{}), cache_(registry_) {
+  BindTest() : registry_(), cache_(registry_) {
     BindConfig config;
     config.unix_now = [this] { return now_; };
     binder_ = std::make_unique<Binder>(api_, cache_, registry_, config);

@@ -62,7 +62,7 @@ TEST(WireTest, RendersNullsLikeGo) {
 
 class FilterTest : public ::testing::Test {
  protected:
-  FilterTest() : registry_(vendor::DeviceConfig{}), cache_(registry_) {
+  FilterTest() : registry_(), cache_(registry_) {
     EXPECT_TRUE(cache_.UpsertNode(Node("n1")).ok());
     EXPECT_TRUE(cache_.UpsertNode(Node("n2")).ok());
   }

@@ -61,7 +61,7 @@ FilterOutcome FilterGivenNodes(const vendor::Registry& registry, const sched::Po
   for (const auto& item : items.is_array() ? items : nlohmann::json::array()) {
     auto node = codec::NodeFromJson(item);
     if (!node.ok()) continue;
-    auto state = vendor::NodeStateFromAnnotations(node->name, node->annotations, registry);
+    auto state = vendor::NodeStateFromNode(*node, registry);
     if (!state.ok()) {
       out.result.failed_nodes[node->name] = state.error().code() == base::StatusCode::kNotFound
                                                 ? "node unregistered"
@@ -128,9 +128,11 @@ FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
     out.event_message = SucceedMessage(node, decision, nodes, unknown.size());
     Assumption a;
     a.pod_key = pod->Key();
+    a.pod = *pod;
     a.node = node;
     a.devices = std::move(decision.devices);
-    a.mig = std::move(decision.mig);
+    a.partitions = std::move(decision.partitions);
+    a.tags = vendor::BookingTags(*pod, registry);
     a.init_count = pod->init_containers.size();
     a.deadline = now + config.assume_ttl;
     return a;

@@ -138,8 +138,9 @@ void WriteQuotas(DualWriter& w, const sched::QuotaTable& quotas, const vendor::R
         used.push_back({with_limit, static_cast<double>(value)});
         limits.push_back({base, static_cast<double>(*limit)});
       };
-      add(vendor->MemoryResource(), q.mem_limit, q.used_mem);
-      add(vendor->CoreResource(), q.core_limit, q.used_cores);
+      const vendor::QuotaResources names = vendor->Quota();
+      if (!names.memory.empty()) add(names.memory, q.mem_limit, q.used_mem);
+      if (!names.core.empty()) add(names.core, q.core_limit, q.used_cores);
     }
   }
   w.Write({"hami_resource_quota_used", "QuotaUsed", "Device quota used in a namespace",

@@ -26,7 +26,7 @@ model::Pod Running(const std::string& name, const std::string& allocated) {
 
 class MetricsTest : public ::testing::Test {
  protected:
-  MetricsTest() : registry_(vendor::DeviceConfig{}) {}
+  MetricsTest() : registry_() {}
   std::string Render(bool legacy) {
     ServiceConfig config;
     config.legacy_metrics = legacy;

@@ -5,58 +5,20 @@
 
 #include "base/strings.h"
 #include "codec/node_lock.h"
-#include "extender/bind.h"
 #include "vendor/cluster_state.h"
+#include "model/protocol.h"
 
 namespace hami::extender {
 
-SchedulerCache::Booking SchedulerCache::MakeBooking(const std::string& ns, const std::string& pod,
-                                                    const std::string& node,
-                                                    const model::PodDevices& devices,
-                                                    const std::vector<model::MigAllocation>& mig,
-                                                    size_t init_count) const {
-  Booking b;
-  b.ns = ns;
-  b.pod = pod;
-  b.node = node;
-  b.devices = sched::CollapseUsage(devices, init_count);
-  for (const auto& [vendor, containers] : devices) {
-    int64_t mem = 0, cores = 0;
-    for (const auto& [uuid, d] : sched::CollapseUsage({{vendor, containers}}, init_count)) {
-      mem += d.mem;
-      cores += d.cores;
-    }
-    b.quota[vendor] = {mem, cores};
-  }
-  for (const auto& m : mig) {
-    b.mig[m.gpu_uuid].push_back({m.profile, {m.placement_start, m.placement_size}});
-  }
-  return b;
-}
-
 void SchedulerCache::ApplyLocked(const Booking& booking, int sign) {
-  for (const auto& [vendor, q] : booking.quota) {
+  for (const auto& [vendor, q] : booking.booking.quota) {
     auto& quota = quotas_[booking.ns][vendor];
     quota.used_mem += sign * q.first;
     quota.used_cores += sign * q.second;
   }
   auto it = nodes_.find(booking.node);
   if (it == nodes_.end()) return;  // node not (yet) registered: applied when it registers
-  sched::ApplyBooking(it->second, booking.devices, sign);
-  for (auto& device : it->second.devices) {
-    auto mt = booking.mig.find(device.info.id);
-    if (mt == booking.mig.end()) continue;
-    for (const auto& m : mt->second) {
-      if (sign > 0) {
-        device.usage.mig.push_back(m);
-      } else {
-        auto& list = device.usage.mig;
-        for (auto lt = list.begin(); lt != list.end(); ++lt) {
-          if (*lt == m) { list.erase(lt); break; }
-        }
-      }
-    }
-  }
+  sched::ApplyBooking(it->second, booking.booking, sign);
 }
 
 void SchedulerCache::AddBookingLocked(const std::string& uid, Booking booking) {
@@ -76,14 +38,15 @@ base::Status SchedulerCache::UpsertNode(const codec::NodeObject& node) {
   // Every bind rewrites the node lock and kubelets update their Node regularly; neither changes
   // the devices, so rebuilding (which re-applies every booking) is skipped when the annotations
   // the state is built from are unchanged.
-  std::map<std::string, std::string> inputs = node.annotations;
-  inputs.erase(codec::kNodeLockAnnotation);
+  codec::NodeObject inputs = node;
+  inputs.annotations.erase(model::kNodeLockAnnotation);
+  inputs.resource_version.clear();
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto known = node_inputs_.find(node.name);
     if (known != node_inputs_.end() && known->second == inputs) return {};
   }
-  auto state = vendor::NodeStateFromAnnotations(node.name, node.annotations, registry_);
+  auto state = vendor::NodeStateFromNode(node, registry_);
   std::lock_guard<std::mutex> lock(mu_);
   if (!state.ok()) {
     node_inputs_.erase(node.name);
@@ -92,14 +55,7 @@ base::Status SchedulerCache::UpsertNode(const codec::NodeObject& node) {
   }
   // Re-apply every booking on this node to the fresh device list.
   for (const auto& [uid, booking] : bookings_) {
-    if (booking.node != node.name) continue;
-    sched::ApplyBooking(*state, booking.devices, +1);
-    for (auto& device : state->devices) {
-      auto mt = booking.mig.find(device.info.id);
-      if (mt != booking.mig.end()) {
-        device.usage.mig.insert(device.usage.mig.end(), mt->second.begin(), mt->second.end());
-      }
-    }
+    if (booking.node == node.name) sched::ApplyBooking(*state, booking.booking, +1);
   }
   nodes_[node.name] = std::move(*state);
   node_inputs_[node.name] = std::move(inputs);
@@ -122,7 +78,7 @@ namespace {
 
 // An unbound pod's annotations still describe a bind in flight.
 bool BindInFlight(const model::Pod& pod, int64_t now_unix) {
-  const std::string* bind_time = pod.Annotation(kBindTimeAnnotation);
+  const std::string* bind_time = pod.Annotation(model::kBindTimeAnnotation);
   if (bind_time == nullptr) return false;
   std::optional<int64_t> seconds = base::ParseInt64(*bind_time);
   return seconds && now_unix - *seconds < SchedulerCache::kUnboundGraceSeconds;
@@ -131,7 +87,7 @@ bool BindInFlight(const model::Pod& pod, int64_t now_unix) {
 }  // namespace
 
 base::Status SchedulerCache::UpsertPod(const model::Pod& pod, int64_t now_unix) {
-  const std::string* node = pod.Annotation(vendor::kVgpuNodeAnnotation);
+  const std::string* node = pod.Annotation(model::kVgpuNodeAnnotation);
   const bool terminated = pod.phase == "Succeeded" || pod.phase == "Failed";
   const bool unbound = pod.node_name.empty();
   if (node == nullptr || node->empty() || terminated || (unbound && !BindInFlight(pod, now_unix))) {
@@ -143,29 +99,14 @@ base::Status SchedulerCache::UpsertPod(const model::Pod& pod, int64_t now_unix) 
     std::lock_guard<std::mutex> lock(mu_);
     if (assumed_.count(pod.uid) != 0) return {};  // /bind is writing it: the assumption stands
   }
-  HAMI_ASSIGN_OR_RETURN(auto devices, vendor::GrantedDevices(pod, registry_));
-  std::vector<model::MigAllocation> mig;
-  if (auto granted = vendor::GrantedMig(pod); granted.ok()) {
-    for (const auto& [uuid, list] : *granted) {
-      for (const auto& m : list) {
-        model::MigAllocation a;
-        a.gpu_uuid = uuid;
-        a.profile = m.profile;
-        a.placement_start = m.placement.start;
-        a.placement_size = m.placement.size;
-        mig.push_back(std::move(a));
-      }
-    }
-  } else {
-    return granted.error();
-  }
-  if (devices.empty()) {
+  HAMI_ASSIGN_OR_RETURN(auto grants, vendor::GrantedDevices(pod, registry_));
+  if (grants.Empty()) {
     std::lock_guard<std::mutex> lock(mu_);
     if (assumed_.count(pod.uid) == 0) RemoveBookingLocked(pod.uid);
     return {};
   }
-  Booking booking =
-      MakeBooking(pod.namespace_name, pod.name, *node, devices, mig, pod.init_containers.size());
+  Booking booking{pod.namespace_name, pod.name, *node, vendor::BookingOf(pod, grants, registry_),
+                  false};
   std::lock_guard<std::mutex> lock(mu_);
   assumed_.erase(pod.uid);  // the annotations are written: the pod is no longer an assumption
   AddBookingLocked(pod.uid, std::move(booking));
@@ -187,9 +128,10 @@ void SchedulerCache::AssumeLocked(const std::string& uid, Assumption assumption)
   const size_t slash = assumption.pod_key.find('/');
   const std::string ns = assumption.pod_key.substr(0, slash);
   const std::string name = slash == std::string::npos ? "" : assumption.pod_key.substr(slash + 1);
-  Booking booking = MakeBooking(ns, name, assumption.node, assumption.devices, assumption.mig,
-                                assumption.init_count);
-  booking.assumed = true;
+  Booking booking{ns, name, assumption.node,
+                  sched::MakePodBooking(assumption.devices, assumption.partitions,
+                                        assumption.tags, assumption.init_count),
+                  true};
   AddBookingLocked(uid, std::move(booking));
   assumed_[uid] = std::move(assumption);
 }
@@ -289,7 +231,7 @@ std::vector<SchedulerCache::PodAllocation> SchedulerCache::Allocations() const {
   std::vector<PodAllocation> out;
   for (const auto& [uid, booking] : bookings_) {
     if (booking.assumed) continue;
-    out.push_back({booking.ns, booking.pod, booking.node, booking.devices});
+    out.push_back({booking.ns, booking.pod, booking.node, booking.booking.devices});
   }
   return out;
 }

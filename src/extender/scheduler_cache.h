@@ -35,9 +35,11 @@ using Clock = std::chrono::steady_clock;
 // What /filter decided for a pod, kept until /bind writes it (or it expires).
 struct Assumption {
   std::string pod_key;  // ns/name, for logs
+  model::Pod pod;       // as /filter parsed it (vendors write their annotations from it)
   std::string node;
   model::PodDevices devices;
-  std::vector<model::MigAllocation> mig;
+  std::vector<model::PartitionGrant> partitions;
+  std::map<std::string, std::vector<std::string>> tags;  // Vendor::BookingTags, by vendor key
   size_t init_count = 0;
   Clock::time_point deadline;
 };
@@ -46,10 +48,11 @@ class SchedulerCache {
  public:
   explicit SchedulerCache(const vendor::Registry& registry) : registry_(registry) {}
 
-  // Registers (or re-registers) a node from its annotations. A node without any device
-  // registration is removed (NotFound is returned so the caller can log it at debug level);
-  // malformed annotations keep the previous registration and return the error. An update whose
-  // annotations, the node lock aside, are those of the current registration changes nothing.
+  // Registers (or re-registers) a node from its annotations and resources. A node without any
+  // device registration is removed (NotFound is returned so the caller can log it at debug
+  // level); malformed annotations keep the previous registration and return the error. An update
+  // whose annotations (the node lock aside), labels and resources are those of the current
+  // registration changes nothing.
   base::Status UpsertNode(const codec::NodeObject& node);
   void DeleteNode(const std::string& name);
 
@@ -108,15 +111,10 @@ class SchedulerCache {
     std::string ns;
     std::string pod;  // name
     std::string node;
-    std::map<std::string, sched::DeviceBooking> devices;  // by UUID
-    std::map<std::string, std::vector<model::MigBooking>> mig;  // by UUID
-    std::map<std::string, std::pair<int64_t, int64_t>> quota;  // vendor -> (mem, cores)
+    sched::PodBooking booking;
     bool assumed = false;
   };
 
-  Booking MakeBooking(const std::string& ns, const std::string& pod, const std::string& node,
-                      const model::PodDevices& devices, const std::vector<model::MigAllocation>& mig,
-                      size_t init_count) const;
   void AddBookingLocked(const std::string& uid, Booking booking);
   void AssumeLocked(const std::string& uid, Assumption assumption);
   void RemoveBookingLocked(const std::string& uid);
@@ -126,8 +124,8 @@ class SchedulerCache {
   mutable std::mutex mu_;
   // Usage includes every booking on the node. Hashed: /filter looks up every candidate's name.
   std::unordered_map<std::string, sched::NodeState> nodes_;
-  // The annotations (node lock excluded) each entry of nodes_ was built from.
-  std::unordered_map<std::string, std::map<std::string, std::string>> node_inputs_;
+  // The node object (node lock excluded) each entry of nodes_ was built from.
+  std::unordered_map<std::string, codec::NodeObject> node_inputs_;
   std::map<std::string, Booking> bookings_;        // by pod UID
   std::map<std::string, Assumption> assumed_;      // by pod UID
   sched::QuotaTable quotas_;

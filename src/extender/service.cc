@@ -219,12 +219,15 @@ void SchedulerService::OnQuota(const nlohmann::json& object) {
   const nlohmann::json hard = object.value("spec", nlohmann::json::object())
                                   .value("hard", nlohmann::json::object());
   for (const auto& vendor : registry_.vendors()) {
+    const vendor::QuotaResources names = vendor->Quota();
     std::optional<int64_t> mem, cores;
-    if (auto it = hard.find("limits." + vendor->MemoryResource()); it != hard.end() && it->is_string()) {
+    if (auto it = hard.find("limits." + names.memory);
+        !names.memory.empty() && it != hard.end() && it->is_string()) {
       auto mib = base::ParseMemoryMiB(it->get<std::string>());
-      if (mib.ok()) mem = *mib * vendor->MemoryFactor();
+      if (mib.ok()) mem = *mib * names.memory_factor;
     }
-    if (auto it = hard.find("limits." + vendor->CoreResource()); it != hard.end() && it->is_string()) {
+    if (auto it = hard.find("limits." + names.core);
+        !names.core.empty() && it != hard.end() && it->is_string()) {
       auto value = base::ParseQuantityInt64(it->get<std::string>());
       if (value.ok()) cores = *value;
     }

@@ -3,6 +3,8 @@
 #include <thread>
 
 #include "codec/node_lock.h"
+#include "codec/time_format.h"
+#include "model/protocol.h"
 
 namespace hami::k8s {
 namespace {
@@ -15,10 +17,9 @@ std::string AnnotationOf(const nlohmann::json& object, const std::string& key) {
 }
 
 // Merge patch setting (value non-null) or removing (null) the lock, guarded by resourceVersion.
-nlohmann::json LockPatch(const std::string& resource_version, const nlohmann::json& value) {
-  return {{"metadata",
-           {{"resourceVersion", resource_version},
-            {"annotations", {{codec::kNodeLockAnnotation, value}}}}}};
+nlohmann::json LockPatch(const std::string& key, const std::string& resource_version,
+                         const nlohmann::json& value) {
+  return {{"metadata", {{"resourceVersion", resource_version}, {"annotations", {{key, value}}}}}};
 }
 
 std::string ResourceVersionOf(const nlohmann::json& object) {
@@ -62,7 +63,7 @@ base::Status NodeLocker::Update(const std::string& node_name, std::string_view w
     if (!from_memory) {
       HAMI_ASSIGN_OR_RETURN(nlohmann::json node, api_.Get(NodesPath(node_name)));
       slot.resource_version = ResourceVersionOf(node);
-      slot.lock = AnnotationOf(node, codec::kNodeLockAnnotation);
+      slot.lock = AnnotationOf(node, config_.annotation);
       slot.known = true;
     }
     base::Result<std::optional<nlohmann::json>> decided = decide(slot.lock);
@@ -75,7 +76,7 @@ base::Status NodeLocker::Update(const std::string& node_name, std::string_view w
     HAMI_ASSIGN_OR_RETURN(std::optional<nlohmann::json> value, std::move(decided));
     if (!value) return {};  // nothing to change
     auto patched = api_.Patch(NodesPath(node_name), PatchType::kMerge,
-                              LockPatch(slot.resource_version, *value));
+                              LockPatch(config_.annotation, slot.resource_version, *value));
     if (patched.ok()) {
       slot.resource_version = ResourceVersionOf(*patched);
       slot.lock = value->is_string() ? value->get<std::string>() : "";
@@ -97,7 +98,10 @@ base::Status NodeLocker::Acquire(const std::string& node_name, const std::string
       node_name, "lock",
       [&](const std::string& current) -> base::Result<std::optional<nlohmann::json>> {
         if (!current.empty()) {
-          if (codec::HeldBy(current, ns, pod)) return std::optional<nlohmann::json>();
+          // An ownerless lock names nobody, so it is never "ours already".
+          if (config_.owner_in_value && codec::HeldBy(current, ns, pod)) {
+            return std::optional<nlohmann::json>();
+          }
           auto lock = codec::ParseNodeLock(current);
           bool stale = !lock.ok() || Now() - lock->unix_seconds >= config_.lock_timeout.count();
           if (!stale && !lock->legacy) {
@@ -110,7 +114,9 @@ base::Status NodeLocker::Acquire(const std::string& node_name, const std::string
                                      current + ": node lock contention");
           }
         }
-        return std::optional<nlohmann::json>(codec::FormatNodeLock(Now(), ns, pod));
+        return std::optional<nlohmann::json>(config_.owner_in_value
+                                                 ? codec::FormatNodeLock(Now(), ns, pod)
+                                                 : codec::FormatRfc3339(Now()));
       });
 }
 

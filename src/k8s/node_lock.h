@@ -1,7 +1,7 @@
 // NodeLocker: takes and releases HAMi's node lock (hami-wire §3.8) through the API server.
 //
-// The lock is the node annotation `hami.io/mutex.lock` = "<RFC3339>,<ns>,<name>" (grammar in
-// codec/node_lock.h). Acquire sets it with a merge patch guarded by metadata.resourceVersion,
+// The lock is a node annotation, `hami.io/mutex.lock` = "<RFC3339>,<ns>,<name>" by default
+// (grammar in codec/node_lock.h); a vendor may name another key whose value is a bare time. Acquire sets it with a merge patch guarded by metadata.resourceVersion,
 // retrying optimistic-concurrency conflicts with backoff (100 ms, doubling); a lock that is ours
 // already is kept, one older than `lock_timeout`, unparsable, or whose owner pod is gone is taken
 // over; any other is "node lock contention" (Unavailable). Release removes it only when held by
@@ -32,6 +32,7 @@
 #include "base/result.h"
 #include "base/status.h"
 #include "k8s/kube_api.h"
+#include "model/protocol.h"
 
 namespace hami::k8s {
 
@@ -39,6 +40,10 @@ struct NodeLockConfig {
   std::chrono::seconds lock_timeout{std::chrono::minutes(5)};  // --node-lock-timeout
   int lock_attempts = 5;                                        // optimistic-concurrency retries
   std::function<int64_t()> unix_now;                            // seconds; defaults to the clock
+  // The node annotation holding the lock, and whether its value names the owner pod
+  // ("<RFC3339>,<ns>,<name>") or is a bare RFC 3339 time (Cambricon's cambricon.com/dsmlu.lock).
+  std::string annotation = model::kNodeLockAnnotation;
+  bool owner_in_value = true;
 };
 
 class NodeLocker {

@@ -7,6 +7,7 @@
 
 #include "codec/node_lock.h"
 #include "test/fakes/fake_kube_api.h"
+#include "model/protocol.h"
 
 namespace hami::k8s {
 namespace {
@@ -25,7 +26,7 @@ class NodeLockTest : public ::testing::Test {
     auto node = api_.Get(NodesPath("n1"));
     EXPECT_TRUE(node.ok());
     const auto& annotations = (*node)["metadata"].value("annotations", nlohmann::json::object());
-    return annotations.value(codec::kNodeLockAnnotation, "");
+    return annotations.value(model::kNodeLockAnnotation, "");
   }
 
   fakes::FakeKubeApi api_;

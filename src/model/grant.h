@@ -7,15 +7,18 @@
 #include <string>
 #include <vector>
 
+#include "model/device.h"
+
 namespace hami::model {
 
 // One device given to one container. WIRE: encoded as `UUID,Type,usedmem,usedcores`.
 struct ContainerDevice {
-  int32_t idx = 0;       // NVML index (not on the wire)
+  int32_t idx = 0;       // vendor's device index (not on the wire)
   std::string uuid;
-  std::string type;      // vendor key, e.g. "NVIDIA"
+  std::string type;      // vendor key, e.g. "NVIDIA" (AMD: the registered product type)
   int64_t usedmem = 0;   // MiB (scaled units when memoryFactor > 1)
-  int64_t usedcores = 0; // percent
+  int64_t usedcores = 0; // vendor core unit
+  int32_t slots = 1;     // slots of the device's count this grant takes (not on the wire)
   friend bool operator==(const ContainerDevice&, const ContainerDevice&) = default;
 };
 
@@ -24,6 +27,18 @@ using ContainerDevices = std::vector<ContainerDevice>;
 using PodSingleDevice = std::vector<ContainerDevices>;
 // Per vendor.
 using PodDevices = std::map<std::string, PodSingleDevice>;
+
+// A partition instance granted to one container on one device (model::Partition).
+struct PartitionGrant {
+  std::string vendor;
+  int32_t container = 0;     // index over init containers then app containers
+  int32_t device_index = 0;  // DeviceInfo::index
+  std::string uuid;          // the device's UUID
+  std::string shape;         // Partition::name
+  std::string shape_id;      // Partition::id
+  Placement placement;
+  friend bool operator==(const PartitionGrant&, const PartitionGrant&) = default;
+};
 
 // One entry of hami.io/vgpu-mig-allocations (WIRE JSON).
 struct MigAllocation {

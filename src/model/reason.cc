@@ -19,6 +19,11 @@ std::string_view ReasonName(Reason reason) {
     case Reason::kCardComputeUnitsExhausted: return "CardComputeUnitsExhausted";
     case Reason::kCardMigTopologyInfeasible: return "CardMigTopologyInfeasible";
     case Reason::kNumaNotFit: return "NumaNotFit";
+    case Reason::kModeNotFit: return "ModeNotFit";
+    case Reason::kCardNotFoundCustomFilterRule: return "CardNotFoundCustomFilterRule";
+    case Reason::kCardUnhealthy: return "CardUnhealthy";
+    case Reason::kCardQosPolicyMismatch: return "CardQosPolicyMismatch";
+    case Reason::kCardAppClassMismatch: return "CardAppClassMismatch";
     case Reason::kAllocatedCardsInsufficientRequest: return "AllocatedCardsInsufficientRequest";
     case Reason::kNodeInsufficientDevice: return "NodeInsufficientDevice";
     case Reason::kNodeUnregistered: return "node unregistered";

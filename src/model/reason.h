@@ -23,6 +23,11 @@ enum class Reason {
   kCardComputeUnitsExhausted,
   kCardMigTopologyInfeasible,
   kNumaNotFit,
+  kModeNotFit,
+  kCardNotFoundCustomFilterRule,
+  kCardUnhealthy,            // Metax sGPU's name for an unhealthy card
+  kCardQosPolicyMismatch,
+  kCardAppClassMismatch,
   kAllocatedCardsInsufficientRequest,
   kNodeInsufficientDevice,  // rendered bare, without counts
   kNodeUnregistered,        // rendered "node unregistered"

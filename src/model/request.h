@@ -13,11 +13,16 @@ namespace hami::model {
 inline constexpr int32_t kMemPercentageUnset = 101;
 
 struct DeviceRequest {
-  std::string vendor;  // e.g. kVendorNvidia
-  int32_t nums = 0;    // devices wanted; each on a distinct physical device (except MIG)
+  std::string vendor;  // the vendor key ("NVIDIA", "DCU", ...)
+  int32_t nums = 0;    // devices wanted; each on a distinct physical device (except partitions)
   int64_t memreq = 0;  // MiB per device (already × memoryFactor); 0 = use mem_percentage
   int32_t mem_percentage = kMemPercentageUnset;  // 1..100, or kMemPercentageUnset
-  int64_t coresreq = 0;  // percent per device
+  int64_t coresreq = 0;  // per device, in the vendor's core unit (percent for most)
+  // Partitioned devices only (model::Partition): a shape of this name (`nvidia.com/mig-1g.5gb`),
+  // and/or of exactly this many slices (`enflame.com/drs-gcu: 3`); empty/0 = the smallest shape
+  // that holds memreq and coresreq. A request naming a shape fits only partitioned devices.
+  std::string partition;
+  int32_t partition_slices = 0;
 
   // Memory this request books on a device with `totalmem` MiB (upstream fit-time rule).
   int64_t MemoryOn(int64_t totalmem) const {

@@ -3,8 +3,12 @@
 #include <map>
 
 #include "codec/mig_allocations.h"
+#include "model/protocol.h"
+#include "vendor/nvidia/wire.h"
 
 namespace hami::monitor {
+
+namespace nvidia = vendor::nvidia;
 namespace {
 
 std::string Str(const nlohmann::json& j, const char* key) {
@@ -23,7 +27,7 @@ PodRef PodRefFromJson(const nlohmann::json& pod) {
   if (p.namespace_name.empty()) p.namespace_name = "default";
   p.name = Str(meta, "name");
   if (meta.contains("annotations") && meta["annotations"].is_object()) {
-    p.mig_allocations = Str(meta["annotations"], codec::kNvidiaMigAllocationsAnnotation);
+    p.mig_allocations = Str(meta["annotations"], nvidia::kMigAllocationsAnnotation);
   }
   const auto& spec = pod.contains("spec") ? pod["spec"] : empty;
   for (const char* list : {"initContainers", "containers"}) {
@@ -38,7 +42,7 @@ PodRef PodRefFromJson(const nlohmann::json& pod) {
 PodSource::PodSource(k8s::KubeApi* api, const std::string& node) : api_(api), node_(node) {
   k8s::InformerOptions label;
   label.collection = k8s::PodsPath("");
-  label.label_selector = std::string(kAssignedNodeLabel) + "=" + node;
+  label.label_selector = std::string(model::kVgpuNodeAnnotation) + "=" + node;
   label.name = "monitor-pods-by-label";
   by_label_ = std::make_unique<k8s::Informer>(api, label, k8s::InformerHandlers{});
   k8s::InformerOptions field;
@@ -93,7 +97,7 @@ namespace hami::monitor {
 base::Result<std::set<std::string>> PodSource::FreshUids() const {
   std::set<std::string> uids;
   k8s::ListOptions by_label;
-  by_label.label_selector = std::string(kAssignedNodeLabel) + "=" + node_;
+  by_label.label_selector = std::string(model::kVgpuNodeAnnotation) + "=" + node_;
   k8s::ListOptions by_node;
   by_node.field_selector = "spec.nodeName=" + node_;
   for (const k8s::ListOptions& options : {by_label, by_node}) {

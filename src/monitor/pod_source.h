@@ -20,9 +20,6 @@
 
 namespace hami::monitor {
 
-// WIRE: the label hami-scheduler puts on a bound pod (upstream util.AssignedNodeAnnotations).
-inline constexpr char kAssignedNodeLabel[] = "hami.io/vgpu-node";
-
 // The parts of a pod JSON the monitor uses. Pure.
 PodRef PodRefFromJson(const nlohmann::json& pod);
 

@@ -7,8 +7,11 @@
 #include "codec/k8s_object.h"
 #include "codec/node_register.h"
 #include "codec/pod_devices.h"
+#include "vendor/nvidia/wire.h"
 
 namespace hami::monitor {
+
+namespace nvidia = vendor::nvidia;
 namespace {
 
 constexpr uint64_t kMiB = 1048576;
@@ -195,7 +198,7 @@ SmiView ViewFromCluster(const std::vector<nlohmann::json>& nodes,
   for (const nlohmann::json& j : nodes) {
     auto node = codec::NodeFromJson(j);
     if (!node.ok()) continue;
-    auto it = node->annotations.find(codec::kNodeNvidiaRegisterAnnotation);
+    auto it = node->annotations.find(nvidia::kRegisterAnnotation);
     if (it == node->annotations.end()) continue;
     auto devices = codec::DecodeNodeDevices(it->second);
     if (!devices.ok()) {
@@ -213,7 +216,7 @@ SmiView ViewFromCluster(const std::vector<nlohmann::json>& nodes,
   for (const nlohmann::json& j : pods) {
     auto pod = codec::PodFromJson(j);
     if (!pod.ok() || pod->phase == "Succeeded" || pod->phase == "Failed") continue;
-    const std::string* allocated = pod->Annotation(codec::kNvidiaDevicesAllocatedAnnotation);
+    const std::string* allocated = pod->Annotation(nvidia::kAllocatedAnnotation);
     if (allocated == nullptr) continue;
     std::string node = pod->node_name;
     if (const std::string* n = pod->Annotation("hami.io/vgpu-node"); node.empty() && n) node = *n;

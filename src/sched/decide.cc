@@ -1,6 +1,7 @@
 #include "sched/decide.h"
 
 #include "sched/fit.h"
+#include "sched/vendor_fit.h"
 
 namespace hami::sched {
 namespace {
@@ -27,17 +28,14 @@ void Materialize(const NodeState& node, const PodInput& pod,
   for (const auto& g : grants) {
     const auto& info = node.devices[g.device].info;
     std::string vendor(g.vendor);
+    const VendorFit* fit = pod.For(vendor).fit;
+    const bool device_type = fit != nullptr && fit->rules().grant_device_type;
     decision->devices[vendor][g.container].push_back(
-        {info.index, info.id, vendor, g.mem, g.cores});
-    if (g.mig_profile >= 0) {
-      model::MigAllocation mig;
-      mig.container_index = g.container;
-      mig.device_index = info.index;
-      mig.gpu_uuid = info.id;
-      mig.profile = info.mig_profiles[g.mig_profile].name;
-      mig.placement_start = g.placement.start;
-      mig.placement_size = g.placement.size;
-      decision->mig.push_back(std::move(mig));
+        {info.index, info.id, device_type ? info.type : vendor, g.mem, g.cores, g.slots});
+    if (g.partition >= 0) {
+      const model::Partition& shape = info.partitions[g.partition];
+      decision->partitions.push_back(
+          {vendor, g.container, info.index, info.id, shape.name, shape.id, g.placement});
     }
   }
 }

@@ -25,7 +25,7 @@ struct Decision {
   std::optional<size_t> chosen;  // index into the input nodes
   // Per vendor, per container (init containers first, then app containers).
   model::PodDevices devices;
-  std::vector<model::MigAllocation> mig;
+  std::vector<model::PartitionGrant> partitions;  // grants on partitioned devices
   std::vector<std::pair<size_t, double>> fits;                   // node index, score
   std::vector<std::pair<size_t, model::NodeFailure>> failures;  // node index, reasons
 };

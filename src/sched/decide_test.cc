@@ -80,15 +80,17 @@ TEST(DecideTest, QuotaTableIsLookedUpByNamespace) {
 
 TEST(DecideTest, MigAllocationsAreReported) {
   NodeBuilder b("m");
-  b.Gpus(1, 40000).Mig(0, {{"1g.5gb", 5000, 14, 1, {{0, 1}, {1, 1}}}});
+  b.Gpus(1, 40000).Mig(0, {{"1g.5gb", "", 5000, 14, 1, 1, {{0, 1}, {1, 1}}}});
   std::vector<NodeState> nodes = {b.Build()};
   auto ptrs = Ptrs(nodes);
   auto d = Decide(ptrs, PodWith({RequestBuilder().Gpu(1).MemMiB(1000).Build()}), nullptr);
   ASSERT_TRUE(d.chosen);
-  ASSERT_EQ(d.mig.size(), 1u);
-  EXPECT_EQ(d.mig[0].profile, "1g.5gb");
-  EXPECT_EQ(d.mig[0].gpu_uuid, "m-GPU-0");
+  ASSERT_EQ(d.partitions.size(), 1u);
+  EXPECT_EQ(d.partitions[0].shape, "1g.5gb");
+  EXPECT_EQ(d.partitions[0].uuid, "m-GPU-0");
+  EXPECT_EQ(d.partitions[0].vendor, "NVIDIA");
   EXPECT_EQ(d.devices.at("NVIDIA")[0][0].usedmem, 5000);
+  EXPECT_EQ(d.devices.at("NVIDIA")[0][0].usedcores, 14);  // the profile's cores, as upstream
 }
 
 }  // namespace

@@ -10,23 +10,35 @@ namespace {
 
 using model::Reason;
 
+const FitRules kStandardRules{};
+
 int64_t Sum(const std::vector<PendingGrant>& grants, int64_t PendingGrant::*field) {
   int64_t total = 0;
   for (const auto& g : grants) total += g.*field;
   return total;
 }
 
-bool Overlaps(const model::MigPlacement& a, const model::MigPlacement& b) {
+bool Overlaps(const model::Placement& a, const model::Placement& b) {
   return a.start < b.start + b.size && b.start < a.start + a.size;
 }
 
-// Sum of pair scores between `uuid` and every other member of `set`.
 int64_t PairScore(const model::TopologyScores& topology, const std::string& a,
                   const std::string& b) {
   auto it = topology.find(a);
   if (it == topology.end()) return 0;
   auto jt = it->second.find(b);
   return jt == it->second.end() ? 0 : jt->second;
+}
+
+// FitRules::cores_percent_of_device: what a percentage books of a device with `devcore` units.
+int64_t CoresOfDevice(int64_t devcore, int64_t percent, bool whole_memory) {
+  if (percent > 0) return std::max<int64_t>(1, std::min(devcore, devcore * percent / 100));
+  return whole_memory ? devcore : 0;
+}
+
+bool HasPlacements(const model::DeviceInfo& info) {
+  return std::any_of(info.partitions.begin(), info.partitions.end(),
+                     [](const model::Partition& p) { return !p.placements.empty(); });
 }
 
 }  // namespace
@@ -74,7 +86,7 @@ bool NodeFitter::FitPod(const NodeState& node, const PodInput& pod,
     const auto index = static_cast<int32_t>(init.size() + i);
     if (!FitContainer(node, pod, index, app[i], false, quotas)) return false;
   }
-  score_ = ScoreAfterPlacement(pod);
+  score_ = ScoreAfterPlacement(node, pod);
   return true;
 }
 
@@ -91,7 +103,7 @@ bool NodeFitter::FitContainer(const NodeState& node, const PodInput& pod, int32_
     if (!FitRequest(node, pod, container, request, init, quota)) return false;
     for (const auto& grant : collected_) {
       auto& w = work_[grant.device];
-      w.used += 1;
+      w.used += grant.slots;
       w.usedmem += grant.mem;
       w.usedcores += grant.cores;
       grants_.push_back(grant);
@@ -132,48 +144,62 @@ void NodeFitter::SelectNext(size_t from, const CandidateOrder& order) {
   std::swap(candidates_[from], candidates_[best]);
 }
 
+NodeFitter::QuotaRoom NodeFitter::RoomFor(const model::DeviceRequest& request, bool init,
+                                          const QuotaState* quota) {
+  QuotaRoom room{std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::max()};
+  if (quota == nullptr) return room;
+  const QuotaSpent* spent = nullptr;
+  for (const auto& s : app_spent_) {
+    if (s.vendor == request.vendor) spent = &s;
+  }
+  const int64_t spent_mem = (!init && spent) ? spent->mem : 0;
+  const int64_t spent_cores = (!init && spent) ? spent->cores : 0;
+  if (quota->mem_limit) room.mem = *quota->mem_limit - quota->used_mem - spent_mem;
+  if (quota->core_limit) room.cores = *quota->core_limit - quota->used_cores - spent_cores;
+  return room;
+}
+
 bool NodeFitter::FitRequest(const NodeState& node, const PodInput& pod, int32_t container,
                             const model::DeviceRequest& request, bool init,
                             const QuotaState* quota) {
   failure_ = {};
   collected_.clear();
-  const DeviceSelector& selector = pod.SelectorFor(request.vendor);
+  const VendorInput& vendor = pod.For(request.vendor);
+  const FitRules& rules = vendor.fit != nullptr ? vendor.fit->rules() : kStandardRules;
+  const DeviceSelector& selector = vendor.selector;
   ScoreCandidates(node, pod, request);
   const CandidateOrder order(pod.policy.gpu, selector.numa_bind);
-  failure_.candidates = static_cast<int32_t>(candidates_.size());
+  const auto candidates = static_cast<int32_t>(candidates_.size());
+  failure_.candidates = candidates;
 
-  const bool any_mig = std::any_of(candidates_.begin(), candidates_.end(), [&](const Candidate& c) {
-    return node.devices[c.device].info.mode == model::kModeMig;
-  });
-  if (request.nums > static_cast<int32_t>(candidates_.size()) && !any_mig) {
+  // A device with placed partitions (MIG) may give one container several instances.
+  const bool revisitable = std::any_of(candidates_.begin(), candidates_.end(),
+                                       [&](const Candidate& c) {
+                                         return HasPlacements(node.devices[c.device].info);
+                                       });
+  if (request.nums > candidates && !revisitable) {
     failure_.Add(Reason::kNodeInsufficientDevice);
     return false;
   }
-
-  const bool topology = pod.policy.gpu.topology_aware;
-  const int64_t coresreq = std::min<int64_t>(request.coresreq, 100);
-  int64_t mem_room = std::numeric_limits<int64_t>::max();
-  int64_t core_room = std::numeric_limits<int64_t>::max();
-  if (quota != nullptr) {
-    const QuotaSpent* spent = nullptr;
-    for (const auto& s : app_spent_) {
-      if (s.vendor == request.vendor) spent = &s;
+  RequestView view;
+  if (rules.gate_hook) {
+    if (auto reason = vendor.fit->Gate(node, pod, selector, request, &view)) {
+      failure_.Add(*reason, candidates);
+      return false;
     }
-    const int64_t spent_mem = (!init && spent) ? spent->mem : 0;
-    const int64_t spent_cores = (!init && spent) ? spent->cores : 0;
-    if (quota->mem_limit) mem_room = *quota->mem_limit - quota->used_mem - spent_mem;
-    if (quota->core_limit) core_room = *quota->core_limit - quota->used_cores - spent_cores;
   }
 
+  const QuotaRoom room = RoomFor(request, init, quota);
+  const bool pair_topology = pod.policy.gpu.topology_aware && !rules.select_hook;
+  const bool collect_all = pair_topology || rules.select_hook;
   int32_t remaining = request.nums;
   bool numa_seen = false;
   int32_t numa = 0;
-  for (size_t c = 0; c < candidates_.size() && (topology || remaining > 0); ++c) {
+  for (size_t c = 0; c < candidates_.size() && (collect_all || remaining > 0); ++c) {
     SelectNext(c, order);
     const int32_t pos = candidates_[c].device;
     const auto& info = node.devices[pos].info;
-    const bool mig = info.mode == model::kModeMig;
-    if (!info.health) { failure_.Add(Reason::kCardNotHealth); continue; }
+    if (!info.health) { failure_.Add(rules.unhealthy); continue; }
     if (node.cordoned.count(info.id) != 0) { failure_.Add(Reason::kCardCordoned); continue; }
     if (!selector.TypeAllowed(info)) { failure_.Add(Reason::kCardTypeMismatch); continue; }
     if (selector.numa_bind && (!numa_seen || info.numa != numa)) {
@@ -185,60 +211,38 @@ bool NodeFitter::FitRequest(const NodeState& node, const PodInput& pod, int32_t 
       numa_seen = true;
       numa = info.numa;
     }
-    if (!selector.UuidAllowed(info)) { failure_.Add(Reason::kCardUuidMismatch); continue; }
-    // A MIG device may already hold instances picked for this same request.
-    int64_t pending_used = 0, pending_mem = 0, pending_cores = 0;
-    for (const auto& g : collected_) {
-      if (g.device != pos) continue;
-      pending_used += 1;
-      pending_mem += g.mem;
-      pending_cores += g.cores;
+    const size_t before = collected_.size();
+    TryDevice(node, pod, vendor, rules, view, container, request, room, pos);
+    if (collected_.size() == before || collect_all) continue;
+    --remaining;
+    const PendingGrant& taken = collected_.back();
+    if (remaining > 0 && taken.partition >= 0 && !info.partitions[taken.partition].placements.empty()) {
+      --c;  // the same device may give this container another instance
     }
-    const auto& w = work_[pos];
-    const int64_t used = w.used + pending_used;
-    const int64_t usedmem = w.usedmem + pending_mem;
-    const int64_t usedcores = w.usedcores + pending_cores;
-    if (info.count <= used) { failure_.Add(Reason::kCardTimeSlicingExhausted); continue; }
-    if (pod.policy.gpu.mutex && used > 0) {
-      failure_.Add(Reason::kExclusiveDeviceAllocateConflict);
-      continue;
-    }
-    const int64_t memreq = request.MemoryOn(info.devmem);
-    const int64_t collected_mem = Sum(collected_, &PendingGrant::mem);
-    const int64_t collected_cores = Sum(collected_, &PendingGrant::cores);
-    if (collected_mem + memreq > mem_room || collected_cores + coresreq > core_room) {
-      failure_.Add(Reason::kResourceQuotaNotFit);
-      continue;
-    }
-    if (info.devmem - usedmem < memreq) { failure_.Add(Reason::kCardInsufficientMemory); continue; }
-    if (info.devcore - usedcores < coresreq) {
-      failure_.Add(Reason::kCardInsufficientCore);
-      continue;
-    }
-    if (info.devcore == 100 && coresreq == 100 && used > 0) {
-      failure_.Add(Reason::kExclusiveDeviceAllocateConflict);
-      continue;
-    }
-    if (info.devcore != 0 && usedcores == info.devcore && coresreq == 0) {
-      failure_.Add(Reason::kCardComputeUnitsExhausted);
-      continue;
-    }
-    PendingGrant grant{container, request.vendor, pos, memreq, coresreq, -1, {}};
-    if (mig) {
-      if (!PickMig(node, pos, memreq, &grant.mig_profile, &grant.placement)) {
-        failure_.Add(Reason::kCardMigTopologyInfeasible);
-        continue;
-      }
-      grant.mem = info.mig_profiles[grant.mig_profile].memory_mib;
-    }
-    collected_.push_back(grant);
-    if (!topology) --remaining;
-    if (mig && remaining > 0) --c;  // the same GPU may give this container another instance
   }
 
   const auto nums = static_cast<size_t>(request.nums);
-  if (topology && collected_.size() > nums) SelectTopology(node, request.nums);
-  if ((topology && collected_.size() == nums) || (!topology && remaining == 0)) {
+  if (rules.select_hook) {
+    chosen_.clear();
+    const model::NodeFailure before = failure_;
+    vendor.fit->Select({node, pod, selector, request, work_, collected_, grants_}, &chosen_,
+                       &failure_);
+    if (chosen_.size() == nums) {
+      std::vector<PendingGrant> picked;
+      picked.reserve(nums);
+      for (size_t i : chosen_) picked.push_back(collected_[i]);
+      collected_ = std::move(picked);
+      failure_ = {};
+      return true;
+    }
+    if (failure_ == before && !collected_.empty()) {
+      failure_.Add(Reason::kAllocatedCardsInsufficientRequest,
+                   static_cast<int32_t>(collected_.size()));
+    }
+    return false;
+  }
+  if (pair_topology && collected_.size() > nums) SelectTopology(node, request.nums);
+  if ((pair_topology && collected_.size() == nums) || (!collect_all && remaining == 0)) {
     failure_ = {};
     return true;
   }
@@ -249,47 +253,158 @@ bool NodeFitter::FitRequest(const NodeState& node, const PodInput& pod, int32_t 
   return false;
 }
 
-bool NodeFitter::MigPlacementFree(const NodeState& node, int32_t device,
-                                  const model::MigPlacement& placement) const {
-  for (const auto& booked : node.devices[device].usage.mig) {
+void NodeFitter::TryDevice(const NodeState& node, const PodInput& pod, const VendorInput& vendor,
+                           const FitRules& rules, const RequestView& view, int32_t container,
+                           const model::DeviceRequest& request, const QuotaRoom& room,
+                           int32_t pos) {
+  const auto& info = node.devices[pos].info;
+  if (rules.check_uuid && !vendor.selector.UuidAllowed(info)) {
+    failure_.Add(Reason::kCardUuidMismatch);
+    return;
+  }
+  // This request's earlier picks on the same device (partitions) count as used.
+  WorkUsage usage = work_[pos];
+  for (const auto& g : collected_) {
+    if (g.device != pos) continue;
+    usage.used += g.slots;
+    usage.usedmem += g.mem;
+    usage.usedcores += g.cores;
+  }
+  PendingGrant grant{container, request.vendor, pos, request.MemoryOn(info.devmem), 0, 1, -1, {}};
+  grant.cores = rules.clamp_cores ? std::min<int64_t>(request.coresreq, 100) : request.coresreq;
+  ShapeChoice shape;
+  if (!info.partitions.empty()) {
+    shape = ChooseShape(node, pos, request, grant.mem, grant.cores);
+    if (shape.index < 0) {
+      failure_.Add(HasPlacements(info) ? Reason::kCardMigTopologyInfeasible
+                                       : Reason::kCardInsufficientMemory);
+      return;
+    }
+    const model::Partition& p = info.partitions[shape.index];
+    grant.partition = shape.index;
+    grant.placement = shape.placement;
+    grant.mem = p.memory_mib;
+    if (p.core >= 0) grant.cores = p.core;
+    grant.slots = p.slots;
+  } else if (!request.partition.empty() || request.partition_slices > 0) {
+    failure_.Add(Reason::kCardTypeMismatch);  // a shape was asked of an uncut device
+    return;
+  }
+  if (rules.check_slots && info.count < usage.used + grant.slots) {
+    failure_.Add(Reason::kCardTimeSlicingExhausted);
+    return;
+  }
+  if ((rules.check_mutex && pod.policy.gpu.mutex && usage.used > 0) ||
+      (rules.whole_device && usage.used > 0)) {
+    failure_.Add(Reason::kExclusiveDeviceAllocateConflict);
+    return;
+  }
+  if (rules.one_device_per_pod && OtherDeviceOfPod(request.vendor, pos)) {
+    failure_.Add(Reason::kCardNotFoundCustomFilterRule);
+    return;
+  }
+  const int64_t devcore = view.devcore > 0 ? view.devcore : info.devcore;
+  if (rules.cores_percent_of_device && grant.partition < 0) {
+    grant.cores = CoresOfDevice(devcore, grant.cores, grant.mem >= info.devmem);
+  }
+  if (rules.device_hook) {
+    DeviceCheck check{node, pos, usage, work_, pod, vendor.selector, request, grant.mem,
+                      grant.cores};
+    if (auto reason = vendor.fit->CheckDevice(check)) {
+      failure_.Add(*reason);
+      return;
+    }
+    grant.mem = check.memreq;
+    grant.cores = check.cores;
+  }
+  if (Sum(collected_, &PendingGrant::mem) + grant.mem > room.mem ||
+      Sum(collected_, &PendingGrant::cores) + grant.cores > room.cores) {
+    failure_.Add(Reason::kResourceQuotaNotFit);
+    return;
+  }
+  if (info.devmem - usage.usedmem < grant.mem) {
+    failure_.Add(Reason::kCardInsufficientMemory);
+    return;
+  }
+  if (rules.check_cores) {
+    if (devcore - usage.usedcores < grant.cores) {
+      failure_.Add(Reason::kCardInsufficientCore);
+      return;
+    }
+    if (devcore == 100 && grant.cores == 100 && usage.used > 0) {
+      failure_.Add(Reason::kExclusiveDeviceAllocateConflict);
+      return;
+    }
+    if (devcore != 0 && usage.usedcores == devcore && grant.cores == 0) {
+      failure_.Add(Reason::kCardComputeUnitsExhausted);
+      return;
+    }
+  }
+  if (!shape.placement_free) {
+    failure_.Add(Reason::kCardMigTopologyInfeasible);
+    return;
+  }
+  collected_.push_back(grant);
+}
+
+bool NodeFitter::OtherDeviceOfPod(std::string_view vendor, int32_t device) const {
+  return std::any_of(grants_.begin(), grants_.end(), [&](const PendingGrant& g) {
+    return g.vendor == vendor && g.device != device;
+  });
+}
+
+bool NodeFitter::PlacementFree(const NodeState& node, int32_t device,
+                               const model::Placement& placement) const {
+  for (const auto& booked : node.devices[device].usage.partitions) {
     if (Overlaps(booked.placement, placement)) return false;
   }
   for (const auto* list : {&grants_, &collected_}) {
     for (const auto& g : *list) {
-      if (g.device == device && g.mig_profile >= 0 && Overlaps(g.placement, placement)) {
-        return false;
-      }
+      if (g.device == device && g.partition >= 0 && Overlaps(g.placement, placement)) return false;
     }
   }
   return true;
 }
 
-bool NodeFitter::PickMig(const NodeState& node, int32_t device, int64_t memreq,
-                         int32_t* profile, model::MigPlacement* placement) const {
-  const auto& profiles = node.devices[device].info.mig_profiles;
-  int32_t best = -1;
-  // Smallest profile that holds the request, then the fewest slices, with a free placement.
-  for (size_t i = 0; i < profiles.size(); ++i) {
-    const auto& p = profiles[i];
+NodeFitter::ShapeChoice NodeFitter::ChooseShape(const NodeState& node, int32_t device,
+                                                const model::DeviceRequest& request,
+                                                int64_t memreq, int64_t cores) const {
+  const auto& shapes = node.devices[device].info.partitions;
+  // The smallest shape that holds the request (memory, then fewest slices); among those the
+  // smallest with a free placement.
+  auto smaller = [&](int32_t a, int32_t b) {
+    if (b < 0) return true;
+    const auto& x = shapes[a];
+    const auto& y = shapes[b];
+    if (x.memory_mib != y.memory_mib) return x.memory_mib < y.memory_mib;
+    return x.slices < y.slices;
+  };
+  ShapeChoice holding, free;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const auto& p = shapes[i];
+    const auto index = static_cast<int32_t>(i);
+    if (!request.partition.empty() && p.name != request.partition) continue;
+    if (request.partition_slices > 0 && p.slices != request.partition_slices) continue;
     if (p.memory_mib < memreq) continue;
-    if (best >= 0) {
-      const auto& b = profiles[best];
-      if (p.memory_mib > b.memory_mib ||
-          (p.memory_mib == b.memory_mib && p.slice_count >= b.slice_count)) {
-        continue;
-      }
+    if (p.core >= 0 && cores > 0 && p.core < cores) continue;
+    if (smaller(index, holding.index)) holding.index = index;
+    if (!smaller(index, free.index)) continue;
+    if (p.placements.empty()) {
+      free.index = index;
+      free.placement = {};
+      continue;
     }
     for (const auto& candidate : p.placements) {
-      if (MigPlacementFree(node, device, candidate)) {
-        best = static_cast<int32_t>(i);
-        *placement = candidate;
+      if (PlacementFree(node, device, candidate)) {
+        free.index = index;
+        free.placement = candidate;
         break;
       }
     }
   }
-  if (best < 0) return false;
-  *profile = best;
-  return true;
+  if (free.index >= 0) return free;
+  holding.placement_free = holding.index < 0;  // holding shapes exist but none has room
+  return holding;
 }
 
 void NodeFitter::SelectTopology(const NodeState& node, int32_t nums) {
@@ -311,9 +426,10 @@ void NodeFitter::SelectTopology(const NodeState& node, int32_t nums) {
     }
     chosen.push_back(collected_[best]);
   } else {
-    // The nums-subset with the highest total pair score; first found wins ties.
+    // The nums-subset with the highest total pair score (negative and missing scores included);
+    // the first found wins ties.
     std::vector<size_t> pick(nums), best_pick;
-    int64_t best_sum = -1;
+    int64_t best_sum = std::numeric_limits<int64_t>::min();
     for (int32_t i = 0; i < nums; ++i) pick[i] = i;
     while (true) {
       int64_t sum = 0;
@@ -322,7 +438,7 @@ void NodeFitter::SelectTopology(const NodeState& node, int32_t nums) {
           sum += PairScore(node.topology, uuid(pick[a]), uuid(pick[b]));
         }
       }
-      if (sum > best_sum) { best_sum = sum; best_pick = pick; }
+      if (best_pick.empty() || sum > best_sum) { best_sum = sum; best_pick = pick; }
       int32_t k = nums - 1;
       while (k >= 0 && pick[k] == n - nums + k) --k;
       if (k < 0) break;
@@ -334,7 +450,7 @@ void NodeFitter::SelectTopology(const NodeState& node, int32_t nums) {
   collected_ = std::move(chosen);
 }
 
-double NodeFitter::ScoreAfterPlacement(const PodInput& pod) const {
+double NodeFitter::ScoreAfterPlacement(const NodeState& node, const PodInput& pod) const {
   // The node's totals plus the pod's collapsed booking per device (sched/usage.h).
   UsageFigures total = node_base_;
   const auto n_init = static_cast<int32_t>(pod.requests.init.size());
@@ -349,11 +465,11 @@ double NodeFitter::ScoreAfterPlacement(const PodInput& pod) const {
       const auto& g = grants_[j];
       if (g.device != device) continue;
       if (g.container < n_init) {
-        init_slots = 1;
+        init_slots = std::max<int64_t>(init_slots, g.slots);
         init_mem = std::max(init_mem, g.mem);
         init_cores = std::max(init_cores, g.cores);
       } else {
-        app_slots += 1;
+        app_slots += g.slots;
         app_mem += g.mem;
         app_cores += g.cores;
       }
@@ -362,7 +478,13 @@ double NodeFitter::ScoreAfterPlacement(const PodInput& pod) const {
     total.usedmem += std::max(init_mem, app_mem);
     total.usedcores += std::max(init_cores, app_cores);
   }
-  return WeightedUtilization(total, ScoreWeights{});
+  double score = WeightedUtilization(total, ScoreWeights{});
+  for (const auto& [name, vendor] : pod.vendors) {
+    if (vendor.fit != nullptr && vendor.fit->rules().score_hook) {
+      score += vendor.fit->ScoreNode(node, pod, grants_, pod.policy.node);
+    }
+  }
+  return score;
 }
 
 }  // namespace hami::sched

@@ -1,5 +1,7 @@
-// Fitting one pod onto one node: the per-device checks of hami-wire §3.5 in upstream's order (so
-// reason counts match), GPU ordering of §3.6, init/app container rules of §3.3, quota of §3.10.
+// Fitting one pod onto one node: the generic fit loop of hami-wire §3.5 / vendors.md §1.4 for every
+// vendor, in upstream's check order (so reason counts match), GPU ordering of §3.6, init/app
+// container rules of §3.3, quota of §3.10, partitions (model::Partition), pair-score topology and
+// NUMA binding. Vendors change it only through sched::VendorFit (vendor_fit.h).
 //
 // NodeFitter owns reusable scratch space so a Decide over thousands of nodes allocates nothing per
 // node after warm-up. Not thread-safe: use one per thread.
@@ -16,20 +18,9 @@
 #include "sched/pod_input.h"
 #include "sched/score.h"
 #include "sched/snapshot.h"
+#include "sched/vendor_fit.h"
 
 namespace hami::sched {
-
-// One device granted to one container, by position; materialized into model values only for the
-// chosen node.
-struct PendingGrant {
-  int32_t container = 0;      // index over init containers then app containers
-  std::string_view vendor;
-  int32_t device = 0;         // position in NodeState::devices
-  int64_t mem = 0;            // MiB
-  int64_t cores = 0;          // percent
-  int32_t mig_profile = -1;   // index into DeviceInfo::mig_profiles, -1 when not MIG
-  model::MigPlacement placement;
-};
 
 class NodeFitter {
  public:
@@ -41,14 +32,21 @@ class NodeFitter {
 
   const std::vector<PendingGrant>& grants() const { return grants_; }
   const model::NodeFailure& failure() const { return failure_; }
-  // Node utilization after placing the pod (hami-wire §3.3 formula, all vendors).
+  // Node utilization after placing the pod (hami-wire §3.3 formula, all vendors), plus the score
+  // hooks of the vendors the pod uses.
   double score() const { return score_; }
 
  private:
-  struct WorkDevice {
-    int64_t used = 0;
-    int64_t usedmem = 0;
-    int64_t usedcores = 0;
+  // The request's quota headroom (unbounded when no quota applies).
+  struct QuotaRoom {
+    int64_t mem = 0;
+    int64_t cores = 0;
+  };
+  // A partition chosen for one request on one device.
+  struct ShapeChoice {
+    int32_t index = -1;           // into DeviceInfo::partitions; -1 = no shape holds the request
+    bool placement_free = true;   // false: shapes hold it but none has a free placement
+    model::Placement placement;
   };
 
   void ResetWork(const NodeState& node);
@@ -57,21 +55,29 @@ class NodeFitter {
                     const std::map<std::string, QuotaState>* quotas);
   bool FitRequest(const NodeState& node, const PodInput& pod, int32_t container,
                   const model::DeviceRequest& request, bool init, const QuotaState* quota);
+  // Runs the per-device checks on one candidate; on success appends its grant to collected_.
+  void TryDevice(const NodeState& node, const PodInput& pod, const VendorInput& vendor,
+                 const FitRules& rules, const RequestView& view, int32_t container,
+                 const model::DeviceRequest& request, const QuotaRoom& room, int32_t pos);
   void ScoreCandidates(const NodeState& node, const PodInput& pod,
                        const model::DeviceRequest& request);
   // Moves the candidate to try next into position `from` (candidates before it are done).
   void SelectNext(size_t from, const CandidateOrder& order);
-  bool PickMig(const NodeState& node, int32_t device, int64_t memreq, int32_t* profile,
-               model::MigPlacement* placement) const;
-  bool MigPlacementFree(const NodeState& node, int32_t device,
-                        const model::MigPlacement& placement) const;
+  QuotaRoom RoomFor(const model::DeviceRequest& request, bool init, const QuotaState* quota);
+  ShapeChoice ChooseShape(const NodeState& node, int32_t device,
+                          const model::DeviceRequest& request, int64_t memreq,
+                          int64_t cores) const;
+  bool PlacementFree(const NodeState& node, int32_t device,
+                     const model::Placement& placement) const;
+  bool OtherDeviceOfPod(std::string_view vendor, int32_t device) const;
   void SelectTopology(const NodeState& node, int32_t nums);
-  double ScoreAfterPlacement(const PodInput& pod) const;
+  double ScoreAfterPlacement(const NodeState& node, const PodInput& pod) const;
 
-  std::vector<WorkDevice> work_;           // usage while fitting (per device position)
+  std::vector<WorkUsage> work_;            // usage while fitting (per device position)
   std::vector<Candidate> candidates_;      // [0, c) tried in order; the rest unordered
   std::vector<PendingGrant> collected_;    // current request's picks
   std::vector<PendingGrant> grants_;       // whole pod
+  std::vector<size_t> chosen_;             // Select hook output
   struct QuotaSpent {
     std::string_view vendor;
     int64_t mem = 0;

@@ -41,15 +41,15 @@ TEST(FitTest, EachReasonRendersLikeUpstream) {
   auto exclusive = PodWith({RequestBuilder().Gpu(1).MemMiB(1000).Cores(100).Build()});
   auto zero_core = PodWith({RequestBuilder().Gpu(1).MemMiB(1000).Cores(0).Build()});
   auto type_pod = one;
-  type_pod.selectors["NVIDIA"].use_types = {"A100"};
+  type_pod.vendors["NVIDIA"].selector.use_types = {"A100"};
   auto nouse_pod = one;
-  nouse_pod.selectors["NVIDIA"].nouse_types = {"T4"};
+  nouse_pod.vendors["NVIDIA"].selector.nouse_types = {"T4"};
   auto mode_pod = one;
-  mode_pod.selectors["NVIDIA"].mode = "mig";
+  mode_pod.vendors["NVIDIA"].selector.mode = "mig";
   auto uuid_pod = one;
-  uuid_pod.selectors["NVIDIA"].use_uuids = {"nope"};
+  uuid_pod.vendors["NVIDIA"].selector.use_uuids = {"nope"};
   auto nouuid_pod = one;
-  nouuid_pod.selectors["NVIDIA"].nouse_uuids = {"n-GPU-0"};
+  nouuid_pod.vendors["NVIDIA"].selector.nouse_uuids = {"n-GPU-0"};
   std::vector<Case> cases = {
       {"unhealthy", NodeBuilder("n").Gpus(1).Unhealthy(0).Build(), one, "1/1 CardNotHealth"},
       {"cordoned", NodeBuilder("n").Gpus(2).Cordon(0).Cordon(1).Build(), one, "2/2 CardCordoned"},
@@ -142,7 +142,7 @@ TEST(FitTest, NumaBindKeepsOneContainerOnOneNode) {
   auto node = NodeBuilder("n").Gpus(1, 16384, "NVIDIA-T4", 0).Gpus(2, 16384, "NVIDIA-T4", 1)
                   .Build();
   auto pod = PodWith({RequestBuilder().Gpu(2).MemMiB(100).Build()});
-  pod.selectors["NVIDIA"].numa_bind = true;
+  pod.vendors["NVIDIA"].selector.numa_bind = true;
   pod.policy.gpu = ParseGpuPolicy("spread");
   auto picked = Picked(node, pod);
   ASSERT_EQ(picked.size(), 2u);
@@ -189,20 +189,20 @@ TEST(FitTest, TopologyAwarePicksBestConnectedPair) {
 }
 
 TEST(FitTest, MigPicksSmallestProfileWithFreePlacement) {
-  std::vector<model::MigProfile> profiles = {
-      {"3g.20gb", 20000, 42, 3, {{0, 4}}},
-      {"1g.5gb", 5000, 14, 1, {{0, 1}, {1, 1}}},
+  std::vector<model::Partition> profiles = {
+      {"3g.20gb", "", 20000, 42, 3, 1, {{0, 4}}},
+      {"1g.5gb", "", 5000, 14, 1, 1, {{0, 1}, {1, 1}}},
   };
   NodeBuilder b("n");
   b.Gpus(1, 40000).Mig(0, profiles).Split(0, 7);
-  b.Device(0).usage.mig.push_back({"1g.5gb", {0, 1}});
+  b.Device(0).usage.partitions.push_back({"1g.5gb", {0, 1}});
   b.Device(0).usage.used = 1;
   auto node = b.Build();
   NodeFitter fitter;
   ASSERT_TRUE(fitter.FitPod(node, PodWith({RequestBuilder().Gpu(1).MemMiB(4000).Build()}), nullptr));
   ASSERT_EQ(fitter.grants().size(), 1u);
-  EXPECT_EQ(node.devices[0].info.mig_profiles[fitter.grants()[0].mig_profile].name, "1g.5gb");
-  EXPECT_EQ(fitter.grants()[0].placement, (model::MigPlacement{1, 1}));
+  EXPECT_EQ(node.devices[0].info.partitions[fitter.grants()[0].partition].name, "1g.5gb");
+  EXPECT_EQ(fitter.grants()[0].placement, (model::Placement{1, 1}));
   // Two instances for one container come from the same GPU; a third has no free 1g slot.
   ASSERT_FALSE(fitter.FitPod(node, PodWith({RequestBuilder().Gpu(2).MemMiB(4000).Build()}), nullptr));
   EXPECT_EQ(model::RenderReasons(fitter.failure()),
@@ -235,7 +235,7 @@ std::vector<int32_t> Order(const NodeState& node, const std::string& policy, boo
                            int32_t nums) {
   auto pod = PodWith({RequestBuilder().Gpu(nums).MemMiB(100).Build()});
   pod.policy.gpu = ParseGpuPolicy(policy);
-  pod.selectors["NVIDIA"].numa_bind = numa_bind;
+  pod.vendors["NVIDIA"].selector.numa_bind = numa_bind;
   NodeFitter fitter;
   EXPECT_TRUE(fitter.FitPod(node, pod, nullptr)) << policy;
   std::vector<int32_t> out;
@@ -273,7 +273,7 @@ TEST(GpuOrderTest, NumaBindSinglePolicies) {
 TEST(GpuOrderTest, VgpuModeSelectsMatchingDevices) {
   auto node = NodeBuilder("n").Gpus(2).Mode(0, "mps").Build();
   auto pod = PodWith({RequestBuilder().Gpu(1).MemMiB(100).Build()});
-  pod.selectors["NVIDIA"].mode = "mps";
+  pod.vendors["NVIDIA"].selector.mode = "mps";
   NodeFitter fitter;
   ASSERT_TRUE(fitter.FitPod(node, pod, nullptr));
   EXPECT_EQ(fitter.grants()[0].device, 0);

@@ -7,6 +7,7 @@
 namespace hami::sched {
 
 bool DeviceSelector::TypeAllowed(const model::DeviceInfo& device) const {
+  if (no_type_allowed) return false;
   if (!use_types.empty() || !nouse_types.empty()) {
     const std::string type = base::ToUpper(device.type);
     if (!use_types.empty() &&
@@ -31,10 +32,15 @@ bool DeviceSelector::UuidAllowed(const model::DeviceInfo& device) const {
   return std::find(nouse_uuids.begin(), nouse_uuids.end(), device.id) == nouse_uuids.end();
 }
 
-const DeviceSelector& PodInput::SelectorFor(const std::string& vendor) const {
-  static const DeviceSelector kNone;
-  auto it = selectors.find(vendor);
-  return it == selectors.end() ? kNone : it->second;
+const std::string* DeviceSelector::Param(const std::string& key) const {
+  auto it = params.find(key);
+  return it == params.end() ? nullptr : &it->second;
+}
+
+const VendorInput& PodInput::For(const std::string& vendor) const {
+  static const VendorInput kNone;
+  auto it = vendors.find(vendor);
+  return it == vendors.end() ? kNone : it->second;
 }
 
 }  // namespace hami::sched

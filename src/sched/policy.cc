@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "base/strings.h"
+#include "model/protocol.h"
 
 namespace hami::sched {
 
@@ -34,6 +35,23 @@ GpuPolicy ParseGpuPolicy(std::string_view text) {
   policy.word = text.empty() ? std::string(kPolicySpread) : std::string(text);
   policy.binpack = policy.word == kPolicyBinpack;
   return policy;
+}
+
+base::Status ValidateGpuPolicy(std::string_view text) {
+  static constexpr const char* kWords[] = {kPolicyBinpack, kPolicySpread, kPolicyTopologyAware,
+                                           kPolicyMutex, kPolicyNuma};
+  for (std::string_view word : base::Split(base::Trim(text), ',')) {
+    word = base::Trim(word);
+    bool known = false;
+    for (const char* w : kWords) known = known || word == w;
+    if (!known) {
+      return base::InvalidArgument(
+          "GPU scheduler policy \"" + std::string(text) + "\": unknown word \"" +
+          std::string(word) +
+          "\" (valid: binpack, spread, topology-aware, mutex, numa, or a comma list of them)");
+    }
+  }
+  return {};
 }
 
 base::Result<ScoreWeights> ParseScoreWeights(std::string_view text) {
@@ -68,13 +86,13 @@ base::Result<ScoreWeights> ParseScoreWeights(std::string_view text) {
 base::Result<Policy> PolicyForPod(const std::map<std::string, std::string>& annotations,
                                   const Policy& defaults) {
   Policy policy = defaults;
-  if (auto it = annotations.find(kNodePolicyAnnotation); it != annotations.end()) {
+  if (auto it = annotations.find(model::kNodePolicyAnnotation); it != annotations.end()) {
     policy.node = ParseNodePolicy(it->second);
   }
-  if (auto it = annotations.find(kGpuPolicyAnnotation); it != annotations.end()) {
+  if (auto it = annotations.find(model::kGpuPolicyAnnotation); it != annotations.end()) {
     policy.gpu = ParseGpuPolicy(it->second);
   }
-  if (auto it = annotations.find(kScoreWeightsAnnotation); it != annotations.end()) {
+  if (auto it = annotations.find(model::kScoreWeightsAnnotation); it != annotations.end()) {
     HAMI_ASSIGN_OR_RETURN(policy.weights, ParseScoreWeights(it->second));
   }
   return policy;

@@ -44,6 +44,11 @@ struct GpuPolicy {
 // Upstream semantics: a comma or the bare word "numa" selects chain mode.
 GpuPolicy ParseGpuPolicy(std::string_view text);
 
+// A policy given on the command line (--gpu-scheduler-policy) must use only known words:
+// binpack, spread, topology-aware, mutex, numa, alone or as a comma list. The error names the
+// unknown word and lists the valid ones. (Pod annotations keep upstream's lenient reading.)
+base::Status ValidateGpuPolicy(std::string_view text);
+
 // hami.io/device-scoring-weights: exactly `slot=<int>,core=<int>,memory=<int>` in any order,
 // ints >= 0, not all zero. Anything else is an InvalidArgument naming the problem.
 struct ScoreWeights {
@@ -60,11 +65,6 @@ struct Policy {
   GpuPolicy gpu;
   ScoreWeights weights;
 };
-
-// WIRE: pod annotations that override the scheduler's default policies.
-inline constexpr char kNodePolicyAnnotation[] = "hami.io/node-scheduler-policy";
-inline constexpr char kGpuPolicyAnnotation[] = "hami.io/gpu-scheduler-policy";
-inline constexpr char kScoreWeightsAnnotation[] = "hami.io/device-scoring-weights";
 
 // The pod's policies: its annotations over `defaults`. Malformed scoring weights are an error
 // (upstream fails the pod's filter call the same way).

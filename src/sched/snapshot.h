@@ -25,14 +25,22 @@ struct NodeState {
   std::string name;
   std::vector<DeviceState> devices;
   std::set<std::string> cordoned;  // UUIDs from hami.io/device-cordon
-  model::TopologyScores topology;  // from hami.io/node-nvidia-score
+  model::TopologyScores topology;  // device pair scores (NVIDIA: hami.io/node-nvidia-score)
+  // Node facts vendors' hooks read (e.g. Metax link losses, Ascend hami-core support), keyed by
+  // the vendor's own names.
+  std::map<std::string, std::string> attributes;
+
+  const std::string* Attribute(const std::string& key) const {
+    auto it = attributes.find(key);
+    return it == attributes.end() ? nullptr : &it->second;
+  }
 };
 
 // ResourceQuota view for one namespace and vendor (hami-wire §3.10). A limit is enforced only
 // when set (an explicit 0 blocks everything).
 struct QuotaState {
   std::optional<int64_t> mem_limit;   // MiB, already × memoryFactor
-  std::optional<int64_t> core_limit;  // percent
+  std::optional<int64_t> core_limit;  // vendor core unit
   int64_t used_mem = 0;
   int64_t used_cores = 0;
 };

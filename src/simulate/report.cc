@@ -59,9 +59,14 @@ nlohmann::ordered_json ReportJson(const Result& result) {
   for (const auto& p : result.placements) {
     Json failed = Json::object();
     for (const auto& [node, reason] : p.failed_nodes) failed[node] = reason;
+    Json devices = Json::object();
+    for (const auto& [vendor, encoded] : p.devices) devices[vendor] = encoded;
+    Json annotations = Json::object();
+    for (const auto& [key, value] : p.annotations) annotations[key] = value;
     placements.push_back({{"pod", p.pod},
                           {"node", p.node ? Json(*p.node) : Json()},
-                          {"annotation", p.annotation ? Json(*p.annotation) : Json()},
+                          {"devices", devices},
+                          {"annotations", annotations},
                           {"failedNodes", failed}});
     if (!p.requests_devices) {
       ++no_request;
@@ -92,8 +97,11 @@ std::string ReportTable(const Result& result) {
   for (const auto& p : result.placements) {
     std::string where = p.node ? *p.node : (p.requests_devices ? "<pending>" : "<no device>");
     std::string what;
-    if (p.annotation) {
-      what = *p.annotation;
+    if (p.node) {
+      for (const auto& [vendor, encoded] : p.devices) {
+        if (!what.empty()) what += " ";
+        what += p.devices.size() > 1 ? vendor + ": " + encoded : encoded;
+      }
     } else if (p.requests_devices) {
       for (const auto& [node, reason] : p.failed_nodes) {
         if (!what.empty()) what += "; ";

@@ -6,6 +6,7 @@
 #include "sched/decide.h"
 #include "sched/usage.h"
 #include "vendor/cluster_state.h"
+#include "model/protocol.h"
 
 namespace hami::simulate {
 namespace {
@@ -24,11 +25,14 @@ std::string Describe(const nlohmann::json& obj) {
 
 class Simulator {
  public:
-  explicit Simulator(const Options& options) : options_(options), registry_(options.devices) {}
+  Simulator(const Options& options, vendor::Registry registry)
+      : options_(options), registry_(std::move(registry)) {
+    result_.warnings = registry_.warnings();
+  }
 
   base::Status AddNode(const nlohmann::json& obj) {
     HAMI_ASSIGN_OR_RETURN(auto node, codec::NodeFromJson(obj));
-    auto state = vendor::NodeStateFromAnnotations(node.name, node.annotations, registry_);
+    auto state = vendor::NodeStateFromNode(node, registry_);
     if (!state.ok()) {
       if (state.error().code() != base::StatusCode::kNotFound) return state.error();
       result_.unregistered.push_back(node.name);
@@ -46,15 +50,15 @@ class Simulator {
     for (const auto& [key, value] : obj["spec"]["hard"].items()) {
       const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
       for (const auto& vendor : registry_.vendors()) {
-        auto& quota = quotas_[ns][vendor->Name()];
-        if (key == "limits." + vendor->MemoryResource()) {
+        const vendor::QuotaResources names = vendor->Quota();
+        if (!names.memory.empty() && key == "limits." + names.memory) {
           auto mib = base::ParseMemoryMiB(text);
           if (!mib.ok()) return mib.error().WithContext(where + ": spec.hard[\"" + key + "\"]");
-          quota.mem_limit = *mib * vendor->MemoryFactor();
-        } else if (key == "limits." + vendor->CoreResource()) {
+          quotas_[ns][vendor->Name()].mem_limit = *mib * names.memory_factor;
+        } else if (!names.core.empty() && key == "limits." + names.core) {
           auto cores = base::ParseQuantityInt64(text);
           if (!cores.ok()) return cores.error().WithContext(where + ": spec.hard[\"" + key + "\"]");
-          quota.core_limit = *cores;
+          quotas_[ns][vendor->Name()].core_limit = *cores;
         }
       }
     }
@@ -69,17 +73,11 @@ class Simulator {
       return base::InvalidArgument("pod " + pod.Key() + ": annotation hami.io/vgpu-node names " +
                                    "unknown node \"" + node_name + "\"");
     }
-    HAMI_ASSIGN_OR_RETURN(auto devices, vendor::GrantedDevices(pod, registry_));
-    HAMI_ASSIGN_OR_RETURN(auto mig, vendor::GrantedMig(pod));
-    auto unknown = Book(pod.namespace_name, *node, devices, pod.init_containers.size());
+    HAMI_ASSIGN_OR_RETURN(auto grants, vendor::GrantedDevices(pod, registry_));
+    auto unknown = Book(pod.namespace_name, *node, vendor::BookingOf(pod, grants, registry_));
     if (!unknown.empty()) {
       return base::InvalidArgument("pod " + pod.Key() + ": device " + unknown[0] +
                                    " is not registered on node " + node_name);
-    }
-    for (auto& device : node->devices) {
-      auto it = mig.find(device.info.id);
-      if (it == mig.end()) continue;
-      for (const auto& booking : it->second) device.usage.mig.push_back(booking);
     }
     ++result_.running;
     return {};
@@ -105,18 +103,20 @@ class Simulator {
     if (decision.chosen) {
       sched::NodeState& node = result_.nodes[*decision.chosen];
       placement.node = node.name;
-      auto it = decision.devices.find(model::kVendorNvidia);
-      if (it != decision.devices.end()) {
-        HAMI_ASSIGN_OR_RETURN(placement.annotation, codec::EncodePodSingleDevice(it->second));
-      }
-      Book(pod.namespace_name, node, decision.devices, pod.init_containers.size());
-      for (const auto& m : decision.mig) {
-        for (auto& device : node.devices) {
-          if (device.info.id == m.gpu_uuid) {
-            device.usage.mig.push_back({m.profile, {m.placement_start, m.placement_size}});
-          }
+      for (const auto& [name, devices] : decision.devices) {
+        const vendor::Vendor* vendor = registry_.Find(name);
+        std::vector<model::PartitionGrant> partitions;
+        for (const auto& p : decision.partitions) {
+          if (p.vendor == name) partitions.push_back(p);
         }
+        HAMI_ASSIGN_OR_RETURN(placement.devices[name], codec::EncodePodSingleDevice(devices));
+        HAMI_ASSIGN_OR_RETURN(auto written,
+                              vendor->AllocationAnnotations({pod, node.name, devices, partitions, 0}));
+        placement.annotations.insert(written.begin(), written.end());
       }
+      Book(pod.namespace_name, node,
+           sched::MakePodBooking(decision.devices, decision.partitions,
+                                 vendor::BookingTags(pod, registry_), pod.init_containers.size()));
     }
     result_.placements.push_back(std::move(placement));
     return {};
@@ -134,17 +134,13 @@ class Simulator {
 
   // Returns the booked UUIDs that the node does not have.
   std::vector<std::string> Book(const std::string& ns, sched::NodeState& node,
-                                const model::PodDevices& devices, size_t init_count) {
-    auto unknown = sched::ApplyBooking(node, sched::CollapseUsage(devices, init_count), +1);
-    for (const auto& [vendor, containers] : devices) {
-      model::PodDevices one{{vendor, containers}};
+                                const sched::PodBooking& booking) {
+    for (const auto& [vendor, q] : booking.quota) {
       auto& quota = quotas_[ns][vendor];
-      for (const auto& [uuid, b] : sched::CollapseUsage(one, init_count)) {
-        quota.used_mem += b.mem;
-        quota.used_cores += b.cores;
-      }
+      quota.used_mem += q.first;
+      quota.used_cores += q.second;
     }
-    return unknown;
+    return sched::ApplyBooking(node, booking, +1);
   }
 
   const Options& options_;
@@ -156,7 +152,9 @@ class Simulator {
 }  // namespace
 
 base::Result<Result> Run(const std::vector<nlohmann::json>& objects, const Options& options) {
-  Simulator sim(options);
+  HAMI_ASSIGN_OR_RETURN(vendor::Registry registry,
+                        vendor::Registry::Create(options.devices, options.flags));
+  Simulator sim(options, std::move(registry));
   std::vector<std::pair<model::Pod, std::string>> running;
   std::vector<model::Pod> pending;
   for (const auto& obj : objects) {
@@ -167,7 +165,7 @@ base::Result<Result> Run(const std::vector<nlohmann::json>& objects, const Optio
       HAMI_RETURN_IF_ERROR(sim.AddQuota(obj));
     } else if (kind == "Pod") {
       HAMI_ASSIGN_OR_RETURN(model::Pod pod, codec::PodFromJson(obj));
-      const std::string* node = pod.Annotation(vendor::kVgpuNodeAnnotation);
+      const std::string* node = pod.Annotation(model::kVgpuNodeAnnotation);
       if (node != nullptr && !node->empty()) {
         running.emplace_back(std::move(pod), *node);
       } else {

@@ -22,17 +22,22 @@ namespace hami::simulate {
 struct Options {
   sched::Policy defaults;        // --node-policy / --gpu-policy
   vendor::DeviceConfig devices;  // --config (device-config.yaml)
+  vendor::FlagValues flags;      // the scheduler's vendor flags (--enable-ascend, ...)
 };
 
 struct Placement {
   std::string pod;                               // "<ns>/<name>"
   bool requests_devices = false;                 // false: no vendor resource, left to kube-scheduler
   std::optional<std::string> node;               // chosen node; nullopt when it fits nowhere
-  std::optional<std::string> annotation;         // hami.io/vgpu-devices-allocated value
+  // What each vendor would write on the pod at bind (Vendor::AllocationAnnotations), by key.
+  std::map<std::string, std::string> annotations;
+  // Per vendor key, the granted devices encoded as in the allocated annotation (hami-wire §3.7).
+  std::map<std::string, std::string> devices;
   std::map<std::string, std::string> failed_nodes;  // node -> upstream reason string
 };
 
 struct Result {
+  std::vector<std::string> warnings;    // device-config keys and objects ignored, by name
   std::vector<sched::NodeState> nodes;  // final state, every placement applied
   std::vector<std::string> unregistered;  // Node objects without any device registration
   size_t running = 0;                     // pods taken as already running

@@ -50,7 +50,8 @@ TEST(SimulateTest, PlacesInOrderEachSeeingThePrevious) {
   const auto& p = result->placements;
   ASSERT_EQ(p.size(), 3u);
   EXPECT_EQ(*p[0].node, "n1");  // tie on an empty cluster: name order
-  EXPECT_EQ(*p[0].annotation, "GPU-1,NVIDIA,10000,0:;");
+  EXPECT_EQ(p[0].devices.at("NVIDIA"), "GPU-1,NVIDIA,10000,0:;");
+  EXPECT_EQ(p[0].annotations.at("hami.io/vgpu-devices-allocated"), "GPU-1,NVIDIA,10000,0:;");
   EXPECT_EQ(*p[1].node, "n2");  // n1 has only 6000 MiB left
   EXPECT_FALSE(p[2].node);
   EXPECT_EQ(p[2].failed_nodes.at("n1"), "1/1 CardInsufficientMemory");
@@ -74,7 +75,7 @@ TEST(SimulateTest, RunningPodsAreBookedFirstAndAdmissionDefaultsApply) {
   EXPECT_EQ(result->running, 1u);
   ASSERT_EQ(result->placements.size(), 1u);
   EXPECT_EQ(*result->placements[0].node, "n2");
-  EXPECT_EQ(*result->placements[0].annotation, "GPU-2,NVIDIA,16000,100:;");
+  EXPECT_EQ(result->placements[0].devices.at("NVIDIA"), "GPU-2,NVIDIA,16000,100:;");
 }
 
 TEST(SimulateTest, QuotaIsEnforced) {

@@ -1,66 +1,60 @@
 #include "vendor/cluster_state.h"
 
 #include "codec/device_cordon.h"
-#include "codec/mig_allocations.h"
-#include "codec/pod_devices.h"
-#include "vendor/nvidia/nvidia_vendor.h"
+#include "model/protocol.h"
 
 namespace hami::vendor {
 
-base::Result<sched::NodeState> NodeStateFromAnnotations(
-    const std::string& name, const std::map<std::string, std::string>& annotations,
-    const Registry& registry) {
-  sched::NodeState node;
-  node.name = name;
+base::Result<sched::NodeState> NodeStateFromNode(const codec::NodeObject& node,
+                                                 const Registry& registry) {
+  sched::NodeState state;
+  state.name = node.name;
   bool registered = false;
   for (const auto& vendor : registry.vendors()) {
-    auto devices = vendor->DevicesFromAnnotations(annotations);
+    auto devices = vendor->DevicesFromNode(node);
     if (!devices.ok()) {
       if (devices.error().code() == base::StatusCode::kNotFound) continue;
-      return devices.error().WithContext("node " + name);
+      return devices.error().WithContext("node " + node.name);
     }
-    registered = true;
-    for (auto& info : *devices) node.devices.push_back({{}, std::move(info)});
-    auto topology = vendor->TopologyFromAnnotations(annotations);
-    if (!topology.ok()) return topology.error().WithContext("node " + name);
-    for (auto& [uuid, peers] : *topology) node.topology[uuid] = std::move(peers);
+    registered = registered || !devices->devices.empty();
+    for (auto& info : devices->devices) state.devices.push_back({{}, std::move(info)});
+    for (auto& [uuid, peers] : devices->topology) state.topology[uuid] = std::move(peers);
+    for (auto& [key, value] : devices->attributes) state.attributes[key] = std::move(value);
   }
-  if (!registered) return base::NotFound("node " + name + ": no device registered");
-  if (auto it = annotations.find(kDeviceCordonAnnotation); it != annotations.end()) {
-    node.cordoned = codec::DecodeCordonedDevices(it->second);
+  if (!registered) return base::NotFound("node " + node.name + ": no device registered");
+  if (auto it = node.annotations.find(model::kDeviceCordonAnnotation);
+      it != node.annotations.end()) {
+    state.cordoned = codec::DecodeCordonedDevices(it->second);
   }
-  return node;
+  return state;
 }
 
-base::Result<model::PodDevices> GrantedDevices(const model::Pod& pod, const Registry& registry) {
-  model::PodDevices devices;
+base::Result<PodGrants> GrantedDevices(const model::Pod& pod, const Registry& registry) {
+  PodGrants grants;
   for (const auto& vendor : registry.vendors()) {
-    const std::string* value = pod.Annotation(vendor->Keys().allocated_annotation);
-    if (value == nullptr) continue;
-    auto decoded = codec::DecodePodSingleDevice(*value);
-    if (!decoded.ok()) {
-      return decoded.error().WithContext("pod " + pod.Key() + ": annotation " +
-                                         vendor->Keys().allocated_annotation);
-    }
-    devices[vendor->Name()] = std::move(*decoded);
+    auto granted = vendor->GrantedDevices(pod);
+    if (!granted.ok()) return granted.error().WithContext("pod " + pod.Key());
+    if (!*granted) continue;
+    grants.devices[vendor->Name()] = std::move((*granted)->devices);
+    for (auto& p : (*granted)->partitions) grants.partitions.push_back(std::move(p));
   }
-  return devices;
+  return grants;
 }
 
-base::Result<std::map<std::string, std::vector<model::MigBooking>>> GrantedMig(
-    const model::Pod& pod) {
-  std::map<std::string, std::vector<model::MigBooking>> out;
-  const std::string* value = pod.Annotation(nvidia::kMigAllocationsAnnotation);
-  if (value == nullptr || value->empty()) return out;
-  auto entries = codec::DecodeMigAllocations(*value);
-  if (!entries.ok()) {
-    return entries.error().WithContext("pod " + pod.Key() + ": annotation " +
-                                       nvidia::kMigAllocationsAnnotation);
+std::map<std::string, std::vector<std::string>> BookingTags(const model::Pod& pod,
+                                                            const Registry& registry) {
+  std::map<std::string, std::vector<std::string>> tags;
+  for (const auto& vendor : registry.vendors()) {
+    auto list = vendor->BookingTags(pod);
+    if (!list.empty()) tags[vendor->Name()] = std::move(list);
   }
-  for (const auto& e : *entries) {
-    out[e.gpu_uuid].push_back({e.profile, {e.placement_start, e.placement_size}});
-  }
-  return out;
+  return tags;
+}
+
+sched::PodBooking BookingOf(const model::Pod& pod, const PodGrants& grants,
+                            const Registry& registry) {
+  return sched::MakePodBooking(grants.devices, grants.partitions, BookingTags(pod, registry),
+                               pod.init_containers.size());
 }
 
 }  // namespace hami::vendor

@@ -1,37 +1,45 @@
-// Glue between Kubernetes objects' annotations and the scheduling core's state: a node's devices
-// from its register annotations (all vendors), and the bookings of a pod that already has devices.
-// Used by the extender's caches and by `hami simulate`. Pure.
+// Glue between Kubernetes objects and the scheduling core's state: a node's devices from every
+// vendor's registration, and what a pod that already holds devices books. Used by the extender's
+// cache, `hami simulate` and `hami smi`. Pure.
 #pragma once
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
+#include "codec/k8s_object.h"
 #include "model/grant.h"
 #include "model/pod.h"
 #include "sched/snapshot.h"
+#include "sched/usage.h"
 #include "vendor/registry.h"
 
 namespace hami::vendor {
 
-// WIRE: node annotation listing cordoned device UUIDs.
-inline constexpr char kDeviceCordonAnnotation[] = "hami.io/device-cordon";
-// WIRE: pod annotation naming the node the scheduler chose.
-inline constexpr char kVgpuNodeAnnotation[] = "hami.io/vgpu-node";
+// Devices of every vendor that registered on the node, in registry order, plus topology scores,
+// vendor node facts and cordoned devices. A vendor with nothing on the node contributes nothing;
+// NotFound when no vendor registered at all; a malformed registration is an InvalidArgument
+// naming the node and annotation.
+base::Result<sched::NodeState> NodeStateFromNode(const codec::NodeObject& node,
+                                                 const Registry& registry);
 
-// Devices of every vendor that registered on the node, in registry order. A vendor whose
-// annotation is absent contributes nothing; NotFound when no vendor registered at all; a malformed
-// annotation is an InvalidArgument naming the node and annotation.
-base::Result<sched::NodeState> NodeStateFromAnnotations(
-    const std::string& name, const std::map<std::string, std::string>& annotations,
-    const Registry& registry);
+// Everything a pod holds, from each vendor's annotations (vendors it holds nothing of are absent).
+struct PodGrants {
+  model::PodDevices devices;                       // by vendor key
+  std::vector<model::PartitionGrant> partitions;   // every vendor's partition instances
+  bool Empty() const { return devices.empty(); }
+};
+// Malformed annotations are an error naming the pod and annotation.
+base::Result<PodGrants> GrantedDevices(const model::Pod& pod, const Registry& registry);
 
-// The devices granted to `pod` per vendor, from each vendor's allocated annotation (vendors
-// without the annotation are absent). Malformed annotations are an error naming the pod.
-base::Result<model::PodDevices> GrantedDevices(const model::Pod& pod, const Registry& registry);
+// Per vendor key, the tags the pod's bookings carry (Vendor::BookingTags); vendors without tags
+// are absent.
+std::map<std::string, std::vector<std::string>> BookingTags(const model::Pod& pod,
+                                                            const Registry& registry);
 
-// MIG instances of `pod` (hami.io/vgpu-mig-allocations), by GPU UUID; empty when none.
-base::Result<std::map<std::string, std::vector<model::MigBooking>>> GrantedMig(
-    const model::Pod& pod);
+// What `grants` of `pod` book on their node (sched::MakePodBooking with the pod's tags).
+sched::PodBooking BookingOf(const model::Pod& pod, const PodGrants& grants,
+                            const Registry& registry);
 
 }  // namespace hami::vendor

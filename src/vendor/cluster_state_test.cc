@@ -8,13 +8,15 @@ namespace hami::vendor {
 namespace {
 
 TEST(ClusterStateTest, NodeFromUpstreamAnnotations) {
-  Registry registry{DeviceConfig{}};
-  std::map<std::string, std::string> annotations = {
+  Registry registry;
+  codec::NodeObject object;
+  object.name = "n1";
+  object.annotations = {
       {"hami.io/node-nvidia-register",
        R"([{"id":"GPU-a","count":10,"devmem":32768,"devcore":100,"type":"NVIDIA-Tesla V100-PCIE-32GB","mode":"hami-core","health":true},{"id":"GPU-b","index":1,"count":10,"devmem":32768,"devcore":100,"type":"NVIDIA-Tesla V100-PCIE-32GB","numa":1,"mode":"hami-core","health":true}])"},
       {"hami.io/node-nvidia-score", R"([{"uuid":"GPU-a","score":{"GPU-b":200}}])"},
       {"hami.io/device-cordon", "GPU-b"}};
-  auto node = NodeStateFromAnnotations("n1", annotations, registry);
+  auto node = NodeStateFromNode(object, registry);
   ASSERT_TRUE(node.ok()) << node.error().ToString();
   ASSERT_EQ(node->devices.size(), 2u);
   EXPECT_EQ(node->devices[1].info.numa, 1);
@@ -24,23 +26,27 @@ TEST(ClusterStateTest, NodeFromUpstreamAnnotations) {
 }
 
 TEST(ClusterStateTest, UnregisteredAndMalformedNodes) {
-  Registry registry{DeviceConfig{}};
-  auto none = NodeStateFromAnnotations("n1", {}, registry);
+  Registry registry;
+  codec::NodeObject object;
+  object.name = "n1";
+  auto none = NodeStateFromNode(object, registry);
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.error().code(), base::StatusCode::kNotFound);
-  auto bad = NodeStateFromAnnotations("n2", {{"hami.io/node-nvidia-register", "[{"}}, registry);
+  object.name = "n2";
+  object.annotations = {{"hami.io/node-nvidia-register", "[{"}};
+  auto bad = NodeStateFromNode(object, registry);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message().find("node n2"), std::string::npos);
 }
 
 TEST(ClusterStateTest, GrantedDevicesCollapseToBookings) {
-  Registry registry{DeviceConfig{}};
+  Registry registry;
   model::Pod pod;
   pod.name = "p";
   pod.annotations["hami.io/vgpu-devices-allocated"] = "GPU-a,NVIDIA,3000,30:;";
   auto devices = GrantedDevices(pod, registry);
   ASSERT_TRUE(devices.ok()) << devices.error().ToString();
-  auto booking = sched::CollapseUsage(*devices, 0);
+  auto booking = sched::CollapseUsage(devices->devices, 0);
   EXPECT_EQ(booking.at("GPU-a"), (sched::DeviceBooking{1, 3000, 30}));
   pod.annotations["hami.io/vgpu-devices-allocated"] = "GPU-a,NVIDIA,lots,30:;";
   auto bad = GrantedDevices(pod, registry);
@@ -55,9 +61,9 @@ namespace hami::vendor {
 namespace {
 
 TEST(AdmitPodTest, RuntimeClassOnlyForGpuPodsWithoutOne) {
-  DeviceConfig config;
-  config.nvidia.runtime_class_name = "nvidia";
-  Registry registry{config};
+  auto created = Registry::Create({nlohmann::json{{"nvidia", {{"runtimeClassName", "nvidia"}}}}});
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  const Registry& registry = *created;
   model::Pod gpu;
   gpu.containers.push_back({"c", {{"nvidia.com/gpu", "1"}}, {}, false, {}});
   ASSERT_TRUE(*AdmitPod(gpu, registry));

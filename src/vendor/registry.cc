@@ -1,24 +1,82 @@
 #include "vendor/registry.h"
 
-#include <nlohmann/json.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
 
-#include "vendor/nvidia/nvidia_vendor.h"
+#include "vendor/nvidia/module.h"
 
 namespace hami::vendor {
 
-base::Result<DeviceConfig> DeviceConfigFromJson(const nlohmann::json& root) {
-  DeviceConfig config;
-  if (root.is_null()) return config;
-  if (!root.is_object()) return base::InvalidArgument("device config: expected a mapping");
-  if (auto it = root.find("nvidia"); it != root.end()) {
-    HAMI_ASSIGN_OR_RETURN(config.nvidia, nvidia::NvidiaConfigFromJson(*it));
-  }
-  return config;
+const std::vector<VendorModule>& Modules() {
+  // One line per vendor folder, in the order their devices are listed on a node.
+  static const std::vector<VendorModule> kModules = {
+      nvidia::Module(),
+  };
+  return kModules;
 }
 
-Registry::Registry(const DeviceConfig& config) {
-  // One line per vendor, in the order their devices are listed on a node.
-  vendors_.push_back(std::make_unique<nvidia::NvidiaVendor>(config.nvidia));
+std::vector<FlagSpec> VendorFlags() {
+  std::vector<FlagSpec> flags;
+  for (const auto& module : Modules()) {
+    flags.insert(flags.end(), module.flags.begin(), module.flags.end());
+  }
+  return flags;
+}
+
+Registry::Registry() {
+  auto defaults = Create(DeviceConfig{});
+  if (!defaults.ok()) {
+    // The built-in defaults always build; failing here is a programming error.
+    std::fprintf(stderr, "vendor registry defaults: %s\n", defaults.error().message().c_str());
+    std::abort();
+  }
+  *this = std::move(*defaults);
+}
+
+base::Result<Registry> Registry::Create(const DeviceConfig& config, const FlagValues& flags) {
+  Registry registry{Empty{}};
+  const nlohmann::json& root = config.root;
+  if (!root.is_null() && !root.is_object()) {
+    return base::InvalidArgument("device config: expected a mapping of vendor blocks, got " +
+                                 std::string(root.type_name()));
+  }
+  FlagValues values;
+  std::set<std::string> known_blocks;
+  for (const auto& module : Modules()) {
+    known_blocks.insert(module.config_key);
+    for (const auto& flag : module.flags) values[flag.name] = flag.default_value;
+  }
+  for (const auto& [name, value] : flags) {
+    if (values.count(name) == 0) {
+      registry.warnings_.push_back("flag --" + name + ": no vendor reads it, ignored");
+    }
+    values[name] = value;
+  }
+  if (root.is_object()) {
+    for (const auto& [key, value] : root.items()) {
+      if (known_blocks.count(key) == 0) {
+        registry.warnings_.push_back("device config: " + key + ": unknown vendor block, ignored");
+      }
+    }
+  }
+  static const nlohmann::json kAbsent;
+  for (const auto& module : Modules()) {
+    const nlohmann::json* block = &kAbsent;
+    if (root.is_object()) {
+      auto it = root.find(module.config_key);
+      if (it != root.end()) block = &*it;
+    }
+    HAMI_ASSIGN_OR_RETURN(auto built, module.create({*block, values, &registry.warnings_}));
+    for (auto& vendor : built) {
+      if (registry.Find(vendor->Name()) != nullptr) {
+        return base::InvalidArgument("device config: vendor " + vendor->Name() +
+                                     " is configured twice");
+      }
+      registry.vendors_.push_back(std::move(vendor));
+    }
+  }
+  return registry;
 }
 
 const Vendor* Registry::Find(const std::string& name) const {
@@ -38,12 +96,13 @@ std::vector<std::string> Registry::ResourceNames() const {
 
 namespace {
 
-base::Result<model::ContainerRequests> RequestsOf(const model::Container& container,
+base::Result<model::ContainerRequests> RequestsOf(const model::Pod& pod,
+                                                 const model::Container& container,
                                                  const Registry& registry) {
   model::ContainerRequests requests;
   for (const auto& vendor : registry.vendors()) {
-    HAMI_ASSIGN_OR_RETURN(auto request, vendor->ContainerRequest(container));
-    if (request) requests[vendor->Name()] = *request;
+    HAMI_ASSIGN_OR_RETURN(auto request, vendor->ContainerRequest(pod, container));
+    if (request) requests[vendor->Name()] = std::move(*request);
   }
   return requests;
 }
@@ -55,20 +114,20 @@ base::Result<sched::PodInput> BuildPodInput(const model::Pod& pod, const Registr
   sched::PodInput input;
   input.namespace_name = pod.namespace_name;
   const std::string context = "pod " + pod.Key();
-  for (const auto& c : pod.init_containers) {
-    auto requests = RequestsOf(c, registry);
-    if (!requests.ok()) return requests.error().WithContext(context);
-    input.requests.init.push_back(std::move(*requests));
-  }
-  for (const auto& c : pod.containers) {
-    auto requests = RequestsOf(c, registry);
-    if (!requests.ok()) return requests.error().WithContext(context);
-    input.requests.app.push_back(std::move(*requests));
-  }
-  for (const auto& vendor : registry.vendors()) {
-    auto selector = vendor->Selector(pod);
-    if (!selector.ok()) return selector.error();
-    input.selectors[vendor->Name()] = std::move(*selector);
+  for (const auto* list : {&pod.init_containers, &pod.containers}) {
+    auto& out = list == &pod.init_containers ? input.requests.init : input.requests.app;
+    for (const auto& c : *list) {
+      auto requests = RequestsOf(pod, c, registry);
+      if (!requests.ok()) return requests.error().WithContext(context);
+      for (const auto& [name, request] : *requests) {
+        if (input.vendors.count(name) != 0) continue;
+        const Vendor* vendor = registry.Find(name);
+        auto selector = vendor->Selector(pod);
+        if (!selector.ok()) return selector.error().WithContext(context);
+        input.vendors[name] = {std::move(*selector), &vendor->Fit()};
+      }
+      out.push_back(std::move(*requests));
+    }
   }
   auto policy = sched::PolicyForPod(pod.annotations, defaults);
   if (!policy.ok()) return policy.error().WithContext(context);
@@ -82,12 +141,15 @@ base::Result<bool> AdmitPod(model::Pod& pod, const Registry& registry) {
     bool vendor_used = false;
     for (auto* list : {&pod.init_containers, &pod.containers}) {
       for (auto& c : *list) {
-        auto used = vendor->Admit(c);
+        auto used = vendor->Admit(pod, c);
         if (!used.ok()) return used.error().WithContext("pod " + pod.Key());
         vendor_used = vendor_used || *used;
       }
     }
-    if (vendor_used) vendor->AdmitPod(pod);
+    if (vendor_used) {
+      auto status = vendor->AdmitPod(pod);
+      if (!status.ok()) return status.WithContext("pod " + pod.Key());
+    }
     any = any || vendor_used;
   }
   return any;

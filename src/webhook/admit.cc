@@ -48,7 +48,7 @@ base::Result<std::map<std::string, QuotaDemand>> QuotaDemands(const model::Pod& 
     for (const auto* list : {&pod.init_containers, &pod.containers}) {
       const bool init = list == &pod.init_containers;
       for (const auto& c : *list) {
-        auto request = vendor->ContainerRequest(c);
+        auto request = vendor->ContainerRequest(pod, c);
         if (!request.ok()) return request.error().WithContext("pod " + pod.Key());
         if (!*request) continue;
         const model::DeviceRequest& r = **request;

@@ -35,7 +35,9 @@ TEST_P(AdmitTest, Decision) {
   vendor::DeviceConfig device_config;
   WebhookConfig config;
   if (c.configure) c.configure(device_config, config);
-  const vendor::Registry registry(device_config);
+  auto created = vendor::Registry::Create(device_config);
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  const vendor::Registry& registry = *created;
   QuotaLookup quota = [&](const std::string& ns, const std::string& vendor) {
     return (ns == "team" && vendor == "NVIDIA") ? c.quota : std::nullopt;
   };
@@ -59,7 +61,9 @@ TEST_P(AdmitTest, Decision) {
   EXPECT_EQ(pod.patch(json::parse(*ops)), json::parse(c.want_pod));
 }
 
-void OverwriteEnv(vendor::DeviceConfig& d, WebhookConfig&) { d.nvidia.overwrite_env = true; }
+void OverwriteEnv(vendor::DeviceConfig& d, WebhookConfig&) {
+  d.root["nvidia"]["overwriteEnv"] = true;
+}
 
 // A pod as users write it for upstream HAMi (hami-wire §1), with fields HAMi does not read.
 constexpr char kGpuPod[] = R"({
@@ -107,8 +111,8 @@ INSTANTIATE_TEST_SUITE_P(
                       "resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"100",
                                              "nvidia.com/priority":"1"}}}]}})",
                   [](vendor::DeviceConfig& d, WebhookConfig&) {
-                    d.nvidia.gpu_core_policy = "force";
-                    d.nvidia.runtime_class_name = "nvidia";
+                    d.root["nvidia"]["gpuCorePolicy"] = "force";
+                    d.root["nvidia"]["runtimeClassName"] = "nvidia";
                   }},
         AdmitCase{"ExistingRuntimeClassKept",
                   R"({"spec":{"runtimeClassName":"mine","containers":[{"name":"c",
@@ -118,7 +122,7 @@ INSTANTIATE_TEST_SUITE_P(
                       "containers":[{"name":"c",
                       "resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"1"}}}]}})",
                   [](vendor::DeviceConfig& d, WebhookConfig&) {
-                    d.nvidia.runtime_class_name = "nvidia";
+                    d.root["nvidia"]["runtimeClassName"] = "nvidia";
                   }},
         AdmitCase{"InitContainerOnlyGpu",
                   R"({"spec":{"initContainers":[{"name":"init","resources":{"limits":{"nvidia.com/gpu":"1"}}}],
@@ -292,10 +296,10 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<AdmitCase>& info) { return info.param.name; });
 
 TEST(QuotaDemands, MemoryFactorAndDefaultMemoryCount) {
-  vendor::DeviceConfig d;
-  d.nvidia.memory_factor = 2;
-  d.nvidia.default_memory = 500;
-  const vendor::Registry registry(d);
+  auto created = vendor::Registry::Create(
+      {json{{"nvidia", {{"memoryFactor", 2}, {"defaultMemory", 500}}}}});
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  const vendor::Registry& registry = *created;
   model::Pod pod;
   model::Container a;
   a.limits = {{"nvidia.com/gpu", "2"}, {"nvidia.com/gpumem", "100"}, {"nvidia.com/gpucores", "7"}};
@@ -310,7 +314,7 @@ TEST(QuotaDemands, MemoryFactorAndDefaultMemoryCount) {
 }
 
 TEST(Admit, V1beta1RoundTripKeepsVersionAndUid) {
-  const vendor::Registry registry(vendor::DeviceConfig{});
+  const vendor::Registry registry;
   const json pod = json::parse(kGpuPod);
   for (const char* version : {kAdmissionV1, kAdmissionV1beta1}) {
     auto out = Admit(ReviewOf(pod, version), WebhookConfig{}, registry, nullptr);
@@ -325,7 +329,7 @@ TEST(Admit, V1beta1RoundTripKeepsVersionAndUid) {
 }
 
 TEST(Admit, MissingObjectIsErrored400InKind) {
-  const vendor::Registry registry(vendor::DeviceConfig{});
+  const vendor::Registry registry;
   const json review = json::parse(
       R"({"apiVersion":"admission.k8s.io/v1beta1","request":{"uid":"u","operation":"DELETE"}})");
   auto out = Admit(review, WebhookConfig{}, registry, nullptr);
@@ -337,7 +341,7 @@ TEST(Admit, MissingObjectIsErrored400InKind) {
 }
 
 TEST(Admit, MalformedReviewIsAnError) {
-  const vendor::Registry registry(vendor::DeviceConfig{});
+  const vendor::Registry registry;
   auto out = Admit(json::parse(R"({"apiVersion":"v1","kind":"Pod"})"), WebhookConfig{}, registry,
                    nullptr);
   ASSERT_FALSE(out.ok());

@@ -19,7 +19,7 @@ class WebhookHandlerTest : public testing::Test {
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
   }
 
-  const vendor::Registry registry_{vendor::DeviceConfig{}};
+  const vendor::Registry registry_;
   std::unique_ptr<net::HttpServer> server_;
   std::unique_ptr<httplib::Client> client_;
 };

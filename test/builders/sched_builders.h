@@ -10,6 +10,7 @@
 #include "model/request.h"
 #include "sched/pod_input.h"
 #include "sched/snapshot.h"
+#include "vendor/nvidia/wire.h"
 
 namespace hami::testing {
 
@@ -31,6 +32,7 @@ class NodeBuilder {
       d.info.type = type;
       d.info.numa = numa;
       d.info.mode = model::kModeHamiCore;
+      d.info.vendor = vendor::nvidia::kVendorName;
       d.info.health = true;
       node_.devices.push_back(std::move(d));
     }
@@ -48,9 +50,9 @@ class NodeBuilder {
     node_.devices[pos].info.mode = std::move(mode);
     return *this;
   }
-  NodeBuilder& Mig(int pos, std::vector<model::MigProfile> profiles) {
+  NodeBuilder& Mig(int pos, std::vector<model::Partition> profiles) {
     node_.devices[pos].info.mode = model::kModeMig;
-    node_.devices[pos].info.mig_profiles = std::move(profiles);
+    node_.devices[pos].info.partitions = std::move(profiles);
     return *this;
   }
   NodeBuilder& Pair(int a, int b, int32_t score) {
@@ -67,7 +69,7 @@ class NodeBuilder {
 
 class RequestBuilder {
  public:
-  RequestBuilder() { request_.vendor = model::kVendorNvidia; }
+  RequestBuilder() { request_.vendor = vendor::nvidia::kVendorName; }
   RequestBuilder& Gpu(int32_t n) { request_.nums = n; return *this; }
   RequestBuilder& MemMiB(int64_t mib) { request_.memreq = mib; return *this; }
   RequestBuilder& MemPercent(int32_t pct) { request_.mem_percentage = pct; return *this; }

@@ -13,15 +13,16 @@ python3 - "$TMP/out.json" <<'PY'
 import json, sys
 out = json.load(open(sys.argv[1]))
 p = {x["pod"]: x for x in out["placements"]}
-assert list(out["placements"][0].keys()) == ["pod", "node", "annotation", "failedNodes"], out["placements"][0].keys()
+assert list(out["placements"][0].keys()) == ["pod", "node", "devices", "annotations", "failedNodes"], out["placements"][0].keys()
 assert p["ml/notebook"]["node"] == "gpu-a100", p["ml/notebook"]
 assert p["ml/inference-t4-only"]["node"] == "gpu-t4"
-assert p["ml/inference-t4-only"]["annotation"].endswith(",NVIDIA,8192,0:;")   # 8Gi -> 8192 MiB
+assert p["ml/inference-t4-only"]["devices"]["NVIDIA"].endswith(",NVIDIA,8192,0:;")   # 8Gi -> 8192 MiB
+assert p["ml/inference-t4-only"]["annotations"]["hami.io/vgpu-devices-allocated"] == p["ml/inference-t4-only"]["devices"]["NVIDIA"]
 assert p["ml/inference-t4-only"]["failedNodes"]["gpu-a100"] == "2/2 CardTypeMismatch"
-assert p["default/whole-card"]["annotation"].endswith(",100:;")               # exclusive default
+assert p["default/whole-card"]["devices"]["NVIDIA"].endswith(",100:;")      # exclusive default
 assert p["default/too-big"]["node"] is None
 assert p["default/too-big"]["failedNodes"]["gpu-t4"] == "2/2 CardInsufficientMemory"
-assert p["default/cpu-only"]["node"] is None and p["default/cpu-only"]["annotation"] is None
+assert p["default/cpu-only"]["node"] is None and p["default/cpu-only"]["devices"] == {}
 s = out["summary"]
 assert (s["placed"], s["unschedulable"], s["noDeviceRequest"], s["runningPods"]) == (4, 1, 1, 1), s
 PY

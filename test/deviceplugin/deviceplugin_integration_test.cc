@@ -31,8 +31,12 @@
 #include "deviceplugin/nvml_device_source.h"
 #include "proto/api.grpc.pb.h"
 #include "test/fakes/fake_api_server.h"
+#include "model/protocol.h"
+#include "vendor/nvidia/wire.h"
 
 namespace hami {
+
+namespace nvidia = vendor::nvidia;
 namespace {
 
 namespace fs = std::filesystem;
@@ -186,8 +190,8 @@ class DevicePluginIntegrationTest : public ::testing::Test {
   // hami.io/node-nvidia-register: both simulated GPUs, split 4 (per-node config), healthy.
   void ExpectNodeRegistered(std::vector<model::DeviceInfo>& devices) {
     ASSERT_TRUE(Eventually(
-        [&] { return !NodeAnnotation(codec::kNodeNvidiaRegisterAnnotation).empty(); }));
-    auto decoded = codec::DecodeNodeDevices(NodeAnnotation(codec::kNodeNvidiaRegisterAnnotation));
+        [&] { return !NodeAnnotation(nvidia::kRegisterAnnotation).empty(); }));
+    auto decoded = codec::DecodeNodeDevices(NodeAnnotation(nvidia::kRegisterAnnotation));
     ASSERT_TRUE(decoded.ok()) << decoded.error().message();
     devices = *decoded;
     ASSERT_EQ(devices.size(), 2u);
@@ -241,7 +245,7 @@ class DevicePluginIntegrationTest : public ::testing::Test {
     ASSERT_TRUE(created.ok());
     uid = created->at("metadata").at("uid").get<std::string>();
     ASSERT_TRUE(k8s::PatchAnnotations(api_, k8s::NodesPath("node-a"),
-                                      {{codec::kNodeLockAnnotation,
+                                      {{model::kNodeLockAnnotation,
                                         codec::FormatNodeLock(time(nullptr), "default", "train")}})
                     .ok());
   }
@@ -264,7 +268,7 @@ class DevicePluginIntegrationTest : public ::testing::Test {
     EXPECT_EQ(mounts["/etc/ld.so.preload"], std::make_pair(vgpu + "/ld.so.preload", true));
     EXPECT_EQ(PodAnnotation("hami.io/bind-phase"), "success");
     EXPECT_EQ(PodAnnotation("hami.io/vgpu-devices-to-allocate"), ";");
-    EXPECT_TRUE(NodeAnnotation(codec::kNodeLockAnnotation).empty());
+    EXPECT_TRUE(NodeAnnotation(model::kNodeLockAnnotation).empty());
     EXPECT_EQ(Mode(host_dir), 0777u);
     EXPECT_EQ(Mode(vgpu + "/containers"), 0700u);
   }

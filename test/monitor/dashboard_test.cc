@@ -67,7 +67,7 @@ std::set<std::string> ExportedMetrics() {
   std::set<std::string> names;
   for (const std::string& n : monitor::MetricNames(true)) names.insert(n);
   fakes::FakeKubeApi api;
-  vendor::Registry registry(vendor::DeviceConfig{});
+  vendor::Registry registry;
   extender::SchedulerService scheduler(api, registry, {});
   for (const std::string& n : FamiliesOf(scheduler.RenderMetrics())) names.insert(n);
   return names;

@@ -1,31 +1,58 @@
-// NvidiaVendor: node-side annotations (register + topology scores).
-#include "codec/node_register.h"
+// NvidiaVendor: node registration (register + topology scores) and the allocation annotations
+// (device lists + MIG allocations).
+#include "codec/mig_allocations.h"
 #include "codec/topology_score.h"
+#include "vendor/common.h"
 #include "vendor/nvidia/nvidia_vendor.h"
 
 namespace hami::vendor::nvidia {
 
-base::Result<std::vector<model::DeviceInfo>> NvidiaVendor::DevicesFromAnnotations(
-    const std::map<std::string, std::string>& annotations) const {
-  auto it = annotations.find(kRegisterAnnotation);
-  if (it == annotations.end()) {
-    return base::NotFound(std::string("annotation ") + kRegisterAnnotation + " is absent");
+base::Result<NodeDevices> NvidiaVendor::DevicesFromNode(const codec::NodeObject& node) const {
+  NodeDevices out;
+  HAMI_ASSIGN_OR_RETURN(out.devices, DevicesFromRegister(node, kRegisterAnnotation, name_));
+  auto it = node.annotations.find(kScoreAnnotation);
+  if (it != node.annotations.end() && !it->second.empty()) {
+    auto scores = codec::DecodeTopologyScores(it->second);
+    if (!scores.ok()) {
+      return scores.error().WithContext(std::string("annotation ") + kScoreAnnotation);
+    }
+    out.topology = std::move(*scores);
   }
-  auto devices = codec::DecodeNodeDevices(it->second);
-  if (!devices.ok()) {
-    return devices.error().WithContext(std::string("annotation ") + kRegisterAnnotation);
-  }
-  for (auto& d : *devices) d.vendor = name_;
-  return std::move(*devices);
+  return out;
 }
 
-base::Result<model::TopologyScores> NvidiaVendor::TopologyFromAnnotations(
-    const std::map<std::string, std::string>& annotations) const {
-  auto it = annotations.find(kScoreAnnotation);
-  if (it == annotations.end() || it->second.empty()) return model::TopologyScores{};
-  auto scores = codec::DecodeTopologyScores(it->second);
-  if (!scores.ok()) return scores.error().WithContext(std::string("annotation ") + kScoreAnnotation);
-  return std::move(*scores);
+base::Result<std::map<std::string, std::string>> NvidiaVendor::AllocationAnnotations(
+    const Allocation& allocation) const {
+  HAMI_ASSIGN_OR_RETURN(auto out, Vendor::AllocationAnnotations(allocation));
+  if (allocation.partitions.empty()) return out;
+  std::vector<model::MigAllocation> mig;
+  for (const auto& p : allocation.partitions) {
+    model::MigAllocation m;
+    m.container_index = p.container;
+    m.device_index = p.device_index;
+    m.gpu_uuid = p.uuid;
+    m.profile = p.shape;
+    m.placement_start = p.placement.start;
+    m.placement_size = p.placement.size;
+    mig.push_back(std::move(m));
+  }
+  HAMI_ASSIGN_OR_RETURN(out[kMigAllocationsAnnotation], codec::EncodeMigAllocations(mig));
+  return out;
+}
+
+base::Result<std::optional<Granted>> NvidiaVendor::GrantedDevices(const model::Pod& pod) const {
+  HAMI_ASSIGN_OR_RETURN(auto granted, Vendor::GrantedDevices(pod));
+  const std::string* value = pod.Annotation(kMigAllocationsAnnotation);
+  if (!granted || value == nullptr || value->empty()) return granted;
+  auto entries = codec::DecodeMigAllocations(*value);
+  if (!entries.ok()) {
+    return entries.error().WithContext(std::string("annotation ") + kMigAllocationsAnnotation);
+  }
+  for (const auto& e : *entries) {
+    granted->partitions.push_back({name_, e.container_index, e.device_index, e.gpu_uuid,
+                                   e.profile, "", {e.placement_start, e.placement_size}});
+  }
+  return granted;
 }
 
 }  // namespace hami::vendor::nvidia

@@ -1,29 +1,17 @@
 #include "vendor/nvidia/nvidia_vendor.h"
 
 #include "base/strings.h"
+#include "model/protocol.h"
+#include "vendor/common.h"
 
 namespace hami::vendor::nvidia {
-namespace {
-
-// Comma list, trimmed, empty entries dropped; uppercased when `upper`.
-std::vector<std::string> List(const model::Pod& pod, const char* key, bool upper) {
-  std::vector<std::string> out;
-  const std::string* value = pod.Annotation(key);
-  if (value == nullptr) return out;
-  for (std::string_view part : base::Split(*value, ',')) {
-    part = base::Trim(part);
-    if (part.empty()) continue;
-    out.push_back(upper ? base::ToUpper(part) : std::string(part));
-  }
-  return out;
-}
-
-}  // namespace
 
 NvidiaVendor::NvidiaVendor(NvidiaConfig config)
     : config_(std::move(config)),
-      name_(model::kVendorNvidia),
-      keys_{kRegisterAnnotation, kScoreAnnotation, kToAllocateAnnotation, kAllocatedAnnotation} {}
+      name_(kVendorName),
+      keys_{kRegisterAnnotation, kHandshakeAnnotation, kToAllocateAnnotation,
+            kAllocatedAnnotation},
+      fit_(sched::FitRules{}) {}
 
 std::vector<std::string> NvidiaVendor::ResourceNames() const {
   return {config_.resource_count_name, config_.resource_memory_name,
@@ -31,12 +19,16 @@ std::vector<std::string> NvidiaVendor::ResourceNames() const {
           config_.resource_priority_name};
 }
 
+QuotaResources NvidiaVendor::Quota() const {
+  return {config_.resource_memory_name, config_.resource_core_name,
+          config_.EffectiveMemoryFactor()};
+}
+
 base::Result<sched::DeviceSelector> NvidiaVendor::Selector(const model::Pod& pod) const {
   sched::DeviceSelector s;
-  s.use_types = List(pod, kUseGpuType, true);
-  s.nouse_types = List(pod, kNoUseGpuType, true);
-  s.use_uuids = List(pod, kUseGpuUuid, false);
-  s.nouse_uuids = List(pod, kNoUseGpuUuid, false);
+  s.use_types = AnnotationList(pod, kUseGpuType, true);
+  s.nouse_types = AnnotationList(pod, kNoUseGpuType, true);
+  ReadUuidSelector(pod, kUseGpuUuid, kNoUseGpuUuid, &s);
   if (const std::string* mode = pod.Annotation(kVgpuMode)) s.mode = *mode;
   if (const std::string* bind = pod.Annotation(kNumaBind)) {
     auto value = base::ParseBool(base::Trim(*bind));
@@ -47,6 +39,10 @@ base::Result<sched::DeviceSelector> NvidiaVendor::Selector(const model::Pod& pod
     s.numa_bind = *value;
   }
   return s;
+}
+
+std::optional<NodeLockSpec> NvidiaVendor::Lock() const {
+  return NodeLockSpec{model::kNodeLockAnnotation, true, 0};
 }
 
 }  // namespace hami::vendor::nvidia

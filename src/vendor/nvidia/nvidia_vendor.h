@@ -1,29 +1,15 @@
-// The NVIDIA backend: HAMi's `nvidia.com/*` resources and `nvidia.com/*` pod annotations.
+// The NVIDIA backend: HAMi's `nvidia.com/*` resources and annotations (hami-wire §1-§3). It runs
+// the standard card loop without hooks; MIG-mode GPUs are partitioned devices (their MIG profiles
+// are model::Partition shapes), and static MIG resources (`nvidia.com/mig-1g.5gb`) ask for a shape
+// by name.
 // Immutable after construction; thread-safe for concurrent const calls.
 #pragma once
 
 #include "vendor/nvidia/config.h"
+#include "vendor/nvidia/wire.h"
 #include "vendor/vendor.h"
 
 namespace hami::vendor::nvidia {
-
-// WIRE: pod annotations read by the NVIDIA backend (hami-wire §1.4).
-inline constexpr char kUseGpuType[] = "nvidia.com/use-gputype";
-inline constexpr char kNoUseGpuType[] = "nvidia.com/nouse-gputype";
-inline constexpr char kUseGpuUuid[] = "nvidia.com/use-gpuuuid";
-inline constexpr char kNoUseGpuUuid[] = "nvidia.com/nouse-gpuuuid";
-inline constexpr char kVgpuMode[] = "nvidia.com/vgpu-mode";
-inline constexpr char kNumaBind[] = "nvidia.com/numa-bind";
-// WIRE: node/pod annotation keys.
-inline constexpr char kRegisterAnnotation[] = "hami.io/node-nvidia-register";
-inline constexpr char kScoreAnnotation[] = "hami.io/node-nvidia-score";
-inline constexpr char kToAllocateAnnotation[] = "hami.io/vgpu-devices-to-allocate";
-inline constexpr char kAllocatedAnnotation[] = "hami.io/vgpu-devices-allocated";
-inline constexpr char kMigAllocationsAnnotation[] = "hami.io/vgpu-mig-allocations";
-// WIRE: env vars the webhook sets on containers.
-inline constexpr char kTaskPriorityEnv[] = "CUDA_TASK_PRIORITY";
-inline constexpr char kCorePolicyEnv[] = "GPU_CORE_UTILIZATION_POLICY";
-inline constexpr char kVisibleDevicesEnv[] = "NVIDIA_VISIBLE_DEVICES";
 
 class NvidiaVendor final : public Vendor {
  public:
@@ -32,25 +18,31 @@ class NvidiaVendor final : public Vendor {
   const std::string& Name() const override { return name_; }
   const VendorKeys& Keys() const override { return keys_; }
   std::vector<std::string> ResourceNames() const override;
-  const std::string& MemoryResource() const override { return config_.resource_memory_name; }
-  const std::string& CoreResource() const override { return config_.resource_core_name; }
-  int64_t MemoryFactor() const override { return config_.EffectiveMemoryFactor(); }
+  QuotaResources Quota() const override;
+  base::Result<NodeDevices> DevicesFromNode(const codec::NodeObject& node) const override;
+  std::string HealthResource() const override { return config_.resource_count_name; }
   base::Result<std::optional<model::DeviceRequest>> ContainerRequest(
-      const model::Container& container) const override;
+      const model::Pod& pod, const model::Container& container) const override;
   base::Result<sched::DeviceSelector> Selector(const model::Pod& pod) const override;
-  base::Result<bool> Admit(model::Container& container) const override;
-  void AdmitPod(model::Pod& pod) const override;
-  base::Result<std::vector<model::DeviceInfo>> DevicesFromAnnotations(
-      const std::map<std::string, std::string>& annotations) const override;
-  base::Result<model::TopologyScores> TopologyFromAnnotations(
-      const std::map<std::string, std::string>& annotations) const override;
+  base::Result<bool> Admit(model::Pod& pod, model::Container& container) const override;
+  base::Status AdmitPod(model::Pod& pod) const override;
+  const sched::VendorFit& Fit() const override { return fit_; }
+  base::Result<std::map<std::string, std::string>> AllocationAnnotations(
+      const Allocation& allocation) const override;
+  base::Result<std::optional<Granted>> GrantedDevices(const model::Pod& pod) const override;
+  std::optional<NodeLockSpec> Lock() const override;
 
   const NvidiaConfig& config() const { return config_; }
 
  private:
+  // The static MIG resource a container asks for (`nvidia.com/mig-<profile>`), if any.
+  base::Result<std::optional<model::DeviceRequest>> StaticMigRequest(
+      const model::Container& container) const;
+
   NvidiaConfig config_;
   std::string name_;
   VendorKeys keys_;
+  sched::VendorFit fit_;
 };
 
 }  // namespace hami::vendor::nvidia

@@ -1,35 +1,65 @@
-// NvidiaVendor::ContainerRequest and ::Admit: hami-wire §1.2 and §1.3.
+// NvidiaVendor::ContainerRequest and ::Admit: hami-wire §1.2 and §1.3, plus static MIG resources.
 #include <limits>
 
 #include "base/quantity.h"
+#include "base/strings.h"
+#include "vendor/common.h"
 #include "vendor/nvidia/nvidia_vendor.h"
 
 namespace hami::vendor::nvidia {
 namespace {
 
-// Limits first, then requests (upstream order).
-const std::string* Find(const model::Container& c, const std::string& name) {
-  if (auto it = c.limits.find(name); it != c.limits.end()) return &it->second;
-  if (auto it = c.requests.find(name); it != c.requests.end()) return &it->second;
-  return nullptr;
-}
-
-base::Result<int64_t> ReadInt(const model::Container& c, const std::string& name,
-                              const std::string& text) {
-  auto value = base::ParseQuantityInt64(text);
-  if (!value.ok()) {
-    return value.error().WithContext("container " + c.name + ": resource " + name);
+// The container's static MIG resource names (limits first, then requests), without duplicates.
+std::vector<std::string> MigResources(const model::Container& c) {
+  std::vector<std::string> names;
+  for (const auto* list : {&c.limits, &c.requests}) {
+    for (const auto& [name, value] : *list) {
+      if (!base::StartsWith(name, kMigResourcePrefix)) continue;
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
   }
-  return *value;
+  return names;
 }
 
 }  // namespace
 
-base::Result<std::optional<model::DeviceRequest>> NvidiaVendor::ContainerRequest(
+base::Result<std::optional<model::DeviceRequest>> NvidiaVendor::StaticMigRequest(
     const model::Container& c) const {
-  const std::string* count_text = Find(c, config_.resource_count_name);
+  const std::vector<std::string> names = MigResources(c);
+  if (names.empty()) return std::optional<model::DeviceRequest>();
+  if (names.size() > 1) {
+    return base::InvalidArgument("container " + c.name + ": resources " + names[0] + " and " +
+                                 names[1] +
+                                 " ask for two MIG profiles; one container may ask for one");
+  }
+  const std::string& name = names[0];
+  HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, name, *Quantity(c, name)));
+  if (nums <= 0) return std::optional<model::DeviceRequest>();
+  if (nums > std::numeric_limits<int32_t>::max()) {
+    return base::InvalidArgument("container " + c.name + ": resource " + name +
+                                 " is out of range");
+  }
+  model::DeviceRequest request;
+  request.vendor = name_;
+  request.nums = static_cast<int32_t>(nums);
+  request.partition = name.substr(std::string_view(kMigResourcePrefix).size());
+  return std::optional<model::DeviceRequest>(request);
+}
+
+base::Result<std::optional<model::DeviceRequest>> NvidiaVendor::ContainerRequest(
+    const model::Pod& pod, const model::Container& c) const {
+  HAMI_ASSIGN_OR_RETURN(auto mig, StaticMigRequest(c));
+  const std::string* count_text = Quantity(c, config_.resource_count_name);
+  if (mig) {
+    if (count_text != nullptr && AsInt64(*count_text).value_or(0) > 0) {
+      return base::InvalidArgument("container " + c.name + ": resources " +
+                                   config_.resource_count_name + " and " + kMigResourcePrefix +
+                                   mig->partition + " cannot be combined in one container");
+    }
+    return mig;
+  }
   if (count_text == nullptr) return std::optional<model::DeviceRequest>();
-  HAMI_ASSIGN_OR_RETURN(int64_t nums, ReadInt(c, config_.resource_count_name, *count_text));
+  HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, config_.resource_count_name, *count_text));
   if (nums <= 0) return std::optional<model::DeviceRequest>();
   if (nums > std::numeric_limits<int32_t>::max()) {
     return base::InvalidArgument("container " + c.name + ": resource " +
@@ -41,7 +71,7 @@ base::Result<std::optional<model::DeviceRequest>> NvidiaVendor::ContainerRequest
   request.nums = static_cast<int32_t>(nums);
 
   const int64_t factor = config_.EffectiveMemoryFactor();
-  if (const std::string* mem = Find(c, config_.resource_memory_name)) {
+  if (const std::string* mem = Quantity(c, config_.resource_memory_name)) {
     auto mib = base::ParseMemoryMiB(*mem);
     if (!mib.ok()) {
       return mib.error().WithContext("container " + c.name + ": resource " +
@@ -55,9 +85,9 @@ base::Result<std::optional<model::DeviceRequest>> NvidiaVendor::ContainerRequest
     }
     request.memreq = *mib * factor;
   }
-  if (const std::string* pct = Find(c, config_.resource_memory_percentage_name)) {
+  if (const std::string* pct = Quantity(c, config_.resource_memory_percentage_name)) {
     HAMI_ASSIGN_OR_RETURN(int64_t value,
-                          ReadInt(c, config_.resource_memory_percentage_name, *pct));
+                          IntQuantity(c, config_.resource_memory_percentage_name, *pct));
     if (value > 100) value = 100;
     if (value > 0) request.mem_percentage = static_cast<int32_t>(value);
   }
@@ -69,8 +99,8 @@ base::Result<std::optional<model::DeviceRequest>> NvidiaVendor::ContainerRequest
     }
   }
   request.coresreq = config_.default_cores;
-  if (const std::string* cores = Find(c, config_.resource_core_name)) {
-    HAMI_ASSIGN_OR_RETURN(request.coresreq, ReadInt(c, config_.resource_core_name, *cores));
+  if (const std::string* cores = Quantity(c, config_.resource_core_name)) {
+    HAMI_ASSIGN_OR_RETURN(request.coresreq, IntQuantity(c, config_.resource_core_name, *cores));
     if (request.coresreq < 0) {
       return base::InvalidArgument("container " + c.name + ": resource " +
                                    config_.resource_core_name + " must not be negative");
@@ -79,20 +109,21 @@ base::Result<std::optional<model::DeviceRequest>> NvidiaVendor::ContainerRequest
   return std::optional<model::DeviceRequest>(request);
 }
 
-base::Result<bool> NvidiaVendor::Admit(model::Container& c) const {
+base::Result<bool> NvidiaVendor::Admit(model::Pod& pod, model::Container& c) const {
   const auto& count = config_.resource_count_name;
   const auto& mem = config_.resource_memory_name;
   const auto& pct = config_.resource_memory_percentage_name;
   const auto& cores = config_.resource_core_name;
   auto in_limits = [&](const std::string& name) { return c.limits.count(name) != 0; };
-  auto anywhere = [&](const std::string& name) { return Find(c, name) != nullptr; };
+  auto anywhere = [&](const std::string& name) { return Quantity(c, name) != nullptr; };
 
+  if (!MigResources(c).empty()) return true;  // a static MIG instance: the shape is the limit
   if ((in_limits(mem) || in_limits(cores) || in_limits(pct)) && !in_limits(count) &&
       config_.default_gpu_num > 0) {
     c.limits[count] = std::to_string(config_.default_gpu_num);
   }
-  if (const std::string* p = Find(c, pct)) {
-    HAMI_ASSIGN_OR_RETURN(int64_t value, ReadInt(c, pct, *p));
+  if (const std::string* p = Quantity(c, pct)) {
+    HAMI_ASSIGN_OR_RETURN(int64_t value, IntQuantity(c, pct, *p));
     if (value < 0 || value > 100) {
       return base::InvalidArgument("container " + c.name + ": resource " + pct + " \"" + *p +
                                    "\" must be within 0..100");
@@ -101,7 +132,7 @@ base::Result<bool> NvidiaVendor::Admit(model::Container& c) const {
   const bool uses = anywhere(count);
   if (uses && !anywhere(cores)) {
     bool whole_card = false;
-    if (const std::string* p = Find(c, pct)) whole_card = base::ParseQuantityInt64(*p).value_or(0) == 100;
+    if (const std::string* p = Quantity(c, pct)) whole_card = AsInt64(*p).value_or(0) == 100;
     if (whole_card || mem.empty() || (!anywhere(mem) && !anywhere(pct))) c.limits[cores] = "100";
   }
   if (uses) {
@@ -117,10 +148,11 @@ base::Result<bool> NvidiaVendor::Admit(model::Container& c) const {
   return uses;
 }
 
-void NvidiaVendor::AdmitPod(model::Pod& pod) const {
+base::Status NvidiaVendor::AdmitPod(model::Pod& pod) const {
   if (!config_.runtime_class_name.empty() && pod.runtime_class_name.empty()) {
     pod.runtime_class_name = config_.runtime_class_name;
   }
+  return {};
 }
 
 }  // namespace hami::vendor::nvidia

@@ -16,6 +16,9 @@ model::Container C(model::ResourceList limits, model::ResourceList requests = {}
   return c;
 }
 
+const model::Pod kPod;
+model::Pod pod_;  // what Admit may change at pod level (the NVIDIA backend changes nothing)
+
 model::DeviceRequest Want(int32_t nums, int64_t mem, int32_t pct, int64_t cores) {
   return {"NVIDIA", nums, mem, pct, cores};
 }
@@ -50,7 +53,7 @@ TEST(NvidiaRequestTest, UpstreamDerivationTable) {
       {"16Gi", C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "16Gi"}}), Want(1, 16384, 101, 0)},
   };
   for (const auto& c : cases) {
-    auto r = v.ContainerRequest(c.container);
+    auto r = v.ContainerRequest(kPod, c.container);
     ASSERT_TRUE(r.ok()) << c.name << ": " << r.error().ToString();
     ASSERT_TRUE(r->has_value()) << c.name;
     EXPECT_EQ(**r, c.want) << c.name;
@@ -59,25 +62,25 @@ TEST(NvidiaRequestTest, UpstreamDerivationTable) {
 
 TEST(NvidiaRequestTest, NoCountMeansNoRequest) {
   NvidiaVendor v{NvidiaConfig{}};
-  EXPECT_FALSE(v.ContainerRequest(C({{"nvidia.com/gpumem", "1000"}}))->has_value());
-  EXPECT_FALSE(v.ContainerRequest(C({{"nvidia.com/gpu", "0"}}))->has_value());
-  EXPECT_FALSE(v.ContainerRequest(C({{"cpu", "1"}}))->has_value());
+  EXPECT_FALSE(v.ContainerRequest(kPod, C({{"nvidia.com/gpumem", "1000"}}))->has_value());
+  EXPECT_FALSE(v.ContainerRequest(kPod, C({{"nvidia.com/gpu", "0"}}))->has_value());
+  EXPECT_FALSE(v.ContainerRequest(kPod, C({{"cpu", "1"}}))->has_value());
 }
 
 TEST(NvidiaRequestTest, DefaultsAndFactor) {
   NvidiaConfig config;
   config.default_memory = 512;
   config.default_cores = 20;
-  EXPECT_EQ(**NvidiaVendor(config).ContainerRequest(C({{"nvidia.com/gpu", "1"}})),
+  EXPECT_EQ(**NvidiaVendor(config).ContainerRequest(kPod, C({{"nvidia.com/gpu", "1"}})),
             Want(1, 512, 101, 20));
   NvidiaConfig factor;
   factor.memory_factor = 2;
-  EXPECT_EQ(**NvidiaVendor(factor).ContainerRequest(
+  EXPECT_EQ(**NvidiaVendor(factor).ContainerRequest(kPod, 
                 C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "1024"}})),
             Want(1, 2048, 101, 0));
   NvidiaConfig names;
   names.resource_count_name = "example.com/vgpu";
-  EXPECT_EQ(**NvidiaVendor(names).ContainerRequest(C({{"example.com/vgpu", "3"}})),
+  EXPECT_EQ(**NvidiaVendor(names).ContainerRequest(kPod, C({{"example.com/vgpu", "3"}})),
             Want(3, 0, 100, 0));
 }
 
@@ -93,7 +96,7 @@ TEST(NvidiaRequestTest, MalformedQuantitiesAreErrorsNamingTheResource) {
            {"nvidia.com/gpu", "1.5"}}) {
     model::ResourceList limits = {{"nvidia.com/gpu", "1"}};
     limits[res] = value;
-    auto r = v.ContainerRequest(C(limits));
+    auto r = v.ContainerRequest(kPod, C(limits));
     ASSERT_FALSE(r.ok()) << res << "=" << value;
     EXPECT_NE(r.error().message().find(res), std::string::npos) << r.error().message();
     EXPECT_NE(r.error().message().find("container main"), std::string::npos);
@@ -101,34 +104,34 @@ TEST(NvidiaRequestTest, MalformedQuantitiesAreErrorsNamingTheResource) {
   NvidiaConfig factor;
   factor.memory_factor = 1000000;
   EXPECT_FALSE(NvidiaVendor(factor)
-                   .ContainerRequest(C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "5000"}}))
+                   .ContainerRequest(kPod, C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "5000"}}))
                    .ok());
 }
 
 TEST(NvidiaAdmitTest, ExclusiveCoreDefaultAndCountDefault) {
   NvidiaVendor v{NvidiaConfig{}};
   auto gpu_only = C({{"nvidia.com/gpu", "1"}});
-  ASSERT_TRUE(*v.Admit(gpu_only));
+  ASSERT_TRUE(*v.Admit(pod_, gpu_only));
   EXPECT_EQ(gpu_only.limits.at("nvidia.com/gpucores"), "100");
 
   auto shared = C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "3000"}});
-  ASSERT_TRUE(*v.Admit(shared));
+  ASSERT_TRUE(*v.Admit(pod_, shared));
   EXPECT_EQ(shared.limits.count("nvidia.com/gpucores"), 0u);
 
   auto half = C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "50"}});
-  ASSERT_TRUE(*v.Admit(half));
+  ASSERT_TRUE(*v.Admit(pod_, half));
   EXPECT_EQ(half.limits.count("nvidia.com/gpucores"), 0u);
 
   auto whole = C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "100"}});
-  ASSERT_TRUE(*v.Admit(whole));
+  ASSERT_TRUE(*v.Admit(pod_, whole));
   EXPECT_EQ(whole.limits.at("nvidia.com/gpucores"), "100");
 
   auto mem_only = C({{"nvidia.com/gpumem", "3000"}});
-  ASSERT_TRUE(*v.Admit(mem_only));
+  ASSERT_TRUE(*v.Admit(pod_, mem_only));
   EXPECT_EQ(mem_only.limits.at("nvidia.com/gpu"), "1");
 
   auto requests_only = C({}, {{"nvidia.com/gpumem", "3000"}});
-  EXPECT_FALSE(*v.Admit(requests_only));  // upstream only looks at limits for the count default
+  EXPECT_FALSE(*v.Admit(pod_, requests_only));  // upstream only looks at limits for the count default
 }
 
 TEST(NvidiaAdmitTest, EnvAndErrors) {
@@ -137,14 +140,14 @@ TEST(NvidiaAdmitTest, EnvAndErrors) {
   config.overwrite_env = true;
   NvidiaVendor v(config);
   auto c = C({{"nvidia.com/gpu", "1"}, {"nvidia.com/priority", "0"}, {"nvidia.com/gpumem", "10"}});
-  ASSERT_TRUE(*v.Admit(c));
+  ASSERT_TRUE(*v.Admit(pod_, c));
   EXPECT_EQ(c.env.at("CUDA_TASK_PRIORITY"), "0");
   EXPECT_EQ(c.env.at("GPU_CORE_UTILIZATION_POLICY"), "force");
   auto cpu = C({{"cpu", "1"}});
-  EXPECT_FALSE(*v.Admit(cpu));
+  EXPECT_FALSE(*v.Admit(pod_, cpu));
   EXPECT_EQ(cpu.env.at("NVIDIA_VISIBLE_DEVICES"), "none");
   auto bad = C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "101"}});
-  EXPECT_FALSE(v.Admit(bad).ok());
+  EXPECT_FALSE(v.Admit(pod_, bad).ok());
 }
 
 TEST(NvidiaSelectorTest, AnnotationsBecomeConstraints) {

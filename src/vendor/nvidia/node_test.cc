@@ -1,0 +1,118 @@
+// NVIDIA node registration, MIG allocations written and read back, static MIG resources.
+#include <gtest/gtest.h>
+
+#include "sched/decide.h"
+#include "vendor/cluster_state.h"
+#include "vendor/nvidia/nvidia_vendor.h"
+
+namespace hami::vendor::nvidia {
+namespace {
+
+// An A100 in MIG mode with two profiles (placements as NVML reports them).
+constexpr char kMigNode[] =
+    R"([{"id":"GPU-m","count":7,"devmem":40960,"devcore":100,"type":"NVIDIA-A100-SXM4-40GB","mode":"mig","migProfiles":[{"name":"1g.5gb","memoryMB":4864,"core":14,"sliceCount":1,"placements":[{"start":0,"size":1},{"start":1,"size":1},{"start":2,"size":1}]},{"name":"3g.20gb","memoryMB":19968,"core":42,"sliceCount":3,"placements":[{"start":0,"size":4},{"start":4,"size":4}]}],"health":true}])";
+
+codec::NodeObject MigNode() {
+  codec::NodeObject node;
+  node.name = "a100";
+  node.annotations[kRegisterAnnotation] = kMigNode;
+  return node;
+}
+
+model::Pod PodAsking(std::map<std::string, std::string> limits) {
+  model::Pod pod;
+  pod.name = "p";
+  pod.containers.push_back({"c", std::move(limits), {}, false, {}});
+  return pod;
+}
+
+TEST(NvidiaNodeTest, MigProfilesArePartitions) {
+  Registry registry;
+  auto node = NodeStateFromNode(MigNode(), registry);
+  ASSERT_TRUE(node.ok()) << node.error().ToString();
+  const auto& shapes = node->devices[0].info.partitions;
+  ASSERT_EQ(shapes.size(), 2u);
+  EXPECT_EQ(shapes[1].name, "3g.20gb");
+  EXPECT_EQ(shapes[1].core, 42);
+  EXPECT_EQ(shapes[1].slots, 1);
+}
+
+// Upstream records the profile's cores in the grant (we recorded 0 before: issue 12).
+TEST(NvidiaNodeTest, MigGrantBooksTheProfilesMemoryAndCores) {
+  Registry registry;
+  auto node = NodeStateFromNode(MigNode(), registry);
+  ASSERT_TRUE(node.ok());
+  auto input = BuildPodInput(PodAsking({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "10000"}}),
+                             registry, sched::Policy{});
+  ASSERT_TRUE(input.ok());
+  const sched::NodeState* nodes[] = {&*node};
+  auto decision = sched::Decide(nodes, *input, nullptr);
+  ASSERT_TRUE(decision.chosen);
+  const auto& granted = decision.devices.at("NVIDIA")[0][0];
+  EXPECT_EQ(granted.usedmem, 19968);
+  EXPECT_EQ(granted.usedcores, 42);
+  ASSERT_EQ(decision.partitions.size(), 1u);
+  EXPECT_EQ(decision.partitions[0].shape, "3g.20gb");
+}
+
+// `nvidia.com/mig-3g.20gb: 2` asks for two 3g.20gb instances (it was ignored before: issue 12).
+TEST(NvidiaNodeTest, StaticMigResourceAsksForTheNamedShape) {
+  Registry registry;
+  auto node = NodeStateFromNode(MigNode(), registry);
+  ASSERT_TRUE(node.ok());
+  auto pod = PodAsking({{"nvidia.com/mig-3g.20gb", "2"}});
+  auto input = BuildPodInput(pod, registry, sched::Policy{});
+  ASSERT_TRUE(input.ok()) << input.error().ToString();
+  ASSERT_EQ(input->requests.app[0].at("NVIDIA").partition, "3g.20gb");
+  const sched::NodeState* nodes[] = {&*node};
+  auto decision = sched::Decide(nodes, *input, nullptr);
+  ASSERT_TRUE(decision.chosen);
+  ASSERT_EQ(decision.partitions.size(), 2u);
+  EXPECT_NE(decision.partitions[0].placement, decision.partitions[1].placement);
+  // A third does not fit: both 3g placements are taken.
+  auto three = BuildPodInput(PodAsking({{"nvidia.com/mig-3g.20gb", "3"}}), registry, {});
+  ASSERT_TRUE(three.ok());
+  auto none = sched::Decide(nodes, *three, nullptr);
+  EXPECT_FALSE(none.chosen);
+  // A whole-GPU node cannot serve a named MIG shape.
+  codec::NodeObject plain;
+  plain.name = "t4";
+  plain.annotations[kRegisterAnnotation] =
+      R"([{"id":"GPU-t","count":10,"devmem":15360,"devcore":100,"type":"NVIDIA-T4","mode":"hami-core","health":true}])";
+  auto t4 = NodeStateFromNode(plain, registry);
+  ASSERT_TRUE(t4.ok());
+  const sched::NodeState* t4s[] = {&*t4};
+  auto one = BuildPodInput(PodAsking({{"nvidia.com/mig-3g.20gb", "1"}}), registry, {});
+  ASSERT_TRUE(one.ok());
+  auto miss = sched::Decide(t4s, *one, nullptr);
+  ASSERT_EQ(miss.failures.size(), 1u);
+  EXPECT_EQ(model::RenderReasons(miss.failures[0].second), "1/1 CardTypeMismatch");
+  // Mixing a MIG resource with nvidia.com/gpu in one container is refused clearly.
+  auto mixed = BuildPodInput(PodAsking({{"nvidia.com/mig-1g.5gb", "1"}, {"nvidia.com/gpu", "1"}}),
+                             registry, {});
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.error().message().find("cannot be combined"), std::string::npos);
+}
+
+TEST(NvidiaNodeTest, MigAllocationsRoundTripThroughAnnotations) {
+  NvidiaVendor v{NvidiaConfig{}};
+  model::Pod pod = PodAsking({{"nvidia.com/gpu", "1"}});
+  model::PodSingleDevice devices = {{{0, "GPU-m", "NVIDIA", 19968, 42}}};
+  std::vector<model::PartitionGrant> partitions = {
+      {"NVIDIA", 0, 0, "GPU-m", "3g.20gb", "", {4, 4}}};
+  auto written = v.AllocationAnnotations({pod, "a100", devices, partitions, 0});
+  ASSERT_TRUE(written.ok()) << written.error().ToString();
+  EXPECT_EQ(written->at(kAllocatedAnnotation), "GPU-m,NVIDIA,19968,42:;");
+  EXPECT_EQ(written->at(kToAllocateAnnotation), "GPU-m,NVIDIA,19968,42:;");
+  EXPECT_EQ(
+      written->at(kMigAllocationsAnnotation),
+      R"([{"containerIndex":0,"deviceIndex":0,"gpuUUID":"GPU-m","profile":"3g.20gb","placement":{"start":4,"size":4}}])");
+  pod.annotations = *written;
+  auto granted = v.GrantedDevices(pod);
+  ASSERT_TRUE(granted.ok() && *granted);
+  EXPECT_EQ((*granted)->devices, devices);
+  EXPECT_EQ((*granted)->partitions, partitions);
+}
+
+}  // namespace
+}  // namespace hami::vendor::nvidia

@@ -1,0 +1,67 @@
+// The registry table: building vendors from device-config blocks and flags, warnings for what is
+// not understood, and BuildPodInput across vendors.
+#include "vendor/registry.h"
+
+#include <gtest/gtest.h>
+
+namespace hami::vendor {
+namespace {
+
+using nlohmann::json;
+
+bool HasWarning(const Registry& r, const std::string& part) {
+  for (const auto& w : r.warnings()) {
+    if (w.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(RegistryTest, DefaultsBuildEveryUngatedVendor) {
+  Registry registry;
+  ASSERT_NE(registry.Find("NVIDIA"), nullptr);
+  EXPECT_TRUE(registry.warnings().empty());
+  auto names = registry.ResourceNames();
+  EXPECT_NE(std::find(names.begin(), names.end(), "nvidia.com/gpumem"), names.end());
+}
+
+TEST(RegistryTest, UnknownBlocksKeysAndFlagsAreWarnedByName) {
+  auto r = Registry::Create(
+      {json::parse(R"({"nvidia":{"resourceCountName":"x.com/gpu","bogusKey":1},"acme":{}})")},
+      {{"no-such-flag", "1"}});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_TRUE(HasWarning(*r, "nvidia.bogusKey: unknown key"));
+  EXPECT_TRUE(HasWarning(*r, "acme: unknown vendor block"));
+  EXPECT_TRUE(HasWarning(*r, "--no-such-flag"));
+  auto names = r->ResourceNames();
+  EXPECT_NE(std::find(names.begin(), names.end(), "x.com/gpu"), names.end());
+}
+
+TEST(RegistryTest, QuotedNumbersAreAcceptedWrongTypesAreErrors) {
+  auto quoted = Registry::Create(
+      {json::parse(R"({"nvidia":{"libCudaLogLevel":"1","deviceSplitCount":"4","overwriteEnv":"true"}})")});
+  ASSERT_TRUE(quoted.ok()) << quoted.error().ToString();
+  auto bad = Registry::Create({json::parse(R"({"nvidia":{"deviceSplitCount":"four"}})")});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("nvidia.deviceSplitCount"), std::string::npos);
+  auto not_a_map = Registry::Create({json::parse(R"({"nvidia":[1,2]})")});
+  ASSERT_FALSE(not_a_map.ok());
+  auto root_list = Registry::Create({json::parse("[1]")});
+  ASSERT_FALSE(root_list.ok());
+}
+
+TEST(RegistryTest, BuildPodInputListsOnlyRequestedVendors) {
+  Registry registry;
+  model::Pod pod;
+  pod.name = "p";
+  pod.containers.push_back({"a", {{"nvidia.com/gpu", "1"}}, {}, false, {}});
+  pod.containers.push_back({"b", {{"cpu", "1"}}, {}, false, {}});
+  auto input = BuildPodInput(pod, registry, sched::Policy{});
+  ASSERT_TRUE(input.ok()) << input.error().ToString();
+  ASSERT_EQ(input->vendors.size(), 1u);
+  EXPECT_NE(input->vendors.at("NVIDIA").fit, nullptr);
+  ASSERT_EQ(input->requests.app.size(), 2u);
+  EXPECT_TRUE(input->requests.app[1].empty());
+}
+
+}  // namespace
+}  // namespace hami::vendor
