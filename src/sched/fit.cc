@@ -173,11 +173,12 @@ bool NodeFitter::FitRequest(const NodeState& node, const PodInput& pod, int32_t 
   failure_.candidates = candidates;
 
   // A device with placed partitions (MIG) may give one container several instances.
-  const bool revisitable = std::any_of(candidates_.begin(), candidates_.end(),
-                                       [&](const Candidate& c) {
-                                         return HasPlacements(node.devices[c.device].info);
-                                       });
-  if (request.nums > candidates && !revisitable) {
+  auto revisitable = [&] {
+    return std::any_of(candidates_.begin(), candidates_.end(), [&](const Candidate& c) {
+      return HasPlacements(node.devices[c.device].info);
+    });
+  };
+  if (request.nums > candidates && !revisitable()) {
     failure_.Add(Reason::kNodeInsufficientDevice);
     return false;
   }
