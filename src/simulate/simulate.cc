@@ -5,6 +5,7 @@
 #include "codec/pod_devices.h"
 #include "sched/decide.h"
 #include "sched/usage.h"
+#include "simulate/workloads.h"
 #include "vendor/cluster_state.h"
 #include "model/protocol.h"
 
@@ -157,28 +158,42 @@ base::Result<Result> Run(const std::vector<nlohmann::json>& objects, const Optio
   Simulator sim(options, std::move(registry));
   std::vector<std::pair<model::Pod, std::string>> running;
   std::vector<model::Pod> pending;
+  std::vector<std::string> skipped;
+  auto add_pod = [&](const nlohmann::json& object) -> base::Status {
+    HAMI_ASSIGN_OR_RETURN(model::Pod pod, codec::PodFromJson(object));
+    const std::string* node = pod.Annotation(model::kVgpuNodeAnnotation);
+    if (node != nullptr && !node->empty()) {
+      running.emplace_back(std::move(pod), *node);
+    } else {
+      pending.push_back(std::move(pod));
+    }
+    return {};
+  };
   for (const auto& obj : objects) {
     const std::string kind = obj.is_object() ? obj.value("kind", "") : "";
+    if (kind.empty()) return base::InvalidArgument(Describe(obj) + ": object without a kind");
     if (kind == "Node") {
       HAMI_RETURN_IF_ERROR(sim.AddNode(obj));
     } else if (kind == "ResourceQuota") {
       HAMI_RETURN_IF_ERROR(sim.AddQuota(obj));
     } else if (kind == "Pod") {
-      HAMI_ASSIGN_OR_RETURN(model::Pod pod, codec::PodFromJson(obj));
-      const std::string* node = pod.Annotation(model::kVgpuNodeAnnotation);
-      if (node != nullptr && !node->empty()) {
-        running.emplace_back(std::move(pod), *node);
-      } else {
-        pending.push_back(std::move(pod));
-      }
+      HAMI_RETURN_IF_ERROR(add_pod(obj));
     } else {
-      return base::InvalidArgument(Describe(obj) +
-                                   ": unsupported kind (want Node, Pod or ResourceQuota)");
+      HAMI_ASSIGN_OR_RETURN(auto pods, ExpandWorkload(obj));
+      if (!pods) {
+        skipped.push_back(Describe(obj) +
+                          ": skipped (not a Node, Pod, ResourceQuota or workload with a pod "
+                          "template; DaemonSet pods depend on nodes and are not derived)");
+        continue;
+      }
+      for (const auto& pod : *pods) HAMI_RETURN_IF_ERROR(add_pod(pod));
     }
   }
   for (const auto& [pod, node] : running) HAMI_RETURN_IF_ERROR(sim.AddRunning(pod, node));
   for (auto& pod : pending) HAMI_RETURN_IF_ERROR(sim.Place(std::move(pod)));
-  return sim.Take();
+  Result result = sim.Take();
+  result.warnings.insert(result.warnings.end(), skipped.begin(), skipped.end());
+  return result;
 }
 
 }  // namespace hami::simulate

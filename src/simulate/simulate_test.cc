@@ -104,7 +104,12 @@ TEST(SimulateTest, InputErrorsNameObjectAndField) {
       {"---\nkind: Pod\nmetadata:\n  name: r\n  annotations:\n    hami.io/vgpu-node: n1\n"
        "    hami.io/vgpu-devices-allocated: 'GPU-9,NVIDIA,1,1:;'\nspec: {containers: [{name: c}]}\n",
        "GPU-9"},
-      {"---\nkind: Deployment\nmetadata: {name: d}\n", "Deployment d"},
+      {"---\nkind: Deployment\nmetadata: {name: d}\n", "Deployment d: no pod template"},
+      {"---\nkind: Job\nmetadata: {name: j}\nspec: {parallelism: -1, template: {spec: {}}}\n",
+       "Job j: parallelism"},
+      {"---\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 1000000, template: {spec: {}}}\n",
+       "exceeds 10000"},
+      {"---\nmetadata: {name: nokind}\n", "object without a kind"},
   };
   for (const auto& c : cases) {
     auto result = simulate::Run(Objects(c.pods), options);
@@ -116,6 +121,31 @@ TEST(SimulateTest, InputErrorsNameObjectAndField) {
   auto result = simulate::Run(*bad_node, options);
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.error().message().find("node broken"), std::string::npos);
+}
+
+TEST(SimulateTest, WorkloadsBecomeTheirPodsOtherKindsAreWarned) {
+  Options options;
+  const std::string deployment =
+      "---\nkind: Deployment\nmetadata: {name: web, namespace: ml}\nspec:\n  replicas: 3\n"
+      "  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"
+      "      - name: c\n        resources: {limits: {nvidia.com/gpu: 1, nvidia.com/gpumem: 7000}}\n";
+  const std::string cronjob =
+      "---\nkind: CronJob\nmetadata: {name: nightly}\nspec:\n  jobTemplate:\n    spec:\n"
+      "      parallelism: 2\n      completions: 1\n      template:\n        spec:\n"
+      "          containers: [{name: c, resources: {limits: {nvidia.com/gpu: 1}}}]\n";
+  const std::string service = "---\nkind: Service\nmetadata: {name: svc}\n";
+  auto result = simulate::Run(Objects(deployment + cronjob + service), options);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  ASSERT_EQ(result->placements.size(), 4u);
+  EXPECT_EQ(result->placements[0].pod, "ml/web-0");
+  EXPECT_EQ(result->placements[2].pod, "ml/web-2");
+  EXPECT_EQ(result->placements[3].pod, "default/nightly-0");  // completions caps parallelism
+  EXPECT_EQ(*result->placements[0].node, "n1");
+  EXPECT_EQ(*result->placements[1].node, "n1");  // binpack: two 7000 MiB slices share n1's GPU
+  EXPECT_EQ(*result->placements[2].node, "n2");
+  EXPECT_FALSE(result->placements[3].node);      // a whole GPU: none is free any more
+  ASSERT_EQ(result->warnings.size(), 1u);
+  EXPECT_NE(result->warnings[0].find("Service svc: skipped"), std::string::npos);
 }
 
 TEST(SimulateTest, TableShowsEveryGpuAndFragmentation) {
