@@ -10,6 +10,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "apps/device_config_file.h"
+#include "apps/vendor_flags.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "k8s/client_config.h"
@@ -38,6 +40,8 @@ struct SmiFlags {
   bool no_monitors = false;
   std::string region;
   bool container = false;
+  std::string config;                // cluster mode: device-config.yaml, for vendor resource names
+  vendor::FlagValues vendor_flags;   // cluster mode: --enable-ascend, ...
 };
 
 std::string Env(const char* name, const std::string& fallback = "") {
@@ -97,8 +101,10 @@ base::Result<SmiView> ClusterView(const SmiFlags& f) {
   HAMI_ASSIGN_OR_RETURN(auto api, Api(f));
   HAMI_ASSIGN_OR_RETURN(k8s::ListPage nodes, k8s::ListAll(*api, k8s::NodesPath(), {}));
   HAMI_ASSIGN_OR_RETURN(k8s::ListPage pods, k8s::ListAll(*api, k8s::PodsPath(""), {}));
+  HAMI_ASSIGN_OR_RETURN(auto device_config, LoadDeviceConfigFile(f.config));
+  HAMI_ASSIGN_OR_RETURN(auto registry, vendor::Registry::Create(device_config, f.vendor_flags));
   std::vector<std::string> errors;
-  SmiView view = monitor::ViewFromCluster(nodes.items, pods.items, &errors);
+  SmiView view = monitor::ViewFromCluster(nodes.items, pods.items, registry, &errors);
   for (const std::string& e : errors) view.notes.push_back("skipped " + e);
   if (f.no_monitors) {
     view.notes.push_back("used values not shown (--no-monitors)");
@@ -222,6 +228,9 @@ void AddSmiCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--no-monitors", flags->no_monitors, "cluster mode: allocations only");
   cmd->add_flag("--container", flags->container, "this container's slice (auto under libvgpu)");
   cmd->add_option("--region", flags->region, "container mode: the shared region file");
+  cmd->add_option("--config", flags->config,
+                  "cluster mode: HAMi device-config.yaml (vendors' resource names)");
+  AddVendorFlags(*cmd, &flags->vendor_flags);
   cmd->callback([flags, exit_code] { *exit_code = Run(*flags); });
 }
 

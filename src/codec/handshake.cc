@@ -43,6 +43,16 @@ base::Result<Handshake> ParseHandshake(std::string_view value) {
   return h;
 }
 
+HandshakeVerdict JudgeHandshake(std::optional<std::string_view> value, int64_t allocatable,
+                                int64_t now_unix) {
+  if (value && base::Contains(*value, kRequesting)) {
+    const std::optional<int64_t> stamp = StampAfterUnderscore(*value);
+    const bool waiting = !stamp || now_unix - *stamp < kHandshakeTimeoutSeconds;
+    return {waiting || allocatable > 0, std::nullopt};
+  }
+  return {true, FormatHandshake(HandshakeKind::kRequesting, now_unix)};
+}
+
 std::string FormatHandshake(HandshakeKind kind, int64_t unix_seconds) {
   switch (kind) {
     case HandshakeKind::kRequesting:

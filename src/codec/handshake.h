@@ -40,4 +40,23 @@ base::Result<Handshake> ParseHandshake(std::string_view value);
 // legacy plugins) formats as "Reported <YYYY-MM-DD HH:MM:SS> +0000 UTC".
 std::string FormatHandshake(HandshakeKind kind, int64_t unix_seconds);
 
+// How long a device plugin has to answer the scheduler's Requesting stamp.
+inline constexpr int64_t kHandshakeTimeoutSeconds = 60;
+
+// The scheduler's side of the handshake (vendors.md §1.5): whether the vendor's devices on the node
+// may take pods, and what to write back.
+struct HandshakeVerdict {
+  bool alive = true;
+  std::optional<std::string> write;  // a new annotation value to patch, when one is due
+  friend bool operator==(const HandshakeVerdict&, const HandshakeVerdict&) = default;
+};
+
+// `value`: the handshake annotation (nullopt when absent); `allocatable`: the node's allocatable
+// count of the vendor's resource. A Requesting stamp younger than kHandshakeTimeoutSeconds, or one
+// whose time does not parse, or any allocatable devices: alive, nothing to write. An older stamp
+// with nothing allocatable: the plugin stopped answering, not alive. Any other value (absent,
+// "Reported ...", "Deleted_...", garbage): alive, and a fresh Requesting stamp is due.
+HandshakeVerdict JudgeHandshake(std::optional<std::string_view> value, int64_t allocatable,
+                                int64_t now_unix);
+
 }  // namespace hami::codec

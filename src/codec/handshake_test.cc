@@ -57,5 +57,34 @@ TEST(HandshakeTest, FormatsAndRoundTrips) {
   }
 }
 
+// vendors.md §1.5: the scheduler's verdict and what it writes.
+TEST(HandshakeTest, JudgeLikeUpstreamCheckHealth) {
+  const int64_t now = 1714557600;  // 2024-05-01 10:00:00
+  const std::string fresh = "Requesting_2024-05-01 09:59:30";
+  const std::string stale = "Requesting_2024-05-01 09:58:59";
+  const std::string request_now = "Requesting_2024-05-01 10:00:00";
+  struct Case {
+    std::optional<std::string> value;
+    int64_t allocatable;
+    HandshakeVerdict want;
+  };
+  std::vector<Case> cases = {
+      {std::nullopt, 0, {true, request_now}},
+      {"Reported 2024-05-01 09:59:59 +0000 UTC", 0, {true, request_now}},
+      {"Reported_2024.05.01 09:59:59", 0, {true, request_now}},  // Ascend's form
+      {"Deleted_2024-05-01 09:00:00", 0, {true, request_now}},
+      {"garbage", 4, {true, request_now}},
+      {fresh, 0, {true, std::nullopt}},
+      {stale, 4, {true, std::nullopt}},
+      {stale, 0, {false, std::nullopt}},
+      {"Requesting_not a time", 0, {true, std::nullopt}},
+  };
+  for (const auto& c : cases) {
+    std::optional<std::string_view> value;
+    if (c.value) value = *c.value;
+    EXPECT_EQ(JudgeHandshake(value, c.allocatable, now), c.want) << c.value.value_or("<absent>");
+  }
+}
+
 }  // namespace
 }  // namespace hami::codec

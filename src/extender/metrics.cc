@@ -46,6 +46,7 @@ class DualWriter {
         {"container_index", "containeridx"}, {"quota_name", "quotaName"}};
     Labels out;
     for (const auto& [k, v] : labels) {
+      if (k == "device_vendor") continue;  // ours; the legacy families keep their label set
       if (auto o = overrides.find(k); o != overrides.end()) {
         out.emplace_back(o->second, v);
       } else if (auto r = kRename.find(k); r != kRename.end()) {
@@ -69,6 +70,7 @@ void WriteDevices(DualWriter& w, const std::vector<sched::NodeState>& nodes) {
                            {"device_uuid", d.info.id},
                            {"device_index", std::to_string(d.info.index)},
                            {"device_type", d.info.type},
+                           {"device_vendor", d.info.vendor},
                            {"zone", "vGPU"}};
       Labels with_cores = base;
       with_cores.emplace_back("device_cores", std::to_string(d.usage.usedcores));

@@ -47,7 +47,7 @@ bool Has(const std::string& text, const std::string& line) {
 
 TEST_F(MetricsTest, UpstreamNamesAndLabels) {
   const std::string text = Render(false);
-  const std::string device = R"(node="n1",device_uuid="GPU-a",device_index="0",device_type="NVIDIA-T4",zone="vGPU")";
+  const std::string device = R"(node="n1",device_uuid="GPU-a",device_index="0",device_type="NVIDIA-T4",device_vendor="NVIDIA",zone="vGPU")";
   EXPECT_TRUE(Has(text, "hami_gpu_memory_limit_bytes{" + device + "} 17179869184")) << text;
   EXPECT_TRUE(Has(text, "hami_gpu_core_limit_ratio{" + device + "} 100"));
   EXPECT_TRUE(Has(text, "hami_gpu_memory_allocated_bytes{" + device + ",device_cores=\"30\"} 3145728000"));
@@ -76,7 +76,7 @@ TEST_F(MetricsTest, LegacyNamesOnlyOnRequest) {
                            "vGPUCoreAllocated"}) {
     EXPECT_NE(text.find(std::string("# TYPE ") + name + " gauge"), std::string::npos) << name;
   }
-  EXPECT_TRUE(Has(text, R"(hami_gpu_shared_count{node="n1",device_uuid="GPU-a",device_index="0",device_type="NVIDIA-T4",zone="vGPU"} 1)"));
+  EXPECT_TRUE(Has(text, R"(hami_gpu_shared_count{node="n1",device_uuid="GPU-a",device_index="0",device_type="NVIDIA-T4",device_vendor="NVIDIA",zone="vGPU"} 1)"));
 }
 
 }  // namespace

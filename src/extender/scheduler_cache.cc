@@ -34,19 +34,20 @@ void SchedulerCache::RemoveBookingLocked(const std::string& uid) {
   bookings_.erase(it);
 }
 
-base::Status SchedulerCache::UpsertNode(const codec::NodeObject& node) {
+base::Status SchedulerCache::UpsertNode(const codec::NodeObject& node,
+                                        const std::set<std::string>& dead_vendors) {
   // Every bind rewrites the node lock and kubelets update their Node regularly; neither changes
   // the devices, so rebuilding (which re-applies every booking) is skipped when the annotations
   // the state is built from are unchanged.
-  codec::NodeObject inputs = node;
-  inputs.annotations.erase(model::kNodeLockAnnotation);
-  inputs.resource_version.clear();
+  NodeInput inputs{node, dead_vendors};
+  inputs.object.annotations.erase(model::kNodeLockAnnotation);
+  inputs.object.resource_version.clear();
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto known = node_inputs_.find(node.name);
     if (known != node_inputs_.end() && known->second == inputs) return {};
   }
-  auto state = vendor::NodeStateFromNode(node, registry_);
+  auto state = vendor::NodeStateFromNode(node, registry_, dead_vendors);
   std::lock_guard<std::mutex> lock(mu_);
   if (!state.ok()) {
     node_inputs_.erase(node.name);

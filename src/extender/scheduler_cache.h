@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -51,9 +52,11 @@ class SchedulerCache {
   // Registers (or re-registers) a node from its annotations and resources. A node without any
   // device registration is removed (NotFound is returned so the caller can log it at debug
   // level); malformed annotations keep the previous registration and return the error. An update
-  // whose annotations (the node lock aside), labels and resources are those of the current
-  // registration changes nothing.
-  base::Status UpsertNode(const codec::NodeObject& node);
+  // whose annotations (the node lock aside), labels, resources and dead vendors are those of the
+  // current registration changes nothing. Devices of `dead_vendors` (vendor::JudgeNode) are kept
+  // but marked unhealthy.
+  base::Status UpsertNode(const codec::NodeObject& node,
+                          const std::set<std::string>& dead_vendors = {});
   void DeleteNode(const std::string& name);
 
   // Books the devices of a pod that carries hami.io/vgpu-node + an allocated annotation (replacing
@@ -124,8 +127,14 @@ class SchedulerCache {
   mutable std::mutex mu_;
   // Usage includes every booking on the node. Hashed: /filter looks up every candidate's name.
   std::unordered_map<std::string, sched::NodeState> nodes_;
-  // The node object (node lock excluded) each entry of nodes_ was built from.
-  std::unordered_map<std::string, codec::NodeObject> node_inputs_;
+  // What each entry of nodes_ was built from: the node object (node lock excluded) and the
+  // vendors judged dead.
+  struct NodeInput {
+    codec::NodeObject object;
+    std::set<std::string> dead_vendors;
+    friend bool operator==(const NodeInput&, const NodeInput&) = default;
+  };
+  std::unordered_map<std::string, NodeInput> node_inputs_;
   std::map<std::string, Booking> bookings_;        // by pod UID
   std::map<std::string, Assumption> assumed_;      // by pod UID
   sched::QuotaTable quotas_;

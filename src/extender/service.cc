@@ -4,6 +4,7 @@
 #include "base/quantity.h"
 #include "codec/k8s_object.h"
 #include "k8s/resource_path.h"
+#include "vendor/cluster_state.h"
 #include "webhook/handler.h"
 
 namespace hami::extender {
@@ -106,6 +107,7 @@ base::Status SchedulerService::Start() {
   }
   event_thread_ = std::jthread([this](std::stop_token stop) { EventLoop(stop); });
   expiry_thread_ = std::jthread([this](std::stop_token stop) { ExpiryLoop(stop); });
+  register_thread_ = std::jthread([this](std::stop_token stop) { RegisterLoop(stop); });
   base::LogInfo("hami-scheduler serving", {{"http", config_.http.bind_address},
                                            {"port", std::to_string(http_->port())},
                                            {"tls", config_.http.tls ? "true" : "false"}});
@@ -121,9 +123,11 @@ void SchedulerService::Stop() {
   }
   event_thread_.request_stop();
   expiry_thread_.request_stop();
+  register_thread_.request_stop();
   events_.Wake();
   if (event_thread_.joinable()) event_thread_.join();
   if (expiry_thread_.joinable()) expiry_thread_.join();
+  if (register_thread_.joinable()) register_thread_.join();
 }
 
 bool SchedulerService::Ready() const {
@@ -185,16 +189,18 @@ net::HttpResponse SchedulerService::HandleBind(const net::HttpRequest& request) 
   return Json(200, RenderBindResult(""));
 }
 
-void SchedulerService::OnNode(const nlohmann::json& object) {
+std::map<std::string, std::string> SchedulerService::OnNode(const nlohmann::json& object) {
   auto node = codec::NodeFromJson(object);
   if (!node.ok()) {
     base::LogWarn("node object rejected", {{"error", node.error().message()}});
-    return;
+    return {};
   }
-  base::Status status = cache_.UpsertNode(*node);
+  vendor::NodeHealth health = vendor::JudgeNode(*node, registry_, SchedulerCache::NowUnix());
+  base::Status status = cache_.UpsertNode(*node, health.dead_vendors);
   if (!status.ok() && status.code() != base::StatusCode::kNotFound) {
     base::LogWarn("node registration rejected", {{"node", node->name}, {"error", status.message()}});
   }
+  return std::move(health.writes);
 }
 
 void SchedulerService::OnPod(const nlohmann::json& object) {
@@ -250,6 +256,28 @@ void SchedulerService::EventLoop(std::stop_token stop) {
     if (!created.ok()) {
       base::LogDebug("event not recorded", {{"reason", next->second.reason},
                                             {"error", created.error().message()}});
+    }
+  }
+}
+
+void SchedulerService::RegisterLoop(std::stop_token stop) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  while (!stop.stop_requested()) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, stop, config_.register_interval, [] { return false; });
+    if (stop.stop_requested() || !nodes_ || !nodes_->HasSynced()) continue;
+    const bool leading = !elector_ || elector_->IsLeader();
+    for (const auto& object : nodes_->List()) {
+      std::map<std::string, std::string> owed = OnNode(object);
+      if (!leading || owed.empty()) continue;
+      const std::string name = object["metadata"].value("name", "");
+      nlohmann::json patch = {{"metadata", {{"annotations", owed}}}};
+      auto patched = api_.Patch(k8s::NodesPath(name), k8s::PatchType::kMerge, patch);
+      if (!patched.ok()) {
+        base::LogWarn("handshake stamp not written",
+                      {{"node", name}, {"error", patched.error().message()}});
+      }
     }
   }
 }

@@ -43,6 +43,9 @@ struct ServiceConfig {
   std::optional<k8s::LeaderElectionConfig> leader_election;
   EventQueueConfig events;  // pacing and bound of FilteringSucceed/... events
   bool legacy_metrics = false;  // --legacy-metrics: also the pre-2.5 metric names
+  // How often every node's vendor handshakes are judged again and owed stamps are written
+  // (upstream's 15 s registration loop).
+  std::chrono::milliseconds register_interval{std::chrono::seconds(15)};
   base::BuildInfo build;        // hami_build_info labels
 };
 
@@ -66,11 +69,15 @@ class SchedulerService {
   net::HttpResponse HandleBind(const net::HttpRequest& request);
   void OnPod(const nlohmann::json& pod);
   void OnPodDeleted(const nlohmann::json& pod);
-  void OnNode(const nlohmann::json& node);
+  // Registers the node with its vendors' handshakes judged now; returns the handshake stamps owed.
+  std::map<std::string, std::string> OnNode(const nlohmann::json& node);
   void OnQuota(const nlohmann::json& quota);
   void RecordEvent(const nlohmann::json& involved, k8s::EventSpec spec);
   void EventLoop(std::stop_token stop);
   void ExpiryLoop(std::stop_token stop);
+  // Every register_interval: judge every node's handshakes again (a plugin that stops answering
+  // is noticed without a node event) and, as leader, write the Requesting stamps owed.
+  void RegisterLoop(std::stop_token stop);
 
   k8s::KubeApi& api_;
   const vendor::Registry& registry_;
@@ -89,6 +96,7 @@ class SchedulerService {
   net::LatencyHistogram filter_latency_, bind_latency_;  // handler time, request parsed to reply
   std::jthread event_thread_;
   std::jthread expiry_thread_;
+  std::jthread register_thread_;
 };
 
 }  // namespace hami::extender

@@ -5,13 +5,10 @@
 #include <cstdio>
 
 #include "codec/k8s_object.h"
-#include "codec/node_register.h"
-#include "codec/pod_devices.h"
-#include "vendor/nvidia/wire.h"
+#include "model/protocol.h"
+#include "vendor/cluster_state.h"
 
 namespace hami::monitor {
-
-namespace nvidia = vendor::nvidia;
 namespace {
 
 constexpr uint64_t kMiB = 1048576;
@@ -192,22 +189,24 @@ SmiView ViewFromRegion(const RegionReading& region, const std::vector<HostGpu>& 
 }
 
 SmiView ViewFromCluster(const std::vector<nlohmann::json>& nodes,
-                        const std::vector<nlohmann::json>& pods, std::vector<std::string>* errors) {
+                        const std::vector<nlohmann::json>& pods, const vendor::Registry& registry,
+                        std::vector<std::string>* errors) {
   SmiView view;
   view.title = "HAMi smi: cluster (allocations from the API server)";
   for (const nlohmann::json& j : nodes) {
     auto node = codec::NodeFromJson(j);
     if (!node.ok()) continue;
-    auto it = node->annotations.find(nvidia::kRegisterAnnotation);
-    if (it == node->annotations.end()) continue;
-    auto devices = codec::DecodeNodeDevices(it->second);
-    if (!devices.ok()) {
-      errors->push_back("node " + node->name + ": " + devices.error().message());
+    auto state = vendor::NodeStateFromNode(*node, registry);
+    if (!state.ok()) {
+      if (state.error().code() != base::StatusCode::kNotFound) {
+        errors->push_back(state.error().message());
+      }
       continue;
     }
-    for (const model::DeviceInfo& d : *devices) {
-      view.gpus.push_back(SmiGpu{node->name, d.index, d.id, d.type,
-                                 static_cast<uint64_t>(d.devmem) * kMiB, std::nullopt, std::nullopt, {}});
+    for (const sched::DeviceState& d : state->devices) {
+      view.gpus.push_back(SmiGpu{node->name, d.info.index, d.info.id, d.info.type,
+                                 static_cast<uint64_t>(d.info.devmem) * kMiB, std::nullopt,
+                                 std::nullopt, {}});
     }
   }
   std::stable_sort(view.gpus.begin(), view.gpus.end(), [](const SmiGpu& a, const SmiGpu& b) {
@@ -216,29 +215,31 @@ SmiView ViewFromCluster(const std::vector<nlohmann::json>& nodes,
   for (const nlohmann::json& j : pods) {
     auto pod = codec::PodFromJson(j);
     if (!pod.ok() || pod->phase == "Succeeded" || pod->phase == "Failed") continue;
-    const std::string* allocated = pod->Annotation(nvidia::kAllocatedAnnotation);
-    if (allocated == nullptr) continue;
     std::string node = pod->node_name;
-    if (const std::string* n = pod->Annotation("hami.io/vgpu-node"); node.empty() && n) node = *n;
-    auto decoded = codec::DecodePodSingleDevice(*allocated);
-    if (!decoded.ok()) {
-      errors->push_back("pod " + pod->Key() + ": " + decoded.error().message());
+    if (const std::string* n = pod->Annotation(model::kVgpuNodeAnnotation); node.empty() && n) {
+      node = *n;
+    }
+    auto grants = vendor::GrantedDevices(*pod, registry);
+    if (!grants.ok()) {
+      errors->push_back(grants.error().message());
       continue;
     }
     std::vector<std::string> names;
     for (const auto& c : pod->init_containers) names.push_back(c.name);
     for (const auto& c : pod->containers) names.push_back(c.name);
-    for (size_t i = 0; i < decoded->size(); ++i) {
-      for (const model::ContainerDevice& d : (*decoded)[i]) {
-        SmiGpu* g = FindGpu(view, node, d.uuid);
-        if (g == nullptr) continue;
-        SmiSlice s;
-        s.namespace_name = pod->namespace_name;
-        s.pod = pod->name;
-        s.container = i < names.size() ? names[i] : std::to_string(i);
-        s.memory_limit = static_cast<uint64_t>(d.usedmem) * kMiB;
-        s.cores = static_cast<int>(d.usedcores);
-        g->slices.push_back(std::move(s));
+    for (const auto& [vendor_name, containers] : grants->devices) {
+      for (size_t i = 0; i < containers.size(); ++i) {
+        for (const model::ContainerDevice& d : containers[i]) {
+          SmiGpu* g = FindGpu(view, node, d.uuid);
+          if (g == nullptr) continue;
+          SmiSlice s;
+          s.namespace_name = pod->namespace_name;
+          s.pod = pod->name;
+          s.container = i < names.size() ? names[i] : std::to_string(i);
+          s.memory_limit = static_cast<uint64_t>(d.usedmem) * kMiB;
+          s.cores = static_cast<int>(d.usedcores);
+          g->slices.push_back(std::move(s));
+        }
       }
     }
   }

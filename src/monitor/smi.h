@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "vendor/registry.h"
 #include "monitor/snapshot.h"
 
 namespace hami::monitor {
@@ -72,11 +73,13 @@ base::Result<std::vector<PromSample>> ParsePrometheusText(std::string_view text)
 // A Snapshot rebuilt from a monitor's /metrics (hami_host_gpu_*, hami_vgpu_*, hami_container_*).
 Snapshot SnapshotFromMetrics(const std::vector<PromSample>& samples, const std::string& node);
 
-// Cluster view from the API: every node with a hami.io/node-nvidia-register annotation (its GPUs),
-// every pod bound to one of them with hami.io/vgpu-devices-allocated (its slices; pods in phase
-// Succeeded/Failed are skipped). Used values are unknown until MergeMonitorSnapshot.
+// Cluster view from the API: every node some vendor of `registry` registered (its devices, any
+// vendor), every pod holding devices there (its slices, from each vendor's allocated annotation;
+// pods in phase Succeeded/Failed are skipped). Used values are unknown until
+// MergeMonitorSnapshot. Malformed registrations and annotations are reported in `errors`.
 SmiView ViewFromCluster(const std::vector<nlohmann::json>& nodes,
-                        const std::vector<nlohmann::json>& pods, std::vector<std::string>* errors);
+                        const std::vector<nlohmann::json>& pods, const vendor::Registry& registry,
+                        std::vector<std::string>* errors);
 // Fills used memory/utilization of `node`'s GPUs and slices from its monitor's snapshot.
 void MergeMonitorSnapshot(const Snapshot& snapshot, const std::string& node, SmiView* view);
 

@@ -113,7 +113,7 @@ TEST(Smi, ClusterViewGoldenWithAndWithoutMonitor) {
       Pod("team-c", "done", "node-1", std::string(kUuid1) + ",NVIDIA,5000,0:;;", "Succeeded"),
       Pod("team-c", "broken", "node-1", "GPU-x,NVIDIA,zz,0:;")};
   std::vector<std::string> errors;
-  SmiView view = ViewFromCluster(nodes, pods, &errors);
+  SmiView view = ViewFromCluster(nodes, pods, vendor::Registry(), &errors);
   ASSERT_EQ(errors.size(), 2u);
   view.notes.push_back("node-1: monitor http://node-1:9394/metrics unreachable: used values unknown");
   std::string got = RenderSmi(view);

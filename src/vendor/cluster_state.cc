@@ -1,12 +1,31 @@
 #include "vendor/cluster_state.h"
 
 #include "codec/device_cordon.h"
+#include "codec/handshake.h"
+#include "vendor/common.h"
 #include "model/protocol.h"
 
 namespace hami::vendor {
 
+NodeHealth JudgeNode(const codec::NodeObject& node, const Registry& registry, int64_t now_unix) {
+  NodeHealth health;
+  for (const auto& vendor : registry.vendors()) {
+    const std::string& key = vendor->Keys().handshake_annotation;
+    if (key.empty()) continue;
+    std::optional<std::string_view> value;
+    if (auto it = node.annotations.find(key); it != node.annotations.end()) value = it->second;
+    const std::string resource = vendor->HealthResource();
+    const int64_t allocatable = resource.empty() ? 0 : AllocatableOf(node, resource);
+    codec::HandshakeVerdict verdict = codec::JudgeHandshake(value, allocatable, now_unix);
+    if (!verdict.alive) health.dead_vendors.insert(vendor->Name());
+    if (verdict.write) health.writes[key] = *verdict.write;
+  }
+  return health;
+}
+
 base::Result<sched::NodeState> NodeStateFromNode(const codec::NodeObject& node,
-                                                 const Registry& registry) {
+                                                 const Registry& registry,
+                                                 const std::set<std::string>& dead_vendors) {
   sched::NodeState state;
   state.name = node.name;
   bool registered = false;
@@ -17,7 +36,11 @@ base::Result<sched::NodeState> NodeStateFromNode(const codec::NodeObject& node,
       return devices.error().WithContext("node " + node.name);
     }
     registered = registered || !devices->devices.empty();
-    for (auto& info : devices->devices) state.devices.push_back({{}, std::move(info)});
+    const bool dead = dead_vendors.count(vendor->Name()) != 0;
+    for (auto& info : devices->devices) {
+      if (dead) info.health = false;
+      state.devices.push_back({{}, std::move(info)});
+    }
     for (auto& [uuid, peers] : devices->topology) state.topology[uuid] = std::move(peers);
     for (auto& [key, value] : devices->attributes) state.attributes[key] = std::move(value);
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,24 @@
 
 namespace hami::vendor {
 
+// The handshake of every vendor that has one (VendorKeys::handshake_annotation), judged at
+// `now_unix` against the allocatable count of its HealthResource (codec::JudgeHandshake): the
+// vendors whose device plugin stopped answering, and the annotation values the scheduler owes.
+struct NodeHealth {
+  std::set<std::string> dead_vendors;
+  std::map<std::string, std::string> writes;  // annotation -> value
+  friend bool operator==(const NodeHealth&, const NodeHealth&) = default;
+};
+NodeHealth JudgeNode(const codec::NodeObject& node, const Registry& registry, int64_t now_unix);
+
 // Devices of every vendor that registered on the node, in registry order, plus topology scores,
-// vendor node facts and cordoned devices. A vendor with nothing on the node contributes nothing;
-// NotFound when no vendor registered at all; a malformed registration is an InvalidArgument
-// naming the node and annotation.
+// vendor node facts and cordoned devices; devices of `dead_vendors` are marked unhealthy (their
+// pods fail with CardNotHealth instead of vanishing). A vendor with nothing on the node
+// contributes nothing; NotFound when no vendor registered at all; a malformed registration is an
+// InvalidArgument naming the node and annotation.
 base::Result<sched::NodeState> NodeStateFromNode(const codec::NodeObject& node,
-                                                 const Registry& registry);
+                                                 const Registry& registry,
+                                                 const std::set<std::string>& dead_vendors = {});
 
 // Everything a pod holds, from each vendor's annotations (vendors it holds nothing of are absent).
 struct PodGrants {
