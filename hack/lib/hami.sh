@@ -8,6 +8,9 @@
 [[ $(type -t hami::log) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 HAMI_SCHEDULER_BIN=${HAMI_SCHEDULER_BIN:-$HAMI_ROOT/_output/bin/hami-scheduler}
+HAMI_BIN=${HAMI_BIN:-$(dirname "$HAMI_SCHEDULER_BIN")/hami}
+# The vendors the local plane schedules besides the always-on ones (gated upstream behind flags).
+HAMI_VENDOR_FLAGS=${HAMI_VENDOR_FLAGS:---enable-ascend --enable-iluvatar}
 
 # hami::hami_scheduler_args: THE place that knows hami-scheduler's command line. Fills the array
 # HAMI_SCHEDULER_ARGS from the env variables local-up.sh records (HAMI_SCHEDULER_KUBECONFIG, else
@@ -23,6 +26,8 @@ hami::hami_scheduler_args() {
     --scheduler-name hami-scheduler
     --metrics-bind-address "127.0.0.1:$METRICS_PORT"
   )
+  # shellcheck disable=SC2206
+  HAMI_SCHEDULER_ARGS+=($HAMI_VENDOR_FLAGS)
   if [[ -n ${HAMI_SCHEDULER_FLAGS:-} ]]; then
     # shellcheck disable=SC2206
     HAMI_SCHEDULER_ARGS+=($HAMI_SCHEDULER_FLAGS)
@@ -66,12 +71,19 @@ extenders:
   ignorable: false
 $tls
   managedResources:
-  - {name: nvidia.com/gpu, ignoredByScheduler: true}
-  - {name: nvidia.com/gpumem, ignoredByScheduler: true}
-  - {name: nvidia.com/gpucores, ignoredByScheduler: true}
-  - {name: nvidia.com/gpumem-percentage, ignoredByScheduler: true}
-  - {name: nvidia.com/priority, ignoredByScheduler: true}
+$(hami::managed_resources)
 EOF
+}
+
+# hami::managed_resources: kube-scheduler's managedResources lines for every resource the
+# scheduler's vendors own (`hami resources`, with the plane's vendor flags).
+hami::managed_resources() {
+  local names
+  # shellcheck disable=SC2086
+  names=$("$HAMI_BIN" resources $HAMI_VENDOR_FLAGS) || hami::die "hami resources failed"
+  while read -r name; do
+    [[ -n $name ]] && echo "  - {name: $name, ignoredByScheduler: true}"
+  done <<< "$names"
 }
 
 # hami::apply_webhook_config: registers hami-scheduler's /webhook for pod CREATE (failurePolicy

@@ -128,8 +128,46 @@ imagePullSecrets:
 {{- join "," $pairs }}
 {{- end }}
 
-{{/* The resource names HAMi manages (kube-scheduler ignores them; the extender accounts for them). */}}
+{{/* The resource names HAMi manages (kube-scheduler ignores them; the extender accounts for them):
+NVIDIA's, Cambricon's, Hygon's and MetaX's from their values, AMD's and AWS Neuron's always, every
+other vendor's customresources when it is enabled. */}}
 {{- define "hami.managedResources" -}}
-{{- $r := list .Values.resourceName .Values.resourceMem .Values.resourceCores .Values.resourceMemPercentage .Values.resourcePriority }}
-{{- toYaml (compact $r) }}
+{{- $v := .Values }}
+{{- $r := list $v.resourceName $v.resourceMem $v.resourceCores $v.resourceMemPercentage $v.resourcePriority }}
+{{- $r = concat $r (list $v.mluResourceName $v.mluResourceMem $v.mluResourceCores) }}
+{{- $r = concat $r (list $v.dcuResourceName $v.dcuResourceMem $v.dcuResourceCores) }}
+{{- $r = concat $r (list "metax-tech.com/gpu" $v.metaxResourceName $v.metaxResourceCore $v.metaxResourceMem) }}
+{{- $r = concat $r $v.devices.amd.customresources $v.devices.awsneuron.customresources }}
+{{- range $name := list "kunlun" "enflame" "mthreads" "vastai" "biren" "ascend" "iluvatar" }}
+{{- $d := index $v.devices $name }}
+{{- if $d.enabled }}{{ $r = concat $r $d.customresources }}{{ end }}
+{{- end }}
+{{- toYaml (uniq (compact $r)) }}
+{{- end }}
+
+{{/* Huawei Ascend chips of the vnpus block: upstream's chart list (memory in MiB). */}}
+{{- define "hami.ascendChips" -}}
+- {chipName: 910A, commonWord: Ascend910A, memoryAllocatable: 32768, memoryCapacity: 32768, aiCore: 30,
+   templates: [{name: vir02, memory: 2184, aiCore: 2}, {name: vir04, memory: 4369, aiCore: 4},
+               {name: vir08, memory: 8738, aiCore: 8}, {name: vir16, memory: 17476, aiCore: 16}]}
+- {chipName: 910B2, commonWord: Ascend910B2, memoryAllocatable: 65536, memoryCapacity: 65536, aiCore: 24, aiCPU: 6,
+   templates: [{name: vir03_1c_8g, memory: 8192, aiCore: 3, aiCPU: 1},
+               {name: vir06_1c_16g, memory: 16384, aiCore: 6, aiCPU: 1},
+               {name: vir12_3c_32g, memory: 32768, aiCore: 12, aiCPU: 3}]}
+- {chipName: 910B3, commonWord: Ascend910B3, memoryAllocatable: 65536, memoryCapacity: 65536, aiCore: 20, aiCPU: 7,
+   templates: [{name: vir05_1c_16g, memory: 16384, aiCore: 5, aiCPU: 1},
+               {name: vir10_3c_32g, memory: 32768, aiCore: 10, aiCPU: 3}]}
+- {chipName: 910B4-1, commonWord: Ascend910B4-1, memoryAllocatable: 65536, memoryCapacity: 65536, aiCore: 20, aiCPU: 7,
+   templates: [{name: vir05_1c_16g, memory: 16384, aiCore: 5, aiCPU: 1},
+               {name: vir10_3c_32g, memory: 32768, aiCore: 10, aiCPU: 3}]}
+- {chipName: 910B4, commonWord: Ascend910B4, memoryAllocatable: 32768, memoryCapacity: 32768, aiCore: 20, aiCPU: 7,
+   templates: [{name: vir05_1c_8g, memory: 8192, aiCore: 5, aiCPU: 1},
+               {name: vir10_3c_16g, memory: 16384, aiCore: 10, aiCPU: 3}]}
+- {chipName: 310P3, commonWord: Ascend310P, memoryAllocatable: 21527, memoryCapacity: 24576, aiCore: 8, aiCPU: 7,
+   templates: [{name: vir01, memory: 3072, aiCore: 1, aiCPU: 1}, {name: vir02, memory: 6144, aiCore: 2, aiCPU: 2},
+               {name: vir04, memory: 12288, aiCore: 4, aiCPU: 4}]}
+- {chipName: Ascend910, commonWord: Ascend910C, memoryAllocatable: 65536, memoryCapacity: 65536, aiCore: 20, aiCPU: 7,
+   superPod: true,
+   templates: [{name: vir05_1c_16g, memory: 16384, aiCore: 5, aiCPU: 1},
+               {name: vir10_3c_32g, memory: 32768, aiCore: 10, aiCPU: 3}]}
 {{- end }}
