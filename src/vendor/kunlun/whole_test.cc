@@ -260,5 +260,35 @@ TEST_F(KunlunWholeTest, BindWritesAllocatedAndDeviceIndices) {
   EXPECT_EQ(v->Keys().to_allocate_annotation, "");
 }
 
+TEST(KunlunConfigTest, KeysFlagsAndWarnings) {
+  using nlohmann::json;
+  Registry defaults;
+  EXPECT_EQ(defaults.Find("kunlun")->ResourceNames(),
+            (std::vector<std::string>{"kunlunxin.com/xpu"}));
+  EXPECT_EQ(defaults.Find("XPU")->ResourceNames(),
+            (std::vector<std::string>{"kunlunxin.com/vxpu", "kunlunxin.com/vxpu-memory"}));
+  auto chart = Registry::Create({json::parse(
+      R"({"kunlun":{"resourceCountName":"kunlunxin.com/xpu","resourceVCountName":"kunlunxin.com/vxpu",
+          "resourceVMemoryName":"kunlunxin.com/vxpu-memory"}})")});
+  ASSERT_TRUE(chart.ok()) << chart.error().ToString();
+  EXPECT_TRUE(chart->warnings().empty());
+
+  auto renamed = Registry::Create(
+      {json::parse(R"({"kunlun":{"resourceVCountName":"y.com/vxpu","resourceCountName":"",
+                                 "extra":true}})")},
+      {{"kunlun-name", "x.com/xpu"}, {"kunlun-vcount", "x.com/vxpu"}, {"kunlun-vmemory", "x.com/m"}});
+  ASSERT_TRUE(renamed.ok()) << renamed.error().ToString();
+  EXPECT_EQ(renamed->Find("kunlun")->ResourceNames()[0], "x.com/xpu");  // empty key: the flag
+  EXPECT_EQ(renamed->Find("XPU")->ResourceNames(),
+            (std::vector<std::string>{"y.com/vxpu", "x.com/m"}));  // the key wins over its flag
+  ASSERT_EQ(renamed->warnings().size(), 1u);
+  EXPECT_NE(renamed->warnings()[0].find("kunlun.extra: unknown key"), std::string::npos);
+
+  auto clash = Registry::Create({json::parse(R"({"kunlun":{"resourceVCountName":"kunlunxin.com/xpu"}})")});
+  ASSERT_FALSE(clash.ok());
+  EXPECT_NE(clash.error().message().find("must differ"), std::string::npos);
+  EXPECT_FALSE(Registry::Create({json::parse(R"({"kunlun":{"resourceCountName":{}}})")}).ok());
+}
+
 }  // namespace
 }  // namespace hami::vendor::kunlun
