@@ -28,8 +28,10 @@ TEST(EnflameConfigTest, DefaultsAndTheChartsBlock) {
                                       "enflame.com/gcu-core"}));
   // What the chart renders is read without a warning.
   auto chart = Registry::Create({json::parse(
-      R"({"enflame":{"resourceNameGCU":"enflame.com/gcu","resourceNameDRSGCU":"enflame.com/drs-gcu",
-          "resourceNameGCUMemory":"enflame.com/gcu-memory","resourceNameGCUCore":"enflame.com/gcu-core"}})")});
+      R"({"enflame":{"resourceNameGCU":"enflame.com/gcu",)"
+      R"("resourceNameDRSGCU":"enflame.com/drs-gcu",)"
+      R"("resourceNameGCUMemory":"enflame.com/gcu-memory",)"
+      R"("resourceNameGCUCore":"enflame.com/gcu-core"}})")});
   ASSERT_TRUE(chart.ok()) << chart.error().ToString();
   EXPECT_TRUE(chart->warnings().empty());
 }
@@ -45,7 +47,8 @@ TEST(EnflameConfigTest, DrsNamePrecedence) {
       {"{}", {{"enflame-drs-gcu-resource-name", "flag-new"}}, "flag-new"},
       {"{}", {{"enflame-vgcu-resource-name", "flag-legacy"}}, "flag-legacy"},
       {"{}",
-       {{"enflame-vgcu-resource-name", "flag-legacy"}, {"enflame-drs-gcu-resource-name", "flag-new"}},
+       {{"enflame-vgcu-resource-name", "flag-legacy"},
+        {"enflame-drs-gcu-resource-name", "flag-new"}},
        "flag-new"},
       {R"({"resourceNameDRSGCU":"yaml"})", {{"enflame-drs-gcu-resource-name", "flag-new"}}, "yaml"},
       {R"({"resourceNameVGCU":"yaml-legacy"})", {{"enflame-drs-gcu-resource-name", "f"}},

@@ -10,7 +10,8 @@ namespace hami::vendor::enflame {
 namespace {
 
 constexpr char kCapacity[] =
-    R"({"devices":[{"index":"0","minor":"0","capacity":6}],"profiles":{"1g.6gb":"0","3g.20gb":"1","6g.40gb":"2"}})";
+    R"({"devices":[{"index":"0","minor":"0","capacity":6}],)"
+    R"("profiles":{"1g.6gb":"0","3g.20gb":"1","6g.40gb":"2"}})";
 
 class EnflameDrsBindTest : public ::testing::Test {
  protected:
@@ -71,7 +72,8 @@ TEST_F(EnflameDrsBindTest, AnnotationsAreUpstreams) {
       {"enflame.com/gcu-assigned-minor", "0"},
       {"enflame.com/gcu-request-size", "3"},
       {"assigned-containers",
-       R"({"pod-gcu-example1":{"allocated":false,"request":3,"profileID":"1","profileName":"3g.20gb"}})"},
+       R"({"pod-gcu-example1":{"allocated":false,"request":3,)"
+       R"("profileID":"1","profileName":"3g.20gb"}})"},
   };
   EXPECT_EQ(pod.annotations, want);
 }
@@ -149,7 +151,7 @@ TEST_F(EnflameDrsBindTest, MalformedAnnotationsAreErrors) {
   };
   for (const auto& c : cases) {
     model::Pod pod = SlicesPod("bad", "3");
-    pod.annotations["hami.io/enflame-vgpu-devices-allocated"] = "n-enflame-drs-0,Enflame,20480,50:;";
+    pod.annotations[kDrsAllocatedAnnotation] = "n-enflame-drs-0,Enflame,20480,50:;";
     pod.annotations[c.key] = c.value;
     auto granted = drs()->GrantedDevices(pod);
     ASSERT_FALSE(granted.ok()) << c.key << "=" << c.value;

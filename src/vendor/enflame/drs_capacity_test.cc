@@ -8,7 +8,8 @@ namespace hami::vendor::enflame {
 namespace {
 
 constexpr char kExample[] =
-    R"({"devices":[{"index":"0","minor":"0","capacity":6}],"profiles":{"1g.6gb":"0","3g.20gb":"1","6g.40gb":"2"}})";
+    R"({"devices":[{"index":"0","minor":"0","capacity":6}],)"
+    R"("profiles":{"1g.6gb":"0","3g.20gb":"1","6g.40gb":"2"}})";
 
 TEST(DrsCapacityTest, UpstreamExample) {
   auto devices = DecodeDrsCapacity("n", kExample, "Enflame");
@@ -90,7 +91,8 @@ TEST(DrsCapacityTest, MalformedInputNamesWhatIsWrong) {
        "devices[0].index"},
       {R"({"devices":[{"capacity":6,"minor":[0]}],"profiles":{"1g.6gb":"0"}})",
        "devices[0].minor: expected a string"},
-      {R"({"devices":[{"capacity":6,"index":"1"},{"capacity":6,"index":1}],"profiles":{"1g.6gb":"0"}})",
+      {R"({"devices":[{"capacity":6,"index":"1"},{"capacity":6,"index":1}],)"
+       R"("profiles":{"1g.6gb":"0"}})",
        "devices[1]: index 1 is registered twice"},
   };
   for (const auto& c : cases) {

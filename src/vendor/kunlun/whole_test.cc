@@ -37,7 +37,9 @@ class KunlunWholeTest : public ::testing::Test {
   }
 
   void Use(std::initializer_list<int> indices) {
-    for (int i : indices) node_.devices[i].usage = {1, kWholeDeviceMemory, kWholeDeviceCores, {}, {}};
+    for (int i : indices) {
+      node_.devices[i].usage = {1, kWholeDeviceMemory, kWholeDeviceCores, {}, {}};
+    }
   }
 
   sched::Decision Place(const model::Pod& pod, sched::Policy policy = {}) {
@@ -268,15 +270,18 @@ TEST(KunlunConfigTest, KeysFlagsAndWarnings) {
   EXPECT_EQ(defaults.Find("XPU")->ResourceNames(),
             (std::vector<std::string>{"kunlunxin.com/vxpu", "kunlunxin.com/vxpu-memory"}));
   auto chart = Registry::Create({json::parse(
-      R"({"kunlun":{"resourceCountName":"kunlunxin.com/xpu","resourceVCountName":"kunlunxin.com/vxpu",
-          "resourceVMemoryName":"kunlunxin.com/vxpu-memory"}})")});
+      R"({"kunlun":{"resourceCountName":"kunlunxin.com/xpu",)"
+      R"("resourceVCountName":"kunlunxin.com/vxpu",)"
+      R"("resourceVMemoryName":"kunlunxin.com/vxpu-memory"}})")});
   ASSERT_TRUE(chart.ok()) << chart.error().ToString();
   EXPECT_TRUE(chart->warnings().empty());
 
   auto renamed = Registry::Create(
       {json::parse(R"({"kunlun":{"resourceVCountName":"y.com/vxpu","resourceCountName":"",
                                  "extra":true}})")},
-      {{"kunlun-name", "x.com/xpu"}, {"kunlun-vcount", "x.com/vxpu"}, {"kunlun-vmemory", "x.com/m"}});
+      {{"kunlun-name", "x.com/xpu"},
+       {"kunlun-vcount", "x.com/vxpu"},
+       {"kunlun-vmemory", "x.com/m"}});
   ASSERT_TRUE(renamed.ok()) << renamed.error().ToString();
   EXPECT_EQ(renamed->Find("kunlun")->ResourceNames()[0], "x.com/xpu");  // empty key: the flag
   EXPECT_EQ(renamed->Find("XPU")->ResourceNames(),
@@ -284,7 +289,8 @@ TEST(KunlunConfigTest, KeysFlagsAndWarnings) {
   ASSERT_EQ(renamed->warnings().size(), 1u);
   EXPECT_NE(renamed->warnings()[0].find("kunlun.extra: unknown key"), std::string::npos);
 
-  auto clash = Registry::Create({json::parse(R"({"kunlun":{"resourceVCountName":"kunlunxin.com/xpu"}})")});
+  auto clash = Registry::Create(
+      {json::parse(R"({"kunlun":{"resourceVCountName":"kunlunxin.com/xpu"}})")});
   ASSERT_FALSE(clash.ok());
   EXPECT_NE(clash.error().message().find("must differ"), std::string::npos);
   EXPECT_FALSE(Registry::Create({json::parse(R"({"kunlun":{"resourceCountName":{}}})")}).ok());
