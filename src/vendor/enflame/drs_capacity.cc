@@ -39,6 +39,15 @@ std::optional<int64_t> IntegerOf(const json& v) {
   return std::nullopt;
 }
 
+// A value for an error message: scalars as JSON text (cut at 64 bytes), containers by type only
+// (dumping a hostile, deeply nested value would recurse without bound).
+std::string Describe(const json& v) {
+  if (v.is_structured()) return std::string("a JSON ") + v.type_name();
+  std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > 64) text = text.substr(0, 64) + "...";
+  return text;
+}
+
 base::Status Bad(const std::string& where, const std::string& what) {
   return base::InvalidArgument(where + ": " + what);
 }
@@ -60,7 +69,7 @@ base::Result<std::vector<Profile>> ReadProfiles(const json& root) {
     const std::string where = std::string(kDrsProfilesMember) + "[" + base::Quote(it.key()) + "]";
     auto shape = ParseProfileName(it.key());
     if (!shape) return Bad(where, "expected a profile name <slices>g.<memory>gb");
-    if (!it->is_string()) return Bad(where, "expected a string profile ID, got " + it->dump());
+    if (!it->is_string()) return Bad(where, "expected a string profile ID, got " + Describe(*it));
     for (const auto& p : out) {
       if (p.shape.size == shape->size && p.shape.memory_gb == shape->memory_gb) {
         return Bad(where, "names the same shape as " + base::Quote(p.name));
@@ -103,7 +112,7 @@ base::Result<std::optional<std::string>> Label(const json& device, const char* k
   } else if (v->is_number_integer()) {
     text = std::to_string(v->get<int64_t>());
   } else {
-    return Bad(where + "." + key, "expected a string, got " + v->dump());
+    return Bad(where + "." + key, "expected a string, got " + Describe(*v));
   }
   if (text.empty()) return std::optional<std::string>();
   return std::optional<std::string>(text);
@@ -112,7 +121,7 @@ base::Result<std::optional<std::string>> Label(const json& device, const char* k
 base::Result<model::DeviceInfo> ReadDevice(const json& device, size_t position,
                                            std::string_view node_name) {
   const std::string where = std::string(kDrsDevicesMember) + "[" + std::to_string(position) + "]";
-  if (!device.is_object()) return Bad(where, "expected an object, got " + device.dump());
+  if (!device.is_object()) return Bad(where, "expected an object, got " + Describe(device));
   model::DeviceInfo d;
   d.index = static_cast<int32_t>(position);
   HAMI_ASSIGN_OR_RETURN(auto index, Label(device, kDrsIndexMember, where));
@@ -127,7 +136,7 @@ base::Result<model::DeviceInfo> ReadDevice(const json& device, size_t position,
   const auto slices = capacity == nullptr ? std::nullopt : IntegerOf(*capacity);
   if (!slices || *slices < 1 || *slices > kMaxSlices) {
     return Bad(where + ".capacity", "expected a slice count in 1.." + std::to_string(kMaxSlices) +
-                                        ", got " + (capacity ? capacity->dump() : "nothing"));
+                                        ", got " + (capacity ? Describe(*capacity) : "nothing"));
   }
   d.count = static_cast<int32_t>(*slices);
   HAMI_ASSIGN_OR_RETURN(auto minor, Label(device, kDrsMinorMember, where));
@@ -162,7 +171,7 @@ base::Result<std::vector<model::DeviceInfo>> DecodeDrsCapacity(std::string_view 
   }
   const json* devices = Member(root, kDrsDevicesMember);
   if (devices != nullptr && !devices->is_array()) {
-    return Bad(kDrsDevicesMember, "expected a list, got " + devices->dump());
+    return Bad(kDrsDevicesMember, "expected a list, got " + Describe(*devices));
   }
   if (devices == nullptr || devices->empty()) return base::NotFound("no DRS device registered");
   if (devices->size() > kMaxEntries) return Bad(kDrsDevicesMember, "too many devices");

@@ -124,9 +124,13 @@ TEST(DrsCapacityTest, ProfileNames) {
   }
 }
 
-TEST(DrsCapacityTest, OversizedValueIsRefused) {
+TEST(DrsCapacityTest, OversizedOrDeepValuesAreRefused) {
   std::string value(kMaxAnnotationBytes + 1, ' ');
   EXPECT_EQ(DecodeDrsCapacity("n", value, "Enflame").error().code(),
+            base::StatusCode::kInvalidArgument);
+  const std::string deep = R"({"devices":)" + std::string(200000, '[') + std::string(200000, ']') +
+                           R"(,"profiles":{"1g.6gb":"0"}})";
+  EXPECT_EQ(DecodeDrsCapacity("n", deep, "Enflame").error().code(),
             base::StatusCode::kInvalidArgument);
 }
 

@@ -154,6 +154,37 @@ TEST_F(EnflameDrsTest, PerDeviceChecks) {
   EXPECT_EQ(Outcome(Slices("1")), "1/1 CardNotHealth");
 }
 
+// vendors.md §1.6 rows that apply to DRS, with a 1-slice request (1g.6gb: 6144 MiB, 17 %). Not
+// applicable: S4 (devices are filtered by vendor), S8-S10 and S12 (a profile fixes the cores and
+// memory), S11 and S14 (one instance per container).
+TEST_F(EnflameDrsTest, StandardTableRowsThatApply) {
+  struct Case {
+    const char* row;
+    sched::WorkUsage usage;  // of dev-0
+    bool healthy;
+    std::map<std::string, std::string> annotations;
+    const char* want;
+  };
+  const Case cases[] = {
+      {"S1", {0, 0, 0}, true, {}, "1g.6gb 6144/17/1"},
+      {"S2", {1, 36864, 10}, true, {}, "1/1 CardInsufficientMemory"},
+      {"S3", {1, 0, 100}, true, {}, "1/1 CardInsufficientCore"},
+      {"S5", {0, 0, 0}, true, {{kUseUuid, "dev-0"}}, "1/1 CardUuidMismatch"},
+      {"S6", {0, 0, 0}, true, {{kNoUseUuid, "n-enflame-drs-0"}}, "1/1 CardUuidMismatch"},
+      {"S7", {6, 0, 0}, true, {}, "1/1 CardTimeSlicingExhausted"},
+      {"S13", {1, 0, 0}, true, {{model::kGpuPolicyAnnotation, "mutex"}},
+       "1/1 ExclusiveDeviceAllocateConflict"},
+      {"S15", {0, 0, 0}, false, {}, "1/1 CardNotHealth"},
+  };
+  for (const auto& c : cases) {
+    SetUp();
+    node_.devices[0].usage = {static_cast<int32_t>(c.usage.used), c.usage.usedmem,
+                              c.usage.usedcores, {}, {}};
+    node_.devices[0].info.health = c.healthy;
+    EXPECT_EQ(Outcome(Slices("1", c.annotations)), c.want) << c.row;
+  }
+}
+
 TEST_F(EnflameDrsTest, UuidSelectors) {
   EXPECT_EQ(Outcome(Slices("3", {{kUseUuid, "dev-0"}})), "1/1 CardUuidMismatch");
   EXPECT_EQ(Outcome(Slices("3", {{kNoUseUuid, "n-enflame-drs-0"}})), "1/1 CardUuidMismatch");
