@@ -2,6 +2,8 @@
 // reading it back: a restarted scheduler books the same slices (the fix of §17.4's over-commit).
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "sched/decide.h"
 #include "vendor/cluster_state.h"
 #include "vendor/enflame/wire.h"
@@ -158,6 +160,31 @@ TEST_F(EnflameDrsBindTest, MalformedAnnotationsAreErrors) {
     EXPECT_NE(granted.error().message().find(c.key), std::string::npos)
         << granted.error().message();
   }
+}
+
+// Whatever the pod's annotations hold, reading them back gives grants or an error, never a crash.
+TEST_F(EnflameDrsBindTest, MutatedAnnotationsNeverThrow) {
+  model::Pod pod = SlicesPod("a", "3");
+  ASSERT_TRUE(PlaceAndBook(pod));
+  const std::map<std::string, std::string> golden = pod.annotations;
+  const std::string alphabet = "{}[]\":,;0123456789-e ab";
+  std::mt19937 rng(7);
+  int read = 0;
+  for (int round = 0; round < 2000; ++round) {
+    pod.annotations = golden;
+    auto it = std::next(pod.annotations.begin(), rng() % pod.annotations.size());
+    std::string& v = it->second;
+    for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0 && !v.empty(); --edits) {
+      const size_t pos = rng() % v.size();
+      if (rng() % 2 == 0) {
+        v[pos] = alphabet[rng() % alphabet.size()];
+      } else {
+        v.erase(pos, 1);
+      }
+    }
+    read += drs()->GrantedDevices(pod).ok();
+  }
+  EXPECT_GT(read, 0);
 }
 
 // The seam's Allocation carries no node facts, so bind cannot read the registered minor.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace hami::vendor::enflame {
 namespace {
 
@@ -132,6 +134,29 @@ TEST(DrsCapacityTest, OversizedOrDeepValuesAreRefused) {
                            R"(,"profiles":{"1g.6gb":"0"}})";
   EXPECT_EQ(DecodeDrsCapacity("n", deep, "Enflame").error().code(),
             base::StatusCode::kInvalidArgument);
+}
+
+// Any input gives devices or an error: never a throw, crash or hang (seeded mutations).
+TEST(DrsCapacityTest, MutatedInputsNeverThrow) {
+  using namespace std::string_literals;
+  static const std::string kAlphabet = "[]{}\",:.-+e0123456789g b\\\x00\xff\xc3"s;
+  std::mt19937 rng(20260101);
+  int decoded = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string s = kExample;
+    for (int edits = 1 + static_cast<int>(rng() % 4); edits > 0; --edits) {
+      const size_t pos = rng() % s.size();
+      switch (rng() % 4) {
+        case 0: s.erase(pos, 1); break;
+        case 1: s.insert(s.begin() + pos, kAlphabet[rng() % kAlphabet.size()]); break;
+        case 2: s[pos] = kAlphabet[rng() % kAlphabet.size()]; break;
+        default: s.resize(pos); break;
+      }
+      if (s.empty()) s = "{";
+    }
+    decoded += DecodeDrsCapacity("n", s, "Enflame").ok();
+  }
+  EXPECT_GT(decoded, 0);
 }
 
 }  // namespace
