@@ -41,9 +41,10 @@ int32_t UuidMismatches(const sched::SelectInput& in) {
   return n;
 }
 
-model::NodeFailure Failure(int32_t candidates) {
+// An empty failure over the request's vendor's devices on the node.
+model::NodeFailure Failure(const sched::SelectInput& in) {
   model::NodeFailure f;
-  f.candidates = candidates;
+  for (const auto& d : in.node.devices) f.candidates += d.info.vendor == in.request.vendor;
   return f;
 }
 
@@ -71,8 +72,7 @@ void TopologyFit::Select(const sched::SelectInput& in, std::vector<size_t>* chos
 WholeFit::WholeFit() : TopologyFit(WholeRules()) {}
 
 model::NodeFailure WholeFit::Explain(const sched::SelectInput& in) const {
-  const auto order = SlotOrder(in.node, in.request.vendor);
-  model::NodeFailure f = Failure(static_cast<int32_t>(order.size()));
+  model::NodeFailure f = Failure(in);
   if (int32_t uuid = UuidMismatches(in); uuid > 0) {
     f.Add(Reason::kCardUuidMismatch, uuid);
   } else {
@@ -111,18 +111,17 @@ std::optional<model::Reason> VxpuFit::CheckDevice(sched::DeviceCheck& check) con
 }
 
 model::NodeFailure VxpuFit::Explain(const sched::SelectInput& in) const {
-  int32_t candidates = 0, exclusive = 0;
+  int32_t exclusive = 0;
   const int64_t memreq = in.request.memreq;
   for (size_t i = 0; i < in.node.devices.size(); ++i) {
     const auto& info = in.node.devices[i].info;
     if (info.vendor != in.request.vendor) continue;
-    ++candidates;
     const sched::WorkUsage& u = in.work[i];
     const bool shareable = info.health && memreq + u.usedmem <= info.devmem && u.used > 0 &&
                            u.usedmem / u.used == memreq;
     if (in.pod.policy.gpu.mutex && shareable && in.selector.UuidAllowed(info)) ++exclusive;
   }
-  model::NodeFailure f = Failure(candidates);
+  model::NodeFailure f = Failure(in);
   const int32_t uuid = UuidMismatches(in);
   if (uuid > 0) f.Add(Reason::kCardUuidMismatch, uuid);
   if (exclusive > 0) f.Add(Reason::kExclusiveDeviceAllocateConflict, exclusive);
