@@ -90,6 +90,25 @@ TEST_F(KunlunVxpuTest, RegisterIsTheJsonForm) {
             base::StatusCode::kNotFound);
 }
 
+TEST_F(KunlunVxpuTest, DecodesTheUpstreamExample) {
+  codec::NodeObject node;
+  node.name = "v";
+  node.annotations["hami.io/node-register-xpu"] =
+      R"([{"id":"xpu-0","index":0,"count":1,"devmem":98304,"devcore":100,"type":"XPU",)"
+      R"("health":true}])";
+  auto devices = vxpu()->DevicesFromNode(node);
+  ASSERT_TRUE(devices.ok()) << devices.error().ToString();
+  ASSERT_EQ(devices->devices.size(), 1u);
+  const auto& d = devices->devices[0];
+  EXPECT_EQ(d.id, "xpu-0");
+  EXPECT_EQ(d.count, 1);
+  EXPECT_EQ(d.devmem, 98304);
+  EXPECT_EQ(d.devcore, 100);
+  EXPECT_EQ(d.type, "XPU");
+  EXPECT_TRUE(d.health);
+  EXPECT_EQ(d.vendor, "XPU");
+}
+
 TEST_F(KunlunVxpuTest, TrimMemory) {
   const std::pair<int64_t, int64_t> cases[] = {{0, 24576},     {24576, 24576}, {24577, 49152},
                                                {49152, 49152}, {49153, 98304}, {200000, 98304}};
