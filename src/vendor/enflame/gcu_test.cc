@@ -81,6 +81,10 @@ TEST_F(EnflameGcuTest, Request) {
   EXPECT_FALSE(gcu()->ContainerRequest(half, half.containers[0]).ok());
 }
 
+// Upstream's cases: success, used, insufficient, partial, unhealthy. Its type case cannot arise
+// (devices are filtered by the vendor that registered them, vendors.md §17.1); its partial case
+// (N3 on two idle cards, "2/2 AllocatedCardsInsufficientRequest") is NodeInsufficientDevice before
+// the card loop, as upstream's filter also answers.
 TEST_F(EnflameGcuTest, FitOutcomes) {
   EXPECT_EQ(Outcome(PodAsking("2")), "[n-GCU-0,n-GCU-1]");
   sched::Decision d = Place(PodAsking("1"));
