@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "vendor/enflame/module.h"
+#include "vendor/kunlun/module.h"
 #include "vendor/nvidia/module.h"
 
 namespace hami::vendor {
@@ -12,6 +14,8 @@ const std::vector<VendorModule>& Modules() {
   // One line per vendor folder, in the order their devices are listed on a node.
   static const std::vector<VendorModule> kModules = {
       nvidia::Module(),
+      enflame::Module(),
+      kunlun::Module(),
   };
   return kModules;
 }
