@@ -4,6 +4,9 @@
 #include <cstdlib>
 #include <set>
 
+#include "vendor/cambricon/module.h"
+#include "vendor/metax/module.h"
+#include "vendor/mthreads/module.h"
 #include "vendor/nvidia/module.h"
 
 namespace hami::vendor {
@@ -12,6 +15,9 @@ const std::vector<VendorModule>& Modules() {
   // One line per vendor folder, in the order their devices are listed on a node.
   static const std::vector<VendorModule> kModules = {
       nvidia::Module(),
+      cambricon::Module(),
+      mthreads::Module(),
+      metax::Module(),
   };
   return kModules;
 }
