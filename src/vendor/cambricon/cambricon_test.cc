@@ -263,6 +263,13 @@ TEST(CambriconBindTest, OwnLockAndQuotaNames) {
   EXPECT_EQ(v.HealthResource(), "");
 }
 
+// vendors.md §4 lock cases (free / fresh / expired / unreadable time) run in k8s::NodeLocker with
+// this spec, which vendor_test does not link.
+TEST(CambriconBindTest, LockStateMachine) {
+  GTEST_SKIP() << "seam gap: the dsmlu lock is taken by k8s::NodeLocker (owner_in_value=false, "
+                  "120 s); its cases belong in k8s/node_lock_test, outside this folder";
+}
+
 TEST(CambriconEndToEndTest, PodPlacedOnCapacityNode) {
   Registry registry = Chart();
   auto node = NodeStateFromNode(CapacityNode("mlu-0", "200", "192"), registry);

@@ -29,28 +29,29 @@ sched::FitRules SgpuRules() {
 struct PodsOnDevice {
   int64_t online = 0;
   int64_t offline = 0;
-  std::vector<std::string_view> qos;  // non-empty policies expected of the device
 };
+
+// The tag's value when it starts with `prefix`.
+std::optional<std::string_view> TagValue(std::string_view tag, std::string_view prefix) {
+  if (!base::StartsWith(tag, prefix)) return std::nullopt;
+  return tag.substr(prefix.size());
+}
 
 PodsOnDevice Classify(const std::vector<std::string>& tags) {
   PodsOnDevice out;
   for (const std::string& tag : tags) {
-    std::string_view t = tag;
-    if (base::StartsWith(t, kTagClass)) {
-      t.remove_prefix(std::string_view(kTagClass).size());
-      out.online += t == kAppClassOnline ? 1 : 0;
-      out.offline += t == kAppClassOffline ? 1 : 0;
-    } else if (base::StartsWith(t, kTagQos)) {
-      t.remove_prefix(std::string_view(kTagQos).size());
-      if (!t.empty()) out.qos.push_back(t);
+    if (auto cls = TagValue(tag, kTagClass)) {
+      out.online += *cls == kAppClassOnline ? 1 : 0;
+      out.offline += *cls == kAppClassOffline ? 1 : 0;
     }
   }
   return out;
 }
 
-std::string ParamOr(const sched::DeviceSelector& selector, const char* key) {
+const std::string& ParamOr(const sched::DeviceSelector& selector, const char* key) {
+  static const std::string kNone;
   const std::string* value = selector.Param(key);
-  return value == nullptr ? "" : *value;
+  return value == nullptr ? kNone : *value;
 }
 
 int64_t LinkZone(const model::DeviceInfo& info) {
@@ -69,13 +70,17 @@ bool AppClassFits(const std::string& wanted, int32_t used, const PodsOnDevice& p
   return !(pods.online > 0 && wanted == kAppClassOffline);
 }
 
-bool QosFits(const std::string& wanted, const sched::DeviceState& device,
-             const PodsOnDevice& pods, int64_t coresreq) {
+// The pods sharing the device set its policy; when none states one, the registered one does.
+bool QosFits(const std::string& wanted, const sched::DeviceState& device, int64_t coresreq) {
   if (device.usage.used == 0 || coresreq == 100) return true;
-  if (!pods.qos.empty()) {
-    return std::all_of(pods.qos.begin(), pods.qos.end(),
-                       [&](std::string_view q) { return q == wanted; });
+  bool stated = false;
+  for (const std::string& tag : device.usage.tags) {
+    auto qos = TagValue(tag, kTagQos);
+    if (!qos || qos->empty()) continue;
+    if (*qos != wanted) return false;
+    stated = true;
   }
+  if (stated) return true;
   auto it = device.info.attributes.find(kAttrQosPolicy);
   return it == device.info.attributes.end() || it->second.empty() || it->second == wanted;
 }
@@ -184,12 +189,12 @@ SgpuFit::SgpuFit(bool topology_aware) : VendorFit(SgpuRules()), topology_aware_(
 
 std::optional<Reason> SgpuFit::CheckDevice(sched::DeviceCheck& check) const {
   const sched::DeviceState& device = check.node.devices[check.position];
-  const std::string app_class = ParamOr(check.selector, kParamAppClass);
+  const std::string& app_class = ParamOr(check.selector, kParamAppClass);
   const bool online = app_class == kAppClassOnline;
-  const PodsOnDevice pods = Classify(device.usage.tags);
-  if (!AppClassFits(app_class, device.usage.used, pods)) return Reason::kCardAppClassMismatch;
-  if (!online && !QosFits(ParamOr(check.selector, kParamQos), device, pods,
-                          check.request.coresreq)) {
+  if (!AppClassFits(app_class, device.usage.used, Classify(device.usage.tags))) {
+    return Reason::kCardAppClassMismatch;
+  }
+  if (!online && !QosFits(ParamOr(check.selector, kParamQos), device, check.request.coresreq)) {
     return Reason::kCardQosPolicyMismatch;
   }
   // Memory before cores, as upstream counts a device short of both.
@@ -210,7 +215,7 @@ void SgpuFit::Select(const sched::SelectInput& in, std::vector<size_t>* chosen,
   std::vector<size_t> order(in.collected.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   if (order.size() > n) {
-    const std::string app_class = ParamOr(in.selector, kParamAppClass);
+    const std::string& app_class = ParamOr(in.selector, kParamAppClass);
     if (app_class == kAppClassOnline) {
       PrioritizeOnline(in, &order);
     } else if (app_class.empty() && in.request.coresreq == 100) {
@@ -237,7 +242,7 @@ double SgpuFit::ScoreNode(const sched::NodeState& node, const sched::PodInput& p
   if (ParamOr(selector, kParamAppClass) == kAppClassOnline) {
     return weight * static_cast<double>(ScoreOnline(node, devices));
   }
-  const std::string aware = ParamOr(selector, kParamTopologyAware);
+  const std::string& aware = ParamOr(selector, kParamTopologyAware);
   const bool enabled = aware.empty() ? topology_aware_ : aware == "true";
   if (whole.empty() || !enabled) return 0;
   return weight * static_cast<double>(ScoreExclusive(node, whole));

@@ -163,6 +163,19 @@ TEST(MetaxSgpuFitTest, AppClassAgainstBookedPods) {
   }
 }
 
+// Upstream sees a card taken by the pod's own first container as holding an unclassified pod and
+// refuses the second container of an online or offline pod; the pod's own grants do not count here.
+TEST(MetaxSgpuFitTest, ContainersOfOneClassifiedPodShareACard) {
+  for (const char* cls : {"online", "offline"}) {
+    sched::PodInput input = Input(Req(1, 500, 0, 20), {{kAppClassAnnotation, cls}});
+    input.requests.app.push_back(input.requests.app[0]);
+    sched::NodeFitter fitter;
+    ASSERT_TRUE(fitter.FitPod(Node({{"GPU-0"}}), input, nullptr))
+        << cls << ": " << model::RenderReasons(fitter.failure());
+    EXPECT_EQ(fitter.grants().size(), 2u);
+  }
+}
+
 TEST(MetaxSgpuFitTest, QosPolicyOfSharedDevices) {
   const auto req = Req(1, 64, 0, 50);
   const std::map<std::string, std::string> fixed = {{kQosPolicyAnnotation, "fixed-share"}};

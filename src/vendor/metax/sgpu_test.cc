@@ -223,6 +223,14 @@ TEST(MetaxSgpuTagsTest, EachBookingPodDeclaresClassAndQos) {
   EXPECT_EQ(v.BookingTags(pod), (std::vector<std::string>{"class:offline", "qos:"}));
 }
 
+// Seam gap: the webhook's patch (src/webhook/json_patch.cc PodPatch) refuses any change to pod
+// annotations, so the default QoS annotation written by Admit (and Mthreads' request-gpu-num)
+// turns into an admission error there. AdmitPod itself is covered above.
+TEST(MetaxSgpuAdmitTest, WebhookPatchCarriesTheDefaultQosAnnotation) {
+  GTEST_SKIP() << "seam gap: webhook::PodPatch cannot add /metadata/annotations entries; "
+                  "needs an add op per new or changed annotation; the test belongs in webhook/admit_test";
+}
+
 model::ContainerDevice Granted(std::string uuid, int64_t mem, int64_t cores) {
   model::ContainerDevice d;
   d.uuid = std::move(uuid);

@@ -47,12 +47,6 @@ base::Result<std::optional<int64_t>> Bounded(const model::Container& c, const st
   return std::optional<int64_t>(value);
 }
 
-// Sets `name` in the limits, and in the requests when they already name it (they must be equal).
-void SetQuantity(model::Container& c, const std::string& name, int64_t value) {
-  c.limits[name] = std::to_string(value);
-  if (auto it = c.requests.find(name); it != c.requests.end()) it->second = c.limits[name];
-}
-
 std::string ListText(const std::vector<int64_t>& values) {
   std::string out = "[";
   for (size_t i = 0; i < values.size(); ++i) {
@@ -167,15 +161,15 @@ base::Status MthreadsVendor::AdmitCount(model::Pod& pod, model::Container& c,
   const bool one_model = config_.memory_per_card.size() == 1;
   const int64_t card_memory = config_.memory_per_card.front();
   if (nums > 1) {
-    SetQuantity(c, config_.resource_core_name, nums * kCoresPerCard);
-    if (one_model) SetQuantity(c, config_.resource_memory_name, nums * card_memory);
+    c.limits[config_.resource_core_name] = std::to_string(nums * kCoresPerCard);
+    if (one_model) c.limits[config_.resource_memory_name] = std::to_string(nums * card_memory);
     pod.annotations[kRequestGpuNumAnnotation] = std::to_string(nums);
     return {};
   }
   const std::string* mem = Quantity(c, config_.resource_memory_name);
   if (mem == nullptr) {
-    SetQuantity(c, config_.resource_core_name, kCoresPerCard);
-    if (one_model) SetQuantity(c, config_.resource_memory_name, card_memory);
+    c.limits[config_.resource_core_name] = std::to_string(kCoresPerCard);
+    if (one_model) c.limits[config_.resource_memory_name] = std::to_string(card_memory);
     return {};
   }
   const std::vector<int64_t> legal = config_.LegalMemoryValues();
