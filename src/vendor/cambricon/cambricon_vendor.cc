@@ -25,7 +25,7 @@ base::Result<std::optional<int64_t>> Capacity(const codec::NodeObject& node,
   return value;
 }
 
-std::string Container(const model::Container& c, const std::string& resource) {
+std::string Where(const model::Container& c, const std::string& resource) {
   return "container " + c.name + ": resource " + resource;
 }
 
@@ -36,7 +36,7 @@ base::Result<std::optional<int64_t>> Bounded(const model::Container& c, const st
   if (text == nullptr) return std::optional<int64_t>();
   HAMI_ASSIGN_OR_RETURN(int64_t value, IntQuantity(c, name, *text));
   if (value < 0 || value > max) {
-    return base::InvalidArgument(Container(c, name) + " \"" + *text + "\" must be a whole number " +
+    return base::InvalidArgument(Where(c, name) + " \"" + *text + "\" must be a whole number " +
                                  unit + " within 0.." + std::to_string(max));
   }
   return std::optional<int64_t>(value);
@@ -100,7 +100,7 @@ base::Result<std::optional<model::DeviceRequest>> CambriconVendor::ContainerRequ
   HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, config_.resource_count_name, *count_text));
   if (nums <= 0) return std::optional<model::DeviceRequest>();
   if (nums > kInt32Max) {
-    return base::InvalidArgument(Container(c, config_.resource_count_name) + " \"" + *count_text +
+    return base::InvalidArgument(Where(c, config_.resource_count_name) + " \"" + *count_text +
                                  "\" is out of range");
   }
   HAMI_ASSIGN_OR_RETURN(auto mem, Bounded(c, config_.resource_memory_name,
