@@ -4,8 +4,11 @@
 #include <cstdlib>
 #include <set>
 
+#include "vendor/cambricon/module.h"
 #include "vendor/enflame/module.h"
 #include "vendor/kunlun/module.h"
+#include "vendor/metax/module.h"
+#include "vendor/mthreads/module.h"
 #include "vendor/nvidia/module.h"
 
 namespace hami::vendor {
@@ -14,7 +17,10 @@ const std::vector<VendorModule>& Modules() {
   // One line per vendor folder, in the order their devices are listed on a node.
   static const std::vector<VendorModule> kModules = {
       nvidia::Module(),
+      cambricon::Module(),
       enflame::Module(),
+      mthreads::Module(),
+      metax::Module(),
       kunlun::Module(),
   };
   return kModules;

@@ -1,0 +1,60 @@
+#include "vendor/metax/config.h"
+
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "base/strings.h"
+#include "vendor/config_block.h"
+
+namespace hami::vendor::metax {
+namespace {
+
+std::string FlagOr(const FlagValues& flags, const char* name, const char* fallback) {
+  auto it = flags.find(name);
+  return it == flags.end() || it->second.empty() ? fallback : it->second;
+}
+
+base::Status Name(ConfigBlock& block, const char* key, std::string* out) {
+  std::string value;
+  HAMI_RETURN_IF_ERROR(block.String(key, &value));
+  if (!value.empty()) *out = value;
+  return {};
+}
+
+}  // namespace
+
+std::vector<FlagSpec> MetaxFlags() {
+  return {{kFlagCountName, kDefaultCountResource, "MetaX whole-GPU count resource name", false},
+          {kFlagVCountName, kDefaultVCountResource, "MetaX sGPU count resource name", false},
+          {kFlagVCoreName, kDefaultVCoreResource, "MetaX sGPU core resource name", false},
+          {kFlagVMemoryName, kDefaultVMemoryResource, "MetaX sGPU memory resource name", false},
+          {kFlagTopologyAware, "false", "MetaX sGPU topology-aware node score", true}};
+}
+
+base::Result<MetaxConfig> MetaxConfigFrom(const nlohmann::json& block, const FlagValues& flags,
+                                          std::vector<std::string>* warnings) {
+  MetaxConfig c;
+  c.resource_count_name = FlagOr(flags, kFlagCountName, kDefaultCountResource);
+  c.resource_vcount_name = FlagOr(flags, kFlagVCountName, kDefaultVCountResource);
+  c.resource_vcore_name = FlagOr(flags, kFlagVCoreName, kDefaultVCoreResource);
+  c.resource_vmemory_name = FlagOr(flags, kFlagVMemoryName, kDefaultVMemoryResource);
+  const std::string aware = FlagOr(flags, kFlagTopologyAware, "false");
+  std::optional<bool> parsed = base::ParseBool(base::Trim(aware));
+  if (!parsed) {
+    return base::InvalidArgument(std::string("flag --") + kFlagTopologyAware + ": \"" + aware +
+                                 "\" is not a boolean");
+  }
+  c.sgpu_topology_aware = *parsed;
+  ConfigBlock b(block, kConfigBlock);
+  HAMI_RETURN_IF_ERROR(b.Check());
+  HAMI_RETURN_IF_ERROR(Name(b, kConfigCountName, &c.resource_count_name));
+  HAMI_RETURN_IF_ERROR(Name(b, kConfigVCountName, &c.resource_vcount_name));
+  HAMI_RETURN_IF_ERROR(Name(b, kConfigVMemoryName, &c.resource_vmemory_name));
+  HAMI_RETURN_IF_ERROR(Name(b, kConfigVCoreName, &c.resource_vcore_name));
+  HAMI_RETURN_IF_ERROR(b.Bool(kConfigTopologyAware, &c.sgpu_topology_aware));
+  if (warnings != nullptr) b.WarnUnknown(warnings);
+  return c;
+}
+
+}  // namespace hami::vendor::metax
