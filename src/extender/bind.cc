@@ -81,8 +81,9 @@ base::Status Binder::PatchPod(const BindArgs& args, const Assumption& assumption
     for (const auto& p : assumption.partitions) {
       if (p.vendor == vendor_name) partitions.push_back(p);
     }
-    HAMI_ASSIGN_OR_RETURN(auto written, vendor->AllocationAnnotations(
-                                            {pod, assumption.node, devices, partitions, now}));
+    HAMI_ASSIGN_OR_RETURN(auto written,
+                          vendor->AllocationAnnotations({pod, assumption.node, devices, partitions,
+                                                         assumption.registered, now}));
     for (auto& [key, value] : written) annotations[key] = std::move(value);
   }
   nlohmann::json patch = {{"metadata",

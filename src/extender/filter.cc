@@ -132,6 +132,7 @@ FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
     a.node = node;
     a.devices = std::move(decision.devices);
     a.partitions = std::move(decision.partitions);
+    a.registered = std::move(decision.registered);
     a.tags = vendor::BookingTags(*pod, registry);
     a.init_count = pod->init_containers.size();
     a.deadline = now + config.assume_ttl;

@@ -10,6 +10,13 @@
 
 namespace hami::extender {
 
+SchedulerCache::SchedulerCache(const vendor::Registry& registry) : registry_(registry) {
+  lock_annotations_.insert(model::kNodeLockAnnotation);
+  for (const auto& v : registry_.vendors()) {
+    if (auto spec = v->Lock()) lock_annotations_.insert(spec->annotation);
+  }
+}
+
 void SchedulerCache::ApplyLocked(const Booking& booking, int sign) {
   for (const auto& [vendor, q] : booking.booking.quota) {
     auto& quota = quotas_[booking.ns][vendor];
@@ -36,11 +43,11 @@ void SchedulerCache::RemoveBookingLocked(const std::string& uid) {
 
 base::Status SchedulerCache::UpsertNode(const codec::NodeObject& node,
                                         const std::set<std::string>& dead_vendors) {
-  // Every bind rewrites the node lock and kubelets update their Node regularly; neither changes
+  // Every bind rewrites a node lock and kubelets update their Node regularly; neither changes
   // the devices, so rebuilding (which re-applies every booking) is skipped when the annotations
   // the state is built from are unchanged.
   NodeInput inputs{node, dead_vendors};
-  inputs.object.annotations.erase(model::kNodeLockAnnotation);
+  for (const auto& key : lock_annotations_) inputs.object.annotations.erase(key);
   inputs.object.resource_version.clear();
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -40,6 +40,7 @@ struct Assumption {
   std::string node;
   model::PodDevices devices;
   std::vector<model::PartitionGrant> partitions;
+  std::map<std::string, model::DeviceInfo> registered;  // the granted devices, by UUID
   std::map<std::string, std::vector<std::string>> tags;  // Vendor::BookingTags, by vendor key
   size_t init_count = 0;
   Clock::time_point deadline;
@@ -47,12 +48,12 @@ struct Assumption {
 
 class SchedulerCache {
  public:
-  explicit SchedulerCache(const vendor::Registry& registry) : registry_(registry) {}
+  explicit SchedulerCache(const vendor::Registry& registry);
 
   // Registers (or re-registers) a node from its annotations and resources. A node without any
   // device registration is removed (NotFound is returned so the caller can log it at debug
   // level); malformed annotations keep the previous registration and return the error. An update
-  // whose annotations (the node lock aside), labels, resources and dead vendors are those of the
+  // whose annotations (node locks aside), labels, resources and dead vendors are those of the
   // current registration changes nothing. Devices of `dead_vendors` (vendor::JudgeNode) are kept
   // but marked unhealthy.
   base::Status UpsertNode(const codec::NodeObject& node,
@@ -124,6 +125,8 @@ class SchedulerCache {
   void ApplyLocked(const Booking& booking, int sign);
 
   const vendor::Registry& registry_;
+  // Node annotations that change on every bind without changing devices (every vendor's lock).
+  std::set<std::string> lock_annotations_;
   mutable std::mutex mu_;
   // Usage includes every booking on the node. Hashed: /filter looks up every candidate's name.
   std::unordered_map<std::string, sched::NodeState> nodes_;

@@ -84,6 +84,32 @@ TEST_F(NodeLockTest, AStaleMemoryConflictRereadsWithoutCountingAsContention) {
   EXPECT_NE(LockValue().find(",default,b"), std::string::npos);
 }
 
+// A vendor lock whose value is a bare RFC 3339 time (Cambricon's cambricon.com/dsmlu.lock, 120 s;
+// vendors.md §4): free -> taken; fresh -> contention, whoever asks (it names no owner); expired ->
+// taken over; release removes it.
+TEST_F(NodeLockTest, OwnerlessVendorLockCases) {
+  int64_t now = 1700000000;
+  NodeLockConfig config{std::chrono::seconds(120), 5, [&] { return now; },
+                        "cambricon.com/dsmlu.lock", false};
+  NodeLocker locker(api_, config);
+  auto value = [&] {
+    auto node = api_.Get(NodesPath("n1"));
+    return (*node)["metadata"].value("annotations", nlohmann::json::object())
+        .value("cambricon.com/dsmlu.lock", "");
+  };
+  ASSERT_TRUE(locker.Acquire("n1", "default", "a").ok());
+  EXPECT_EQ(value(), "2023-11-14T22:13:20Z");
+  EXPECT_EQ(LockValue(), "");  // hami.io/mutex.lock untouched
+  now += 119;
+  EXPECT_EQ(locker.Acquire("n1", "default", "a").code(), base::StatusCode::kUnavailable);
+  EXPECT_EQ(locker.Acquire("n1", "default", "b").code(), base::StatusCode::kUnavailable);
+  now += 1;
+  ASSERT_TRUE(locker.Acquire("n1", "default", "b").ok());
+  EXPECT_EQ(value(), "2023-11-14T22:15:20Z");
+  ASSERT_TRUE(locker.Release("n1", "default", "b").ok());
+  EXPECT_EQ(value(), "");
+}
+
 TEST_F(NodeLockTest, ConcurrentAcquiresOnOneNodeQueueInsteadOfConflicting) {
   NodeLocker eager(api_, NodeLockConfig{std::chrono::seconds(0), 1, config_.unix_now});
   std::vector<std::thread> threads;

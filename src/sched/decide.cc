@@ -32,6 +32,7 @@ void Materialize(const NodeState& node, const PodInput& pod,
     const bool device_type = fit != nullptr && fit->rules().grant_device_type;
     decision->devices[vendor][g.container].push_back(
         {info.index, info.id, device_type ? info.type : vendor, g.mem, g.cores, g.slots});
+    decision->registered.emplace(info.id, info);
     if (g.partition >= 0) {
       const model::Partition& shape = info.partitions[g.partition];
       decision->partitions.push_back(

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,6 +27,7 @@ struct Decision {
   // Per vendor, per container (init containers first, then app containers).
   model::PodDevices devices;
   std::vector<model::PartitionGrant> partitions;  // grants on partitioned devices
+  std::map<std::string, model::DeviceInfo> registered;  // the granted devices, by UUID
   std::vector<std::pair<size_t, double>> fits;                   // node index, score
   std::vector<std::pair<size_t, model::NodeFailure>> failures;  // node index, reasons
 };

@@ -112,7 +112,8 @@ class Simulator {
         }
         HAMI_ASSIGN_OR_RETURN(placement.devices[name], codec::EncodePodSingleDevice(devices));
         HAMI_ASSIGN_OR_RETURN(auto written,
-                              vendor->AllocationAnnotations({pod, node.name, devices, partitions, 0}));
+                              vendor->AllocationAnnotations(
+                                  {pod, node.name, devices, partitions, decision.registered, 0}));
         placement.annotations.insert(written.begin(), written.end());
       }
       Book(pod.namespace_name, node,

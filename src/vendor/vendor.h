@@ -53,6 +53,8 @@ struct Allocation {
   const std::string& node;
   const model::PodSingleDevice& devices;  // per container (init first), this vendor only
   const std::vector<model::PartitionGrant>& partitions;  // this vendor's partition grants
+  // The granted devices as the node registered them, by UUID (attributes such as a minor number).
+  const std::map<std::string, model::DeviceInfo>& registered;
   int64_t unix_now = 0;
 };
 

@@ -340,6 +340,39 @@ TEST(Admit, MissingObjectIsErrored400InKind) {
   EXPECT_EQ((*out)["response"]["status"]["code"], 400);
 }
 
+// Vendors' admission writes pod annotations and requests; the patch carries them.
+TEST(Admit, VendorAnnotationsReachThePatch) {
+  const vendor::Registry registry;
+  struct Case {
+    const char* name;
+    const char* pod;
+    const char* annotation;
+    const char* value;
+  };
+  const Case cases[] = {
+      {"MetaX sGPU QoS default",
+       R"({"metadata":{"name":"s"},"spec":{"containers":[{"name":"c","resources":{"limits":{
+           "metax-tech.com/sgpu":"1","metax-tech.com/vmemory":"4"}}}]}})",
+       "metax-tech.com/sgpu-qos-policy", "best-effort"},
+      {"Moore Threads card count",
+       R"({"metadata":{"name":"m","annotations":{"keep":"me"}},"spec":{"containers":[{"name":"c",
+           "resources":{"limits":{"mthreads.com/vgpu":"2"}}}]}})",
+       "mthreads.com/request-gpu-num", "2"},
+  };
+  for (const auto& c : cases) {
+    const json pod = json::parse(c.pod);
+    auto out = Admit(ReviewOf(pod), WebhookConfig{}, registry, nullptr);
+    ASSERT_TRUE(out.ok()) << c.name;
+    const json& r = (*out)["response"];
+    ASSERT_EQ(r["allowed"], true) << c.name << ": " << r.dump();
+    auto ops = Base64Decode(r["patch"].get<std::string>());
+    ASSERT_TRUE(ops.has_value()) << c.name;
+    const json admitted = pod.patch(json::parse(*ops));
+    EXPECT_EQ(admitted["metadata"]["annotations"].value(c.annotation, ""), c.value) << c.name;
+    EXPECT_EQ(admitted["spec"]["schedulerName"], "hami-scheduler") << c.name;
+  }
+}
+
 TEST(Admit, MalformedReviewIsAnError) {
   const vendor::Registry registry;
   auto out = Admit(json::parse(R"({"apiVersion":"v1","kind":"Pod"})"), WebhookConfig{}, registry,

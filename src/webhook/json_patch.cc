@@ -1,5 +1,6 @@
 #include "webhook/json_patch.h"
 
+#include <map>
 #include <vector>
 
 namespace hami::webhook {
@@ -22,34 +23,56 @@ json EnvEntry(const std::string& name, const std::string& value) {
   return json{{"name", name}, {"value", value}};
 }
 
-// Limits added or changed in `after` relative to `before`, appended to `ops`.
-base::Status LimitOps(const json* container, const std::string& path,
-                      const model::Container& before, const model::Container& after,
-                      json* ops) {
-  for (const auto& [name, value] : before.limits) {
-    if (after.limits.count(name) == 0) {
-      return base::Internal(path + ": admission removed limit " + name + ", which cannot be patched");
+// Entries of a string map added or changed in `after` (removals are an Internal error naming
+// `what`), as one object.
+base::Result<json> Added(const std::map<std::string, std::string>& before,
+                         const std::map<std::string, std::string>& after, const std::string& what) {
+  for (const auto& [name, value] : before) {
+    if (after.count(name) == 0) {
+      return base::Internal(what + ": admission removed " + name + ", which cannot be patched");
     }
   }
   json added = json::object();
-  for (const auto& [name, value] : after.limits) {
-    auto it = before.limits.find(name);
-    if (it == before.limits.end() || it->second != value) added[name] = value;
+  for (const auto& [name, value] : after) {
+    auto it = before.find(name);
+    if (it == before.end() || it->second != value) added[name] = value;
   }
-  if (added.empty()) return {};
-  const json* resources = Member(container, "resources");
-  if (resources == nullptr) {
-    ops->push_back(Op("add", path + "/resources", json{{"limits", added}}));
-    return {};
-  }
-  if (Member(resources, "limits") == nullptr) {
-    ops->push_back(Op("add", path + "/resources/limits", added));
-    return {};
+  return added;
+}
+
+// `added` under `parent_path`/`key`: the whole object when `key` is absent or null in `parent`,
+// else one "add" per entry.
+void AddEntries(const json* parent, const std::string& parent_path, std::string_view key,
+                const json& added, json* ops) {
+  if (added.empty()) return;
+  const std::string path = parent_path + "/" + std::string(key);
+  if (Member(parent, key) == nullptr) {
+    ops->push_back(Op("add", path, added));
+    return;
   }
   for (auto it = added.begin(); it != added.end(); ++it) {
-    ops->push_back(Op("add", path + "/resources/limits/" + EscapeJsonPointerToken(it.key()),
-                      it.value()));
+    ops->push_back(Op("add", path + "/" + EscapeJsonPointerToken(it.key()), it.value()));
   }
+}
+
+// Limits and requests added or changed in `after` relative to `before`, appended to `ops`.
+base::Status ResourceOps(const json* container, const std::string& path,
+                         const model::Container& before, const model::Container& after,
+                         json* ops) {
+  HAMI_ASSIGN_OR_RETURN(json limits, Added(before.limits, after.limits, path + " limits"));
+  HAMI_ASSIGN_OR_RETURN(json requests,
+                        Added(before.requests, after.requests, path + " requests"));
+  if (limits.empty() && requests.empty()) return {};
+  const json* resources = Member(container, "resources");
+  if (resources == nullptr) {
+    json whole = json::object();
+    if (!limits.empty()) whole["limits"] = limits;
+    if (!requests.empty()) whole["requests"] = requests;
+    ops->push_back(Op("add", path + "/resources", whole));
+    return {};
+  }
+  AddEntries(resources, path + "/resources", "limits", limits, ops);
+  AddEntries(resources, path + "/resources", "requests", requests, ops);
   return {};
 }
 
@@ -75,13 +98,9 @@ base::Status EnvOps(const json* container, const std::string& path,
   return {};
 }
 
-// True when the containers differ only in limits and env.
-bool SameExceptPatchable(model::Container a, model::Container b) {
-  a.limits.clear();
-  b.limits.clear();
-  a.env.clear();
-  b.env.clear();
-  return a.name == b.name && a.requests == b.requests && a.privileged == b.privileged;
+// True when the containers differ only in limits, requests and env.
+bool SameExceptPatchable(const model::Container& a, const model::Container& b) {
+  return a.name == b.name && a.privileged == b.privileged;
 }
 
 base::Status ContainerListOps(const json& spec, std::string_view key,
@@ -102,7 +121,7 @@ base::Status ContainerListOps(const json& spec, std::string_view key,
     if (container == nullptr) {
       return base::Internal(path + ": not present in the original object");
     }
-    HAMI_RETURN_IF_ERROR(LimitOps(container, path, before[i], after[i], ops));
+    HAMI_RETURN_IF_ERROR(ResourceOps(container, path, before[i], after[i], ops));
     HAMI_RETURN_IF_ERROR(EnvOps(container, path, before[i], after[i], ops));
   }
   return {};
@@ -110,8 +129,7 @@ base::Status ContainerListOps(const json& spec, std::string_view key,
 
 bool SamePodExceptPatchable(const model::Pod& a, const model::Pod& b) {
   return a.namespace_name == b.namespace_name && a.name == b.name && a.uid == b.uid &&
-         a.annotations == b.annotations && a.labels == b.labels && a.node_name == b.node_name &&
-         a.phase == b.phase;
+         a.labels == b.labels && a.node_name == b.node_name && a.phase == b.phase;
 }
 
 }  // namespace
@@ -137,6 +155,16 @@ base::Result<json> PodPatch(const json& original, const model::Pod& before,
     return base::Internal("admission changed pod metadata or status, which cannot be patched");
   }
   json ops = json::array();
+  HAMI_ASSIGN_OR_RETURN(json annotations,
+                        Added(before.annotations, after.annotations, "metadata.annotations"));
+  if (!annotations.empty()) {
+    const json* metadata = Member(&original, "metadata");
+    if (metadata == nullptr) {
+      ops.push_back(Op("add", "/metadata", json{{"annotations", annotations}}));
+    } else {
+      AddEntries(metadata, "/metadata", "annotations", annotations, &ops);
+    }
+  }
   const json* spec = Member(&original, "spec");
   if (spec == nullptr || !spec->is_object()) {
     return base::Internal("the original pod object has no spec");

@@ -5,8 +5,10 @@
 // member the webhook does not own (unknown fields, field order, number formatting) is preserved.
 // Only these changes can be expressed; any other difference between `before` and `after` is an
 // Internal error (a vendor started mutating something this file does not know how to patch):
-//   - containers[i] / initContainers[i] resources.limits: entries added or changed ("add"; when
-//     `resources` or `limits` is absent or null, the whole object is added),
+//   - metadata.annotations: entries added or changed ("add"; the whole map when absent),
+//   - containers[i] / initContainers[i] resources.limits and resources.requests: entries added or
+//     changed ("add"; when `resources`, `limits` or `requests` is absent or null, the whole object
+//     is added),
 //   - containers[i] / initContainers[i] env: literal entries appended (never removed or rewritten;
 //     a later duplicate name wins in Kubernetes, as upstream's append does),
 //   - spec.schedulerName, spec.runtimeClassName ("add", which also replaces).

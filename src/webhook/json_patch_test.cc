@@ -48,6 +48,42 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         PatchCase{"NoChange", R"({"spec":{"containers":[{"name":"a"}]}})", [](model::Pod&) {},
                   "[]", R"({"spec":{"containers":[{"name":"a"}]}})"},
+        // Vendors' admission writes pod annotations (MetaX QoS default, Moore Threads count)...
+        PatchCase{"AnnotationsAbsentAddsTheMap",
+                  R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"a"}]}})",
+                  [](model::Pod& p) { p.annotations["metax-tech.com/sgpu-qos-policy"] = "best-effort"; },
+                  R"([{"op":"add","path":"/metadata/annotations",
+                       "value":{"metax-tech.com/sgpu-qos-policy":"best-effort"}}])",
+                  R"({"metadata":{"name":"p","annotations":{"metax-tech.com/sgpu-qos-policy":"best-effort"}},
+                      "spec":{"containers":[{"name":"a"}]}})"},
+        PatchCase{"AnnotationsPresentAddsAndChangesEntries",
+                  R"({"metadata":{"annotations":{"keep":"1","x/y":"old"}},"spec":{"containers":[{"name":"a"}]}})",
+                  [](model::Pod& p) {
+                    p.annotations["x/y"] = "new";
+                    p.annotations["mthreads.com/request-gpu-num"] = "2";
+                  },
+                  R"([{"op":"add","path":"/metadata/annotations/mthreads.com~1request-gpu-num","value":"2"},
+                      {"op":"add","path":"/metadata/annotations/x~1y","value":"new"}])",
+                  R"({"metadata":{"annotations":{"keep":"1","x/y":"new","mthreads.com/request-gpu-num":"2"}},
+                      "spec":{"containers":[{"name":"a"}]}})"},
+        // ... and requests beside limits (Ascend and Enflame mirror memory into requests).
+        PatchCase{"RequestsAbsentAddsRequestsObject",
+                  R"({"spec":{"containers":[{"name":"a","resources":{"limits":{"x/mem":"1"}}}]}})",
+                  [](model::Pod& p) { p.containers[0].requests["x/mem"] = "8192"; },
+                  R"([{"op":"add","path":"/spec/containers/0/resources/requests",
+                       "value":{"x/mem":"8192"}}])",
+                  R"({"spec":{"containers":[{"name":"a","resources":{"limits":{"x/mem":"1"},
+                       "requests":{"x/mem":"8192"}}}]}})"},
+        PatchCase{"LimitsAndRequestsIntoAbsentResources",
+                  R"({"spec":{"containers":[{"name":"a"}]}})",
+                  [](model::Pod& p) {
+                    p.containers[0].limits["x/mem"] = "8192";
+                    p.containers[0].requests["x/mem"] = "8192";
+                  },
+                  R"([{"op":"add","path":"/spec/containers/0/resources",
+                       "value":{"limits":{"x/mem":"8192"},"requests":{"x/mem":"8192"}}}])",
+                  R"({"spec":{"containers":[{"name":"a","resources":{"limits":{"x/mem":"8192"},
+                       "requests":{"x/mem":"8192"}}}]}})"},
         PatchCase{"ResourcesAbsentAddsWholeObject",
                   R"({"spec":{"containers":[{"name":"a","image":"x"}]}})", AddCount,
                   R"([{"op":"add","path":"/spec/containers/0/resources",
@@ -154,11 +190,12 @@ TEST_P(PodPatchRejectTest, UnpatchableChangeIsInternal) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, PodPatchRejectTest,
     testing::Values(
-        RejectCase{"AnnotationChanged", [](model::Pod& p) { p.annotations["a"] = "2"; }},
+        RejectCase{"AnnotationRemoved", [](model::Pod& p) { p.annotations.clear(); }},
+        RejectCase{"LabelAdded", [](model::Pod& p) { p.labels["l"] = "1"; }},
         RejectCase{"NodeNameChanged", [](model::Pod& p) { p.node_name = "n"; }},
         RejectCase{"ContainerAdded", [](model::Pod& p) { p.containers.emplace_back(); }},
         RejectCase{"LimitRemoved", [](model::Pod& p) { p.containers[0].limits.clear(); }},
-        RejectCase{"RequestChanged", [](model::Pod& p) { p.containers[0].requests["cpu"] = "2"; }},
+        RejectCase{"RequestRemoved", [](model::Pod& p) { p.containers[0].requests.clear(); }},
         RejectCase{"EnvRemoved", [](model::Pod& p) { p.containers[0].env.clear(); }},
         RejectCase{"PrivilegedChanged", [](model::Pod& p) { p.containers[0].privileged = true; }}),
     [](const testing::TestParamInfo<RejectCase>& info) { return info.param.name; });

@@ -132,9 +132,14 @@ base::Result<std::map<std::string, std::string>> DrsVendor::AllocationAnnotation
       const std::string index = std::to_string(chosen.idx);
       out[kAssignedIndexAnnotation] = index;
       out[kAssignedIdAnnotation] = index;
-      // The registered minor is not part of the allocation (seam gap); the plugin's default
-      // minor is the index.
-      out[kAssignedMinorAnnotation] = index;
+      // The minor the device registered (the device plugin's default minor is the index).
+      std::string minor = index;
+      if (auto it = allocation.registered.find(chosen.uuid); it != allocation.registered.end()) {
+        if (auto m = it->second.attributes.find(kMinorAttribute); m != it->second.attributes.end()) {
+          minor = m->second;
+        }
+      }
+      out[kAssignedMinorAnnotation] = minor;
       out[kRequestSizeAnnotation] = std::to_string(a.request);
     }
     assigned[ContainerName(allocation.pod, c)] = std::move(a);

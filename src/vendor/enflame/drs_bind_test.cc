@@ -38,7 +38,7 @@ class EnflameDrsBindTest : public ::testing::Test {
       return false;
     }
     auto written = drs()->AllocationAnnotations(
-        {pod, "n", d.devices.at("Enflame"), d.partitions, 1700000000});
+        {pod, "n", d.devices.at("Enflame"), d.partitions, d.registered, 1700000000});
     EXPECT_TRUE(written.ok()) << written.error().ToString();
     pod.annotations.insert(written->begin(), written->end());
     auto granted = GrantedDevices(pod, registry_);
@@ -187,11 +187,19 @@ TEST_F(EnflameDrsBindTest, MutatedAnnotationsNeverThrow) {
   EXPECT_GT(read, 0);
 }
 
-// The seam's Allocation carries no node facts, so bind cannot read the registered minor.
+// Bind reads the granted device's registration: the minor it registered, not its index.
 TEST_F(EnflameDrsBindTest, AssignedMinorIsTheRegisteredMinor) {
-  GTEST_SKIP() << "seam gap: vendor::Allocation lacks the granted devices' DeviceInfo (attributes),"
-                  " so enflame.com/gcu-assigned-minor is written as the device index, not the "
-                  "minor registered in enflame.com/gcu-drs-capacity";
+  codec::NodeObject node;
+  node.name = "n";
+  node.annotations[kDrsCapacityAnnotation] =
+      R"({"devices":[{"index":"0","minor":"5","capacity":6}],"profiles":{"3g.20gb":"1"}})";
+  auto state = NodeStateFromNode(node, registry_);
+  ASSERT_TRUE(state.ok()) << state.error().ToString();
+  node_ = std::move(*state);
+  model::Pod pod = SlicesPod("minor", "3");
+  ASSERT_TRUE(PlaceAndBook(pod)) << last_failure_;
+  EXPECT_EQ(pod.annotations.at("enflame.com/gcu-assigned-minor"), "5");
+  EXPECT_EQ(pod.annotations.at("enflame.com/gcu-assigned-index"), "0");
 }
 
 }  // namespace

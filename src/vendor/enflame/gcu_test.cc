@@ -119,7 +119,7 @@ TEST_F(EnflameGcuTest, WebhookAndBind) {
 
   sched::Decision d = Place(pod);
   ASSERT_TRUE(d.chosen);
-  auto written = gcu()->AllocationAnnotations({pod, "n", d.devices.at("GCU"), {}, 0});
+  auto written = gcu()->AllocationAnnotations({pod, "n", d.devices.at("GCU"), {}, {}, 0});
   ASSERT_TRUE(written.ok());
   const std::string one = d.devices.at("GCU")[0][0].uuid + ",GCU,100,100:;";
   EXPECT_EQ(*written, (std::map<std::string, std::string>{

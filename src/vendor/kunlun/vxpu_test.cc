@@ -251,7 +251,7 @@ TEST_F(KunlunVxpuTest, BindWritesBothListsAndLocksTheNode) {
   const sched::NodeState* nodes[] = {&node_};
   sched::Decision d = sched::Decide(nodes, *input, nullptr);
   ASSERT_TRUE(d.chosen);
-  auto written = vxpu()->AllocationAnnotations({pod, "v", d.devices.at("XPU"), {}, 0});
+  auto written = vxpu()->AllocationAnnotations({pod, "v", d.devices.at("XPU"), {}, {}, 0});
   ASSERT_TRUE(written.ok());
   EXPECT_EQ(*written, (std::map<std::string, std::string>{
                           {"hami.io/xpu-devices-to-allocate", "xpu-0,XPU,24576,25:;"},

@@ -242,7 +242,7 @@ TEST_F(KunlunWholeTest, BindWritesAllocatedAndDeviceIndices) {
   sched::Decision d = Place(pod);
   ASSERT_TRUE(d.chosen);
   const Vendor* v = registry_.Find("kunlun");
-  auto written = v->AllocationAnnotations({pod, "n", d.devices.at("kunlun"), {}, 0});
+  auto written = v->AllocationAnnotations({pod, "n", d.devices.at("kunlun"), {}, {}, 0});
   ASSERT_TRUE(written.ok()) << written.error().ToString();
   EXPECT_EQ(*written, (std::map<std::string, std::string>{
                           {"hami.io/kunlun-allocated",

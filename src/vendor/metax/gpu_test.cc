@@ -292,7 +292,7 @@ TEST(MetaxGpuBindTest, DefaultDeviceListsUnderItsKeys) {
   d.usedmem = 65536;
   d.usedcores = 100;
   const model::PodSingleDevice devices = {{d}};
-  auto written = v.AllocationAnnotations({pod, "m", devices, {}, 0});
+  auto written = v.AllocationAnnotations({pod, "m", devices, {}, {}, 0});
   ASSERT_TRUE(written.ok());
   const std::map<std::string, std::string> want = {
       {"hami.io/metax-gpu-devices-to-allocate", "m-metax-0,Metax-GPU,65536,100:;"},

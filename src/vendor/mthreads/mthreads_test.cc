@@ -243,7 +243,7 @@ TEST(MthreadsBindTest, AllocatedKeyIndicesTimeAndNode) {
   model::Pod pod;
   pod.name = "p";
   const model::PodSingleDevice devices = {{Granted(0, "test1", 1000, 1)}};
-  auto written = v.AllocationAnnotations({pod, "node-a", devices, {}, 1700000000});
+  auto written = v.AllocationAnnotations({pod, "node-a", devices, {}, {}, 1700000000});
   ASSERT_TRUE(written.ok()) << written.error().ToString();
   const std::map<std::string, std::string> want = {
       {"hami.io/mthreads-vgpu-devices-allocated", "test1,Mthreads,1000,1:;"},
@@ -259,7 +259,7 @@ TEST(MthreadsBindTest, AllocatedKeyIndicesTimeAndNode) {
   // The index annotation lists the last container with devices.
   const model::PodSingleDevice two = {{Granted(0, "a", 1, 1)}, {},
                                       {Granted(2, "c", 1, 1), Granted(3, "d", 1, 1)}};
-  EXPECT_EQ(v.AllocationAnnotations({pod, "n", two, {}, 0})->at("mthreads.com/gpu-index"), "2,3");
+  EXPECT_EQ(v.AllocationAnnotations({pod, "n", two, {}, {}, 0})->at("mthreads.com/gpu-index"), "2,3");
   EXPECT_FALSE(v.Lock().has_value());
   EXPECT_EQ(v.Quota().memory_factor, 512);
   EXPECT_EQ(v.Quota().memory, "mthreads.com/sgpu-memory");
@@ -282,7 +282,7 @@ TEST(MthreadsEndToEndTest, SliceLandsOnCapacityNode) {
   auto decision = sched::Decide(nodes, *input, nullptr);
   ASSERT_TRUE(decision.chosen);
   auto written = Mt(registry).AllocationAnnotations(
-      {pod, "mt-0", decision.devices.at("Mthreads"), {}, 5});
+      {pod, "mt-0", decision.devices.at("Mthreads"), {}, decision.registered, 5});
   ASSERT_TRUE(written.ok());
   EXPECT_EQ(written->at("hami.io/mthreads-vgpu-devices-allocated"),
             "mt-0-mthreads-1,Mthreads,16384,8:;");

@@ -100,7 +100,7 @@ TEST(NvidiaNodeTest, MigAllocationsRoundTripThroughAnnotations) {
   model::PodSingleDevice devices = {{{0, "GPU-m", "NVIDIA", 19968, 42}}};
   std::vector<model::PartitionGrant> partitions = {
       {"NVIDIA", 0, 0, "GPU-m", "3g.20gb", "", {4, 4}}};
-  auto written = v.AllocationAnnotations({pod, "a100", devices, partitions, 0});
+  auto written = v.AllocationAnnotations({pod, "a100", devices, partitions, {}, 0});
   ASSERT_TRUE(written.ok()) << written.error().ToString();
   EXPECT_EQ(written->at(kAllocatedAnnotation), "GPU-m,NVIDIA,19968,42:;");
   EXPECT_EQ(written->at(kToAllocateAnnotation), "GPU-m,NVIDIA,19968,42:;");
