@@ -4,6 +4,9 @@
 #include <cstdlib>
 #include <set>
 
+#include "vendor/ascend/module.h"
+#include "vendor/hygon/module.h"
+#include "vendor/iluvatar/module.h"
 #include "vendor/nvidia/module.h"
 
 namespace hami::vendor {
@@ -12,6 +15,9 @@ const std::vector<VendorModule>& Modules() {
   // One line per vendor folder, in the order their devices are listed on a node.
   static const std::vector<VendorModule> kModules = {
       nvidia::Module(),
+      hygon::Module(),
+      ascend::Module(),
+      iluvatar::Module(),
   };
   return kModules;
 }
