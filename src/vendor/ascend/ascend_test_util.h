@@ -94,14 +94,18 @@ inline model::DeviceRequest Req(const std::string& cw, int32_t nums, int64_t mem
 
 // One NPU as the device plugin registers it (count 100 and devcore 100 as in the tables).
 struct Npu {
+  Npu(std::string id, int32_t totalmem = 1280, int32_t used = 0, int64_t usedcores = 0,
+      bool health = true, int32_t index = -1, std::string network_id = "", int32_t devcore = 100)
+      : id(std::move(id)), totalmem(totalmem), used(used), usedcores(usedcores), health(health),
+        index(index), network_id(std::move(network_id)), devcore(devcore) {}
   std::string id;
-  int32_t totalmem = 1280;
-  int32_t used = 0;
-  int64_t usedcores = 0;
-  bool health = true;
-  int32_t index = -1;                // -1: its position
-  std::string network_id;            // "" = no NetworkID
-  int32_t devcore = 100;
+  int32_t totalmem;
+  int32_t used;
+  int64_t usedcores;
+  bool health;
+  int32_t index;           // -1: its position
+  std::string network_id;  // "" = no NetworkID
+  int32_t devcore;
 };
 
 inline sched::NodeState Node(const std::string& cw, const std::vector<Npu>& npus,
