@@ -135,7 +135,8 @@ TEST(AscendConfigTest, ErrorsNameTheKeyAndUnknownKeysAreWarned) {
                           R"({"configs":[{"commonWord":"X","resourceName":""}]})",
                           R"({"configs":[{"commonWord":"X","memoryAllocatable":-1}]})",
                           R"({"configs":[{"commonWord":"X","templates":[{"memory":100}]}]})",
-                          R"({"configs":[{"commonWord":"X","templates":[{"name":"v","memory":0}]}]})",
+                          R"({"configs":[{"commonWord":"X",
+                                 "templates":[{"name":"v","memory":0}]}]})",
                           R"({"configs":[{"commonWord":"X","superPod":"sometimes"}]})",
                           R"({"hamiVnpuCore":"sometimes"})", R"("vnpus")"}) {
     auto r = AscendConfigFrom(json::parse(bad), nullptr);
@@ -149,7 +150,8 @@ TEST(AscendConfigTest, ErrorsNameTheKeyAndUnknownKeysAreWarned) {
       &warnings);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(warnings, (std::vector<std::string>{
-                          "device config: vnpus.configs[0].templates[0].aicpu: unknown key, ignored",
+                          "device config: vnpus.configs[0].templates[0].aicpu: unknown key, "
+                          "ignored",
                           "device config: vnpus.configs[0].aiCores: unknown key, ignored",
                           "device config: vnpus.enpuPolicy: unknown key, ignored"}));
 }

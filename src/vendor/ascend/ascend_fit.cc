@@ -1,7 +1,6 @@
 #include "vendor/ascend/ascend_fit.h"
 
 #include <algorithm>
-#include <map>
 #include <optional>
 
 #include "base/strings.h"
@@ -118,19 +117,35 @@ void AscendFit::SelectByNetwork(const sched::SelectInput& in, size_t nums,
 double AscendFit::ScoreNode(const sched::NodeState& node, const sched::PodInput& pod,
                             std::span<const sched::PendingGrant> grants,
                             sched::NodePolicy policy) const {
-  std::map<int32_t, std::map<int64_t, int32_t>> per_container;
+  // A pod holds a handful of grants: counting by nested scans allocates nothing per node.
+  auto mine = [&](const sched::PendingGrant& g) { return g.vendor == vendor_; };
+  auto id_of = [&](const sched::PendingGrant& g) {
+    return NetworkId(node.devices[g.device].info);
+  };
   for (const auto& g : grants) {
-    if (g.vendor != vendor_) continue;
-    const std::optional<int64_t> id = NetworkId(node.devices[g.device].info);
-    if (!id) return 0;
-    ++per_container[g.container][*id];
+    if (mine(g) && !id_of(g)) return 0;
   }
   double score = 0;
-  for (const auto& [container, groups] : per_container) {
+  for (size_t i = 0; i < grants.size(); ++i) {
+    const auto& first = grants[i];
+    if (!mine(first)) continue;
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; ++j) {
+      seen = mine(grants[j]) && grants[j].container == first.container;
+    }
+    if (seen) continue;  // each container once, from its first grant
     int32_t largest = 0, total = 0;
-    for (const auto& [id, count] : groups) {
-      largest = std::max(largest, count);
-      total += count;
+    for (size_t j = i; j < grants.size(); ++j) {
+      if (!mine(grants[j]) || grants[j].container != first.container) continue;
+      ++total;
+      int32_t same = 0;
+      for (size_t k = i; k < grants.size(); ++k) {
+        if (mine(grants[k]) && grants[k].container == first.container &&
+            *id_of(grants[k]) == *id_of(grants[j])) {
+          ++same;
+        }
+      }
+      largest = std::max(largest, same);
     }
     score += static_cast<double>(largest) / total;
   }

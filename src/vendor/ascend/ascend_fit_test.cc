@@ -54,8 +54,8 @@ std::vector<Row> Table(const std::string& cw, bool hami_core) {
       {"S11", {{"dev-0", 1280, 20, 10}, {"dev-1", 1280, 20, 100}}, 2, 512, 101, 20, soft,
        "1/2 AllocatedCardsInsufficientRequest, 1/2 CardInsufficientCore"},
       {"S12", {{"dev-0", 1280, 20, 10}}, 1, 0, 10, 20, soft, "fit:dev-0:128:20"},
-      {"S13", {{"dev-0", 1280, 1}}, 1, 64, 101, 50, with({{"hami.io/gpu-scheduler-policy", "mutex"}}),
-       "1/1 ExclusiveDeviceAllocateConflict"},
+      {"S13", {{"dev-0", 1280, 1}}, 1, 64, 101, 50,
+       with({{"hami.io/gpu-scheduler-policy", "mutex"}}), "1/1 ExclusiveDeviceAllocateConflict"},
       {"S14", {d0, d1, {"dev-2", 1280, 0, 0, false}}, 3, 512, 101, 20, soft,
        "1/3 CardNotHealth, 2/3 AllocatedCardsInsufficientRequest"},
       {"S15", {{"dev-0", 1280, 0, 0, false}}, 1, 64, 101, 50, soft, "1/1 CardNotHealth"},
@@ -82,8 +82,9 @@ TEST(AscendFitTest, StandardAcceptanceTableOnEveryChip) {
 // Ascend910B4 never lands on Ascend910B4-1.
 TEST(AscendFitTest, RequestsSeeOnlyTheirOwnChip) {
   const Registry r = ChartRegistry();
-  EXPECT_EQ(Place(r, Node("Ascend910B4-1", {{"dev-0", 65536}}), Req("Ascend910B4", 1, 8192, 101, 0)),
-            "NodeInsufficientDevice");
+  EXPECT_EQ(
+      Place(r, Node("Ascend910B4-1", {{"dev-0", 65536}}), Req("Ascend910B4", 1, 8192, 101, 0)),
+      "NodeInsufficientDevice");
 }
 
 TEST(AscendFitTest, HardSplitBooksTemplatesAgainstRegisteredCores) {
@@ -155,11 +156,13 @@ TEST(AscendFitTest, Ascend910CTakesWholeModules) {
             "5/5 AllocatedCardsInsufficientRequest");
   EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 2})), Req("Ascend910C", 2, 128, 101, 0)),
             "2/2 AllocatedCardsInsufficientRequest");
-  EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 2}, false)), Req("Ascend910C", 2, 128, 101, 0)),
+  EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 2}, false)),
+                  Req("Ascend910C", 2, 128, 101, 0)),
             "2/2 AllocatedCardsInsufficientRequest");
   EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 1})), Req("Ascend910C", 2, 128, 101, 0)),
             "fit:dev-0:128:0,dev-1:128:0");
-  EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 1}, false)), Req("Ascend910C", 2, 128, 101, 0)),
+  EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 1}, false)),
+                  Req("Ascend910C", 2, 128, 101, 0)),
             "fit:dev-0:128:0,dev-1:128:0");
   EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 2, 4, 6}, false)),
                   Req("Ascend910C", 4, 128, 101, 0)),
@@ -169,7 +172,8 @@ TEST(AscendFitTest, Ascend910CTakesWholeModules) {
   busy.devices[0].usage.usedmem = 32000;
   EXPECT_EQ(Place(r, busy, Req("Ascend910C", 2, 128, 101, 0)), "fit:dev-2:128:0,dev-3:128:0");
   // An odd count (the webhook was bypassed) cannot be made of modules.
-  EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 1, 2, 3})), Req("Ascend910C", 3, 128, 101, 0)),
+  EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 1, 2, 3})),
+                  Req("Ascend910C", 3, 128, 101, 0)),
             "4/4 AllocatedCardsInsufficientRequest");
 }
 

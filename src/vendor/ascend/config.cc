@@ -124,12 +124,13 @@ base::Result<AscendChip> ChipFrom(const nlohmann::json& entry, const std::string
   HAMI_RETURN_IF_ERROR(ReadChipScalars(b, &c));
   HAMI_ASSIGN_OR_RETURN(auto templates, ListOf(b, "templates"));
   for (size_t i = 0; i < templates.size(); ++i) {
-    HAMI_ASSIGN_OR_RETURN(
-        auto t, TemplateFrom(templates[i], path + ".templates[" + std::to_string(i) + "]", warnings));
+    const std::string at = path + ".templates[" + std::to_string(i) + "]";
+    HAMI_ASSIGN_OR_RETURN(auto t, TemplateFrom(templates[i], at, warnings));
     c.templates.push_back(std::move(t));
   }
-  std::stable_sort(c.templates.begin(), c.templates.end(),
-                   [](const AscendTemplate& a, const AscendTemplate& b) { return a.memory < b.memory; });
+  std::stable_sort(
+      c.templates.begin(), c.templates.end(),
+      [](const AscendTemplate& a, const AscendTemplate& b) { return a.memory < b.memory; });
   if (warnings != nullptr) b.WarnUnknown(warnings);
   return c;
 }

@@ -38,7 +38,8 @@ TEST(HygonRegistryTest, BuiltByDefaultWithFlagsAndConfigOverFlags) {
   const Vendor* v = registry.Find(kVendorName);
   ASSERT_NE(v, nullptr);
   EXPECT_EQ(v->ResourceNames(),
-            (std::vector<std::string>{"hygon.com/dcunum", "hygon.com/dcumem", "hygon.com/dcucores"}));
+            (std::vector<std::string>{"hygon.com/dcunum", "hygon.com/dcumem",
+                                      "hygon.com/dcucores"}));
   EXPECT_EQ(v->Keys().register_annotation, "hami.io/node-dcu-register");
   EXPECT_EQ(v->Keys().handshake_annotation, "hami.io/node-handshake-dcu");
   EXPECT_EQ(v->Keys().to_allocate_annotation, "hami.io/dcu-devices-to-allocate");
@@ -111,7 +112,8 @@ TEST(HygonRequestTest, DerivationTable) {
       {"all three", C({{"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "1024"},
                        {"hygon.com/dcucores", "1"}}),
        Want(1, 1024, 101, 1)},
-      {"count and cores in requests", C({}, {{"hygon.com/dcunum", "1"}, {"hygon.com/dcucores", "1"}}),
+      {"count and cores in requests",
+       C({}, {{"hygon.com/dcunum", "1"}, {"hygon.com/dcucores", "1"}}),
        Want(1, 0, 100, 1)},
       {"count only: exclusive whole card", C({{"hygon.com/dcunum", "2"}}), Want(2, 0, 100, 100)},
       {"memory 0 is the whole card", C({{"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "0"}}),

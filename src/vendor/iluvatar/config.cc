@@ -36,7 +36,8 @@ base::Result<IluvatarChip> ChipFrom(const nlohmann::json& entry, const std::stri
   HAMI_RETURN_IF_ERROR(b.String("resourceMemoryName", &chip.resource_memory_name));
   HAMI_RETURN_IF_ERROR(b.String("resourceCoreName", &chip.resource_core_name));
   if (chip.resource_count_name.empty()) {
-    return base::InvalidArgument("device config: " + path + ".resourceCountName: must not be empty");
+    return base::InvalidArgument("device config: " + path +
+                                 ".resourceCountName: must not be empty");
   }
   if (warnings != nullptr) b.WarnUnknown(warnings);
   return chip;

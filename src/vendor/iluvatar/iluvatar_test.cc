@@ -83,7 +83,8 @@ TEST(IluvatarRegistryTest, ConfigList) {
   auto none = Registry::Create({json::parse(R"({"iluvatars":[]})")}, kEnabled);
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->Find("BI-V150"), nullptr);
-  for (const char* bad : {R"({"iluvatars":{"commonWord":"X"}})", R"({"iluvatars":[{"chipName":"X"}]})",
+  for (const char* bad : {R"({"iluvatars":{"commonWord":"X"}})",
+                          R"({"iluvatars":[{"chipName":"X"}]})",
                           R"({"iluvatars":[{"commonWord":"X"},{"commonWord":"X"}]})",
                           R"({"iluvatars":[{"commonWord":"X","resourceCountName":""}]})",
                           R"({"iluvatars":[{"commonWord":["X"]}]})"}) {
@@ -249,7 +250,8 @@ TEST(IluvatarFitTest, AcceptanceRows) {
                   {{"hami.io/gpu-scheduler-policy", "mutex"}}),
             "1/1 ExclusiveDeviceAllocateConflict");
   EXPECT_EQ(Place(*registry, {Dev("dev-0", 0, 1280, 0, false)}, req), "1/1 CardNotHealth");
-  EXPECT_EQ(Place(*registry, {Dev("dev-0", 0, 1280)}, req, {{"hami.io/no-use-MR-V100-uuid", "dev-0"}}),
+  EXPECT_EQ(Place(*registry, {Dev("dev-0", 0, 1280)}, req,
+                  {{"hami.io/no-use-MR-V100-uuid", "dev-0"}}),
             "1/1 CardUuidMismatch");
   EXPECT_EQ(Place(*registry, {Dev("dev-0", 0, 1280), Dev("dev-1", 1, 1280)}, req,
                   {{"hami.io/use-MR-V100-uuid", "dev-1"}}),
@@ -288,9 +290,10 @@ TEST(IluvatarEndToEndTest, PatchUnderBothKeysAndReadBack) {
   model::PodSingleDevice zero = {{{0, "k8s-gpu-iluvatar-0", "MR-V100", 0, 0}}};
   auto written = v->AllocationAnnotations({pod, node.name, zero, {}, 0});
   ASSERT_TRUE(written.ok());
+  const std::string patch = "k8s-gpu-iluvatar-0,MR-V100,0,0:;";
   EXPECT_EQ(*written, (std::map<std::string, std::string>{
-                          {"hami.io/MR-V100-devices-to-allocate", "k8s-gpu-iluvatar-0,MR-V100,0,0:;"},
-                          {"hami.io/MR-V100-devices-allocated", "k8s-gpu-iluvatar-0,MR-V100,0,0:;"}}));
+                          {"hami.io/MR-V100-devices-to-allocate", patch},
+                          {"hami.io/MR-V100-devices-allocated", patch}}));
   auto placed = v->AllocationAnnotations({pod, node.name, devices, {}, 0});
   ASSERT_TRUE(placed.ok());
   EXPECT_EQ(placed->at("hami.io/MR-V100-devices-allocated"),
