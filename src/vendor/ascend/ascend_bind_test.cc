@@ -11,8 +11,8 @@
 namespace hami::vendor::ascend {
 namespace {
 
-using testing::C;
-using testing::ChartRegistry;
+using fixture::C;
+using fixture::ChartRegistry;
 
 // Eight 910B3 NPUs as the plugin registers them: NetworkID 1 for indices above 3.
 std::string Register910B3() {

@@ -10,7 +10,7 @@ namespace hami::vendor::ascend {
 namespace {
 
 using nlohmann::json;
-using testing::ChartRegistry;
+using fixture::ChartRegistry;
 
 const FlagValues kEnabled = {{kEnableFlag, "true"}};
 

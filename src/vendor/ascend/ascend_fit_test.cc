@@ -7,11 +7,11 @@
 namespace hami::vendor::ascend {
 namespace {
 
-using testing::ChartRegistry;
-using testing::Node;
-using testing::Npu;
-using testing::Place;
-using testing::Req;
+using fixture::ChartRegistry;
+using fixture::Node;
+using fixture::Npu;
+using fixture::Place;
+using fixture::Req;
 
 struct Row {
   const char* name;

@@ -7,9 +7,9 @@
 namespace hami::vendor::ascend {
 namespace {
 
-using testing::C;
-using testing::ChartRegistry;
-using testing::Req;
+using fixture::C;
+using fixture::ChartRegistry;
+using fixture::Req;
 
 const AscendVendor& Chip(const Registry& r, const char* cw) {
   return dynamic_cast<const AscendVendor&>(*r.Find(cw));
@@ -128,7 +128,7 @@ struct AdmitCase {
 
 TEST(AscendAdmitTest, WebhookTable) {
   const Registry r = ChartRegistry();
-  auto vnpus = testing::ChartVnpus();
+  auto vnpus = fixture::ChartVnpus();
   for (auto& chip : vnpus["configs"]) chip.erase("superPod");
   auto no_super_pod = Registry::Create({nlohmann::json{{kConfigBlock, vnpus}}},
                                        {{kEnableFlag, "true"}});
@@ -164,6 +164,10 @@ TEST(AscendAdmitTest, WebhookTable) {
       {"hami-core on two NPUs", "Ascend910A", HamiCorePod(), C({{kCount, "2"}, {kMem, "1000"}}),
        true, "", {{kCount, "2"}, {kMem, "1000"}}},
       {"no count", "Ascend910A", {}, C({{kMem, "1000"}}), false, "", {{kMem, "1000"}}},
+      // Kubernetes requires limits for extended resources; a count in requests alone still
+      // sends the pod to HAMi (upstream leaves it to the default scheduler).
+      {"count in requests only", "Ascend910A", {}, C({}, {{kCount, "1"}, {kMem, "3000"}}), true,
+       "", {}},
   };
   for (auto& c : cases) {
     auto got = Chip(r, c.cw).Admit(c.pod, c.container);
@@ -204,7 +208,7 @@ TEST(AscendAdmitTest, LimitsWithRequestsAreLeftAndBookTheSame) {
 }
 
 TEST(AscendAdmitTest, OverwriteEnvAndRuntimeClass) {
-  auto vnpus = testing::ChartVnpus();
+  auto vnpus = fixture::ChartVnpus();
   vnpus["overwriteEnv"] = true;
   vnpus["runtimeClassName"] = "ascend";
   auto r = Registry::Create({nlohmann::json{{kConfigBlock, vnpus}}}, {{kEnableFlag, "true"}});

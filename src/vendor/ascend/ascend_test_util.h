@@ -15,7 +15,7 @@
 #include "vendor/ascend/wire.h"
 #include "vendor/registry.h"
 
-namespace hami::vendor::ascend::testing {
+namespace hami::vendor::ascend::fixture {
 
 // Templates of one chip in the chart's form.
 inline nlohmann::json ChartChip(const std::string& chip, const std::string& cw, int allocatable,
@@ -155,4 +155,4 @@ inline std::string Place(const Registry& registry, const sched::NodeState& node,
   return out;
 }
 
-}  // namespace hami::vendor::ascend::testing
+}  // namespace hami::vendor::ascend::fixture

@@ -98,7 +98,7 @@ base::Result<std::optional<model::DeviceRequest>> AscendVendor::ContainerRequest
 }
 
 base::Result<bool> AscendVendor::Admit(model::Pod& pod, model::Container& c) const {
-  const std::string* count_text = LimitQuantity(c, chip_.resource_name);
+  const std::string* count_text = Quantity(c, chip_.resource_name);
   if (count_text == nullptr) {
     if (chip_.overwrite_env && !AsksForAnyAscend(c)) c.env[kVisibleDevicesEnv] = "";
     return false;
@@ -113,7 +113,7 @@ base::Result<bool> AscendVendor::Admit(model::Pod& pod, model::Container& c) con
   const bool hami_core = IsHamiCore(pod);
   HAMI_ASSIGN_OR_RETURN(int64_t cores, Cores(c, hami_core));
   (void)cores;
-  const std::string* mem_text = LimitQuantity(c, chip_.resource_memory_name);
+  const std::string* mem_text = Quantity(c, chip_.resource_memory_name);
   HAMI_ASSIGN_OR_RETURN(auto mib, MemoryMiB(c, mem_text));
   int64_t trimmed = chip_.memory_allocatable;
   if (mib && hami_core) {
