@@ -244,3 +244,25 @@ TEST(AscendAdmitTest, OverwriteEnvAndRuntimeClass) {
 
 }  // namespace
 }  // namespace hami::vendor::ascend
+
+namespace hami::vendor::ascend {
+namespace {
+
+// Upstream's webhook writes the trimmed memory (and the 910C module count) into the request as
+// well as the limit, so Kubernetes keeps request == limit. The admission patch here
+// (src/webhook/json_patch.cc) can express limits, env, schedulerName and runtimeClassName but not
+// `resources.requests`, so Admit leaves such limits alone and request derivation rounds instead.
+TEST(AscendAdmitTest, RewritesRequestsLikeUpstream) {
+  GTEST_SKIP() << "seam gap: the webhook JSON patch cannot change resources.requests "
+                  "(src/webhook/json_patch.cc); Admit keeps limits that have a request";
+  const Registry r = fixture::ChartRegistry();
+  const auto& a = dynamic_cast<const AscendVendor&>(*r.Find("Ascend910A"));
+  model::Pod pod;
+  auto c = fixture::C({{kCount, "1"}, {kMem, "2000"}}, {{kCount, "1"}, {kMem, "2000"}});
+  ASSERT_TRUE(*a.Admit(pod, c));
+  EXPECT_EQ(c.limits.at(kMem), "2184");
+  EXPECT_EQ(c.requests.at(kMem), "2184");
+}
+
+}  // namespace
+}  // namespace hami::vendor::ascend
