@@ -4,8 +4,11 @@
 #include <cstdlib>
 #include <set>
 
+#include "vendor/ascend/module.h"
 #include "vendor/cambricon/module.h"
 #include "vendor/enflame/module.h"
+#include "vendor/hygon/module.h"
+#include "vendor/iluvatar/module.h"
 #include "vendor/kunlun/module.h"
 #include "vendor/metax/module.h"
 #include "vendor/mthreads/module.h"
@@ -18,10 +21,13 @@ const std::vector<VendorModule>& Modules() {
   static const std::vector<VendorModule> kModules = {
       nvidia::Module(),
       cambricon::Module(),
+      hygon::Module(),
       enflame::Module(),
       mthreads::Module(),
       metax::Module(),
       kunlun::Module(),
+      ascend::Module(),
+      iluvatar::Module(),
   };
   return kModules;
 }
