@@ -74,7 +74,7 @@ TEST(AscendBindTest, RuntimeInfoAnnotation) {
   model::Pod pod;
   pod.name = "p";
   const model::PodSingleDevice one = {{{0, "device-0", "Ascend910A", 8738, 1}}};
-  auto written = v->AllocationAnnotations({pod, "n", one, {}, 1700000000});
+  auto written = v->AllocationAnnotations({pod, "n", one, {}, {}, 1700000000});
   ASSERT_TRUE(written.ok());
   EXPECT_EQ(*written,
             (std::map<std::string, std::string>{
@@ -86,13 +86,13 @@ TEST(AscendBindTest, RuntimeInfoAnnotation) {
 
   pod.annotations[kVnpuModeAnnotation] = kVnpuModeHamiCore;
   const model::PodSingleDevice soft = {{}, {{0, "device-0", "Ascend910A", 15360, 20}}};
-  EXPECT_EQ(v->AllocationAnnotations({pod, "n", soft, {}, 0})->at("huawei.com/Ascend910A"),
+  EXPECT_EQ(v->AllocationAnnotations({pod, "n", soft, {}, {}, 0})->at("huawei.com/Ascend910A"),
             R"([{"UUID":"device-0","memory":15360,"core":20}])");
 
   pod.annotations.clear();
   const model::PodSingleDevice whole = {{{0, "device-0", "Ascend910A", 32768, 0},
                                          {1, "device-1", "Ascend910A", 32768, 0}}};
-  EXPECT_EQ(v->AllocationAnnotations({pod, "n", whole, {}, 0})->at("huawei.com/Ascend910A"),
+  EXPECT_EQ(v->AllocationAnnotations({pod, "n", whole, {}, {}, 0})->at("huawei.com/Ascend910A"),
             R"([{"UUID":"device-0","memory":32768},{"UUID":"device-1","memory":32768}])");
 }
 
@@ -133,7 +133,7 @@ TEST(AscendEndToEndTest, AdmitPlaceWriteAndReadBack) {
   EXPECT_GT(decision.fits.at(0).second, 10.0);  // utilization plus 2 × 10 of NetworkID score
 
   const Vendor* v = r.Find("Ascend910B3");
-  auto written = v->AllocationAnnotations({pod, "npu-node", devices, {}, 42});
+  auto written = v->AllocationAnnotations({pod, "npu-node", devices, {}, {}, 42});
   ASSERT_TRUE(written.ok());
   const std::string& info = written->at("huawei.com/Ascend910B3");
   EXPECT_NE(info.find(R"("temp":"vir05_1c_16g","memory":16384})"), std::string::npos) << info;

@@ -167,7 +167,7 @@ TEST(AscendAdmitTest, WebhookTable) {
       // Kubernetes requires limits for extended resources; a count in requests alone still
       // sends the pod to HAMi (upstream leaves it to the default scheduler).
       {"count in requests only", "Ascend910A", {}, C({}, {{kCount, "1"}, {kMem, "3000"}}), true,
-       "", {}},
+       "", {{kMem, "4369"}}},
   };
   for (auto& c : cases) {
     auto got = Chip(r, c.cw).Admit(c.pod, c.container);
@@ -190,21 +190,27 @@ TEST(AscendAdmitTest, WebhookTable) {
   EXPECT_EQ(three.limits.at(k910c), "3");
 }
 
-// Kubernetes requires an extended resource's request to equal its limit and this webhook cannot
-// patch requests: a limit that has a request is left as written; derivation books the same.
-TEST(AscendAdmitTest, LimitsWithRequestsAreLeftAndBookTheSame) {
+// Kubernetes requires an extended resource's request to equal its limit: the webhook rewrites
+// both (the 910C count only where a request exists), and derivation books the same either way.
+TEST(AscendAdmitTest, LimitsAndRequestsRewrittenTogether) {
   const Registry r = ChartRegistry();
   const AscendVendor& a = Chip(r, "Ascend910A");
   model::Pod pod;
   auto c = C({{kCount, "1"}, {kMem, "2000"}}, {{kCount, "1"}, {kMem, "2000"}});
-  ASSERT_TRUE(*a.Admit(pod, c));
-  EXPECT_EQ(c.limits.at(kMem), "2000");
   EXPECT_EQ((*a.ContainerRequest(pod, c))->memreq, 2184);
-  auto c910 = C({{"huawei.com/Ascend910C", "1"}}, {{"huawei.com/Ascend910C", "1"}});
+  ASSERT_TRUE(*a.Admit(pod, c));
+  EXPECT_EQ(c.limits.at(kMem), "2184");
+  EXPECT_EQ(c.requests.at(kMem), "2184");
+  EXPECT_EQ((*a.ContainerRequest(pod, c))->memreq, 2184);
   const AscendVendor& module = Chip(r, "Ascend910C");
-  ASSERT_TRUE(*module.Admit(pod, c910));
-  EXPECT_EQ(c910.limits.at("huawei.com/Ascend910C"), "1");
+  auto c910 = C({{"huawei.com/Ascend910C", "1"}}, {{"huawei.com/Ascend910C", "1"}});
   EXPECT_EQ((*module.ContainerRequest(pod, c910))->nums, 2);
+  ASSERT_TRUE(*module.Admit(pod, c910));
+  EXPECT_EQ(c910.limits.at("huawei.com/Ascend910C"), "2");
+  EXPECT_EQ(c910.requests.at("huawei.com/Ascend910C"), "2");
+  auto limit_only = C({{"huawei.com/Ascend910C", "1"}});
+  ASSERT_TRUE(*module.Admit(pod, limit_only));
+  EXPECT_EQ(limit_only.requests.count("huawei.com/Ascend910C"), 0u);
 }
 
 TEST(AscendAdmitTest, OverwriteEnvAndRuntimeClass) {
@@ -249,12 +255,8 @@ namespace hami::vendor::ascend {
 namespace {
 
 // Upstream's webhook writes the trimmed memory (and the 910C module count) into the request as
-// well as the limit, so Kubernetes keeps request == limit. The admission patch here
-// (src/webhook/json_patch.cc) can express limits, env, schedulerName and runtimeClassName but not
-// `resources.requests`, so Admit leaves such limits alone and request derivation rounds instead.
+// well as the limit, so Kubernetes keeps request == limit.
 TEST(AscendAdmitTest, RewritesRequestsLikeUpstream) {
-  GTEST_SKIP() << "seam gap: the webhook JSON patch cannot change resources.requests "
-                  "(src/webhook/json_patch.cc); Admit keeps limits that have a request";
   const Registry r = fixture::ChartRegistry();
   const auto& a = dynamic_cast<const AscendVendor&>(*r.Find("Ascend910A"));
   model::Pod pod;

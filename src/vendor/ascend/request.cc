@@ -14,11 +14,12 @@ base::Status Bad(const model::Container& c, const std::string& message) {
   return base::InvalidArgument("container " + c.name + ": " + message);
 }
 
-// Sets a limit the way Kubernetes accepts from a webhook that cannot patch requests: only when the
-// container has no request for it (an extended resource's request must equal its limit).
-// Request derivation applies the same rule, so a skipped write changes nothing in scheduling.
-void SetLimit(model::Container& c, const std::string& name, const std::string& value) {
-  if (c.requests.count(name) == 0) c.limits[name] = value;
+// Upstream's webhook writes: the limit, and the request when there is one (`always_request`:
+// create it), so Kubernetes keeps an extended resource's request equal to its limit.
+void SetQuantity(model::Container& c, const std::string& name, const std::string& value,
+                 bool always_request) {
+  c.limits[name] = value;
+  if (always_request || c.requests.count(name) != 0) c.requests[name] = value;
 }
 
 }  // namespace
@@ -106,7 +107,7 @@ base::Result<bool> AscendVendor::Admit(model::Pod& pod, model::Container& c) con
   HAMI_ASSIGN_OR_RETURN(int64_t original, IntQuantity(c, chip_.resource_name, *count_text));
   if (original <= 0) return false;
   if (chip_.super_pod && original == 1) {
-    SetLimit(c, chip_.resource_name, std::to_string(kNpusPerModule));
+    SetQuantity(c, chip_.resource_name, std::to_string(kNpusPerModule), false);
   } else if (chip_.super_pod && original % kNpusPerModule != 0) {
     return Bad(c, Name() + " device request must be 1 or 2*n, got " + std::to_string(original));
   }
@@ -125,7 +126,7 @@ base::Result<bool> AscendVendor::Admit(model::Pod& pod, model::Container& c) con
     return Bad(c, "vNPU not supported for multiple devices");
   }
   if (chip_.EffectiveMemoryFactor() == 1) {
-    SetLimit(c, chip_.resource_memory_name, std::to_string(trimmed));
+    SetQuantity(c, chip_.resource_memory_name, std::to_string(trimmed), true);
   }
   return true;
 }

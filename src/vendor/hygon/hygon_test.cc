@@ -205,7 +205,7 @@ TEST(HygonEndToEndTest, PlacesWritesAndReadsBackTheAllocation) {
   ASSERT_TRUE(decision.chosen);
   const model::PodSingleDevice& devices = decision.devices.at(kVendorName);
   const Vendor* v = registry.Find(kVendorName);
-  auto written = v->AllocationAnnotations({pod, node.name, devices, {}, 1700000000});
+  auto written = v->AllocationAnnotations({pod, node.name, devices, {}, {}, 1700000000});
   ASSERT_TRUE(written.ok());
   EXPECT_EQ(*written, (std::map<std::string, std::string>{
                           {kToAllocateAnnotation, ";DCU-SERIAL-1,DCU,2000,60:;"},

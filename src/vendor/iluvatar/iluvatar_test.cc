@@ -288,13 +288,13 @@ TEST(IluvatarEndToEndTest, PatchUnderBothKeysAndReadBack) {
   const Vendor* v = registry->Find("MR-V100");
   const auto& devices = decision.devices.at("MR-V100");
   model::PodSingleDevice zero = {{{0, "k8s-gpu-iluvatar-0", "MR-V100", 0, 0}}};
-  auto written = v->AllocationAnnotations({pod, node.name, zero, {}, 0});
+  auto written = v->AllocationAnnotations({pod, node.name, zero, {}, {}, 0});
   ASSERT_TRUE(written.ok());
   const std::string patch = "k8s-gpu-iluvatar-0,MR-V100,0,0:;";
   EXPECT_EQ(*written, (std::map<std::string, std::string>{
                           {"hami.io/MR-V100-devices-to-allocate", patch},
                           {"hami.io/MR-V100-devices-allocated", patch}}));
-  auto placed = v->AllocationAnnotations({pod, node.name, devices, {}, 0});
+  auto placed = v->AllocationAnnotations({pod, node.name, devices, {}, {}, 0});
   ASSERT_TRUE(placed.ok());
   EXPECT_EQ(placed->at("hami.io/MR-V100-devices-allocated"),
             "k8s-gpu-iluvatar-0,MR-V100,32768,0:;");

@@ -223,9 +223,8 @@ TEST(MetaxSgpuTagsTest, EachBookingPodDeclaresClassAndQos) {
   EXPECT_EQ(v.BookingTags(pod), (std::vector<std::string>{"class:offline", "qos:"}));
 }
 
-// Seam gap: the webhook's patch (src/webhook/json_patch.cc PodPatch) refuses any change to pod
-// annotations, so the default QoS annotation written by Admit (and Mthreads' request-gpu-num)
-// turns into an admission error there. AdmitPod itself is covered above.
+// The default QoS annotation through the real webhook patch: webhook/admit_test.cc
+// (Admit.VendorAnnotationsReachThePatch).
 model::ContainerDevice Granted(std::string uuid, int64_t mem, int64_t cores) {
   model::ContainerDevice d;
   d.uuid = std::move(uuid);
