@@ -2,6 +2,9 @@
 asserting on the rendered objects (args, config files, certificates, RBAC, security contexts)."""
 import base64
 import json
+import os
+import subprocess
+import tempfile
 import unittest
 
 import yaml
@@ -81,9 +84,15 @@ class DefaultsTest(unittest.TestCase):
         self.assertEqual((ext["filterVerb"], ext["bindVerb"], ext["httpTimeout"]), ("filter", "bind", "30s"))
         self.assertTrue(ext["nodeCacheCapable"] and ext["enableHTTPS"])
         self.assertEqual(ext["tlsConfig"], {"caFile": "/tls/ca.crt"})
-        self.assertEqual([m["name"] for m in ext["managedResources"]],
-                         ["nvidia.com/gpu", "nvidia.com/gpumem", "nvidia.com/gpucores",
-                          "nvidia.com/gpumem-percentage", "nvidia.com/priority"])
+        managed = [m["name"] for m in ext["managedResources"]]
+        self.assertEqual(managed[:5], ["nvidia.com/gpu", "nvidia.com/gpumem", "nvidia.com/gpucores",
+                                       "nvidia.com/gpumem-percentage", "nvidia.com/priority"])
+        for name in ("cambricon.com/vmlu", "hygon.com/dcunum", "metax-tech.com/sgpu", "amd.com/gpu",
+                     "aws.amazon.com/neuron", "kunlunxin.com/vxpu", "enflame.com/drs-gcu",
+                     "mthreads.com/vgpu", "vastaitech.com/va", "birentech.com/gpu"):
+            self.assertIn(name, managed)
+        self.assertFalse([n for n in managed if n.startswith(("huawei.com/", "iluvatar.ai/"))])
+        self.assertEqual(len(managed), len(set(managed)))
         self.assertTrue(all(m["ignoredByScheduler"] for m in ext["managedResources"]))
 
     def test_device_config_defaults(self):
@@ -286,8 +295,8 @@ class OverridesTest(unittest.TestCase):
         self.assertEqual((n["deviceSplitCount"], n["deviceMemoryScaling"], n["gpuCorePolicy"]), (4, 1.5, "force"))
         self.assertEqual((n["libCudaLogLevel"], n["runtimeClassName"], n["disableCoreLimit"]), (3, "nvidia", True))
         managed = [m["name"] for m in sched_config(r)["extenders"][0]["managedResources"]]
-        self.assertEqual(managed, ["example.com/vgpu", "example.com/vmem", "example.com/vcores",
-                                   "example.com/vmem-pct", "example.com/prio"])
+        self.assertEqual(managed[:5], ["example.com/vgpu", "example.com/vmem", "example.com/vcores",
+                                       "example.com/vmem-pct", "example.com/prio"])
         args = r.args(*DP)
         self.assertEqual(flag_value(args, "--mig-strategy"), "mixed")
         self.assertEqual(flag_value(args, "--disable-core-limit"), "true")
@@ -365,6 +374,49 @@ class OverridesTest(unittest.TestCase):
         self.assertEqual(flag_value(r.args(*DP), "--pass-device-specs"), "false")
         self.assertIn("livenessProbe", r.container(*SCHED))
         self.assertEqual(r.get("Deployment", "hami-scheduler")["spec"]["template"]["metadata"]["annotations"]["a"], "b")
+
+
+class VendorsTest(unittest.TestCase):
+    """Every vendor's device-config block, flags and managedResources, checked against what
+    hami-scheduler's own registry understands (`hami resources`, $HAMI_BIN)."""
+
+    def test_every_vendor_block_rendered(self):
+        cfg = device_config(render())
+        for block in ("nvidia", "cambricon", "hygon", "metax", "enflame", "mthreads", "kunlun",
+                      "awsneuron", "amd", "vastai", "biren", "iluvatars", "vnpus"):
+            self.assertIn(block, cfg)
+        chips = [c["commonWord"] for c in cfg["vnpus"]["configs"]]
+        self.assertEqual(chips, ["Ascend910A", "Ascend910B2", "Ascend910B3", "Ascend910B4-1",
+                                 "Ascend910B4", "Ascend310P", "Ascend910C"])
+        self.assertEqual(cfg["mthreads"]["memoryPerCard"], [96])
+
+    def test_gated_vendors_follow_devices_enabled(self):
+        off = render()
+        self.assertNotIn("--enable-ascend", off.args(*SCHED))
+        on = case({"devices": {"ascend": {"enabled": True}, "iluvatar": {"enabled": True},
+                               "kunlun": {"enabled": False}}})
+        args = on.args(*SCHED)
+        self.assertIn("--enable-ascend", args)
+        self.assertIn("--enable-iluvatar", args)
+        managed = [m["name"] for m in sched_config(on)["extenders"][0]["managedResources"]]
+        self.assertIn("huawei.com/Ascend910B3-memory", managed)
+        self.assertIn("iluvatar.ai/BI-V150-vgpu", managed)
+        self.assertNotIn("kunlunxin.com/vxpu", managed)
+
+    def test_scheduler_reads_the_rendered_config_as_the_chart_manages_it(self):
+        hami = os.environ.get("HAMI_BIN", "")
+        self.assertTrue(os.path.exists(hami), "HAMI_BIN must name the built hami binary")
+        r = case({"devices": {"ascend": {"enabled": True}, "iluvatar": {"enabled": True}}})
+        managed = sorted(m["name"] for m in sched_config(r)["extenders"][0]["managedResources"])
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+            f.write(r.file("hami-scheduler-device", "device-config.yaml"))
+            f.flush()
+            flags = [a for a in r.args(*SCHED) if a.startswith("--enable-")]
+            p = subprocess.run([hami, "resources", "--config", f.name, *flags],
+                               capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, "", "the scheduler warns about the chart's device config")
+        self.assertEqual(sorted(p.stdout.split()), managed)
 
 
 if __name__ == "__main__":
