@@ -22,7 +22,5 @@ inline constexpr char kScoreWeightsAnnotation[] = "hami.io/device-scoring-weight
 // Node annotations.
 inline constexpr char kNodeLockAnnotation[] = "hami.io/mutex.lock";
 inline constexpr char kDeviceCordonAnnotation[] = "hami.io/device-cordon";
-// NVIDIA's handshake key; every other vendor's is kNodeHandshakePrefix + "-" + its own suffix.
-inline constexpr char kNodeHandshakePrefix[] = "hami.io/node-handshake";
 
 }  // namespace hami::model

@@ -12,6 +12,9 @@ NodeHealth JudgeNode(const codec::NodeObject& node, const Registry& registry, in
   for (const auto& vendor : registry.vendors()) {
     const std::string& key = vendor->Keys().handshake_annotation;
     if (key.empty()) continue;
+    // Only a vendor that registered devices on the node has a plugin there to answer.
+    auto devices = vendor->DevicesFromNode(node);
+    if (!devices.ok() || devices->devices.empty()) continue;
     std::optional<std::string_view> value;
     if (auto it = node.annotations.find(key); it != node.annotations.end()) value = it->second;
     const std::string resource = vendor->HealthResource();

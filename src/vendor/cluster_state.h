@@ -18,9 +18,10 @@
 
 namespace hami::vendor {
 
-// The handshake of every vendor that has one (VendorKeys::handshake_annotation), judged at
-// `now_unix` against the allocatable count of its HealthResource (codec::JudgeHandshake): the
-// vendors whose device plugin stopped answering, and the annotation values the scheduler owes.
+// The handshake of every vendor that has one (VendorKeys::handshake_annotation) and registered
+// devices on the node, judged at `now_unix` against the allocatable count of its HealthResource
+// (codec::JudgeHandshake): the vendors whose device plugin stopped answering, and the annotation
+// values the scheduler owes.
 struct NodeHealth {
   std::set<std::string> dead_vendors;
   std::map<std::string, std::string> writes;  // annotation -> value

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sched/decide.h"
 #include "sched/usage.h"
 
 namespace hami::vendor {
@@ -83,6 +84,88 @@ TEST(AdmitPodTest, RuntimeClassOnlyForGpuPodsWithoutOne) {
   auto r = AdmitPod(bad, registry);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("pod default/b"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hami::vendor
+
+namespace hami::vendor {
+namespace {
+
+// A node registered by two device plugins: NVIDIA and Hygon.
+codec::NodeObject MixedNode() {
+  codec::NodeObject node;
+  node.name = "mixed";
+  node.annotations["hami.io/node-nvidia-register"] =
+      R"([{"id":"GPU-0","count":10,"devmem":16000,"devcore":100,"type":"NVIDIA-T4","mode":"hami-core","health":true}])";
+  node.annotations["hami.io/node-dcu-register"] = "DCU-0,4,65520,100,DCU-K100_AI,0,true:";
+  node.allocatable["hygon.com/dcunum"] = "4";
+  return node;
+}
+
+TEST(ClusterStateTest, HandshakesAreJudgedPerVendor) {
+  Registry registry;
+  codec::NodeObject node = MixedNode();
+  const int64_t now = 1714557600;  // 2024-05-01 10:00:00
+  // No handshake yet: a Requesting stamp is owed (NVIDIA has none: its plugin writes health).
+  NodeHealth first = JudgeNode(node, registry, now);
+  EXPECT_TRUE(first.dead_vendors.empty());
+  EXPECT_EQ(first.writes, (std::map<std::string, std::string>{
+                              {"hami.io/node-handshake-dcu", "Requesting_2024-05-01 10:00:00"}}));
+  // The plugin stopped answering and the node shows no DCU allocatable: DCU is dead.
+  node.annotations["hami.io/node-handshake-dcu"] = "Requesting_2024-05-01 09:58:00";
+  node.allocatable["hygon.com/dcunum"] = "0";
+  NodeHealth stale = JudgeNode(node, registry, now);
+  EXPECT_EQ(stale.dead_vendors, std::set<std::string>{"DCU"});
+  EXPECT_TRUE(stale.writes.empty());
+  auto state = NodeStateFromNode(node, registry, stale.dead_vendors);
+  ASSERT_TRUE(state.ok()) << state.error().ToString();
+  ASSERT_EQ(state->devices.size(), 2u);
+  EXPECT_TRUE(state->devices[0].info.health);   // the NVIDIA GPU
+  EXPECT_FALSE(state->devices[1].info.health);  // the DCU, kept but unhealthy
+  // Still allocatable: a slow plugin is not dead.
+  node.allocatable["hygon.com/dcunum"] = "4";
+  EXPECT_TRUE(JudgeNode(node, registry, now).dead_vendors.empty());
+}
+
+// One container asking for two vendors on a node both registered: both fitted on that node, and
+// bind writes both vendors' annotations.
+TEST(ClusterStateTest, OnePodTwoVendorsOnOneNode) {
+  Registry registry;
+  auto state = NodeStateFromNode(MixedNode(), registry);
+  ASSERT_TRUE(state.ok()) << state.error().ToString();
+  model::Pod pod;
+  pod.name = "both";
+  pod.containers.push_back({"c",
+                            {{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "1000"},
+                             {"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "2000"}},
+                            {},
+                            false,
+                            {}});
+  ASSERT_TRUE(*AdmitPod(pod, registry));
+  auto input = BuildPodInput(pod, registry, sched::Policy{});
+  ASSERT_TRUE(input.ok()) << input.error().ToString();
+  EXPECT_EQ(input->vendors.size(), 2u);
+  const sched::NodeState* nodes[] = {&*state};
+  sched::Decision decision = sched::Decide(nodes, *input, nullptr);
+  ASSERT_TRUE(decision.chosen);
+  EXPECT_EQ(decision.devices.at("NVIDIA")[0][0].uuid, "GPU-0");
+  EXPECT_EQ(decision.devices.at("DCU")[0][0].uuid, "DCU-0");
+  EXPECT_EQ(decision.devices.at("DCU")[0][0].usedmem, 2000);
+  std::map<std::string, std::string> written;
+  for (const auto& [name, devices] : decision.devices) {
+    auto annotations = registry.Find(name)->AllocationAnnotations(
+        {pod, "mixed", devices, {}, decision.registered, 0});
+    ASSERT_TRUE(annotations.ok()) << annotations.error().ToString();
+    written.insert(annotations->begin(), annotations->end());
+  }
+  EXPECT_EQ(written.at("hami.io/vgpu-devices-allocated"), "GPU-0,NVIDIA,1000,0:;");
+  EXPECT_EQ(written.at("hami.io/dcu-devices-allocated"), "DCU-0,DCU,2000,100:;");  // cores 100
+  // Read back, both vendors' grants book the node.
+  pod.annotations = written;
+  auto grants = GrantedDevices(pod, registry);
+  ASSERT_TRUE(grants.ok());
+  EXPECT_EQ(grants->devices.size(), 2u);
 }
 
 }  // namespace

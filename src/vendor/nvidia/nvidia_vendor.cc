@@ -9,8 +9,8 @@ namespace hami::vendor::nvidia {
 NvidiaVendor::NvidiaVendor(NvidiaConfig config)
     : config_(std::move(config)),
       name_(kVendorName),
-      keys_{kRegisterAnnotation, kHandshakeAnnotation, kToAllocateAnnotation,
-            kAllocatedAnnotation},
+      // No handshake: GPU health is in the register annotation (as with upstream HEAD's plugin).
+      keys_{kRegisterAnnotation, "", kToAllocateAnnotation, kAllocatedAnnotation},
       fit_(sched::FitRules{}) {}
 
 std::vector<std::string> NvidiaVendor::ResourceNames() const {

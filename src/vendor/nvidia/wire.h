@@ -20,7 +20,6 @@ inline constexpr char kMigResourcePrefix[] = "nvidia.com/mig-";
 // Node annotations written by the device plugin.
 inline constexpr char kRegisterAnnotation[] = "hami.io/node-nvidia-register";
 inline constexpr char kScoreAnnotation[] = "hami.io/node-nvidia-score";
-inline constexpr char kHandshakeAnnotation[] = "hami.io/node-handshake";
 
 // Pod annotations written by the scheduler (and the device plugin, for the realized MIG ids).
 inline constexpr char kToAllocateAnnotation[] = "hami.io/vgpu-devices-to-allocate";
