@@ -40,7 +40,10 @@ class NodeBuilder {
   }
   // Usage of the device at `pos`.
   NodeBuilder& Use(int pos, int32_t slots, int64_t mem, int64_t cores) {
-    node_.devices[pos].usage = {slots, mem, cores, {}};
+    auto& usage = node_.devices[pos].usage;
+    usage.used = slots;
+    usage.usedmem = mem;
+    usage.usedcores = cores;
     return *this;
   }
   NodeBuilder& Unhealthy(int pos) { node_.devices[pos].info.health = false; return *this; }

@@ -20,7 +20,13 @@ const model::Pod kPod;
 model::Pod pod_;  // what Admit may change at pod level (the NVIDIA backend changes nothing)
 
 model::DeviceRequest Want(int32_t nums, int64_t mem, int32_t pct, int64_t cores) {
-  return {"NVIDIA", nums, mem, pct, cores};
+  model::DeviceRequest r;
+  r.vendor = "NVIDIA";
+  r.nums = nums;
+  r.memreq = mem;
+  r.mem_percentage = pct;
+  r.coresreq = cores;
+  return r;
 }
 
 TEST(NvidiaRequestTest, UpstreamDerivationTable) {
