@@ -191,8 +191,9 @@ bool NodeFitter::FitRequest(const NodeState& node, const PodInput& pod, int32_t 
   }
 
   const QuotaRoom room = RoomFor(request, init, quota);
+  const bool select = rules.select_hook && request.nums >= rules.select_min_nums;
   const bool pair_topology = pod.policy.gpu.topology_aware && !rules.select_hook;
-  const bool collect_all = pair_topology || rules.select_hook;
+  const bool collect_all = pair_topology || select;
   int32_t remaining = request.nums;
   bool numa_seen = false;
   int32_t numa = 0;
@@ -223,7 +224,7 @@ bool NodeFitter::FitRequest(const NodeState& node, const PodInput& pod, int32_t 
   }
 
   const auto nums = static_cast<size_t>(request.nums);
-  if (rules.select_hook) {
+  if (select) {
     chosen_.clear();
     const model::NodeFailure before = failure_;
     vendor.fit->Select({node, pod, selector, request, work_, collected_, grants_}, &chosen_,

@@ -62,6 +62,9 @@ struct FitRules {
   bool gate_hook = false;      // VendorFit::Gate before the loop
   bool device_hook = false;    // VendorFit::CheckDevice for each device past the checks above
   bool select_hook = false;    // collect every fitting device, then VendorFit::Select
+  // Requests for fewer devices than this skip Select and take devices in the policy's order
+  // (a vendor whose selection only matters for several devices saves collecting every one).
+  int32_t select_min_nums = 1;
   bool score_hook = false;     // VendorFit::ScoreNode added to the node score
 };
 

@@ -14,6 +14,7 @@ sched::FitRules Rules(bool network, bool modules) {
   sched::FitRules rules;
   rules.gate_hook = true;
   rules.select_hook = network || modules;
+  rules.select_min_nums = 2;  // one NPU: the first that fits, whatever its group
   rules.score_hook = network;
   return rules;
 }
