@@ -5,6 +5,7 @@
 #include <set>
 
 #include "vendor/ascend/module.h"
+#include "vendor/awsneuron/module.h"
 #include "vendor/cambricon/module.h"
 #include "vendor/enflame/module.h"
 #include "vendor/hygon/module.h"
@@ -26,6 +27,7 @@ const std::vector<VendorModule>& Modules() {
       mthreads::Module(),
       metax::Module(),
       kunlun::Module(),
+      awsneuron::Module(),
       ascend::Module(),
       iluvatar::Module(),
   };
