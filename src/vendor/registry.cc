@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "vendor/amd/module.h"
 #include "vendor/ascend/module.h"
 #include "vendor/awsneuron/module.h"
 #include "vendor/cambricon/module.h"
@@ -28,6 +29,7 @@ const std::vector<VendorModule>& Modules() {
       metax::Module(),
       kunlun::Module(),
       awsneuron::Module(),
+      amd::Module(),
       ascend::Module(),
       iluvatar::Module(),
   };
