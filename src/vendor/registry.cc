@@ -7,6 +7,7 @@
 #include "vendor/amd/module.h"
 #include "vendor/ascend/module.h"
 #include "vendor/awsneuron/module.h"
+#include "vendor/biren/module.h"
 #include "vendor/cambricon/module.h"
 #include "vendor/enflame/module.h"
 #include "vendor/hygon/module.h"
@@ -15,6 +16,7 @@
 #include "vendor/metax/module.h"
 #include "vendor/mthreads/module.h"
 #include "vendor/nvidia/module.h"
+#include "vendor/vastai/module.h"
 
 namespace hami::vendor {
 
@@ -30,6 +32,8 @@ const std::vector<VendorModule>& Modules() {
       kunlun::Module(),
       awsneuron::Module(),
       amd::Module(),
+      vastai::Module(),
+      biren::Module(),
       ascend::Module(),
       iluvatar::Module(),
   };
