@@ -89,15 +89,15 @@ base::Result<std::vector<std::string>> AwsNeuronVendor::ContainerIds(
       ids.push_back(std::to_string(d.idx));
       continue;
     }
-    if (d.usedcores < 0 || d.usedcores >= (int64_t{1} << kDefaultCoresPerDevice)) {
+    if (d.usedcores < 0 || d.usedcores >= (int64_t{1} << kNumberedCoresPerDevice)) {
       return base::InvalidArgument(
           "container " + container.name + ": device " + d.uuid + " core mask " +
-          std::to_string(d.usedcores) + " reaches past " + std::to_string(kDefaultCoresPerDevice) +
+          std::to_string(d.usedcores) + " reaches past " + std::to_string(kNumberedCoresPerDevice) +
           " cores per device; its core indices cannot be numbered at bind");
     }
-    for (int64_t bit = 0; bit < kDefaultCoresPerDevice; ++bit) {
+    for (int64_t bit = 0; bit < kNumberedCoresPerDevice; ++bit) {
       if ((d.usedcores >> bit & 1) == 0) continue;
-      ids.push_back(std::to_string(kDefaultCoresPerDevice * d.idx + bit));
+      ids.push_back(std::to_string(kNumberedCoresPerDevice * d.idx + bit));
       *cores_listed = true;
     }
   }

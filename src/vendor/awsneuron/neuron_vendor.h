@@ -15,8 +15,7 @@ namespace hami::vendor::awsneuron {
 // Bounds on what a node's capacity may describe (hostile input): more is an error naming it.
 inline constexpr int64_t kMaxDevicesPerNode = 256;
 inline constexpr int64_t kMaxCoresPerDevice = 16;
-// Cores per device when the node publishes no core capacity, and the cores per device AWS_NEURON_IDS
-// numbers core indices with: bind sees no node facts (see AllocationAnnotations).
+// Cores per device when the node publishes no core capacity.
 inline constexpr int64_t kDefaultCoresPerDevice = 2;
 
 class AwsNeuronVendor final : public Vendor {
@@ -42,9 +41,9 @@ class AwsNeuronVendor final : public Vendor {
   // The allocated annotation plus AWS_NEURON_IDS (every container's ids, in container order),
   // NEURON_RESOURCE_TYPE when cores are listed, NEURON_ALLOC_TIME, NEURON_ALLOCATED=false and
   // aws.amazon.com/predicate-node. A container whose request counted devices lists device
-  // indices; one that asked for cores lists kDefaultCoresPerDevice × index + bit for each bit of
-  // its mask. A mask reaching past kDefaultCoresPerDevice cores is an error (the cores of such a
-  // device cannot be numbered without the node's cores per device).
+  // indices; one that asked for cores lists kNumberedCoresPerDevice × index + bit for each bit of
+  // its mask (NeuronFit only grants cores on such devices). A mask reaching past
+  // kNumberedCoresPerDevice cores is an error naming the container and device.
   base::Result<std::map<std::string, std::string>> AllocationAnnotations(
       const Allocation& allocation) const override;
 
