@@ -71,7 +71,8 @@ std::string Place(const sched::NodeState& node, const model::Pod& pod, int64_t c
   auto decision = sched::Decide(nodes, *input, nullptr);
   if (!decision.chosen) return model::RenderReasons(decision.failures.at(0).second);
   const Vendor* amd = Vendors().Find("AMD");
-  auto out = amd->AllocationAnnotations({pod, node.name, decision.devices.at("AMD"), {}, 0});
+  auto out = amd->AllocationAnnotations(
+      {pod, node.name, decision.devices.at("AMD"), decision.partitions, decision.registered, 0});
   EXPECT_TRUE(out.ok());
   EXPECT_EQ(out->at(kToAllocateAnnotation), out->at(kAllocatedAnnotation));
   return out->at(kAllocatedAnnotation);

@@ -17,6 +17,28 @@ model::ContainerDevice Dev(int32_t idx, int64_t mask) {
   return {idx, "n1-AWSNeuron-" + std::to_string(idx), kVendorName, 0, mask, 1};
 }
 
+const std::vector<model::PartitionGrant> kNone;
+
+// The registration of node `node` with `devices` devices of `cores` cores each.
+std::map<std::string, model::DeviceInfo> Registered(const std::string& node, int devices,
+                                                    int cores) {
+  codec::NodeObject object;
+  object.name = node;
+  object.capacity = {{"aws.amazon.com/neuron", std::to_string(devices)},
+                     {"aws.amazon.com/neuroncore", std::to_string(devices * cores)}};
+  auto built = AwsNeuronVendor(AwsNeuronConfig{}).DevicesFromNode(object);
+  EXPECT_TRUE(built.ok());
+  std::map<std::string, model::DeviceInfo> out;
+  for (auto& d : built->devices) out[d.id] = d;
+  return out;
+}
+
+const std::map<std::string, model::DeviceInfo>& Trn1() {
+  static const auto* registered = new std::map<std::string, model::DeviceInfo>(
+      Registered("n1", 16, 2));
+  return *registered;
+}
+
 model::Pod PodOf(std::vector<model::Container> containers) {
   model::Pod pod;
   pod.name = "p";
@@ -28,7 +50,7 @@ TEST(AwsNeuronBindTest, WholeDevicesListDeviceIndices) {
   AwsNeuronVendor v{AwsNeuronConfig{}};
   model::Pod pod = PodOf({C("main", {{"aws.amazon.com/neuron", "2"}})});
   model::PodSingleDevice devices = {{Dev(0, 3), Dev(1, 3)}};
-  auto out = v.AllocationAnnotations({pod, "n1", devices, {}, 1700000000});
+  auto out = v.AllocationAnnotations({pod, "n1", devices, kNone, Trn1(), 1700000000});
   ASSERT_TRUE(out.ok()) << out.error().ToString();
   const std::map<std::string, std::string> want = {
       {"hami.io/aws-neuron-devices-allocated",
@@ -44,12 +66,12 @@ TEST(AwsNeuronBindTest, WholeDevicesListDeviceIndices) {
 TEST(AwsNeuronBindTest, CoreRequestsListCoreIndicesAndTheResourceType) {
   AwsNeuronVendor v{AwsNeuronConfig{}};
   model::Pod pod = PodOf({C("main", {{"aws.amazon.com/neuroncore", "2"}})});
-  auto out = v.AllocationAnnotations({pod, "n1", {{Dev(0, 3)}}, {}, 0});
+  auto out = v.AllocationAnnotations({pod, "n1", {{Dev(0, 3)}}, kNone, Trn1(), 0});
   ASSERT_TRUE(out.ok()) << out.error().ToString();
   EXPECT_EQ(out->at("AWS_NEURON_IDS"), "0,1");
   EXPECT_EQ(out->at("NEURON_RESOURCE_TYPE"), "aws.amazon.com/neuroncore");
   EXPECT_EQ(out->at("hami.io/aws-neuron-devices-allocated"), "n1-AWSNeuron-0,AWSNeuron,0,3:;");
-  auto second_core = v.AllocationAnnotations({pod, "n1", {{Dev(3, 2)}}, {}, 0});
+  auto second_core = v.AllocationAnnotations({pod, "n1", {{Dev(3, 2)}}, kNone, Trn1(), 0});
   ASSERT_TRUE(second_core.ok());
   EXPECT_EQ(second_core->at("AWS_NEURON_IDS"), "7");
 }
@@ -61,7 +83,7 @@ TEST(AwsNeuronBindTest, IdsAccumulateAcrossContainersInitFirst) {
                           C("b", {{"aws.amazon.com/neuron", "1"}})});
   pod.init_containers.push_back(C("init", {{"aws.amazon.com/neuroncore", "1"}}));
   model::PodSingleDevice devices = {{Dev(1, 1)}, {Dev(0, 1)}, {}, {Dev(2, 3)}};
-  auto out = v.AllocationAnnotations({pod, "n1", devices, {}, 0});
+  auto out = v.AllocationAnnotations({pod, "n1", devices, kNone, Trn1(), 0});
   ASSERT_TRUE(out.ok()) << out.error().ToString();
   EXPECT_EQ(out->at("AWS_NEURON_IDS"), "2,0,2");
   EXPECT_EQ(out->at("NEURON_RESOURCE_TYPE"), "aws.amazon.com/neuroncore");
@@ -73,37 +95,44 @@ TEST(AwsNeuronBindTest, IdsAccumulateAcrossContainersInitFirst) {
 TEST(AwsNeuronBindTest, NothingButTheAllocatedListWithoutDevices) {
   AwsNeuronVendor v{AwsNeuronConfig{}};
   model::Pod pod = PodOf({C("cpu", {{"cpu", "1"}})});
-  auto out = v.AllocationAnnotations({pod, "n1", {{}}, {}, 0});
+  auto out = v.AllocationAnnotations({pod, "n1", {{}}, kNone, Trn1(), 0});
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(*out, (std::map<std::string, std::string>{
                       {"hami.io/aws-neuron-devices-allocated", ";"}}));
 }
 
-TEST(AwsNeuronBindTest, UnnumberableMasksAndMissingContainersAreErrors) {
+TEST(AwsNeuronBindTest, MasksOutsideTheDeviceAndMissingContainersAreErrors) {
   AwsNeuronVendor v{AwsNeuronConfig{}};
   model::Pod pod = PodOf({C("main", {{"aws.amazon.com/neuroncore", "1"}})});
-  auto wide = v.AllocationAnnotations({pod, "n1", {{Dev(0, 4)}}, {}, 0});
+  auto wide = v.AllocationAnnotations({pod, "n1", {{Dev(0, 4)}}, kNone, Trn1(), 0});
   ASSERT_FALSE(wide.ok());
-  EXPECT_NE(wide.error().message().find("container main: device n1-AWSNeuron-0 core mask 4"),
-            std::string::npos)
-      << wide.error().message();
-  auto missing = v.AllocationAnnotations({pod, "n1", {{}, {Dev(0, 1)}}, {}, 0});
+  EXPECT_EQ(wide.error().message(),
+            "container main: device n1-AWSNeuron-0 core mask 4 is outside its cores (mask 3)");
+  const std::map<std::string, model::DeviceInfo> nothing;
+  auto unknown = v.AllocationAnnotations({pod, "n1", {{Dev(0, 1)}}, kNone, nothing, 0});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message().find("n1-AWSNeuron-0 is not in the node's registration"),
+            std::string::npos);
+  auto missing = v.AllocationAnnotations({pod, "n1", {{}, {Dev(0, 1)}}, kNone, Trn1(), 0});
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message().find("no container 1"), std::string::npos);
 }
 
-// Seam gap: Allocation carries no node or device facts, so a node with 4 (Inf1) or 8 (Trn2)
-// cores per device cannot have its core indices numbered (upstream uses the cores per device it
-// learned from the first node it saw).
-TEST(AwsNeuronBindTest, CoreIndicesUseTheNodesCoresPerDevice) {
-  GTEST_SKIP() << "seam gap: vendor::Allocation lacks the granted devices' DeviceInfo (devcore), "
-                  "needed for AWS_NEURON_IDS core indices on nodes with 4 or 8 cores per device";
+// Upstream numbers cores with the cores per device it learned from the first node it saw; here
+// each device's own registration counts.
+TEST(AwsNeuronBindTest, CoreIndicesUseTheDevicesCoresPerDevice) {
   AwsNeuronVendor v{AwsNeuronConfig{}};
   model::Pod pod = PodOf({C("main", {{"aws.amazon.com/neuroncore", "2"}})});
   // Inf1: 4 cores per device; cores 2 and 3 of device 1 are cores 6 and 7 of the node.
-  auto out = v.AllocationAnnotations({pod, "inf1", {{Dev(1, 12)}}, {}, 0});
-  ASSERT_TRUE(out.ok()) << out.error().ToString();
-  EXPECT_EQ(out->at("AWS_NEURON_IDS"), "6,7");
+  auto inf1 =
+      v.AllocationAnnotations({pod, "n1", {{Dev(1, 12)}}, kNone, Registered("n1", 4, 4), 0});
+  ASSERT_TRUE(inf1.ok()) << inf1.error().ToString();
+  EXPECT_EQ(inf1->at("AWS_NEURON_IDS"), "6,7");
+  // Trn2: 8 cores per device; core 7 of device 2 is core 23.
+  auto trn2 =
+      v.AllocationAnnotations({pod, "n1", {{Dev(2, 128)}}, kNone, Registered("n1", 16, 8), 0});
+  ASSERT_TRUE(trn2.ok()) << trn2.error().ToString();
+  EXPECT_EQ(trn2->at("AWS_NEURON_IDS"), "23");
 }
 
 TEST(AwsNeuronBindTest, AllocatedAnnotationReadsBack) {

@@ -114,10 +114,10 @@ TEST(AwsNeuronFitTest, MultiDeviceRunsByIndex) {
 TEST(AwsNeuronFitTest, MultiDeviceCoreRequestsBookTheirCoresOnIdleDevices) {
   sched::NodeState trn = Node(16, 2, "trn1.32xlarge");
   EXPECT_EQ(Place(trn, PodAsking({Cores(8)})), Span(0, 3, 3));
-  // Inf1 has 4 cores per device, whose core indices bind cannot number (seam gap): core requests
-  // are refused there, whole devices are not.
+  // Inf1 has 4 cores per device: 4 cores are 2 devices × 2 cores, each booking only its 2 cores
+  // (upstream books the whole device's mask and lists all 8 cores).
   sched::NodeState inf1 = Node(4, 4, "inf1.6xlarge");
-  EXPECT_EQ(Place(inf1, PodAsking({Cores(4)})), "1/4 NumaNotFit");
+  EXPECT_EQ(Place(inf1, PodAsking({Cores(4)})), Span(0, 1, 3));
   EXPECT_EQ(Place(inf1, PodAsking({Devices(2)})), Span(0, 1, 15));
 }
 
@@ -163,10 +163,9 @@ TEST(AwsNeuronFitTest, OneDeviceBooksTheLowestFreeCores) {
       {"inf1: whole device", 1, 4, {}, Devices(1), "", "0/15"},
       {"inf1: whole device, one core taken", 1, 4, {{0, 4}}, Devices(1), "",
        "1/1 CardInsufficientCore"},
-      {"inf1: cores cannot be numbered at bind", 1, 4, {}, Cores(1), "",
-       "1/1 CardNotFoundCustomFilterRule"},
-      {"trn2: cores cannot be numbered at bind", 1, 8, {}, Cores(2), "",
-       "1/1 CardNotFoundCustomFilterRule"},
+      {"inf1: next two cores", 1, 4, {{0, 1}}, Cores(2), "", "0/6"},
+      {"inf1: gaps are used", 1, 4, {{0, 5}}, Cores(2), "", "0/10"},
+      {"trn2: eight cores", 1, 8, {{0, 0b01111111}}, Cores(1), "", "0/128"},
       // Devices without memory score 0 (as upstream): the lowest index goes first under any policy.
       {"spread: lowest index", 2, 2, {{0, 1}}, Cores(1), "spread", "0/2"},
       {"binpack: lowest index", 2, 2, {{0, 1}}, Cores(1), "binpack", "0/2"},

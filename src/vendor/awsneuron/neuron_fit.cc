@@ -71,12 +71,9 @@ std::optional<model::Reason> NeuronFit::CheckDevice(sched::DeviceCheck& check) c
   if (info.devcore <= 0 || used < 0 || (static_cast<uint64_t>(used) & ~uint64_t{all}) != 0) {
     return model::Reason::kCardInsufficientCore;
   }
-  const bool whole = check.request.coresreq == kWholeDevice;
-  if (!whole && std::popcount(all) != kNumberedCoresPerDevice) {
-    return model::Reason::kCardNotFoundCustomFilterRule;
-  }
   const uint32_t free = all & ~static_cast<uint32_t>(used);
-  const int64_t want = whole ? std::popcount(all) : check.request.coresreq;
+  const int64_t want =
+      check.request.coresreq == kWholeDevice ? std::popcount(all) : check.request.coresreq;
   if (std::popcount(free) < want) return model::Reason::kCardInsufficientCore;
   check.cores = LowestBits(free, static_cast<int>(want));
   check.memreq = 0;

@@ -8,9 +8,7 @@
 //
 //   CheckDevice  books the lowest free cores the request needs (every core for a whole-device
 //                request) and records that mask as the grant's cores; too few free cores is
-//                CardInsufficientCore. A core request on a device without exactly
-//                kNumberedCoresPerDevice cores is CardNotFoundCustomFilterRule: bind could not
-//                number its cores (see AwsNeuronVendor::AllocationAnnotations).
+//                CardInsufficientCore.
 //   Select       one device: the first in the policy's order. Several devices: devices idle before
 //                this container, contiguous by device index; on "inf" instance types any run, on
 //                others only runs of 4, 8 or 16 starting at a multiple of their length (upstream's
@@ -26,10 +24,6 @@
 #include "sched/vendor_fit.h"
 
 namespace hami::vendor::awsneuron {
-
-// Cores per device AWS_NEURON_IDS numbers core indices with (core index = this × device index +
-// core): bind sees the grants but not the node (Inf2/Trn1 have 2 cores per device).
-inline constexpr int kNumberedCoresPerDevice = 2;
 
 // The lowest `count` set bits of `mask` (all of them when it has fewer).
 uint32_t LowestBits(uint32_t mask, int count);

@@ -1,5 +1,6 @@
 #include "vendor/awsneuron/neuron_vendor.h"
 
+#include <bit>
 #include <string>
 
 #include "base/strings.h"
@@ -81,7 +82,7 @@ base::Result<bool> AwsNeuronVendor::Admit(model::Pod& pod, model::Container& con
 
 base::Result<std::vector<std::string>> AwsNeuronVendor::ContainerIds(
     const model::Container& container, const model::ContainerDevices& devices,
-    bool* cores_listed) const {
+    const std::map<std::string, model::DeviceInfo>& registered, bool* cores_listed) const {
   std::vector<std::string> ids;
   const bool whole = Quantity(container, config_.resource_count_name) != nullptr;
   for (const auto& d : devices) {
@@ -89,15 +90,20 @@ base::Result<std::vector<std::string>> AwsNeuronVendor::ContainerIds(
       ids.push_back(std::to_string(d.idx));
       continue;
     }
-    if (d.usedcores < 0 || d.usedcores >= (int64_t{1} << kNumberedCoresPerDevice)) {
-      return base::InvalidArgument(
-          "container " + container.name + ": device " + d.uuid + " core mask " +
-          std::to_string(d.usedcores) + " reaches past " + std::to_string(kNumberedCoresPerDevice) +
-          " cores per device; its core indices cannot be numbered at bind");
+    auto it = registered.find(d.uuid);
+    const std::string where = "container " + container.name + ": device " + d.uuid;
+    if (it == registered.end()) {
+      return base::InvalidArgument(where + " is not in the node's registration");
     }
-    for (int64_t bit = 0; bit < kNumberedCoresPerDevice; ++bit) {
+    const auto all = static_cast<uint32_t>(it->second.devcore);
+    if (d.usedcores < 0 || (static_cast<uint64_t>(d.usedcores) & ~uint64_t{all}) != 0) {
+      return base::InvalidArgument(where + " core mask " + std::to_string(d.usedcores) +
+                                   " is outside its cores (mask " + std::to_string(all) + ")");
+    }
+    const int per = std::popcount(all);
+    for (int bit = 0; bit < per; ++bit) {
       if ((d.usedcores >> bit & 1) == 0) continue;
-      ids.push_back(std::to_string(kNumberedCoresPerDevice * d.idx + bit));
+      ids.push_back(std::to_string(int64_t{per} * d.idx + bit));
       *cores_listed = true;
     }
   }
@@ -116,7 +122,8 @@ base::Result<std::map<std::string, std::string>> AwsNeuronVendor::AllocationAnno
       return base::InvalidArgument("pod " + allocation.pod.Key() + " has no container " +
                                    std::to_string(i) + " for its " + name_ + " devices");
     }
-    HAMI_ASSIGN_OR_RETURN(auto more, ContainerIds(*container, allocation.devices[i], &cores_listed));
+    HAMI_ASSIGN_OR_RETURN(auto more, ContainerIds(*container, allocation.devices[i],
+                                                  allocation.registered, &cores_listed));
     ids.insert(ids.end(), more.begin(), more.end());
   }
   if (ids.empty()) return out;

@@ -41,9 +41,10 @@ class AwsNeuronVendor final : public Vendor {
   // The allocated annotation plus AWS_NEURON_IDS (every container's ids, in container order),
   // NEURON_RESOURCE_TYPE when cores are listed, NEURON_ALLOC_TIME, NEURON_ALLOCATED=false and
   // aws.amazon.com/predicate-node. A container whose request counted devices lists device
-  // indices; one that asked for cores lists kNumberedCoresPerDevice × index + bit for each bit of
-  // its mask (NeuronFit only grants cores on such devices). A mask reaching past
-  // kNumberedCoresPerDevice cores is an error naming the container and device.
+  // indices; one that asked for cores lists (cores per device) × index + bit for each bit of its
+  // mask, cores per device read from the device's registration (Allocation::registered). A core
+  // grant whose device is not in the registration, or whose mask lies outside the device's cores,
+  // is an error naming the container and device.
   base::Result<std::map<std::string, std::string>> AllocationAnnotations(
       const Allocation& allocation) const override;
 
@@ -51,9 +52,9 @@ class AwsNeuronVendor final : public Vendor {
 
  private:
   // AWS_NEURON_IDS entries of one container's grants.
-  base::Result<std::vector<std::string>> ContainerIds(const model::Container& container,
-                                                      const model::ContainerDevices& devices,
-                                                      bool* cores_listed) const;
+  base::Result<std::vector<std::string>> ContainerIds(
+      const model::Container& container, const model::ContainerDevices& devices,
+      const std::map<std::string, model::DeviceInfo>& registered, bool* cores_listed) const;
 
   AwsNeuronConfig config_;
   std::string name_;

@@ -56,7 +56,8 @@ std::string Place(const sched::NodeState& node, const model::Pod& pod) {
   auto decision = sched::Decide(nodes, *input, nullptr);
   if (!decision.chosen) return model::RenderReasons(decision.failures.at(0).second);
   auto out = Vendors().Find(kVendorName)->AllocationAnnotations(
-      {pod, node.name, decision.devices.at(kVendorName), {}, 0});
+      {pod, node.name, decision.devices.at(kVendorName), decision.partitions, decision.registered,
+       0});
   EXPECT_TRUE(out.ok());
   EXPECT_EQ(out->at(kToAllocateAnnotation), out->at(kAllocatedAnnotation));
   return out->at(kAllocatedAnnotation);
