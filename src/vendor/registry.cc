@@ -4,7 +4,10 @@
 #include <cstdlib>
 #include <set>
 
+#include "vendor/amd/module.h"
 #include "vendor/ascend/module.h"
+#include "vendor/awsneuron/module.h"
+#include "vendor/biren/module.h"
 #include "vendor/cambricon/module.h"
 #include "vendor/enflame/module.h"
 #include "vendor/hygon/module.h"
@@ -13,6 +16,7 @@
 #include "vendor/metax/module.h"
 #include "vendor/mthreads/module.h"
 #include "vendor/nvidia/module.h"
+#include "vendor/vastai/module.h"
 
 namespace hami::vendor {
 
@@ -26,6 +30,10 @@ const std::vector<VendorModule>& Modules() {
       mthreads::Module(),
       metax::Module(),
       kunlun::Module(),
+      awsneuron::Module(),
+      amd::Module(),
+      vastai::Module(),
+      biren::Module(),
       ascend::Module(),
       iluvatar::Module(),
   };

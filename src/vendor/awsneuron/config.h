@@ -1,0 +1,26 @@
+// The `awsneuron:` block of HAMi's device-config.yaml (vendors.md §11), with the chart's defaults.
+// Plain value.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "base/result.h"
+#include "vendor/awsneuron/wire.h"
+
+namespace hami::vendor::awsneuron {
+
+struct AwsNeuronConfig {
+  // WIRE: resource names, configurable as upstream ("" = that resource is not read).
+  std::string resource_count_name = kDefaultCountResource;
+  std::string resource_core_name = kDefaultCoreResource;
+};
+
+// Reads the keys present in `block` (null = defaults). Wrong types are an InvalidArgument naming
+// the key; unknown keys are appended to `warnings` (when given) by name.
+base::Result<AwsNeuronConfig> AwsNeuronConfigFromJson(const nlohmann::json& block,
+                                                      std::vector<std::string>* warnings);
+
+}  // namespace hami::vendor::awsneuron
