@@ -17,6 +17,7 @@ sched::FitRules Rules() {
   rules.check_cores = false;  // cores are a mask, not a sum: CheckDevice decides
   rules.device_hook = true;
   rules.select_hook = true;
+  rules.select_min_nums = 2;  // one device: the first that fits
   return rules;
 }
 
@@ -83,10 +84,6 @@ std::optional<model::Reason> NeuronFit::CheckDevice(sched::DeviceCheck& check) c
 void NeuronFit::Select(const sched::SelectInput& in, std::vector<size_t>* chosen,
                        model::NodeFailure* failure) const {
   const int32_t n = in.request.nums;
-  if (n == 1) {
-    if (!in.collected.empty()) chosen->push_back(0);
-    return;
-  }
   std::map<int32_t, size_t> idle;
   for (size_t i = 0; i < in.collected.size(); ++i) {
     const int32_t pos = in.collected[i].device;

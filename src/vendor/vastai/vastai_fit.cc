@@ -14,6 +14,7 @@ sched::FitRules Rules(bool die_mode) {
   rules.check_cores = false;
   rules.device_hook = die_mode;
   rules.select_hook = die_mode;
+  rules.select_min_nums = 2;  // one die: the first that fits
   rules.score_hook = die_mode;
   return rules;
 }
@@ -54,7 +55,7 @@ void VastaiFit::Select(const sched::SelectInput& in, std::vector<size_t>* chosen
                        model::NodeFailure* failure) const {
   const auto n = static_cast<size_t>(in.request.nums);
   if (in.collected.size() < n) return;
-  if (n == 1 || in.collected.size() == n || !DieMode(in.node)) {
+  if (in.collected.size() == n || !DieMode(in.node)) {
     for (size_t i = 0; i < n; ++i) chosen->push_back(i);
     return;
   }
