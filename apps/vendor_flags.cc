@@ -7,15 +7,11 @@ void AddVendorFlags(CLI::App& app, vendor::FlagValues* values) {
     const std::string name = flag.name;
     std::string help = flag.help;
     if (!flag.default_value.empty()) help += " (default " + flag.default_value + ")";
-    auto store = [values, name](const std::string& value) { (*values)[name] = value; };
     if (flag.boolean) {
-      app.add_flag_function(
-             "--" + name,
-             [values, name](int64_t count) { (*values)[name] = count > 0 ? "true" : "false"; },
-             help)
-          ->disable_flag_override(false)
-          ->group("Vendors");
+      // Bare: "true"; with a value: the value as written (the vendor rejects a non-boolean).
+      app.add_flag("--" + name + "{true}", (*values)[name], help)->group("Vendors");
     } else {
+      auto store = [values, name](const std::string& value) { (*values)[name] = value; };
       app.add_option_function<std::string>("--" + name, store, help)->group("Vendors");
     }
   }

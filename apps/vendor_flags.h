@@ -9,9 +9,9 @@
 
 namespace hami::apps {
 
-// Adds one option per vendor flag; `values` receives what the command line gives (absent flags
-// stay absent, so the registry applies each flag's default). A boolean flag may be given bare
-// (`--enable-ascend`) or with a value (`--enable-ascend=false`).
+// Adds one option per vendor flag; `values` receives what the command line gives (a flag not given
+// is absent or empty, so the registry applies its default). A boolean flag may be given bare
+// (`--enable-ascend`) or with a value (`--enable-ascend=false`); the vendor validates the value.
 void AddVendorFlags(CLI::App& app, vendor::FlagValues* values);
 
 }  // namespace hami::apps

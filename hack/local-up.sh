@@ -208,6 +208,9 @@ if [[ ${HAMI_START_HAMI_SCHEDULER:-1} == 1 && -x $HAMI_SCHEDULER_BIN ]]; then
   hami::log "starting hami-scheduler: ${HAMI_SCHEDULER_ARGS[*]}"
   HAMI_SCHEDULER_PID=$(hami::start_daemon hami-scheduler "$log_dir/hami-scheduler.log" "${HAMI_SCHEDULER_ARGS[@]}")
   record HAMI_SCHEDULER_PID "$HAMI_SCHEDULER_PID"
+  # The command line, words joined by spaces (the plane's paths have none), for tests that
+  # restart hami-scheduler.
+  record HAMI_SCHEDULER_CMD "${HAMI_SCHEDULER_ARGS[*]}"
   hami_up() {
     hami::pid_alive "$HAMI_SCHEDULER_PID" || return 99
     hami::serving_up "$extender_url/healthz" && hami::serving_up "https://127.0.0.1:$webhook_port/healthz"

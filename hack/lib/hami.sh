@@ -9,8 +9,10 @@
 
 HAMI_SCHEDULER_BIN=${HAMI_SCHEDULER_BIN:-$HAMI_ROOT/_output/bin/hami-scheduler}
 HAMI_BIN=${HAMI_BIN:-$(dirname "$HAMI_SCHEDULER_BIN")/hami}
-# The vendors the local plane schedules besides the always-on ones (gated upstream behind flags).
+# The vendors the local plane schedules besides the always-on ones (gated upstream behind flags),
+# and its device config (every vendor's block, as the chart renders it with those vendors on).
 HAMI_VENDOR_FLAGS=${HAMI_VENDOR_FLAGS:---enable-ascend --enable-iluvatar}
+HAMI_DEVICE_CONFIG=${HAMI_DEVICE_CONFIG:-$HAMI_ROOT/hack/device-config.yaml}
 
 # hami::hami_scheduler_args: THE place that knows hami-scheduler's command line. Fills the array
 # HAMI_SCHEDULER_ARGS from the env variables local-up.sh records (HAMI_SCHEDULER_KUBECONFIG, else
@@ -25,6 +27,7 @@ hami::hami_scheduler_args() {
     --key_file "$PKI_DIR/webhook.key"
     --scheduler-name hami-scheduler
     --metrics-bind-address "127.0.0.1:$METRICS_PORT"
+    --device-config-file "$HAMI_DEVICE_CONFIG"
   )
   # shellcheck disable=SC2206
   HAMI_SCHEDULER_ARGS+=($HAMI_VENDOR_FLAGS)
@@ -41,7 +44,8 @@ hami::serving_up() { curl -sk -o /dev/null --max-time 2 "$1"; }
 # default-scheduler and hami-scheduler and one extender (top level, shared by both profiles) at
 # $EXTENDER_URL, managing HAMi's resources (ignoredByScheduler: the extender owns them).
 hami::write_scheduler_config() {
-  local file=$1 kubeconfig=$2 tls=""
+  local file=$1 kubeconfig=$2 tls="" managed
+  managed=$(hami::managed_resources) || exit 1
   if [[ $EXTENDER_URL == https://* ]]; then
     tls="  enableHTTPS: true
   tlsConfig:
@@ -71,7 +75,7 @@ extenders:
   ignorable: false
 $tls
   managedResources:
-$(hami::managed_resources)
+$managed
 EOF
 }
 
@@ -80,7 +84,8 @@ EOF
 hami::managed_resources() {
   local names
   # shellcheck disable=SC2086
-  names=$("$HAMI_BIN" resources $HAMI_VENDOR_FLAGS) || hami::die "hami resources failed"
+  names=$("$HAMI_BIN" resources --config "$HAMI_DEVICE_CONFIG" $HAMI_VENDOR_FLAGS) ||
+    hami::die "hami resources failed"
   while read -r name; do
     [[ -n $name ]] && echo "  - {name: $name, ignoredByScheduler: true}"
   done <<< "$names"

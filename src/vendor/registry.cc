@@ -72,6 +72,7 @@ base::Result<Registry> Registry::Create(const DeviceConfig& config, const FlagVa
     for (const auto& flag : module.flags) values[flag.name] = flag.default_value;
   }
   for (const auto& [name, value] : flags) {
+    if (value.empty()) continue;  // not given: the default stands
     if (values.count(name) == 0) {
       registry.warnings_.push_back("flag --" + name + ": no vendor reads it, ignored");
     }

@@ -27,7 +27,7 @@ struct FlagSpec {
   std::string help;
   bool boolean = false;       // a bare `--name` means true
 };
-// Flag name -> value as given (absent: the FlagSpec default applies).
+// Flag name -> value as given (absent or empty: the FlagSpec default applies).
 using FlagValues = std::map<std::string, std::string>;
 
 // HAMi's device-config.yaml (converted to JSON), one block per vendor folder; each folder reads

@@ -403,6 +403,13 @@ class VendorsTest(unittest.TestCase):
         self.assertIn("iluvatar.ai/BI-V150-vgpu", managed)
         self.assertNotIn("kunlunxin.com/vxpu", managed)
 
+    def test_local_plane_config_is_the_charts(self):
+        r = case({"devices": {"ascend": {"enabled": True}, "iluvatar": {"enabled": True}}})
+        local = os.path.join(os.path.dirname(CHART), "..", "hack", "device-config.yaml")
+        with open(local) as f:
+            self.assertEqual(yaml.safe_load(f), device_config(r),
+                             "hack/device-config.yaml differs from the chart's rendering")
+
     def test_scheduler_reads_the_rendered_config_as_the_chart_manages_it(self):
         hami = os.environ.get("HAMI_BIN", "")
         self.assertTrue(os.path.exists(hami), "HAMI_BIN must name the built hami binary")

@@ -182,12 +182,8 @@ def test_unschedulable_and_denied():
 
 
 def hami_scheduler_cmd():
-    return [os.path.join(os.path.dirname(ENV["TOOLS_BIN"]), "..", "bin", "hami-scheduler"),
-            "--kubeconfig", ENV["KUBECONFIG"], "--http_bind", f"127.0.0.1:{ENV['EXTENDER_PORT']}",
-            "--cert_file", os.path.join(ENV["PKI_DIR"], "webhook.crt"),
-            "--key_file", os.path.join(ENV["PKI_DIR"], "webhook.key"),
-            "--scheduler-name", "hami-scheduler",
-            "--metrics-bind-address", f"127.0.0.1:{ENV['METRICS_PORT']}"]
+    """The command line hack/local-up.sh started hami-scheduler with (hack/lib/hami.sh)."""
+    return ENV["HAMI_SCHEDULER_CMD"].split()
 
 
 def hami_scheduler_pids():
