@@ -45,6 +45,13 @@ base::Status ConfigBlock::String(const char* key, std::string* out) {
   return {};
 }
 
+base::Status ConfigBlock::Override(const char* key, std::string* out) {
+  std::string value;
+  HAMI_RETURN_IF_ERROR(String(key, &value));
+  if (!value.empty()) *out = std::move(value);
+  return {};
+}
+
 base::Status ConfigBlock::Int(const char* key, int64_t* out) {
   const json* v = Find(key);
   if (v == nullptr) return {};

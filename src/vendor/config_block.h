@@ -7,11 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 #include "base/status.h"
@@ -27,6 +26,9 @@ class ConfigBlock {
 
   base::Status Check() const;
   base::Status String(const char* key, std::string* out);
+  // A non-empty string under `key` replaces *out; absent, null or empty keeps it (a resource name
+  // the block may override).
+  base::Status Override(const char* key, std::string* out);
   base::Status Int(const char* key, int64_t* out);
   base::Status Int(const char* key, int32_t* out);
   base::Status Double(const char* key, double* out);

@@ -23,21 +23,17 @@ namespace hami::vendor {
 const std::vector<VendorModule>& Modules() {
   // One line per vendor folder, in the order their devices are listed on a node.
   static const std::vector<VendorModule> kModules = {
-      nvidia::Module(),
-      cambricon::Module(),
-      hygon::Module(),
-      enflame::Module(),
-      mthreads::Module(),
-      metax::Module(),
-      kunlun::Module(),
-      awsneuron::Module(),
-      amd::Module(),
-      vastai::Module(),
-      biren::Module(),
-      ascend::Module(),
+      nvidia::Module(),   cambricon::Module(), hygon::Module(),  enflame::Module(),
+      mthreads::Module(), metax::Module(),     kunlun::Module(), awsneuron::Module(),
+      amd::Module(),      vastai::Module(),    biren::Module(),  ascend::Module(),
       iluvatar::Module(),
   };
   return kModules;
+}
+
+std::string FlagOr(const FlagValues& flags, const std::string& name, const std::string& fallback) {
+  auto it = flags.find(name);
+  return it == flags.end() || it->second.empty() ? fallback : it->second;
 }
 
 std::vector<FlagSpec> VendorFlags() {
@@ -122,8 +118,8 @@ std::vector<std::string> Registry::ResourceNames() const {
 namespace {
 
 base::Result<model::ContainerRequests> RequestsOf(const model::Pod& pod,
-                                                 const model::Container& container,
-                                                 const Registry& registry) {
+                                                  const model::Container& container,
+                                                  const Registry& registry) {
   model::ContainerRequests requests;
   for (const auto& vendor : registry.vendors()) {
     HAMI_ASSIGN_OR_RETURN(auto request, vendor->ContainerRequest(pod, container));

@@ -6,10 +6,9 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 #include "model/pod.h"
@@ -25,10 +24,13 @@ struct FlagSpec {
   std::string name;           // without leading dashes
   std::string default_value;  // as upstream's default
   std::string help;
-  bool boolean = false;       // a bare `--name` means true
+  bool boolean = false;  // a bare `--name` means true
 };
 // Flag name -> value as given (absent or empty: the FlagSpec default applies).
 using FlagValues = std::map<std::string, std::string>;
+
+// The value of flag `name` when given and not empty, else `fallback`.
+std::string FlagOr(const FlagValues& flags, const std::string& name, const std::string& fallback);
 
 // HAMi's device-config.yaml (converted to JSON), one block per vendor folder; each folder reads
 // its own. A null root means the defaults.

@@ -34,18 +34,13 @@ base::Result<NodeDevices> AmdVendor::DevicesFromNode(const codec::NodeObject& no
 
 base::Result<std::optional<model::DeviceRequest>> AmdVendor::ContainerRequest(
     const model::Pod& pod, const model::Container& c) const {
-  const std::string& count_name = config_.resource_count_name;
-  const std::string* count = LimitQuantity(c, count_name);
-  if (count == nullptr) return std::optional<model::DeviceRequest>();
-  HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, count_name, *count));
-  if (nums == 0) return std::optional<model::DeviceRequest>();
-  if (nums < 0 || nums > std::numeric_limits<int32_t>::max()) {
-    return base::InvalidArgument("container " + c.name + ": resource " + count_name + " \"" +
-                                 *count + "\" must be within 1..2147483647");
-  }
+  HAMI_ASSIGN_OR_RETURN(auto count,
+                        RequestCount(c, config_.resource_count_name, QuantitySource::kLimitsOnly));
+  if (!count) return std::optional<model::DeviceRequest>();
+  const int32_t nums = *count;
   model::DeviceRequest request;
   request.vendor = name_;
-  request.nums = static_cast<int32_t>(nums);
+  request.nums = nums;
   if (const std::string* mem = LimitQuantity(c, config_.resource_memory_name)) {
     auto mib = base::ParseMemoryMiB(*mem);
     if (!mib.ok()) {

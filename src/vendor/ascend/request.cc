@@ -33,8 +33,7 @@ base::Result<std::optional<int64_t>> AscendVendor::MemoryMiB(const model::Contai
   const int64_t factor = chip_.EffectiveMemoryFactor();
   if (*mib > kInt32Max / factor) {
     return Bad(c, "resource " + name + " \"" + *text +
-                      "\" exceeds the largest request with memoryFactor " +
-                      std::to_string(factor));
+                      "\" exceeds the largest request with memoryFactor " + std::to_string(factor));
   }
   return std::optional<int64_t>(*mib * factor);
 }
@@ -70,18 +69,13 @@ bool AscendVendor::AsksForAnyAscend(const model::Container& c) const {
 
 base::Result<std::optional<model::DeviceRequest>> AscendVendor::ContainerRequest(
     const model::Pod& pod, const model::Container& c) const {
-  const std::string& count_name = chip_.resource_name;
-  const std::string* count_text = Quantity(c, count_name);
-  if (count_text == nullptr) return std::optional<model::DeviceRequest>();
-  HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, count_name, *count_text));
-  if (nums <= 0) return std::optional<model::DeviceRequest>();
-  if (nums > kInt32Max) {
-    return Bad(c, "resource " + count_name + " \"" + *count_text + "\" is out of range");
-  }
+  HAMI_ASSIGN_OR_RETURN(auto count, RequestCount(c, chip_.resource_name));
+  if (!count) return std::optional<model::DeviceRequest>();
+  int32_t nums = *count;
   if (chip_.super_pod && nums == 1) nums = kNpusPerModule;
   model::DeviceRequest request;
   request.vendor = Name();
-  request.nums = static_cast<int32_t>(nums);
+  request.nums = nums;
 
   const bool hami_core = IsHamiCore(pod);
   const std::string* mem_text = Quantity(c, chip_.resource_memory_name);

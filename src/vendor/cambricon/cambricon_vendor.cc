@@ -8,39 +8,7 @@
 namespace hami::vendor::cambricon {
 namespace {
 
-// Upper bound on cards built from one node's capacity (hostile capacities stay cheap).
-constexpr int64_t kMaxCards = 1024;
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
-
-// The capacity of `resource`: nullopt when absent; an error when it is not a whole number >= 0.
-base::Result<std::optional<int64_t>> Capacity(const codec::NodeObject& node,
-                                              const std::string& resource) {
-  auto it = node.capacity.find(resource);
-  if (it == node.capacity.end()) return std::optional<int64_t>();
-  std::optional<int64_t> value = AsInt64(it->second);
-  if (!value || *value < 0) {
-    return base::InvalidArgument("capacity " + resource + " \"" + it->second +
-                                 "\" is not a whole number >= 0");
-  }
-  return value;
-}
-
-std::string Where(const model::Container& c, const std::string& resource) {
-  return "container " + c.name + ": resource " + resource;
-}
-
-// An optional whole-number resource within [0, max]; nullopt when the container does not set it.
-base::Result<std::optional<int64_t>> Bounded(const model::Container& c, const std::string& name,
-                                             int64_t max, const char* unit) {
-  const std::string* text = Quantity(c, name);
-  if (text == nullptr) return std::optional<int64_t>();
-  HAMI_ASSIGN_OR_RETURN(int64_t value, IntQuantity(c, name, *text));
-  if (value < 0 || value > max) {
-    return base::InvalidArgument(Where(c, name) + " \"" + *text + "\" must be a whole number " +
-                                 unit + " within 0.." + std::to_string(max));
-  }
-  return std::optional<int64_t>(value);
-}
 
 }  // namespace
 
@@ -59,57 +27,32 @@ QuotaResources CambriconVendor::Quota() const {
 }
 
 base::Result<NodeDevices> CambriconVendor::DevicesFromNode(const codec::NodeObject& node) const {
-  HAMI_ASSIGN_OR_RETURN(auto cores, Capacity(node, config_.resource_core_name));
-  if (!cores || *cores == 0) {
-    return base::NotFound("capacity " + config_.resource_core_name + " is absent or 0");
-  }
-  HAMI_ASSIGN_OR_RETURN(auto memory, Capacity(node, config_.resource_memory_name));
-  const int64_t cards = (*cores + kCoresPerCard - 1) / kCoresPerCard;
-  if (cards > kMaxCards) {
-    return base::InvalidArgument("capacity " + config_.resource_core_name + " " +
-                                 std::to_string(*cores) + " describes more than " +
-                                 std::to_string(kMaxCards) + " cards");
-  }
-  const int64_t mem_units = memory.value_or(0);
-  if (mem_units > kInt32Max / kMemoryFactor) {
-    return base::InvalidArgument("capacity " + config_.resource_memory_name + " " +
-                                 std::to_string(mem_units) + " is out of range");
-  }
-  // Each card's share of the node's memory, as upstream: units × 256 × 100 / vcore.
-  const int64_t devmem = mem_units * kMemoryFactor * kCoresPerCard / *cores;
+  model::DeviceInfo card;
+  card.count = kDeviceCount;
+  card.type = kVendorName;
+  card.vendor = name_;
+  card.health = true;
   NodeDevices out;
-  for (int64_t i = 0; i < cards; ++i) {
-    model::DeviceInfo d;
-    d.index = static_cast<int32_t>(i);
-    d.id = node.name + kDeviceIdInfix + std::to_string(i);
-    d.count = kDeviceCount;
-    d.devmem = static_cast<int32_t>(std::min(devmem, kInt32Max));
-    d.devcore = static_cast<int32_t>(kCoresPerCard);
-    d.type = kVendorName;
-    d.vendor = name_;
-    d.health = true;
-    out.devices.push_back(std::move(d));
-  }
+  HAMI_ASSIGN_OR_RETURN(out.devices, CardsFromSharedCapacity(
+                                         node,
+                                         {config_.resource_core_name, config_.resource_memory_name,
+                                          kCoresPerCard, kMemoryFactor},
+                                         card, kDeviceIdInfix));
   return out;
 }
 
 base::Result<std::optional<model::DeviceRequest>> CambriconVendor::ContainerRequest(
     const model::Pod& pod, const model::Container& c) const {
-  const std::string* count_text = Quantity(c, config_.resource_count_name);
-  if (count_text == nullptr) return std::optional<model::DeviceRequest>();
-  HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, config_.resource_count_name, *count_text));
-  if (nums <= 0) return std::optional<model::DeviceRequest>();
-  if (nums > kInt32Max) {
-    return base::InvalidArgument(Where(c, config_.resource_count_name) + " \"" + *count_text +
-                                 "\" is out of range");
-  }
-  HAMI_ASSIGN_OR_RETURN(auto mem, Bounded(c, config_.resource_memory_name,
-                                          kInt32Max / kMemoryFactor, "of 256 MiB units"));
-  HAMI_ASSIGN_OR_RETURN(auto cores,
-                        Bounded(c, config_.resource_core_name, kInt32Max, "of card percent"));
+  HAMI_ASSIGN_OR_RETURN(auto count, RequestCount(c, config_.resource_count_name));
+  if (!count) return std::optional<model::DeviceRequest>();
+  const int32_t nums = *count;
+  HAMI_ASSIGN_OR_RETURN(auto mem, BoundedQuantity(c, config_.resource_memory_name,
+                                                  kInt32Max / kMemoryFactor, "of 256 MiB units"));
+  HAMI_ASSIGN_OR_RETURN(
+      auto cores, BoundedQuantity(c, config_.resource_core_name, kInt32Max, "of card percent"));
   model::DeviceRequest request;
   request.vendor = name_;
-  request.nums = static_cast<int32_t>(nums);
+  request.nums = nums;
   request.memreq = mem.value_or(0) * kMemoryFactor;
   request.mem_percentage = request.memreq == 0 ? 100 : 0;
   request.coresreq = cores.value_or(kDefaultCores);

@@ -6,23 +6,6 @@
 #include "vendor/config_block.h"
 
 namespace hami::vendor::cambricon {
-namespace {
-
-std::string FlagOr(const FlagValues& flags, const char* name, const char* fallback) {
-  auto it = flags.find(name);
-  return it == flags.end() || it->second.empty() ? fallback : it->second;
-}
-
-// A name from the block when set and not empty, else `*out` keeps the flag's value.
-base::Status Name(ConfigBlock& block, const char* key, std::string* out) {
-  std::string value;
-  HAMI_RETURN_IF_ERROR(block.String(key, &value));
-  if (!value.empty()) *out = value;
-  return {};
-}
-
-}  // namespace
-
 std::vector<FlagSpec> CambriconFlags() {
   return {{kFlagCountName, kDefaultCountResource, "Cambricon MLU count resource name", false},
           {kFlagMemoryName, kDefaultMemoryResource, "Cambricon MLU memory resource name", false},
@@ -38,9 +21,9 @@ base::Result<CambriconConfig> CambriconConfigFrom(const nlohmann::json& block,
   c.resource_core_name = FlagOr(flags, kFlagCoreName, kDefaultCoreResource);
   ConfigBlock b(block, kConfigBlock);
   HAMI_RETURN_IF_ERROR(b.Check());
-  HAMI_RETURN_IF_ERROR(Name(b, kConfigCountName, &c.resource_count_name));
-  HAMI_RETURN_IF_ERROR(Name(b, kConfigMemoryName, &c.resource_memory_name));
-  HAMI_RETURN_IF_ERROR(Name(b, kConfigCoreName, &c.resource_core_name));
+  HAMI_RETURN_IF_ERROR(b.Override(kConfigCountName, &c.resource_count_name));
+  HAMI_RETURN_IF_ERROR(b.Override(kConfigMemoryName, &c.resource_memory_name));
+  HAMI_RETURN_IF_ERROR(b.Override(kConfigCoreName, &c.resource_core_name));
   if (warnings != nullptr) b.WarnUnknown(warnings);
   return c;
 }

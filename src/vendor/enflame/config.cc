@@ -1,18 +1,12 @@
 #include "vendor/enflame/config.h"
 
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "vendor/config_block.h"
 
 namespace hami::vendor::enflame {
 namespace {
-
-std::string Flag(const FlagValues& flags, const char* name) {
-  auto it = flags.find(name);
-  return it == flags.end() ? "" : it->second;
-}
 
 // The first non-empty of `candidates`.
 std::string FirstSet(std::initializer_list<std::string> candidates) {
@@ -24,7 +18,7 @@ std::string FirstSet(std::initializer_list<std::string> candidates) {
 
 void WarnUnused(const FlagValues& flags, const char* flag, const char* default_value,
                 std::vector<std::string>* warnings) {
-  const std::string value = Flag(flags, flag);
+  const std::string value = FlagOr(flags, flag, "");
   if (value.empty() || value == default_value) return;
   warnings->push_back(std::string("flag --") + flag +
                       ": parsed for compatibility, not used by the scheduler, ignored");
@@ -32,8 +26,7 @@ void WarnUnused(const FlagValues& flags, const char* flag, const char* default_v
 
 }  // namespace
 
-base::Result<EnflameConfig> EnflameConfigFrom(const nlohmann::json& block,
-                                              const FlagValues& flags,
+base::Result<EnflameConfig> EnflameConfigFrom(const nlohmann::json& block, const FlagValues& flags,
                                               std::vector<std::string>* warnings) {
   ConfigBlock b(block, kConfigBlock);
   HAMI_RETURN_IF_ERROR(b.Check());
@@ -45,11 +38,11 @@ base::Result<EnflameConfig> EnflameConfigFrom(const nlohmann::json& block,
   HAMI_RETURN_IF_ERROR(b.String(kCoreKey, &core));
   HAMI_RETURN_IF_ERROR(b.String(kPercentageKey, &percentage));
   EnflameConfig c;
-  c.gcu_name = FirstSet({gcu, Flag(flags, kGcuFlag), kDefaultGcuResource});
-  c.drs_name = FirstSet({drs, vgcu, Flag(flags, kDrsFlag), Flag(flags, kDrsAliasFlag),
+  c.gcu_name = FirstSet({gcu, FlagOr(flags, kGcuFlag, ""), kDefaultGcuResource});
+  c.drs_name = FirstSet({drs, vgcu, FlagOr(flags, kDrsFlag, ""), FlagOr(flags, kDrsAliasFlag, ""),
                          kDefaultDrsResource});
-  c.memory_name = FirstSet({memory, Flag(flags, kMemoryFlag), kDefaultMemoryResource});
-  c.core_name = FirstSet({core, Flag(flags, kCoreFlag), kDefaultCoreResource});
+  c.memory_name = FirstSet({memory, FlagOr(flags, kMemoryFlag, ""), kDefaultMemoryResource});
+  c.core_name = FirstSet({core, FlagOr(flags, kCoreFlag, ""), kDefaultCoreResource});
   if (warnings != nullptr) {
     b.WarnUnknown(warnings);
     if (!percentage.empty()) {

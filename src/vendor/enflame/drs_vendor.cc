@@ -3,7 +3,6 @@
 #include "base/quantity.h"
 #include "vendor/common.h"
 #include "vendor/enflame/drs_capacity.h"
-#include "vendor/enflame/quantities.h"
 
 namespace hami::vendor::enflame {
 namespace {
@@ -37,8 +36,7 @@ base::Status Invalid(const model::Container& c, const std::string& message) {
 
 DrsFit::DrsFit() : sched::VendorFit(DrsRules()) {}
 
-std::optional<model::Reason> DrsFit::Gate(const sched::NodeState& node,
-                                          const sched::PodInput& pod,
+std::optional<model::Reason> DrsFit::Gate(const sched::NodeState& node, const sched::PodInput& pod,
                                           const sched::DeviceSelector& selector,
                                           const model::DeviceRequest& request,
                                           sched::RequestView* view) const {
@@ -52,7 +50,8 @@ std::optional<model::Reason> DrsFit::Gate(const sched::NodeState& node,
 }
 
 DrsVendor::DrsVendor(EnflameConfig config)
-    : config_(std::move(config)), name_(kDrsVendorName),
+    : config_(std::move(config)),
+      name_(kDrsVendorName),
       keys_{kDrsCapacityAnnotation, "", "", kDrsAllocatedAnnotation} {}
 
 std::vector<std::string> DrsVendor::ResourceNames() const {
@@ -78,7 +77,7 @@ base::Result<std::optional<model::DeviceRequest>> DrsVendor::ContainerRequest(
   model::DeviceRequest r;
   r.vendor = name_;
   r.nums = 1;  // one DRS instance per container
-  HAMI_ASSIGN_OR_RETURN(auto slices, PositiveCount(c, config_.drs_name));
+  HAMI_ASSIGN_OR_RETURN(auto slices, RequestCount(c, config_.drs_name));
   if (slices) {
     r.partition_slices = *slices;
     return std::optional<model::DeviceRequest>(r);

@@ -1,15 +1,15 @@
 #include "vendor/enflame/gcu_vendor.h"
 
-#include "vendor/enflame/quantities.h"
+#include "vendor/common.h"
 
 namespace hami::vendor::enflame {
 namespace {
 
 sched::FitRules GcuRules() {
   sched::FitRules r;
-  r.check_uuid = false;    // upstream's GCU Fit reads no UUID annotation
-  r.check_slots = false;   // a used card counts as ExclusiveDeviceAllocateConflict instead
-  r.check_mutex = false;   // ... which every used card already is
+  r.check_uuid = false;   // upstream's GCU Fit reads no UUID annotation
+  r.check_slots = false;  // a used card counts as ExclusiveDeviceAllocateConflict instead
+  r.check_mutex = false;  // ... which every used card already is
   r.whole_device = true;
   r.check_cores = false;
   return r;
@@ -18,30 +18,28 @@ sched::FitRules GcuRules() {
 }  // namespace
 
 GcuVendor::GcuVendor(EnflameConfig config)
-    : config_(std::move(config)), name_(kGcuVendorName),
-      keys_{"", "", kGcuToAllocateAnnotation, kGcuAllocatedAnnotation}, fit_(GcuRules()) {}
+    : config_(std::move(config)),
+      name_(kGcuVendorName),
+      keys_{"", "", kGcuToAllocateAnnotation, kGcuAllocatedAnnotation},
+      fit_(GcuRules()) {}
 
 base::Result<NodeDevices> GcuVendor::DevicesFromNode(const codec::NodeObject& node) const {
-  HAMI_ASSIGN_OR_RETURN(int32_t cards, CapacityCards(node, config_.gcu_name));
+  HAMI_ASSIGN_OR_RETURN(int32_t cards, CapacityDevices(node, config_.gcu_name));
+  model::DeviceInfo card;
+  card.count = 1;
+  card.devmem = kGcuDeviceMemory;
+  card.devcore = kGcuDeviceCores;
+  card.type = kGcuVendorName;
+  card.health = true;
+  card.vendor = name_;
   NodeDevices out;
-  for (int32_t i = 0; i < cards; ++i) {
-    model::DeviceInfo d;
-    d.index = i;
-    d.id = node.name + kGcuIdInfix + std::to_string(i);
-    d.count = 1;
-    d.devmem = kGcuDeviceMemory;
-    d.devcore = kGcuDeviceCores;
-    d.type = kGcuVendorName;
-    d.health = true;
-    d.vendor = name_;
-    out.devices.push_back(std::move(d));
-  }
+  out.devices = NumberedCards(node.name, cards, card, kGcuIdInfix);
   return out;
 }
 
 base::Result<std::optional<model::DeviceRequest>> GcuVendor::ContainerRequest(
     const model::Pod& pod, const model::Container& c) const {
-  HAMI_ASSIGN_OR_RETURN(auto nums, PositiveCount(c, config_.gcu_name));
+  HAMI_ASSIGN_OR_RETURN(auto nums, RequestCount(c, config_.gcu_name));
   if (!nums) return std::optional<model::DeviceRequest>();
   model::DeviceRequest r;
   r.vendor = name_;

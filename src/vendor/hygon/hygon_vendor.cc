@@ -2,28 +2,14 @@
 
 #include <limits>
 
-#include "base/quantity.h"
 #include "model/protocol.h"
 #include "vendor/common.h"
 
 namespace hami::vendor::hygon {
-namespace {
-
-constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
-
-base::Status OutOfRange(const model::Container& c, const std::string& name,
-                        const std::string& text, const std::string& why) {
-  return base::InvalidArgument("container " + c.name + ": resource " + name + " \"" + text +
-                               "\" " + why);
-}
-
-}  // namespace
-
 HygonVendor::HygonVendor(HygonConfig config)
     : config_(std::move(config)),
       name_(kVendorName),
-      keys_{kRegisterAnnotation, kHandshakeAnnotation, kToAllocateAnnotation,
-            kAllocatedAnnotation},
+      keys_{kRegisterAnnotation, kHandshakeAnnotation, kToAllocateAnnotation, kAllocatedAnnotation},
       fit_(sched::FitRules{}) {}
 
 std::vector<std::string> HygonVendor::ResourceNames() const {
@@ -43,37 +29,19 @@ base::Result<NodeDevices> HygonVendor::DevicesFromNode(const codec::NodeObject& 
 
 base::Result<std::optional<model::DeviceRequest>> HygonVendor::ContainerRequest(
     const model::Pod& pod, const model::Container& c) const {
-  const std::string& count_name = config_.resource_count_name;
-  const std::string* count_text = Quantity(c, count_name);
-  if (count_text == nullptr) return std::optional<model::DeviceRequest>();
-  HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, count_name, *count_text));
-  if (nums <= 0) return std::optional<model::DeviceRequest>();
-  if (nums > kInt32Max) return OutOfRange(c, count_name, *count_text, "is out of range");
+  HAMI_ASSIGN_OR_RETURN(auto nums, RequestCount(c, config_.resource_count_name));
+  if (!nums) return std::optional<model::DeviceRequest>();
+  HAMI_ASSIGN_OR_RETURN(auto memory, ScaledMemoryMiB(c, config_.resource_memory_name,
+                                                     config_.EffectiveMemoryFactor()));
+  HAMI_ASSIGN_OR_RETURN(auto cores,
+                        BoundedQuantity(c, config_.resource_core_name,
+                                        std::numeric_limits<int32_t>::max(), "percent"));
   model::DeviceRequest request;
   request.vendor = name_;
-  request.nums = static_cast<int32_t>(nums);
-
-  const std::string& mem_name = config_.resource_memory_name;
-  if (const std::string* mem = Quantity(c, mem_name)) {
-    auto mib = base::ParseMemoryMiB(*mem);
-    if (!mib.ok()) return mib.error().WithContext("container " + c.name + ": resource " + mem_name);
-    const int64_t factor = config_.EffectiveMemoryFactor();
-    if (*mib > kInt32Max / factor) {
-      return OutOfRange(c, mem_name, *mem,
-                        "exceeds the largest request with memoryFactor " + std::to_string(factor));
-    }
-    request.memreq = *mib * factor;
-  }
+  request.nums = *nums;
+  request.memreq = memory.value_or(0);
   if (request.memreq == 0) request.mem_percentage = 100;
-
-  request.coresreq = kDefaultCores;
-  const std::string& core_name = config_.resource_core_name;
-  if (const std::string* cores = Quantity(c, core_name)) {
-    HAMI_ASSIGN_OR_RETURN(request.coresreq, IntQuantity(c, core_name, *cores));
-    if (request.coresreq < 0 || request.coresreq > kInt32Max) {
-      return OutOfRange(c, core_name, *cores, "must be within 0.." + std::to_string(kInt32Max));
-    }
-  }
+  request.coresreq = cores.value_or(kDefaultCores);
   return std::optional<model::DeviceRequest>(request);
 }
 

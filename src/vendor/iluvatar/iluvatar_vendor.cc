@@ -10,12 +10,6 @@ namespace {
 
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 
-base::Status OutOfRange(const model::Container& c, const std::string& name,
-                        const std::string& text, const std::string& why) {
-  return base::InvalidArgument("container " + c.name + ": resource " + name + " \"" + text +
-                               "\" " + why);
-}
-
 }  // namespace
 
 IluvatarVendor::IluvatarVendor(IluvatarChip chip)
@@ -43,42 +37,28 @@ QuotaResources IluvatarVendor::Quota() const {
 
 base::Result<NodeDevices> IluvatarVendor::DevicesFromNode(const codec::NodeObject& node) const {
   NodeDevices out;
-  HAMI_ASSIGN_OR_RETURN(out.devices,
-                        DevicesFromRegister(node, keys_.register_annotation, Name()));
+  HAMI_ASSIGN_OR_RETURN(out.devices, DevicesFromRegister(node, keys_.register_annotation, Name()));
   return out;
 }
 
 base::Result<std::optional<model::DeviceRequest>> IluvatarVendor::ContainerRequest(
     const model::Pod& pod, const model::Container& c) const {
-  const std::string& count_name = chip_.resource_count_name;
-  const std::string* count_text = Quantity(c, count_name);
-  if (count_text == nullptr) return std::optional<model::DeviceRequest>();
-  HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, count_name, *count_text));
-  if (nums <= 0) return std::optional<model::DeviceRequest>();
-  if (nums > kInt32Max) return OutOfRange(c, count_name, *count_text, "is out of range");
+  HAMI_ASSIGN_OR_RETURN(auto count, RequestCount(c, chip_.resource_count_name));
+  if (!count) return std::optional<model::DeviceRequest>();
+  const int32_t nums = *count;
   model::DeviceRequest request;
   request.vendor = Name();
-  request.nums = static_cast<int32_t>(nums);
+  request.nums = nums;
 
-  const std::string& mem_name = chip_.resource_memory_name;
-  if (const std::string* mem = Quantity(c, mem_name)) {
-    HAMI_ASSIGN_OR_RETURN(int64_t units, IntQuantity(c, mem_name, *mem));
-    if (units < 0 || units > kInt32Max / kMemoryUnitMiB) {
-      return OutOfRange(c, mem_name, *mem,
-                        "must be a count of 256 MiB units within 0.." +
-                            std::to_string(kInt32Max / kMemoryUnitMiB));
-    }
-    request.memreq = units * kMemoryUnitMiB;
-  }
+  HAMI_ASSIGN_OR_RETURN(auto units,
+                        BoundedQuantity(c, chip_.resource_memory_name, kInt32Max / kMemoryUnitMiB,
+                                        "of 256 MiB units"));
+  request.memreq = units.value_or(0) * kMemoryUnitMiB;
   if (request.memreq == 0) request.mem_percentage = 100;
 
-  const std::string& core_name = chip_.resource_core_name;
-  if (const std::string* cores = Quantity(c, core_name)) {
-    HAMI_ASSIGN_OR_RETURN(request.coresreq, IntQuantity(c, core_name, *cores));
-    if (request.coresreq < 0 || request.coresreq > kInt32Max) {
-      return OutOfRange(c, core_name, *cores, "must be within 0.." + std::to_string(kInt32Max));
-    }
-  }
+  HAMI_ASSIGN_OR_RETURN(auto cores,
+                        BoundedQuantity(c, chip_.resource_core_name, kInt32Max, "of card percent"));
+  request.coresreq = cores.value_or(0);
   if (request.nums > 1) request.coresreq = kCoresPerDevice;
   return std::optional<model::DeviceRequest>(request);
 }

@@ -8,16 +8,10 @@ namespace hami::vendor::kunlun {
 namespace {
 
 // The block's key when set, else the flag, else the built-in default.
-base::Status Resolve(ConfigBlock& block, const char* key, const FlagValues& flags,
-                     const char* flag, const char* fallback, std::string* out) {
-  std::string value;
-  HAMI_RETURN_IF_ERROR(block.String(key, &value));
-  if (value.empty()) {
-    auto it = flags.find(flag);
-    if (it != flags.end()) value = it->second;
-  }
-  *out = value.empty() ? fallback : value;
-  return {};
+base::Status Resolve(ConfigBlock& block, const char* key, const FlagValues& flags, const char* flag,
+                     const char* fallback, std::string* out) {
+  *out = FlagOr(flags, flag, fallback);
+  return block.Override(key, out);
 }
 
 }  // namespace
@@ -38,8 +32,8 @@ base::Result<KunlunConfig> KunlunConfigFrom(const nlohmann::json& block, const F
       c.vcount_name == c.vmemory_name) {
     return base::InvalidArgument(
         "device config: kunlun: resourceCountName, resourceVCountName and resourceVMemoryName "
-        "must differ (\"" + c.count_name + "\", \"" + c.vcount_name + "\", \"" + c.vmemory_name +
-        "\")");
+        "must differ (\"" +
+        c.count_name + "\", \"" + c.vcount_name + "\", \"" + c.vmemory_name + "\")");
   }
   return c;
 }

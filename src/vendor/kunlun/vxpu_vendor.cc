@@ -8,7 +8,8 @@
 namespace hami::vendor::kunlun {
 
 VxpuVendor::VxpuVendor(KunlunConfig config)
-    : config_(std::move(config)), name_(kVxpuVendorName),
+    : config_(std::move(config)),
+      name_(kVxpuVendorName),
       keys_{kVxpuRegisterAnnotation, kVxpuHandshakeAnnotation, kVxpuToAllocateAnnotation,
             kVxpuAllocatedAnnotation} {}
 
@@ -24,7 +25,7 @@ base::Result<NodeDevices> VxpuVendor::DevicesFromNode(const codec::NodeObject& n
 
 base::Result<std::optional<model::DeviceRequest>> VxpuVendor::ContainerRequest(
     const model::Pod& pod, const model::Container& c) const {
-  HAMI_ASSIGN_OR_RETURN(auto nums, DeviceCount(c, config_.vcount_name));
+  HAMI_ASSIGN_OR_RETURN(auto nums, RequestCount(c, config_.vcount_name));
   if (!nums) return std::optional<model::DeviceRequest>();
   model::DeviceRequest r;
   r.vendor = name_;

@@ -95,8 +95,13 @@ TEST_F(KunlunWholeTest, RequestDerivation) {
     bool error = false;
   };
   const Case cases[] = {
-      {"1", 1}, {"8", 8}, {"0", std::nullopt}, {"-1", std::nullopt},
-      {"2147483647", 2147483647}, {"2147483648", std::nullopt, true}, {"1.5", std::nullopt, true},
+      {"1", 1},
+      {"8", 8},
+      {"0", std::nullopt},
+      {"-1", std::nullopt, true},
+      {"2147483647", 2147483647},
+      {"2147483648", std::nullopt, true},
+      {"1.5", std::nullopt, true},
   };
   for (const auto& c : cases) {
     model::Pod pod = PodAsking(c.count);
@@ -231,8 +236,7 @@ TEST_F(KunlunWholeTest, WebhookReadsLimitsAndRefusesASecondContainer) {
   pod.init_containers.push_back({"init", {{kDefaultCountResource, "1"}}, {}, false, {}});
   auto refused = AdmitPod(pod, registry_);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.error().message().find(
-                "containers init and c both ask for kunlunxin.com/xpu"),
+  EXPECT_NE(refused.error().message().find("containers init and c both ask for kunlunxin.com/xpu"),
             std::string::npos);
 }
 
@@ -244,10 +248,11 @@ TEST_F(KunlunWholeTest, BindWritesAllocatedAndDeviceIndices) {
   const Vendor* v = registry_.Find("kunlun");
   auto written = v->AllocationAnnotations({pod, "n", d.devices.at("kunlun"), {}, {}, 0});
   ASSERT_TRUE(written.ok()) << written.error().ToString();
-  EXPECT_EQ(*written, (std::map<std::string, std::string>{
-                          {"hami.io/kunlun-allocated",
-                           "n-kunlun-4,kunlun,98304,100:n-kunlun-6,kunlun,98304,100:;"},
-                          {"BAIDU_COM_DEVICE_IDX", "4,6"}}));
+  EXPECT_EQ(
+      *written,
+      (std::map<std::string, std::string>{
+          {"hami.io/kunlun-allocated", "n-kunlun-4,kunlun,98304,100:n-kunlun-6,kunlun,98304,100:;"},
+          {"BAIDU_COM_DEVICE_IDX", "4,6"}}));
   // Read back: the same cards, booked whole.
   pod.annotations = *written;
   auto granted = GrantedDevices(pod, registry_);
@@ -269,10 +274,10 @@ TEST(KunlunConfigTest, KeysFlagsAndWarnings) {
             (std::vector<std::string>{"kunlunxin.com/xpu"}));
   EXPECT_EQ(defaults.Find("XPU")->ResourceNames(),
             (std::vector<std::string>{"kunlunxin.com/vxpu", "kunlunxin.com/vxpu-memory"}));
-  auto chart = Registry::Create({json::parse(
-      R"({"kunlun":{"resourceCountName":"kunlunxin.com/xpu",)"
-      R"("resourceVCountName":"kunlunxin.com/vxpu",)"
-      R"("resourceVMemoryName":"kunlunxin.com/vxpu-memory"}})")});
+  auto chart =
+      Registry::Create({json::parse(R"({"kunlun":{"resourceCountName":"kunlunxin.com/xpu",)"
+                                    R"("resourceVCountName":"kunlunxin.com/vxpu",)"
+                                    R"("resourceVMemoryName":"kunlunxin.com/vxpu-memory"}})")});
   ASSERT_TRUE(chart.ok()) << chart.error().ToString();
   EXPECT_TRUE(chart->warnings().empty());
 
@@ -289,8 +294,8 @@ TEST(KunlunConfigTest, KeysFlagsAndWarnings) {
   ASSERT_EQ(renamed->warnings().size(), 1u);
   EXPECT_NE(renamed->warnings()[0].find("kunlun.extra: unknown key"), std::string::npos);
 
-  auto clash = Registry::Create(
-      {json::parse(R"({"kunlun":{"resourceVCountName":"kunlunxin.com/xpu"}})")});
+  auto clash =
+      Registry::Create({json::parse(R"({"kunlun":{"resourceVCountName":"kunlunxin.com/xpu"}})")});
   ASSERT_FALSE(clash.ok());
   EXPECT_NE(clash.error().message().find("must differ"), std::string::npos);
   EXPECT_FALSE(Registry::Create({json::parse(R"({"kunlun":{"resourceCountName":{}}})")}).ok());

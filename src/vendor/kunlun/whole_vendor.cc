@@ -2,7 +2,6 @@
 
 #include "codec/pod_devices.h"
 #include "vendor/common.h"
-#include "vendor/kunlun/quantities.h"
 
 namespace hami::vendor::kunlun {
 
@@ -14,31 +13,29 @@ sched::DeviceSelector KunlunSelector(const model::Pod& pod) {
 }
 
 WholeVendor::WholeVendor(KunlunConfig config)
-    : config_(std::move(config)), name_(kWholeVendorName),
+    : config_(std::move(config)),
+      name_(kWholeVendorName),
       keys_{"", "", "", kWholeAllocatedAnnotation} {}
 
 base::Result<NodeDevices> WholeVendor::DevicesFromNode(const codec::NodeObject& node) const {
-  HAMI_ASSIGN_OR_RETURN(int32_t cards, CapacityCards(node, config_.count_name));
+  HAMI_ASSIGN_OR_RETURN(int32_t cards, CapacityDevices(node, config_.count_name));
+  model::DeviceInfo card;
+  card.count = kWholeDeviceCount;
+  card.devmem = kWholeDeviceMemory;
+  card.devcore = kWholeDeviceCores;
+  card.type = kWholeVendorName;
+  card.health = true;
+  card.vendor = name_;
   NodeDevices out;
-  for (int32_t i = 0; i < cards; ++i) {
-    model::DeviceInfo d;
-    d.index = i;
-    d.id = node.name + kWholeIdInfix + std::to_string(i);
-    d.count = kWholeDeviceCount;
-    d.devmem = kWholeDeviceMemory;
-    d.devcore = kWholeDeviceCores;
-    d.type = kWholeVendorName;
-    d.numa = i >= cards / 2 ? 1 : 0;
-    d.health = true;
-    d.vendor = name_;
-    out.devices.push_back(std::move(d));
-  }
+  out.devices = NumberedCards(node.name, cards, card, kWholeIdInfix);
+  // Upstream puts the second half of a node's cards on NUMA node 1.
+  for (auto& d : out.devices) d.numa = d.index >= cards / 2 ? 1 : 0;
   return out;
 }
 
 base::Result<std::optional<model::DeviceRequest>> WholeVendor::ContainerRequest(
     const model::Pod& pod, const model::Container& c) const {
-  HAMI_ASSIGN_OR_RETURN(auto nums, DeviceCount(c, config_.count_name));
+  HAMI_ASSIGN_OR_RETURN(auto nums, RequestCount(c, config_.count_name));
   if (!nums) return std::optional<model::DeviceRequest>();
   model::DeviceRequest r;
   r.vendor = name_;
@@ -59,7 +56,7 @@ base::Status WholeVendor::AdmitPod(model::Pod& pod) const {
   std::vector<std::string> users;
   for (const auto* list : {&pod.init_containers, &pod.containers}) {
     for (const auto& c : *list) {
-      HAMI_ASSIGN_OR_RETURN(auto nums, DeviceCount(c, config_.count_name));
+      HAMI_ASSIGN_OR_RETURN(auto nums, RequestCount(c, config_.count_name));
       if (nums) users.push_back(c.name);
     }
   }

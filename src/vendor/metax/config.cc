@@ -1,29 +1,12 @@
 #include "vendor/metax/config.h"
 
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "base/strings.h"
 #include "vendor/config_block.h"
 
 namespace hami::vendor::metax {
-namespace {
-
-std::string FlagOr(const FlagValues& flags, const char* name, const char* fallback) {
-  auto it = flags.find(name);
-  return it == flags.end() || it->second.empty() ? fallback : it->second;
-}
-
-base::Status Name(ConfigBlock& block, const char* key, std::string* out) {
-  std::string value;
-  HAMI_RETURN_IF_ERROR(block.String(key, &value));
-  if (!value.empty()) *out = value;
-  return {};
-}
-
-}  // namespace
-
 std::vector<FlagSpec> MetaxFlags() {
   return {{kFlagCountName, kDefaultCountResource, "MetaX whole-GPU count resource name", false},
           {kFlagVCountName, kDefaultVCountResource, "MetaX sGPU count resource name", false},
@@ -48,10 +31,10 @@ base::Result<MetaxConfig> MetaxConfigFrom(const nlohmann::json& block, const Fla
   c.sgpu_topology_aware = *parsed;
   ConfigBlock b(block, kConfigBlock);
   HAMI_RETURN_IF_ERROR(b.Check());
-  HAMI_RETURN_IF_ERROR(Name(b, kConfigCountName, &c.resource_count_name));
-  HAMI_RETURN_IF_ERROR(Name(b, kConfigVCountName, &c.resource_vcount_name));
-  HAMI_RETURN_IF_ERROR(Name(b, kConfigVMemoryName, &c.resource_vmemory_name));
-  HAMI_RETURN_IF_ERROR(Name(b, kConfigVCoreName, &c.resource_vcore_name));
+  HAMI_RETURN_IF_ERROR(b.Override(kConfigCountName, &c.resource_count_name));
+  HAMI_RETURN_IF_ERROR(b.Override(kConfigVCountName, &c.resource_vcount_name));
+  HAMI_RETURN_IF_ERROR(b.Override(kConfigVMemoryName, &c.resource_vmemory_name));
+  HAMI_RETURN_IF_ERROR(b.Override(kConfigVCoreName, &c.resource_vcore_name));
   HAMI_RETURN_IF_ERROR(b.Bool(kConfigTopologyAware, &c.sgpu_topology_aware));
   if (warnings != nullptr) b.WarnUnknown(warnings);
   return c;

@@ -1,7 +1,6 @@
 #include "vendor/metax/gpu_vendor.h"
 
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
@@ -10,7 +9,6 @@
 namespace hami::vendor::metax {
 namespace {
 
-constexpr int64_t kMaxCards = 1024;
 constexpr size_t kMaxTopologyBytes = 64 * 1024;
 
 sched::FitRules GpuRules() {
@@ -71,28 +69,16 @@ GpuVendor::GpuVendor(MetaxConfig config)
 std::vector<std::string> GpuVendor::ResourceNames() const { return {config_.resource_count_name}; }
 
 base::Result<NodeDevices> GpuVendor::DevicesFromNode(const codec::NodeObject& node) const {
-  const std::string& resource = config_.resource_count_name;
-  auto it = node.capacity.find(resource);
-  if (it == node.capacity.end()) return base::NotFound("capacity " + resource + " is absent");
-  std::optional<int64_t> cards = AsInt64(it->second);
-  if (!cards || *cards < 0 || *cards > kMaxCards) {
-    return base::InvalidArgument("capacity " + resource + " \"" + it->second +
-                                 "\" is not a card count within 0.." + std::to_string(kMaxCards));
-  }
-  if (*cards == 0) return base::NotFound("capacity " + resource + " is 0");
+  HAMI_ASSIGN_OR_RETURN(int32_t cards, CapacityDevices(node, config_.resource_count_name));
+  model::DeviceInfo card;
+  card.count = 1;
+  card.devmem = kGpuDeviceMemory;
+  card.devcore = kGpuDeviceCores;
+  card.type = kGpuVendorName;
+  card.vendor = name_;
+  card.health = true;
   NodeDevices out;
-  for (int64_t i = 0; i < *cards; ++i) {
-    model::DeviceInfo d;
-    d.index = static_cast<int32_t>(i);
-    d.id = node.name + kGpuDeviceIdInfix + std::to_string(i);
-    d.count = 1;
-    d.devmem = kGpuDeviceMemory;
-    d.devcore = kGpuDeviceCores;
-    d.type = kGpuVendorName;
-    d.vendor = name_;
-    d.health = true;
-    out.devices.push_back(std::move(d));
-  }
+  out.devices = NumberedCards(node.name, cards, card, kGpuDeviceIdInfix);
   SurfaceTopology(node, kGpuLossesAnnotation, &out);
   SurfaceTopology(node, kGpuScoresAnnotation, &out);
   return out;
@@ -100,18 +86,12 @@ base::Result<NodeDevices> GpuVendor::DevicesFromNode(const codec::NodeObject& no
 
 base::Result<std::optional<model::DeviceRequest>> GpuVendor::ContainerRequest(
     const model::Pod& pod, const model::Container& c) const {
-  const std::string& resource = config_.resource_count_name;
-  const std::string* text = Quantity(c, resource);
-  if (text == nullptr) return std::optional<model::DeviceRequest>();
-  HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, resource, *text));
-  if (nums <= 0) return std::optional<model::DeviceRequest>();
-  if (nums > std::numeric_limits<int32_t>::max()) {
-    return base::InvalidArgument("container " + c.name + ": resource " + resource + " \"" +
-                                 *text + "\" is out of range");
-  }
+  HAMI_ASSIGN_OR_RETURN(auto count, RequestCount(c, config_.resource_count_name));
+  if (!count) return std::optional<model::DeviceRequest>();
+  const int32_t nums = *count;
   model::DeviceRequest request;
   request.vendor = name_;
-  request.nums = static_cast<int32_t>(nums);
+  request.nums = nums;
   request.mem_percentage = 100;
   request.coresreq = kGpuDeviceCores;
   return std::optional<model::DeviceRequest>(request);

@@ -1,7 +1,6 @@
 #include "vendor/metax/sgpu_vendor.h"
 
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "base/quantity.h"
@@ -87,8 +86,7 @@ SgpuVendor::SgpuVendor(MetaxConfig config)
       fit_(config_.sgpu_topology_aware) {}
 
 std::vector<std::string> SgpuVendor::ResourceNames() const {
-  return {config_.resource_vcount_name, config_.resource_vmemory_name,
-          config_.resource_vcore_name};
+  return {config_.resource_vcount_name, config_.resource_vmemory_name, config_.resource_vcore_name};
 }
 
 QuotaResources SgpuVendor::Quota() const {
@@ -134,26 +132,18 @@ base::Result<int64_t> SgpuVendor::MemoryMiB(const model::Container& c) const {
 
 base::Result<std::optional<model::DeviceRequest>> SgpuVendor::ContainerRequest(
     const model::Pod& pod, const model::Container& c) const {
-  const std::string& count = config_.resource_vcount_name;
-  const std::string* count_text = LimitQuantity(c, count);
-  if (count_text == nullptr) return std::optional<model::DeviceRequest>();
-  HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, count, *count_text));
-  if (nums <= 0) return std::optional<model::DeviceRequest>();
-  if (nums > kInt32Max) {
-    return base::InvalidArgument(Where(c, count) + " \"" + *count_text + "\" is out of range");
-  }
-  int64_t cores = kDefaultVCores;
-  if (const std::string* text = LimitQuantity(c, config_.resource_vcore_name)) {
-    HAMI_ASSIGN_OR_RETURN(cores, IntQuantity(c, config_.resource_vcore_name, *text));
-    if (cores < 0 || cores > kInt32Max) {
-      return base::InvalidArgument(Where(c, config_.resource_vcore_name) + " \"" + *text +
-                                   "\" must be within 0.." + std::to_string(kInt32Max));
-    }
-  }
+  HAMI_ASSIGN_OR_RETURN(auto count,
+                        RequestCount(c, config_.resource_vcount_name, QuantitySource::kLimitsOnly));
+  if (!count) return std::optional<model::DeviceRequest>();
+  const int32_t nums = *count;
+  HAMI_ASSIGN_OR_RETURN(
+      auto vcores, BoundedQuantity(c, config_.resource_vcore_name, kInt32Max, "of card percent",
+                                   QuantitySource::kLimitsOnly));
+  const int64_t cores = vcores.value_or(kDefaultVCores);
   HAMI_ASSIGN_OR_RETURN(int64_t mem, MemoryMiB(c));
   model::DeviceRequest request;
   request.vendor = name_;
-  request.nums = static_cast<int32_t>(nums);
+  request.nums = nums;
   request.memreq = mem;
   request.mem_percentage = mem == 0 ? 100 : 0;
   request.coresreq = cores;

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "base/strings.h"
 #include "vendor/config_block.h"
@@ -14,18 +13,6 @@ namespace hami::vendor::mthreads {
 namespace {
 
 constexpr int64_t kMaxMemoryPerCard = std::numeric_limits<int32_t>::max() / kMemoryUnitMiB;
-
-std::string FlagOr(const FlagValues& flags, const char* name, const char* fallback) {
-  auto it = flags.find(name);
-  return it == flags.end() || it->second.empty() ? fallback : it->second;
-}
-
-base::Status Name(ConfigBlock& block, const char* key, std::string* out) {
-  std::string value;
-  HAMI_RETURN_IF_ERROR(block.String(key, &value));
-  if (!value.empty()) *out = value;
-  return {};
-}
 
 // One memoryPerCard entry: an integer, a whole float, or a string holding one (Helm quoting).
 std::optional<int64_t> WholeNumber(const nlohmann::json& item) {
@@ -87,9 +74,9 @@ base::Result<MthreadsConfig> MthreadsConfigFrom(const nlohmann::json& block,
   c.resource_core_name = FlagOr(flags, kFlagCoreName, kDefaultCoreResource);
   ConfigBlock b(block, kConfigBlock);
   HAMI_RETURN_IF_ERROR(b.Check());
-  HAMI_RETURN_IF_ERROR(Name(b, kConfigCountName, &c.resource_count_name));
-  HAMI_RETURN_IF_ERROR(Name(b, kConfigMemoryName, &c.resource_memory_name));
-  HAMI_RETURN_IF_ERROR(Name(b, kConfigCoreName, &c.resource_core_name));
+  HAMI_RETURN_IF_ERROR(b.Override(kConfigCountName, &c.resource_count_name));
+  HAMI_RETURN_IF_ERROR(b.Override(kConfigMemoryName, &c.resource_memory_name));
+  HAMI_RETURN_IF_ERROR(b.Override(kConfigCoreName, &c.resource_core_name));
   HAMI_RETURN_IF_ERROR(MemoryPerCard(b, &c.memory_per_card));
   if (warnings != nullptr) b.WarnUnknown(warnings);
   return c;

@@ -33,15 +33,11 @@ base::Result<std::optional<model::DeviceRequest>> NvidiaVendor::StaticMigRequest
                                  " ask for two MIG profiles; one container may ask for one");
   }
   const std::string& name = names[0];
-  HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, name, *Quantity(c, name)));
-  if (nums <= 0) return std::optional<model::DeviceRequest>();
-  if (nums > std::numeric_limits<int32_t>::max()) {
-    return base::InvalidArgument("container " + c.name + ": resource " + name +
-                                 " is out of range");
-  }
+  HAMI_ASSIGN_OR_RETURN(auto nums, RequestCount(c, name));
+  if (!nums) return std::optional<model::DeviceRequest>();
   model::DeviceRequest request;
   request.vendor = name_;
-  request.nums = static_cast<int32_t>(nums);
+  request.nums = *nums;
   request.partition = name.substr(std::string_view(kMigResourcePrefix).size());
   return std::optional<model::DeviceRequest>(request);
 }
@@ -58,33 +54,15 @@ base::Result<std::optional<model::DeviceRequest>> NvidiaVendor::ContainerRequest
     }
     return mig;
   }
-  if (count_text == nullptr) return std::optional<model::DeviceRequest>();
-  HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, config_.resource_count_name, *count_text));
-  if (nums <= 0) return std::optional<model::DeviceRequest>();
-  if (nums > std::numeric_limits<int32_t>::max()) {
-    return base::InvalidArgument("container " + c.name + ": resource " +
-                                 config_.resource_count_name + " \"" + *count_text +
-                                 "\" is out of range");
-  }
+  HAMI_ASSIGN_OR_RETURN(auto nums, RequestCount(c, config_.resource_count_name));
+  if (!nums) return std::optional<model::DeviceRequest>();
   model::DeviceRequest request;
   request.vendor = name_;
-  request.nums = static_cast<int32_t>(nums);
+  request.nums = *nums;
 
-  const int64_t factor = config_.EffectiveMemoryFactor();
-  if (const std::string* mem = Quantity(c, config_.resource_memory_name)) {
-    auto mib = base::ParseMemoryMiB(*mem);
-    if (!mib.ok()) {
-      return mib.error().WithContext("container " + c.name + ": resource " +
-                                     config_.resource_memory_name);
-    }
-    if (*mib > std::numeric_limits<int32_t>::max() / factor) {
-      return base::InvalidArgument("container " + c.name + ": resource " +
-                                   config_.resource_memory_name + " \"" + *mem +
-                                   "\" exceeds the largest request with memoryFactor " +
-                                   std::to_string(factor));
-    }
-    request.memreq = *mib * factor;
-  }
+  HAMI_ASSIGN_OR_RETURN(auto memory, ScaledMemoryMiB(c, config_.resource_memory_name,
+                                                     config_.EffectiveMemoryFactor()));
+  request.memreq = memory.value_or(0);
   if (const std::string* pct = Quantity(c, config_.resource_memory_percentage_name)) {
     HAMI_ASSIGN_OR_RETURN(int64_t value,
                           IntQuantity(c, config_.resource_memory_percentage_name, *pct));

@@ -40,18 +40,12 @@ base::Result<NodeDevices> VastaiVendor::DevicesFromNode(const codec::NodeObject&
 
 base::Result<std::optional<model::DeviceRequest>> VastaiVendor::ContainerRequest(
     const model::Pod& pod, const model::Container& c) const {
-  const std::string& name = config_.resource_count_name;
-  const std::string* count = Quantity(c, name);
-  if (count == nullptr) return std::optional<model::DeviceRequest>();
-  HAMI_ASSIGN_OR_RETURN(int64_t nums, IntQuantity(c, name, *count));
-  if (nums == 0) return std::optional<model::DeviceRequest>();
-  if (nums < 0 || nums > std::numeric_limits<int32_t>::max()) {
-    return base::InvalidArgument("container " + c.name + ": resource " + name + " \"" + *count +
-                                 "\" must be within 1..2147483647");
-  }
+  HAMI_ASSIGN_OR_RETURN(auto count, RequestCount(c, config_.resource_count_name));
+  if (!count) return std::optional<model::DeviceRequest>();
+  const int32_t nums = *count;
   model::DeviceRequest request;
   request.vendor = spec_.name;
-  request.nums = static_cast<int32_t>(nums);
+  request.nums = nums;
   return std::optional<model::DeviceRequest>(request);
 }
 
