@@ -2,86 +2,36 @@
 // scheduling core with the Cambricon backend's rules and selector.
 #include <gtest/gtest.h>
 
-#include "sched/fit.h"
 #include "vendor/cambricon/cambricon_vendor.h"
 #include "vendor/cambricon/wire.h"
+#include "vendor/fit_table_test_util.h"
 
 namespace hami::vendor::cambricon {
 namespace {
 
-struct Dev {
-  std::string id;
-  int32_t totalmem = 1280;
-  int32_t used = 0;
-  int64_t usedmem = 0;
-  int64_t usedcores = 0;
-  bool health = true;
-};
+const CambriconVendor& TheVendor() {
+  static const CambriconVendor vendor{CambriconConfig{kChartCountResource, kDefaultMemoryResource,
+                                                      kDefaultCoreResource}};
+  return vendor;
+}
 
-sched::NodeState Node(const std::vector<Dev>& devs) {
-  sched::NodeState node;
-  node.name = "mlu-node";
-  for (size_t i = 0; i < devs.size(); ++i) {
-    sched::DeviceState d;
-    d.info.id = devs[i].id;
-    d.info.index = static_cast<int32_t>(i);
-    d.info.count = 100;
-    d.info.devmem = devs[i].totalmem;
-    d.info.devcore = 100;
-    d.info.type = kVendorName;
-    d.info.vendor = kVendorName;
-    d.info.health = devs[i].health;
-    d.usage.used = devs[i].used;
-    d.usage.usedmem = devs[i].usedmem;
-    d.usage.usedcores = devs[i].usedcores;
-    node.devices.push_back(std::move(d));
-  }
-  return node;
+sched::NodeState Node(const std::vector<testing::TableDevice>& devs) {
+  return testing::TableNode(kVendorName, devs);
 }
 
 model::DeviceRequest Req(int32_t nums, int64_t mem, int32_t pct, int64_t cores) {
-  model::DeviceRequest r;
-  r.vendor = kVendorName;
-  r.nums = nums;
-  r.memreq = mem;
-  r.mem_percentage = pct;
-  r.coresreq = cores;
-  return r;
+  return testing::TableRequest(kVendorName, nums, mem, pct, cores);
 }
 
-// "fit [ids]" with each grant's memory and cores, or upstream's rendered reasons.
 std::string Outcome(const sched::NodeState& node, const model::DeviceRequest& request,
-                    std::map<std::string, std::string> annotations = {},
+                    const testing::Annotations& annotations = {},
                     const std::map<std::string, sched::QuotaState>* quotas = nullptr) {
-  static const CambriconVendor vendor{CambriconConfig{kChartCountResource, kDefaultMemoryResource,
-                                                      kDefaultCoreResource}};
-  model::Pod pod;
-  pod.name = "p";
-  pod.annotations = std::move(annotations);
-  sched::PodInput input;
-  input.requests.app.push_back({{request.vendor, request}});
-  input.vendors[kVendorName] = {*vendor.Selector(pod), &vendor.Fit()};
-  input.policy = *sched::PolicyForPod(pod.annotations, sched::Policy{});
-  sched::NodeFitter fitter;
-  if (!fitter.FitPod(node, input, quotas)) return model::RenderReasons(fitter.failure());
-  std::string out = "fit";
-  for (const auto& g : fitter.grants()) {
-    out += " " + node.devices[g.device].info.id + ":" + std::to_string(g.mem) + "/" +
-           std::to_string(g.cores);
-  }
-  return out;
+  return testing::FitOutcome(TheVendor(), node, request, annotations, quotas);
 }
 
 TEST(CambriconFitTest, StandardAcceptanceTable) {
-  const std::map<std::string, std::string> none;
-  struct Case {
-    const char* name;
-    std::vector<Dev> devices;
-    model::DeviceRequest request;
-    std::map<std::string, std::string> annotations;
-    std::string want;
-  };
-  const std::vector<Case> cases = {
+  const testing::Annotations none;
+  const std::vector<testing::TableRow> rows = {
       // Upstream walks devices backwards and takes dev-1; equal devices go to the lower index in
       // the core (sched/order.h).
       {"S1", {{"dev-0", 128}, {"dev-1", 128}}, Req(1, 64, 0, 50), none, "fit dev-0:64/50"},
@@ -110,9 +60,7 @@ TEST(CambriconFitTest, StandardAcceptanceTable) {
        "NodeInsufficientDevice"},
       {"S15", {{"dev-0", 1280, 0, 0, 0, false}}, Req(1, 64, 0, 50), none, "1/1 CardNotHealth"},
   };
-  for (const auto& c : cases) {
-    EXPECT_EQ(Outcome(Node(c.devices), c.request, c.annotations), c.want) << c.name;
-  }
+  testing::ExpectTable(TheVendor(), rows);
 }
 
 TEST(CambriconFitTest, OtherVendorTypeFindsNoDevice) {

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "sched/decide.h"
-#include "sched/fit.h"
 #include "vendor/cluster_state.h"
+#include "vendor/fit_table_test_util.h"
 #include "vendor/metax/gpu_vendor.h"
 #include "vendor/metax/wire.h"
 
@@ -113,95 +113,38 @@ TEST(MetaxGpuRequestTest, AlwaysWholeCardsAndAdmissionReadsLimits) {
   EXPECT_TRUE(v.Quota().memory.empty() && v.Quota().core.empty());
 }
 
-struct Dev {
-  std::string id;
-  int32_t totalmem = 1280;
-  int32_t used = 0;
-  int64_t usedmem = 0;
-  int64_t usedcores = 0;
-  bool health = true;
-};
-
-// Acceptance-table devices: Count 100 and Totalcore 100 unless stated, as vendors.md §1.6.
-sched::NodeState Node(const std::vector<Dev>& devs) {
-  sched::NodeState node;
-  node.name = "metax";
-  for (size_t i = 0; i < devs.size(); ++i) {
-    sched::DeviceState d;
-    d.info.id = devs[i].id;
-    d.info.index = static_cast<int32_t>(i);
-    d.info.count = 100;
-    d.info.devmem = devs[i].totalmem;
-    d.info.devcore = 100;
-    d.info.type = kGpuVendorName;
-    d.info.vendor = kGpuVendorName;
-    d.info.health = devs[i].health;
-    d.usage.used = devs[i].used;
-    d.usage.usedmem = devs[i].usedmem;
-    d.usage.usedcores = devs[i].usedcores;
-    node.devices.push_back(std::move(d));
-  }
-  return node;
+const GpuVendor& TheVendor() {
+  static const GpuVendor vendor{MetaxConfig{}};
+  return vendor;
 }
 
 model::DeviceRequest Req(int32_t nums, int64_t mem, int32_t pct, int64_t cores) {
-  model::DeviceRequest r;
-  r.vendor = kGpuVendorName;
-  r.nums = nums;
-  r.memreq = mem;
-  r.mem_percentage = pct;
-  r.coresreq = cores;
-  return r;
-}
-
-std::string Outcome(const sched::NodeState& node, const model::DeviceRequest& request,
-                    std::map<std::string, std::string> annotations = {}) {
-  static const GpuVendor vendor{MetaxConfig{}};
-  model::Pod pod;
-  pod.annotations = std::move(annotations);
-  sched::PodInput input;
-  input.requests.app.push_back({{request.vendor, request}});
-  input.vendors[kGpuVendorName] = {*vendor.Selector(pod), &vendor.Fit()};
-  input.policy = *sched::PolicyForPod(pod.annotations, sched::Policy{});
-  sched::NodeFitter fitter;
-  if (!fitter.FitPod(node, input, nullptr)) return model::RenderReasons(fitter.failure());
-  std::string out = "fit";
-  for (const auto& g : fitter.grants()) out += " " + node.devices[g.device].info.id;
-  return out;
+  return testing::TableRequest(kGpuVendorName, nums, mem, pct, cores);
 }
 
 TEST(MetaxGpuFitTest, AcceptanceTableRowsThatApply) {
-  const std::map<std::string, std::string> none;
-  struct Case {
-    const char* name;
-    std::vector<Dev> devices;
-    model::DeviceRequest request;
-    std::map<std::string, std::string> annotations;
-    std::string want;
-  };
-  const std::vector<Case> cases = {
-      {"S1", {{"dev-0", 128}, {"dev-1", 128}}, Req(1, 64, 0, 50), none, "fit dev-0"},
+  const testing::Annotations none;
+  const std::vector<testing::TableRow> rows = {
+      {"S1", {{"dev-0", 128}, {"dev-1", 128}}, Req(1, 64, 0, 50), none, "fit dev-0:64/50"},
       {"S2", {{"dev-0", 128}}, Req(1, 512, 0, 50), none, "1/1 CardInsufficientMemory"},
       {"S3", {{"dev-0", 1024, 0, 0, 100}}, Req(1, 512, 0, 50), none, "1/1 CardInsufficientCore"},
       // UUID annotations are not read by Metax-GPU.
       {"no UUID check", {{"dev-1", 1280}}, Req(1, 512, 0, 50),
-       {{"metax-tech.com/use-gpuuuid", "dev-0"}}, "fit dev-1"},
+       {{"metax-tech.com/use-gpuuuid", "dev-0"}}, "fit dev-1:512/50"},
       {"S7", {{"dev-0", 1280, 100}}, Req(1, 512, 0, 50), none, "1/1 CardTimeSlicingExhausted"},
-      {"S8", {{"dev-0", 1280}}, Req(1, 512, 0, 120), none, "fit dev-0"},
+      {"S8", {{"dev-0", 1280}}, Req(1, 512, 0, 120), none, "fit dev-0:512/100"},
       {"S9", {{"dev-0", 1280, 20}}, Req(1, 512, 0, 100), none,
        "1/1 ExclusiveDeviceAllocateConflict"},
       {"S10", {{"dev-0", 1280, 20, 0, 100}}, Req(1, 512, 0, 0), none,
        "1/1 CardComputeUnitsExhausted"},
       {"S11 (partial)", {{"dev-0", 1280, 20, 0, 10}, {"dev-1", 1280, 0, 0, 0, false}},
        Req(2, 512, 0, 20), none, "1/2 AllocatedCardsInsufficientRequest, 1/2 CardNotHealth"},
-      {"S12", {{"dev-0", 1280, 20, 0, 10}}, Req(1, 0, 10, 20), none, "fit dev-0"},
+      {"S12", {{"dev-0", 1280, 20, 0, 10}}, Req(1, 0, 10, 20), none, "fit dev-0:128/20"},
       {"S13", {{"dev-0", 1280, 1}}, Req(1, 64, 0, 50), {{"hami.io/gpu-scheduler-policy", "mutex"}},
        "1/1 ExclusiveDeviceAllocateConflict"},
       {"S15", {{"dev-0", 1280, 0, 0, 0, false}}, Req(1, 64, 0, 50), none, "1/1 CardNotHealth"},
   };
-  for (const auto& c : cases) {
-    EXPECT_EQ(Outcome(Node(c.devices), c.request, c.annotations), c.want) << c.name;
-  }
+  testing::ExpectTable(TheVendor(), rows);
 }
 
 // §17.5: the same-card rule with count 1 leaves room for one card-using container per pod; the

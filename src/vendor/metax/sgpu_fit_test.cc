@@ -7,6 +7,7 @@
 #include "sched/fit.h"
 #include "sched/usage.h"
 #include "vendor/cluster_state.h"
+#include "vendor/fit_table_test_util.h"
 #include "vendor/metax/sgpu_fit.h"
 #include "vendor/metax/sgpu_vendor.h"
 #include "vendor/metax/wire.h"
@@ -51,13 +52,7 @@ sched::NodeState Node(const std::vector<Dev>& devs) {
 }
 
 model::DeviceRequest Req(int32_t nums, int64_t mem, int32_t pct, int64_t cores) {
-  model::DeviceRequest r;
-  r.vendor = kSgpuVendorName;
-  r.nums = nums;
-  r.memreq = mem;
-  r.mem_percentage = pct;
-  r.coresreq = cores;
-  return r;
+  return testing::TableRequest(kSgpuVendorName, nums, mem, pct, cores);
 }
 
 const SgpuVendor& Vendor() {
@@ -76,19 +71,9 @@ sched::PodInput Input(const model::DeviceRequest& request,
   return input;
 }
 
-// "fit id:mem/cores ..." in grant order, or upstream's rendered reasons.
 std::string Outcome(const sched::NodeState& node, const model::DeviceRequest& request,
-                    const std::map<std::string, std::string>& annotations = {}) {
-  sched::NodeFitter fitter;
-  if (!fitter.FitPod(node, Input(request, annotations), nullptr)) {
-    return model::RenderReasons(fitter.failure());
-  }
-  std::string out = "fit";
-  for (const auto& g : fitter.grants()) {
-    out += " " + node.devices[g.device].info.id + ":" + std::to_string(g.mem) + "/" +
-           std::to_string(g.cores);
-  }
-  return out;
+                    const testing::Annotations& annotations = {}) {
+  return testing::FitOutcome(Vendor(), node, request, annotations);
 }
 
 TEST(MetaxSgpuFitTest, AcceptanceTable) {
