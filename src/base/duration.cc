@@ -12,9 +12,10 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
                            "\" (want e.g. 500ms, 30s, 5m, 1h)");
   };
   if (text.empty()) return bad();
+  int64_t ms = 0;
   if (auto plain = ParseInt64(text)) {
-    if (*plain < 0) return bad();
-    return std::chrono::milliseconds(*plain * 1000);
+    if (*plain < 0 || __builtin_mul_overflow(*plain, 1000, &ms)) return bad();
+    return std::chrono::milliseconds(ms);
   }
   int64_t total = 0;
   size_t i = 0;
@@ -29,7 +30,9 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000
                   : unit == "h" ? 3600000 : 0;
     if (scale == 0) return bad();
-    total += value * scale;
+    if (__builtin_mul_overflow(value, scale, &ms) || __builtin_add_overflow(total, ms, &total)) {
+      return bad();
+    }
   }
   return std::chrono::milliseconds(total);
 }

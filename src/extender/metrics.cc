@@ -128,7 +128,8 @@ void WritePods(DualWriter& w, const std::vector<SchedulerCache::PodAllocation>& 
 
 void WriteQuotas(DualWriter& w, const sched::QuotaTable& quotas, const vendor::Registry& registry) {
   std::vector<DualWriter::Sample> used, limits;
-  for (const auto& [ns, by_vendor] : quotas) {
+  for (const auto& [quota_ns, by_vendor] : quotas) {
+    const std::string& ns = quota_ns;  // a structured binding cannot be captured before clang 16
     for (const auto& [vendor_name, q] : by_vendor) {
       const vendor::Vendor* vendor = registry.Find(vendor_name);
       if (vendor == nullptr) continue;

@@ -75,7 +75,7 @@ base::Status SchedulerService::Start() {
         &api_, *config_.leader_election,
         k8s::LeaderCallbacks{
             [] { base::LogInfo("became leader"); },
-            [this] {
+            [] {
               // Assumptions made as leader may be written by the next leader from scratch.
               base::LogWarn("stopped leading");
             },
