@@ -4,11 +4,12 @@
 // Flow (first match answers):
 //   1. request.object missing or not a Pod          -> Errored 400 (as controller-runtime's decoder)
 //   2. no containers                                -> Denied "pod has no containers"
-//   3. spec.schedulerName set, not ours, and not (default-scheduler with force-overwrite on)
+//   3. the pod asks for a GPU resource and breaks an isolation rule (isolation.h; whatever its
+//      schedulerName)                               -> Denied, every violation named, joined by "; "
+//      (a privileged container reads "container <name> is privileged", as upstream)
+//   4. spec.schedulerName set, not ours, and not (default-scheduler with force-overwrite on)
 //                                                   -> Allowed, untouched
-//   4. vendor admission defaults (vendor::AdmitPod) fail -> Errored 500 with the vendor's message
-//   5. pod uses HAMi resources and some container (init first, then app) is privileged
-//                                                   -> Denied "container <name> is privileged"
+//   5. vendor admission defaults (vendor::AdmitPod) fail -> Errored 500 with the vendor's message
 //   6. pod uses HAMi resources and scheduler_name is set: spec.schedulerName := scheduler_name;
 //      spec.nodeName already set                    -> Denied "pod has node assigned"
 //   7. the pod's requests do not parse              -> Errored 500 with the vendor's message
@@ -29,6 +30,7 @@
 #include "sched/snapshot.h"
 #include "vendor/registry.h"
 #include "webhook/admission_review.h"
+#include "webhook/isolation.h"
 
 namespace hami::webhook {
 
@@ -40,6 +42,8 @@ struct WebhookConfig {
   std::string scheduler_name = "hami-scheduler";
   // --force-overwrite-default-scheduler: pods naming default-scheduler are rewritten too.
   bool force_overwrite_default_scheduler = true;
+  // Step 3's rules and their exceptions.
+  IsolationConfig isolation;
 };
 
 // The quota of `namespace_name` for one vendor (hami-wire §3.10), or nullopt when none applies.
