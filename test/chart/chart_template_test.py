@@ -237,6 +237,42 @@ class OverridesTest(unittest.TestCase):
         self.assertEqual(w["namespaceSelector"]["matchLabels"], {"gpu-tenant": "yes"})
         self.assertIn({"key": "team", "operator": "Exists"}, w["objectSelector"]["matchExpressions"])
 
+    def test_isolation_rules_on_by_default(self):
+        args = render().args(*SCHED)
+        self.assertEqual([a for a in args if a.startswith("--allow-") or a.startswith("--isolation-")], [])
+        self.assertEqual(flag_value(args, "--protected-host-paths"), "/dev/nvidia*,/usr/local/vgpu")
+
+    def test_isolation_exceptions_from_values(self):
+        r = case({"global": {"gpuHookPath": "/opt/hami/"},
+                  "scheduler": {"admissionWebhook": {"isolation": {
+                      "allowEnv": True, "allowEnvFrom": True, "allowPrivileged": True,
+                      "allowHostPID": True, "allowHostIPC": True, "allowAdminCapabilities": True,
+                      "allowProtectedHostPaths": True, "exemptNamespaces": ["dcgm", "debug"],
+                      "extraProtectedHostPaths": ["/usr/lib/x86_64-linux-gnu/libcuda*"]}},
+                      "extender": {"extraArgs": ["--debug"]}}})
+        args = r.args(*SCHED)
+        for flag in ("--allow-isolation-env", "--allow-env-from", "--allow-privileged", "--allow-host-pid",
+                     "--allow-host-ipc", "--allow-admin-capabilities", "--allow-protected-host-paths"):
+            self.assertIn(flag, args)
+        self.assertEqual(flag_value(args, "--isolation-exempt-namespaces"), "dcgm,debug")
+        self.assertEqual(flag_value(args, "--protected-host-paths"),
+                         "/dev/nvidia*,/opt/hami/vgpu,/usr/lib/x86_64-linux-gnu/libcuda*")
+        self.assertEqual(args[-1], "--debug", "extraArgs stay last")
+
+    def test_isolation_flags_parse(self):
+        """The rendered exception flags are the binary's: hami-scheduler --help lists each."""
+        sched = os.environ.get("HAMI_SCHEDULER_BIN", "")
+        if not os.path.exists(sched):
+            self.skipTest("HAMI_SCHEDULER_BIN not built")
+        r = case({"scheduler": {"admissionWebhook": {"isolation": {
+            "allowEnv": True, "allowEnvFrom": True, "allowPrivileged": True, "allowHostPID": True,
+            "allowHostIPC": True, "allowAdminCapabilities": True, "allowProtectedHostPaths": True,
+            "exemptNamespaces": ["a"]}}}})
+        text = subprocess.run([sched, "--help"], capture_output=True, text=True).stdout
+        for a in r.args(*SCHED):
+            if a.startswith("--allow-") or a.startswith("--isolation-") or a.startswith("--protected-"):
+                self.assertIn(a.split("=")[0], text)
+
     def test_webhook_disabled(self):
         r = case({"scheduler": {"admissionWebhook": {"enabled": False}}})
         self.assertEqual(r.all("MutatingWebhookConfiguration"), [])
