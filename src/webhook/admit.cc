@@ -16,6 +16,7 @@ constexpr char kNoContainers[] = "pod has no containers";
 constexpr char kNodeAssigned[] = "pod has node assigned";
 constexpr char kExceedingQuota[] = "exceeding resource quota";
 constexpr char kOtherScheduler[] = "pod already has different scheduler assigned";
+constexpr char kIgnored[] = "pod labelled hami.io/webhook=ignore";
 
 bool HandledByOtherScheduler(const model::Pod& pod, const WebhookConfig& config) {
   const std::string& name = pod.scheduler_name;
@@ -85,6 +86,10 @@ AdmissionResponse AdmitPodObject(const json& pod_object, const WebhookConfig& co
   if (before.containers.empty()) return AdmissionResponse::Denied(kNoContainers);
   if (std::string denial = IsolationDenial(before, config, registry); !denial.empty()) {
     return AdmissionResponse::Denied(std::move(denial));
+  }
+  if (auto it = before.labels.find(kIgnoreLabel);
+      it != before.labels.end() && it->second == kIgnoreLabelValue) {
+    return AdmissionResponse::Allowed(kIgnored);
   }
   if (HandledByOtherScheduler(before, config)) return AdmissionResponse::Allowed(kOtherScheduler);
 

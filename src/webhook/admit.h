@@ -7,14 +7,17 @@
 //   3. the pod asks for a GPU resource and breaks an isolation rule (isolation.h; whatever its
 //      schedulerName)                               -> Denied, every violation named, joined by "; "
 //      (a privileged container reads "container <name> is privileged", as upstream)
-//   4. spec.schedulerName set, not ours, and not (default-scheduler with force-overwrite on)
+//   4. label hami.io/webhook=ignore                 -> Allowed, untouched, message
+//      "pod labelled hami.io/webhook=ignore" (upstream's chart keeps such pods from the webhook
+//      altogether; here they reach it so step 3 still holds for them)
+//   5. spec.schedulerName set, not ours, and not (default-scheduler with force-overwrite on)
 //                                                   -> Allowed, untouched
-//   5. vendor admission defaults (vendor::AdmitPod) fail -> Errored 500 with the vendor's message
-//   6. pod uses HAMi resources and scheduler_name is set: spec.schedulerName := scheduler_name;
+//   6. vendor admission defaults (vendor::AdmitPod) fail -> Errored 500 with the vendor's message
+//   7. pod uses HAMi resources and scheduler_name is set: spec.schedulerName := scheduler_name;
 //      spec.nodeName already set                    -> Denied "pod has node assigned"
-//   7. the pod's requests do not parse              -> Errored 500 with the vendor's message
-//   8. quota pre-check fails                        -> Denied "exceeding resource quota"
-//   9. Allowed with the JSON Patch of every change (json_patch.h); no patch when nothing changed.
+//   8. the pod's requests do not parse              -> Errored 500 with the vendor's message
+//   9. quota pre-check fails                        -> Denied "exceeding resource quota"
+//  10. Allowed with the JSON Patch of every change (json_patch.h); no patch when nothing changed.
 // Pure: no I/O, no logging; the quota view is whatever the caller plugs in.
 // Thread-safe for concurrent calls when `quota` is.
 #pragma once
@@ -36,6 +39,9 @@ namespace hami::webhook {
 
 // WIRE: Kubernetes' default scheduler name.
 inline constexpr char kDefaultSchedulerName[] = "default-scheduler";
+// WIRE: upstream's opt-out label (hami.io/webhook=ignore): the pod is left as it is.
+inline constexpr char kIgnoreLabel[] = "hami.io/webhook";
+inline constexpr char kIgnoreLabelValue[] = "ignore";
 
 struct WebhookConfig {
   // --scheduler-name: the name written into pods that use HAMi resources ("" = never rewrite).

@@ -117,8 +117,9 @@ class DefaultsTest(unittest.TestCase):
         self.assertEqual(w["rules"][0]["operations"], ["CREATE"])
         ignore = {"key": "hami.io/webhook", "operator": "NotIn", "values": ["ignore"]}
         self.assertIn(ignore, w["namespaceSelector"]["matchExpressions"])
-        self.assertIn(ignore, w["objectSelector"]["matchExpressions"])
-        # The scheduler and device plugin pods themselves bypass the webhook.
+        # A tenant can label its own pod: the label does not keep pods from the isolation rules.
+        self.assertEqual(w["objectSelector"], {})
+        # The scheduler and device plugin pods themselves are left untouched by the webhook.
         for kind, name in (("Deployment", "hami-scheduler"), ("DaemonSet", "hami-device-plugin")):
             labels = self.r.get(kind, name)["spec"]["template"]["metadata"]["labels"]
             self.assertEqual(labels["hami.io/webhook"], "ignore")
@@ -235,7 +236,13 @@ class OverridesTest(unittest.TestCase):
         self.assertIn({"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["infra", "ci"]},
                       w["namespaceSelector"]["matchExpressions"])
         self.assertEqual(w["namespaceSelector"]["matchLabels"], {"gpu-tenant": "yes"})
-        self.assertIn({"key": "team", "operator": "Exists"}, w["objectSelector"]["matchExpressions"])
+        self.assertEqual(w["objectSelector"]["matchExpressions"], [{"key": "team", "operator": "Exists"}])
+
+    def test_webhook_ignore_label_as_upstream(self):
+        r = case({"scheduler": {"admissionWebhook": {"objectSelector": {"ignoreLabel": True}}}})
+        w = r.get("MutatingWebhookConfiguration", "hami-webhook")["webhooks"][0]
+        self.assertEqual(w["objectSelector"],
+                         {"matchExpressions": [{"key": "hami.io/webhook", "operator": "NotIn", "values": ["ignore"]}]})
 
     def test_isolation_rules_on_by_default(self):
         args = render().args(*SCHED)

@@ -38,6 +38,11 @@ def host_path(name, path):
     return {"volumes": [{"name": name, "hostPath": {"path": path}}]}
 
 
+def labelled(pod, labels):
+    pod["metadata"]["labels"] = labels
+    return pod
+
+
 # (pod, the denial message)
 DENIED = [
     (gpu_pod("env-disable-control", env("CUDA_DISABLE_CONTROL", "true")),
@@ -84,6 +89,9 @@ DENIED = [
         gpu_pod("x")["spec"]["containers"][0],
         {"name": "side", "image": "busybox", "env": [{"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"}]}]}),
      "container side: env NVIDIA_VISIBLE_DEVICES disables GPU isolation"),
+    (labelled(gpu_pod("ignore-label-privileged", {"securityContext": {"privileged": True}},
+                      spec={"schedulerName": "hami-scheduler"}), {"hami.io/webhook": "ignore"}),
+     "container c is privileged"),
     (gpu_pod("init-privileged", spec={"initContainers": [
         {"name": "setup", "image": "busybox", "securityContext": {"privileged": True}}]}),
      "container setup is privileged"),
@@ -124,6 +132,9 @@ def test_admitted():
         check(f"{pod['metadata']['name']}: admitted with hami-scheduler's schedulerName",
               out is not None and out["spec"].get("schedulerName") == "hami-scheduler",
               r.stderr.strip())
+    r, out = dry_run(labelled(gpu_pod("ignore-label"), {"hami.io/webhook": "ignore"}))
+    check("a GPU pod labelled hami.io/webhook=ignore is admitted untouched",
+          out is not None and out["spec"].get("schedulerName") == "default-scheduler", r.stderr.strip())
     no_gpu = copy.deepcopy(DENIED[8][0])  # privileged
     no_gpu["metadata"]["name"] = "privileged-without-gpu"
     no_gpu["spec"]["containers"][0]["resources"] = {}
