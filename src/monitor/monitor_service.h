@@ -7,7 +7,8 @@
 // Every region is checked against its container's grant before it is acted on or exported
 // (region_trust.h); faults are logged and counted by the round that finds them (fault_log.h).
 // Without an API client the monitor exports what the regions say within physical bounds (pod
-// label = pod UID), runs no priority feedback, and never deletes directories. Start() once, Stop() once (also from the destructor); thread-safe.
+// label = pod UID), runs no priority feedback, and never deletes directories. Start() once,
+// Stop() once (also from the destructor); thread-safe.
 #pragma once
 
 #include <atomic>

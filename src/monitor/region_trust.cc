@@ -75,7 +75,8 @@ void CheckDeviceBounds(Check& c, const std::map<std::string, uint64_t>& device_m
     if (most > bound) {
       c.Drop(i, kFaultOutOfBounds, "memory " + N(most) + " bytes exceeds the device's " + N(bound));
     } else if (d.sm_util > 100 || d.sm_limit > 100) {
-      c.Drop(i, kFaultOutOfBounds, "SM utilization " + N(d.sm_util) + " % / limit " + N(d.sm_limit) + " % above 100");
+      c.Drop(i, kFaultOutOfBounds,
+             "SM utilization " + N(d.sm_util) + " % / limit " + N(d.sm_limit) + " % above 100");
     } else if (check_limit && d.limit > kUnknownDeviceMemoryBound) {
       c.Drop(i, kFaultOutOfBounds, "memory limit " + N(d.limit) + " bytes");
     }
@@ -89,8 +90,8 @@ void CheckContainerBounds(Verdict& v, int64_t now_unix) {
     r.recent_kernel = std::clamp(r.recent_kernel, -1, 2);
   }
   if (r.last_kernel_time > static_cast<uint64_t>(now_unix + kLastKernelSkewSeconds)) {
-    v.faults.push_back({kFaultOutOfBounds, "last_kernel_time " + N(r.last_kernel_time) +
-                                               " is in the future"});
+    v.faults.push_back(
+        {kFaultOutOfBounds, "last_kernel_time " + N(r.last_kernel_time) + " is in the future"});
     r.last_kernel_time = 0;
   }
 }
@@ -135,9 +136,8 @@ GrantLookup PodIndex::Lookup(const std::string& pod_uid, const std::string& cont
   using Status = GrantLookup::Status;
   if (!api_) return {Status::kNoApi};
   const PodRef* pod = Find(pod_uid);
-  if (pod == nullptr ||
-      std::find(pod->containers.begin(), pod->containers.end(), container) ==
-          pod->containers.end()) {
+  if (pod == nullptr || std::find(pod->containers.begin(), pod->containers.end(), container) ==
+                            pod->containers.end()) {
     return {Status::kUnknownPod};
   }
   if (!pod->grant_error.empty()) return {Status::kNoGrant, nullptr, pod->grant_error};

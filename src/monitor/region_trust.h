@@ -74,9 +74,9 @@ class PodIndex {
 };
 
 struct Verdict {
-  bool exported = false;                 // goes to /metrics (as `reading`)
-  std::optional<FeedbackInput> feedback; // takes part in priority feedback with these values
-  RegionReading reading;                 // faulty device slots have uuid_valid = false
+  bool exported = false;                  // goes to /metrics (as `reading`)
+  std::optional<FeedbackInput> feedback;  // takes part in priority feedback with these values
+  RegionReading reading;                  // faulty device slots have uuid_valid = false
   std::vector<RegionFault> faults;
 };
 

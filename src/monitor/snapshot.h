@@ -32,7 +32,7 @@ struct HostGpu {
 struct ContainerGrant {
   std::vector<std::string> uuids;       // hami.io/vgpu-devices-allocated, NVIDIA devices, in order
   std::vector<std::string> mig_uuids;   // realized MIG instances (hami.io/vgpu-mig-allocations)
-  std::vector<uint64_t> memory_limits;  // bytes per granted device (usedmem MiB, as the plugin's env)
+  std::vector<uint64_t> memory_limits;  // bytes per granted device (usedmem MiB, as the plugin)
   std::vector<uint64_t> sm_limits;      // per granted device as libvgpu stores it (>= 100 -> 0)
   int32_t priority = 1;                 // CUDA_TASK_PRIORITY of the pod spec; libvgpu's default 1
 };

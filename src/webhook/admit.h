@@ -5,7 +5,7 @@
 //   1. request.object missing or not a Pod          -> Errored 400 (as controller-runtime's decoder)
 //   2. no containers                                -> Denied "pod has no containers"
 //   3. the pod asks for a GPU resource and breaks an isolation rule (isolation.h; whatever its
-//      schedulerName)                               -> Denied, every violation named, joined by "; "
+//      schedulerName)                               -> Denied, every violation named, "; "-joined
 //      (a privileged container reads "container <name> is privileged", as upstream)
 //   4. label hami.io/webhook=ignore                 -> Allowed, untouched, message
 //      "pod labelled hami.io/webhook=ignore" (upstream's chart keeps such pods from the webhook

@@ -19,7 +19,7 @@ constexpr std::array<const char*, 8> kDeniedEnv = {
     nvidia::kOversubscribeEnv, nvidia::kDisableControlEnv, nvidia::kContextOverheadEnv,
     nvidia::kLdPreloadEnv,     nvidia::kLdAuditEnv};
 constexpr std::array<const char*, 2> kDeniedEnvPrefixes = {nvidia::kMemoryLimitEnvPrefix,
-                                                            nvidia::kSmLimitEnvPrefix};
+                                                           nvidia::kSmLimitEnvPrefix};
 // WIRE: env names the webhook itself sets; a user's value passes only when it is the webhook's.
 constexpr std::array<const char*, 3> kValueCheckedEnv = {
     nvidia::kTaskPriorityEnv, nvidia::kCorePolicyEnv, nvidia::kVisibleDevicesEnv};
@@ -94,16 +94,20 @@ void ContainerViolations(const model::Container& c, const model::Container* admi
   if (!config.allow_env) EnvViolations(c, admitted, out);
   if (!config.allow_env_from) {
     for (const std::string& source : c.env_from) {
-      out->push_back("container " + c.name + ": envFrom " + source +
-                     " may set env that" + kDisables);
+      out->push_back("container " + c.name + ": envFrom " + source + " may set env that" +
+                     kDisables);
     }
   }
 }
 
 void PodViolations(const model::Pod& pod, const IsolationConfig& config,
                    std::vector<std::string>* out) {
-  if (pod.host_pid && !config.allow_host_pid) out->push_back(std::string("spec.hostPID") + kDisables);
-  if (pod.host_ipc && !config.allow_host_ipc) out->push_back(std::string("spec.hostIPC") + kDisables);
+  if (pod.host_pid && !config.allow_host_pid) {
+    out->push_back(std::string("spec.hostPID") + kDisables);
+  }
+  if (pod.host_ipc && !config.allow_host_ipc) {
+    out->push_back(std::string("spec.hostIPC") + kDisables);
+  }
   if (config.allow_host_path) return;
   for (const model::HostPathVolume& v : pod.host_path_volumes) {
     for (const std::string& p : config.protected_host_paths) {

@@ -3,8 +3,8 @@
 // its containers switch off or step around libvgpu's limits, or reach other tenants' devices and
 // shared regions (docs/webhook.md "Isolation rules"):
 //
-//   rule          denied                                                    exception flag
-//   env           env (literal or valueFrom) that libvgpu, the device       --allow-isolation-env
+//   rule          denied                                                exception flag
+//   env           env (literal or valueFrom) that libvgpu, the device   --allow-isolation-env
 //                 plugin or the loader obey: CUDA_DEVICE_MEMORY_LIMIT[_i],
 //                 CUDA_DEVICE_SM_LIMIT[_i], CUDA_DEVICE_MEMORY_SHARED_CACHE,
 //                 CUDA_OVERSUBSCRIBE, CUDA_DISABLE_CONTROL,
@@ -13,14 +13,14 @@
 //                 NVIDIA_VISIBLE_DEVICES unless the value is the one the
 //                 webhook's own admission defaults give that container
 //                 (NVIDIA_VISIBLE_DEVICES "none"/"void" always pass)
-//   envFrom       envFrom sources (their keys are unknown at admission)   --allow-env-from
-//   privileged    securityContext.privileged                              --allow-privileged
-//   hostPID       spec.hostPID                                            --allow-host-pid
-//   hostIPC       spec.hostIPC                                            --allow-host-ipc
-//   capabilities  capabilities.add SYS_ADMIN, SYS_PTRACE or ALL            --allow-admin-capabilities
+//   envFrom       envFrom sources (keys unknown at admission)          --allow-env-from
+//   privileged    securityContext.privileged                           --allow-privileged
+//   hostPID       spec.hostPID                                         --allow-host-pid
+//   hostIPC       spec.hostIPC                                         --allow-host-ipc
+//   capabilities  capabilities.add SYS_ADMIN, SYS_PTRACE or ALL         --allow-admin-capabilities
 //                 (with or without CAP_, any case)
-//   hostPath      a hostPath volume equal to, above or below a protected  --allow-protected-host-paths
-//                 path (default /dev/nvidia* and /usr/local/vgpu)
+//   hostPath      a hostPath volume equal to, above or below a         --allow-protected-host-paths
+//                 protected path (default /dev/nvidia*, /usr/local/vgpu)
 //
 // Every container counts (init and app, with or without a GPU of its own). Pods in an exempt
 // namespace skip every rule. Pure; thread-safe.

@@ -4,12 +4,11 @@
 // pods the regions belong to, with the grants hami-scheduler would have written.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <memory>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "test/fakes/fake_api_server.h"
@@ -33,16 +32,16 @@ class MonitorIT : public ::testing::Test {
       if (access(f, R_OK) != 0) GTEST_SKIP() << f << " not built";
     }
     root_ = fs::temp_directory_path() /
-            ("hami_monitor_it_" + std::string(::testing::UnitTest::GetInstance()
-                                                  ->current_test_info()->name()) +
-             "_" + std::to_string(getpid()));
+            ("hami_monitor_it_" +
+             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+             std::to_string(getpid()));
     fs::remove_all(root_);
     fs::create_directories(root_ / "hook/containers");
     log_ = (root_ / "monitor.log").string();
-    nlohmann::json gpus = {{"gpus", {{{"name", "NVIDIA A100-SXM4-40GB"}, {"uuid", kGpuA},
-                                      {"memoryMiB", 40960}},
-                                     {{"name", "NVIDIA A100-SXM4-40GB"}, {"uuid", kGpuB},
-                                      {"memoryMiB", 40960}}}}};
+    nlohmann::json gpus = {
+        {"gpus",
+         {{{"name", "NVIDIA A100-SXM4-40GB"}, {"uuid", kGpuA}, {"memoryMiB", 40960}},
+          {{"name", "NVIDIA A100-SXM4-40GB"}, {"uuid", kGpuB}, {"memoryMiB", 40960}}}}};
     std::ofstream(root_ / "gpus.json") << gpus.dump();
   }
   void TearDown() override {
@@ -75,16 +74,20 @@ class MonitorIT : public ::testing::Test {
   std::string CreatePod(const std::string& name, const std::string& gpu, int mem_mib,
                         int priority = -1, bool by_label = true) {
     nlohmann::json c = {{"name", "main"}};
-    if (priority >= 0) c["env"] = {{{"name", "CUDA_TASK_PRIORITY"}, {"value", std::to_string(priority)}}};
-    nlohmann::json pod = {{"apiVersion", "v1"}, {"kind", "Pod"},
+    if (priority >= 0)
+      c["env"] = {{{"name", "CUDA_TASK_PRIORITY"}, {"value", std::to_string(priority)}}};
+    nlohmann::json pod = {{"apiVersion", "v1"},
+                          {"kind", "Pod"},
                           {"metadata", {{"name", name}, {"namespace", "team-a"}}},
                           {"spec", {{"containers", {c}}}}};
     if (!gpu.empty()) {
       pod["metadata"]["annotations"] = {
           {"hami.io/vgpu-devices-allocated", gpu + ",NVIDIA," + std::to_string(mem_mib) + ",0:;"}};
     }
-    if (by_label) pod["metadata"]["labels"] = {{"hami.io/vgpu-node", kNode}};
-    else pod["spec"]["nodeName"] = kNode;
+    if (by_label)
+      pod["metadata"]["labels"] = {{"hami.io/vgpu-node", kNode}};
+    else
+      pod["spec"]["nodeName"] = kNode;
     auto created = api_.Create(k8s::PodsPath("team-a"), pod);
     EXPECT_TRUE(created.ok());
     return created.ok() ? (*created)["metadata"]["uid"].get<std::string>() : std::string("none");
@@ -92,19 +95,27 @@ class MonitorIT : public ::testing::Test {
 
   // Starts hami-monitor; returns its metrics port (0 on failure).
   int StartMonitor(const std::string& interval, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {HAMI_MONITOR_BIN, "--hook-path", (root_ / "hook").string(),
-                                     "--metrics-bind-address", "127.0.0.1:0", "--node-name",
-                                     kNode, "--feedback-interval", interval};
+    std::vector<std::string> argv = {HAMI_MONITOR_BIN,
+                                     "--hook-path",
+                                     (root_ / "hook").string(),
+                                     "--metrics-bind-address",
+                                     "127.0.0.1:0",
+                                     "--node-name",
+                                     kNode,
+                                     "--feedback-interval",
+                                     interval};
     argv.insert(argv.end(), extra.begin(), extra.end());
     monitor_ = Spawn(argv, SimEnv(), log_);
     int port = 0;
-    WaitFor([&] {
-      const std::string log = ReadFile(log_);
-      const size_t at = log.find("msg=\"serving metrics\"");
-      if (at == std::string::npos) return false;
-      port = std::atoi(log.c_str() + log.find("port=", at) + 5);
-      return true;
-    }, milliseconds(10000));
+    WaitFor(
+        [&] {
+          const std::string log = ReadFile(log_);
+          const size_t at = log.find("msg=\"serving metrics\"");
+          if (at == std::string::npos) return false;
+          port = std::atoi(log.c_str() + log.find("port=", at) + 5);
+          return true;
+        },
+        milliseconds(10000));
     return port;
   }
 

@@ -3,8 +3,8 @@
 //
 //   ForgedRegionClaimingACoTenantsGpuDoesNotFreezeIt: the victim (GPU B, priority 1) launches
 //     kernels under libvgpu; the attacker's container (granted GPU A) writes a region claiming GPU
-//     B at priority 0 and keeps recent_kernel at 2. Before (measured): the victim was blocked in 190
-//     of ~200 samples, its longest pause 2113 ms = the whole forgery. Now: 0 samples, longest
+//     B at priority 0 and keeps recent_kernel at 2. Before (measured): the victim was blocked in
+//     190 of ~200 samples, its longest pause 2113 ms = the whole forgery. Now: 0 samples, longest
 //     pause 17 ms; the claim is a fault, logged and counted, never acted on.
 //   RegionClaimingTwoToTheSixtyFourBytesIsNotExported: a region whose process slot claims
 //     2^64 - 1 bytes used. Before: exported as hami_vgpu_memory_used_bytes 18446744073709551616.
@@ -60,10 +60,12 @@ class ForgedActivity {
 
 // Waits until the monitor exports `pod`'s memory (its region is mapped and joined).
 bool Joined(int port, const std::string& pod) {
-  return WaitFor([&] {
-    return Sample(Scrape(port), "hami_vgpu_memory_limit_bytes", {"pod=\"" + pod + "\""})
-        .has_value();
-  }, milliseconds(8000));
+  return WaitFor(
+      [&] {
+        return Sample(Scrape(port), "hami_vgpu_memory_limit_bytes", {"pod=\"" + pod + "\""})
+            .has_value();
+      },
+      milliseconds(8000));
 }
 
 TEST_F(MonitorIT, ForgedRegionClaimingACoTenantsGpuDoesNotFreezeIt) {
@@ -95,9 +97,10 @@ TEST_F(MonitorIT, ForgedRegionClaimingACoTenantsGpuDoesNotFreezeIt) {
   EXPECT_EQ(v.Wait(), 0) << out;
   const uint64_t gap = std::strtoull(out.c_str() + out.find("longest_gap_ns=") + 15, nullptr, 10);
   const double launches = std::strtod(out.c_str() + out.find("launches=") + 9, nullptr);
-  std::printf("[ measured ] victim under a 2 s forgery: %.0f launches/s over 4 s, longest pause "
-              "%.0f ms, blocked in %d of ~200 samples\n",
-              launches / 4.0, gap / 1e6, blocked_samples);
+  std::printf(
+      "[ measured ] victim under a 2 s forgery: %.0f launches/s over 4 s, longest pause "
+      "%.0f ms, blocked in %d of ~200 samples\n",
+      launches / 4.0, gap / 1e6, blocked_samples);
   EXPECT_EQ(blocked_samples, 0) << "the monitor blocked the victim";
   EXPECT_LT(gap, 500'000'000ull) << out;
 
@@ -125,11 +128,14 @@ TEST_F(MonitorIT, RegionClaimingTwoToTheSixtyFourBytesIsNotExported) {
   const int port = StartMonitor("100ms", {"--kubeconfig", kubeconfig});
   ASSERT_GT(port, 0);
   std::string text;
-  ASSERT_TRUE(WaitFor([&] {
-    text = Scrape(port);
-    return Sample(text, "hami_container_processes", {"pod=\"liar\""}).has_value() &&
-           Sample(text, "hami_monitor_region_faults_total", {"reason=\"out_of_bounds\""}) == 1;
-  }, milliseconds(8000))) << text;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        text = Scrape(port);
+        return Sample(text, "hami_container_processes", {"pod=\"liar\""}).has_value() &&
+               Sample(text, "hami_monitor_region_faults_total", {"reason=\"out_of_bounds\""}) == 1;
+      },
+      milliseconds(8000)))
+      << text;
   EXPECT_EQ(Sample(text, "hami_vgpu_memory_used_bytes", {"pod=\"liar\""}), std::nullopt) << text;
   EXPECT_EQ(text.find("e+19"), std::string::npos) << text;
   EXPECT_EQ(CountLines(ReadFile(log_), {"distrusting shared region", "out_of_bounds",
