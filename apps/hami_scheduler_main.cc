@@ -57,7 +57,8 @@ struct Flags {
 void AddIsolationFlags(CLI::App& app, hami::webhook::IsolationConfig* c) {
   app.add_flag("--allow-isolation-env", c->allow_env,
                "admit GPU pods whose containers set env libvgpu or the device plugin obey");
-  app.add_flag("--allow-env-from", c->allow_env_from, "admit GPU pods whose containers use envFrom");
+  app.add_flag("--allow-env-from", c->allow_env_from,
+               "admit GPU pods whose containers use envFrom");
   app.add_flag("--allow-privileged", c->allow_privileged, "admit privileged GPU pods");
   app.add_flag("--allow-host-pid", c->allow_host_pid, "admit GPU pods with hostPID");
   app.add_flag("--allow-host-ipc", c->allow_host_ipc, "admit GPU pods with hostIPC");
@@ -78,7 +79,16 @@ void AddIsolationFlags(CLI::App& app, hami::webhook::IsolationConfig* c) {
       [c](const std::string& v) {
         c->protected_host_paths.clear();
         for (auto p : hami::base::Split(v, ',')) {
-          if (!hami::base::Trim(p).empty()) c->protected_host_paths.emplace_back(hami::base::Trim(p));
+          const std::string path(hami::base::Trim(p));
+          if (path.empty()) continue;
+          if (path.front() != '/') {
+            throw CLI::ValidationError("--protected-host-paths", path + " is not absolute");
+          }
+          c->protected_host_paths.push_back(path);
+        }
+        if (c->protected_host_paths.empty()) {
+          throw CLI::ValidationError("--protected-host-paths",
+                                     "empty (use --allow-protected-host-paths to lift the rule)");
         }
       },
       "host paths (comma separated; a trailing * matches a name prefix) GPU pods may not mount "
