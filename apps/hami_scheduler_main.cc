@@ -23,6 +23,7 @@
 #include "apps/vendor_flags.h"
 #include "simulate/manifest.h"
 #include "vendor/registry.h"
+#include "webhook/isolation.h"
 
 namespace {
 
@@ -49,7 +50,50 @@ struct Flags {
   std::string leader_elect_resource_name = "hami-scheduler";
   std::string leader_elect_resource_namespace;
   hami::vendor::FlagValues vendor_flags;  // --enable-ascend, --cambricon-mlu-name, ...
+  hami::webhook::IsolationConfig isolation;
 };
+
+// The webhook's isolation rules' exceptions (webhook/isolation.h, docs/webhook.md).
+void AddIsolationFlags(CLI::App& app, hami::webhook::IsolationConfig* c) {
+  app.add_flag("--allow-isolation-env", c->allow_env,
+               "admit GPU pods whose containers set env libvgpu or the device plugin obey");
+  app.add_flag("--allow-env-from", c->allow_env_from,
+               "admit GPU pods whose containers use envFrom");
+  app.add_flag("--allow-privileged", c->allow_privileged, "admit privileged GPU pods");
+  app.add_flag("--allow-host-pid", c->allow_host_pid, "admit GPU pods with hostPID");
+  app.add_flag("--allow-host-ipc", c->allow_host_ipc, "admit GPU pods with hostIPC");
+  app.add_flag("--allow-admin-capabilities", c->allow_capabilities,
+               "admit GPU pods adding SYS_ADMIN, SYS_PTRACE or ALL");
+  app.add_flag("--allow-protected-host-paths", c->allow_host_path,
+               "admit GPU pods with hostPath volumes of the protected host paths");
+  app.add_option_function<std::string>(
+      "--isolation-exempt-namespaces",
+      [c](const std::string& v) {
+        for (auto ns : hami::base::Split(v, ',')) {
+          if (!hami::base::Trim(ns).empty()) c->exempt_namespaces.emplace(hami::base::Trim(ns));
+        }
+      },
+      "namespaces (comma separated) whose GPU pods skip every isolation rule");
+  app.add_option_function<std::string>(
+      "--protected-host-paths",
+      [c](const std::string& v) {
+        c->protected_host_paths.clear();
+        for (auto p : hami::base::Split(v, ',')) {
+          const std::string path(hami::base::Trim(p));
+          if (path.empty()) continue;
+          if (path.front() != '/') {
+            throw CLI::ValidationError("--protected-host-paths", path + " is not absolute");
+          }
+          c->protected_host_paths.push_back(path);
+        }
+        if (c->protected_host_paths.empty()) {
+          throw CLI::ValidationError("--protected-host-paths",
+                                     "empty (use --allow-protected-host-paths to lift the rule)");
+        }
+      },
+      "host paths (comma separated; a trailing * matches a name prefix) GPU pods may not mount "
+      "(default /dev/nvidia*,/usr/local/vgpu)");
+}
 
 int Run(const Flags& flags) {
   if (flags.debug || flags.verbosity >= 4) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
@@ -108,6 +152,7 @@ int Run(const Flags& flags) {
   config.bind.lock_timeout = std::chrono::duration_cast<std::chrono::seconds>(*lock_timeout);
   config.webhook.scheduler_name = flags.scheduler_name;
   config.webhook.force_overwrite_default_scheduler = flags.force_overwrite_default_scheduler;
+  config.webhook.isolation = flags.isolation;
   config.node_label_selector = flags.node_label_selector;
   if (flags.leader_elect) {
     hami::k8s::LeaderElectionConfig election;
@@ -165,6 +210,7 @@ int main(int argc, char** argv) {
                "also export the pre-2.5 metric names (GPUDeviceMemoryLimit, ...)");
   hami::apps::AddVerbosityFlag(app, &flags.verbosity);
   hami::apps::AddVendorFlags(app, &flags.vendor_flags);
+  AddIsolationFlags(app, &flags.isolation);
   app.add_option("--leader-elect", flags.leader_elect,
                  "elect a leader through a Lease so several replicas can run")
       ->capture_default_str();

@@ -92,7 +92,8 @@ hami::managed_resources() {
 }
 
 # hami::apply_webhook_config: registers hami-scheduler's /webhook for pod CREATE (failurePolicy
-# Fail, so a broken webhook is visible; pods labelled hami.io/webhook=ignore bypass it).
+# Fail, so a broken webhook is visible). Every pod reaches it: one labelled hami.io/webhook=ignore
+# is left untouched by the webhook itself, after its isolation rules (a tenant can set the label).
 hami::apply_webhook_config() {
   local ca_b64
   ca_b64=$(base64 -w0 < "$PKI_DIR/ca.crt")
@@ -110,9 +111,6 @@ webhooks:
   clientConfig:
     url: https://127.0.0.1:$WEBHOOK_PORT/webhook
     caBundle: $ca_b64
-  objectSelector:
-    matchExpressions:
-    - {key: hami.io/webhook, operator: NotIn, values: ["ignore"]}
   rules:
   - apiGroups: [""]
     apiVersions: ["v1"]

@@ -106,7 +106,7 @@ base::Status CheckKind(const json& object, std::string_view want, const ObjectRe
 }
 
 base::Status ReadEnv(const json& env, const std::string& path, const ObjectReader& r,
-                     std::map<std::string, std::string>* out) {
+                     model::Container* out) {
   for (size_t i = 0; i < env.size(); ++i) {
     const json& entry = env[i];
     const std::string epath = path + "[" + std::to_string(i) + "]";
@@ -114,10 +114,58 @@ base::Status ReadEnv(const json& env, const std::string& path, const ObjectReade
     std::string name;
     HAMI_RETURN_IF_ERROR(r.String(entry, "name", epath + ".name", &name));
     if (name.empty()) return r.Error(epath + ".name", "missing or empty");
-    if (ObjectReader::Member(entry, "valueFrom") != nullptr) continue;
+    if (ObjectReader::Member(entry, "valueFrom") != nullptr) {
+      out->env.erase(name);
+      out->env_value_from.push_back(name);
+      continue;
+    }
     std::string value;
     HAMI_RETURN_IF_ERROR(r.String(entry, "value", epath + ".value", &value));
-    (*out)[name] = value;
+    out->env[name] = value;
+  }
+  return {};
+}
+
+// envFrom: each source as "<kind> <name>" (kind: configMapRef, secretRef; "?" when unknown), with
+// " prefix <p>" when a prefix is set.
+base::Status ReadEnvFrom(const json& list, const std::string& path, const ObjectReader& r,
+                         std::vector<std::string>* out) {
+  for (size_t i = 0; i < list.size(); ++i) {
+    const json& entry = list[i];
+    const std::string epath = path + "[" + std::to_string(i) + "]";
+    if (!entry.is_object()) return r.Error(epath, internal::Expected("object", entry));
+    std::string source = "?";
+    for (const char* kind : {"configMapRef", "secretRef"}) {
+      HAMI_ASSIGN_OR_RETURN(const json* ref, r.Object(entry, kind, epath + "." + kind));
+      if (ref == nullptr) continue;
+      std::string name;
+      HAMI_RETURN_IF_ERROR(r.String(*ref, "name", epath + "." + kind + ".name", &name));
+      source = std::string(kind) + " " + name;
+    }
+    std::string prefix;
+    HAMI_RETURN_IF_ERROR(r.String(entry, "prefix", epath + ".prefix", &prefix));
+    out->push_back(prefix.empty() ? source : source + " prefix " + prefix);
+  }
+  return {};
+}
+
+base::Status ReadSecurityContext(const json& c, const std::string& path, const ObjectReader& r,
+                                 model::Container* out) {
+  HAMI_ASSIGN_OR_RETURN(const json* security, r.Object(c, "securityContext", path));
+  if (security == nullptr) return {};
+  HAMI_RETURN_IF_ERROR(r.Bool(*security, "privileged", path + ".privileged", &out->privileged));
+  const std::string caps_path = path + ".capabilities";
+  HAMI_ASSIGN_OR_RETURN(const json* caps, r.Object(*security, "capabilities", caps_path));
+  if (caps == nullptr) return {};
+  HAMI_ASSIGN_OR_RETURN(const json* add, r.Array(*caps, "add", caps_path + ".add"));
+  if (add == nullptr) return {};
+  for (size_t i = 0; i < add->size(); ++i) {
+    const json& cap = (*add)[i];
+    if (!cap.is_string()) {
+      return r.Error(caps_path + ".add[" + std::to_string(i) + "]",
+                     internal::Expected("string", cap));
+    }
+    out->capabilities_add.push_back(cap.get<std::string>());
   }
   return {};
 }
@@ -133,14 +181,13 @@ base::Status ReadContainer(const json& c, const std::string& path, const ObjectR
     HAMI_RETURN_IF_ERROR(
         r.Resources(*resources, "requests", path + ".resources.requests", &out->requests));
   }
-  HAMI_ASSIGN_OR_RETURN(const json* security,
-                        r.Object(c, "securityContext", path + ".securityContext"));
-  if (security != nullptr) {
-    HAMI_RETURN_IF_ERROR(r.Bool(*security, "privileged", path + ".securityContext.privileged",
-                                &out->privileged));
-  }
+  HAMI_RETURN_IF_ERROR(ReadSecurityContext(c, path + ".securityContext", r, out));
   HAMI_ASSIGN_OR_RETURN(const json* env, r.Array(c, "env", path + ".env"));
-  if (env != nullptr) HAMI_RETURN_IF_ERROR(ReadEnv(*env, path + ".env", r, &out->env));
+  if (env != nullptr) HAMI_RETURN_IF_ERROR(ReadEnv(*env, path + ".env", r, out));
+  HAMI_ASSIGN_OR_RETURN(const json* env_from, r.Array(c, "envFrom", path + ".envFrom"));
+  if (env_from != nullptr) {
+    HAMI_RETURN_IF_ERROR(ReadEnvFrom(*env_from, path + ".envFrom", r, &out->env_from));
+  }
   return {};
 }
 
@@ -153,6 +200,26 @@ base::Status ReadContainers(const json& spec, std::string_view key, const Object
   for (size_t i = 0; i < list->size(); ++i) {
     HAMI_RETURN_IF_ERROR(
         ReadContainer((*list)[i], path + "[" + std::to_string(i) + "]", r, &(*out)[i]));
+  }
+  return {};
+}
+
+// spec.volumes: the hostPath ones (name and path); other volume types are not kept.
+base::Status ReadHostPathVolumes(const json& spec, const ObjectReader& r,
+                                 std::vector<model::HostPathVolume>* out) {
+  HAMI_ASSIGN_OR_RETURN(const json* volumes, r.Array(spec, "volumes", "spec.volumes"));
+  if (volumes == nullptr) return {};
+  for (size_t i = 0; i < volumes->size(); ++i) {
+    const json& v = (*volumes)[i];
+    const std::string path = "spec.volumes[" + std::to_string(i) + "]";
+    if (!v.is_object()) return r.Error(path, internal::Expected("object", v));
+    HAMI_ASSIGN_OR_RETURN(const json* host_path, r.Object(v, "hostPath", path + ".hostPath"));
+    if (host_path == nullptr) continue;
+    model::HostPathVolume volume;
+    HAMI_RETURN_IF_ERROR(r.String(v, "name", path + ".name", &volume.name));
+    HAMI_RETURN_IF_ERROR(
+        r.String(*host_path, "path", path + ".hostPath.path", &volume.path));
+    out->push_back(std::move(volume));
   }
   return {};
 }
@@ -192,8 +259,11 @@ base::Result<model::Pod> PodFromJson(const json& object) {
     HAMI_RETURN_IF_ERROR(
         r.String(*spec, "runtimeClassName", "spec.runtimeClassName", &pod.runtime_class_name));
     HAMI_RETURN_IF_ERROR(r.String(*spec, "nodeName", "spec.nodeName", &pod.node_name));
+    HAMI_RETURN_IF_ERROR(r.Bool(*spec, "hostPID", "spec.hostPID", &pod.host_pid));
+    HAMI_RETURN_IF_ERROR(r.Bool(*spec, "hostIPC", "spec.hostIPC", &pod.host_ipc));
     HAMI_RETURN_IF_ERROR(ReadContainers(*spec, "initContainers", r, &pod.init_containers));
     HAMI_RETURN_IF_ERROR(ReadContainers(*spec, "containers", r, &pod.containers));
+    HAMI_RETURN_IF_ERROR(ReadHostPathVolumes(*spec, r, &pod.host_path_volumes));
   }
   HAMI_ASSIGN_OR_RETURN(const json* status, r.Object(object, "status", "status"));
   if (status != nullptr) {

@@ -36,9 +36,11 @@ struct NodeObject {
 };
 
 // metadata.{namespace (default "default" when absent or empty), name, uid, annotations, labels};
-// spec.{schedulerName, nodeName, initContainers, containers}; each container's name,
-// resources.{limits,requests}, securityContext.privileged and literal env values (entries with
-// valueFrom are skipped; a later duplicate name wins); status.phase.
+// spec.{schedulerName, runtimeClassName, nodeName, hostPID, hostIPC, initContainers, containers,
+// volumes (hostPath ones)}; each container's name, resources.{limits,requests},
+// securityContext.{privileged, capabilities.add}, env (literal values in `env`, a later duplicate
+// name wins; names of valueFrom entries in `env_value_from`, and such an entry removes an earlier
+// literal of the same name) and envFrom sources; status.phase.
 // A present "kind" other than "Pod" is an error. The name may be empty (admission of a pod that
 // uses generateName).
 base::Result<model::Pod> PodFromJson(const nlohmann::json& object);

@@ -76,6 +76,37 @@ TEST(K8sObjectTest, PodDefaultsForMinimalAndAdmissionObjects) {
             (model::ResourceList{{"a", "1e+30"}, {"b", "-2"}, {"c", "18446744073709551615"}}));
 }
 
+// The fields the webhook's isolation rules read (webhook/isolation.h).
+TEST(K8sObjectTest, PodIsolationFields) {
+  auto pod = PodFromJsonText(R"({
+    "metadata": {"name": "p"},
+    "spec": {
+      "hostPID": true, "hostIPC": false,
+      "volumes": [{"name": "data", "emptyDir": {}},
+                  {"name": "dev", "hostPath": {"path": "/dev/nvidia0", "type": "CharDevice"}},
+                  {"name": "cfg", "configMap": {"name": "x"}}],
+      "containers": [{
+        "name": "c",
+        "env": [{"name": "A", "value": "1"},
+                {"name": "A", "valueFrom": {"configMapKeyRef": {"name": "m", "key": "k"}}},
+                {"name": "CUDA_TASK_PRIORITY", "valueFrom": {"fieldRef": {"fieldPath": "x"}}}],
+        "envFrom": [{"configMapRef": {"name": "settings"}},
+                    {"secretRef": {"name": "creds"}, "prefix": "APP_"}],
+        "securityContext": {"capabilities": {"add": ["SYS_PTRACE", "NET_ADMIN"],
+                                             "drop": ["ALL"]}}}]}})");
+  ASSERT_TRUE(pod.ok()) << pod.status().ToString();
+  EXPECT_TRUE(pod->host_pid);
+  EXPECT_FALSE(pod->host_ipc);
+  EXPECT_EQ(pod->host_path_volumes,
+            (std::vector<model::HostPathVolume>{{"dev", "/dev/nvidia0"}}));
+  const model::Container& c = pod->containers[0];
+  EXPECT_TRUE(c.env.empty()) << "a later valueFrom entry overrides the literal";
+  EXPECT_EQ(c.env_value_from, (std::vector<std::string>{"A", "CUDA_TASK_PRIORITY"}));
+  EXPECT_EQ(c.env_from,
+            (std::vector<std::string>{"configMapRef settings", "secretRef creds prefix APP_"}));
+  EXPECT_EQ(c.capabilities_add, (std::vector<std::string>{"SYS_PTRACE", "NET_ADMIN"}));
+}
+
 TEST(K8sObjectTest, PodErrorsNameObjectAndField) {
   struct Case {
     const char* json;
@@ -110,6 +141,18 @@ TEST(K8sObjectTest, PodErrorsNameObjectAndField) {
        "pod default/p: spec.containers[0]: expected object, got string"},
       {R"({"metadata":{"name":"p"},"status":{"phase":1}})",
        "pod default/p: status.phase: expected string, got number"},
+      {R"({"metadata":{"name":"p"},"spec":{"hostPID":"true"}})",
+       "pod default/p: spec.hostPID: expected boolean, got string"},
+      {R"({"metadata":{"name":"p"},"spec":{"volumes":[{"name":"v","hostPath":{"path":1}}]}})",
+       "pod default/p: spec.volumes[0].hostPath.path: expected string, got number"},
+      {R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"c",)"
+       R"("securityContext":{"capabilities":{"add":[7]}}}]}})",
+       "pod default/p: spec.containers[0].securityContext.capabilities.add[0]: expected string, "
+       "got number"},
+      {R"({"metadata":{"name":"p"},"spec":{"containers":[{"envFrom":[)"
+       R"({"configMapRef":{"name":3}}]}]}})",
+       "pod default/p: spec.containers[0].envFrom[0].configMapRef.name: expected string, got "
+       "number"},
   };
   for (const auto& c : cases) {
     auto pod = PodFromJsonText(c.json);

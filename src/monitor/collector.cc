@@ -4,6 +4,7 @@
 #include <map>
 
 #include "codec/mig_allocations.h"
+#include "monitor/region_trust.h"
 
 namespace hami::monitor {
 namespace {
@@ -33,27 +34,20 @@ Snapshot BuildSnapshot(std::string node, int64_t now_unix, std::vector<HostGpu> 
   s.now_unix = now_unix;
   s.gpus = std::move(gpus);
   s.stats = std::move(stats);
-  std::map<std::string, const PodRef*> by_uid;
-  if (pods) {
-    for (const PodRef& p : *pods) by_uid[p.uid] = &p;
-  }
+  const PodIndex index(pods);
+  const std::map<std::string, uint64_t> device_memory = DeviceMemoryByUuid(s.gpus);
   for (const RegionSample& r : regions) {
+    Verdict verdict =
+        VerifyRegion(r.reading, index.Lookup(r.pod_uid, r.container), device_memory, now_unix);
+    if (!verdict.exported) continue;
     ContainerSample c;
     c.pod_uid = r.pod_uid;
     c.container = r.container;
-    c.reading = r.reading;
-    if (!pods) {
-      c.pod = r.pod_uid;
-    } else {
-      auto it = by_uid.find(r.pod_uid);
-      if (it == by_uid.end()) continue;
-      const PodRef& pod = *it->second;
-      if (std::find(pod.containers.begin(), pod.containers.end(), r.container) ==
-          pod.containers.end()) {
-        continue;
-      }
-      c.namespace_name = pod.namespace_name;
-      c.pod = pod.name;
+    c.reading = std::move(verdict.reading);
+    c.pod = r.pod_uid;
+    if (const PodRef* pod = index.Find(r.pod_uid)) {
+      c.namespace_name = pod->namespace_name;
+      c.pod = pod->name;
       c.pod_known = true;
     }
     s.containers.push_back(std::move(c));

@@ -4,7 +4,9 @@
 //  * pods == nullopt (no API configured, or its list not yet synced): every region is exported,
 //    with namespace "" and pod = the pod UID from the directory name;
 //  * otherwise a region is exported only when its pod is in the list and its container name is one
-//    of the pod's containers (upstream: app containers only; we accept init containers too).
+//    of the pod's containers (upstream: app containers only; we accept init containers too);
+//  * either way, only what VerifyRegion (region_trust.h) lets through: faulty device slots are
+//    dropped, priority and feedback words are clamped, regions without a grant are not exported.
 //  * MIG samples come from each listed pod's hami.io/vgpu-mig-allocations entries that are
 //    realized (mig uuid and instance ids set); undecodable annotations are skipped.
 #pragma once

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "base/strings.h"
+#include "monitor/region_trust.h"
 #include "net/build_info_metric.h"
 #include "net/prometheus_text.h"
 
@@ -236,6 +237,16 @@ void WriteMonitor(const Snapshot& s, const RenderOptions& o, net::PrometheusText
   };
   counter("hami_monitor_region_errors_total",
           "Region files skipped as truncated, foreign or corrupt (HAMi-cpp)", s.stats.region_errors);
+  out.Family("hami_monitor_region_faults_total",
+             "Regions found contradicting their grant or physical bounds, by reason; such values "
+             "are neither acted on nor exported (HAMi-cpp)",
+             MetricType::kCounter);
+  for (const char* reason : {kFaultNoGrant, kFaultForeignDevice, kFaultPriorityRaised,
+                             kFaultLimitMismatch, kFaultOutOfBounds}) {
+    auto it = s.stats.region_faults.find(reason);
+    out.Sample("hami_monitor_region_faults_total", {{"node", s.node}, {"reason", reason}},
+               it == s.stats.region_faults.end() ? 0 : D(it->second));
+  }
   counter("hami_monitor_dirs_removed_total", "Container directories of gone pods removed (HAMi-cpp)",
           s.stats.dirs_removed);
   counter("hami_monitor_feedback_rounds_total", "Priority feedback rounds run (HAMi-cpp)",

@@ -46,8 +46,14 @@ Snapshot Sample() {
   r.reading.last_kernel_time = 1700000000;
   PodRef pod{"uid-1", "team-a", "trainer", {"cuda"},
              R"([{"containerIndex":0,"deviceIndex":0,"gpuUUID":"GPU-aaaaaaaa-1111-2222-3333-444444444444","profile":"1g.5gb","placement":{"start":0,"size":1},"migUUID":"MIG-1","gpuInstanceID":3,"computeInstanceID":0}])"};
+  ContainerGrant grant;
+  grant.uuids = {g.uuid};
+  grant.memory_limits = {3000ull << 20};
+  grant.sm_limits = {30};
+  pod.grants["cuda"] = grant;
   MonitorStats stats;
   stats.regions_by_layout = {{"hami-cpp", 1}};
+  stats.region_faults = {{"foreign_device", 3}};
   stats.region_errors = 2;
   stats.feedback_rounds = 9;
   stats.last_scan_seconds = 0.25;
@@ -99,12 +105,33 @@ TEST(MetricNames, UpstreamNamesPresentAndLegacyOnlyWhenAsked) {
   }
 }
 
+// Issue 14: a region claiming 2^64 bytes used was exported as is.
+TEST(BuildSnapshot, ValuesOutsidePhysicalBoundsAreNotExported) {
+  Snapshot s = Sample();
+  RegionSample r{"uid-1_cuda", "uid-1", "cuda", s.containers[0].reading};
+  r.reading.devices[0].total = UINT64_MAX;
+  r.reading.devices[0].uuid = r.reading.devices[0].uuid_label = s.gpus[0].uuid;
+  PodRef pod{"uid-1", "team-a", "trainer", {"cuda"}, ""};
+  pod.grants["cuda"] = {{s.gpus[0].uuid}, {}, {3000ull << 20}, {30}, 1};
+  for (const auto& pods : {std::optional<std::vector<PodRef>>(), std::optional(std::vector{pod})}) {
+    const Snapshot got = BuildSnapshot("node-1", 1700000012, s.gpus, {r}, pods, {});
+    ASSERT_EQ(got.containers.size(), 1u);
+    const std::string text = RenderMetrics(got, {});
+    EXPECT_EQ(text.find("hami_vgpu_memory_used_bytes{"), std::string::npos) << text;
+    EXPECT_EQ(text.find("18446744073709551615"), std::string::npos);
+    EXPECT_EQ(text.find("1.8446744073709552e+19"), std::string::npos);
+    EXPECT_NE(text.find("hami_container_processes{"), std::string::npos) << "container kept";
+  }
+}
+
 TEST(BuildSnapshot, JoinRules) {
   RegionSample known{"u1_a", "u1", "a", {}};
   RegionSample init{"u1_setup", "u1", "setup", {}};
   RegionSample other_ctr{"u1_zzz", "u1", "zzz", {}};
   RegionSample unknown_pod{"u9_a", "u9", "a", {}};
   PodRef pod{"u1", "ns", "p", {"setup", "a"}, ""};
+  pod.grants["setup"].uuids = {"GPU-x"};
+  pod.grants["a"].uuids = {"GPU-x"};
   // no pod list: everything, pod = UID
   Snapshot s = BuildSnapshot("n", 0, {}, {known, unknown_pod}, std::nullopt, {});
   ASSERT_EQ(s.containers.size(), 2u);

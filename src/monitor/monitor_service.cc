@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "monitor/collector.h"
+#include "monitor/region_trust.h"
 #include "net/prometheus_text.h"
 
 namespace hami::monitor {
@@ -12,7 +13,8 @@ MonitorService::MonitorService(MonitorConfig config, k8s::KubeApi* api)
     : config_(std::move(config)),
       scanner_(ScannerOptions{config_.hook_path,
                               std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                  config_.resync)}) {
+                                  config_.resync)}),
+      faults_(scanner_.containers_dir()) {
   if (api != nullptr) pods_ = std::make_unique<PodSource>(api, config_.node_name);
 }
 
@@ -87,17 +89,34 @@ void MonitorService::RunRound() {
   };
   scanner_.Scan(presence, std::chrono::system_clock::now(),
                 pods_ ? RegionScanner::ConfirmGone(confirm) : nullptr);
-  FeedbackStats stats = scanner_.Feedback();
+  FeedbackStats stats = Feedback();
   rounds_.fetch_add(1);
   writes_.fetch_add(static_cast<uint64_t>(stats.writes));
   last_round_seconds_.store(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
+FeedbackStats MonitorService::Feedback() {
+  const std::optional<std::vector<PodRef>> pods =
+      pods_ ? pods_->Pods() : std::optional<std::vector<PodRef>>();
+  const PodIndex index(pods);
+  const std::map<std::string, uint64_t> device_memory = DeviceMemoryByUuid(nvml_.Read());
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  std::map<std::string, std::vector<RegionFault>> faults;
+  FeedbackStats stats = scanner_.Feedback([&](const RegionSample& s) {
+    Verdict v = VerifyRegion(s.reading, index.Lookup(s.pod_uid, s.container), device_memory, now);
+    if (!v.faults.empty()) faults[s.dir] = std::move(v.faults);
+    return v.feedback;
+  });
+  faults_.Round(faults);
+  return stats;
+}
+
 Snapshot MonitorService::Collect() {
   MonitorStats stats;
   stats.regions_by_layout = scanner_.RegionsByLayout();
   stats.region_errors = scanner_.errors();
+  stats.region_faults = faults_.Counts();
   stats.dirs_removed = scanner_.dirs_removed();
   stats.feedback_rounds = rounds_.load();
   stats.feedback_writes = writes_.load();

@@ -4,8 +4,11 @@
 //
 // Scrapes read the mapped regions and NVML live (so a known container's usage is current at every
 // scrape); new containers appear after the next discovery round, i.e. within one interval.
-// Without an API client the monitor exports what the regions say (pod label = pod UID) and never
-// deletes directories. Start() once, Stop() once (also from the destructor); thread-safe.
+// Every region is checked against its container's grant before it is acted on or exported
+// (region_trust.h); faults are logged and counted by the round that finds them (fault_log.h).
+// Without an API client the monitor exports what the regions say within physical bounds (pod
+// label = pod UID), runs no priority feedback, and never deletes directories. Start() once,
+// Stop() once (also from the destructor); thread-safe.
 #pragma once
 
 #include <atomic>
@@ -17,6 +20,7 @@
 #include <thread>
 
 #include "k8s/kube_api.h"
+#include "monitor/fault_log.h"
 #include "monitor/metrics.h"
 #include "monitor/nvml_host.h"
 #include "monitor/pod_source.h"
@@ -54,9 +58,12 @@ class MonitorService {
 
  private:
   void Loop(std::stop_token stop);
+  // One feedback round over the regions region_trust.h admits; their faults go to faults_.
+  FeedbackStats Feedback();
 
   MonitorConfig config_;
   RegionScanner scanner_;
+  FaultLog faults_;
   NvmlHost nvml_;
   std::unique_ptr<PodSource> pods_;
   std::unique_ptr<net::HttpServer> http_;

@@ -1,8 +1,12 @@
 #include "monitor/pod_source.h"
 
+#include <algorithm>
+#include <climits>
 #include <map>
 
+#include "base/strings.h"
 #include "codec/mig_allocations.h"
+#include "codec/pod_devices.h"
 #include "model/protocol.h"
 #include "vendor/nvidia/wire.h"
 
@@ -16,6 +20,61 @@ std::string Str(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// CUDA_TASK_PRIORITY of container `c` as admitted: a literal integer value; libvgpu's default 1
+// otherwise (absent, valueFrom, or not an integer: libvgpu then uses 1 too).
+int32_t AdmittedPriority(const nlohmann::json& c) {
+  int32_t priority = 1;
+  auto env = c.find("env");
+  if (env == c.end() || !env->is_array()) return priority;
+  for (const auto& e : *env) {
+    if (!e.is_object() || Str(e, "name") != nvidia::kTaskPriorityEnv) continue;
+    auto value = base::ParseInt64(Str(e, "value"));
+    const bool literal = e.contains("value") && !e.contains("valueFrom");
+    priority = literal && value && *value >= INT32_MIN && *value <= INT32_MAX
+                   ? static_cast<int32_t>(*value)
+                   : 1;
+  }
+  return priority;
+}
+
+// The NVIDIA grants of each container (hami.io/vgpu-devices-allocated, entries in the order of
+// p.containers) with their realized MIG instances. Sets p.grant_error when an annotation does not
+// decode.
+void AddGrants(const nlohmann::json& annotations, const std::vector<const nlohmann::json*>& specs,
+               PodRef& p) {
+  auto devices = codec::DecodePodSingleDevice(Str(annotations, nvidia::kAllocatedAnnotation));
+  if (!devices.ok()) {
+    p.grant_error = std::string(nvidia::kAllocatedAnnotation) + ": " + devices.error().message();
+    return;
+  }
+  for (size_t i = 0; i < devices->size() && i < p.containers.size(); ++i) {
+    ContainerGrant g;
+    for (const model::ContainerDevice& d : (*devices)[i]) {
+      if (d.type != nvidia::kVendorName) continue;
+      g.uuids.push_back(d.uuid);
+      g.memory_limits.push_back(static_cast<uint64_t>(std::max<int64_t>(d.usedmem, 0)) << 20);
+      g.sm_limits.push_back(static_cast<uint64_t>(std::max<int64_t>(d.usedcores, 0)));
+    }
+    if (g.uuids.empty()) continue;
+    g.priority = AdmittedPriority(*specs[i]);
+    p.grants[p.containers[i]] = std::move(g);
+  }
+  if (p.mig_allocations.empty()) return;
+  auto migs = codec::DecodeMigAllocations(p.mig_allocations);
+  if (!migs.ok()) {
+    p.grant_error = std::string(nvidia::kMigAllocationsAnnotation) + ": " + migs.error().message();
+    return;
+  }
+  for (const model::MigAllocation& m : *migs) {
+    if (m.mig_uuid.empty() || m.container_index < 0 ||
+        m.container_index >= static_cast<int>(p.containers.size())) {
+      continue;
+    }
+    auto it = p.grants.find(p.containers[m.container_index]);
+    if (it != p.grants.end()) it->second.mig_uuids.push_back(m.mig_uuid);
+  }
+}
+
 }  // namespace
 
 PodRef PodRefFromJson(const nlohmann::json& pod) {
@@ -26,16 +85,20 @@ PodRef PodRefFromJson(const nlohmann::json& pod) {
   p.namespace_name = Str(meta, "namespace");
   if (p.namespace_name.empty()) p.namespace_name = "default";
   p.name = Str(meta, "name");
-  if (meta.contains("annotations") && meta["annotations"].is_object()) {
-    p.mig_allocations = Str(meta["annotations"], nvidia::kMigAllocationsAnnotation);
-  }
+  const bool annotated = meta.contains("annotations") && meta["annotations"].is_object();
+  const auto& annotations = annotated ? meta["annotations"] : empty;
+  p.mig_allocations = Str(annotations, nvidia::kMigAllocationsAnnotation);
   const auto& spec = pod.contains("spec") ? pod["spec"] : empty;
+  std::vector<const nlohmann::json*> specs;
   for (const char* list : {"initContainers", "containers"}) {
     if (!spec.contains(list) || !spec[list].is_array()) continue;
     for (const auto& c : spec[list]) {
-      if (c.is_object()) p.containers.push_back(Str(c, "name"));
+      if (!c.is_object()) continue;
+      p.containers.push_back(Str(c, "name"));
+      specs.push_back(&c);
     }
   }
+  AddGrants(annotations, specs, p);
   return p;
 }
 

@@ -102,6 +102,11 @@ std::string CutAtNul(const char* p, size_t max) {
   return std::string(p, strnlen(p, max));
 }
 
+// Sums of values a container wrote saturate instead of wrapping (a wrapped sum could look sane).
+void AddSaturating(uint64_t& sum, uint64_t v) {
+  sum = v > UINT64_MAX - sum ? UINT64_MAX : sum + v;
+}
+
 }  // namespace
 
 const char* LayoutName(Layout layout) {
@@ -187,12 +192,12 @@ RegionReading ReadRegion(const void* data, size_t size, Layout layout) {
     for (int d = 0; d < device_num; ++d) {
       const size_t used = slot + o.slot_used + d * o.used_stride;
       DeviceReading& dev = r.devices[d];
-      dev.context += At<uint64_t>(data, used + offsetof(DeviceMemory, context_size));
-      dev.module += At<uint64_t>(data, used + offsetof(DeviceMemory, module_size));
-      dev.buffer += At<uint64_t>(data, used + offsetof(DeviceMemory, data_size));
-      dev.total += At<uint64_t>(data, used + offsetof(DeviceMemory, total));
-      dev.sm_util += At<uint64_t>(data, slot + o.slot_util + d * o.util_stride +
-                                            offsetof(DeviceUtil, sm_util));
+      AddSaturating(dev.context, At<uint64_t>(data, used + offsetof(DeviceMemory, context_size)));
+      AddSaturating(dev.module, At<uint64_t>(data, used + offsetof(DeviceMemory, module_size)));
+      AddSaturating(dev.buffer, At<uint64_t>(data, used + offsetof(DeviceMemory, data_size)));
+      AddSaturating(dev.total, At<uint64_t>(data, used + offsetof(DeviceMemory, total)));
+      AddSaturating(dev.sm_util, At<uint64_t>(data, slot + o.slot_util + d * o.util_stride +
+                                                        offsetof(DeviceUtil, sm_util)));
     }
   }
   return r;

@@ -84,7 +84,8 @@ struct RegionReading {
 };
 
 // Reads a region already accepted by DetectLayout with the same `size`. Sums iterate the first
-// proc_num slots and skip status == 0 (hami-wire §6.3).
+// proc_num slots and skip status == 0 (hami-wire §6.3); they saturate at UINT64_MAX instead of
+// wrapping. Values are as written: region_trust.h decides what may be believed.
 RegionReading ReadRegion(const void* data, size_t size, Layout layout);
 
 // WIRE: byte offsets of the two fields the monitor writes (priority feedback).

@@ -251,17 +251,21 @@ std::vector<RegionSample> RegionScanner::Read() {
   return out;
 }
 
-FeedbackStats RegionScanner::Feedback() {
+FeedbackStats RegionScanner::Feedback(const FeedbackFilter& filter) {
   std::vector<RegionSample> samples = Read();
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<Mapped*> members;
   std::vector<FeedbackInput> inputs;
+  std::vector<int32_t> read_recent;  // what the region held: the compare-and-swap expectations
+  std::vector<int32_t> read_switch;
   for (const RegionSample& s : samples) {
+    std::optional<FeedbackInput> input = filter(s);
     auto it = regions_.find(s.dir);
-    if (it == regions_.end() || !it->second->writable) continue;
+    if (!input || it == regions_.end() || !it->second->writable) continue;
     members.push_back(it->second.get());
-    inputs.push_back({s.reading.all_uuids, s.reading.priority, s.reading.recent_kernel,
-                      s.reading.utilization_switch});
+    inputs.push_back(std::move(*input));
+    read_recent.push_back(s.reading.recent_kernel);
+    read_switch.push_back(s.reading.utilization_switch);
   }
   const std::vector<FeedbackOutput> outputs = Observe(inputs);
   FeedbackStats stats;
@@ -272,13 +276,13 @@ FeedbackStats RegionScanner::Feedback() {
     auto* recent = reinterpret_cast<int32_t*>(base + RecentKernelOffset(m.layout));
     auto* sw = reinterpret_cast<int32_t*>(base + UtilizationSwitchOffset(m.layout));
     Guarded([&] {
-      int32_t expected = inputs[i].recent_kernel;
+      int32_t expected = read_recent[i];
       if (outputs[i].recent_kernel != expected &&
           std::atomic_ref<int32_t>(*recent).compare_exchange_strong(expected,
                                                                    outputs[i].recent_kernel)) {
         ++stats.writes;
       }
-      expected = inputs[i].utilization_switch;
+      expected = read_switch[i];
       if (outputs[i].utilization_switch != expected &&
           std::atomic_ref<int32_t>(*sw).compare_exchange_strong(expected,
                                                                outputs[i].utilization_switch)) {

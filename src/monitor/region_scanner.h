@@ -25,10 +25,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "monitor/container_dir.h"
+#include "monitor/feedback.h"
 #include "monitor/snapshot.h"
 
 namespace hami::monitor {
@@ -61,9 +63,13 @@ class RegionScanner {
             const ConfirmGone& confirm = nullptr);
   // Current values of every mapped region, sorted by directory name.
   std::vector<RegionSample> Read();
-  // One priority feedback round (feedback.h) over the mapped regions; writes changed fields with
-  // compare-and-swap so a launch that set recent_kernel meanwhile is not overwritten.
-  FeedbackStats Feedback();
+  // Called once per region read by a feedback round: the values the region takes part with, or
+  // nullopt when it takes no part (region_trust.h decides).
+  using FeedbackFilter = std::function<std::optional<FeedbackInput>(const RegionSample&)>;
+  // One priority feedback round (feedback.h) over the writable mapped regions `filter` admits;
+  // writes changed fields with compare-and-swap against the values read, so a launch that set
+  // recent_kernel meanwhile is not overwritten.
+  FeedbackStats Feedback(const FeedbackFilter& filter);
 
   std::map<std::string, int> RegionsByLayout();
   uint64_t errors() const { return errors_; }

@@ -120,6 +120,12 @@ TEST_F(RegionScannerTest, RemovesDirectoriesOfGonePodsOnlyWhenKnownAndOld) {
   EXPECT_EQ(left[0].pod_uid, "live");
 }
 
+// Feedback over what the regions say (region_trust.h is tested on its own).
+std::optional<FeedbackInput> AsWritten(const RegionSample& s) {
+  return FeedbackInput{s.reading.all_uuids, s.reading.priority, s.reading.recent_kernel,
+                       s.reading.utilization_switch};
+}
+
 TEST_F(RegionScannerTest, FeedbackWritesOnlyTheTwoWords) {
   auto high = V1Image(true, {kUuid}, {0}, 0);
   auto low = V1Image(false, {kUuid}, {0}, 1);
@@ -128,7 +134,7 @@ TEST_F(RegionScannerTest, FeedbackWritesOnlyTheTwoWords) {
   Region("v0_c", V0Image("GPU-other", 0));
   RegionScanner scanner(Options());
   scanner.Scan({}, std::chrono::system_clock::now());
-  FeedbackStats stats = scanner.Feedback();
+  FeedbackStats stats = scanner.Feedback(AsWritten);
   EXPECT_EQ(stats.regions, 3);
   auto samples = scanner.Read();
   ASSERT_EQ(samples.size(), 3u);
@@ -154,10 +160,27 @@ TEST_F(RegionScannerTest, FeedbackWritesOnlyTheTwoWords) {
   }
   EXPECT_GT(diffs, 0u);
   // high goes idle: next rounds unblock low.
-  scanner.Feedback();
+  scanner.Feedback(AsWritten);
   samples = scanner.Read();
   EXPECT_EQ(samples[0].reading.recent_kernel, 0);
   EXPECT_EQ(samples[1].reading.recent_kernel, 0);
+}
+
+// A region the filter refuses takes no part: it neither blocks others nor is written.
+TEST_F(RegionScannerTest, FeedbackSkipsRegionsTheFilterRefuses) {
+  auto forged = V1Image(true, {kUuid}, {0}, 0);
+  Region("forged_c", forged);
+  Region("victim_c", V1Image(true, {kUuid}, {0}, 1));
+  RegionScanner scanner(Options());
+  scanner.Scan({}, std::chrono::system_clock::now());
+  FeedbackStats stats = scanner.Feedback([](const RegionSample& s) {
+    return s.pod_uid == "forged" ? std::nullopt : AsWritten(s);
+  });
+  EXPECT_EQ(stats.regions, 1);
+  auto samples = scanner.Read();
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].reading.recent_kernel, 2) << "forged region untouched";
+  EXPECT_EQ(samples[1].reading.recent_kernel, 1) << "victim not blocked";
 }
 
 }  // namespace

@@ -45,6 +45,8 @@ Snapshot NodeSnapshot() {
   HostGpu g1{1, kUuid1, "A100-SXM4-40GB", 40ull << 30, 0, 0, 0, 30, 60.0};
   std::vector<PodRef> pods = {{"u1", "team-a", "trainer", {"main"}, ""},
                               {"u2", "team-b", "notebook", {"jupyter"}, ""}};
+  pods[0].grants["main"] = {{kUuid0}, {}, {10000 * kMiB}, {60}, 1};
+  pods[1].grants["jupyter"] = {{kUuid0}, {}, {5000 * kMiB}, {0}, 1};
   return BuildSnapshot("node-1", 0, {g0, g1},
                        {Region("u1", "main", 10000, 4000, 60, 2), Region("u2", "jupyter", 5000, 1000, 0, -1)},
                        pods, {});

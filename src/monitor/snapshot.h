@@ -26,6 +26,17 @@ struct HostGpu {
   std::optional<double> power_watts;
 };
 
+// What the API server says one container of a pod was granted: the reference a region of that
+// container is checked against (region_trust.h). Written by hami-scheduler (annotations) and
+// admitted by the webhook (env), never by the container.
+struct ContainerGrant {
+  std::vector<std::string> uuids;       // hami.io/vgpu-devices-allocated, NVIDIA devices, in order
+  std::vector<std::string> mig_uuids;   // realized MIG instances (hami.io/vgpu-mig-allocations)
+  std::vector<uint64_t> memory_limits;  // bytes per granted device (usedmem MiB, as the plugin)
+  std::vector<uint64_t> sm_limits;      // per granted device as libvgpu stores it (>= 100 -> 0)
+  int32_t priority = 1;                 // CUDA_TASK_PRIORITY of the pod spec; libvgpu's default 1
+};
+
 // A pod on this node, as the monitor needs it.
 struct PodRef {
   std::string uid;
@@ -33,6 +44,8 @@ struct PodRef {
   std::string name;
   std::vector<std::string> containers;       // init containers first, then app containers
   std::string mig_allocations;               // hami.io/vgpu-mig-allocations, "" when absent
+  std::map<std::string, ContainerGrant> grants{};  // by container name: containers with NVIDIA GPUs
+  std::string grant_error{};  // why the grant annotations did not decode, "" when they did
 };
 
 // One region found under <hook>/containers/<podUID>_<container>/.
@@ -63,6 +76,7 @@ struct MigSample {
 struct MonitorStats {
   std::map<std::string, int> regions_by_layout;  // LayoutName -> mapped regions
   uint64_t region_errors = 0;      // files skipped (each logged once), cumulative
+  std::map<std::string, uint64_t> region_faults;  // fault reason -> times seen (region_trust.h)
   uint64_t dirs_removed = 0;       // cumulative
   uint64_t feedback_rounds = 0;    // cumulative
   uint64_t feedback_writes = 0;    // field changes written, cumulative

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
 #include "codec/k8s_object.h"
 #include "webhook/json_patch.h"
 
@@ -15,6 +16,7 @@ constexpr char kNoContainers[] = "pod has no containers";
 constexpr char kNodeAssigned[] = "pod has node assigned";
 constexpr char kExceedingQuota[] = "exceeding resource quota";
 constexpr char kOtherScheduler[] = "pod already has different scheduler assigned";
+constexpr char kIgnored[] = "pod labelled hami.io/webhook=ignore";
 
 bool HandledByOtherScheduler(const model::Pod& pod, const WebhookConfig& config) {
   const std::string& name = pod.scheduler_name;
@@ -23,13 +25,16 @@ bool HandledByOtherScheduler(const model::Pod& pod, const WebhookConfig& config)
   return config.scheduler_name.empty() || name != config.scheduler_name;
 }
 
-const model::Container* FirstPrivileged(const model::Pod& pod) {
-  for (const auto* list : {&pod.init_containers, &pod.containers}) {
-    for (const auto& c : *list) {
-      if (c.privileged) return &c;
-    }
-  }
-  return nullptr;
+// Isolation rules (isolation.h): every violation, joined; "" when there is none.
+std::string IsolationDenial(const model::Pod& pod, const WebhookConfig& config,
+                            const vendor::Registry& registry) {
+  if (config.isolation.exempt_namespaces.count(pod.namespace_name) != 0) return "";
+  if (!AsksForGpu(pod, registry)) return "";
+  model::Pod admitted = WithoutValueCheckedEnv(pod);
+  const bool defaults_ok = vendor::AdmitPod(admitted, registry).ok();
+  const std::vector<std::string> violations =
+      IsolationViolations(pod, defaults_ok ? &admitted : nullptr, config.isolation, registry);
+  return base::Join(violations, "; ");
 }
 
 bool FitsQuota(const QuotaDemand& demand, const sched::QuotaState& q) {
@@ -79,15 +84,19 @@ AdmissionResponse AdmitPodObject(const json& pod_object, const WebhookConfig& co
   if (!decoded.ok()) return AdmissionResponse::Errored(400, decoded.error().message());
   const model::Pod& before = *decoded;
   if (before.containers.empty()) return AdmissionResponse::Denied(kNoContainers);
+  if (std::string denial = IsolationDenial(before, config, registry); !denial.empty()) {
+    return AdmissionResponse::Denied(std::move(denial));
+  }
+  if (auto it = before.labels.find(kIgnoreLabel);
+      it != before.labels.end() && it->second == kIgnoreLabelValue) {
+    return AdmissionResponse::Allowed(kIgnored);
+  }
   if (HandledByOtherScheduler(before, config)) return AdmissionResponse::Allowed(kOtherScheduler);
 
   model::Pod after = before;
   auto uses = vendor::AdmitPod(after, registry);
   if (!uses.ok()) return AdmissionResponse::Errored(500, uses.error().message());
   if (*uses) {
-    if (const model::Container* c = FirstPrivileged(after)) {
-      return AdmissionResponse::Denied("container " + c->name + " is privileged");
-    }
     if (!config.scheduler_name.empty()) {
       after.scheduler_name = config.scheduler_name;
       if (!after.node_name.empty()) return AdmissionResponse::Denied(kNodeAssigned);

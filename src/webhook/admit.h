@@ -4,16 +4,20 @@
 // Flow (first match answers):
 //   1. request.object missing or not a Pod          -> Errored 400 (as controller-runtime's decoder)
 //   2. no containers                                -> Denied "pod has no containers"
-//   3. spec.schedulerName set, not ours, and not (default-scheduler with force-overwrite on)
+//   3. the pod asks for a GPU resource and breaks an isolation rule (isolation.h; whatever its
+//      schedulerName)                               -> Denied, every violation named, "; "-joined
+//      (a privileged container reads "container <name> is privileged", as upstream)
+//   4. label hami.io/webhook=ignore                 -> Allowed, untouched, message
+//      "pod labelled hami.io/webhook=ignore" (upstream's chart keeps such pods from the webhook
+//      altogether; here they reach it so step 3 still holds for them)
+//   5. spec.schedulerName set, not ours, and not (default-scheduler with force-overwrite on)
 //                                                   -> Allowed, untouched
-//   4. vendor admission defaults (vendor::AdmitPod) fail -> Errored 500 with the vendor's message
-//   5. pod uses HAMi resources and some container (init first, then app) is privileged
-//                                                   -> Denied "container <name> is privileged"
-//   6. pod uses HAMi resources and scheduler_name is set: spec.schedulerName := scheduler_name;
+//   6. vendor admission defaults (vendor::AdmitPod) fail -> Errored 500 with the vendor's message
+//   7. pod uses HAMi resources and scheduler_name is set: spec.schedulerName := scheduler_name;
 //      spec.nodeName already set                    -> Denied "pod has node assigned"
-//   7. the pod's requests do not parse              -> Errored 500 with the vendor's message
-//   8. quota pre-check fails                        -> Denied "exceeding resource quota"
-//   9. Allowed with the JSON Patch of every change (json_patch.h); no patch when nothing changed.
+//   8. the pod's requests do not parse              -> Errored 500 with the vendor's message
+//   9. quota pre-check fails                        -> Denied "exceeding resource quota"
+//  10. Allowed with the JSON Patch of every change (json_patch.h); no patch when nothing changed.
 // Pure: no I/O, no logging; the quota view is whatever the caller plugs in.
 // Thread-safe for concurrent calls when `quota` is.
 #pragma once
@@ -29,17 +33,23 @@
 #include "sched/snapshot.h"
 #include "vendor/registry.h"
 #include "webhook/admission_review.h"
+#include "webhook/isolation.h"
 
 namespace hami::webhook {
 
 // WIRE: Kubernetes' default scheduler name.
 inline constexpr char kDefaultSchedulerName[] = "default-scheduler";
+// WIRE: upstream's opt-out label (hami.io/webhook=ignore): the pod is left as it is.
+inline constexpr char kIgnoreLabel[] = "hami.io/webhook";
+inline constexpr char kIgnoreLabelValue[] = "ignore";
 
 struct WebhookConfig {
   // --scheduler-name: the name written into pods that use HAMi resources ("" = never rewrite).
   std::string scheduler_name = "hami-scheduler";
   // --force-overwrite-default-scheduler: pods naming default-scheduler are rewritten too.
   bool force_overwrite_default_scheduler = true;
+  // Step 3's rules and their exceptions.
+  IsolationConfig isolation;
 };
 
 // The quota of `namespace_name` for one vendor (hami-wire §3.10), or nullopt when none applies.

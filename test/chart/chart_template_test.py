@@ -117,8 +117,9 @@ class DefaultsTest(unittest.TestCase):
         self.assertEqual(w["rules"][0]["operations"], ["CREATE"])
         ignore = {"key": "hami.io/webhook", "operator": "NotIn", "values": ["ignore"]}
         self.assertIn(ignore, w["namespaceSelector"]["matchExpressions"])
-        self.assertIn(ignore, w["objectSelector"]["matchExpressions"])
-        # The scheduler and device plugin pods themselves bypass the webhook.
+        # A tenant can label its own pod: the label does not keep pods from the isolation rules.
+        self.assertEqual(w["objectSelector"], {})
+        # The scheduler and device plugin pods themselves are left untouched by the webhook.
         for kind, name in (("Deployment", "hami-scheduler"), ("DaemonSet", "hami-device-plugin")):
             labels = self.r.get(kind, name)["spec"]["template"]["metadata"]["labels"]
             self.assertEqual(labels["hami.io/webhook"], "ignore")
@@ -235,7 +236,49 @@ class OverridesTest(unittest.TestCase):
         self.assertIn({"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["infra", "ci"]},
                       w["namespaceSelector"]["matchExpressions"])
         self.assertEqual(w["namespaceSelector"]["matchLabels"], {"gpu-tenant": "yes"})
-        self.assertIn({"key": "team", "operator": "Exists"}, w["objectSelector"]["matchExpressions"])
+        self.assertEqual(w["objectSelector"]["matchExpressions"], [{"key": "team", "operator": "Exists"}])
+
+    def test_webhook_ignore_label_as_upstream(self):
+        r = case({"scheduler": {"admissionWebhook": {"objectSelector": {"ignoreLabel": True}}}})
+        w = r.get("MutatingWebhookConfiguration", "hami-webhook")["webhooks"][0]
+        self.assertEqual(w["objectSelector"],
+                         {"matchExpressions": [{"key": "hami.io/webhook", "operator": "NotIn", "values": ["ignore"]}]})
+
+    def test_isolation_rules_on_by_default(self):
+        args = render().args(*SCHED)
+        self.assertEqual([a for a in args if a.startswith("--allow-") or a.startswith("--isolation-")], [])
+        self.assertEqual(flag_value(args, "--protected-host-paths"), "/dev/nvidia*,/usr/local/vgpu")
+
+    def test_isolation_exceptions_from_values(self):
+        r = case({"global": {"gpuHookPath": "/opt/hami/"},
+                  "scheduler": {"admissionWebhook": {"isolation": {
+                      "allowEnv": True, "allowEnvFrom": True, "allowPrivileged": True,
+                      "allowHostPID": True, "allowHostIPC": True, "allowAdminCapabilities": True,
+                      "allowProtectedHostPaths": True, "exemptNamespaces": ["dcgm", "debug"],
+                      "extraProtectedHostPaths": ["/usr/lib/x86_64-linux-gnu/libcuda*"]}},
+                      "extender": {"extraArgs": ["--debug"]}}})
+        args = r.args(*SCHED)
+        for flag in ("--allow-isolation-env", "--allow-env-from", "--allow-privileged", "--allow-host-pid",
+                     "--allow-host-ipc", "--allow-admin-capabilities", "--allow-protected-host-paths"):
+            self.assertIn(flag, args)
+        self.assertEqual(flag_value(args, "--isolation-exempt-namespaces"), "dcgm,debug")
+        self.assertEqual(flag_value(args, "--protected-host-paths"),
+                         "/dev/nvidia*,/opt/hami/vgpu,/usr/lib/x86_64-linux-gnu/libcuda*")
+        self.assertEqual(args[-1], "--debug", "extraArgs stay last")
+
+    def test_isolation_flags_parse(self):
+        """The rendered exception flags are the binary's: hami-scheduler --help lists each."""
+        sched = os.environ.get("HAMI_SCHEDULER_BIN", "")
+        if not os.path.exists(sched):
+            self.skipTest("HAMI_SCHEDULER_BIN not built")
+        r = case({"scheduler": {"admissionWebhook": {"isolation": {
+            "allowEnv": True, "allowEnvFrom": True, "allowPrivileged": True, "allowHostPID": True,
+            "allowHostIPC": True, "allowAdminCapabilities": True, "allowProtectedHostPaths": True,
+            "exemptNamespaces": ["a"]}}}})
+        text = subprocess.run([sched, "--help"], capture_output=True, text=True).stdout
+        for a in r.args(*SCHED):
+            if a.startswith("--allow-") or a.startswith("--isolation-") or a.startswith("--protected-"):
+                self.assertIn(a.split("=")[0], text)
 
     def test_webhook_disabled(self):
         r = case({"scheduler": {"admissionWebhook": {"enabled": False}}})

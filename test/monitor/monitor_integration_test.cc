@@ -1,97 +1,12 @@
 // hami-monitor end to end on one machine: the real binary, real CUDA probe processes under
-// LD_PRELOAD=libvgpu.so on the simulated driver (one simulated A100 shared by all processes of a
-// test), and — for the pod join and cleanup — a FakeKubeApi served over HTTP so the monitor uses its
-// real Kubernetes client. Label: integration.
-#include <sys/stat.h>
-
-#include <filesystem>
-
-#include <gtest/gtest.h>
-
+// LD_PRELOAD=libvgpu.so on the simulated driver (two simulated A100s shared by the processes of a
+// test), and — for the pod join, the grants, priority feedback and cleanup — a FakeKubeApi served
+// over HTTP so the monitor uses its real Kubernetes client (monitor_fixture.h). Label: integration.
 #include "region/region.h"
-#include "test/fakes/fake_api_server.h"
-#include "test/monitor/monitor_harness.h"
+#include "test/monitor/monitor_fixture.h"
 
 namespace hami::monitor::it {
 namespace {
-
-namespace fs = std::filesystem;
-using std::chrono::milliseconds;
-using std::chrono::steady_clock;
-
-constexpr double kMiB = 1048576.0;
-
-class MonitorIT : public ::testing::Test {
- protected:
-  void SetUp() override {
-    for (const char* f : {HAMI_SIM_LIBDIR "/libcuda.so.1", HAMI_LIBVGPU, HAMI_MONITOR_BIN}) {
-      if (access(f, R_OK) != 0) GTEST_SKIP() << f << " not built";
-    }
-    root_ = fs::temp_directory_path() /
-            ("hami_monitor_it_" + std::string(::testing::UnitTest::GetInstance()
-                                                  ->current_test_info()->name()) +
-             "_" + std::to_string(getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_ / "hook/containers");
-    log_ = (root_ / "monitor.log").string();
-  }
-  void TearDown() override {
-    for (Child* c : {&monitor_}) {
-      c->Kill();
-      c->Wait();
-    }
-    if (HasFailure()) std::printf("--- monitor log ---\n%s\n", ReadFile(log_).c_str());
-    fs::remove_all(root_);
-  }
-
-  Env SimEnv() {
-    return {{"LD_LIBRARY_PATH", HAMI_SIM_LIBDIR},
-            {"HAMI_SIM_GPUS", "1xA100-40GB"},
-            {"HAMI_SIM_STATE", (root_ / "sim.state").string()},
-            {"HAMI_SIM_NS_PER_BLOCK", "5000"},
-            {"HOME", root_.string()}};
-  }
-
-  // Starts hami-monitor; returns its metrics port (0 on failure).
-  int StartMonitor(const std::string& interval, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {HAMI_MONITOR_BIN, "--hook-path", (root_ / "hook").string(),
-                                     "--metrics-bind-address", "127.0.0.1:0", "--node-name",
-                                     "node-it", "--feedback-interval", interval};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    monitor_ = Spawn(argv, SimEnv(), log_);
-    int port = 0;
-    WaitFor([&] {
-      const std::string log = ReadFile(log_);
-      const size_t at = log.find("msg=\"serving metrics\"");
-      if (at == std::string::npos) return false;
-      port = std::atoi(log.c_str() + log.find("port=", at) + 5);
-      return true;
-    }, milliseconds(10000));
-    return port;
-  }
-
-  std::string Dir(const std::string& name) {
-    fs::create_directories(root_ / "hook/containers" / name);
-    return (root_ / "hook/containers" / name).string();
-  }
-
-  // A CUDA process of container `dir` (created on demand) under libvgpu.
-  Child Probe(const std::string& dir, const std::vector<std::string>& args, int priority,
-              const std::string& memory_limit = "") {
-    Env env = SimEnv();
-    env["LD_PRELOAD"] = HAMI_LIBVGPU;
-    env["CUDA_DEVICE_MEMORY_SHARED_CACHE"] = Dir(dir) + "/vgpu.cache";
-    env["CUDA_TASK_PRIORITY"] = std::to_string(priority);
-    env["HAMI_CONTEXT_OVERHEAD"] = "0";
-    if (!memory_limit.empty()) env["CUDA_DEVICE_MEMORY_LIMIT_0"] = memory_limit;
-    std::vector<std::string> argv = args;
-    return Spawn(argv, env);
-  }
-
-  fs::path root_;
-  std::string log_;
-  Child monitor_;
-};
 
 TEST_F(MonitorIT, ContainerMemoryAppearsWithinOneCollectionPeriod) {
   const int port = StartMonitor("1s");
@@ -133,10 +48,16 @@ TEST_F(MonitorIT, ContainerMemoryAppearsWithinOneCollectionPeriod) {
 }
 
 TEST_F(MonitorIT, LowPriorityContainerIsBlockedWhileHighPriorityIsActive) {
-  const int port = StartMonitor("200ms");
+  const std::string kubeconfig = StartApi();
+  ASSERT_FALSE(kubeconfig.empty());
+  const std::string low_uid = CreatePod("low", kGpuA, 1000, 1);
+  const std::string high_uid = CreatePod("high", kGpuA, 1000, 0);
+  const int port = StartMonitor("200ms", {"--kubeconfig", kubeconfig});
   ASSERT_GT(port, 0);
-  Child low = Probe("uid-low_main", {HAMI_SM_PROBE, "kernel", "0", "6000", "800"}, 1);
-  const std::string low_path = (root_ / "hook/containers/uid-low_main/vgpu.cache").string();
+  ASSERT_TRUE(WaitFor([&] { return Sample(Scrape(port), "hami_monitor_pods_synced", {}) == 1; },
+                      milliseconds(5000)));
+  Child low = Probe(low_uid + "_main", {HAMI_SM_PROBE, "kernel", "0", "6000", "800"}, 1, "1000m");
+  const std::string low_path = RegionPath(low_uid + "_main");
   region::RegionFile low_region;
   ASSERT_TRUE(WaitFor([&] { return low_region.OpenReadOnly(low_path.c_str()) == region::Error::kOk; },
                       milliseconds(5000)));
@@ -144,16 +65,16 @@ TEST_F(MonitorIT, LowPriorityContainerIsBlockedWhileHighPriorityIsActive) {
   // Alone on the GPU: never blocked.
   std::this_thread::sleep_for(milliseconds(800));
   EXPECT_GE(recent.load(), 0);
-  Child high = Probe("uid-high_main", {HAMI_SM_PROBE, "kernel", "0", "2000", "800"}, 0);
+  Child high = Probe(high_uid + "_main", {HAMI_SM_PROBE, "kernel", "0", "2000", "800"}, 0, "1000m");
   const auto high_started = steady_clock::now();
   ASSERT_TRUE(WaitFor([&] { return recent.load() == -1; }, milliseconds(3000)))
       << "low priority never blocked";
   std::printf("[ measured ] low priority blocked %.0f ms after the high one started\n",
               std::chrono::duration<double, std::milli>(steady_clock::now() - high_started).count());
   const std::string text = Scrape(port);
-  EXPECT_EQ(Sample(text, "hami_container_blocked", {"pod=\"uid-low\""}), 1) << text;
-  EXPECT_EQ(Sample(text, "hami_container_blocked", {"pod=\"uid-high\""}), 0) << text;
-  EXPECT_EQ(Sample(text, "hami_container_priority", {"pod=\"uid-high\""}), 0) << text;
+  EXPECT_EQ(Sample(text, "hami_container_blocked", {"pod=\"low\""}), 1) << text;
+  EXPECT_EQ(Sample(text, "hami_container_blocked", {"pod=\"high\""}), 0) << text;
+  EXPECT_EQ(Sample(text, "hami_container_priority", {"pod=\"high\""}), 0) << text;
   // Blocked for as long as the high one launches.
   std::this_thread::sleep_for(milliseconds(600));
   EXPECT_EQ(recent.load(), -1);
@@ -189,28 +110,14 @@ TEST_F(MonitorIT, CorruptRegionIsSkippedWithOneLogLine) {
   EXPECT_EQ(Sample(text, "hami_vgpu_memory_used_bytes", {}), std::nullopt);
 }
 
-nlohmann::json PodJson(const std::string& name, const std::string& uid, bool by_label) {
-  nlohmann::json pod = {{"apiVersion", "v1"}, {"kind", "Pod"},
-                        {"metadata", {{"name", name}, {"namespace", "team-a"}}},
-                        {"spec", {{"containers", {{{"name", "main"}}}}}}};
-  if (by_label) pod["metadata"]["labels"] = {{"hami.io/vgpu-node", "node-it"}};
-  else pod["spec"]["nodeName"] = "node-it";
-  return pod;
-}
-
 TEST_F(MonitorIT, JoinsPodsThroughTheApiAndRemovesDirectoriesOfDeletedPods) {
-  fakes::FakeKubeApi api;
-  auto server = std::make_unique<fakes::FakeApiServer>(&api);
+  auto server = std::make_unique<fakes::FakeApiServer>(&api_);
   const int api_port = server->Start();
   const std::string kubeconfig = (root_ / "kubeconfig").string();
   ASSERT_TRUE(server->WriteKubeconfig(kubeconfig));
   // The fake assigns UIDs on create; directories are named after them.
-  auto create = [&](const std::string& name, bool by_label) {
-    auto created = api.Create(k8s::PodsPath("team-a"), PodJson(name, "", by_label));
-    EXPECT_TRUE(created.ok());
-    return created.ok() ? (*created)["metadata"]["uid"].get<std::string>() : std::string("none");
-  };
-  const std::string uid1 = create("p1", true), uid2 = create("p2", false);
+  const std::string uid1 = CreatePod("p1", kGpuA, 100, -1, true);
+  const std::string uid2 = CreatePod("p2", kGpuA, 100, -1, false);
   Child p1 = Probe(uid1 + "_main", {HAMI_SHIM_PROBE, "dlsym", "hold", "10", "1"}, 1, "100m");
   Child p2 = Probe(uid2 + "_main", {HAMI_SHIM_PROBE, "dlsym", "hold", "20", "1"}, 1, "100m");
   p1.ReadUntil("held=");
@@ -229,7 +136,7 @@ TEST_F(MonitorIT, JoinsPodsThroughTheApiAndRemovesDirectoriesOfDeletedPods) {
   EXPECT_EQ(Sample(text, "hami_monitor_pods_synced", {}), 1);
 
   // Delete p1: its directory goes once it is older than the resync interval.
-  ASSERT_TRUE(api.Delete(k8s::PodsPath("team-a", "p1")).ok());
+  ASSERT_TRUE(api_.Delete(k8s::PodsPath("team-a", "p1")).ok());
   const auto deleted_at = steady_clock::now();
   ASSERT_TRUE(WaitFor([&] { return !fs::exists(root_ / "hook/containers" / (uid1 + "_main")); },
                       milliseconds(5000)));
@@ -248,10 +155,10 @@ TEST_F(MonitorIT, JoinsPodsThroughTheApiAndRemovesDirectoriesOfDeletedPods) {
   text = Scrape(port);
   EXPECT_EQ(Sample(text, "hami_vgpu_memory_used_bytes", {"pod=\"p2\""}), 20 * kMiB) << text;
   EXPECT_TRUE(fs::exists(root_ / "hook/containers" / (uid2 + "_main")));
-  const std::string uid3 = create("p3", true);
+  const std::string uid3 = CreatePod("p3", kGpuA, 100);
   Child p3 = Probe(uid3 + "_main", {HAMI_SHIM_PROBE, "dlsym", "hold", "30", "1"}, 1, "100m");
   p3.ReadUntil("held=");
-  server = std::make_unique<fakes::FakeApiServer>(&api);
+  server = std::make_unique<fakes::FakeApiServer>(&api_);
   ASSERT_EQ(server->Start(api_port), api_port);
   EXPECT_TRUE(WaitFor([&] {
     text = Scrape(port);

@@ -128,6 +128,17 @@ imagePullSecrets:
 {{- join "," $pairs }}
 {{- end }}
 
+{{/* --protected-host-paths value: the driver's device nodes, the device plugin's directory under
+global.gpuHookPath (shared regions, libvgpu.so, ld.so.preload) and
+scheduler.admissionWebhook.isolation.extraProtectedHostPaths. */}}
+{{- define "hami.protectedHostPaths" -}}
+{{- $paths := list "/dev/nvidia*" (printf "%s/vgpu" (trimSuffix "/" (toString .Values.global.gpuHookPath))) }}
+{{- range .Values.scheduler.admissionWebhook.isolation.extraProtectedHostPaths }}
+{{- $paths = append $paths (toString .) }}
+{{- end }}
+{{- join "," $paths }}
+{{- end }}
+
 {{/* The resource names HAMi manages (kube-scheduler ignores them; the extender accounts for them):
 NVIDIA's, Cambricon's, Hygon's and MetaX's from their values, AMD's and AWS Neuron's always, every
 other vendor's customresources when it is enabled. */}}

@@ -47,5 +47,10 @@ inline constexpr char kLogLevelEnv[] = "LIBCUDA_LOG_LEVEL";
 inline constexpr char kCorePolicyEnv[] = "GPU_CORE_UTILIZATION_POLICY";
 inline constexpr char kTaskPriorityEnv[] = "CUDA_TASK_PRIORITY";
 inline constexpr char kDisableControlEnv[] = "CUDA_DISABLE_CONTROL";
+// libvgpu's charge for each CUDA context (ours; upstream has no such variable).
+inline constexpr char kContextOverheadEnv[] = "HAMI_CONTEXT_OVERHEAD";
+// Loader variables that decide which libraries run before or around libvgpu.so.
+inline constexpr char kLdPreloadEnv[] = "LD_PRELOAD";
+inline constexpr char kLdAuditEnv[] = "LD_AUDIT";
 
 }  // namespace hami::vendor::nvidia
