@@ -34,15 +34,20 @@ uint64_t SatSub(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 bool ValidSlot(int slot) { return slot >= 0 && slot < kControlSlot; }
 bool ValidDev(int dev) { return dev >= 0 && dev < kMaxDevices; }
 
-int ScanBound(SharedRegion& r) {
-  return static_cast<int>(std::min<uint64_t>(A(HighWater(r)).load(), kControlSlot));
+// 1 + the highest slot holding a pid, by a full scan (never trusts HighWater).
+int FullScanBound(SharedRegion& r) {
+  for (int i = kControlSlot - 1; i >= 0; --i) {
+    if (A(r.procs[i].pid).load(std::memory_order_relaxed) != 0) return i + 1;
+  }
+  return 0;
 }
 
-// Sum of used[dev].total over claimed slots below the high water and `own` (saturating);
-// refreshes the Reserved() cache.
-uint64_t SumLocked(SharedRegion& r, int dev, int own = -1) {
+// Sum of used[dev].total over every claimed slot (saturating); refreshes the Reserved() cache.
+// Scans all slots, never stopping at HighWater: a scribbler lowering it must not hide the usage
+// of the slots above (a pid load per slot, ~1k cache lines, a few microseconds).
+uint64_t SumLocked(SharedRegion& r, int dev) {
   uint64_t sum = 0;
-  const int n = std::max(ScanBound(r), own + 1);
+  const int n = kControlSlot;
   for (int i = 0; i < n; ++i) {
     ProcSlot& s = r.procs[i];
     if (A(s.pid).load(std::memory_order_relaxed) == 0) continue;
@@ -79,9 +84,11 @@ void FreeSlotLocked(SharedRegion& r, int i) {
   A(s.pid).store(0, std::memory_order_release);
 }
 
+// Scans every slot (a lowered HighWater hides nothing from it) and raises HighWater again over
+// the highest slot still held.
 int ReapLocked(SharedRegion& r, LivenessFn alive) {
   int reaped = 0;
-  const int n = ScanBound(r);
+  const int n = kControlSlot;
   for (int i = 0; i < n; ++i) {
     ProcSlot& s = r.procs[i];
     int32_t pid = A(s.pid).load(std::memory_order_acquire);
@@ -90,6 +97,10 @@ int ReapLocked(SharedRegion& r, LivenessFn alive) {
     FreeSlotLocked(r, i);
     ++reaped;
   }
+  const int held = FullScanBound(r);
+  uint64_t hw = A(HighWater(r)).load();
+  while (hw < static_cast<uint64_t>(held) && !A(HighWater(r)).compare_exchange_weak(hw, held)) {
+  }
   return reaped;
 }
 
@@ -97,8 +108,7 @@ int ReapLocked(SharedRegion& r, LivenessFn alive) {
 void RecoverLocked(SharedRegion& r, LivenessFn alive) {
   ReapLocked(r, alive);
   for (int d = 0; d < kMaxDevices; ++d) SumLocked(r, d);
-  const int n = ScanBound(r);
-  for (int i = 0; i < n; ++i) {
+  for (int i = 0; i < kControlSlot; ++i) {
     uint64_t seq = A(r.procs[i].seqlock).load(std::memory_order_relaxed);
     if (seq & 1) A(r.procs[i].seqlock).store(seq + 1, std::memory_order_release);
   }
@@ -165,11 +175,12 @@ void RaiseWater(SharedRegion& r, int i) {
 // Makes the account's slot say what the account says, after applying pending releases. A slot
 // that no longer names this process is replaced by a freshly claimed one carrying the ledger.
 // Counts one repair per call that found the slot rewritten or taken.
-Verdict SyncOwnLocked(SharedRegion& r, Account& a) {
+Verdict SyncOwnLocked(SharedRegion& r, Account& a, LivenessFn alive) {
   ProcSlot* s = &r.procs[a.slot];
   bool repaired = false;
   if (A(s->pid).load(std::memory_order_acquire) != a.pid) {
-    const int fresh = ClaimSlot(r, a.pid, a.start_time);
+    int fresh = ClaimSlot(r, a.pid, a.start_time);
+    if (fresh < 0 && ReapLocked(r, alive) > 0) fresh = ClaimSlot(r, a.pid, a.start_time);
     if (fresh < 0) return Verdict::kSlotLost;
     a.slot = fresh;
     s = &r.procs[fresh];
@@ -187,7 +198,7 @@ Verdict SyncOwnLocked(SharedRegion& r, Account& a) {
     if (!rewritten && !released) continue;
     repaired |= rewritten;
     WriteSlotLocked(*s, d, a.used[d]);
-    SumLocked(r, d, a.slot);
+    SumLocked(r, d);
   }
   RaiseWater(r, a.slot);
   if (repaired) ++a.repairs;
@@ -228,7 +239,7 @@ bool ClaimFor(SharedRegion& r, Account& a, int32_t pid, uint64_t start_time, Liv
   static constexpr uint64_t kZero[kUsageKinds] = {};
   for (int d = 0; d < kMaxDevices; ++d) WriteSlotLocked(r.procs[slot], d, kZero);
   if (lock.acquired()) {
-    for (int d = 0; d < kMaxDevices; ++d) SumLocked(r, d, slot);
+    for (int d = 0; d < kMaxDevices; ++d) SumLocked(r, d);
   }
   return true;
 }
@@ -246,12 +257,12 @@ Verdict TryReserve(SharedRegion& r, Account& a, int dev, uint64_t bytes, UsageKi
   if (!ValidSlot(a.slot)) return Verdict::kNoSlot;
   Lock lock(r, alive, false);
   if (!lock.acquired()) return Verdict::kLockTimeout;
-  if (Verdict v = SyncOwnLocked(r, a); v != Verdict::kGranted) return v;
+  if (Verdict v = SyncOwnLocked(r, a, alive); v != Verdict::kGranted) return v;
   if (!force && limit != 0) {
-    uint64_t cur = SumLocked(r, dev, a.slot);
+    uint64_t cur = SumLocked(r, dev);
     if (!Fits(cur, bytes, limit) || !Fits(a.Total(dev), bytes, limit)) {
       if (ReapLocked(r, alive) == 0) return Verdict::kOverLimit;
-      cur = SumLocked(r, dev, a.slot);
+      cur = SumLocked(r, dev);
       if (!Fits(cur, bytes, limit)) return Verdict::kOverLimit;
     }
   }
@@ -273,7 +284,7 @@ Verdict Unreserve(SharedRegion& r, Account& a, int dev, uint64_t bytes, UsageKin
     A(a.pending[dev][k]).fetch_add(bytes, std::memory_order_relaxed);
     return Verdict::kLockTimeout;
   }
-  if (Verdict v = SyncOwnLocked(r, a); v != Verdict::kGranted) return v;
+  if (Verdict v = SyncOwnLocked(r, a, alive); v != Verdict::kGranted) return v;
   const uint64_t n = std::min(bytes, a.used[dev][k]);
   a.used[dev][k] -= n;
   WriteSlotLocked(r.procs[a.slot], dev, a.used[dev]);

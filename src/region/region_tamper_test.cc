@@ -53,6 +53,34 @@ TEST_F(TamperTest, RewrittenTotalsAndHighWaterAreNotBelieved) {
   EXPECT_EQ(SumOfSlots(r(), 0), 1000u);
 }
 
+TEST_F(TamperTest, ALoweredHighWaterHidesNoSlotAboveTheCaller) {
+  ASSERT_LT(a_.slot, b_.slot);
+  ASSERT_EQ(Reserve(b_, 600), Verdict::kGranted);
+  HighWater(r()) = 0;  // would stop a's sums at its own slot, below b's
+  Reserved(r(), 0) = 0;
+  EXPECT_EQ(Reserve(a_, 500), Verdict::kOverLimit) << "a must still see b's 600";
+  EXPECT_EQ(Reserve(a_, 400), Verdict::kGranted);
+}
+
+bool OnlyOursAlive(int32_t pid, uint64_t) { return pid == 1001 || pid == 1002; }
+
+TEST_F(TamperTest, GarbageInEverySlotIsReapedAndTheLedgersRestored) {
+  ASSERT_EQ(Reserve(a_, 300), Verdict::kGranted);
+  ASSERT_EQ(Reserve(b_, 300), Verdict::kGranted);
+  auto* bytes = reinterpret_cast<unsigned char*>(&r().procs[0]);
+  for (size_t i = 0; i < sizeof(ProcSlot) * kControlSlot; ++i) bytes[i] = static_cast<unsigned char>(i * 131 + 7);
+  HighWater(r()) = 0;
+  // Every pid is now garbage (no free slot, a's and b's slots taken): a reclaims a slot after
+  // reaping the dead garbage, carrying its 300; then b does the same.
+  auto reserve = [&](Account& who, uint64_t n) {
+    return TryReserve(r(), who, 0, n, UsageKind::kData, kLimit, false, OnlyOursAlive);
+  };
+  EXPECT_EQ(reserve(a_, 100), Verdict::kGranted);
+  EXPECT_EQ(reserve(b_, 400), Verdict::kOverLimit) << "300 + 400 + b's own 300 > 1000";
+  EXPECT_EQ(reserve(b_, 300), Verdict::kGranted);
+  EXPECT_EQ(SumOfSlots(r(), 0), 1000u);
+}
+
 TEST_F(TamperTest, OwnSlotIsRestoredFromThePrivateLedger) {
   ASSERT_EQ(Reserve(a_, 600), Verdict::kGranted);
   ProcSlot& s = r().procs[a_.slot];
