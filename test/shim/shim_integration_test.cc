@@ -21,107 +21,29 @@
 
 #include <gtest/gtest.h>
 
-#include "test/shim/sim_fixture.h"
+#include "test/shim/probe_child.h"
 
 #include "gpuapi/nvml_functions.h"
 #include "region/region.h"
 
 namespace {
 
-constexpr uint64_t kMiB = 1 << 20;
+using hami::test::Child;
+using hami::test::kMiB;
 
-struct Child {
-  pid_t pid = -1;
-  int out = -1;  // child's stdout
-  int in = -1;   // child's stdin
-};
-
-class ShimTest : public hami::test::SimDriverTest {
+class ShimTest : public hami::test::ProbeTest {
  protected:
-  ShimTest() : SimDriverTest("hami_shim_it_") {}
+  ShimTest() : ProbeTest("hami_shim_it_") {}
 
-  std::map<std::string, std::string> Env(const std::string& limit) {
-    std::map<std::string, std::string> env = {
-        {"LD_PRELOAD", HAMI_LIBVGPU},
-        {"LD_LIBRARY_PATH", HAMI_SIM_LIBDIR},
-        {"HAMI_SIM_GPUS", "1xA100-40GB"},
-        {"HAMI_SIM_STATE", sim_state_},
-        {"CUDA_DEVICE_MEMORY_SHARED_CACHE", region_path_},
-        {"HAMI_CONTEXT_OVERHEAD", "0"},
-    };
-    if (!limit.empty()) env["CUDA_DEVICE_MEMORY_LIMIT_0"] = limit;
-    return env;
+  static Child Spawn(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env, bool capture_stderr = false) {
+    return ProbeTest::Spawn(HAMI_SHIM_PROBE, args, env, capture_stderr);
   }
-
-  Child Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-              bool capture_stderr = false) {
-    int out[2], in[2];
-    EXPECT_EQ(pipe(out), 0);
-    EXPECT_EQ(pipe(in), 0);
-    Child c;
-    c.pid = fork();
-    if (c.pid == 0) {
-      dup2(out[1], 1);
-      if (capture_stderr) dup2(out[1], 2);
-      dup2(in[0], 0);
-      close(out[0]);
-      close(in[1]);
-      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-      std::vector<char*> argv;
-      std::string probe = HAMI_SHIM_PROBE;
-      argv.push_back(probe.data());
-      std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    close(in[0]);
-    c.out = out[0];
-    c.in = in[1];
-    return c;
+  static std::pair<int, std::string> Run(const std::vector<std::string>& args,
+                                         const std::map<std::string, std::string>& env,
+                                         bool capture_stderr = false) {
+    return ProbeTest::Run(HAMI_SHIM_PROBE, args, env, capture_stderr);
   }
-
-  // Reads the child's stdout until `needle` appears (or EOF); returns what was read.
-  static std::string ReadUntil(const Child& c, const std::string& needle) {
-    std::string text;
-    char buf[4096];
-    while (needle.empty() || text.find(needle) == std::string::npos) {
-      ssize_t n = read(c.out, buf, sizeof(buf));
-      if (n <= 0) break;
-      text.append(buf, n);
-    }
-    return text;
-  }
-
-  static int Wait(Child& c) {
-    close(c.in);
-    int st = 0;
-    waitpid(c.pid, &st, 0);
-    close(c.out);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  }
-
-  std::pair<int, std::string> Run(const std::vector<std::string>& args,
-                                  const std::map<std::string, std::string>& env,
-                                  bool capture_stderr = false) {
-    Child c = Spawn(args, env, capture_stderr);
-    close(c.in);
-    c.in = -1;
-    std::string out = ReadUntil(c, "");
-    int st = 0;
-    waitpid(c.pid, &st, 0);
-    close(c.out);
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), out};
-  }
-
-  static uint64_t Value(const std::string& out, const std::string& key) {
-    size_t p = out.find(key + "=");
-    if (p == std::string::npos) return UINT64_MAX;
-    return std::strtoull(out.c_str() + p + key.size() + 1, nullptr, 10);
-  }
-
 };
 
 TEST_F(ShimTest, EveryAllocationPathHonoursTheLimitViaDlsym) {
