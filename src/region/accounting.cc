@@ -44,7 +44,8 @@ int FullScanBound(SharedRegion& r) {
 
 // Sum of used[dev].total over every claimed slot (saturating); refreshes the Reserved() cache.
 // Scans all slots, never stopping at HighWater: a scribbler lowering it must not hide the usage
-// of the slots above (a pid load per slot, ~1k cache lines, a few microseconds).
+// of the slots above (a pid load per slot: about +0.5 us per reservation, measured 0.8 -> 1.3-1.5
+// us for a reserve + release pair with every other slot free).
 uint64_t SumLocked(SharedRegion& r, int dev) {
   uint64_t sum = 0;
   const int n = kControlSlot;
