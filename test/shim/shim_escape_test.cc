@@ -165,6 +165,20 @@ TEST_F(EscapeTest, NoFreeSlotMeansNoDeviceMemory) {
   EXPECT_EQ(Wait(parent), 0);
 }
 
+// A forked child with a free slot claims its own and shares the container's limit with its parent
+// (it holds none of the parent's allocations).
+TEST_F(EscapeTest, AForkedChildIsAccountedInItsOwnSlot) {
+  Child parent = Start(Env("100m"));
+  ASSERT_EQ(setup_, "setup=0");
+  EXPECT_EQ(Fill(parent, "mem", 64 * kMiB, 1), 1);
+  std::string child = Ask(parent, "fork 50331648");  // 48 MiB: over the limit with the parent's
+  EXPECT_EQ(Value(child, "child_setup"), 0u) << child;
+  EXPECT_EQ(Value(child, "child_alloc"), 2u) << child;  // CUDA_ERROR_OUT_OF_MEMORY
+  child = Ask(parent, "fork 33554432");  // 32 MiB fits
+  EXPECT_EQ(Value(child, "child_alloc"), 0u) << child;
+  EXPECT_EQ(Wait(parent), 0);
+}
+
 // Finding: "any process in the container can set the region's limit[0]=0, lifting the limit for
 // processes already running". Each process holds the limit of its own environment.
 TEST_F(EscapeTest, ZeroingTheRegionLimitLiftsNothing) {
