@@ -7,6 +7,7 @@
 //   a <kind> <bytes> [dev]    -> "ok <id>" | "err <CUresult>"   (kinds: see Allocate)
 //   f <id>                    -> "ok" | "err <CUresult>"
 //   fork <bytes>              -> "child_setup=<r> child_alloc=<r>" (from the forked child)
+//   heap <bytes>              -> "ok" | "err <CUresult>"   (cuCtxSetLimit, device malloc heap)
 //   info                      -> "free=<bytes> total=<bytes>"
 //   q                         -> exits 0 (everything still held is left to process exit)
 // The probe never checks limits itself: it reports what the driver (through libvgpu) answered.
@@ -31,7 +32,7 @@ namespace {
   X(cuArrayDestroy) X(cuMipmappedArrayCreate) X(cuMipmappedArrayDestroy) X(cuMemAllocAsync)  \
   X(cuMemFreeAsync) X(cuMemPoolCreate) X(cuMemAllocFromPoolAsync) X(cuMemCreate)             \
   X(cuMemRelease) X(cuMemAddressReserve) X(cuMemAddressFree) X(cuMemMap) X(cuMemUnmap)       \
-  X(cuMemGetInfo_v2)
+  X(cuMemGetInfo_v2) X(cuCtxSetLimit)
 
 struct Api {
 #define PROBE_FIELD(f) decltype(&::f) f = nullptr;
@@ -210,6 +211,10 @@ void Command(const char* line) {
     else std::printf("err %d\n", r);
   } else if (std::sscanf(line, "fork %llu", &bytes) == 1) {
     Fork(bytes);
+  } else if (std::sscanf(line, "heap %llu", &bytes) == 1) {
+    const CUresult r = g.cuCtxSetLimit(CU_LIMIT_MALLOC_HEAP_SIZE, bytes);
+    if (r == CUDA_SUCCESS) std::printf("ok\n");
+    else std::printf("err %d\n", r);
   } else if (!std::strncmp(line, "info", 4)) {
     size_t free = 0, total = 0;
     const CUresult r = g.cuMemGetInfo_v2(&free, &total);

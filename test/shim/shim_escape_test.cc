@@ -133,6 +133,21 @@ TEST_F(EscapeTest, ExtraContextsAreCharged) {
   EXPECT_EQ(Wait(c), 0);
 }
 
+// Growing the device malloc heap takes device memory of the context: charged, and refused over
+// the limit (the simulator takes the growth as the driver does).
+TEST_F(EscapeTest, GrowingTheDeviceHeapIsCharged) {
+  const uint64_t base = PhysicalUsed(0);
+  Child c = Start(Env("100m"));
+  ASSERT_EQ(setup_, "setup=0");
+  EXPECT_EQ(Ask(c, "heap " + std::to_string(200 * kMiB)), "err 2");
+  EXPECT_EQ(Ask(c, "heap " + std::to_string(64 * kMiB)), "ok");
+  EXPECT_EQ(Fill(c, "mem", 32 * kMiB, 20), 1);  // 64 - 8 (default heap) + 32 <= 100
+  EXPECT_LE(PhysicalUsed(0) - base, 100 * kMiB);
+  EXPECT_EQ(Ask(c, "heap " + std::to_string(8 * kMiB)), "ok");  // shrinking gives the 56 back
+  EXPECT_EQ(Fill(c, "mem", 32 * kMiB, 20), 2);
+  EXPECT_EQ(Wait(c), 0);
+}
+
 // Finding: "with all 1023 region slots taken, a new process allocated 1280 MiB under a 100 MiB
 // limit; a forked child without a slot does the same, silently".
 TEST_F(EscapeTest, NoFreeSlotMeansNoDeviceMemory) {
