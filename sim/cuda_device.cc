@@ -389,6 +389,14 @@ CUresult cuCtxSetLimit(CUlimit limit, size_t value) {
   Context* ctx = p.Current();
   if (ctx == nullptr) return CUDA_ERROR_INVALID_CONTEXT;
   if (limit < 0 || limit > CU_LIMIT_PERSISTING_L2_CACHE_SIZE) return CUDA_ERROR_UNSUPPORTED_LIMIT;
+  // The device malloc heap and the printf FIFO are device memory of the context: growing them
+  // takes it (or fails), shrinking returns it. (The stack size is not charged here.)
+  if (limit == CU_LIMIT_MALLOC_HEAP_SIZE || limit == CU_LIMIT_PRINTF_FIFO_SIZE) {
+    const uint64_t old = ctx->limits[limit];
+    if (value > old && !p.Charge(ctx->device, value - old)) return CUDA_ERROR_OUT_OF_MEMORY;
+    if (value < old) p.Uncharge(ctx->device, old - value);
+    ctx->limit_charged = ctx->limit_charged + value - old;
+  }
   ctx->limits[limit] = value;
   return CUDA_SUCCESS;
 }

@@ -176,16 +176,23 @@ void Process::Deactivate(Context* ctx) {
       case ObjKind::kFunction: owner = static_cast<Function*>(o)->module->ctx; break;
       case ObjKind::kGraphExec: owner = static_cast<GraphExec*>(o)->ctx; break;
       case ObjKind::kArray: owner = static_cast<Array*>(o)->ctx; break;
+      case ObjKind::kMipmappedArray: owner = static_cast<MipmappedArray*>(o)->ctx; break;
       default: break;
     }
     if (owner == ctx) owned.push_back(o);
   });
   for (const void* o : owned) {
     if (auto* array = Find<Array>(o, ObjKind::kArray)) Uncharge(ctx->device, array->charged);
+    if (auto* mip = Find<MipmappedArray>(o, ObjKind::kMipmappedArray)) {
+      Uncharge(ctx->device, mip->charged);
+    }
     Remove(o);
   }
-  Uncharge(ctx->device, ctx->charged);
+  Uncharge(ctx->device, ctx->charged + ctx->limit_charged);
   ctx->charged = 0;
+  ctx->limit_charged = 0;
+  static const Context kDefaults;
+  std::copy(std::begin(kDefaults.limits), std::end(kDefaults.limits), ctx->limits);
   shared_->AddContext(slot_, ctx->phys, -1);
   ctx->active = false;
   ctx->retains = 0;
@@ -235,11 +242,25 @@ CUresult Process::AllocateDevice(int ordinal, uint64_t size, AllocKind kind, con
                                  CUdeviceptr* out) {
   uint64_t alignment = AllocationAlignment(size);
   uint64_t reserved = RoundUp(size, alignment);
-  if (!Charge(ordinal, reserved)) return CUDA_ERROR_OUT_OF_MEMORY;
+  Pool* pool = kind == AllocKind::kAsync || kind == AllocKind::kPool
+                   ? Find<Pool>(owner, ObjKind::kPool)
+                   : nullptr;
+  const bool from_cache = pool != nullptr && pool->cached >= reserved;
+  if (from_cache) {
+    pool->cached -= reserved;
+  } else if (!Charge(ordinal, reserved)) {
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  }
   auto address = DeviceVa(ordinal).Allocate(reserved, alignment);
   if (!address) {
-    Uncharge(ordinal, reserved);
+    if (from_cache) pool->cached += reserved;
+    else Uncharge(ordinal, reserved);
     return CUDA_ERROR_OUT_OF_MEMORY;
+  }
+  if (pool != nullptr) {
+    pool->used += reserved;
+    pool->used_high = std::max(pool->used_high, pool->used);
+    pool->reserved_high = std::max(pool->reserved_high, pool->used + pool->cached);
   }
   Allocation a;
   a.base = *address;
@@ -260,9 +281,29 @@ void Process::FreeDevice(uint64_t base) {
   Allocation a = *found;
   allocations.Erase(base);
   DeviceVa(a.device).Free(a.base, a.reserved);
-  Uncharge(a.device, a.charged);
-  if (a.kind == AllocKind::kAsync || a.kind == AllocKind::kPool) {
-    if (Pool* pool = Find<Pool>(a.owner, ObjKind::kPool)) pool->used -= a.reserved;
+  Pool* pool = a.kind == AllocKind::kAsync || a.kind == AllocKind::kPool
+                   ? Find<Pool>(a.owner, ObjKind::kPool)
+                   : nullptr;
+  if (pool == nullptr) {
+    Uncharge(a.device, a.charged);
+    return;
+  }
+  pool->used -= a.reserved;
+  pool->cached += a.charged;  // kept by the pool up to its release threshold
+  TrimPool(pool, pool->destroyed ? 0 : pool->release_threshold);
+}
+
+void Process::TrimPool(Pool* pool, uint64_t keep) {
+  const uint64_t floor = std::max(keep, pool->used);
+  const uint64_t reserved = pool->used + pool->cached;
+  if (reserved > floor) {
+    const uint64_t n = std::min(pool->cached, reserved - floor);
+    Uncharge(pool->device, n);
+    pool->cached -= n;
+  }
+  if (pool->destroyed && pool->used == 0) {
+    Uncharge(pool->device, pool->cached);
+    Remove(pool);
   }
 }
 
@@ -289,7 +330,7 @@ Pool* Process::DefaultPool(int ordinal) {
 
 void Process::MaybeFreeVmmHandle(CUmemGenericAllocationHandle handle) {
   auto it = vmm_handles.find(handle);
-  if (it == vmm_handles.end() || !it->second.released || it->second.mappings > 0) return;
+  if (it == vmm_handles.end() || it->second.refs > 0 || it->second.mappings > 0) return;
   if (it->second.device >= 0) Uncharge(it->second.device, it->second.size);
   vmm_handles.erase(it);
 }

@@ -27,7 +27,7 @@
 namespace hami::sim {
 
 enum class ObjKind { kContext, kStream, kEvent, kModule, kFunction, kGraph, kGraphExec, kPool,
-                     kArray };
+                     kArray, kMipmappedArray };
 
 struct Object {
   explicit Object(ObjKind k) : kind(k) {}
@@ -45,6 +45,7 @@ struct Context : Object {
   unsigned flags = 0;
   int retains = 0;
   uint64_t charged = 0;      // context overhead charged to the GPU
+  uint64_t limit_charged = 0;  // device memory of limits raised above their defaults
   int64_t last_end_ns = 0;   // end of the latest work queued from this context
   int64_t legacy_end_ns = 0;
   // cuCtxGetLimit/SetLimit values, indexed by CUlimit (driver defaults).
@@ -95,11 +96,15 @@ struct GraphExec : Object {
   std::vector<uint64_t> kernel_blocks;
 };
 
+// A pool's physical memory is `used` (live allocations) plus `cached` (freed blocks it keeps, up
+// to the release threshold); the GPU is charged both.
 struct Pool : Object {
   Pool() : Object(ObjKind::kPool) {}
   int device = 0;
   bool is_default = false;
+  bool destroyed = false;  // cuMemPoolDestroy ran; lives on until its allocations are freed
   uint64_t used = 0, used_high = 0;
+  uint64_t cached = 0, reserved_high = 0;
   uint64_t release_threshold = 0;
   int reuse[3] = {1, 1, 1};
 };
@@ -111,11 +116,21 @@ struct Array : Object {
   uint64_t charged = 0;
 };
 
+// Each mip level is an array; level arrays belong to the mipmapped array (never destroyed alone).
+struct MipmappedArray : Object {
+  MipmappedArray() : Object(ObjKind::kMipmappedArray) {}
+  Context* ctx = nullptr;
+  CUDA_ARRAY3D_DESCRIPTOR desc{};
+  unsigned levels = 0;
+  uint64_t charged = 0;
+  std::vector<Array*> level_arrays;
+};
+
 struct VmmHandle {
   uint64_t size = 0;
   int device = -1;  // CUDA ordinal; -1: host-located, no device charge
   CUmemAllocationProp prop{};
-  bool released = false;
+  int refs = 1;     // cuMemCreate + cuMemRetainAllocationHandle - cuMemRelease
   int mappings = 0;
 };
 
@@ -202,10 +217,11 @@ class Process {
   AllocationTable allocations;
   AddressSpace& DeviceVa(int ordinal) { return device_va_[ordinal]; }
   AddressSpace vmm_va{kVmmVaBase, kVmmVaSpan};
-  // Allocates `size` bytes of kind `kind` on `ordinal` for `owner`; OOM or CUDA_SUCCESS.
+  // Allocates `size` bytes of kind `kind` on `ordinal` for `owner`; OOM or CUDA_SUCCESS. A pool
+  // allocation (owner is a Pool) is served from the pool's cached memory when it holds enough.
   CUresult AllocateDevice(int ordinal, uint64_t size, AllocKind kind, const void* owner,
                           CUdeviceptr* out);
-  // Frees the allocation at `base` (which must exist).
+  // Frees the allocation at `base` (which must exist); a pool allocation goes back to its pool.
   void FreeDevice(uint64_t base);
   // True when [ptr, ptr + bytes) lies inside one allocation or one VMM mapping.
   bool ValidDeviceRange(uint64_t ptr, uint64_t bytes) const;
@@ -225,6 +241,8 @@ class Process {
   std::map<uint64_t, VmmMapping> vmm_mappings;   // start -> mapping
   // Returns the physical memory of a VMM handle once it is released and unmapped.
   void MaybeFreeVmmHandle(CUmemGenericAllocationHandle handle);
+  // Releases a pool's cached memory above max(keep, used); removes a destroyed pool once empty.
+  void TrimPool(Pool* pool, uint64_t keep);
 
   // Called in a forked child: start over uninitialised.
   static void ResetAfterFork();

@@ -1,8 +1,6 @@
-// Simulated driver entry points: arrays, virtual memory management, memory pools and the
-// stream-ordered allocator. Every path that takes device memory charges the shared GPU.
-//
-// Pools model a release threshold of zero: freed pool memory returns to the GPU at once, so a
-// pool's reserved memory equals its used memory.
+// Simulated driver entry points: arrays, mipmapped arrays and virtual memory management. Every
+// path that takes device memory charges the shared GPU. Pools are in cuda_pool.cc.
+#include <algorithm>
 #include <mutex>
 
 #include "gpuapi/cuda_functions.h"
@@ -11,6 +9,7 @@
 using hami::sim::Allocation;
 using hami::sim::AllocKind;
 using hami::sim::Array;
+using hami::sim::MipmappedArray;
 using hami::sim::Context;
 using hami::sim::ObjKind;
 using hami::sim::Pool;
@@ -38,21 +37,47 @@ int FormatBytes(CUarray_format format) {
   return 0;
 }
 
+bool ValidArray(const CUDA_ARRAY3D_DESCRIPTOR& desc) {
+  const bool channels_ok = desc.NumChannels == 1 || desc.NumChannels == 2 || desc.NumChannels == 4;
+  const unsigned __int128 bytes = static_cast<unsigned __int128>(desc.Width) *
+                                  (desc.Height ? desc.Height : 1) * (desc.Depth ? desc.Depth : 1) *
+                                  FormatBytes(desc.Format) * desc.NumChannels;
+  return desc.Width != 0 && FormatBytes(desc.Format) != 0 && channels_ok &&
+         bytes <= (static_cast<unsigned __int128>(1) << 50);
+}
+
+// Physical memory of an array: its bytes rounded like any allocation.
+uint64_t ArrayCharge(const CUDA_ARRAY3D_DESCRIPTOR& desc) {
+  return hami::sim::PhysicalCharge(static_cast<uint64_t>(desc.Width) *
+                                   (desc.Height ? desc.Height : 1) * (desc.Depth ? desc.Depth : 1) *
+                                   FormatBytes(desc.Format) * desc.NumChannels);
+}
+
+size_t Half(size_t extent, unsigned level) {
+  return extent == 0 ? 0 : std::max<size_t>(extent >> level, 1);
+}
+
+// Level `level` of a mipmapped array: every extent halved (not the layers of a layered array).
+CUDA_ARRAY3D_DESCRIPTOR LevelDesc(const CUDA_ARRAY3D_DESCRIPTOR& d, unsigned level) {
+  CUDA_ARRAY3D_DESCRIPTOR out = d;
+  out.Width = Half(d.Width, level);
+  out.Height = Half(d.Height, level);
+  if ((d.Flags & CUDA_ARRAY3D_LAYERED) == 0) out.Depth = Half(d.Depth, level);
+  return out;
+}
+
+uint64_t LevelCharge(const CUDA_ARRAY3D_DESCRIPTOR& d, unsigned level) {
+  return ArrayCharge(LevelDesc(d, level));
+}
+
 CUresult CreateArray(CUarray* handle, const CUDA_ARRAY3D_DESCRIPTOR& desc) {
   Process& p = Process::Get();
   Lock lock(p.mu);
   if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
   Context* ctx = p.Current();
   if (ctx == nullptr) return CUDA_ERROR_INVALID_CONTEXT;
-  int element = FormatBytes(desc.Format);
-  bool channels_ok = desc.NumChannels == 1 || desc.NumChannels == 2 || desc.NumChannels == 4;
-  if (handle == nullptr || desc.Width == 0 || element == 0 || !channels_ok) {
-    return CUDA_ERROR_INVALID_VALUE;
-  }
-  unsigned __int128 bytes = static_cast<unsigned __int128>(desc.Width) * (desc.Height ? desc.Height : 1) *
-                            (desc.Depth ? desc.Depth : 1) * element * desc.NumChannels;
-  if (bytes > (static_cast<unsigned __int128>(1) << 50)) return CUDA_ERROR_INVALID_VALUE;
-  uint64_t charge = hami::sim::PhysicalCharge(static_cast<uint64_t>(bytes));
+  if (handle == nullptr || !ValidArray(desc)) return CUDA_ERROR_INVALID_VALUE;
+  uint64_t charge = ArrayCharge(desc);
   if (!p.Charge(ctx->device, charge)) return CUDA_ERROR_OUT_OF_MEMORY;
   auto array = std::make_unique<Array>();
   array->ctx = ctx;
@@ -90,42 +115,6 @@ std::map<uint64_t, uint64_t>::const_iterator FindReservation(const Process& p, u
   return ptr < end && size <= end - ptr ? it : p.va_reservations.end();
 }
 
-CUresult PoolAllocate(CUdeviceptr* dptr, size_t bytesize, CUmemoryPool pool_handle,
-                      CUstream stream, bool per_thread) {
-  Process& p = Process::Get();
-  Lock lock(p.mu);
-  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
-  StreamRef ref;
-  if (CUresult r = p.ResolveStream(stream, per_thread, &ref); r != CUDA_SUCCESS) return r;
-  if (dptr == nullptr || bytesize == 0) return CUDA_ERROR_INVALID_VALUE;
-  Pool* pool = pool_handle == nullptr
-                   ? (p.current_pool[ref.ctx->device] != nullptr ? p.current_pool[ref.ctx->device]
-                                                                 : p.DefaultPool(ref.ctx->device))
-                   : p.Find<Pool>(pool_handle, ObjKind::kPool);
-  if (pool == nullptr) return CUDA_ERROR_INVALID_VALUE;
-  AllocKind kind = pool_handle == nullptr ? AllocKind::kAsync : AllocKind::kPool;
-  if (CUresult r = p.AllocateDevice(pool->device, bytesize, kind, pool, dptr); r != CUDA_SUCCESS) {
-    return r;
-  }
-  pool->used += p.allocations.FindBase(*dptr)->reserved;
-  pool->used_high = std::max(pool->used_high, pool->used);
-  return CUDA_SUCCESS;
-}
-
-CUresult PoolFree(CUdeviceptr dptr, CUstream stream, bool per_thread) {
-  Process& p = Process::Get();
-  Lock lock(p.mu);
-  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
-  StreamRef ref;
-  if (CUresult r = p.ResolveStream(stream, per_thread, &ref); r != CUDA_SUCCESS) return r;
-  const Allocation* a = p.allocations.FindBase(dptr);
-  if (a == nullptr || (a->kind != AllocKind::kAsync && a->kind != AllocKind::kPool)) {
-    return CUDA_ERROR_INVALID_VALUE;
-  }
-  p.FreeDevice(dptr);
-  return CUDA_SUCCESS;
-}
-
 }  // namespace
 
 extern "C" {
@@ -149,6 +138,61 @@ CUresult cuArrayDestroy(CUarray handle) {
   if (array == nullptr) return CUDA_ERROR_INVALID_HANDLE;
   p.Uncharge(array->ctx->device, array->charged);
   p.Remove(array);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuMipmappedArrayCreate(CUmipmappedArray* handle, const CUDA_ARRAY3D_DESCRIPTOR* desc,
+                                unsigned int levels) {
+  Process& p = Process::Get();
+  Lock lock(p.mu);
+  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
+  Context* ctx = p.Current();
+  if (ctx == nullptr) return CUDA_ERROR_INVALID_CONTEXT;
+  if (handle == nullptr || desc == nullptr || levels == 0 || levels > 32 ||
+      !ValidArray(*desc)) {
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  uint64_t charge = 0;
+  for (unsigned l = 0; l < levels; ++l) charge += LevelCharge(*desc, l);
+  if (!p.Charge(ctx->device, charge)) return CUDA_ERROR_OUT_OF_MEMORY;
+  auto mip = std::make_unique<MipmappedArray>();
+  mip->ctx = ctx;
+  mip->desc = *desc;
+  mip->levels = levels;
+  mip->charged = charge;
+  *handle = reinterpret_cast<CUmipmappedArray>(p.Add(std::move(mip)));
+  return CUDA_SUCCESS;
+}
+
+CUresult cuMipmappedArrayGetLevel(CUarray* level_array, CUmipmappedArray handle,
+                                  unsigned int level) {
+  Process& p = Process::Get();
+  Lock lock(p.mu);
+  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
+  auto* mip = p.Find<MipmappedArray>(handle, ObjKind::kMipmappedArray);
+  if (mip == nullptr) return CUDA_ERROR_INVALID_HANDLE;
+  if (level_array == nullptr || level >= mip->levels) return CUDA_ERROR_INVALID_VALUE;
+  if (mip->level_arrays.empty()) {
+    for (unsigned l = 0; l < mip->levels; ++l) {
+      auto array = std::make_unique<Array>();  // memory is the mipmapped array's (charged 0)
+      array->ctx = mip->ctx;
+      array->desc = LevelDesc(mip->desc, l);
+      mip->level_arrays.push_back(p.Add(std::move(array)));
+    }
+  }
+  *level_array = reinterpret_cast<CUarray>(mip->level_arrays[level]);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuMipmappedArrayDestroy(CUmipmappedArray handle) {
+  Process& p = Process::Get();
+  Lock lock(p.mu);
+  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
+  auto* mip = p.Find<MipmappedArray>(handle, ObjKind::kMipmappedArray);
+  if (mip == nullptr) return CUDA_ERROR_INVALID_HANDLE;
+  for (Array* level : mip->level_arrays) p.Remove(level);
+  p.Uncharge(mip->ctx->device, mip->charged);
+  p.Remove(mip);
   return CUDA_SUCCESS;
 }
 
@@ -214,9 +258,23 @@ CUresult cuMemRelease(CUmemGenericAllocationHandle handle) {
   Lock lock(p.mu);
   if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
   auto it = p.vmm_handles.find(handle);
-  if (it == p.vmm_handles.end() || it->second.released) return CUDA_ERROR_INVALID_VALUE;
-  it->second.released = true;  // physical memory goes once the last mapping is gone
+  if (it == p.vmm_handles.end() || it->second.refs == 0) return CUDA_ERROR_INVALID_VALUE;
+  --it->second.refs;  // physical memory goes with the last reference and the last mapping
   p.MaybeFreeVmmHandle(handle);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuMemRetainAllocationHandle(CUmemGenericAllocationHandle* handle, void* addr) {
+  Process& p = Process::Get();
+  Lock lock(p.mu);
+  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
+  const auto va = reinterpret_cast<uint64_t>(addr);
+  auto it = p.vmm_mappings.upper_bound(va);
+  if (handle == nullptr || it == p.vmm_mappings.begin()) return CUDA_ERROR_INVALID_VALUE;
+  --it;
+  if (va >= it->first + it->second.size) return CUDA_ERROR_INVALID_VALUE;
+  ++p.vmm_handles[it->second.handle].refs;
+  *handle = it->second.handle;
   return CUDA_SUCCESS;
 }
 
@@ -266,7 +324,7 @@ CUresult cuMemMap(CUdeviceptr ptr, size_t size, size_t offset,
   Lock lock(p.mu);
   if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
   auto h = p.vmm_handles.find(handle);
-  if (h == p.vmm_handles.end() || h->second.released || flags != 0 || size == 0 ||
+  if (h == p.vmm_handles.end() || h->second.refs == 0 || flags != 0 || size == 0 ||
       size % kGranularity != 0 || offset % kGranularity != 0 || offset > h->second.size ||
       size > h->second.size - offset ||
       FindReservation(p, ptr, size) == p.va_reservations.end()) {
@@ -327,144 +385,6 @@ CUresult cuMemSetAccess(CUdeviceptr ptr, size_t size, const CUmemAccessDesc* des
     if (cursor >= end) return CUDA_ERROR_INVALID_VALUE;
     cursor = end;
   }
-  return CUDA_SUCCESS;
-}
-
-CUresult cuMemAllocAsync(CUdeviceptr* dptr, size_t bytesize, CUstream stream) {
-  return PoolAllocate(dptr, bytesize, nullptr, stream, false);
-}
-CUresult cuMemAllocAsync_ptsz(CUdeviceptr* dptr, size_t bytesize, CUstream stream) {
-  return PoolAllocate(dptr, bytesize, nullptr, stream, true);
-}
-CUresult cuMemAllocFromPoolAsync(CUdeviceptr* dptr, size_t bytesize, CUmemoryPool pool,
-                                 CUstream stream) {
-  if (pool == nullptr) return CUDA_ERROR_INVALID_VALUE;
-  return PoolAllocate(dptr, bytesize, pool, stream, false);
-}
-CUresult cuMemAllocFromPoolAsync_ptsz(CUdeviceptr* dptr, size_t bytesize, CUmemoryPool pool,
-                                      CUstream stream) {
-  if (pool == nullptr) return CUDA_ERROR_INVALID_VALUE;
-  return PoolAllocate(dptr, bytesize, pool, stream, true);
-}
-CUresult cuMemFreeAsync(CUdeviceptr dptr, CUstream stream) { return PoolFree(dptr, stream, false); }
-CUresult cuMemFreeAsync_ptsz(CUdeviceptr dptr, CUstream stream) {
-  return PoolFree(dptr, stream, true);
-}
-
-CUresult cuMemPoolCreate(CUmemoryPool* pool, const CUmemPoolProps* props) {
-  Process& p = Process::Get();
-  Lock lock(p.mu);
-  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
-  if (pool == nullptr || props == nullptr || props->allocType != CU_MEM_ALLOCATION_TYPE_PINNED ||
-      props->location.type != CU_MEM_LOCATION_TYPE_DEVICE) {
-    return CUDA_ERROR_INVALID_VALUE;
-  }
-  if (!p.ValidDevice(props->location.id)) return CUDA_ERROR_INVALID_DEVICE;
-  auto created = std::make_unique<Pool>();
-  created->device = props->location.id;
-  *pool = reinterpret_cast<CUmemoryPool>(p.Add(std::move(created)));
-  return CUDA_SUCCESS;
-}
-
-CUresult cuMemPoolDestroy(CUmemoryPool handle) {
-  Process& p = Process::Get();
-  Lock lock(p.mu);
-  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
-  Pool* pool = p.Find<Pool>(handle, ObjKind::kPool);
-  if (pool == nullptr || pool->is_default) return CUDA_ERROR_INVALID_VALUE;
-  std::vector<uint64_t> bases;  // outstanding allocations are released with the pool
-  p.allocations.ForEach([&](const Allocation& a) {
-    if (a.owner == pool) bases.push_back(a.base);
-  });
-  for (uint64_t base : bases) p.FreeDevice(base);
-  for (Pool*& current : p.current_pool) {
-    if (current == pool) current = nullptr;
-  }
-  p.Remove(pool);
-  return CUDA_SUCCESS;
-}
-
-CUresult cuMemPoolTrimTo(CUmemoryPool handle, size_t min_bytes_to_keep) {
-  Process& p = Process::Get();
-  Lock lock(p.mu);
-  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
-  return p.Find<Pool>(handle, ObjKind::kPool) != nullptr ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
-}
-
-CUresult cuMemPoolGetAttribute(CUmemoryPool handle, CUmemPool_attribute attr, void* value) {
-  Process& p = Process::Get();
-  Lock lock(p.mu);
-  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
-  Pool* pool = p.Find<Pool>(handle, ObjKind::kPool);
-  if (pool == nullptr || value == nullptr) return CUDA_ERROR_INVALID_VALUE;
-  auto* u64 = static_cast<cuuint64_t*>(value);
-  switch (attr) {
-    case CU_MEMPOOL_ATTR_REUSE_FOLLOW_EVENT_DEPENDENCIES:
-    case CU_MEMPOOL_ATTR_REUSE_ALLOW_OPPORTUNISTIC:
-    case CU_MEMPOOL_ATTR_REUSE_ALLOW_INTERNAL_DEPENDENCIES:
-      *static_cast<int*>(value) = pool->reuse[attr - 1];
-      return CUDA_SUCCESS;
-    case CU_MEMPOOL_ATTR_RELEASE_THRESHOLD: *u64 = pool->release_threshold; return CUDA_SUCCESS;
-    case CU_MEMPOOL_ATTR_RESERVED_MEM_CURRENT:
-    case CU_MEMPOOL_ATTR_USED_MEM_CURRENT: *u64 = pool->used; return CUDA_SUCCESS;
-    case CU_MEMPOOL_ATTR_RESERVED_MEM_HIGH:
-    case CU_MEMPOOL_ATTR_USED_MEM_HIGH: *u64 = pool->used_high; return CUDA_SUCCESS;
-  }
-  return CUDA_ERROR_INVALID_VALUE;
-}
-
-CUresult cuMemPoolSetAttribute(CUmemoryPool handle, CUmemPool_attribute attr, void* value) {
-  Process& p = Process::Get();
-  Lock lock(p.mu);
-  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
-  Pool* pool = p.Find<Pool>(handle, ObjKind::kPool);
-  if (pool == nullptr || value == nullptr) return CUDA_ERROR_INVALID_VALUE;
-  auto u64 = [value] { return *static_cast<cuuint64_t*>(value); };
-  switch (attr) {
-    case CU_MEMPOOL_ATTR_REUSE_FOLLOW_EVENT_DEPENDENCIES:
-    case CU_MEMPOOL_ATTR_REUSE_ALLOW_OPPORTUNISTIC:
-    case CU_MEMPOOL_ATTR_REUSE_ALLOW_INTERNAL_DEPENDENCIES:
-      pool->reuse[attr - 1] = *static_cast<int*>(value);
-      return CUDA_SUCCESS;
-    case CU_MEMPOOL_ATTR_RELEASE_THRESHOLD: pool->release_threshold = u64(); return CUDA_SUCCESS;
-    case CU_MEMPOOL_ATTR_RESERVED_MEM_HIGH:
-    case CU_MEMPOOL_ATTR_USED_MEM_HIGH:
-      if (u64() != 0) return CUDA_ERROR_INVALID_VALUE;  // only a reset to zero is allowed
-      pool->used_high = pool->used;
-      return CUDA_SUCCESS;
-    default: return CUDA_ERROR_INVALID_VALUE;
-  }
-}
-
-CUresult cuDeviceGetDefaultMemPool(CUmemoryPool* pool, CUdevice dev) {
-  Process& p = Process::Get();
-  Lock lock(p.mu);
-  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
-  if (!p.ValidDevice(dev)) return CUDA_ERROR_INVALID_DEVICE;
-  if (pool == nullptr) return CUDA_ERROR_INVALID_VALUE;
-  *pool = reinterpret_cast<CUmemoryPool>(p.DefaultPool(dev));
-  return CUDA_SUCCESS;
-}
-
-CUresult cuDeviceGetMemPool(CUmemoryPool* pool, CUdevice dev) {
-  Process& p = Process::Get();
-  Lock lock(p.mu);
-  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
-  if (!p.ValidDevice(dev)) return CUDA_ERROR_INVALID_DEVICE;
-  if (pool == nullptr) return CUDA_ERROR_INVALID_VALUE;
-  Pool* current = p.current_pool[dev] != nullptr ? p.current_pool[dev] : p.DefaultPool(dev);
-  *pool = reinterpret_cast<CUmemoryPool>(current);
-  return CUDA_SUCCESS;
-}
-
-CUresult cuDeviceSetMemPool(CUdevice dev, CUmemoryPool handle) {
-  Process& p = Process::Get();
-  Lock lock(p.mu);
-  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
-  if (!p.ValidDevice(dev)) return CUDA_ERROR_INVALID_DEVICE;
-  Pool* pool = p.Find<Pool>(handle, ObjKind::kPool);
-  if (pool == nullptr || pool->device != dev) return CUDA_ERROR_INVALID_VALUE;
-  p.current_pool[dev] = pool;
   return CUDA_SUCCESS;
 }
 

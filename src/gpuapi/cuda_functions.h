@@ -243,6 +243,47 @@ HAMI_CUAPI CUresult cuMemFreeAsync_ptsz(CUdeviceptr dptr, CUstream stream);
 HAMI_CUAPI CUresult cuMemAllocFromPoolAsync_ptsz(CUdeviceptr* dptr, size_t bytesize,
                                                  CUmemoryPool pool, CUstream stream);
 
+// Appended for libvgpu's accounting of every device-memory path: handle references, mipmapped
+// arrays, stream devices, memory shared between processes, graph memory nodes.
+HAMI_CUAPI CUresult cuMemRetainAllocationHandle(CUmemGenericAllocationHandle* handle, void* addr);
+HAMI_CUAPI CUresult cuMemExportToShareableHandle(void* shareable_handle,
+                                                 CUmemGenericAllocationHandle handle,
+                                                 CUmemAllocationHandleType handle_type,
+                                                 unsigned long long flags);
+HAMI_CUAPI CUresult cuMemImportFromShareableHandle(CUmemGenericAllocationHandle* handle,
+                                                   void* os_handle,
+                                                   CUmemAllocationHandleType sh_handle_type);
+HAMI_CUAPI CUresult cuMipmappedArrayCreate(CUmipmappedArray* handle,
+                                           const CUDA_ARRAY3D_DESCRIPTOR* desc,
+                                           unsigned int num_mipmap_levels);
+HAMI_CUAPI CUresult cuMipmappedArrayDestroy(CUmipmappedArray handle);
+HAMI_CUAPI CUresult cuMipmappedArrayGetLevel(CUarray* level_array, CUmipmappedArray handle,
+                                             unsigned int level);
+HAMI_CUAPI CUresult cuStreamGetCtx(CUstream stream, CUcontext* pctx);
+HAMI_CUAPI CUresult cuStreamGetCtx_ptsz(CUstream stream, CUcontext* pctx);
+HAMI_CUAPI CUresult cuIpcGetMemHandle(CUipcMemHandle* handle, CUdeviceptr dptr);
+HAMI_CUAPI CUresult cuIpcOpenMemHandle_v2(CUdeviceptr* pdptr, CUipcMemHandle handle,
+                                          unsigned int flags);
+HAMI_CUAPI CUresult cuIpcCloseMemHandle(CUdeviceptr dptr);
+HAMI_CUAPI CUresult cuGraphAddMemAllocNode(CUgraphNode* node, CUgraph graph,
+                                           const CUgraphNode* dependencies,
+                                           size_t num_dependencies,
+                                           CUDA_MEM_ALLOC_NODE_PARAMS* params);
+HAMI_CUAPI CUresult cuGraphAddMemFreeNode(CUgraphNode* node, CUgraph graph,
+                                          const CUgraphNode* dependencies,
+                                          size_t num_dependencies, CUdeviceptr dptr);
+HAMI_CUAPI CUresult cuGraphMemAllocNodeGetParams(CUgraphNode node,
+                                                 CUDA_MEM_ALLOC_NODE_PARAMS* params_out);
+HAMI_CUAPI CUresult cuGraphGetNodes(CUgraph graph, CUgraphNode* nodes, size_t* num_nodes);
+HAMI_CUAPI CUresult cuGraphNodeGetType(CUgraphNode node, CUgraphNodeType* type);
+HAMI_CUAPI CUresult cuGraphInstantiateWithParams(CUgraphExec* exec, CUgraph graph,
+                                                 CUDA_GRAPH_INSTANTIATE_PARAMS* params);
+HAMI_CUAPI CUresult cuGraphInstantiateWithParams_ptsz(CUgraphExec* exec, CUgraph graph,
+                                                      CUDA_GRAPH_INSTANTIATE_PARAMS* params);
+HAMI_CUAPI CUresult cuDeviceGetGraphMemAttribute(CUdevice device, CUgraphMem_attribute attr,
+                                                 void* value);
+HAMI_CUAPI CUresult cuDeviceGraphMemTrim(CUdevice device);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

@@ -67,16 +67,24 @@ RegionConfig Limits(uint64_t bytes) {
 bool AlwaysAlive(int32_t, uint64_t) { return true; }
 bool AlwaysDead(int32_t, uint64_t) { return false; }
 
+Account Claim(SharedRegion& r, int32_t pid, uint64_t start_time) {
+  Account a;
+  EXPECT_TRUE(ClaimFor(r, a, pid, start_time, AlwaysAlive));
+  return a;
+}
+Account ClaimSelf(SharedRegion& r) { return Claim(r, getpid(), ProcessStartTime(getpid())); }
+
 TEST(RegionTest, FreshFileReadsBackThroughV1Offsets) {
   std::string path = TempPath("v1");
   RegionFile f;
   Attach how;
   ASSERT_EQ(f.OpenShared(path.c_str(), Limits(1 << 30), &how), Error::kOk);
   EXPECT_EQ(how, Attach::kCreated);
-  int slot = ClaimSlot(*f.get(), getpid(), ProcessStartTime(getpid()));
-  ASSERT_EQ(slot, 0);
-  ASSERT_TRUE(TryReserve(*f.get(), slot, 2, 12345, UsageKind::kData, false));
-  ASSERT_TRUE(TryReserve(*f.get(), slot, 2, 100, UsageKind::kContext, false));
+  Account a = ClaimSelf(*f.get());
+  ASSERT_EQ(a.slot, 0);
+  const uint64_t kLimit = 1 << 30;
+  ASSERT_EQ(TryReserve(*f.get(), a, 2, 12345, UsageKind::kData, kLimit, false), Verdict::kGranted);
+  ASSERT_EQ(TryReserve(*f.get(), a, 2, 100, UsageKind::kContext, kLimit, false), Verdict::kGranted);
 
   int fd = open(path.c_str(), O_RDONLY);
   ASSERT_GE(fd, 0);
@@ -105,10 +113,10 @@ TEST(RegionTest, FreshFileReadsBackThroughV1Offsets) {
   EXPECT_EQ(r.RecentKernel(), 2);
   EXPECT_EQ(r.Priority(), 0);
 
-  Unreserve(*f.get(), slot, 2, 12345, UsageKind::kData);
+  EXPECT_EQ(Unreserve(*f.get(), a, 2, 12345, UsageKind::kData), Verdict::kGranted);
   EXPECT_EQ(r.Total(0, 2), 100u);
   EXPECT_EQ(UsedBytes(*f.get(), 2), 100u);
-  ReleaseSlot(*f.get(), slot);
+  ReleaseSlot(*f.get(), a.slot);
   EXPECT_EQ(r.Pid(0), 0);
   EXPECT_EQ(r.MonitorUsed(2), 0u);
   munmap(p, 2008952);
@@ -169,26 +177,35 @@ TEST(RegionTest, LimitsRewrittenOnlyWhenNoProcessIsLive) {
 
 TEST(RegionTest, ReserveDeniesOverLimitAndReapsDeadSlots) {
   RegionFile f;
-  ASSERT_EQ(f.OpenPrivate(Limits(1000)), Error::kOk);
+  ASSERT_EQ(f.OpenPrivate(Limits(0)), Error::kOk);  // the file's limit plays no part
   SharedRegion& r = *f.get();
-  int dead = ClaimSlot(r, 999999, 1);
-  int me = ClaimSlot(r, getpid(), 0);
-  ASSERT_TRUE(TryReserve(r, dead, 0, 600, UsageKind::kData, false, AlwaysAlive));
-  EXPECT_FALSE(TryReserve(r, me, 0, 500, UsageKind::kData, false, AlwaysAlive));
-  EXPECT_TRUE(TryReserve(r, me, 0, 400, UsageKind::kData, false, AlwaysAlive));
-  EXPECT_FALSE(TryReserve(r, me, 0, 1, UsageKind::kData, false, AlwaysAlive));
-  EXPECT_FALSE(TryReserve(r, me, 0, UINT64_MAX, UsageKind::kData, false, AlwaysAlive));
-  EXPECT_TRUE(TryReserve(r, me, 0, 50, UsageKind::kContext, true, AlwaysAlive));  // forced
+  const uint64_t kLimit = 1000;
+  Account dead = Claim(r, 999999, 1);
+  Account me = Claim(r, getpid(), 0);
+  auto reserve = [&](Account& a, uint64_t n, UsageKind k, bool force, LivenessFn alive) {
+    return TryReserve(r, a, 0, n, k, kLimit, force, alive);
+  };
+  ASSERT_EQ(reserve(dead, 600, UsageKind::kData, false, AlwaysAlive), Verdict::kGranted);
+  EXPECT_EQ(reserve(me, 500, UsageKind::kData, false, AlwaysAlive), Verdict::kOverLimit);
+  EXPECT_EQ(reserve(me, 400, UsageKind::kData, false, AlwaysAlive), Verdict::kGranted);
+  EXPECT_EQ(reserve(me, 1, UsageKind::kData, false, AlwaysAlive), Verdict::kOverLimit);
+  EXPECT_EQ(reserve(me, UINT64_MAX, UsageKind::kData, false, AlwaysAlive), Verdict::kOverLimit);
+  EXPECT_EQ(reserve(me, 50, UsageKind::kContext, true, AlwaysAlive), Verdict::kGranted);  // forced
   EXPECT_EQ(UsedBytes(r, 0), 1050u);
   // Pid 999999 with a wrong start time is dead: the next denial reaps it and succeeds.
-  EXPECT_TRUE(TryReserve(r, me, 0, 500, UsageKind::kData, false));
-  EXPECT_EQ(r.procs[dead].pid, 0);
+  EXPECT_EQ(reserve(me, 500, UsageKind::kData, false, ProcessAlive), Verdict::kGranted);
+  EXPECT_EQ(r.procs[dead.slot].pid, 0);
   EXPECT_EQ(UsedBytes(r, 0), 950u);
   EXPECT_EQ(SumOfSlots(r, 0), 950u);
-  Unreserve(r, me, 0, 1u << 30, UsageKind::kData);  // clamped, never wraps
+  EXPECT_EQ(Unreserve(r, me, 0, 1u << 30, UsageKind::kData), Verdict::kGranted);  // clamped
+  EXPECT_EQ(UsedBytes(r, 0), 50u);
+  EXPECT_EQ(Unreserve(r, me, 0, 50, UsageKind::kContext), Verdict::kGranted);
   EXPECT_EQ(UsedBytes(r, 0), 0u);
   EXPECT_EQ(ReapDead(r, AlwaysDead), 1);
   EXPECT_EQ(ClaimSlot(r, 5, 0), 0);  // slots are reused lowest first and never move
+  Account none;
+  EXPECT_EQ(TryReserve(r, none, 0, 1, UsageKind::kData, 0, false), Verdict::kNoSlot);
+  EXPECT_EQ(TryReserve(r, me, 16, 1, UsageKind::kData, 0, false), Verdict::kBadDevice);
 }
 
 TEST(RegionTest, SlotsRunOutWithoutCrashing) {
@@ -213,17 +230,18 @@ TEST(RegionTest, ConcurrentProcessesNeverExceedLimit) {
   for (int k = 0; k < kProcs; ++k) {
     kids[k] = fork();
     if (kids[k] == 0) {
-      int slot = ClaimSlot(r, getpid(), ProcessStartTime(getpid()));
+      Account a;
+      if (!ClaimFor(r, a, getpid(), ProcessStartTime(getpid()))) _exit(1);
       for (int i = 0; i < 2000; ++i) {
-        if (TryReserve(r, slot, 0, 3000, UsageKind::kData, false)) {
-          uint64_t u = UsedBytes(r, 0);
+        if (TryReserve(r, a, 0, 3000, UsageKind::kData, kLimit, false) == Verdict::kGranted) {
+          uint64_t u = SumOfSlots(r, 0);
           uint64_t m = max_seen->load();
           while (u > m && !max_seen->compare_exchange_weak(m, u)) {
           }
-          Unreserve(r, slot, 0, 3000, UsageKind::kData);
+          Unreserve(r, a, 0, 3000, UsageKind::kData);
         }
       }
-      ReleaseSlot(r, slot);
+      ReleaseSlot(r, a.slot);
       _exit(0);
     }
   }
@@ -247,11 +265,11 @@ TEST(RegionTest, OwnerKilledInsideLockIsRecovered) {
   ASSERT_EQ(pipe(pipefd), 0);
   pid_t kid = fork();
   if (kid == 0) {
-    int slot = ClaimSlot(r, getpid(), ProcessStartTime(getpid()));
-    TryReserve(r, slot, 0, 700, UsageKind::kData, false);
+    Account a = ClaimSelf(r);
+    TryReserve(r, a, 0, 700, UsageKind::kData, 1000, false);
     pthread_mutex_lock(&RegionMutex(r));
     // Half-done update: the slot says more than the total.
-    r.procs[slot].used[0].total += 100;
+    r.procs[a.slot].used[0].total += 100;
     char c = 1;
     (void)!write(pipefd[1], &c, 1);
     pause();
@@ -262,9 +280,9 @@ TEST(RegionTest, OwnerKilledInsideLockIsRecovered) {
   kill(kid, SIGKILL);
   int st;
   waitpid(kid, &st, 0);
-  int me = ClaimSlot(r, getpid(), ProcessStartTime(getpid()));
+  Account me = ClaimSelf(r);
   auto t0 = std::chrono::steady_clock::now();
-  EXPECT_TRUE(TryReserve(r, me, 0, 1000, UsageKind::kData, false));
+  EXPECT_EQ(TryReserve(r, me, 0, 1000, UsageKind::kData, 1000, false), Verdict::kGranted);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
   EXPECT_EQ(UsedBytes(r, 0), 1000u);
   EXPECT_EQ(SumOfSlots(r, 0), 1000u);

@@ -21,107 +21,29 @@
 
 #include <gtest/gtest.h>
 
-#include "test/shim/sim_fixture.h"
+#include "test/shim/probe_child.h"
 
 #include "gpuapi/nvml_functions.h"
 #include "region/region.h"
 
 namespace {
 
-constexpr uint64_t kMiB = 1 << 20;
+using hami::test::Child;
+using hami::test::kMiB;
 
-struct Child {
-  pid_t pid = -1;
-  int out = -1;  // child's stdout
-  int in = -1;   // child's stdin
-};
-
-class ShimTest : public hami::test::SimDriverTest {
+class ShimTest : public hami::test::ProbeTest {
  protected:
-  ShimTest() : SimDriverTest("hami_shim_it_") {}
+  ShimTest() : ProbeTest("hami_shim_it_") {}
 
-  std::map<std::string, std::string> Env(const std::string& limit) {
-    std::map<std::string, std::string> env = {
-        {"LD_PRELOAD", HAMI_LIBVGPU},
-        {"LD_LIBRARY_PATH", HAMI_SIM_LIBDIR},
-        {"HAMI_SIM_GPUS", "1xA100-40GB"},
-        {"HAMI_SIM_STATE", sim_state_},
-        {"CUDA_DEVICE_MEMORY_SHARED_CACHE", region_path_},
-        {"HAMI_CONTEXT_OVERHEAD", "0"},
-    };
-    if (!limit.empty()) env["CUDA_DEVICE_MEMORY_LIMIT_0"] = limit;
-    return env;
+  static Child Spawn(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env, bool capture_stderr = false) {
+    return ProbeTest::Spawn(HAMI_SHIM_PROBE, args, env, capture_stderr);
   }
-
-  Child Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-              bool capture_stderr = false) {
-    int out[2], in[2];
-    EXPECT_EQ(pipe(out), 0);
-    EXPECT_EQ(pipe(in), 0);
-    Child c;
-    c.pid = fork();
-    if (c.pid == 0) {
-      dup2(out[1], 1);
-      if (capture_stderr) dup2(out[1], 2);
-      dup2(in[0], 0);
-      close(out[0]);
-      close(in[1]);
-      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-      std::vector<char*> argv;
-      std::string probe = HAMI_SHIM_PROBE;
-      argv.push_back(probe.data());
-      std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    close(in[0]);
-    c.out = out[0];
-    c.in = in[1];
-    return c;
+  static std::pair<int, std::string> Run(const std::vector<std::string>& args,
+                                         const std::map<std::string, std::string>& env,
+                                         bool capture_stderr = false) {
+    return ProbeTest::Run(HAMI_SHIM_PROBE, args, env, capture_stderr);
   }
-
-  // Reads the child's stdout until `needle` appears (or EOF); returns what was read.
-  static std::string ReadUntil(const Child& c, const std::string& needle) {
-    std::string text;
-    char buf[4096];
-    while (needle.empty() || text.find(needle) == std::string::npos) {
-      ssize_t n = read(c.out, buf, sizeof(buf));
-      if (n <= 0) break;
-      text.append(buf, n);
-    }
-    return text;
-  }
-
-  static int Wait(Child& c) {
-    close(c.in);
-    int st = 0;
-    waitpid(c.pid, &st, 0);
-    close(c.out);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  }
-
-  std::pair<int, std::string> Run(const std::vector<std::string>& args,
-                                  const std::map<std::string, std::string>& env,
-                                  bool capture_stderr = false) {
-    Child c = Spawn(args, env, capture_stderr);
-    close(c.in);
-    c.in = -1;
-    std::string out = ReadUntil(c, "");
-    int st = 0;
-    waitpid(c.pid, &st, 0);
-    close(c.out);
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), out};
-  }
-
-  static uint64_t Value(const std::string& out, const std::string& key) {
-    size_t p = out.find(key + "=");
-    if (p == std::string::npos) return UINT64_MAX;
-    return std::strtoull(out.c_str() + p + key.size() + 1, nullptr, 10);
-  }
-
 };
 
 TEST_F(ShimTest, EveryAllocationPathHonoursTheLimitViaDlsym) {
@@ -161,27 +83,40 @@ TEST_F(ShimTest, NvmlReportsTheLimitLikeNvidiaSmi) {
   EXPECT_EQ(Value(out, "nvml_used") + Value(out, "nvml_free"), 3000 * kMiB);
 }
 
-TEST_F(ShimTest, MalformedLimitsAreLoudAndNeverTiny) {
+// Finding "a limit env of abc, -5, 1e99 or 0 means no limit": a limit variable that is set but
+// unreadable now fails closed (one error line, cuInit refused, no device memory), while every
+// valid spelling of the env contract keeps working.
+TEST_F(ShimTest, MalformedLimitsFailClosedAndValidFormsStillWork) {
+  for (const char* bad : {"abc", "-5", "1e99", "0", "1.5g", ""}) {
+    auto env = Env("");
+    env["CUDA_DEVICE_MEMORY_LIMIT"] = bad;
+    unlink(region_path_.c_str());
+    auto [rc, out] = Run({"dlsym", "info"}, env, /*capture_stderr=*/true);
+    EXPECT_NE(rc, 0) << bad << ": " << out;
+    EXPECT_NE(out.find("error=no_context"), std::string::npos) << bad << ": " << out;
+    EXPECT_NE(out.find("cannot enforce the GPU limits: CUDA_DEVICE_MEMORY_LIMIT=\""),
+              std::string::npos) << bad << ": " << out;
+    EXPECT_EQ(out.find("total="), std::string::npos) << bad << ": " << out;
+  }
+  // A malformed variable next to a valid one still fails closed (which one was meant?).
   auto env = Env("");
-  env["CUDA_DEVICE_MEMORY_LIMIT"] = "1.5g";
-  auto [rc, out] = Run({"dlsym", "info"}, env, /*capture_stderr=*/true);
-  ASSERT_EQ(rc, 0) << out;
-  EXPECT_NE(out.find("CUDA_DEVICE_MEMORY_LIMIT=\"1.5g\" is not a memory size"), std::string::npos)
-      << out;
-  EXPECT_GT(Value(out, "total"), 30000 * kMiB) << "a malformed limit must not become tiny";
-
-  env = Env("");
-  env["CUDA_DEVICE_MEMORY_LIMIT"] = "1Gi";  // upstream reads this as 1 byte
-  unlink(region_path_.c_str());
-  auto r2 = Run({"dlsym", "info"}, env, true);
-  EXPECT_EQ(Value(r2.second, "total"), 1024 * kMiB) << r2.second;
-  EXPECT_EQ(r2.second.find("HAMI-core"), std::string::npos) << "quiet by default: " << r2.second;
-
   env["CUDA_DEVICE_MEMORY_LIMIT"] = "garbage";
-  env["CUDA_DEVICE_MEMORY_LIMIT_0"] = "2147483648";  // plain integer = bytes
+  env["CUDA_DEVICE_MEMORY_LIMIT_0"] = "2147483648";
   unlink(region_path_.c_str());
-  auto r3 = Run({"dlsym", "info"}, env, true);
-  EXPECT_EQ(Value(r3.second, "total"), 2048 * kMiB) << r3.second;
+  EXPECT_NE(Run({"dlsym", "info"}, env, true).first, 0);
+
+  const std::pair<const char*, uint64_t> good[] = {
+      {"1Gi", 1024 * kMiB}, {"3000MB", 3000 * kMiB}, {"2GiB", 2048 * kMiB},
+      {"2147483648", 2048 * kMiB}, {"1500m", 1500 * kMiB}};
+  for (const auto& [text, bytes] : good) {
+    env = Env("");
+    env["CUDA_DEVICE_MEMORY_LIMIT"] = text;  // upstream reads "1Gi" as 1 byte
+    unlink(region_path_.c_str());
+    auto r = Run({"dlsym", "info"}, env, true);
+    EXPECT_EQ(r.first, 0) << text << ": " << r.second;
+    EXPECT_EQ(Value(r.second, "total"), bytes) << text << ": " << r.second;
+    EXPECT_EQ(r.second.find("HAMI-core"), std::string::npos) << "quiet by default: " << r.second;
+  }
 }
 
 // Upstream's check-then-add lets concurrent processes overshoot together; ours must not, ever.

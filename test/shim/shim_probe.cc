@@ -68,8 +68,9 @@ void Resolve(T* out, void* lib, decltype(&cuGetProcAddress_v2) gpa, const char* 
 // True when `p` lives in libvgpu.so (i.e. the caller got the hook, not the driver).
 bool InShim(void* p) {
   Dl_info info;
-  return p != nullptr && dladdr(p, &info) != 0 && info.dli_fname != nullptr &&
-         std::strstr(info.dli_fname, "libvgpu") != nullptr;
+  if (p == nullptr || dladdr(p, &info) == 0 || info.dli_fname == nullptr) return false;
+  const char* base = std::strrchr(info.dli_fname, '/');
+  return std::strstr(base != nullptr ? base + 1 : info.dli_fname, "libvgpu") != nullptr;
 }
 
 Api Load(const char* mode, bool* all_hooked) {

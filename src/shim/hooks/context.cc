@@ -1,74 +1,64 @@
-// Context hooks: the first context a process holds on a device counts the context overhead in
-// the region; the last one released returns it. WIRE: driver ABI names.
+// Context hooks: every context a process holds is charged its overhead (runtime_contexts.cc), and
+// cuCtxSetLimit what it grows. Creating a context over the limit fails with
+// CUDA_ERROR_OUT_OF_MEMORY before the driver is asked. WIRE: driver ABI names.
 #include "shim/hooks/hook_util.h"
 
 using hami::shim::Runtime;
-
-namespace {
-
-// Runs `call` (which creates a context on `dev`) with overhead accounting around it.
-template <typename Call>
-CUresult WithContextAccounting(CUdevice dev, Call&& call, CUcontext* created) {
-  Runtime& rt = Runtime::Get();
-  const uint64_t before = rt.FirstContextOn(dev) ? rt.DeviceUsedByDriver(dev) : 0;
-  const CUresult r = call();
-  if (r != CUDA_SUCCESS) return r;
-  rt.ContextRef(dev, +1, before);
-  if (created != nullptr && *created != nullptr) {
-    rt.contexts().Insert(reinterpret_cast<uint64_t>(*created), {0, dev, 0});
-  }
-  return r;
-}
-
-}  // namespace
 
 extern "C" {
 
 CUresult cuDevicePrimaryCtxRetain(CUcontext* pctx, CUdevice dev) {
   HAMI_REAL_OR_FAIL(cuDevicePrimaryCtxRetain);
   if (pctx == nullptr) return real(pctx, dev);
-  return WithContextAccounting(dev, [&] { return real(pctx, dev); }, nullptr);
+  auto call = [&] { return real(pctx, dev); };
+  return Runtime::Get().RetainPrimary(dev, call, pctx);
 }
 
 CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev) {
   HAMI_REAL_OR_FAIL(cuDevicePrimaryCtxRelease_v2);
-  const CUresult r = real(dev);
-  if (r == CUDA_SUCCESS) Runtime::Get().ContextRef(dev, -1, 0);
-  return r;
+  auto call = [&] { return real(dev); };
+  return Runtime::Get().ReleasePrimary(dev, call, /*reset=*/false);
+}
+
+CUresult cuDevicePrimaryCtxReset_v2(CUdevice dev) {
+  HAMI_REAL_OR_FAIL(cuDevicePrimaryCtxReset_v2);
+  auto call = [&] { return real(dev); };
+  return Runtime::Get().ReleasePrimary(dev, call, /*reset=*/true);
 }
 
 CUresult cuCtxCreate_v2(CUcontext* pctx, unsigned int flags, CUdevice dev) {
   HAMI_REAL_OR_FAIL(cuCtxCreate_v2);
   if (pctx == nullptr) return real(pctx, flags, dev);
-  return WithContextAccounting(dev, [&] { return real(pctx, flags, dev); }, pctx);
+  auto call = [&] { return real(pctx, flags, dev); };
+  return Runtime::Get().CreateContext(dev, call, pctx);
 }
 
 CUresult cuCtxCreate_v3(CUcontext* pctx, CUexecAffinityParam* params, int num_params,
                         unsigned int flags, CUdevice dev) {
   HAMI_REAL_OR_FAIL(cuCtxCreate_v3);
   if (pctx == nullptr) return real(pctx, params, num_params, flags, dev);
-  return WithContextAccounting(
-      dev, [&] { return real(pctx, params, num_params, flags, dev); }, pctx);
+  auto call = [&] { return real(pctx, params, num_params, flags, dev); };
+  return Runtime::Get().CreateContext(dev, call, pctx);
 }
 
 CUresult cuCtxCreate_v4(CUcontext* pctx, CUctxCreateParams* params, unsigned int flags,
                         CUdevice dev) {
   HAMI_REAL_OR_FAIL(cuCtxCreate_v4);
   if (pctx == nullptr) return real(pctx, params, flags, dev);
-  return WithContextAccounting(dev, [&] { return real(pctx, params, flags, dev); }, pctx);
+  auto call = [&] { return real(pctx, params, flags, dev); };
+  return Runtime::Get().CreateContext(dev, call, pctx);
 }
 
 CUresult cuCtxDestroy_v2(CUcontext ctx) {
   HAMI_REAL_OR_FAIL(cuCtxDestroy_v2);
-  Runtime& rt = Runtime::Get();
-  hami::shim::AllocTable::Entry e;
-  const bool known = ctx != nullptr && rt.contexts().Take(reinterpret_cast<uint64_t>(ctx), &e);
-  const CUresult r = real(ctx);
-  if (known) {
-    if (r == CUDA_SUCCESS) rt.ContextRef(e.dev, -1, 0);
-    else rt.contexts().Insert(reinterpret_cast<uint64_t>(ctx), e);
-  }
-  return r;
+  auto call = [&] { return real(ctx); };
+  return Runtime::Get().DestroyContext(ctx, call);
+}
+
+CUresult cuCtxSetLimit(CUlimit limit, size_t value) {
+  HAMI_REAL_OR_FAIL(cuCtxSetLimit);
+  auto call = [&] { return real(limit, value); };
+  return Runtime::Get().SetContextLimit(limit, value, call);
 }
 
 }  // extern "C"

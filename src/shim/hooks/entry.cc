@@ -12,10 +12,13 @@ using hami::shim::Runtime;
 
 extern "C" {
 
+// Fail closed: a process whose limits cannot be enforced is refused the driver from the start.
 CUresult cuInit(unsigned int flags) {
   HAMI_REAL_OR_FAIL(cuInit);
+  Runtime& rt = Runtime::Get();
+  if (rt.broken() != nullptr) return CUDA_ERROR_NOT_PERMITTED;
   const CUresult r = real(flags);
-  if (r == CUDA_SUCCESS) Runtime::Get().OnCudaInit();
+  if (r == CUDA_SUCCESS) rt.OnCudaInit();
   return r;
 }
 

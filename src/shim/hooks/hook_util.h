@@ -1,12 +1,15 @@
 // Shared helpers of the hook translation units: accounted allocate / free around a driver call.
-// Contract: an allocation is reserved in the region before the driver call (so concurrent
-// processes cannot overshoot), released again if the driver fails, and recorded on success. A
-// free releases only what we recorded; unknown pointers are still forwarded to the driver.
+// Contract: an allocation is reserved in the region at what it really takes on the device before
+// the driver call (so concurrent processes cannot overshoot), released again if the driver fails,
+// and recorded on success with the context it belongs to (the driver frees it with that context).
+// A free releases only what we recorded; unknown pointers are still forwarded to the driver.
+// Without a current context the driver refuses an allocation; under a limit we refuse it first.
 #pragma once
 
 #include <cstring>
 
 #include "gpuapi/cuda_functions.h"
+#include "shim/limit/budget.h"
 #include "shim/loader.h"
 #include "shim/runtime.h"
 
@@ -14,21 +17,23 @@ namespace hami::shim {
 
 using region::UsageKind;
 
-// `key_out` points at the 8-byte value the driver writes (device pointer, array or handle).
+// `key_out` points at the 8-byte value the driver writes (device pointer or array handle);
+// `charge` is what is reserved (the device footprint, not the requested size).
 template <typename Call>
-CUresult AccountedAlloc(AllocTable& table, int dev, uint64_t bytes, Call&& call,
+CUresult AccountedAlloc(AllocTable& table, int dev, uint64_t charge, Call&& call,
                         const void* key_out) {
   Runtime& rt = Runtime::Get();
-  if (dev < 0) return call();
-  if (!rt.Reserve(dev, bytes, UsageKind::kData)) return CUDA_ERROR_OUT_OF_MEMORY;
+  if (dev < 0) return rt.MayRunUnaccounted() ? call() : CUDA_ERROR_INVALID_CONTEXT;
+  if (!rt.Reserve(dev, charge, UsageKind::kData)) return CUDA_ERROR_OUT_OF_MEMORY;
   const CUresult r = call();
   if (r != CUDA_SUCCESS) {
-    rt.Unreserve(dev, bytes, UsageKind::kData);
+    rt.Unreserve(dev, charge, UsageKind::kData);
     return r;
   }
   uint64_t key;
   std::memcpy(&key, key_out, sizeof(key));
-  table.Insert(key, AllocTable::Entry{bytes, dev, static_cast<int32_t>(UsageKind::kData)});
+  table.Insert(key, AllocTable::Entry{charge, dev, static_cast<int32_t>(UsageKind::kData),
+                                      CurrentContextKey(), 0});
   return r;
 }
 

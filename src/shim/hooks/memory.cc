@@ -1,15 +1,15 @@
-// Memory hooks: every device-memory allocation path is reserved in the shared region before the
-// driver call; memory info reports the limit. WIRE: the exported names are the driver's ABI.
-#include <cstring>
-
+// Memory hooks: plain, pitched and managed allocations, arrays and mipmapped arrays, each reserved
+// in the shared region at its device footprint before the driver call; memory info reports the
+// limit. Pools and the stream-ordered allocator are in pool.cc, VMM in vmm.cc.
+// WIRE: the exported names are the driver's ABI.
 #include "shim/hooks/hook_util.h"
-#include "shim/limit/budget.h"
 
 using hami::shim::AccountedAlloc;
 using hami::shim::AccountedFree;
 using hami::shim::CurrentDevice;
 using hami::shim::Runtime;
 using hami::shim::UsageKind;
+using hami::shim::limit::DeviceFootprint;
 
 namespace {
 
@@ -37,6 +37,27 @@ uint64_t ArrayBytes(size_t w, size_t h, size_t d, unsigned channels, CUarray_for
   return n;
 }
 
+uint64_t Halved(size_t extent, unsigned level) {
+  if (extent == 0) return 0;
+  const uint64_t v = level >= 64 ? 0 : static_cast<uint64_t>(extent) >> level;
+  return v == 0 ? 1 : v;
+}
+
+// A mipmapped array is one array per level, each level half the previous one in every dimension
+// (layers of a layered array are not halved); each level costs its own footprint.
+uint64_t MipmapFootprint(const CUDA_ARRAY3D_DESCRIPTOR& d, unsigned levels) {
+  uint64_t sum = 0;
+  const bool layered = (d.Flags & CUDA_ARRAY3D_LAYERED) != 0;
+  for (unsigned l = 0; l < levels; ++l) {
+    const uint64_t bytes = ArrayBytes(Halved(d.Width, l), Halved(d.Height, l),
+                                      layered ? d.Depth : Halved(d.Depth, l), d.NumChannels,
+                                      d.Format);
+    const uint64_t f = DeviceFootprint(bytes);
+    sum = sum > UINT64_MAX - f ? UINT64_MAX : sum + f;
+  }
+  return sum;
+}
+
 }  // namespace
 
 extern "C" {
@@ -44,62 +65,55 @@ extern "C" {
 CUresult cuMemAlloc_v2(CUdeviceptr* dptr, size_t bytesize) {
   HAMI_REAL_OR_FAIL(cuMemAlloc_v2);
   if (dptr == nullptr || bytesize == 0) return real(dptr, bytesize);
-  Runtime& rt = Runtime::Get();
-  return AccountedAlloc(rt.allocs(), CurrentDevice(), bytesize,
+  return AccountedAlloc(Runtime::Get().allocs(), CurrentDevice(), DeviceFootprint(bytesize),
                         [&] { return real(dptr, bytesize); }, dptr);
 }
 
 CUresult cuMemAllocManaged(CUdeviceptr* dptr, size_t bytesize, unsigned int flags) {
   HAMI_REAL_OR_FAIL(cuMemAllocManaged);
   if (dptr == nullptr || bytesize == 0) return real(dptr, bytesize, flags);
-  Runtime& rt = Runtime::Get();
-  return AccountedAlloc(rt.allocs(), CurrentDevice(), bytesize,
+  return AccountedAlloc(Runtime::Get().allocs(), CurrentDevice(), DeviceFootprint(bytesize),
                         [&] { return real(dptr, bytesize, flags); }, dptr);
 }
 
 CUresult cuMemAllocPitch_v2(CUdeviceptr* dptr, size_t* pitch, size_t width, size_t height,
                             unsigned int element_size) {
   HAMI_REAL_OR_FAIL(cuMemAllocPitch_v2);
-  const int dev = CurrentDevice();
-  uint64_t estimate = 0;
-  if (dptr == nullptr || pitch == nullptr || dev < 0 ||
-      !MulOk(hami::shim::limit::RoundUp(width, 512), height, &estimate) || estimate == 0) {
+  uint64_t rows = 0;
+  if (dptr == nullptr || pitch == nullptr ||
+      !MulOk(hami::shim::limit::RoundUp(width, 512), height, &rows) || rows == 0) {
     return real(dptr, pitch, width, height, element_size);
   }
   Runtime& rt = Runtime::Get();
-  if (!rt.Reserve(dev, estimate, UsageKind::kData)) return CUDA_ERROR_OUT_OF_MEMORY;
-  const CUresult r = real(dptr, pitch, width, height, element_size);
-  if (r != CUDA_SUCCESS) {
-    rt.Unreserve(dev, estimate, UsageKind::kData);
-    return r;
-  }
+  const int dev = CurrentDevice();
+  const uint64_t estimate = DeviceFootprint(rows);
+  const CUresult r = AccountedAlloc(rt.allocs(), dev, estimate,
+                                    [&] { return real(dptr, pitch, width, height, element_size); },
+                                    dptr);
+  if (r != CUDA_SUCCESS || dev < 0) return r;
   // Settle on what the driver really took: pitch x height.
   uint64_t actual = estimate;
-  if (MulOk(*pitch, height, &actual) && actual != estimate) {
-    if (actual > estimate && !rt.Reserve(dev, actual - estimate, UsageKind::kData)) {
-      if (auto free_fn = CU_REAL(cuMemFree_v2)) free_fn(*dptr);
-      rt.Unreserve(dev, estimate, UsageKind::kData);
-      return CUDA_ERROR_OUT_OF_MEMORY;
-    }
-    if (actual < estimate) rt.Unreserve(dev, estimate - actual, UsageKind::kData);
+  if (!MulOk(*pitch, height, &actual) || DeviceFootprint(actual) == estimate) return r;
+  actual = DeviceFootprint(actual);
+  hami::shim::AllocTable::Entry e;
+  if (!rt.allocs().Take(*dptr, &e)) return r;
+  if (actual > estimate && !rt.Reserve(dev, actual - estimate, UsageKind::kData)) {
+    if (auto free_fn = CU_REAL(cuMemFree_v2)) free_fn(*dptr);
+    rt.Unreserve(dev, estimate, UsageKind::kData);
+    return CUDA_ERROR_OUT_OF_MEMORY;
   }
-  rt.allocs().Insert(*dptr, {actual, dev, static_cast<int32_t>(UsageKind::kData)});
+  if (actual < estimate) rt.Unreserve(dev, estimate - actual, UsageKind::kData);
+  e.bytes = actual;
+  rt.allocs().Insert(*dptr, e);
   return r;
-}
-
-CUresult cuMemFree_v2(CUdeviceptr dptr) {
-  HAMI_REAL_OR_FAIL(cuMemFree_v2);
-  if (dptr == 0) return real(dptr);
-  return AccountedFree(Runtime::Get().allocs(), dptr, [&] { return real(dptr); });
 }
 
 CUresult cuArrayCreate_v2(CUarray* handle, const CUDA_ARRAY_DESCRIPTOR* desc) {
   HAMI_REAL_OR_FAIL(cuArrayCreate_v2);
   if (handle == nullptr || desc == nullptr) return real(handle, desc);
   const uint64_t bytes = ArrayBytes(desc->Width, desc->Height, 1, desc->NumChannels, desc->Format);
-  const void* key = handle;
-  return AccountedAlloc(Runtime::Get().arrays(), CurrentDevice(), bytes,
-                        [&] { return real(handle, desc); }, key);
+  return AccountedAlloc(Runtime::Get().arrays(), CurrentDevice(), DeviceFootprint(bytes),
+                        [&] { return real(handle, desc); }, handle);
 }
 
 CUresult cuArray3DCreate_v2(CUarray* handle, const CUDA_ARRAY3D_DESCRIPTOR* desc) {
@@ -107,9 +121,8 @@ CUresult cuArray3DCreate_v2(CUarray* handle, const CUDA_ARRAY3D_DESCRIPTOR* desc
   if (handle == nullptr || desc == nullptr) return real(handle, desc);
   const uint64_t bytes =
       ArrayBytes(desc->Width, desc->Height, desc->Depth, desc->NumChannels, desc->Format);
-  const void* key = handle;
-  return AccountedAlloc(Runtime::Get().arrays(), CurrentDevice(), bytes,
-                        [&] { return real(handle, desc); }, key);
+  return AccountedAlloc(Runtime::Get().arrays(), CurrentDevice(), DeviceFootprint(bytes),
+                        [&] { return real(handle, desc); }, handle);
 }
 
 CUresult cuArrayDestroy(CUarray handle) {
@@ -119,61 +132,20 @@ CUresult cuArrayDestroy(CUarray handle) {
                        [&] { return real(handle); });
 }
 
-CUresult cuMemCreate(CUmemGenericAllocationHandle* handle, size_t size,
-                     const CUmemAllocationProp* prop, unsigned long long flags) {
-  HAMI_REAL_OR_FAIL(cuMemCreate);
-  // Only device-resident memory counts; host/NUMA locations pass through (upstream #187).
-  if (handle == nullptr || prop == nullptr || prop->location.type != CU_MEM_LOCATION_TYPE_DEVICE ||
-      size == 0) {
-    return real(handle, size, prop, flags);
-  }
-  size_t gran = 0;
-  if (auto g = CU_REAL(cuMemGetAllocationGranularity)) {
-    if (g(&gran, prop, CU_MEM_ALLOC_GRANULARITY_MINIMUM) != CUDA_SUCCESS) gran = 0;
-  }
-  const uint64_t bytes = hami::shim::limit::RoundUp(size, gran);
-  const void* key = handle;
-  return AccountedAlloc(Runtime::Get().vmm(), prop->location.id, bytes,
-                        [&] { return real(handle, size, prop, flags); }, key);
+CUresult cuMipmappedArrayCreate(CUmipmappedArray* handle, const CUDA_ARRAY3D_DESCRIPTOR* desc,
+                                unsigned int levels) {
+  HAMI_REAL_OR_FAIL(cuMipmappedArrayCreate);
+  if (handle == nullptr || desc == nullptr || levels == 0) return real(handle, desc, levels);
+  return AccountedAlloc(Runtime::Get().arrays(), CurrentDevice(), MipmapFootprint(*desc, levels),
+                        [&] { return real(handle, desc, levels); }, handle);
 }
 
-CUresult cuMemRelease(CUmemGenericAllocationHandle handle) {
-  HAMI_REAL_OR_FAIL(cuMemRelease);
-  return AccountedFree(Runtime::Get().vmm(), handle, [&] { return real(handle); });
+CUresult cuMipmappedArrayDestroy(CUmipmappedArray handle) {
+  HAMI_REAL_OR_FAIL(cuMipmappedArrayDestroy);
+  if (handle == nullptr) return real(handle);
+  return AccountedFree(Runtime::Get().arrays(), reinterpret_cast<uint64_t>(handle),
+                       [&] { return real(handle); });
 }
-
-#define HAMI_ASYNC_ALLOC(sym)                                                            \
-  CUresult sym(CUdeviceptr* dptr, size_t bytesize, CUstream stream) {                    \
-    HAMI_REAL_OR_FAIL(sym);                                                              \
-    if (dptr == nullptr || bytesize == 0) return real(dptr, bytesize, stream);           \
-    return AccountedAlloc(Runtime::Get().allocs(), CurrentDevice(), bytesize,            \
-                          [&] { return real(dptr, bytesize, stream); }, dptr);           \
-  }
-HAMI_ASYNC_ALLOC(cuMemAllocAsync)
-HAMI_ASYNC_ALLOC(cuMemAllocAsync_ptsz)
-#undef HAMI_ASYNC_ALLOC
-
-#define HAMI_POOL_ALLOC(sym)                                                                 \
-  CUresult sym(CUdeviceptr* dptr, size_t bytesize, CUmemoryPool pool, CUstream stream) {     \
-    HAMI_REAL_OR_FAIL(sym);                                                                  \
-    if (dptr == nullptr || bytesize == 0) return real(dptr, bytesize, pool, stream);         \
-    return AccountedAlloc(Runtime::Get().allocs(), CurrentDevice(), bytesize,                \
-                          [&] { return real(dptr, bytesize, pool, stream); }, dptr);         \
-  }
-HAMI_POOL_ALLOC(cuMemAllocFromPoolAsync)
-HAMI_POOL_ALLOC(cuMemAllocFromPoolAsync_ptsz)
-#undef HAMI_POOL_ALLOC
-
-#define HAMI_ASYNC_FREE(sym)                                                       \
-  CUresult sym(CUdeviceptr dptr, CUstream stream) {                                \
-    HAMI_REAL_OR_FAIL(sym);                                                        \
-    if (dptr == 0) return real(dptr, stream);                                      \
-    return AccountedFree(Runtime::Get().allocs(), dptr,                            \
-                         [&] { return real(dptr, stream); });                      \
-  }
-HAMI_ASYNC_FREE(cuMemFreeAsync)
-HAMI_ASYNC_FREE(cuMemFreeAsync_ptsz)
-#undef HAMI_ASYNC_FREE
 
 CUresult cuMemGetInfo_v2(size_t* free, size_t* total) {
   HAMI_REAL_OR_FAIL(cuMemGetInfo_v2);
@@ -188,6 +160,7 @@ CUresult cuMemGetInfo_v2(size_t* free, size_t* total) {
     f = m.free;
     t = m.total;
   }
+  if (rt.broken() != nullptr) f = 0;  // nothing can be allocated
   if (free != nullptr) *free = f;
   if (total != nullptr) *total = t;
   return r;

@@ -21,4 +21,8 @@ uint64_t RoundUp(uint64_t bytes, uint64_t granularity) {
   return bytes > UINT64_MAX - add ? UINT64_MAX : bytes + add;
 }
 
+uint64_t DeviceFootprint(uint64_t bytes) {
+  return RoundUp(bytes, bytes < kLargePage ? kSmallGranule : kLargePage);
+}
+
 }  // namespace hami::shim::limit

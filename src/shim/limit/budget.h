@@ -20,4 +20,14 @@ MemInfo LimitedMemInfo(uint64_t limit, uint64_t used, MemInfo phys);
 // Rounds `bytes` up to a multiple of `granularity` (0 or 1 = unchanged); saturates.
 uint64_t RoundUp(uint64_t bytes, uint64_t granularity);
 
+// The driver's allocation granules: blocks below 2 MiB are 512-byte aligned and sized, larger
+// ones take whole 2 MiB pages (also the VMM granularity of every current GPU).
+inline constexpr uint64_t kSmallGranule = 512;
+inline constexpr uint64_t kLargePage = 2ull << 20;
+
+// Device memory an allocation of `bytes` really takes, i.e. what is charged for it: 1 byte costs
+// 512 B, 2 MiB + 1 costs 4 MiB (upstream charged requested bytes: 512x and 2x the limit).
+// 0 stays 0; saturates.
+uint64_t DeviceFootprint(uint64_t bytes);
+
 }  // namespace hami::shim::limit

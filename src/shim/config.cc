@@ -1,0 +1,116 @@
+#include "shim/config.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+#include "shim/log.h"
+
+namespace hami::shim {
+namespace {
+
+using region::kMaxDevices;
+
+// A variable's value: nullptr when unset. Set-but-empty is returned as "".
+const char* Raw(const char* name) { return std::getenv(name); }
+
+const char* NonEmpty(const char* name) {
+  const char* v = Raw(name);
+  return (v != nullptr && *v != '\0') ? v : nullptr;
+}
+
+void Fail(Config& c, const char* name, const char* value, const char* why) {
+  SHIM_ERROR("%s=\"%s\" %s", name, value, why);
+  if (c.error[0] == '\0') std::snprintf(c.error, sizeof(c.error), "%s=\"%.64s\" %s", name, value, why);
+}
+
+// A memory limit variable: nullopt when unset; a set value that is not a positive size is an
+// error (recorded in `c`), never "no limit".
+std::optional<uint64_t> MemEnv(Config& c, const char* name) {
+  const char* v = Raw(name);
+  if (v == nullptr) return std::nullopt;
+  auto p = limit::ParseMemoryLimit(v);
+  if (!p) {
+    Fail(c, name, v, "is not a memory size (bytes, or k/m/g/t, Ki/Mi/Gi/Ti)");
+    return std::nullopt;
+  }
+  if (*p == 0) {
+    Fail(c, name, v, "is a zero memory limit (not a slice)");
+    return std::nullopt;
+  }
+  return p;
+}
+
+std::optional<uint32_t> SmEnv(Config& c, const char* name) {
+  const char* v = Raw(name);
+  if (v == nullptr) return std::nullopt;
+  auto p = limit::ParseSmLimit(v);
+  if (!p) Fail(c, name, v, "is not a percentage 0..100");
+  return p;
+}
+
+void ReadLimits(Config& c) {
+  const std::optional<uint64_t> all = MemEnv(c, "CUDA_DEVICE_MEMORY_LIMIT");
+  const std::optional<uint32_t> all_sm = SmEnv(c, "CUDA_DEVICE_SM_LIMIT");
+  for (int d = 0; d < kMaxDevices; ++d) {
+    char name[64];
+    std::snprintf(name, sizeof(name), "CUDA_DEVICE_MEMORY_LIMIT_%d", d);
+    std::optional<uint64_t> mem = MemEnv(c, name);
+    c.mem_limit[d] = mem ? *mem : all.value_or(0);
+    std::snprintf(name, sizeof(name), "CUDA_DEVICE_SM_LIMIT_%d", d);
+    std::optional<uint32_t> sm = SmEnv(c, name);
+    const uint32_t pct = sm ? *sm : all_sm.value_or(0);
+    c.sm_limit[d] = pct >= 100 ? 0 : pct;
+    if (c.sm_limit[d] != 0) c.any_sm_limit = true;
+  }
+}
+
+}  // namespace
+
+bool Config::AnyMemoryLimit() const {
+  for (uint64_t l : mem_limit) {
+    if (l != 0) return true;
+  }
+  return false;
+}
+
+Config ReadConfig() {
+  Config c;
+  if (const char* v = NonEmpty("LIBCUDA_LOG_LEVEL")) {
+    auto lvl = limit::ParseSmallInt(v);
+    SetLogLevel(lvl ? *lvl : 1);
+    if (!lvl) SHIM_ERROR("LIBCUDA_LOG_LEVEL=\"%s\" is not an integer; using 1", v);
+  }
+  ReadLimits(c);
+  if (const char* v = NonEmpty("GPU_CORE_UTILIZATION_POLICY")) {
+    auto p = limit::ParseCorePolicy(v);
+    if (p) c.policy = *p;
+    else SHIM_ERROR("GPU_CORE_UTILIZATION_POLICY=\"%s\" unknown (default|force|disable)", v);
+  }
+  if (c.policy == limit::CorePolicy::kDisable) c.any_sm_limit = false;
+  if (const char* v = NonEmpty("CUDA_TASK_PRIORITY")) {
+    auto p = limit::ParseSmallInt(v);
+    if (p) c.priority = *p;
+    else SHIM_ERROR("CUDA_TASK_PRIORITY=\"%s\" is not an integer; using 1", v);
+  }
+  if (const char* v = NonEmpty("HAMI_CONTEXT_OVERHEAD")) {
+    auto p = limit::ParseMemoryLimit(v);
+    if (p) {
+      c.context_overhead = *p;
+      c.context_overhead_set = true;
+    } else {
+      SHIM_ERROR("HAMI_CONTEXT_OVERHEAD=\"%s\" is not a memory size; measuring instead", v);
+    }
+  }
+  if (const char* v = NonEmpty("CUDA_DEVICE_MEMORY_SHARED_CACHE")) {
+    if (std::strlen(v) >= sizeof(c.region_path)) {
+      Fail(c, "CUDA_DEVICE_MEMORY_SHARED_CACHE", v, "is longer than 255 bytes");
+    } else {
+      std::snprintf(c.region_path, sizeof(c.region_path), "%s", v);
+    }
+  }
+  return c;
+}
+
+}  // namespace hami::shim

@@ -1,0 +1,39 @@
+// libvgpu's configuration, read once from the environment (WIRE: the variables are documented in
+// docs/libvgpu.md, "Environment").
+//
+// Contract: every accepted spelling of the env contract shared with upstream HAMi-core, our device
+// plugin, KAI and Koordinator is read as before; a limit variable that is set but cannot be read
+// (`abc`, `-5`, `1e99`, `0`, empty, overflow, an SM percentage above 100) is never "no limit":
+// ReadConfig records it in `error` and the runtime then refuses device memory (fail closed).
+// Pure apart from getenv; not thread-safe (called once, before any hook runs).
+#pragma once
+
+#include <cstdint>
+
+#include "region/layout.h"
+#include "shim/limit/env_parse.h"
+
+namespace hami::shim {
+
+struct Config {
+  uint64_t mem_limit[region::kMaxDevices] = {};  // bytes, 0 = no limit set
+  uint32_t sm_limit[region::kMaxDevices] = {};   // percent, 0 = no limit
+  limit::CorePolicy policy = limit::CorePolicy::kDefault;
+  int32_t priority = 1;
+  uint64_t context_overhead = 0;  // HAMI_CONTEXT_OVERHEAD: bytes counted per context
+  bool context_overhead_set = false;  // unset: measured from NVML around the first context
+  char region_path[256] = "/tmp/cudevshr.cache";
+  bool any_sm_limit = false;
+  // Non-empty when a limit variable (or the region path) was set but unusable: the first such
+  // problem, as the error line names it.
+  char error[224] = "";
+
+  bool AnyMemoryLimit() const;
+  // True when something must be enforced: a limit, or a limit variable that could not be read.
+  bool Enforcing() const { return AnyMemoryLimit() || any_sm_limit || error[0] != '\0'; }
+};
+
+// Reads the environment; every malformed value is logged as an error (always printed).
+Config ReadConfig();
+
+}  // namespace hami::shim

@@ -1,0 +1,240 @@
+// An interactive CUDA "application" run under LD_PRELOAD=libvgpu.so against the simulated driver
+// by the escape and property tests: it obtains device memory through every path the driver
+// offers, one command per stdin line, and answers one line per command on stdout.
+//
+// Protocol (every answer ends with '\n' and is flushed):
+//   start-up                  -> "setup=<CUresult of cuInit..cuCtxSetCurrent on device 0>"
+//   a <kind> <bytes> [dev]    -> "ok <id>" | "err <CUresult>"   (kinds: see Allocate)
+//   f <id>                    -> "ok" | "err <CUresult>"
+//   fork <bytes>              -> "child_setup=<r> child_alloc=<r>" (from the forked child)
+//   heap <bytes>              -> "ok" | "err <CUresult>"   (cuCtxSetLimit, device malloc heap)
+//   info                      -> "free=<bytes> total=<bytes>"
+//   q                         -> exits 0 (everything still held is left to process exit)
+// The probe never checks limits itself: it reports what the driver (through libvgpu) answered.
+#include <dlfcn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gpuapi/cuda_functions.h"
+
+namespace {
+
+#define PROBE_FNS(X)                                                                          \
+  X(cuInit) X(cuDeviceGet) X(cuDevicePrimaryCtxRetain) X(cuCtxSetCurrent) X(cuCtxGetCurrent) \
+  X(cuCtxCreate_v2) X(cuCtxDestroy_v2) X(cuMemAlloc_v2) X(cuMemFree_v2)                      \
+  X(cuMemAllocManaged) X(cuMemAllocPitch_v2) X(cuArrayCreate_v2) X(cuArray3DCreate_v2)       \
+  X(cuArrayDestroy) X(cuMipmappedArrayCreate) X(cuMipmappedArrayDestroy) X(cuMemAllocAsync)  \
+  X(cuMemFreeAsync) X(cuMemPoolCreate) X(cuMemAllocFromPoolAsync) X(cuMemCreate)             \
+  X(cuMemRelease) X(cuMemAddressReserve) X(cuMemAddressFree) X(cuMemMap) X(cuMemUnmap)       \
+  X(cuMemGetInfo_v2) X(cuCtxSetLimit)
+
+struct Api {
+#define PROBE_FIELD(f) decltype(&::f) f = nullptr;
+  PROBE_FNS(PROBE_FIELD)
+#undef PROBE_FIELD
+};
+
+Api g;
+
+// One thing the probe holds and how to give it back.
+struct Held {
+  char kind[16] = "";
+  uint64_t handle = 0;  // pointer, array, context or VA start
+  uint64_t size = 0;    // VMM mapping size
+  bool live = false;
+};
+std::vector<Held> g_held;
+CUmemoryPool g_pools[16] = {};
+CUcontext g_primary = nullptr;
+
+void Load() {
+  void* lib = dlopen("libcuda.so.1", RTLD_NOW);
+  if (lib == nullptr) {
+    std::printf("setup=no_libcuda\n");
+    std::exit(2);
+  }
+#define PROBE_LOAD(f) g.f = reinterpret_cast<decltype(&::f)>(dlsym(lib, #f));
+  PROBE_FNS(PROBE_LOAD)
+#undef PROBE_LOAD
+}
+
+CUresult Setup() {
+  CUdevice dev;
+  CUresult r = g.cuInit(0);
+  if (r == CUDA_SUCCESS) r = g.cuDeviceGet(&dev, 0);
+  if (r == CUDA_SUCCESS) r = g.cuDevicePrimaryCtxRetain(&g_primary, dev);
+  if (r == CUDA_SUCCESS) r = g.cuCtxSetCurrent(g_primary);
+  return r;
+}
+
+CUresult PoolOn(int dev, CUmemoryPool* pool) {
+  if (g_pools[dev] != nullptr) {
+    *pool = g_pools[dev];
+    return CUDA_SUCCESS;
+  }
+  CUmemPoolProps props{};
+  props.allocType = CU_MEM_ALLOCATION_TYPE_PINNED;
+  props.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+  props.location.id = dev;
+  const CUresult r = g.cuMemPoolCreate(&g_pools[dev], &props);
+  *pool = g_pools[dev];
+  return r;
+}
+
+// Maps a fresh VMM handle of `bytes` on `dev` and releases the handle at once (still mapped).
+CUresult VmmMapped(uint64_t bytes, int dev, Held* h) {
+  CUmemAllocationProp prop{};
+  prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
+  prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+  prop.location.id = dev;
+  const uint64_t size = (bytes + (2u << 20) - 1) / (2u << 20) * (2u << 20);
+  CUmemGenericAllocationHandle mem;
+  CUresult r = g.cuMemCreate(&mem, size, &prop, 0);
+  if (r != CUDA_SUCCESS) return r;
+  CUdeviceptr va = 0;
+  r = g.cuMemAddressReserve(&va, size, 0, 0, 0);
+  if (r == CUDA_SUCCESS) r = g.cuMemMap(va, size, 0, mem, 0);
+  g.cuMemRelease(mem);  // normal practice: the mapping keeps the memory alive
+  if (r != CUDA_SUCCESS) return r;
+  h->handle = va;
+  h->size = size;
+  return r;
+}
+
+// Kinds: mem, managed, pitch, array, array3d, mipmap, async, pool, vmm, ctx. Arrays are float
+// rows of 4 KiB (`bytes` rounded to whole rows); `dev` matters for pool, vmm and ctx.
+CUresult Allocate(const char* kind, uint64_t bytes, int dev, Held* h) {
+  auto* out = reinterpret_cast<CUdeviceptr*>(&h->handle);
+  const size_t rows = bytes / 4096 != 0 ? bytes / 4096 : 1;
+  if (!std::strcmp(kind, "mem")) return g.cuMemAlloc_v2(out, bytes);
+  if (!std::strcmp(kind, "managed")) return g.cuMemAllocManaged(out, bytes, 1);
+  if (!std::strcmp(kind, "pitch")) {
+    size_t pitch;
+    return g.cuMemAllocPitch_v2(out, &pitch, 4096, rows, 4);
+  }
+  if (!std::strcmp(kind, "array")) {
+    CUDA_ARRAY_DESCRIPTOR d{1024, rows, CU_AD_FORMAT_FLOAT, 1};
+    return g.cuArrayCreate_v2(reinterpret_cast<CUarray*>(&h->handle), &d);
+  }
+  CUDA_ARRAY3D_DESCRIPTOR d3{};
+  d3.Width = 1024;
+  d3.Height = rows;
+  d3.Format = CU_AD_FORMAT_FLOAT;
+  d3.NumChannels = 1;
+  if (!std::strcmp(kind, "array3d")) {
+    d3.Depth = 1;
+    return g.cuArray3DCreate_v2(reinterpret_cast<CUarray*>(&h->handle), &d3);
+  }
+  if (!std::strcmp(kind, "mipmap")) {
+    return g.cuMipmappedArrayCreate(reinterpret_cast<CUmipmappedArray*>(&h->handle), &d3, 3);
+  }
+  if (!std::strcmp(kind, "async")) return g.cuMemAllocAsync(out, bytes, nullptr);
+  if (!std::strcmp(kind, "pool")) {
+    CUmemoryPool pool;
+    const CUresult r = PoolOn(dev, &pool);
+    return r != CUDA_SUCCESS ? r : g.cuMemAllocFromPoolAsync(out, bytes, pool, nullptr);
+  }
+  if (!std::strcmp(kind, "vmm")) return VmmMapped(bytes, dev, h);
+  if (!std::strcmp(kind, "ctx")) {
+    CUcontext ctx;
+    const CUresult r = g.cuCtxCreate_v2(&ctx, 0, dev);
+    if (r == CUDA_SUCCESS) h->handle = reinterpret_cast<uint64_t>(ctx);
+    g.cuCtxSetCurrent(g_primary);  // cuCtxCreate made it current
+    return r;
+  }
+  return CUDA_ERROR_INVALID_VALUE;
+}
+
+CUresult Free(Held& h) {
+  const char* k = h.kind;
+  if (!std::strcmp(k, "array") || !std::strcmp(k, "array3d")) {
+    return g.cuArrayDestroy(reinterpret_cast<CUarray>(h.handle));
+  }
+  if (!std::strcmp(k, "mipmap")) {
+    return g.cuMipmappedArrayDestroy(reinterpret_cast<CUmipmappedArray>(h.handle));
+  }
+  if (!std::strcmp(k, "async") || !std::strcmp(k, "pool")) return g.cuMemFreeAsync(h.handle, nullptr);
+  if (!std::strcmp(k, "vmm")) {
+    const CUresult r = g.cuMemUnmap(h.handle, h.size);
+    g.cuMemAddressFree(h.handle, h.size);
+    return r;
+  }
+  if (!std::strcmp(k, "ctx")) return g.cuCtxDestroy_v2(reinterpret_cast<CUcontext>(h.handle));
+  return g.cuMemFree_v2(h.handle);
+}
+
+void Fork(uint64_t bytes) {
+  std::fflush(stdout);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const CUresult setup = Setup();
+    CUdeviceptr p = 0;
+    const CUresult alloc = g.cuMemAlloc_v2(&p, bytes);
+    std::printf("child_setup=%d child_alloc=%d\n", setup, alloc);
+    std::fflush(stdout);
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+}
+
+void Command(const char* line) {
+  char kind[16] = "";
+  unsigned long long bytes = 0;
+  int dev = 0;
+  unsigned id = 0;
+  if (std::sscanf(line, "a %15s %llu %d", kind, &bytes, &dev) >= 2) {
+    Held h;
+    std::snprintf(h.kind, sizeof(h.kind), "%s", kind);
+    const CUresult r = dev >= 0 && dev < 16 ? Allocate(kind, bytes, dev, &h) : CUDA_ERROR_INVALID_VALUE;
+    if (r != CUDA_SUCCESS) {
+      std::printf("err %d\n", r);
+      return;
+    }
+    h.live = true;
+    g_held.push_back(h);
+    std::printf("ok %zu\n", g_held.size() - 1);
+  } else if (std::sscanf(line, "f %u", &id) == 1) {
+    if (id >= g_held.size() || !g_held[id].live) {
+      std::printf("err -1\n");
+      return;
+    }
+    const CUresult r = Free(g_held[id]);
+    g_held[id].live = false;
+    if (r == CUDA_SUCCESS) std::printf("ok\n");
+    else std::printf("err %d\n", r);
+  } else if (std::sscanf(line, "fork %llu", &bytes) == 1) {
+    Fork(bytes);
+  } else if (std::sscanf(line, "heap %llu", &bytes) == 1) {
+    const CUresult r = g.cuCtxSetLimit(CU_LIMIT_MALLOC_HEAP_SIZE, bytes);
+    if (r == CUDA_SUCCESS) std::printf("ok\n");
+    else std::printf("err %d\n", r);
+  } else if (!std::strncmp(line, "info", 4)) {
+    size_t free = 0, total = 0;
+    const CUresult r = g.cuMemGetInfo_v2(&free, &total);
+    std::printf("free=%zu total=%zu rc=%d\n", free, total, r);
+  } else {
+    std::printf("err -2\n");
+  }
+}
+
+}  // namespace
+
+int main() {
+  Load();
+  std::printf("setup=%d\n", Setup());
+  std::fflush(stdout);
+  char line[256];
+  while (std::fgets(line, sizeof(line), stdin) != nullptr) {
+    if (line[0] == 'q') break;
+    Command(line);
+    std::fflush(stdout);
+  }
+  return 0;
+}
