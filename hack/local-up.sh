@@ -29,6 +29,8 @@ timeout=${HAMI_UP_TIMEOUT:-120}
 env_file=$HAMI_LOCAL_DIR/env
 
 # Already up?
+# PKI_DIR, API_PORT and APISERVER_PID come from the env file hami::load_env sources.
+# shellcheck disable=SC2153
 if hami::load_env 2>/dev/null; then
   if hami::pid_alive "${APISERVER_PID:-}" &&
      curl -sf --max-time 3 --cacert "$PKI_DIR/ca.crt" "https://127.0.0.1:$API_PORT/readyz" >/dev/null 2>&1; then
@@ -144,7 +146,7 @@ apiserver_flags=(
   --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$pki_dir/sa.pub"
   --service-account-signing-key-file "$pki_dir/sa.key" --service-cluster-ip-range 10.0.0.0/24
   --authorization-mode RBAC --allow-privileged=true
-  --enable-admission-plugins MutatingAdmissionWebhook,ValidatingAdmissionWebhook
+  --enable-admission-plugins "MutatingAdmissionWebhook,ValidatingAdmissionWebhook"
   --disable-admission-plugins "ServiceAccount,$taint_plugin"
   --endpoint-reconciler-type none --cert-dir "$HAMI_LOCAL_DIR/apiserver-certs"
   # Published in kube-system/extension-apiserver-authentication, where kube-scheduler's delegated

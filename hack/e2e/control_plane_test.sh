@@ -14,7 +14,9 @@
 # asking for nvidia.com/gpu going through the extender's filter and bind.
 set -euo pipefail
 hack_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../lib/common.sh
 source "$hack_dir/lib/common.sh"
+# shellcheck source=../lib/nodes.sh
 source "$hack_dir/lib/nodes.sh"
 
 ns=default

@@ -84,6 +84,7 @@ hami::start_daemon() {
   # setsid may fork when the caller is a group leader; the inner shell records its own pid and then
   # execs the command, so the recorded pid is the daemon's and it leads its own process group.
   # ETCD_* variables of our env file (ETCD_DATA_DIR, ...) would be read by etcd as its own flags.
+  # shellcheck disable=SC2016  # expanded by the inner bash, not here
   setsid bash -c 'echo $$ > "$0"; for v in ${!ETCD_*}; do unset "$v"; done; exec "$@"' \
     "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 8>&- 9>&- &
   for _ in $(seq 1 50); do

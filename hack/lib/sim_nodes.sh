@@ -19,6 +19,8 @@
 # plugin's ../lib/sim), HAMI_LIBVGPU (default the plugin's ../lib/libvgpu.so),
 # HAMI_KUBELET_STANDIN (default $HAMI_TOOLS_BIN/kubelet-standin). Needs the plane's env loaded.
 
+# The readiness predicates below (sock_ready, registered, ...) are called through hami::wait_for.
+# shellcheck disable=SC2317
 [[ $(type -t hami::log) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 HAMI_DP_BIN=${HAMI_DP_BIN:-$HAMI_ROOT/_output/bin/hami-device-plugin}

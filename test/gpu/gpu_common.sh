@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the GPU tests. Exit 77 (ctest SKIP_RETURN_CODE) when the machine cannot run them, so
 # ctest shows them as "Not Run (Skipped)" instead of passing silently.
 skip() { echo "SKIPPED: $*"; exit 77; }
