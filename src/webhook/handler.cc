@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "codec/json_util.h"
 
 namespace hami::webhook {
 namespace {
@@ -68,8 +69,9 @@ net::HttpHandler WebhookHandler(WebhookConfig config, const vendor::Registry& re
                            ", expected application/json");
     }
     if (request.body.empty()) return Text(400, "request body is empty");
-    json review = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-    if (review.is_discarded()) return Text(400, "request body is not valid JSON");
+    auto parsed = codec::ParseBoundedJson(request.body, "AdmissionReview");
+    if (!parsed.ok()) return Text(400, parsed.error().message());
+    const json& review = *parsed;
     auto out = Admit(review, config, registry, quota);
     if (!out.ok()) {
       base::LogWarn("webhook: bad request", {{"error", out.error().message()}});

@@ -1,8 +1,9 @@
 // The /webhook HTTP endpoint: adapts net::HttpServer to the pure admission core (admit.h).
 //
 // POST /webhook with Content-Type application/json (parameters such as charset allowed):
-//   - body not JSON, or not an AdmissionReview that can be answered (admission_review.h) -> 400
-//     text/plain with the reason (the API server then applies the webhook's failurePolicy);
+//   - body not JSON, nested deeper than codec::kMaxJsonDepth, or not an AdmissionReview that can
+//     be answered (admission_review.h) -> 400 text/plain with the reason (the API server then
+//     applies the webhook's failurePolicy);
 //   - wrong Content-Type -> 415;
 //   - otherwise 200 with the AdmissionReview response (application/json).
 // Each decision is logged once (uid, pod, allowed, code, message): denials and errors at info,
