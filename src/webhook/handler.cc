@@ -86,8 +86,10 @@ net::HttpHandler WebhookHandler(WebhookConfig config, const vendor::Registry& re
 }
 
 void RegisterWebhook(net::HttpServer& server, WebhookConfig config,
-                     const vendor::Registry& registry, QuotaLookup quota) {
-  server.Handle("POST", kWebhookPath, WebhookHandler(std::move(config), registry, std::move(quota)));
+                     const vendor::Registry& registry, QuotaLookup quota,
+                     std::optional<net::ClientCertPolicy> clients) {
+  server.Handle("POST", kWebhookPath, WebhookHandler(std::move(config), registry, std::move(quota)),
+                std::move(clients));
 }
 
 }  // namespace hami::webhook

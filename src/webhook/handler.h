@@ -24,8 +24,10 @@ inline constexpr char kWebhookPath[] = "/webhook";
 net::HttpHandler WebhookHandler(WebhookConfig config, const vendor::Registry& registry,
                                 QuotaLookup quota);
 
-// server.Handle("POST", kWebhookPath, WebhookHandler(...)).
+// server.Handle("POST", kWebhookPath, WebhookHandler(...), clients): with `clients`, only TLS
+// clients the policy accepts (the API server's client certificate) reach /webhook.
 void RegisterWebhook(net::HttpServer& server, WebhookConfig config,
-                     const vendor::Registry& registry, QuotaLookup quota);
+                     const vendor::Registry& registry, QuotaLookup quota,
+                     std::optional<net::ClientCertPolicy> clients = std::nullopt);
 
 }  // namespace hami::webhook
