@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "base/quantity.h"
+#include "codec/json_util.h"
 #include "codec/k8s_object.h"
 #include "extender/pod_identity.h"
 #include "k8s/resource_path.h"
@@ -14,6 +15,11 @@ namespace {
 net::HttpResponse Json(int status, std::string body) {
   return {status, "application/json", std::move(body)};
 }
+
+// The status of a /filter or /bind answer whose body could not be parsed: 400 when it is nested
+// deeper than JSON from outside may be (issue 14: a crash before), else 200 with the error in the
+// result, as upstream answers kube-scheduler.
+int BadBodyStatus(std::string_view body) { return codec::JsonDepthWithin(body) ? 200 : 400; }
 
 }  // namespace
 
@@ -158,7 +164,7 @@ net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request
   auto args = ParseFilterArgs(request.body);
   if (!args.ok()) {
     result.error = args.error().message();
-    return Json(200, RenderFilterResult(result));
+    return Json(BadBodyStatus(request.body), RenderFilterResult(result));
   }
   if (!Ready()) {
     result.error = elector_ && !elector_->IsLeader()
@@ -188,7 +194,9 @@ net::HttpResponse SchedulerService::HandleBind(const net::HttpRequest& request) 
   binds_++;
   net::ScopedLatency timer(bind_latency_);
   auto args = ParseBindArgs(request.body);
-  if (!args.ok()) return Json(200, RenderBindResult(args.error().message()));
+  if (!args.ok()) {
+    return Json(BadBodyStatus(request.body), RenderBindResult(args.error().message()));
+  }
   if (elector_ && !elector_->IsLeader()) {
     return Json(200, RenderBindResult("hami-scheduler: this replica is not the leader"));
   }
