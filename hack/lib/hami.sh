@@ -128,12 +128,12 @@ plugins:
 - name: MutatingAdmissionWebhook
   configuration:
     apiVersion: apiserver.config.k8s.io/v1
-    kind: WebhookAdmission
+    kind: WebhookAdmissionConfiguration
     kubeConfigFile: $kubeconfig
 - name: ValidatingAdmissionWebhook
   configuration:
     apiVersion: apiserver.config.k8s.io/v1
-    kind: WebhookAdmission
+    kind: WebhookAdmissionConfiguration
     kubeConfigFile: $kubeconfig
 EOF
 }
