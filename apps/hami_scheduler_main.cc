@@ -31,6 +31,11 @@ struct Flags {
   std::string http_bind = "127.0.0.1:8080";
   std::string cert_file;
   std::string key_file;
+  std::string extender_client_ca_file;
+  std::string extender_client_names;
+  std::string webhook_client_ca_file;
+  std::string webhook_client_names;
+  int max_connections = 1024;
   std::string scheduler_name;
   std::string node_policy = "binpack";
   std::string gpu_policy = "spread";
@@ -95,6 +100,19 @@ void AddIsolationFlags(CLI::App& app, hami::webhook::IsolationConfig* c) {
       "(default /dev/nvidia*,/usr/local/vgpu)");
 }
 
+// The client-certificate policy of a route: none without a CA file; `names` is a comma list of
+// allowed subject CNs ("" = any certificate the CA issued).
+std::optional<hami::net::ClientCertPolicy> ClientPolicy(const std::string& ca_file,
+                                                        const std::string& names) {
+  if (ca_file.empty()) return std::nullopt;
+  hami::net::ClientCertPolicy policy{ca_file, {}};
+  for (const auto& name : hami::base::Split(names, ',')) {
+    std::string trimmed(hami::base::Trim(name));
+    if (!trimmed.empty()) policy.names.push_back(std::move(trimmed));
+  }
+  return policy;
+}
+
 int Run(const Flags& flags) {
   if (flags.debug || flags.verbosity >= 4) hami::base::SetLogLevel(hami::base::LogLevel::kDebug);
   auto device_config = hami::apps::LoadDeviceConfigFile(flags.device_config_file);
@@ -121,6 +139,15 @@ int Run(const Flags& flags) {
     hami::base::LogError("--cert_file and --key_file must be given together");
     return 1;
   }
+  if (flags.cert_file.empty() &&
+      !(flags.extender_client_ca_file.empty() && flags.webhook_client_ca_file.empty())) {
+    hami::base::LogError("client certificates need TLS: set --cert_file and --key_file");
+    return 1;
+  }
+  if (flags.max_connections < 1) {
+    hami::base::LogError("--max-connections must be at least 1");
+    return 1;
+  }
   auto client_config = hami::k8s::ResolveClientConfig(flags.kubeconfig);
   if (!client_config.ok()) {
     hami::base::LogError("kubernetes client config", {{"error", client_config.error().message()}});
@@ -138,12 +165,14 @@ int Run(const Flags& flags) {
   }
   hami::extender::ServiceConfig config;
   config.http.bind_address = flags.http_bind;
-  // httplib holds one worker per keep-alive connection, idle ones included (up to the 5 s keep-alive
-  // timeout). The API server (webhook) and kube-scheduler (filter, one connection per concurrent
-  // bind) keep many open: 40-90 were measured during a 500-pod burst. With fewer workers than
-  // connections, kube-scheduler's serial /filter call waits behind idle bind connections.
-  config.http.threads = 256;
+  // Workers run handlers only (the server's loop reads requests and holds idle connections), but
+  // /bind waits on the API server (lock, patch, Binding) for each of kube-scheduler's concurrent
+  // binds, so keep more workers than its parallelism (16 by default).
+  config.http.threads = 64;
+  config.http.max_connections = static_cast<size_t>(flags.max_connections);
   if (!flags.cert_file.empty()) config.http.tls = hami::net::TlsFiles{flags.cert_file, flags.key_file};
+  config.extender_clients = ClientPolicy(flags.extender_client_ca_file, flags.extender_client_names);
+  config.webhook_clients = ClientPolicy(flags.webhook_client_ca_file, flags.webhook_client_names);
   config.metrics_bind = flags.metrics_bind;
   config.legacy_metrics = flags.legacy_metrics;
   config.build = hami::base::CurrentBuild();
@@ -183,6 +212,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--cert_file", flags.cert_file, "TLS certificate (serves HTTPS when set)");
   app.add_option("--key_file", flags.key_file, "TLS private key");
+  app.add_option("--extender-client-ca-file", flags.extender_client_ca_file,
+                 "CA (PEM) whose client certificates may call /filter and /bind (kube-scheduler's "
+                 "extender tlsConfig certFile); unset = no client certificate required");
+  app.add_option("--extender-client-names", flags.extender_client_names,
+                 "comma list of subject CNs allowed on /filter and /bind (\"\" = any from the CA)");
+  app.add_option("--webhook-client-ca-file", flags.webhook_client_ca_file,
+                 "CA (PEM) whose client certificates may call /webhook (the API server's "
+                 "admission kubeconfig); unset = no client certificate required");
+  app.add_option("--webhook-client-names", flags.webhook_client_names,
+                 "comma list of subject CNs allowed on /webhook (\"\" = any from the CA)");
+  app.add_option("--max-connections", flags.max_connections,
+                 "open connections on --http_bind; beyond it the oldest incomplete one is closed")
+      ->capture_default_str();
   app.add_option("--scheduler-name", flags.scheduler_name,
                  "schedulerName the webhook sets on pods using HAMi resources");
   app.add_option("--node-scheduler-policy", flags.node_policy, "binpack or spread")

@@ -14,7 +14,8 @@
 # On failure it prints the failing component's log tail and stops what it started
 # (HAMI_KEEP_ON_FAILURE=1 keeps it for debugging).
 #
-# Environment: HAMI_SCHEDULER_BIN, HAMI_SCHEDULER_FLAGS (see hack/lib/hami.sh),
+# Environment: HAMI_SCHEDULER_BIN, HAMI_SCHEDULER_FLAGS, HAMI_CLIENT_AUTH=0 (hami-scheduler
+# without client certificates; see hack/lib/hami.sh),
 # HAMI_START_HAMI_SCHEDULER=0 (never start hami-scheduler), HAMI_APISERVER_FLAGS /
 # HAMI_KUBE_SCHEDULER_FLAGS (extra flags), HAMI_UP_TIMEOUT (seconds per component wait, default 120).
 set -euo pipefail
@@ -155,6 +156,10 @@ apiserver_flags=(
   --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group
   --requestheader-extra-headers-prefix X-Remote-Extra-
 )
+if [[ ${HAMI_CLIENT_AUTH:-1} == 1 ]]; then
+  hami::write_admission_config "$HAMI_LOCAL_DIR/admission-config.yaml"
+  apiserver_flags+=(--admission-control-config-file "$HAMI_LOCAL_DIR/admission-config.yaml")
+fi
 if [[ -n ${HAMI_APISERVER_FLAGS:-} ]]; then
   # shellcheck disable=SC2206
   apiserver_flags+=($HAMI_APISERVER_FLAGS)

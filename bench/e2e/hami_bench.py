@@ -40,7 +40,7 @@ def log(*a):
 class Client:
     """Tiny HTTPS JSON client; one keep-alive connection per thread."""
 
-    def __init__(self, base, token=None, cafile=None, timeout=60):
+    def __init__(self, base, token=None, cafile=None, timeout=60, cert=None):
         u = urllib.parse.urlparse(base)
         self.https = u.scheme == "https"
         self.host = u.hostname
@@ -50,6 +50,8 @@ class Client:
         self.ctx = None
         if self.https:
             self.ctx = ssl.create_default_context(cafile=cafile)
+            if cert:
+                self.ctx.load_cert_chain(*cert)
         self.local = threading.local()
 
     def _conn(self, fresh=False):
@@ -466,17 +468,25 @@ def cmd_verify(a):
 # ---------------------------------------------------------------- filter latency
 
 def cmd_filter_latency(a):
-    ext = Client(os.environ["EXTENDER_URL"], None, os.path.join(os.environ["PKI_DIR"], "ca.crt"))
+    pki = os.environ["PKI_DIR"]
+    client_cert = (os.path.join(pki, "extender-client.crt"), os.path.join(pki, "extender-client.key"))
+    ext = Client(os.environ["EXTENDER_URL"], None, os.path.join(pki, "ca.crt"),
+                 cert=client_cert if os.path.exists(client_cert[0]) else None)
+    api = api_client()
+    ensure_namespace(api)
     names = ["%s-%d" % (a.prefix, i) for i in range(a.start, a.start + a.nodes)]
     tag = uuid.uuid4().hex[:6]
 
+    # /filter decides only for pods the API server has (pending, same UID): create them under a
+    # scheduler name nobody serves, so they stay pending while we filter them.
     def args_for(i):
         pod = pod_object("filter-%s-%d" % (tag, i), "filter-" + tag, "gpu", a.gpumem)
-        pod["metadata"]["uid"] = str(uuid.uuid4())
-        pod["spec"]["schedulerName"] = "hami-scheduler"
+        pod["metadata"]["labels"]["hami-bench-run"] = "filter-" + tag
+        pod["spec"]["schedulerName"] = "hami-bench-unscheduled"
+        pod = api.json("POST", "/api/v1/namespaces/%s/pods" % NS, pod)
         return json.dumps({"Pod": pod, "Nodes": None, "NodeNames": names}).encode()
 
-    bodies = [args_for(i) for i in range(a.warmup + a.calls)]
+    bodies = parallel(args_for, range(a.warmup + a.calls), 16)
     lat, failed, nfeasible = [], 0, []
     for i, body in enumerate(bodies):
         t = time.perf_counter()
@@ -500,6 +510,8 @@ def cmd_filter_latency(a):
            "max_ms": round(lat[-1], 3)}
     log(json.dumps(out))
     print(json.dumps(out))
+    api.raw("DELETE", "/api/v1/namespaces/%s/pods?labelSelector=hami-bench-run%%3Dfilter-%s" % (NS, tag),
+            {"apiVersion": "v1", "kind": "DeleteOptions", "gracePeriodSeconds": 0})
     return 0 if failed == 0 else 1
 
 

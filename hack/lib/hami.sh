@@ -4,6 +4,11 @@
 # Serving layout (upstream's): ONE TLS port serves /filter, /bind and /webhook (--http_bind with
 # --cert_file/--key_file); EXTENDER_URL=https://127.0.0.1:$EXTENDER_PORT and WEBHOOK_PORT=$EXTENDER_PORT;
 # kube-scheduler verifies the serving cert with our CA.
+# Client authentication (HAMI_CLIENT_AUTH=1, the default): hami-scheduler accepts /filter and /bind
+# only with the client certificate kube-scheduler's extender tlsConfig presents
+# (pki/extender-client, CN hami-extender-client) and /webhook only with the one kube-apiserver
+# presents through its admission kubeconfig (pki/webhook-client, CN hami-webhook-client).
+# HAMI_CLIENT_AUTH=0 runs without (anyone reaching the port may call them).
 
 [[ $(type -t hami::log) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -29,6 +34,12 @@ hami::hami_scheduler_args() {
     --metrics-bind-address "127.0.0.1:$METRICS_PORT"
     --device-config-file "$HAMI_DEVICE_CONFIG"
   )
+  if [[ ${HAMI_CLIENT_AUTH:-1} == 1 ]]; then
+    HAMI_SCHEDULER_ARGS+=(
+      --extender-client-ca-file "$PKI_DIR/ca.crt" --extender-client-names hami-extender-client
+      --webhook-client-ca-file "$PKI_DIR/ca.crt" --webhook-client-names hami-webhook-client
+    )
+  fi
   # shellcheck disable=SC2206
   HAMI_SCHEDULER_ARGS+=($HAMI_VENDOR_FLAGS)
   if [[ -n ${HAMI_SCHEDULER_FLAGS:-} ]]; then
@@ -50,6 +61,11 @@ hami::write_scheduler_config() {
     tls="  enableHTTPS: true
   tlsConfig:
     caFile: $PKI_DIR/ca.crt"
+    if [[ ${HAMI_CLIENT_AUTH:-1} == 1 ]]; then
+      tls+="
+    certFile: $PKI_DIR/extender-client.crt
+    keyFile: $PKI_DIR/extender-client.key"
+    fi
   else
     tls="  enableHTTPS: false"
   fi
@@ -89,6 +105,37 @@ hami::managed_resources() {
   while read -r name; do
     [[ -n $name ]] && echo "  - {name: $name, ignoredByScheduler: true}"
   done <<< "$names"
+}
+
+# hami::write_admission_config FILE: kube-apiserver's --admission-control-config-file, giving the
+# webhook admission plugins a kubeconfig whose user for 127.0.0.1:$WEBHOOK_PORT (the host:port of
+# the webhook URL) is pki/webhook-client: the API server presents it to hami-scheduler's /webhook.
+hami::write_admission_config() {
+  local file=$1 kubeconfig=${1%.yaml}-kubeconfig.yaml
+  cat > "$kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+users:
+- name: "127.0.0.1:$WEBHOOK_PORT"
+  user:
+    client-certificate: $PKI_DIR/webhook-client.crt
+    client-key: $PKI_DIR/webhook-client.key
+EOF
+  cat > "$file" <<EOF
+apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: MutatingAdmissionWebhook
+  configuration:
+    apiVersion: apiserver.config.k8s.io/v1
+    kind: WebhookAdmissionConfiguration
+    kubeConfigFile: $kubeconfig
+- name: ValidatingAdmissionWebhook
+  configuration:
+    apiVersion: apiserver.config.k8s.io/v1
+    kind: WebhookAdmissionConfiguration
+    kubeConfigFile: $kubeconfig
+EOF
 }
 
 # hami::apply_webhook_config: registers hami-scheduler's /webhook for pod CREATE (failurePolicy

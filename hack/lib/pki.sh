@@ -7,9 +7,14 @@
 #   admin.{crt,key}              client cert, O=system:masters (superuser)
 #   scheduler.{crt,key}          client cert, CN=system:kube-scheduler (bootstrap RBAC role)
 #   webhook.{crt,key}            serving cert for hami-scheduler: 127.0.0.1, localhost
+#   extender-client.{crt,key}    client cert, CN=hami-extender-client: kube-scheduler's extender
+#                                tlsConfig (hami-scheduler --extender-client-names)
+#   webhook-client.{crt,key}     client cert, CN=hami-webhook-client: kube-apiserver's admission
+#                                webhook kubeconfig (hami-scheduler --webhook-client-names)
 #   sa.{key,pub}                 service-account token signing key pair
 #   tokens.csv                   static token "hami-local-token" for user hami-admin in system:masters
-# Existing files are kept, so kubeconfigs written earlier stay valid across restarts.
+# Existing files are kept, so kubeconfigs written earlier stay valid across restarts; a directory
+# from before the client certificates gets only those added (signed by its CA).
 
 [[ $(type -t hami::log) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -17,6 +22,7 @@ hami::pki_generate() {
   local d=$1
   mkdir -p "$d"
   if [[ -f $d/ca.crt && -f $d/webhook.crt && -f $d/scheduler.crt && -f $d/tokens.csv ]]; then
+    hami::_pki_client_certs "$d"
     return 0
   fi
   command -v openssl >/dev/null || hami::die "openssl not found (apt-get install openssl)"
@@ -48,6 +54,30 @@ hami::pki_generate() {
     echo 'hami-local-token,hami-admin,hami-admin-uid,"system:masters"' > tokens.csv
     chmod 644 ./*.crt sa.pub
   ) >"$d/openssl.log" 2>&1 || hami::die "certificate generation failed (see $d/openssl.log)"
+  hami::_pki_client_certs "$d"
+}
+
+# hami::_pki_client_certs DIR: the client certificates that authenticate kube-scheduler and
+# kube-apiserver to hami-scheduler, when missing.
+hami::_pki_client_certs() {
+  local d=$1
+  [[ -f $d/extender-client.crt && -f $d/webhook-client.crt ]] && return 0
+  (
+    set -euo pipefail
+    cd "$d"
+    umask 077
+    local name
+    for name in extender-client webhook-client; do
+      [[ -f $name.crt ]] && continue
+      openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" -subj "/CN=hami-$name"
+      printf 'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' \
+        > "$name.ext"
+      openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+        -out "$name.crt" -extfile "$name.ext"
+      rm -f "$name.csr" "$name.ext"
+      chmod 644 "$name.crt"
+    done
+  ) >>"$d/openssl.log" 2>&1 || hami::die "client certificate generation failed (see $d/openssl.log)"
 }
 
 # hami::write_kubeconfig FILE SERVER CA CERT KEY USER: a kubeconfig with embedded credentials

@@ -90,17 +90,7 @@ void AppendGoString(std::string* out, std::string_view text) {
 }
 
 base::Result<nlohmann::json> ParseJson(std::string_view text, std::string_view what) {
-  try {
-    return nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::exception& e) {
-    std::string message = e.what();
-    // Drop nlohmann's "[json.exception.parse_error.101] " prefix.
-    if (!message.empty() && message.front() == '[') {
-      size_t end = message.find("] ");
-      if (end != std::string::npos) message.erase(0, end + 2);
-    }
-    return base::InvalidArgument(std::string(what) + ": invalid JSON: " + message);
-  }
+  return ParseBoundedJson(text, what);
 }
 
 const nlohmann::json* FindMember(const nlohmann::json& object, std::string_view key) {
@@ -168,3 +158,55 @@ base::Status ReadBool(const nlohmann::json& object, std::string_view key, std::s
 }
 
 }  // namespace hami::codec::internal
+
+namespace hami::codec {
+
+bool JsonDepthWithin(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '[': case '{':
+        if (++depth > max_depth) return false;
+        break;
+      case ']': case '}':
+        if (depth > 0) --depth;
+        break;
+      default: break;
+    }
+  }
+  return true;
+}
+
+base::Result<nlohmann::json> ParseBoundedJson(std::string_view text, std::string_view what,
+                                              int max_depth) {
+  if (!JsonDepthWithin(text, max_depth)) {
+    return base::InvalidArgument(std::string(what) + ": JSON nested deeper than " +
+                                 std::to_string(max_depth) + " levels");
+  }
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::exception& e) {
+    std::string message = e.what();
+    // Drop nlohmann's "[json.exception.parse_error.101] " prefix.
+    if (!message.empty() && message.front() == '[') {
+      size_t end = message.find("] ");
+      if (end != std::string::npos) message.erase(0, end + 2);
+    }
+    return base::InvalidArgument(std::string(what) + ": invalid JSON: " + message);
+  }
+}
+
+}  // namespace hami::codec

@@ -1,4 +1,5 @@
-// Helpers shared by the codec/ JSON grammars (internal to codec/; other folders use the codecs).
+// Helpers shared by the codec/ JSON grammars (internal to codec/; other folders use the codecs),
+// and the bounded JSON parse every parser of outside bytes uses (ParseBoundedJson, public).
 //
 // Decoding follows Go's encoding/json where it matters for wire compatibility: object keys match
 // exactly first, then ASCII case-insensitively; a `null` member reads as absent; unknown members
@@ -16,6 +17,27 @@
 #include "base/result.h"
 #include "base/strings.h"
 
+namespace hami::codec {
+
+// JSON from outside the process is nested at most this deep (objects and arrays). Kubernetes
+// objects reach ~12 levels (a pod's managedFields ~16, wrapped in an AdmissionReview or
+// ExtenderArgs 2 more); Go's encoding/json allows 10000, which a recursive copy, comparison or
+// dump of nlohmann::json cannot survive on a thread's stack (135k levels crashed hami-scheduler).
+inline constexpr int kMaxJsonDepth = 100;
+
+// Whether the nesting of `text` (brackets outside strings; escapes honoured) stays within
+// `max_depth`. Linear, no allocation; stops at the first bracket too deep. Invalid JSON that is
+// shallow enough passes (the parser reports it).
+bool JsonDepthWithin(std::string_view text, int max_depth = kMaxJsonDepth);
+
+// Parses JSON text nested at most `max_depth` levels. Errors: InvalidArgument
+// "<what>: JSON nested deeper than <max_depth> levels" (checked before parsing, so no recursion
+// over the value can exhaust the stack) or "<what>: invalid JSON: <parser message>". Never throws.
+base::Result<nlohmann::json> ParseBoundedJson(std::string_view text, std::string_view what,
+                                              int max_depth = kMaxJsonDepth);
+
+}  // namespace hami::codec
+
 namespace hami::codec::internal {
 
 using base::Quote;  // quoting for error messages lives in base/strings.h
@@ -23,7 +45,7 @@ using base::Quote;  // quoting for error messages lives in base/strings.h
 // Appends `text` as a JSON string literal, byte-for-byte like Go's encoding/json.
 void AppendGoString(std::string* out, std::string_view text);
 
-// Parses JSON text; errors read "<what>: invalid JSON: <parser message>".
+// ParseBoundedJson with kMaxJsonDepth.
 base::Result<nlohmann::json> ParseJson(std::string_view text, std::string_view what);
 
 // The member named `key` (exact match, else ASCII case-insensitive), or nullptr when the object has

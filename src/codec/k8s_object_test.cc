@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "codec/json_util.h"
+
 namespace hami::codec {
 namespace {
 
@@ -209,6 +211,41 @@ TEST(K8sObjectTest, NodeErrorsNameObjectAndField) {
     ASSERT_FALSE(node.ok()) << c.json;
     EXPECT_EQ(node.error().message(), c.message) << c.json;
   }
+}
+
+}  // namespace
+}  // namespace hami::codec
+
+namespace hami::codec {
+namespace {
+
+TEST(BoundedJsonTest, DepthIsCountedOutsideStrings) {
+  EXPECT_TRUE(JsonDepthWithin("", 0));
+  EXPECT_TRUE(JsonDepthWithin("1", 0));
+  EXPECT_FALSE(JsonDepthWithin("[]", 0));
+  EXPECT_TRUE(JsonDepthWithin(R"([{"a":[1]}])", 3));
+  EXPECT_FALSE(JsonDepthWithin(R"([{"a":[1]}])", 2));
+  // Brackets inside strings, escaped quotes and siblings do not nest.
+  EXPECT_TRUE(JsonDepthWithin(R"({"k":"[[[[\"[[[["})", 1));
+  EXPECT_TRUE(JsonDepthWithin("[[],[],[],[]]", 2));
+  EXPECT_FALSE(JsonDepthWithin(std::string(101, '[') + std::string(101, ']'), kMaxJsonDepth));
+  EXPECT_TRUE(JsonDepthWithin(std::string(100, '[') + std::string(100, ']'), kMaxJsonDepth));
+}
+
+TEST(BoundedJsonTest, DeepTextIsRefusedBeforeParsing) {
+  // The issue-14 body: 135k nested '[' (270 KB), whose recursive copy overflowed the stack.
+  const std::string deep = std::string(135000, '[') + std::string(135000, ']');
+  auto parsed = ParseBoundedJson(deep, "ExtenderArgs");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().message(), "ExtenderArgs: JSON nested deeper than 100 levels");
+  auto pod = PodFromJsonText(R"({"metadata":{"name":"p","annotations":)" + deep + "}}");
+  ASSERT_FALSE(pod.ok());
+  EXPECT_NE(pod.error().message().find("nested deeper"), std::string::npos);
+  auto ok = ParseBoundedJson(R"({"a":[[1]]})", "x");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ((*ok)["a"][0][0], 1);
+  EXPECT_NE(ParseBoundedJson("{", "x").error().message().find("x: invalid JSON"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -108,13 +108,14 @@ Binder::BindingOutcome Binder::CheckBinding(const BindArgs& args) {
 base::Status Binder::Bind(const BindArgs& args) {
   const std::string key = args.pod_namespace + "/" + args.pod_name;
   std::optional<Assumption> assumption = cache_.Assumed(args.pod_uid);
-  if (!assumption) {
-    // Either the pod asks for no device (nothing to write) or its assumption expired.
-    auto status = k8s::BindPod(api_, args.pod_namespace, args.pod_name, args.pod_uid, args.node);
-    return status.ok() ? status : status.WithContext("bind " + key);
+  if (!assumption) return BindPassedThrough(args);
+  if (assumption->pod_key != key) {
+    return base::FailedPrecondition("bind " + key + ": pod UID " + args.pod_uid +
+                                  " was filtered as pod " + assumption->pod_key);
   }
   if (assumption->node != args.node) {
-    cache_.Forget(args.pod_uid);
+    // Kept: a caller naming another node must not undo kube-scheduler's decision (a re-filter
+    // replaces the assumption anyway).
     return base::FailedPrecondition("bind " + key + ": filter chose node " + assumption->node +
                                     ", bind asked for " + args.node);
   }
@@ -143,6 +144,28 @@ base::Status Binder::Bind(const BindArgs& args) {
   // book its devices anyway).
   return base::Status(status.code(), "bind " + key + ": " + status.message() +
                                          "; whether the pod is bound is unknown, node lock kept");
+}
+
+base::Status Binder::BindPassedThrough(const BindArgs& args) {
+  const std::string key = args.pod_namespace + "/" + args.pod_name;
+  std::optional<PassThrough> passed = cache_.PassedThrough(args.pod_uid);
+  if (!passed) {
+    return base::FailedPrecondition("bind " + key + ": no /filter decision for pod UID " +
+                                  args.pod_uid + " (never filtered here, or older than the " +
+                                  "filter-to-bind deadline); refusing to bind");
+  }
+  if (passed->pod_key != key) {
+    return base::FailedPrecondition("bind " + key + ": pod UID " + args.pod_uid +
+                                  " was filtered as pod " + passed->pod_key);
+  }
+  if (passed->nodes.count(args.node) == 0) {
+    return base::FailedPrecondition("bind " + key + ": node " + args.node +
+                                  " was not a candidate when the pod was filtered");
+  }
+  auto status = k8s::BindPod(api_, args.pod_namespace, args.pod_name, args.pod_uid, args.node);
+  if (!status.ok()) return status.WithContext("bind " + key);
+  cache_.Forget(args.pod_uid);
+  return {};
 }
 
 base::Status Binder::Undo(const BindArgs& args, const std::vector<k8s::NodeLocker*>& lockers,

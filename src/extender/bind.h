@@ -39,6 +39,9 @@ class Binder {
          BindConfig config);
 
   // Returns OK when the pod is bound. The error text is what goes into ExtenderBindingResult.
+  // Binds only what /filter decided for the pod UID sent, under the namespace and name /filter saw
+  // for that UID: its assumption (to the node it chose) or its pass-through (to one of the nodes it
+  // was given); anything else is FailedPrecondition and binds nothing.
   base::Status Bind(const BindArgs& args);
 
   // hami.io/mutex.lock primitives (k8s::NodeLocker, shared with the device plugin; exposed for
@@ -49,6 +52,8 @@ class Binder {
                                const std::string& pod);
 
  private:
+  // Bind of a pod /filter passed through (it asks for no device): nothing to write or lock.
+  base::Status BindPassedThrough(const BindArgs& args);
   base::Status PatchPod(const BindArgs& args, const Assumption& assumption);
   // After a failed Binding call: is the pod (this UID) bound to args.node?
   enum class BindingOutcome { kBound, kNotBound, kUnknown };

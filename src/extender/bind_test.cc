@@ -109,7 +109,7 @@ TEST_F(BindTest, LockOfAVanishedPodIsTakenOver) {
 TEST_F(BindTest, FailedBindingReleasesTheLock) {
   Json pod = CreatePod("p");
   BindArgs args = FilterPod(pod);
-  args.pod_name = "missing";  // the Binding POST fails: no such pod
+  ASSERT_TRUE(api_.Delete(k8s::PodsPath("default", "p")).ok());  // the Binding POST fails
   auto assumption = cache_.Assumed(args.pod_uid);
   ASSERT_TRUE(assumption);
   EXPECT_FALSE(binder_->Bind(args).ok());
@@ -174,9 +174,52 @@ TEST_F(BindTest, PodsWithoutDevicesAreJustBound) {
   auto created = api_.Create(k8s::PodsPath("default"),
                              Json::parse(R"({"metadata":{"name":"cpu"},"spec":{"containers":[{"name":"c"}]}})"));
   ASSERT_TRUE(created.ok());
-  ASSERT_TRUE(binder_->Bind({"cpu", "default", "", "n1"}).ok());
+  BindArgs args = FilterPod(*created);  // passed through: the candidates come back as given
+  EXPECT_TRUE(cache_.PassedThrough(args.pod_uid));
+  ASSERT_TRUE(binder_->Bind(args).ok());
   EXPECT_EQ((*api_.Get(k8s::PodsPath("default", "cpu")))["spec"]["nodeName"], "n1");
   EXPECT_TRUE(NodeLock().empty());
+  EXPECT_FALSE(cache_.PassedThrough(args.pod_uid));
+}
+
+// Issue 14: /bind posted a Binding for a pod of another namespace, never filtered, to an arbitrary
+// node. Now nothing is bound without a /filter decision for that UID.
+TEST_F(BindTest, BindWithoutFilterIsRefused) {
+  auto victim = api_.Create(k8s::PodsPath("other"),
+                            Json::parse(R"({"metadata":{"name":"victim","namespace":"other"},"spec":{"containers":[{"name":"c"}]}})"));
+  ASSERT_TRUE(victim.ok());
+  const std::string uid = (*victim)["metadata"]["uid"];
+  base::Status status = binder_->Bind({"victim", "other", uid, "n1"});
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(), "bind other/victim: no /filter decision for pod UID " + uid +
+                                  " (never filtered here, or older than the filter-to-bind "
+                                  "deadline); refusing to bind");
+  EXPECT_FALSE((*api_.Get(k8s::PodsPath("other", "victim")))["spec"].contains("nodeName"));
+}
+
+// A UID /filter decided for binds only the pod it was filtered as, and only where /filter said.
+TEST_F(BindTest, BindOfAFilteredUidUnderAnotherNameOrNodeIsRefused) {
+  auto victim = api_.Create(k8s::PodsPath("other"),
+                            Json::parse(R"({"metadata":{"name":"victim","namespace":"other"},"spec":{"containers":[{"name":"c"}]}})"));
+  ASSERT_TRUE(victim.ok());
+  BindArgs gpu = FilterPod(CreatePod("p"));
+  base::Status status = binder_->Bind({"victim", "other", gpu.pod_uid, "n1"});
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("was filtered as pod default/p"), std::string::npos);
+  BindArgs elsewhere = gpu;
+  elsewhere.node = "n2";
+  EXPECT_FALSE(binder_->Bind(elsewhere).ok());
+  EXPECT_TRUE(NodeLock().empty());
+  EXPECT_TRUE(cache_.Assumed(gpu.pod_uid));  // the real decision stands
+  BindArgs cpu = FilterPod(*api_.Create(k8s::PodsPath("default"),
+                                        Json::parse(R"({"metadata":{"name":"cpu"},"spec":{"containers":[{"name":"c"}]}})")));
+  status = binder_->Bind({"victim", "other", cpu.pod_uid, "n1"});
+  EXPECT_NE(status.message().find("was filtered as pod default/cpu"), std::string::npos);
+  cpu.node = "n9";
+  status = binder_->Bind(cpu);
+  EXPECT_NE(status.message().find("node n9 was not a candidate"), std::string::npos);
+  EXPECT_FALSE((*api_.Get(k8s::PodsPath("other", "victim")))["spec"].contains("nodeName"));
+  EXPECT_TRUE(binder_->Bind(gpu).ok());
 }
 
 }  // namespace

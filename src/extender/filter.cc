@@ -1,6 +1,7 @@
 #include "extender/filter.h"
 
 #include <charconv>
+#include <set>
 
 #include "codec/k8s_object.h"
 #include "sched/decide.h"
@@ -83,6 +84,22 @@ FilterOutcome FilterGivenNodes(const vendor::Registry& registry, const sched::Po
   return out;
 }
 
+// The node names of NodeNames, else of Nodes.items.
+std::set<std::string> CandidateNames(const FilterArgs& args) {
+  std::set<std::string> names;
+  if (args.node_names) names.insert(args.node_names->begin(), args.node_names->end());
+  if (!args.nodes || !args.nodes->contains("items") || !(*args.nodes)["items"].is_array()) {
+    return names;
+  }
+  for (const auto& item : (*args.nodes)["items"]) {
+    const auto meta = item.find("metadata");
+    if (meta == item.end() || !meta->is_object()) continue;
+    const auto name = meta->find("name");
+    if (name != meta->end() && name->is_string()) names.insert(name->get<std::string>());
+  }
+  return names;
+}
+
 }  // namespace
 
 FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
@@ -103,6 +120,7 @@ FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
   if (input->requests.Empty()) {
     out.result.node_names = args.node_names;
     out.result.nodes = args.nodes;
+    cache.PassThroughPod(pod->uid, {pod->Key(), CandidateNames(args), now + config.assume_ttl});
     return out;
   }
   if (args.nodes) return FilterGivenNodes(registry, *input, *args.nodes);

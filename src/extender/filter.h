@@ -26,6 +26,9 @@ struct FilterOutcome {
   std::string event_message;
 };
 
+// A pod that asks for no device is passed through (the candidates returned as given) and
+// recorded as such (SchedulerCache::PassThroughPod) so that /bind may bind it; one that asks for
+// devices is decided and assumed. `args.pod` must be the API server's copy (pod_identity.h).
 FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
                      const FilterConfig& config, const FilterArgs& args, Clock::time_point now);
 

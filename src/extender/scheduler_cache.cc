@@ -124,6 +124,7 @@ base::Status SchedulerCache::UpsertPod(const model::Pod& pod, int64_t now_unix) 
 void SchedulerCache::DeletePod(const std::string& uid) {
   std::lock_guard<std::mutex> lock(mu_);
   assumed_.erase(uid);
+  passed_.erase(uid);
   RemoveBookingLocked(uid);
 }
 
@@ -156,6 +157,19 @@ void SchedulerCache::Forget(const std::string& uid) {
   auto it = bookings_.find(uid);
   if (it != bookings_.end() && it->second.assumed) RemoveBookingLocked(uid);
   assumed_.erase(uid);
+  passed_.erase(uid);
+}
+
+void SchedulerCache::PassThroughPod(const std::string& uid, PassThrough entry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  passed_[uid] = std::move(entry);
+}
+
+std::optional<PassThrough> SchedulerCache::PassedThrough(const std::string& uid) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = passed_.find(uid);
+  if (it == passed_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::vector<std::string> SchedulerCache::ExpireAssumed(Clock::time_point now) {
@@ -171,6 +185,7 @@ std::vector<std::string> SchedulerCache::ExpireAssumed(Clock::time_point now) {
     if (bt != bookings_.end() && bt->second.assumed) RemoveBookingLocked(it->first);
     it = assumed_.erase(it);
   }
+  std::erase_if(passed_, [&](const auto& entry) { return entry.second.deadline <= now; });
   return expired;
 }
 
@@ -187,6 +202,7 @@ void SchedulerCache::DecideAndAssume(const std::string& uid, const std::vector<s
   std::lock_guard<std::mutex> lock(mu_);
   // A retried filter must not count its own earlier assumption, nor a failed bind's annotations.
   assumed_.erase(uid);
+  passed_.erase(uid);
   RemoveBookingLocked(uid);
   std::vector<const sched::NodeState*> nodes;
   std::vector<std::string> unknown;

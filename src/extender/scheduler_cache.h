@@ -46,6 +46,14 @@ struct Assumption {
   Clock::time_point deadline;
 };
 
+// A pod /filter passed through because it asks for no device: /bind may bind it to one of `nodes`
+// (the candidates /filter was given) until `deadline`. It books nothing.
+struct PassThrough {
+  std::string pod_key;  // ns/name
+  std::set<std::string> nodes;
+  Clock::time_point deadline;
+};
+
 class SchedulerCache {
  public:
   explicit SchedulerCache(const vendor::Registry& registry);
@@ -73,10 +81,15 @@ class SchedulerCache {
 
   void Assume(const std::string& uid, Assumption assumption);
   std::optional<Assumption> Assumed(const std::string& uid) const;
-  // Drops an assumption and its booking (bind failed, or the pod is being re-filtered).
+  // Drops an assumption and its booking, or a pass-through (bind done or failed, or the pod is
+  // being re-filtered).
   void Forget(const std::string& uid);
-  // Drops assumptions past their deadline; returns their pod keys.
+  // Drops assumptions past their deadline (returns their pod keys) and pass-throughs past theirs.
   std::vector<std::string> ExpireAssumed(Clock::time_point now);
+
+  // Records (replaces) the pass-through of `uid`; DecideAndAssume, Forget and DeletePod drop it.
+  void PassThroughPod(const std::string& uid, PassThrough entry);
+  std::optional<PassThrough> PassedThrough(const std::string& uid) const;
 
   // ResourceQuota limits of one namespace and vendor (used amounts are derived from bookings).
   void SetQuota(const std::string& ns, const std::string& vendor, std::optional<int64_t> mem,
@@ -140,6 +153,7 @@ class SchedulerCache {
   std::unordered_map<std::string, NodeInput> node_inputs_;
   std::map<std::string, Booking> bookings_;        // by pod UID
   std::map<std::string, Assumption> assumed_;      // by pod UID
+  std::map<std::string, PassThrough> passed_;      // by pod UID
   sched::QuotaTable quotas_;
 };
 

@@ -2,7 +2,9 @@
 
 #include "base/log.h"
 #include "base/quantity.h"
+#include "codec/json_util.h"
 #include "codec/k8s_object.h"
+#include "extender/pod_identity.h"
 #include "k8s/resource_path.h"
 #include "vendor/cluster_state.h"
 #include "webhook/handler.h"
@@ -14,7 +16,20 @@ net::HttpResponse Json(int status, std::string body) {
   return {status, "application/json", std::move(body)};
 }
 
+// The status of a /filter or /bind answer whose body could not be parsed: 400 when it is nested
+// deeper than JSON from outside may be (issue 14: a crash before), else 200 with the error in the
+// result, as upstream answers kube-scheduler.
+int BadBodyStatus(std::string_view body) { return codec::JsonDepthWithin(body) ? 200 : 400; }
+
 }  // namespace
+
+net::HttpServerOptions MetricsHttpOptions() {
+  net::HttpServerOptions options;
+  options.threads = 2;
+  options.max_connections = 256;
+  options.max_body_bytes = 64 << 10;
+  return options;
+}
 
 SchedulerService::SchedulerService(k8s::KubeApi& api, const vendor::Registry& registry,
                                    ServiceConfig config)
@@ -84,21 +99,26 @@ base::Status SchedulerService::Start() {
   }
 
   http_ = std::make_unique<net::HttpServer>(config_.http);
-  http_->Handle("POST", "/filter", [this](const net::HttpRequest& r) { return HandleFilter(r); });
-  http_->Handle("POST", "/bind", [this](const net::HttpRequest& r) { return HandleBind(r); });
+  http_->Handle(
+      "POST", "/filter", [this](const net::HttpRequest& r) { return HandleFilter(r); },
+      config_.extender_clients);
+  http_->Handle(
+      "POST", "/bind", [this](const net::HttpRequest& r) { return HandleBind(r); },
+      config_.extender_clients);
   http_->Handle("GET", "/healthz", [](const net::HttpRequest&) { return Json(200, ""); });
   http_->Handle("GET", "/readyz", [this](const net::HttpRequest&) {
     return Ready() ? Json(200, "ok") : Json(503, "informers not synced");
   });
-  webhook::RegisterWebhook(*http_, config_.webhook, registry_,
-                           [this](const std::string& ns, const std::string& vendor) {
-                             return cache_.QuotaFor(ns, vendor);
-                           });
+  webhook::RegisterWebhook(
+      *http_, config_.webhook, registry_,
+      [this](const std::string& ns, const std::string& vendor) {
+        return cache_.QuotaFor(ns, vendor);
+      },
+      config_.webhook_clients);
   HAMI_RETURN_IF_ERROR(http_->Start());
   if (!config_.metrics_bind.empty()) {
-    net::HttpServerOptions options;
+    net::HttpServerOptions options = config_.metrics_http;
     options.bind_address = config_.metrics_bind;
-    options.threads = 2;
     metrics_ = std::make_unique<net::HttpServer>(options);
     metrics_->Handle("GET", "/metrics", [this](const net::HttpRequest&) {
       return net::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics()};
@@ -144,7 +164,7 @@ net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request
   auto args = ParseFilterArgs(request.body);
   if (!args.ok()) {
     result.error = args.error().message();
-    return Json(200, RenderFilterResult(result));
+    return Json(BadBodyStatus(request.body), RenderFilterResult(result));
   }
   if (!Ready()) {
     result.error = elector_ && !elector_->IsLeader()
@@ -152,6 +172,15 @@ net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request
                        : "hami-scheduler: node and pod caches are not synced yet";
     return Json(200, RenderFilterResult(result));
   }
+  auto pod = VerifyFilteredPod(
+      args->pod, [this](const std::string& key) { return pods_->Get(key); }, api_);
+  if (!pod.ok()) {
+    filter_failures_++;
+    base::LogWarn("filter refused", {{"error", pod.error().message()}});
+    result.error = "hami-scheduler: " + pod.error().message();
+    return Json(200, RenderFilterResult(result));
+  }
+  args->pod = *std::move(pod);
   FilterOutcome out = Filter(cache_, registry_, config_.filter, *args, Clock::now());
   if (!out.result.error.empty() || !out.result.node_names) filter_failures_++;
   if (!out.event_reason.empty()) {
@@ -165,7 +194,9 @@ net::HttpResponse SchedulerService::HandleBind(const net::HttpRequest& request) 
   binds_++;
   net::ScopedLatency timer(bind_latency_);
   auto args = ParseBindArgs(request.body);
-  if (!args.ok()) return Json(200, RenderBindResult(args.error().message()));
+  if (!args.ok()) {
+    return Json(BadBodyStatus(request.body), RenderBindResult(args.error().message()));
+  }
   if (elector_ && !elector_->IsLeader()) {
     return Json(200, RenderBindResult("hami-scheduler: this replica is not the leader"));
   }

@@ -4,6 +4,8 @@
 // restart rebuilds every booking from annotations); serves /filter, /bind, /webhook, /healthz,
 // /readyz on one HTTP(S) server and /metrics on another; records Events from a bounded background
 // queue so /filter never waits on the API server; expires assumptions that never got a /bind.
+// /filter decides only for pods the API server has under the UID sent (pod_identity.h); /bind
+// binds only what /filter decided (Binder::Bind).
 // Start() once, Stop() once (also from the destructor). Handlers are thread-safe.
 #pragma once
 
@@ -31,9 +33,19 @@
 
 namespace hami::extender {
 
+// The /metrics server: 2 workers, 256 connections (scrapers are few; the cap keeps a flood of
+// connections from holding more than a bounded amount of memory).
+net::HttpServerOptions MetricsHttpOptions();
+
 struct ServiceConfig {
   net::HttpServerOptions http;     // --http_bind, --cert_file/--key_file
+  // Who may call /filter and /bind (kube-scheduler) and /webhook (the API server): TLS clients
+  // with a certificate from the CA, CN among the names (--client-ca-file and the allowed-names
+  // flags); unset = anyone who reaches the port.
+  std::optional<net::ClientCertPolicy> extender_clients;
+  std::optional<net::ClientCertPolicy> webhook_clients;
   std::string metrics_bind = ":9395";  // --metrics-bind-address ("" disables)
+  net::HttpServerOptions metrics_http = MetricsHttpOptions();  // bind_address from metrics_bind
   FilterConfig filter;
   BindConfig bind;
   webhook::WebhookConfig webhook;

@@ -1,6 +1,7 @@
 #include "extender/wire.h"
 
 #include "base/strings.h"
+#include "codec/json_util.h"
 
 namespace hami::extender {
 namespace {
@@ -19,13 +20,9 @@ const nlohmann::json* Member(const nlohmann::json& obj, std::string_view key) {
 
 base::Result<nlohmann::json> Parse(std::string_view body, std::string_view what) {
   if (body.empty()) return base::InvalidArgument(std::string(what) + ": empty request body");
-  try {
-    nlohmann::json json = nlohmann::json::parse(body);
-    if (!json.is_object()) return base::InvalidArgument(std::string(what) + ": expected an object");
-    return json;
-  } catch (const nlohmann::json::exception& e) {
-    return base::InvalidArgument(std::string(what) + ": invalid JSON: " + e.what());
-  }
+  HAMI_ASSIGN_OR_RETURN(nlohmann::json json, codec::ParseBoundedJson(body, what));
+  if (!json.is_object()) return base::InvalidArgument(std::string(what) + ": expected an object");
+  return json;
 }
 
 base::Status ReadString(const nlohmann::json& obj, std::string_view key, std::string* out) {

@@ -37,7 +37,8 @@ struct BindArgs {
   std::string node;
 };
 
-// Errors name the missing/mistyped field; a missing Pod is an error.
+// Errors name the missing/mistyped field; a missing Pod is an error. Bodies nested deeper than
+// codec::kMaxJsonDepth are refused before parsing.
 base::Result<FilterArgs> ParseFilterArgs(std::string_view body);
 base::Result<BindArgs> ParseBindArgs(std::string_view body);
 

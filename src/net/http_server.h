@@ -1,26 +1,43 @@
-// HttpServer: a small HTTP/1.1 (optionally TLS) server over cpp-httplib for the scheduler's
-// /filter, /bind, /webhook, /healthz and /metrics endpoints.
+// HttpServer: a small HTTP/1.1 (optionally TLS) server for hami-scheduler's /filter, /bind,
+// /webhook, /healthz and /metrics and hami-monitor's /metrics, built to stay up under hostile and
+// slow clients.
 //
-// Behaviour (defaults match upstream HAMi's Go servers, hami-wire §3.1):
-//   - routes are exact (method, path) pairs; unknown path -> 404, known path with another
-//     method -> 405; a handler that throws -> 500 (logged).
-//   - request bodies above `max_body_bytes` (1 MiB) -> 413 before any handler runs.
-//   - `read_header_timeout` (15 s) bounds every socket read (cpp-httplib 0.11 has one per-read
-//     timeout, not Go's separate total header/request deadlines); `read_timeout` (60 s) bounds the
-//     whole body read of a request from the moment its headers are parsed.
-//   - a fixed pool of `threads` workers; at most `max_queued_connections` accepted connections
-//     wait for a worker, beyond that the acceptor blocks (the kernel backlog absorbs the rest).
-//   - TLS when cert and key files are given: the pair is re-read when either file's mtime, size
-//     or inode changes, checked at every TLS handshake (so a renewed certificate is served to new
-//     connections without a restart); a pair that fails to load keeps the previous one (logged).
-//   - Stop(): closes the listener, lets in-flight requests finish, joins the threads; an idle
-//     keep-alive connection is dropped at its next read or after `keep_alive_timeout` (5 s), so
-//     Stop() returns within that bound once handlers are done. Idempotent.
-// Thread-safety: Handle() before Start() only; Start/Stop/port from one owner thread; handlers run
-// concurrently on the pool threads.
+// Model: one event-loop thread (epoll, non-blocking sockets) accepts connections, runs TLS
+// handshakes and reads each request completely (head and body) before any handler sees it; a
+// fixed pool of `threads` workers runs handlers only; the loop writes the responses. A connection
+// that is slow or idle costs a file descriptor and its buffered bytes, never a worker, so slow
+// clients cannot starve the others.
+//
+// Bounds (HttpServerOptions):
+//   - request head <= `max_header_bytes`, body <= `max_body_bytes` (413 from Content-Length before
+//     any body byte is read); parse errors answer 400/413/431/501/505 (http_request_reader.h);
+//   - deadlines, each total (not per read): TLS handshake + first request head within
+//     `read_header_timeout` of accept, and a later head within it of its first byte; body within
+//     `read_timeout` of its head (408); response written within `write_timeout`; an idle
+//     keep-alive connection is closed after `keep_alive_timeout`;
+//   - at most `max_connections` open connections: a new one beyond the cap closes the connection
+//     that has waited longest in a phase before its request is complete (handshake, head, body or
+//     keep-alive idle); a connection whose request is being handled or answered is never closed;
+//     when every connection is such, the new one is closed at once;
+//   - bodies of requests not yet answered hold at most `max_buffered_body_bytes` together: a head
+//     announcing more closes the oldest connections still reading a body, else answers 503.
+// Routes are exact (method, path) pairs; unknown path -> 404, known path with another method ->
+// 405 (both answered after the head, without reading the body); a handler that throws -> 500.
+// Client certificates: a route registered with a ClientCertPolicy answers 403 after the head
+// unless the TLS client presented a certificate that the policy's CA file verifies (as a TLS
+// client certificate, chain and validity) and whose subject CN is allowed. The server asks every
+// client for a certificate and accepts a connection without one (probes, other routes).
+// TLS: TLS >= 1.2; the cert/key pair is re-read when either file's mtime, size or inode changes,
+// checked at every handshake (TlsReloader); a pair that fails to load keeps the previous one.
+// Stop(): closes the listener and every connection whose request is not complete, lets requests
+// being handled finish and be answered (bounded by `write_timeout`), joins the threads. Idempotent.
+// Thread-safety: Handle() before Start() only; Start/Stop/port/stats from one owner thread;
+// handlers run concurrently on the workers.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -29,20 +46,22 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "base/result.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace hami::net {
+
+class HttpLoop;
 
 struct HttpRequest {
   std::string method;
   std::string path;
   std::map<std::string, std::string> headers;  // names lowercased; a repeated header keeps the last
   std::string body;
+  // Subject CN of the client certificate the route's ClientCertPolicy accepted; "" on routes
+  // without a policy.
+  std::string client_cn;
 
   // Value of header `name` (any case), "" when absent.
   std::string Header(std::string_view name) const;
@@ -61,18 +80,46 @@ struct TlsFiles {
   std::string key_file;   // PEM private key
 };
 
+// Who may call a route: TLS clients whose certificate `ca_file` (PEM, one or more CAs) verifies
+// and whose subject CN is one of `names` (empty: any certificate the CA issued).
+struct ClientCertPolicy {
+  std::string ca_file;
+  std::vector<std::string> names;
+};
+
+// A registered route (HttpServer::Handle), by (method, path).
+struct HttpRoute {
+  HttpHandler handler;
+  std::optional<ClientCertPolicy> client;
+};
+using HttpRoutes = std::map<std::pair<std::string, std::string>, HttpRoute>;
+
 struct HttpServerOptions {
   // "host:port"; ":port" listens on all IPv4 interfaces; "[::1]:port" for IPv6; port 0 = any
   // free port (read it back with HttpServer::port()).
   std::string bind_address = "127.0.0.1:8080";
   std::optional<TlsFiles> tls;
   size_t threads = 8;
-  size_t max_queued_connections = 128;
+  size_t max_connections = 1024;
+  size_t max_header_bytes = 64 << 10;
   size_t max_body_bytes = 1 << 20;
-  std::chrono::seconds read_header_timeout{15};
-  std::chrono::seconds read_timeout{60};
-  std::chrono::seconds write_timeout{60};
-  std::chrono::seconds keep_alive_timeout{5};
+  size_t max_buffered_body_bytes = 64 << 20;
+  std::chrono::milliseconds read_header_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(60)};
+  // Longer than the Go clients' 90 s idle timeout, so the client closes first (a server close
+  // racing a client's next request would fail that request).
+  std::chrono::milliseconds keep_alive_timeout{std::chrono::seconds(120)};
+};
+
+// Counters since Start() (read with relaxed ordering; for tests and logs).
+struct HttpServerStats {
+  uint64_t accepted = 0;
+  uint64_t shed = 0;          // closed to make room for a new connection or body
+  uint64_t refused = 0;       // new connections closed at once (every slot busy)
+  uint64_t timed_out = 0;     // closed at a deadline
+  uint64_t unauthorized = 0;  // 403 for a missing or unaccepted client certificate
+  uint64_t open = 0;          // connections open now
 };
 
 // Splits "host:port" as described above. Errors name the input.
@@ -85,24 +132,24 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Registers `handler` for exact `method` ("GET", "POST", "PUT", "DELETE") and `path`.
-  void Handle(const std::string& method, const std::string& path, HttpHandler handler);
+  // Registers `handler` for exact `method` ("GET", "POST", "PUT", "DELETE") and `path`; with
+  // `client`, only TLS clients the policy accepts reach it (Start fails without TLS).
+  void Handle(const std::string& method, const std::string& path, HttpHandler handler,
+              std::optional<ClientCertPolicy> client = std::nullopt);
 
-  // Binds (TLS files are loaded now: a bad pair is an error) and serves on a background thread.
+  // Binds (TLS files and client CA files are loaded now: a bad one is an error) and serves on a
+  // background thread.
   base::Status Start();
   // The bound port (valid after a successful Start()).
   int port() const { return port_; }
+  HttpServerStats stats() const;
   void Stop();
 
  private:
-  class CertReloader;
-  HttpResponse Dispatch(const HttpRequest& request) const;
-
   HttpServerOptions options_;
-  std::map<std::pair<std::string, std::string>, HttpHandler> routes_;  // (method, path)
-  std::unique_ptr<CertReloader> certs_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread listener_;
+  HttpRoutes routes_;
+  std::unique_ptr<HttpLoop> loop_;
+  std::thread thread_;
   int port_ = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "codec/json_util.h"
 
 namespace hami::webhook {
 namespace {
@@ -68,8 +69,9 @@ net::HttpHandler WebhookHandler(WebhookConfig config, const vendor::Registry& re
                            ", expected application/json");
     }
     if (request.body.empty()) return Text(400, "request body is empty");
-    json review = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-    if (review.is_discarded()) return Text(400, "request body is not valid JSON");
+    auto parsed = codec::ParseBoundedJson(request.body, "AdmissionReview");
+    if (!parsed.ok()) return Text(400, parsed.error().message());
+    const json& review = *parsed;
     auto out = Admit(review, config, registry, quota);
     if (!out.ok()) {
       base::LogWarn("webhook: bad request", {{"error", out.error().message()}});
@@ -84,8 +86,10 @@ net::HttpHandler WebhookHandler(WebhookConfig config, const vendor::Registry& re
 }
 
 void RegisterWebhook(net::HttpServer& server, WebhookConfig config,
-                     const vendor::Registry& registry, QuotaLookup quota) {
-  server.Handle("POST", kWebhookPath, WebhookHandler(std::move(config), registry, std::move(quota)));
+                     const vendor::Registry& registry, QuotaLookup quota,
+                     std::optional<net::ClientCertPolicy> clients) {
+  server.Handle("POST", kWebhookPath, WebhookHandler(std::move(config), registry, std::move(quota)),
+                std::move(clients));
 }
 
 }  // namespace hami::webhook

@@ -79,5 +79,20 @@ TEST_F(WebhookHandlerTest, MalformedRequestsAre4xx) {
   EXPECT_EQ(client_->Get("/webhook")->status, 405);
 }
 
+// Issue 14: 135k nested '[' (270 KB) crashed the scheduler with a stack overflow. Now a 400 and
+// the server keeps answering.
+TEST_F(WebhookHandlerTest, DeeplyNestedBodyIs400) {
+  const std::string deep = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview",)"
+                           R"("request":{"uid":"u","object":)" +
+                           std::string(135000, '[') + std::string(135000, ']') + "}}";
+  auto res = client_->Post("/webhook", deep, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_NE(res->body.find("nested deeper than 100 levels"), std::string::npos) << res->body;
+  auto again = client_->Post("/webhook", "{}", "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 400);
+}
+
 }  // namespace
 }  // namespace hami::webhook

@@ -18,6 +18,14 @@ DP = ("DaemonSet", "hami-device-plugin", "device-plugin")
 MON = ("DaemonSet", "hami-device-plugin", "vgpu-monitor")
 
 
+def openssl_text(cert_pem, *flags):
+    with tempfile.NamedTemporaryFile("w", suffix=".crt") as f:
+        f.write(cert_pem)
+        f.flush()
+        return subprocess.run(["openssl", "x509", "-in", f.name, "-noout", *flags],
+                              capture_output=True, text=True, check=True).stdout
+
+
 def sched_config(r, name="hami-scheduler"):
     return yaml.safe_load(r.file(name, "config.yaml"))
 
@@ -52,7 +60,8 @@ class DefaultsTest(unittest.TestCase):
                            ("ServiceAccount", "hami-scheduler"),
                            ("ServiceAccount", "hami-device-plugin"),
                            ("MutatingWebhookConfiguration", "hami-webhook"),
-                           ("Secret", "hami-scheduler-tls")]:
+                           ("Secret", "hami-scheduler-tls"),
+                           ("Secret", "hami-scheduler-extender-client")]:
             self.r.get(kind, name)
         for kind in ("PodDisruptionBudget", "ServiceMonitor", "Certificate", "RuntimeClass"):
             self.assertEqual(self.r.all(kind), [], kind)
@@ -83,7 +92,8 @@ class DefaultsTest(unittest.TestCase):
         self.assertEqual(ext["urlPrefix"], "https://127.0.0.1:9443")
         self.assertEqual((ext["filterVerb"], ext["bindVerb"], ext["httpTimeout"]), ("filter", "bind", "30s"))
         self.assertTrue(ext["nodeCacheCapable"] and ext["enableHTTPS"])
-        self.assertEqual(ext["tlsConfig"], {"caFile": "/tls/ca.crt"})
+        self.assertEqual(ext["tlsConfig"], {"caFile": "/tls/ca.crt", "certFile": "/tls-client/tls.crt",
+                                            "keyFile": "/tls-client/tls.key"})
         managed = [m["name"] for m in ext["managedResources"]]
         self.assertEqual(managed[:5], ["nvidia.com/gpu", "nvidia.com/gpumem", "nvidia.com/gpucores",
                                        "nvidia.com/gpumem-percentage", "nvidia.com/priority"])
@@ -134,6 +144,24 @@ class DefaultsTest(unittest.TestCase):
         check_serving_cert(data["ca.crt"], data["tls.crt"],
                            ["hami-scheduler.kube-system.svc", "hami-scheduler.kube-system.svc.cluster.local",
                             "localhost", "127.0.0.1"])
+        # kube-scheduler's client certificate for /filter and /bind, from the same CA.
+        c = self.r.get("Secret", "hami-scheduler-extender-client")
+        client = {k: base64.b64decode(v).decode() for k, v in c["data"].items()}
+        self.assertEqual(client["ca.crt"], data["ca.crt"])
+        check_serving_cert(data["ca.crt"], client["tls.crt"], [])
+        subject = openssl_text(client["tls.crt"], "-subject")
+        self.assertIn("CN=hami-extender-client", subject.replace(" ", ""))
+
+    def test_client_authentication(self):
+        args = self.r.args(*SCHED)
+        self.assertEqual(flag_value(args, "--extender-client-ca-file"), "/tls/ca.crt")
+        self.assertEqual(flag_value(args, "--extender-client-names"), "hami-extender-client")
+        self.assertIsNone(flag_value(args, "--webhook-client-ca-file"))
+        mounts = {m["name"]: m["mountPath"] for m in self.r.container(*KUBE_SCHED)["volumeMounts"]}
+        self.assertEqual(mounts["extender-client"], "/tls-client")
+        volumes = {v["name"]: v for v in self.r.get(*SCHED[:2])["spec"]["template"]["spec"]["volumes"]}
+        self.assertEqual(volumes["extender-client"]["secret"]["secretName"], "hami-scheduler-extender-client")
+        self.assertIn({"key": "ca.crt", "path": "ca.crt"}, volumes["tls"]["secret"]["items"])
 
     def test_services(self):
         s = self.r.get("Service", "hami-scheduler")["spec"]
@@ -362,6 +390,10 @@ class OverridesTest(unittest.TestCase):
         self.assertEqual(hook["metadata"]["annotations"]["cert-manager.io/inject-ca-from"],
                          "kube-system/hami-scheduler-serving-cert")
         self.assertNotIn("caBundle", hook["webhooks"][0]["clientConfig"])
+        client = r.get("Certificate", "hami-scheduler-extender-client")["spec"]
+        self.assertEqual((client["secretName"], client["commonName"]),
+                         ("hami-scheduler-extender-client", "hami-extender-client"))
+        self.assertIn("client auth", client["usages"])
 
     def test_device_plugin_disabled_and_monitor_options(self):
         r = case({"devicePlugin": {"enabled": False}})
@@ -394,6 +426,22 @@ class OverridesTest(unittest.TestCase):
         dp = r.get("ServiceMonitor", "hami-device-plugin")
         self.assertEqual(dp["metadata"]["labels"]["release"], "prom")
         self.assertEqual(dp["spec"]["endpoints"][0]["port"], "monitorport")
+
+    def test_client_authentication_values(self):
+        r = case({"scheduler": {"clientAuth": {"extender": False, "webhook": {
+            "enabled": True, "caSecret": "apiserver-webhook-ca", "names": ["kube-apiserver", "apiserver-2"]}}}})
+        args = r.args(*SCHED)
+        self.assertIsNone(flag_value(args, "--extender-client-ca-file"))
+        self.assertEqual(flag_value(args, "--webhook-client-ca-file"), "/webhook-client-ca/ca.crt")
+        self.assertEqual(flag_value(args, "--webhook-client-names"), "kube-apiserver,apiserver-2")
+        self.assertEqual(sched_config(r)["extenders"][0]["tlsConfig"], {"caFile": "/tls/ca.crt"})
+        volumes = {v["name"]: v for v in r.get(*SCHED[:2])["spec"]["template"]["spec"]["volumes"]}
+        self.assertNotIn("extender-client", volumes)
+        self.assertEqual(volumes["webhook-client-ca"]["secret"]["secretName"], "apiserver-webhook-ca")
+        mounts = {m["name"]: m["mountPath"] for m in r.container(*SCHED)["volumeMounts"]}
+        self.assertEqual(mounts["webhook-client-ca"], "/webhook-client-ca")
+        with self.assertRaisesRegex(RenderError, "caSecret is required"):
+            case({"scheduler": {"clientAuth": {"webhook": {"enabled": True}}}})
 
     def test_kube_scheduler_side_car_off(self):
         r = case({"scheduler": {"kubeScheduler": {"enabled": False}}})

@@ -31,6 +31,21 @@ fi
 grep -q 'flag --enable-ascend: \\"maybe\\" is not a boolean' "$TMP/bool.txt" \
   || fail "boolean error unclear: $(cat "$TMP/bool.txt")"
 
+# Client certificates need TLS; the connection cap must be positive; both checked before any
+# cluster is contacted.
+if "$SCHED" --kubeconfig "$TMP/none" --extender-client-ca-file /dev/null 2> "$TMP/ca.txt"; then
+  fail "accepted a client CA without TLS"
+fi
+grep -q "client certificates need TLS" "$TMP/ca.txt" || fail "client CA error unclear: $(cat "$TMP/ca.txt")"
+if "$SCHED" --kubeconfig "$TMP/none" --max-connections 0 2> "$TMP/conns.txt"; then
+  fail "accepted --max-connections 0"
+fi
+grep -q "max-connections must be at least 1" "$TMP/conns.txt" || fail "cap error unclear"
+"$SCHED" --kubeconfig "$TMP/none" --cert_file a --key_file b --webhook-client-ca-file c \
+  --webhook-client-names kube-apiserver --extender-client-ca-file c --extender-client-names x,y \
+  2> "$TMP/auth.txt" || true
+grep -q "kubernetes client config" "$TMP/auth.txt" || fail "client auth flags refused: $(cat "$TMP/auth.txt")"
+
 if "$SCHED" --kubeconfig "$TMP/none" --enable-nothing 2> /dev/null; then
   fail "accepted an unknown flag"
 fi

@@ -254,6 +254,58 @@ def test_burst_with_restart(ns="burst"):
     kubectl("delete", "namespace", ns, "--wait=false", check=False)
 
 
+def post_extender(path, body, cert=None):
+    """POSTs `body` to hami-scheduler's TLS port as the holder of pki/<cert>.crt (None: no client
+    certificate); returns (status, body text), status -1 when the connection failed."""
+    import http.client
+    ctx = ssl.create_default_context(cafile=os.path.join(ENV["PKI_DIR"], "ca.crt"))
+    if cert:
+        ctx.load_cert_chain(os.path.join(ENV["PKI_DIR"], cert + ".crt"),
+                            os.path.join(ENV["PKI_DIR"], cert + ".key"))
+    conn = http.client.HTTPSConnection("127.0.0.1", int(ENV["EXTENDER_PORT"]), context=ctx, timeout=30)
+    try:
+        conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+        res = conn.getresponse()
+        return res.status, res.read().decode(errors="replace")
+    except OSError as e:
+        return -1, str(e)
+    finally:
+        conn.close()
+
+
+def test_callers_are_authenticated(ns="e2e-auth"):
+    """Issue 14: /filter, /bind and /webhook from anyone but kube-scheduler and the API server."""
+    kubectl("create", "namespace", ns, check=False)
+    victim = pod("victim", ns=ns)
+    victim["spec"]["schedulerName"] = "e2e-nobody"  # stays Pending
+    apply(victim)
+    uid = get_pod("victim", ns)["metadata"]["uid"]
+    bind = json.dumps({"PodName": "victim", "PodNamespace": ns, "PodUID": uid, "Node": "e2e-t4a"})
+    review = json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                         "request": {"uid": "u", "operation": "CREATE",
+                                     "object": pod("x", limits={"nvidia.com/gpu": "1"})}})
+    statuses = [post_extender(p, b)[0] for p, b in (("/filter", "{}"), ("/bind", bind), ("/webhook", review))]
+    check("/filter, /bind and /webhook without a client certificate are 403", statuses == [403] * 3,
+          str(statuses))
+    st, _ = post_extender("/webhook", review, "extender-client")
+    check("/webhook with kube-scheduler's certificate is 403", st == 403, str(st))
+    st, body = post_extender("/bind", bind, "extender-client")
+    check("/bind of a pod /filter never decided for binds nothing",
+          st == 200 and "no /filter decision" in body and not get_pod("victim", ns)["spec"].get("nodeName"),
+          f"{st} {body}")
+    fake = pod("ghost", ns=ns, limits={"nvidia.com/gpu": "1", "nvidia.com/gpumem": "1000"})
+    fake["metadata"]["uid"] = "00000000-0000-0000-0000-000000000000"
+    st, body = post_extender("/filter", json.dumps({"Pod": fake, "NodeNames": ["e2e-t4a"]}), "extender-client")
+    check("/filter of a pod the API server does not have books nothing",
+          st == 200 and "does not exist" in body, f"{st} {body}")
+    deep = "[" * 135000 + "]" * 135000
+    st, body = post_extender("/filter", '{"Pod":' + deep + "}", "extender-client")
+    check("/filter with 135k nested brackets is 400", st == 400 and "nested deeper" in body, f"{st} {body[:200]}")
+    st, _ = post_extender("/webhook", '{"request":' + deep + "}", "webhook-client")
+    check("/webhook with 135k nested brackets is 400", st == 400, str(st))
+    kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
 def main():
     load_env(sys.argv[1])
     create_node("e2e-t4a", [gpu("GPU-e2e-t4a-0", 0), gpu("GPU-e2e-t4a-1", 1)])
@@ -265,6 +317,7 @@ def main():
     test_policies()
     test_selection_and_exclusive()
     test_unschedulable_and_denied()
+    test_callers_are_authenticated()
     test_burst_with_restart()
     print(f"{len(FAILURES)} failed" if FAILURES else "all e2e checks passed")
     return 1 if FAILURES else 0

@@ -33,6 +33,10 @@ with release "hami" the scheduler objects are "hami-scheduler", the ConfigMaps "
 {{- printf "%s-scheduler-tls" (include "hami.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{- define "hami.scheduler.extenderClient" -}}
+{{- printf "%s-scheduler-extender-client" (include "hami.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
 {{- define "hami.scheduler.webhook" -}}
 {{- printf "%s-webhook" (include "hami.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
