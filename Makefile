@@ -4,7 +4,7 @@ BUILD_DIR ?= $(OUT)/build
 JOBS      ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build test unit e2e bench demo tools up down clean
+.PHONY: all deps configure build test fuzz unit e2e bench demo tools up down clean
 
 all: build
 
@@ -22,8 +22,16 @@ build: configure
 
 # Every test: unit, integration against the simulated driver, e2e on the local control plane.
 # Tests labelled `gpu` skip themselves (reported as skipped) where no GPU exists.
+# First the fuzz slice (every libFuzzer target for FUZZ_SECONDS from its corpus, clang ASan+UBSan;
+# FUZZ_SECONDS=0 skips it), then every ctest.
+FUZZ_SECONDS ?= 15
 test: build
+	@if [ "$(FUZZ_SECONDS)" != 0 ]; then bash hack/fuzz.sh $(FUZZ_SECONDS); fi
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+# One fuzz target or all of them for longer: make fuzz FUZZ_SECONDS=600 [FUZZ_TARGETS=quantity_fuzz]
+fuzz:
+	bash hack/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit

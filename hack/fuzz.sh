@@ -10,10 +10,23 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 build=_output/fuzz
+# clang and its libFuzzer runtime (Debian's packages), installed on first use.
+fuzz_packages=(clang-14 libclang-rt-14-dev)
+if ! command -v clang++-14 >/dev/null || ! dpkg-query -W libclang-rt-14-dev >/dev/null 2>&1; then
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${fuzz_packages[@]}" >/dev/null
+fi
 cmake --preset fuzz >/dev/null
 mapfile -t all < <(sed -n 's/^hami_fuzzer(\([a-z_]*\) .*/\1/p' fuzz/CMakeLists.txt)
 targets=("${@:-${all[@]}}")
-ninja -C "$build" "${targets[@]}"
+if ! ninja -C "$build" "${targets[@]}" >"$build/fuzz-build.log" 2>&1; then
+  grep -E "error|FAILED" "$build/fuzz-build.log" | head -40
+  echo "FUZZ FAILURE: the fuzz build failed (log $build/fuzz-build.log)"
+  exit 1
+fi
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 failed=()

@@ -155,7 +155,9 @@ class FakeApiServer {
             cv.wait_for(lock, t, std::chrono::seconds(timeout), [] { return false; });
             local.request_stop();
           });
-          api_->Watch(
+          // The watch ends with the stream (client gone, timeout or server stop); its status is
+          // the fake's own bookkeeping, not something the HTTP client could be told any more.
+          (void)api_->Watch(
               path, options,
               [&sink](k8s::WatchEvent event) {
                 nlohmann::json line = {{"type", std::string(k8s::WatchEventTypeName(event.type))},

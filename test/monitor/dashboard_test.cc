@@ -68,7 +68,7 @@ std::set<std::string> ExportedMetrics() {
   for (const std::string& n : monitor::MetricNames(true)) names.insert(n);
   fakes::FakeKubeApi api;
   vendor::Registry registry;
-  extender::SchedulerService scheduler(api, registry, {});
+  extender::SchedulerService scheduler(api, registry, extender::ServiceConfig{});
   for (const std::string& n : FamiliesOf(scheduler.RenderMetrics())) names.insert(n);
   return names;
 }
