@@ -36,6 +36,14 @@ bool JsonDepthWithin(std::string_view text, int max_depth = kMaxJsonDepth);
 base::Result<nlohmann::json> ParseBoundedJson(std::string_view text, std::string_view what,
                                               int max_depth = kMaxJsonDepth);
 
+// Serializes `value` compactly and never throws: bytes inside strings that are not UTF-8 (text from
+// YAML, error messages quoting outside input) are written as U+FFFD instead of raising
+// nlohmann's type_error 316. Use it for every dump of data that did not come from a JSON parser.
+template <typename Json>
+std::string DumpJson(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 }  // namespace hami::codec
 
 namespace hami::codec::internal {

@@ -63,7 +63,7 @@ base::Status DecodeCustomInfo(const json& j, const std::string& where,
                                                                          value.get<double>()))) {
       (*out)[key] = std::to_string(static_cast<int64_t>(value.get<double>()));
     } else {
-      (*out)[key] = value.dump();
+      (*out)[key] = codec::DumpJson(value);
     }
   }
   return {};

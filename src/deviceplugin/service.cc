@@ -10,6 +10,7 @@
 #include "deviceplugin/host_files.h"
 #include "k8s/resource_path.h"
 #include "vendor/nvidia/wire.h"
+#include "codec/json_util.h"
 
 namespace hami::deviceplugin {
 
@@ -61,7 +62,7 @@ AllocateSettings DevicePluginService::SettingsFor(const std::vector<GpuInfo>& gp
 }
 
 base::Status DevicePluginService::PublishAnnotations(const Json& annotations, bool force_check) {
-  const std::string text = annotations.dump();
+  const std::string text = codec::DumpJson(annotations);
   if (text == last_published_ && !force_check) return {};
   if (text == last_published_) {
     HAMI_ASSIGN_OR_RETURN(Json node, api_.Get(k8s::NodesPath(config_.plugin.node_name)));

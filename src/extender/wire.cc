@@ -88,13 +88,13 @@ std::string RenderFilterResult(const FilterResult& result) {
   }
   out["FailedAndUnresolvableNodes"] = nullptr;
   out["Error"] = result.error;
-  return out.dump();
+  return codec::DumpJson(out);
 }
 
 std::string RenderBindResult(std::string_view error) {
   nlohmann::ordered_json out;
   out["Error"] = std::string(error);
-  return out.dump();
+  return codec::DumpJson(out);
 }
 
 }  // namespace hami::extender

@@ -1,5 +1,7 @@
 #include "simulate/manifest.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -27,7 +29,10 @@ nlohmann::json ScalarToJson(const YAML::Node& node) {
     if ((c == '-' || c == '+') && k == 0) continue;
     if (c < '0' || c > '9') { is_float = false; break; }
   }
-  if (is_float && dot) return std::stod(text);
+  if (is_float && dot) {
+    const double value = std::strtod(text.c_str(), nullptr);
+    if (std::isfinite(value)) return value;  // out of double's range: kept as text
+  }
   return text;
 }
 
@@ -71,6 +76,21 @@ base::Result<std::vector<YAML::Node>> LoadAll(std::string_view text, const std::
   }
 }
 
+// One document as JSON. Errors name `source`: a mapping key that is not a scalar, or text that is
+// not UTF-8 (JSON strings must be; a dump would throw later, far from the input).
+base::Result<nlohmann::json> DocumentToJson(const YAML::Node& doc, const std::string& source) {
+  try {
+    nlohmann::json json = ToJson(doc);
+    (void)json.dump();  // throws type_error 316 on bytes that are not UTF-8
+    return json;
+  } catch (const YAML::Exception& e) {
+    return base::InvalidArgument(source + ": invalid YAML at line " + std::to_string(e.mark.line + 1) +
+                                 ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+  } catch (const nlohmann::json::exception&) {
+    return base::InvalidArgument(source + ": text is not valid UTF-8");
+  }
+}
+
 }  // namespace
 
 base::Result<std::vector<nlohmann::json>> ParseManifests(std::string_view text,
@@ -78,7 +98,7 @@ base::Result<std::vector<nlohmann::json>> ParseManifests(std::string_view text,
   HAMI_ASSIGN_OR_RETURN(auto docs, LoadAll(text, source));
   std::vector<nlohmann::json> out;
   for (const auto& doc : docs) {
-    nlohmann::json json = ToJson(doc);
+    HAMI_ASSIGN_OR_RETURN(nlohmann::json json, DocumentToJson(doc, source));
     if (!json.is_null() && !json.is_object()) {
       return base::InvalidArgument(source + ": a document is not a Kubernetes object (mapping)");
     }
@@ -99,7 +119,7 @@ base::Result<nlohmann::json> ParseYamlDocument(std::string_view text, const std:
   HAMI_ASSIGN_OR_RETURN(auto docs, LoadAll(text, source));
   if (docs.empty()) return nlohmann::json();
   if (docs.size() > 1) return base::InvalidArgument(source + ": expected one YAML document");
-  return ToJson(docs[0]);
+  return DocumentToJson(docs[0], source);
 }
 
 }  // namespace hami::simulate

@@ -53,5 +53,19 @@ TEST(ManifestTest, BadYamlNamesSourceAndLine) {
   EXPECT_FALSE(LoadManifests("/nonexistent/file.yaml").ok());
 }
 
+// Inputs the device_config_fuzz target found or that sit next to them: each is an error naming the
+// source, never an exception from a later dump or conversion.
+TEST(ManifestTest, InputsThatUsedToThrowAreErrors) {
+  auto latin1 = ParseYamlDocument("nvidia:\n  deviceSplitCount: \"\x92\"\n", "config.yaml");
+  ASSERT_FALSE(latin1.ok());
+  EXPECT_EQ(latin1.error().message(), "config.yaml: text is not valid UTF-8");
+  auto map_key = ParseYamlDocument("? [a, b]\n: 1\n", "config.yaml");
+  ASSERT_FALSE(map_key.ok());
+  EXPECT_NE(map_key.error().message().find("config.yaml: invalid YAML"), std::string::npos);
+  auto huge = ParseYamlDocument("x: " + std::string(400, '9') + ".5\n", "config.yaml");
+  ASSERT_TRUE(huge.ok());
+  EXPECT_TRUE((*huge)["x"].is_string());
+}
+
 }  // namespace
 }  // namespace hami::simulate

@@ -8,6 +8,7 @@
 #include "simulate/workloads.h"
 #include "vendor/cluster_state.h"
 #include "model/protocol.h"
+#include "codec/json_util.h"
 
 namespace hami::simulate {
 namespace {
@@ -49,7 +50,7 @@ class Simulator {
                                                     : "default";
     if (!obj.contains("spec") || !obj["spec"].contains("hard")) return {};
     for (const auto& [key, value] : obj["spec"]["hard"].items()) {
-      const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+      const std::string text = value.is_string() ? value.get<std::string>() : codec::DumpJson(value);
       for (const auto& vendor : registry_.vendors()) {
         const vendor::QuotaResources names = vendor->Quota();
         if (!names.memory.empty() && key == "limits." + names.memory) {

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "base/strings.h"
+#include "codec/json_util.h"
 
 namespace hami::vendor {
 
@@ -29,7 +30,7 @@ const json* ConfigBlock::Find(const char* key) {
 
 base::Status ConfigBlock::Bad(const char* key, const json& value, const char* expected) const {
   return base::InvalidArgument("device config: " + path_ + "." + key + ": expected " + expected +
-                               ", got " + value.dump());
+                               ", got " + codec::DumpJson(value));
 }
 
 base::Status ConfigBlock::String(const char* key, std::string* out) {
@@ -134,7 +135,7 @@ base::Status ConfigBlock::Strings(const char* key, std::vector<std::string>* out
     if (item.is_string()) {
       values.push_back(item.get<std::string>());
     } else if (item.is_number() || item.is_boolean()) {
-      values.push_back(item.dump());
+      values.push_back(codec::DumpJson(item));
     } else {
       return Bad(key, *v, "a list of strings");
     }

@@ -1,4 +1,5 @@
 #include "webhook/admission_review.h"
+#include "codec/json_util.h"
 
 #include <array>
 
@@ -79,7 +80,7 @@ json RenderAdmissionReview(const AdmissionRequest& request, const AdmissionRespo
   r["status"] = std::move(status);
   if (response.patch.is_array() && !response.patch.empty()) {
     r["patchType"] = "JSONPatch";
-    r["patch"] = Base64Encode(response.patch.dump());
+    r["patch"] = Base64Encode(codec::DumpJson(response.patch));
   }
   return json{{"apiVersion", request.api_version}, {"kind", "AdmissionReview"},
               {"response", std::move(r)}};

@@ -6,6 +6,7 @@
 
 #include "vendor/config_block.h"
 #include "vendor/iluvatar/wire.h"
+#include "codec/json_util.h"
 
 namespace hami::vendor::iluvatar {
 
@@ -50,7 +51,7 @@ base::Result<std::vector<IluvatarChip>> IluvatarChipsFrom(const nlohmann::json& 
   if (iluvatars.is_null()) return DefaultChips();
   if (!iluvatars.is_array()) {
     return base::InvalidArgument(std::string("device config: ") + kConfigBlock +
-                                 ": expected a list of chips, got " + iluvatars.dump());
+                                 ": expected a list of chips, got " + codec::DumpJson(iluvatars));
   }
   std::vector<IluvatarChip> chips;
   std::set<std::string> seen;

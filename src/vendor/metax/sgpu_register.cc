@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "vendor/metax/wire.h"
+#include "codec/json_util.h"
 
 namespace hami::vendor::metax {
 namespace {
@@ -70,7 +71,7 @@ class Entry {
  private:
   base::Status Bad(const char* key, const json& v, const char* expected) const {
     return Error(std::string("member \"") + key + "\": expected " + expected + ", got " +
-                 v.dump());
+                 codec::DumpJson(v));
   }
 
   const json& object_;
@@ -79,7 +80,7 @@ class Entry {
 
 base::Result<model::DeviceInfo> DecodeEntry(const json& object, size_t position) {
   Entry e(object, position);
-  if (!object.is_object()) return e.Error("expected an object, got " + object.dump());
+  if (!object.is_object()) return e.Error("expected an object, got " + codec::DumpJson(object));
   model::DeviceInfo d;
   d.index = static_cast<int32_t>(position);
   d.type = kSgpuVendorName;

@@ -8,6 +8,7 @@
 #include "model/protocol.h"
 #include "vendor/common.h"
 #include "vendor/metax/sgpu_register.h"
+#include "codec/json_util.h"
 
 namespace hami::vendor::metax {
 namespace {
@@ -65,7 +66,7 @@ std::string EncodeSgpuAllocation(const model::PodSingleDevice& devices) {
     for (size_t i = 0; i < devices[c].size(); ++i) {
       const model::ContainerDevice& d = devices[c][i];
       if (i > 0) out += ",";
-      out += std::string("{\"") + kAllocUuid + "\":" + nlohmann::json(d.uuid).dump();
+      out += std::string("{\"") + kAllocUuid + "\":" + codec::DumpJson(nlohmann::json(d.uuid));
       if (d.usedcores != 0) {
         out += std::string(",\"") + kAllocCompute + "\":" + std::to_string(d.usedcores);
       }

@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "vendor/config_block.h"
+#include "codec/json_util.h"
 
 namespace hami::vendor::mthreads {
 namespace {
@@ -37,7 +38,7 @@ base::Status MemoryPerCard(ConfigBlock& block, std::vector<int64_t>* out) {
   for (const auto& item : items) {
     std::optional<int64_t> size = WholeNumber(item);
     if (!size || *size < 2 || *size > kMaxMemoryPerCard) {
-      return base::InvalidArgument(where + ": " + item.dump() + " is not a card size within 2.." +
+      return base::InvalidArgument(where + ": " + codec::DumpJson(item) + " is not a card size within 2.." +
                                    std::to_string(kMaxMemoryPerCard) + " (units of 512 MiB)");
     }
     sizes.push_back(*size);
