@@ -1,14 +1,30 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target for a bounded time from its seed corpus (docs/contributing.md).
-#   hack/fuzz.sh [seconds per target, default 60] [target ...]
+# Runs every libFuzzer target from its seed corpus (docs/contributing.md), in one of two modes:
+#   hack/fuzz.sh [SECONDS] [target ...]   explore: random seed, SECONDS per target (default 60)
+#   hack/fuzz.sh --runs=N [target ...]    gate (what `make test` runs): seed 1, exactly N inputs per
+#                                         target, so a run gives the same verdict on every machine
+#                                         and a red CI run means the change under test, not luck
 # Builds the `fuzz` preset (clang-14, ASan + UBSan) in _output/fuzz. New coverage-increasing inputs
 # go to a scratch copy of the corpus, not the repo. A crash keeps its input under
 # fuzz/corpus/<target>/crash-<sha1>, where the replay test of every build (ctest -L fuzz) runs it
-# from then on; the script then exits non-zero naming the target and the file.
+# from then on, and prints it as base64 so an input found on a CI machine can be kept from its log;
+# the script then exits non-zero naming the target and the file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds="${1:-60}"
-shift || true
+mode_args=()
+case "${1:-}" in
+  --runs=*)
+    runs="${1#--runs=}"
+    # -max_total_time only caps a pathologically slow machine; the verdict comes from -runs.
+    mode_args=(-seed=1 -runs="$runs" -max_total_time=600)
+    label="$runs runs, seed 1"
+    shift ;;
+  *)
+    seconds="${1:-60}"
+    mode_args=(-max_total_time="$seconds")
+    label="${seconds}s"
+    shift || true ;;
+esac
 build=_output/fuzz
 # clang and its libFuzzer runtime (Debian's packages), installed on first use.
 fuzz_packages=(clang-14 libclang-rt-14-dev)
@@ -33,8 +49,8 @@ failed=()
 for t in "${targets[@]}"; do
   mkdir -p "$scratch/$t"
   cp fuzz/corpus/"$t"/* "$scratch/$t/"
-  echo "== $t (${seconds}s)"
-  if ! "$build/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  echo "== $t ($label)"
+  if ! "$build/fuzz/$t" "${mode_args[@]}" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$scratch/$t-" "$scratch/$t" 2>"$scratch/$t.log"; then
     tail -40 "$scratch/$t.log"
     for artifact in "$scratch/$t"-*; do
@@ -42,6 +58,11 @@ for t in "${targets[@]}"; do
       kept="fuzz/corpus/$t/crash-$(sha1sum "$artifact" | cut -c1-16)"
       cp "$artifact" "$kept"
       echo "FUZZ FAILURE: $t crashed; input kept as $kept (replayed by ctest -L fuzz)"
+      if (($(stat -c %s "$artifact") <= 16384)); then
+        echo "the input, to keep it from a CI log: base64 -d >$kept <<'EOF'"
+        base64 -w 100 "$artifact"
+        echo "EOF"
+      fi
     done
     failed+=("$t")
   else
@@ -52,4 +73,4 @@ if ((${#failed[@]})); then
   echo "fuzz: ${#failed[@]} of ${#targets[@]} targets crashed: ${failed[*]}"
   exit 1
 fi
-echo "fuzz: ${#targets[@]} targets ran ${seconds}s each without a crash"
+echo "fuzz: ${#targets[@]} targets ran ($label each) without a crash"

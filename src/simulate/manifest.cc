@@ -36,26 +36,50 @@ nlohmann::json ScalarToJson(const YAML::Node& node) {
   return text;
 }
 
-nlohmann::json ToJson(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Scalar:
-      return ScalarToJson(node);
-    case YAML::NodeType::Sequence: {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& item : node) out.push_back(ToJson(item));
-      return out;
+// Bounds on one document as JSON. Aliases make YAML a graph: nine anchors of nine aliases each
+// expand to 9^9 nodes ("billion laughs"), and an anchor aliased inside itself never ends. Real
+// manifests and device configs are a few thousand nodes, a few dozen levels deep.
+constexpr size_t kMaxJsonNodes = 1'000'000;
+constexpr int kMaxJsonDepth = 256;
+
+// Thrown by YamlToJson past a bound; DocumentToJson turns it into an error naming the source.
+struct DocumentTooLarge {
+  std::string what;
+};
+
+class YamlToJson {
+ public:
+  nlohmann::json Convert(const YAML::Node& node, int depth = 0) {
+    if (++nodes_ > kMaxJsonNodes) {
+      throw DocumentTooLarge{"more than " + std::to_string(kMaxJsonNodes) +
+                             " nodes once aliases are expanded"};
     }
-    case YAML::NodeType::Map: {
-      nlohmann::json out = nlohmann::json::object();
-      for (const auto& kv : node) out[kv.first.as<std::string>()] = ToJson(kv.second);
-      return out;
+    if (depth > kMaxJsonDepth) {
+      throw DocumentTooLarge{"nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
     }
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined:
+        return nullptr;
+      case YAML::NodeType::Scalar:
+        return ScalarToJson(node);
+      case YAML::NodeType::Sequence: {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& item : node) out.push_back(Convert(item, depth + 1));
+        return out;
+      }
+      case YAML::NodeType::Map: {
+        nlohmann::json out = nlohmann::json::object();
+        for (const auto& kv : node) out[kv.first.as<std::string>()] = Convert(kv.second, depth + 1);
+        return out;
+      }
+    }
+    return nullptr;
   }
-  return nullptr;
-}
+
+ private:
+  size_t nodes_ = 0;
+};
 
 void Flatten(nlohmann::json doc, std::vector<nlohmann::json>* out) {
   if (doc.is_null()) return;
@@ -76,11 +100,12 @@ base::Result<std::vector<YAML::Node>> LoadAll(std::string_view text, const std::
   }
 }
 
-// One document as JSON. Errors name `source`: a mapping key that is not a scalar, or text that is
-// not UTF-8 (JSON strings must be; a dump would throw later, far from the input).
+// One document as JSON. Errors name `source`: a mapping key that is not a scalar, text that is not
+// UTF-8 (JSON strings must be; a dump would throw later, far from the input), a document past the
+// bounds above.
 base::Result<nlohmann::json> DocumentToJson(const YAML::Node& doc, const std::string& source) {
   try {
-    nlohmann::json json = ToJson(doc);
+    nlohmann::json json = YamlToJson().Convert(doc);
     (void)json.dump();  // throws type_error 316 on bytes that are not UTF-8
     return json;
   } catch (const YAML::Exception& e) {
@@ -88,6 +113,8 @@ base::Result<nlohmann::json> DocumentToJson(const YAML::Node& doc, const std::st
                                  ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
   } catch (const nlohmann::json::exception&) {
     return base::InvalidArgument(source + ": text is not valid UTF-8");
+  } catch (const DocumentTooLarge& e) {
+    return base::InvalidArgument(source + ": document too large: " + e.what);
   }
 }
 

@@ -67,5 +67,34 @@ TEST(ManifestTest, InputsThatUsedToThrowAreErrors) {
   EXPECT_TRUE((*huge)["x"].is_string());
 }
 
+// Aliases expand: nine anchors of nine aliases would be 9^9 nodes; an anchor used inside itself
+// would never end. Both are refused with an error instead of running out of time or stack.
+TEST(ManifestTest, AliasExpansionIsBounded) {
+  std::string laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int k = 1; k <= 9; ++k) {
+    const std::string prev = "*a" + std::to_string(k - 1);
+    laughs += "a" + std::to_string(k) + ": &a" + std::to_string(k) + " [";
+    for (int j = 0; j < 9; ++j) laughs += (j ? ", " : "") + prev;
+    laughs += "]\n";
+  }
+  auto bomb = ParseYamlDocument(laughs, "config.yaml");
+  ASSERT_FALSE(bomb.ok());
+  EXPECT_NE(bomb.error().message().find("config.yaml: document too large"), std::string::npos)
+      << bomb.error().message();
+
+  std::string deep;
+  for (int k = 0; k < 300; ++k) deep += "- ";
+  deep += "x\n";
+  auto nested = ParseYamlDocument(deep, "config.yaml");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.error().message().find("nested deeper than 256"), std::string::npos)
+      << nested.error().message();
+
+  // Aliases within the bounds still work as YAML says.
+  auto shared = ParseYamlDocument("a: &x {k: 1}\nb: *x\n", "config.yaml");
+  ASSERT_TRUE(shared.ok());
+  EXPECT_EQ((*shared)["b"]["k"], 1);
+}
+
 }  // namespace
 }  // namespace hami::simulate

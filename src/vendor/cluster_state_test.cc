@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "sched/usage.h"
 
@@ -66,7 +67,7 @@ TEST(AdmitPodTest, RuntimeClassOnlyForGpuPodsWithoutOne) {
   ASSERT_TRUE(created.ok()) << created.error().ToString();
   const Registry& registry = *created;
   model::Pod gpu;
-  gpu.containers.push_back({"c", {{"nvidia.com/gpu", "1"}}, {}, false, {}});
+  gpu.containers.push_back(model::testing::MakeContainer("c", {{"nvidia.com/gpu", "1"}}));
   ASSERT_TRUE(*AdmitPod(gpu, registry));
   EXPECT_EQ(gpu.runtime_class_name, "nvidia");
   EXPECT_EQ(gpu.containers[0].limits.at("nvidia.com/gpucores"), "100");
@@ -75,12 +76,13 @@ TEST(AdmitPodTest, RuntimeClassOnlyForGpuPodsWithoutOne) {
   ASSERT_TRUE(*AdmitPod(own, registry));
   EXPECT_EQ(own.runtime_class_name, "kata");
   model::Pod cpu;
-  cpu.containers.push_back({"c", {{"cpu", "1"}}, {}, false, {}});
+  cpu.containers.push_back(model::testing::MakeContainer("c", {{"cpu", "1"}}));
   EXPECT_FALSE(*AdmitPod(cpu, registry));
   EXPECT_EQ(cpu.runtime_class_name, "");
   model::Pod bad;
   bad.name = "b";
-  bad.containers.push_back({"c", {{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "x"}}, {}, false, {}});
+  bad.containers.push_back(model::testing::MakeContainer(
+      "c", {{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "x"}}));
   auto r = AdmitPod(bad, registry);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("pod default/b"), std::string::npos);
@@ -136,12 +138,10 @@ TEST(ClusterStateTest, OnePodTwoVendorsOnOneNode) {
   ASSERT_TRUE(state.ok()) << state.error().ToString();
   model::Pod pod;
   pod.name = "both";
-  pod.containers.push_back({"c",
-                            {{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "1000"},
-                             {"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "2000"}},
-                            {},
-                            false,
-                            {}});
+  pod.containers.push_back(model::testing::MakeContainer("c", {{"nvidia.com/gpu", "1"},
+                                                               {"nvidia.com/gpumem", "1000"},
+                                                               {"hygon.com/dcunum", "1"},
+                                                               {"hygon.com/dcumem", "2000"}}));
   ASSERT_TRUE(*AdmitPod(pod, registry));
   auto input = BuildPodInput(pod, registry, sched::Policy{});
   ASSERT_TRUE(input.ok()) << input.error().ToString();

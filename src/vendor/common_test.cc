@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
+
 namespace hami::vendor {
 namespace {
 
@@ -21,7 +23,8 @@ model::DeviceInfo Device(std::string type) {
 }
 
 TEST(CommonTest, LimitsWinOverRequests) {
-  model::Container c{"c", {{"x/n", "2"}}, {{"x/n", "1"}, {"x/m", "5"}}, false, {}};
+  model::Container c =
+      model::testing::MakeContainer("c", {{"x/n", "2"}}, {{"x/n", "1"}, {"x/m", "5"}});
   EXPECT_EQ(*Quantity(c, "x/n"), "2");
   EXPECT_EQ(*Quantity(c, "x/m"), "5");
   EXPECT_EQ(LimitQuantity(c, "x/m"), nullptr);

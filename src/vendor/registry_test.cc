@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
+
 namespace hami::vendor {
 namespace {
 
@@ -53,8 +55,8 @@ TEST(RegistryTest, BuildPodInputListsOnlyRequestedVendors) {
   Registry registry;
   model::Pod pod;
   pod.name = "p";
-  pod.containers.push_back({"a", {{"nvidia.com/gpu", "1"}}, {}, false, {}});
-  pod.containers.push_back({"b", {{"cpu", "1"}}, {}, false, {}});
+  pod.containers.push_back(model::testing::MakeContainer("a", {{"nvidia.com/gpu", "1"}}));
+  pod.containers.push_back(model::testing::MakeContainer("b", {{"cpu", "1"}}));
   auto input = BuildPodInput(pod, registry, sched::Policy{});
   ASSERT_TRUE(input.ok()) << input.error().ToString();
   ASSERT_EQ(input->vendors.size(), 1u);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/amd/amd_vendor.h"
 #include "vendor/cluster_state.h"
@@ -50,7 +51,7 @@ model::Pod PodAsking(model::ResourceList limits, std::map<std::string, std::stri
   model::Pod pod;
   pod.name = "p";
   pod.annotations = std::move(annotations);
-  pod.containers.push_back({"main", std::move(limits), {}, false, {}});
+  pod.containers.push_back(model::testing::MakeContainer("main", std::move(limits)));
   return pod;
 }
 

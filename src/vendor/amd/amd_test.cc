@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/pod_test_util.h"
 #include "vendor/amd/amd_vendor.h"
 #include "vendor/cluster_state.h"
 
@@ -14,7 +15,7 @@ constexpr char kMi300x[] =
     R"([{"id":"GPU-0","count":4,"devmem":196608,"devcore":304,"type":"AMD Instinct MI300X VF","mode":"hami-core","health":true},{"id":"GPU-1","index":1,"count":4,"devmem":196608,"devcore":304,"type":"AMD Instinct MI300X VF","numa":1,"mode":"hami-core","health":true}])";
 
 model::Container C(model::ResourceList limits, model::ResourceList requests = {}) {
-  return {"main", std::move(limits), std::move(requests), false, {}};
+  return model::testing::MakeContainer("main", std::move(limits), std::move(requests));
 }
 
 model::DeviceRequest Want(int32_t nums, int64_t mem, int32_t pct, int64_t cores) {

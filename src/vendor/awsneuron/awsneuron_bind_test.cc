@@ -2,6 +2,7 @@
 // annotation read back, and running pods re-accounted into each device's core mask (§17.4).
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/awsneuron/neuron_vendor.h"
 #include "vendor/cluster_state.h"
@@ -10,7 +11,7 @@ namespace hami::vendor::awsneuron {
 namespace {
 
 model::Container C(const std::string& name, model::ResourceList limits) {
-  return {name, std::move(limits), {}, false, {}};
+  return model::testing::MakeContainer(name, std::move(limits));
 }
 
 model::ContainerDevice Dev(int32_t idx, int64_t mask) {

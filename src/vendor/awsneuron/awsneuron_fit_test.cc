@@ -2,6 +2,7 @@
 // requests, contiguous index runs of multi-device requests, reasons as upstream renders them.
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/awsneuron/neuron_fit.h"
 #include "vendor/awsneuron/wire.h"
@@ -38,7 +39,8 @@ model::Pod PodAsking(std::vector<model::ResourceList> containers,
   pod.name = "p";
   pod.annotations = std::move(annotations);
   for (size_t i = 0; i < containers.size(); ++i) {
-    pod.containers.push_back({"c" + std::to_string(i), std::move(containers[i]), {}, false, {}});
+    pod.containers.push_back(
+        model::testing::MakeContainer("c" + std::to_string(i), std::move(containers[i])));
   }
   return pod;
 }

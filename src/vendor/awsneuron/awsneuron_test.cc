@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/pod_test_util.h"
 #include "vendor/awsneuron/neuron_vendor.h"
 #include "vendor/awsneuron/request.h"
 #include "vendor/cluster_state.h"
@@ -22,7 +23,7 @@ codec::NodeObject NeuronNode(const std::string& devices, const std::string& core
 }
 
 model::Container C(model::ResourceList limits, model::ResourceList requests = {}) {
-  return {"main", std::move(limits), std::move(requests), false, {}};
+  return model::testing::MakeContainer("main", std::move(limits), std::move(requests));
 }
 
 TEST(AwsNeuronNodeTest, DevicesComeFromCapacity) {

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/biren/module.h"
 #include "vendor/biren/wire.h"
@@ -45,7 +46,8 @@ model::Pod PodAsking(int n, std::map<std::string, std::string> annotations = {})
   model::Pod pod;
   pod.name = "p";
   pod.annotations = std::move(annotations);
-  pod.containers.push_back({"main", {{kDefaultCountResource, std::to_string(n)}}, {}, false, {}});
+  pod.containers.push_back(
+      model::testing::MakeContainer("main", {{kDefaultCountResource, std::to_string(n)}}));
   return pod;
 }
 
@@ -117,7 +119,7 @@ TEST(BirenTest, RegistrationRequestAndKeys) {
   EXPECT_EQ(v->HealthResource(), "birentech.com/gpu");
   ASSERT_TRUE(v->Lock().has_value());
   EXPECT_EQ(v->Lock()->annotation, "hami.io/mutex.lock");
-  model::Container c{"main", {{"birentech.com/gpu", "2"}}, {}, false, {}};
+  model::Container c = model::testing::MakeContainer("main", {{"birentech.com/gpu", "2"}});
   auto request = v->ContainerRequest(model::Pod{}, c);
   ASSERT_TRUE(request.ok() && request->has_value());
   EXPECT_EQ((*request)->vendor, "Biren");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "codec/node_lock.h"
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/cambricon/cambricon_vendor.h"
 #include "vendor/cambricon/wire.h"
@@ -35,7 +36,7 @@ Registry Chart() {
 }
 
 model::Container C(model::ResourceList limits, model::ResourceList requests = {}) {
-  return {"main", std::move(limits), std::move(requests), false, {}};
+  return model::testing::MakeContainer("main", std::move(limits), std::move(requests));
 }
 
 model::DeviceRequest Want(int32_t nums, int64_t mem, int32_t pct, int64_t cores) {

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/cluster_state.h"
 #include "vendor/enflame/wire.h"
@@ -58,7 +59,8 @@ model::Pod SlicesPod(const std::string& name, const std::string& n) {
   model::Pod pod;
   pod.namespace_name = "kube-system";
   pod.name = name;
-  pod.containers.push_back({"pod-gcu-example1", {{kDefaultDrsResource, n}}, {}, false, {}});
+  pod.containers.push_back(
+      model::testing::MakeContainer("pod-gcu-example1", {{kDefaultDrsResource, n}}));
   return pod;
 }
 
@@ -83,9 +85,11 @@ TEST_F(EnflameDrsBindTest, AnnotationsAreUpstreams) {
 TEST_F(EnflameDrsBindTest, SeveralContainers) {
   model::Pod pod;
   pod.name = "multi";
-  pod.init_containers.push_back({"setup", {{kDefaultDrsResource, "1"}}, {}, false, {}});
-  pod.containers.push_back({"plain", {}, {}, false, {}});
-  pod.containers.push_back({"b-main", {{kDefaultMemoryResource, "20480"}}, {}, false, {}});
+  pod.init_containers.push_back(
+      model::testing::MakeContainer("setup", {{kDefaultDrsResource, "1"}}));
+  pod.containers.push_back(model::testing::MakeContainer("plain", {}));
+  pod.containers.push_back(
+      model::testing::MakeContainer("b-main", {{kDefaultMemoryResource, "20480"}}));
   ASSERT_TRUE(PlaceAndBook(pod));
   EXPECT_EQ(pod.annotations.at("hami.io/enflame-vgpu-devices-allocated"),
             "n-enflame-drs-0,Enflame,6144,17:;;n-enflame-drs-0,Enflame,20480,50:;");

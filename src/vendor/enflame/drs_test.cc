@@ -2,6 +2,7 @@
 // spec), profile choice, ModeNotFit, per-device checks with their reasons, and the webhook.
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
 #include "model/protocol.h"
 #include "sched/decide.h"
 #include "vendor/cluster_state.h"
@@ -28,7 +29,7 @@ model::Pod PodAsking(std::map<std::string, std::string> limits,
   pod.namespace_name = "kube-system";
   pod.name = "drs";
   pod.annotations = std::move(annotations);
-  pod.containers.push_back({"c", std::move(limits), {}, false, {}});
+  pod.containers.push_back(model::testing::MakeContainer("c", std::move(limits)));
   return pod;
 }
 
@@ -210,7 +211,7 @@ TEST_F(EnflameDrsTest, WebhookRules) {
   };
   for (const auto& c : cases) {
     model::Pod pod;
-    pod.containers.push_back({"c", c.limits, c.requests, false, {}});
+    pod.containers.push_back(model::testing::MakeContainer("c", c.limits, c.requests));
     model::Container& ctr = pod.containers[0];
     auto uses = drs()->Admit(pod, ctr);
     if (*c.error != '\0') {

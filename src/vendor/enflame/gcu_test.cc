@@ -2,6 +2,7 @@
 // request, fit outcomes and reasons, webhook, bind and what is not checked (UUIDs, mutex).
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
 #include "model/protocol.h"
 #include "sched/decide.h"
 #include "vendor/cluster_state.h"
@@ -15,7 +16,7 @@ model::Pod PodAsking(const std::string& gcus, std::map<std::string, std::string>
   pod.namespace_name = "kube-system";
   pod.name = "gcu-pod";
   pod.annotations = std::move(annotations);
-  pod.containers.push_back({"c", {{kDefaultGcuResource, gcus}}, {}, false, {}});
+  pod.containers.push_back(model::testing::MakeContainer("c", {{kDefaultGcuResource, gcus}}));
   return pod;
 }
 
@@ -114,7 +115,8 @@ TEST_F(EnflameGcuTest, NoUuidOrMutexSelection) {
 TEST_F(EnflameGcuTest, WebhookAndBind) {
   model::Pod pod = PodAsking("1");
   EXPECT_TRUE(*gcu()->Admit(pod, pod.containers[0]));
-  model::Container requests_only{"r", {}, {{kDefaultGcuResource, "1"}}, false, {}};
+  model::Container requests_only =
+      model::testing::MakeContainer("r", {}, {{kDefaultGcuResource, "1"}});
   EXPECT_FALSE(*gcu()->Admit(pod, requests_only));
 
   sched::Decision d = Place(pod);

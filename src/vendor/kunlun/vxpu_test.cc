@@ -3,6 +3,7 @@
 // failure reasons, bind annotations and the node lock.
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
 #include "model/protocol.h"
 #include "sched/decide.h"
 #include "sched/fit.h"
@@ -28,7 +29,7 @@ model::Pod PodAsking(std::map<std::string, std::string> limits,
   model::Pod pod;
   pod.name = "p";
   pod.annotations = std::move(annotations);
-  pod.containers.push_back({"c", std::move(limits), {}, false, {}});
+  pod.containers.push_back(model::testing::MakeContainer("c", std::move(limits)));
   return pod;
 }
 
@@ -155,7 +156,8 @@ TEST_F(KunlunVxpuTest, WebhookRoundsTheMemoryLimit) {
   model::Pod whole = PodAsking({{kDefaultVCountResource, "1"}});
   ASSERT_TRUE(*vxpu()->Admit(whole, whole.containers[0]));
   EXPECT_TRUE(whole.containers[0].requests.empty());
-  model::Container requests_only{"r", {}, {{kDefaultVCountResource, "1"}}, false, {}};
+  model::Container requests_only =
+      model::testing::MakeContainer("r", {}, {{kDefaultVCountResource, "1"}});
   EXPECT_FALSE(*vxpu()->Admit(pod, requests_only));
   model::Pod too_big = Vxpus("1", "200000");
   auto refused = vxpu()->Admit(too_big, too_big.containers[0]);

@@ -2,6 +2,7 @@
 // requests, topology through sched::Decide, failure reasons, node score, webhook and bind.
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/cluster_state.h"
 #include "vendor/kunlun/quantities.h"
@@ -22,7 +23,7 @@ model::Pod PodAsking(const std::string& xpus, std::map<std::string, std::string>
   model::Pod pod;
   pod.name = "p";
   pod.annotations = std::move(annotations);
-  pod.containers.push_back({"c", {{kDefaultCountResource, xpus}}, {}, false, {}});
+  pod.containers.push_back(model::testing::MakeContainer("c", {{kDefaultCountResource, xpus}}));
   return pod;
 }
 
@@ -118,7 +119,7 @@ TEST_F(KunlunWholeTest, RequestDerivation) {
   }
   // Requests alone count too (limits first).
   model::Pod pod;
-  pod.containers.push_back({"c", {}, {{kDefaultCountResource, "2"}}, false, {}});
+  pod.containers.push_back(model::testing::MakeContainer("c", {}, {{kDefaultCountResource, "2"}}));
   EXPECT_EQ((*v->ContainerRequest(pod, pod.containers[0]))->nums, 2);
 }
 
@@ -227,13 +228,15 @@ TEST_F(KunlunWholeTest, WebhookReadsLimitsAndRefusesASecondContainer) {
   const Vendor* v = registry_.Find("kunlun");
   model::Pod pod = PodAsking("2");
   EXPECT_TRUE(*v->Admit(pod, pod.containers[0]));
-  model::Container requests_only{"r", {}, {{kDefaultCountResource, "1"}}, false, {}};
+  model::Container requests_only =
+      model::testing::MakeContainer("r", {}, {{kDefaultCountResource, "1"}});
   EXPECT_FALSE(*v->Admit(pod, requests_only));
   auto admitted = AdmitPod(pod, registry_);
   ASSERT_TRUE(admitted.ok()) << admitted.error().ToString();
   EXPECT_TRUE(*admitted);
 
-  pod.init_containers.push_back({"init", {{kDefaultCountResource, "1"}}, {}, false, {}});
+  pod.init_containers.push_back(
+      model::testing::MakeContainer("init", {{kDefaultCountResource, "1"}}));
   auto refused = AdmitPod(pod, registry_);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message().find("containers init and c both ask for kunlunxin.com/xpu"),

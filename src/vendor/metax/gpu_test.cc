@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/cluster_state.h"
 #include "vendor/fit_table_test_util.h"
@@ -32,7 +33,7 @@ codec::NodeObject CardsNode(std::string name, std::string cards,
 }
 
 model::Container C(model::ResourceList limits, model::ResourceList requests = {}) {
-  return {"main", std::move(limits), std::move(requests), false, {}};
+  return model::testing::MakeContainer("main", std::move(limits), std::move(requests));
 }
 
 TEST(MetaxConfigTest, OneBlockBuildsBothBackends) {

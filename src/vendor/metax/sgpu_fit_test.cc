@@ -1,14 +1,16 @@
 // vendors.md §8.2 (Metax-SGPU fit) through the scheduling core: the acceptance table with its
 // deviations, app class and QoS against the pods booked on a device (their tags), MetaXLink and
 // online device choice, and the policy-neutral node score.
+#include "vendor/metax/sgpu_fit.h"
+
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "sched/fit.h"
 #include "sched/usage.h"
 #include "vendor/cluster_state.h"
 #include "vendor/fit_table_test_util.h"
-#include "vendor/metax/sgpu_fit.h"
 #include "vendor/metax/sgpu_vendor.h"
 #include "vendor/metax/wire.h"
 
@@ -340,8 +342,9 @@ TEST(MetaxSgpuEndToEndTest, BookedPodsTagTheirDevices) {
     pod.name = "batch";
     if (*cls != '\0') pod.annotations[kAppClassAnnotation] = cls;
     pod.containers.push_back(
-        {"main", {{"metax-tech.com/sgpu", "1"}, {"metax-tech.com/vcore", "60"},
-                  {"metax-tech.com/vmemory", "4"}}, {}, false, {}});
+        model::testing::MakeContainer("main", {{"metax-tech.com/sgpu", "1"},
+                                               {"metax-tech.com/vcore", "60"},
+                                               {"metax-tech.com/vmemory", "4"}}));
     ASSERT_TRUE(*AdmitPod(pod, registry));
     auto input = BuildPodInput(pod, registry, sched::Policy{});
     ASSERT_TRUE(input.ok()) << input.error().ToString();

@@ -3,6 +3,7 @@
 // bind annotations and their read-back, lock and quota.
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
 #include "vendor/cluster_state.h"
 #include "vendor/metax/sgpu_fit.h"
 #include "vendor/metax/sgpu_register.h"
@@ -19,7 +20,7 @@ const Vendor& Sgpu(const Registry& registry) {
 }
 
 model::Container C(model::ResourceList limits, model::ResourceList requests = {}) {
-  return {"main", std::move(limits), std::move(requests), false, {}};
+  return model::testing::MakeContainer("main", std::move(limits), std::move(requests));
 }
 
 model::DeviceRequest Want(int32_t nums, int64_t mem, int32_t pct, int64_t cores) {

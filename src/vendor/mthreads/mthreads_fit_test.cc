@@ -2,6 +2,7 @@
 // one-card-per-pod rule through the scheduling core.
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "sched/fit.h"
 #include "vendor/cluster_state.h"
@@ -99,7 +100,7 @@ TEST(MthreadsFitTest, MultiCardRequestGetsWholeCards) {
   sched::NodeState node = TwoCards(registry);
   model::Pod pod;
   pod.name = "multi";
-  pod.containers.push_back({"main", {{kDefaultCountResource, "2"}}, {}, false, {}});
+  pod.containers.push_back(model::testing::MakeContainer("main", {{kDefaultCountResource, "2"}}));
   ASSERT_TRUE(*AdmitPod(pod, registry));
   EXPECT_EQ(pod.containers[0].limits.at(kDefaultCoreResource), "32");
   EXPECT_EQ(pod.containers[0].limits.at(kDefaultMemoryResource), "192");

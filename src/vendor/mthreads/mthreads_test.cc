@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/cluster_state.h"
 #include "vendor/mthreads/mthreads_vendor.h"
@@ -27,7 +28,7 @@ Registry WithBlock(const json& block) {
 }
 
 model::Container C(model::ResourceList limits, model::ResourceList requests = {}) {
-  return {"main", std::move(limits), std::move(requests), false, {}};
+  return model::testing::MakeContainer("main", std::move(limits), std::move(requests));
 }
 
 model::DeviceRequest Want(int32_t nums, int64_t mem, int32_t pct, int64_t cores) {

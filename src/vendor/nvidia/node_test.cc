@@ -1,6 +1,7 @@
 // NVIDIA node registration, MIG allocations written and read back, static MIG resources.
 #include <gtest/gtest.h>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/cluster_state.h"
 #include "vendor/nvidia/nvidia_vendor.h"
@@ -22,7 +23,7 @@ codec::NodeObject MigNode() {
 model::Pod PodAsking(std::map<std::string, std::string> limits) {
   model::Pod pod;
   pod.name = "p";
-  pod.containers.push_back({"c", std::move(limits), {}, false, {}});
+  pod.containers.push_back(model::testing::MakeContainer("c", std::move(limits)));
   return pod;
 }
 

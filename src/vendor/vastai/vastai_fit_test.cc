@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/cluster_state.h"
 #include "vendor/vastai/vastai_vendor.h"
@@ -50,7 +51,8 @@ model::Pod PodAsking(std::vector<model::ResourceList> containers,
   pod.name = "p";
   pod.annotations = std::move(annotations);
   for (size_t i = 0; i < containers.size(); ++i) {
-    pod.containers.push_back({"c" + std::to_string(i), std::move(containers[i]), {}, false, {}});
+    pod.containers.push_back(
+        model::testing::MakeContainer("c" + std::to_string(i), std::move(containers[i])));
   }
   return pod;
 }

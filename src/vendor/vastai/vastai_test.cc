@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/pod_test_util.h"
 #include "vendor/cluster_state.h"
 #include "vendor/vastai/vastai_vendor.h"
 #include "vendor/vastai/wire.h"
@@ -12,7 +13,7 @@ namespace hami::vendor::vastai {
 namespace {
 
 model::Container C(model::ResourceList limits, model::ResourceList requests = {}) {
-  return {"main", std::move(limits), std::move(requests), false, {}};
+  return model::testing::MakeContainer("main", std::move(limits), std::move(requests));
 }
 
 VastaiVendor Vastai() { return VastaiVendor(VastaiSpec(), {kDefaultCountResource}); }
