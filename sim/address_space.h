@@ -45,7 +45,9 @@ class AddressSpace {
   std::map<uint64_t, uint64_t> free_;  // start -> length, non-overlapping, non-adjacent
 };
 
-enum class AllocKind { kDevice, kPitch, kManaged, kAsync, kPool };
+// kIpc: another process's allocation opened with cuIpcOpenMemHandle (charged 0: its memory is
+// the exporter's).
+enum class AllocKind { kDevice, kPitch, kManaged, kAsync, kPool, kIpc };
 
 struct Allocation {
   uint64_t base = 0;

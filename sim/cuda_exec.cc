@@ -163,6 +163,7 @@ CUresult GraphLaunch(CUgraphExec exec, CUstream stream, bool per_thread) {
   if (e == nullptr) return CUDA_ERROR_INVALID_VALUE;
   StreamRef ref;
   if (CUresult r = p.ResolveStream(stream, per_thread, &ref); r != CUDA_SUCCESS) return r;
+  if (CUresult r = p.RunGraphMemOps(e->mem_ops); r != CUDA_SUCCESS) return r;
   uint64_t blocks = 0;
   for (uint64_t b : e->kernel_blocks) blocks += b;  // nodes run one after another
   if (blocks > 0) p.EnqueueBlocks(ref, blocks);
@@ -422,7 +423,12 @@ CUresult cuGraphInstantiateWithFlags(CUgraphExec* exec, CUgraph graph, unsigned 
   if (ctx == nullptr) return CUDA_ERROR_INVALID_CONTEXT;
   auto e = std::make_unique<GraphExec>();
   e->ctx = ctx;
-  for (const KernelNode& n : g->nodes) e->kernel_blocks.push_back(n.blocks);
+  for (const KernelNode& n : g->nodes) {
+    if (n.type == CU_GRAPH_NODE_TYPE_KERNEL) e->kernel_blocks.push_back(n.blocks);
+    if (n.type == CU_GRAPH_NODE_TYPE_MEM_ALLOC || n.type == CU_GRAPH_NODE_TYPE_MEM_FREE) {
+      e->mem_ops.push_back({n.type == CU_GRAPH_NODE_TYPE_MEM_ALLOC, n.device, n.bytes, n.dptr});
+    }
+  }
   *exec = reinterpret_cast<CUgraphExec>(p.Add(std::move(e)));
   return CUDA_SUCCESS;
 }

@@ -200,8 +200,9 @@ CUresult cuMemFree_v2(CUdeviceptr dptr) {
     Lock lock(p.mu);
     if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
     if (dptr == 0) return CUDA_SUCCESS;
+    if (p.FreeGraphAlloc(dptr)) return CUDA_SUCCESS;
     const Allocation* a = p.allocations.FindBase(dptr);
-    if (a == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (a == nullptr || a->kind == AllocKind::kIpc) return CUDA_ERROR_INVALID_VALUE;
     if (const Context* ctx = p.Find<Context>(a->owner, hami::sim::ObjKind::kContext)) {
       until = ctx->last_end_ns;  // the driver synchronizes before releasing memory
     }

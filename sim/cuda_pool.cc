@@ -49,6 +49,7 @@ CUresult PoolFree(CUdeviceptr dptr, CUstream stream, bool per_thread) {
   if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
   StreamRef ref;
   if (CUresult r = p.ResolveStream(stream, per_thread, &ref); r != CUDA_SUCCESS) return r;
+  if (p.FreeGraphAlloc(dptr)) return CUDA_SUCCESS;
   const Allocation* a = p.allocations.FindBase(dptr);
   if (a == nullptr || (a->kind != AllocKind::kAsync && a->kind != AllocKind::kPool)) {
     return CUDA_ERROR_INVALID_VALUE;

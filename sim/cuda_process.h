@@ -81,8 +81,29 @@ struct Function : Object {
   std::string name;
 };
 
+// A graph node: a kernel (blocks > 0), or a memory node (graph memory, cuda_graph_mem.cc).
 struct KernelNode {
   uint64_t blocks = 0;
+  CUgraphNodeType type = CU_GRAPH_NODE_TYPE_KERNEL;
+  int device = -1;       // memory nodes: CUDA ordinal of the allocation
+  uint64_t bytes = 0;    // alloc node: bytes requested
+  CUdeviceptr dptr = 0;  // alloc node: its fixed address; free node: the address it frees
+};
+
+// One memory operation of an instantiated graph, in node order.
+struct GraphMemOp {
+  bool alloc = true;
+  int device = -1;
+  uint64_t bytes = 0;
+  CUdeviceptr dptr = 0;
+};
+
+// An allocation made by a graph alloc node: its address is fixed when the node is added; it is
+// live from a launch of a graph holding it until a free node, cuMemFree or cuMemFreeAsync.
+struct GraphAlloc {
+  int device = -1;
+  uint64_t bytes = 0;
+  bool live = false;
 };
 
 struct Graph : Object {
@@ -94,6 +115,7 @@ struct GraphExec : Object {
   GraphExec() : Object(ObjKind::kGraphExec) {}
   Context* ctx = nullptr;
   std::vector<uint64_t> kernel_blocks;
+  std::vector<GraphMemOp> mem_ops;
 };
 
 // A pool's physical memory is `used` (live allocations) plus `cached` (freed blocks it keeps, up
@@ -239,6 +261,19 @@ class Process {
   CUmemGenericAllocationHandle next_vmm_handle = 1;
   std::map<uint64_t, uint64_t> va_reservations;  // start -> size
   std::map<uint64_t, VmmMapping> vmm_mappings;   // start -> mapping
+  // Graph memory (cuda_graph_mem.cc): per device, the physical memory the graph pool reserves
+  // (charged to the GPU; kept after a graph frees it, until cuDeviceGraphMemTrim) and what live
+  // graph allocations use of it.
+  uint64_t graph_reserved[kMaxGpus] = {}, graph_reserved_high[kMaxGpus] = {};
+  uint64_t graph_used[kMaxGpus] = {}, graph_used_high[kMaxGpus] = {};
+  std::map<CUdeviceptr, GraphAlloc> graph_allocs;
+  // Runs an exec's memory operations at launch: alloc nodes take memory from the graph pool,
+  // growing it (OOM: nothing changes), free nodes give it back to the pool.
+  CUresult RunGraphMemOps(const std::vector<GraphMemOp>& ops);
+  // Frees a live graph allocation outside its graph (cuMemFree / cuMemFreeAsync); false when
+  // `dptr` is not one.
+  bool FreeGraphAlloc(CUdeviceptr dptr);
+
   // Returns the physical memory of a VMM handle once it is released and unmapped.
   void MaybeFreeVmmHandle(CUmemGenericAllocationHandle handle);
   // Releases a pool's cached memory above max(keep, used); removes a destroyed pool once empty.

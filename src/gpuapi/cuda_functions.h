@@ -265,6 +265,9 @@ HAMI_CUAPI CUresult cuIpcGetMemHandle(CUipcMemHandle* handle, CUdeviceptr dptr);
 HAMI_CUAPI CUresult cuIpcOpenMemHandle_v2(CUdeviceptr* pdptr, CUipcMemHandle handle,
                                           unsigned int flags);
 HAMI_CUAPI CUresult cuIpcCloseMemHandle(CUdeviceptr dptr);
+// The pre-CUDA-11 ABI of cuIpcOpenMemHandle (same parameters as _v2).
+HAMI_CUAPI CUresult cuIpcOpenMemHandle(CUdeviceptr* pdptr, CUipcMemHandle handle,
+                                       unsigned int flags);
 HAMI_CUAPI CUresult cuGraphAddMemAllocNode(CUgraphNode* node, CUgraph graph,
                                            const CUgraphNode* dependencies,
                                            size_t num_dependencies,
@@ -283,6 +286,12 @@ HAMI_CUAPI CUresult cuGraphInstantiateWithParams_ptsz(CUgraphExec* exec, CUgraph
 HAMI_CUAPI CUresult cuDeviceGetGraphMemAttribute(CUdevice device, CUgraphMem_attribute attr,
                                                  void* value);
 HAMI_CUAPI CUresult cuDeviceGraphMemTrim(CUdevice device);
+// CUDA 11 ABI of cuGraphInstantiate (CUDA 12 headers map cuGraphInstantiate to ...WithFlags).
+HAMI_CUAPI CUresult cuGraphInstantiate_v2(CUgraphExec* exec, CUgraph graph, CUgraphNode* error_node,
+                                          char* log_buffer, size_t buffer_size);
+HAMI_CUAPI CUresult cuGraphChildGraphNodeGetGraph(CUgraphNode node, CUgraph* graph);
+HAMI_CUAPI CUresult cuMemPoolImportPointer(CUdeviceptr* ptr_out, CUmemoryPool pool,
+                                           CUmemPoolPtrExportData* share_data);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -510,6 +510,11 @@ typedef struct CUDA_MEM_ALLOC_NODE_PARAMS_st {
   CUdeviceptr dptr;  // out
 } CUDA_MEM_ALLOC_NODE_PARAMS;
 
+// cuMemPoolExportPointer / cuMemPoolImportPointer: opaque.
+typedef struct CUmemPoolPtrExportData_st {
+  unsigned char reserved[64];
+} CUmemPoolPtrExportData;
+
 typedef struct CUDA_GRAPH_INSTANTIATE_PARAMS_st {
   cuuint64_t flags;
   CUstream hUploadStream;

@@ -52,6 +52,7 @@ Runtime::Runtime()
       arrays_(new AllocTable),
       vmm_(new VmmLedger),
       pools_(new PoolLedger),
+      graphs_(new GraphLedger),
       contexts_(new std::unordered_map<uint64_t, ContextCharge>) {
   Attach();
   pthread_atfork(nullptr, nullptr, AtForkChild);
@@ -141,6 +142,7 @@ void Runtime::AfterForkInChild() {
   arrays_ = new AllocTable;
   vmm_ = new VmmLedger;
   pools_ = new PoolLedger;
+  graphs_ = new GraphLedger;
   contexts_ = new std::unordered_map<uint64_t, ContextCharge>;
   new (&ctx_mu_) std::mutex;
   new (&compute_mu_) std::mutex;

@@ -27,8 +27,9 @@
 #include "shim/alloc_table.h"
 #include "shim/config.h"
 #include "shim/driver_call.h"
-#include "shim/limit/token_bucket.h"
+#include "shim/limit/graph_ledger.h"
 #include "shim/limit/pool_ledger.h"
+#include "shim/limit/token_bucket.h"
 #include "shim/limit/vmm_ledger.h"
 
 namespace hami::shim {
@@ -61,6 +62,7 @@ class Runtime {
   AllocTable& arrays() { return *arrays_; }    // CUarray and CUmipmappedArray handles
   VmmLedger& vmm() { return *vmm_; }           // VMM handles and their mappings
   PoolLedger& pools() { return *pools_; }      // memory pools and their allocations
+  GraphLedger& graphs() { return *graphs_; }   // graph memory nodes of instantiated graphs
 
   // Context overhead: every context the process holds costs device memory (the primary context
   // of each device while retained, each explicit context), plus what cuCtxSetLimit grows.
@@ -123,6 +125,7 @@ class Runtime {
   AllocTable* arrays_;
   VmmLedger* vmm_;
   PoolLedger* pools_;
+  GraphLedger* graphs_;
 
   struct ContextCharge {
     int dev = -1;

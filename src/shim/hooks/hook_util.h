@@ -37,6 +37,10 @@ CUresult AccountedAlloc(AllocTable& table, int dev, uint64_t charge, Call&& call
   return r;
 }
 
+// Brings every device's graph-memory charge to what the driver's graph pool reserves (at least
+// what live graph execs hold); hooks/graph.cc.
+void SettleGraphMemory();
+
 template <typename Call>
 CUresult AccountedFree(AllocTable& table, uint64_t key, Call&& call) {
   Runtime& rt = Runtime::Get();

@@ -53,12 +53,16 @@ HAMI_LAUNCH_EX(cuLaunchKernelEx)
 HAMI_LAUNCH_EX(cuLaunchKernelEx_ptsz)
 #undef HAMI_LAUNCH_EX
 
-// A graph's content is not inspected: each launch is charged one full wave of the device.
-#define HAMI_GRAPH_LAUNCH(sym)                                \
-  CUresult sym(CUgraphExec exec, CUstream stream) {           \
-    HAMI_REAL_OR_FAIL(sym);                                   \
-    Runtime::Get().BeforeLaunch(Runtime::kOneWave);           \
-    return real(exec, stream);                                \
+// A graph's kernels are not inspected: each launch is charged one full wave of the device.
+// Its memory nodes were charged at instantiation; the launch may grow the driver's graph pool
+// beyond that (memory it keeps cached), which is settled after it (hooks/graph.cc).
+#define HAMI_GRAPH_LAUNCH(sym)                      \
+  CUresult sym(CUgraphExec exec, CUstream stream) { \
+    HAMI_REAL_OR_FAIL(sym);                         \
+    Runtime::Get().BeforeLaunch(Runtime::kOneWave); \
+    const CUresult r = real(exec, stream);          \
+    hami::shim::SettleGraphMemory();                \
+    return r;                                       \
   }
 HAMI_GRAPH_LAUNCH(cuGraphLaunch)
 HAMI_GRAPH_LAUNCH(cuGraphLaunch_ptsz)

@@ -63,8 +63,22 @@ CUresult cuMemRetainAllocationHandle(CUmemGenericAllocationHandle* handle, void*
 CUresult cuMemMap(CUdeviceptr ptr, size_t size, size_t offset, CUmemGenericAllocationHandle handle,
                   unsigned long long flags) {
   HAMI_REAL_OR_FAIL(cuMemMap);
+  Runtime& rt = Runtime::Get();
+  // A handle imported from another process is charged per mapping (hooks/ipc.cc): its size is
+  // only known here. The charge goes back with the handle's (last release and last unmap).
+  const int import_dev = rt.vmm().ImportDevice(handle);
+  const uint64_t charge =
+      import_dev >= 0 ? hami::shim::limit::RoundUp(size, hami::shim::limit::kLargePage) : 0;
+  if (charge != 0 && !rt.Reserve(import_dev, charge, UsageKind::kData)) {
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  }
   const CUresult r = real(ptr, size, offset, handle, flags);
-  if (r == CUDA_SUCCESS) Runtime::Get().vmm().Mapped(ptr, size, handle);
+  if (r != CUDA_SUCCESS) {
+    if (charge != 0) rt.Unreserve(import_dev, charge, UsageKind::kData);
+    return r;
+  }
+  if (charge != 0) rt.vmm().AddCharge(handle, charge);
+  rt.vmm().Mapped(ptr, size, handle);
   return r;
 }
 

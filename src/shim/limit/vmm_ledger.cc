@@ -15,6 +15,26 @@ void VmmLedger::Referenced(uint64_t handle) {
   ++handles_[handle].refs;
 }
 
+void VmmLedger::Imported(uint64_t handle, int dev) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Handle& h = handles_[handle];
+  ++h.refs;
+  h.imported = true;
+  h.charge.dev = dev;
+}
+
+int VmmLedger::ImportDevice(uint64_t handle) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = handles_.find(handle);
+  return it != handles_.end() && it->second.imported ? it->second.charge.dev : -1;
+}
+
+void VmmLedger::AddCharge(uint64_t handle, uint64_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = handles_.find(handle);
+  if (it != handles_.end()) it->second.charge.bytes += bytes;
+}
+
 VmmLedger::Charge VmmLedger::DropIfGone(std::unordered_map<uint64_t, Handle>::iterator it) {
   if (it->second.refs > 0 || it->second.maps > 0) return {};
   Charge c = it->second.charge;

@@ -32,6 +32,15 @@ class VmmLedger {
   void Referenced(uint64_t handle);
   // One reference fewer; the charge to give back when the memory is now gone (else bytes 0).
   Charge Released(uint64_t handle);
+  // A handle imported from another process (cuMemImportFromShareableHandle) holding one
+  // reference to memory on `dev`. Its size cannot be asked of the driver, so each of its
+  // mappings is charged (AddCharge) before it is made, and the sum is given back like any
+  // handle's charge.
+  void Imported(uint64_t handle, int dev);
+  // The device of an imported handle, or -1 when `handle` was not imported.
+  int ImportDevice(uint64_t handle);
+  // Adds `bytes` to a tracked handle's charge.
+  void AddCharge(uint64_t handle, uint64_t bytes);
   // [va, va + size) maps `handle` (an unknown handle is tracked, uncharged).
   void Mapped(uint64_t va, uint64_t size, uint64_t handle);
   // Every mapping starting inside [va, va + size) is gone; the charges to give back.
@@ -48,6 +57,7 @@ class VmmLedger {
     Charge charge;
     int refs = 0;
     int maps = 0;
+    bool imported = false;
   };
   Charge DropIfGone(std::unordered_map<uint64_t, Handle>::iterator it);
 
