@@ -9,6 +9,13 @@
 //   fork <bytes>              -> "child_setup=<r> child_alloc=<r>" (from the forked child)
 //   heap <bytes>              -> "ok" | "err <CUresult>"   (cuCtxSetLimit, device malloc heap)
 //   info                      -> "free=<bytes> total=<bytes>"
+//   g <n> <bytes> <free>      -> "ok <id>" | "err <CUresult>": a graph of n alloc nodes of `bytes`
+//                                on device 0 (each followed by its free node when free is 1),
+//                                instantiated; the exec is held (f destroys it)
+//   l <id>                    -> "ok" | "err <CUresult>": launches a held graph exec, synchronizes
+//   trim                      -> "ok" | "err <CUresult>": cuDeviceGraphMemTrim(0)
+//   x <id>                    -> "h <hex>" | "err <CUresult>": cuIpcGetMemHandle of a held pointer
+//   i <hex>                   -> "ok <id>" | "err <CUresult>": cuIpcOpenMemHandle_v2 (f closes it)
 //   q                         -> exits 0 (everything still held is left to process exit)
 // The probe never checks limits itself: it reports what the driver (through libvgpu) answered.
 #include <dlfcn.h>
@@ -25,14 +32,20 @@
 
 namespace {
 
-#define PROBE_FNS(X)                                                                          \
-  X(cuInit) X(cuDeviceGet) X(cuDevicePrimaryCtxRetain) X(cuCtxSetCurrent) X(cuCtxGetCurrent) \
-  X(cuCtxCreate_v2) X(cuCtxDestroy_v2) X(cuMemAlloc_v2) X(cuMemFree_v2)                      \
-  X(cuMemAllocManaged) X(cuMemAllocPitch_v2) X(cuArrayCreate_v2) X(cuArray3DCreate_v2)       \
-  X(cuArrayDestroy) X(cuMipmappedArrayCreate) X(cuMipmappedArrayDestroy) X(cuMemAllocAsync)  \
-  X(cuMemFreeAsync) X(cuMemPoolCreate) X(cuMemAllocFromPoolAsync) X(cuMemCreate)             \
-  X(cuMemRelease) X(cuMemAddressReserve) X(cuMemAddressFree) X(cuMemMap) X(cuMemUnmap)       \
-  X(cuMemGetInfo_v2) X(cuCtxSetLimit)
+#define PROBE_FNS(X)                                                                               \
+  X(cuInit)                                                                                        \
+  X(cuDeviceGet) X(cuDevicePrimaryCtxRetain) X(cuCtxSetCurrent) X(cuCtxGetCurrent)                 \
+      X(cuCtxCreate_v2) X(cuCtxDestroy_v2) X(cuMemAlloc_v2) X(cuMemFree_v2) X(cuMemAllocManaged)   \
+          X(cuMemAllocPitch_v2) X(cuArrayCreate_v2) X(cuArray3DCreate_v2) X(cuArrayDestroy)        \
+              X(cuMipmappedArrayCreate) X(cuMipmappedArrayDestroy) X(cuMemAllocAsync)              \
+                  X(cuMemFreeAsync) X(cuMemPoolCreate) X(cuMemAllocFromPoolAsync) X(cuMemCreate)   \
+                      X(cuMemRelease) X(cuMemAddressReserve) X(cuMemAddressFree) X(cuMemMap)       \
+                          X(cuMemUnmap) X(cuMemGetInfo_v2) X(cuCtxSetLimit) X(cuGraphCreate)       \
+                              X(cuGraphDestroy) X(cuGraphAddMemAllocNode) X(cuGraphAddMemFreeNode) \
+                                  X(cuGraphInstantiateWithFlags) X(cuGraphLaunch)                  \
+                                      X(cuGraphExecDestroy) X(cuDeviceGraphMemTrim)                \
+                                          X(cuCtxSynchronize) X(cuIpcGetMemHandle)                 \
+                                              X(cuIpcOpenMemHandle_v2) X(cuIpcCloseMemHandle)
 
 struct Api {
 #define PROBE_FIELD(f) decltype(&::f) f = nullptr;
@@ -166,7 +179,44 @@ CUresult Free(Held& h) {
     return r;
   }
   if (!std::strcmp(k, "ctx")) return g.cuCtxDestroy_v2(reinterpret_cast<CUcontext>(h.handle));
+  if (!std::strcmp(k, "gexec"))
+    return g.cuGraphExecDestroy(reinterpret_cast<CUgraphExec>(h.handle));
+  if (!std::strcmp(k, "ipc")) return g.cuIpcCloseMemHandle(h.handle);
   return g.cuMemFree_v2(h.handle);
+}
+
+// A graph of `n` alloc nodes of `bytes` on device 0, each followed by its free node when
+// `with_free`.
+CUresult GraphExec(unsigned n, uint64_t bytes, bool with_free, Held* h) {
+  CUgraph graph;
+  CUresult r = g.cuGraphCreate(&graph, 0);
+  if (r != CUDA_SUCCESS) return r;
+  CUgraphNode prev = nullptr;
+  for (unsigned i = 0; i < n && r == CUDA_SUCCESS; ++i) {
+    CUDA_MEM_ALLOC_NODE_PARAMS params{};
+    params.poolProps.allocType = CU_MEM_ALLOCATION_TYPE_PINNED;
+    params.poolProps.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+    params.poolProps.location.id = 0;
+    params.bytesize = bytes;
+    CUgraphNode node;
+    r = g.cuGraphAddMemAllocNode(&node, graph, prev ? &prev : nullptr, prev ? 1 : 0, &params);
+    prev = node;
+    if (r == CUDA_SUCCESS && with_free) {
+      r = g.cuGraphAddMemFreeNode(&node, graph, &prev, 1, params.dptr);
+      prev = node;
+    }
+  }
+  CUgraphExec exec = nullptr;
+  if (r == CUDA_SUCCESS) r = g.cuGraphInstantiateWithFlags(&exec, graph, 0);
+  g.cuGraphDestroy(graph);
+  h->handle = reinterpret_cast<uint64_t>(exec);
+  return r;
+}
+
+void Remember(const Held& h) {
+  g_held.push_back(h);
+  g_held.back().live = true;
+  std::printf("ok %zu\n", g_held.size() - 1);
 }
 
 void Fork(uint64_t bytes) {
@@ -209,6 +259,57 @@ void Command(const char* line) {
     g_held[id].live = false;
     if (r == CUDA_SUCCESS) std::printf("ok\n");
     else std::printf("err %d\n", r);
+  } else if (unsigned n = 0, with_free = 0;
+             std::sscanf(line, "g %u %llu %u", &n, &bytes, &with_free) == 3) {
+    Held h;
+    std::snprintf(h.kind, sizeof(h.kind), "gexec");
+    const CUresult r = GraphExec(n, bytes, with_free != 0, &h);
+    if (r != CUDA_SUCCESS)
+      std::printf("err %d\n", r);
+    else
+      Remember(h);
+  } else if (std::sscanf(line, "l %u", &id) == 1) {
+    CUresult r = id < g_held.size() && g_held[id].live
+                     ? g.cuGraphLaunch(reinterpret_cast<CUgraphExec>(g_held[id].handle), nullptr)
+                     : CUDA_ERROR_INVALID_VALUE;
+    if (r == CUDA_SUCCESS) r = g.cuCtxSynchronize();
+    if (r == CUDA_SUCCESS)
+      std::printf("ok\n");
+    else
+      std::printf("err %d\n", r);
+  } else if (!std::strncmp(line, "trim", 4)) {
+    const CUresult r = g.cuDeviceGraphMemTrim(0);
+    if (r == CUDA_SUCCESS)
+      std::printf("ok\n");
+    else
+      std::printf("err %d\n", r);
+  } else if (std::sscanf(line, "x %u", &id) == 1) {
+    CUipcMemHandle handle;
+    const CUresult r = id < g_held.size() && g_held[id].live
+                           ? g.cuIpcGetMemHandle(&handle, g_held[id].handle)
+                           : CUDA_ERROR_INVALID_VALUE;
+    if (r != CUDA_SUCCESS) {
+      std::printf("err %d\n", r);
+      return;
+    }
+    std::printf("h ");
+    for (unsigned char byte : handle.reserved) std::printf("%02x", byte);
+    std::printf("\n");
+  } else if (line[0] == 'i' && line[1] == ' ') {
+    CUipcMemHandle handle{};
+    for (size_t i = 0; i < sizeof(handle.reserved); ++i) {
+      unsigned byte = 0;
+      if (std::sscanf(line + 2 + 2 * i, "%2x", &byte) != 1) break;
+      handle.reserved[i] = static_cast<char>(byte);
+    }
+    Held h;
+    std::snprintf(h.kind, sizeof(h.kind), "ipc");
+    const CUresult r = g.cuIpcOpenMemHandle_v2(reinterpret_cast<CUdeviceptr*>(&h.handle), handle,
+                                               CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS);
+    if (r != CUDA_SUCCESS)
+      std::printf("err %d\n", r);
+    else
+      Remember(h);
   } else if (std::sscanf(line, "fork %llu", &bytes) == 1) {
     Fork(bytes);
   } else if (std::sscanf(line, "heap %llu", &bytes) == 1) {

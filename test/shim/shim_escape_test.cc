@@ -257,4 +257,85 @@ TEST_F(EscapeTest, ACorruptRegionHeaderFailsClosed) {
   EXPECT_EQ(Wait(b), 0);
 }
 
+// Issue 14: graph memory nodes took device memory at launch without being charged. Now the alloc
+// nodes are charged from instantiation: 4 x 64 MiB under 100 MiB is refused before any launch.
+TEST_F(EscapeTest, GraphMemoryNodesAreChargedFromInstantiation) {
+  const uint64_t base = PhysicalUsed(0);
+  Child c = Start(Env("100m"));
+  ASSERT_EQ(setup_, "setup=0");
+  EXPECT_EQ(Ask(c, "g 4 " + std::to_string(64 * kMiB) + " 1"), "err 2");
+  EXPECT_EQ(Ask(c, "g 1 " + std::to_string(64 * kMiB) + " 1"), "ok 0");
+  EXPECT_EQ(Ask(c, "g 1 " + std::to_string(64 * kMiB) + " 1"), "err 2");  // a second exec
+  EXPECT_EQ(Ask(c, "l 0"), "ok");
+  EXPECT_GE(PhysicalUsed(0) - base, 64 * kMiB);  // the launch took it (sim's graph pool)
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 2);   // 64 + 32 of 100
+  EXPECT_LE(PhysicalUsed(0) - base, 100 * kMiB);
+  EXPECT_EQ(Ask(c, "l 0"), "ok");  // relaunch reuses the pool's memory
+  // Destroying the exec leaves the memory cached in the graph pool: still charged.
+  EXPECT_EQ(Ask(c, "f 0"), "ok");
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 0);
+  // Trimming gives it back to the device, and the charge with it.
+  EXPECT_EQ(Ask(c, "trim"), "ok");
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 4);
+  EXPECT_LE(PhysicalUsed(0) - base, 100 * kMiB);
+  EXPECT_EQ(Wait(c), 0);
+}
+
+// Allocations a graph does not free stay live after the launch; the charge stays with them.
+TEST_F(EscapeTest, GraphAllocationsWithoutFreeNodesStayCharged) {
+  const uint64_t base = PhysicalUsed(0);
+  Child c = Start(Env("100m"));
+  ASSERT_EQ(setup_, "setup=0");
+  EXPECT_EQ(Ask(c, "g 2 " + std::to_string(30 * kMiB) + " 0"), "ok 0");  // 2 x 30 MiB -> 64 MiB
+  EXPECT_EQ(Ask(c, "l 0"), "ok");
+  EXPECT_EQ(Ask(c, "f 0"), "ok");
+  EXPECT_EQ(Ask(c, "trim"), "ok");  // the allocations are live: nothing to trim
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 2);
+  EXPECT_LE(PhysicalUsed(0) - base, 100 * kMiB);
+  EXPECT_EQ(Wait(c), 0);
+}
+
+// Issue 14: memory opened from another container's IPC handle was free to the importer. It is
+// charged to the importer now, refused over the limit, and given back by cuIpcCloseMemHandle.
+TEST_F(EscapeTest, ForeignIpcImportIsChargedAndRefusedOverTheLimit) {
+  std::map<std::string, std::string> foreign = Env("");
+  foreign["CUDA_DEVICE_MEMORY_SHARED_CACHE"] = region_path_ + ".other";
+  Child exporter = Start(foreign);
+  ASSERT_EQ(setup_, "setup=0");
+  ASSERT_EQ(Ask(exporter, "a mem " + std::to_string(64 * kMiB)), "ok 0");
+  ASSERT_EQ(Ask(exporter, "a mem " + std::to_string(64 * kMiB)), "ok 1");
+  const std::string h0 = Ask(exporter, "x 0"), h1 = Ask(exporter, "x 1");
+  ASSERT_EQ(h0.rfind("h ", 0), 0u) << h0;
+  ASSERT_EQ(h1.rfind("h ", 0), 0u) << h1;
+
+  Child c = Start(Env("100m"));
+  ASSERT_EQ(setup_, "setup=0");
+  EXPECT_EQ(Ask(c, "i " + h0.substr(2)), "ok 0");
+  EXPECT_EQ(Ask(c, "i " + h1.substr(2)), "err 2");  // 128 MiB of imports under 100
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 2);      // 64 + 32
+  EXPECT_EQ(Ask(c, "f 0"), "ok");                   // close gives the charge back
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 4);
+  EXPECT_EQ(Wait(c), 0);
+  EXPECT_EQ(Wait(exporter), 0);
+}
+
+// An import from a process of the same container is charged to the importer as well: no claim
+// that the memory is already charged here can be verified (docs/libvgpu.md, "Imported memory"),
+// so the container counts it twice rather than risk counting it never.
+TEST_F(EscapeTest, SameContainerIpcImportIsChargedToTheImporterToo) {
+  Child exporter = Start(Env("100m"));
+  ASSERT_EQ(setup_, "setup=0");
+  ASSERT_EQ(Ask(exporter, "a mem " + std::to_string(32 * kMiB)), "ok 0");
+  const std::string h0 = Ask(exporter, "x 0");
+  ASSERT_EQ(h0.rfind("h ", 0), 0u) << h0;
+  Child c = Start(Env("100m"));
+  ASSERT_EQ(setup_, "setup=0");
+  EXPECT_EQ(Ask(c, "i " + h0.substr(2)), "ok 0");  // 32 + 32 of 100
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 2);
+  EXPECT_EQ(Ask(c, "f 0"), "ok");
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 2);
+  EXPECT_EQ(Wait(c), 0);
+  EXPECT_EQ(Wait(exporter), 0);
+}
+
 }  // namespace
