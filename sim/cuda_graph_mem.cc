@@ -75,7 +75,7 @@ CUresult Process::RunGraphMemOps(const std::vector<GraphMemOp>& ops) {
     auto it = graph_allocs.find(op.dptr);
     if (it == graph_allocs.end() || (op.alloc && it->second.live)) return CUDA_ERROR_INVALID_VALUE;
     if (op.alloc) {
-      used[op.device] += op.bytes;
+      used[op.device] += it->second.bytes;  // whole pages, as the pool maps them
       need[op.device] = std::max(need[op.device], used[op.device]);
     } else {
       used[op.device] -= std::min(used[op.device], it->second.bytes);

@@ -445,6 +445,86 @@ TEST_F(SimIntegration, ProcessesSharePhysicalMemoryAndDeadOnesAreReclaimed) {
   }), 0);
 }
 
+// Graph memory: the alloc node reserves an address only; the launch takes the memory from the
+// device's graph pool, which keeps it after the free node until cuDeviceGraphMemTrim.
+TEST_F(SimIntegration, GraphMemoryNodesTakeDeviceMemoryAtLaunch) {
+  EXPECT_EQ(
+      RunInChild(
+          Machine("A100-40GB"),
+          [] {
+            Driver d = LoadDriver();
+            StartOnDevice(d, 0);
+            auto used = [&] {
+              size_t free = 0, total = 0;
+              CU(d, cuMemGetInfo_v2)(&free, &total);
+              return total - free;
+            };
+            auto graph_attr = [&](CUgraphMem_attribute attr) {
+              cuuint64_t v = 0;
+              EXPECT_EQ(CU(d, cuDeviceGetGraphMemAttribute)(0, attr, &v), CUDA_SUCCESS);
+              return v;
+            };
+            CUgraph graph = nullptr;
+            ASSERT_EQ(CU(d, cuGraphCreate)(&graph, 0), CUDA_SUCCESS);
+            CUDA_MEM_ALLOC_NODE_PARAMS params{};
+            params.poolProps.allocType = CU_MEM_ALLOCATION_TYPE_PINNED;
+            params.poolProps.location = {CU_MEM_LOCATION_TYPE_DEVICE, 0};
+            params.bytesize = 63 * kMiB;
+            CUgraphNode alloc = nullptr, release = nullptr;
+            ASSERT_EQ(CU(d, cuGraphAddMemAllocNode)(&alloc, graph, nullptr, 0, &params),
+                      CUDA_SUCCESS);
+            EXPECT_NE(params.dptr, 0u);
+            ASSERT_EQ(CU(d, cuGraphAddMemFreeNode)(&release, graph, &alloc, 1, params.dptr),
+                      CUDA_SUCCESS);
+            size_t n = 0;
+            ASSERT_EQ(CU(d, cuGraphGetNodes)(graph, nullptr, &n), CUDA_SUCCESS);
+            EXPECT_EQ(n, 2u);
+            CUgraphNodeType type;
+            ASSERT_EQ(CU(d, cuGraphNodeGetType)(alloc, &type), CUDA_SUCCESS);
+            EXPECT_EQ(type, CU_GRAPH_NODE_TYPE_MEM_ALLOC);
+            CUDA_MEM_ALLOC_NODE_PARAMS read{};
+            ASSERT_EQ(CU(d, cuGraphMemAllocNodeGetParams)(alloc, &read), CUDA_SUCCESS);
+            EXPECT_EQ(read.bytesize, 63 * kMiB);
+            EXPECT_EQ(read.dptr, params.dptr);
+            CUgraphExec exec = nullptr;
+            ASSERT_EQ(CU(d, cuGraphInstantiateWithFlags)(&exec, graph, 0), CUDA_SUCCESS);
+            EXPECT_EQ(used(), 0u);  // instantiation takes no memory
+            ASSERT_EQ(CU(d, cuGraphLaunch)(exec, nullptr), CUDA_SUCCESS);
+            EXPECT_EQ(used(), 64 * kMiB);  // whole 2 MiB pages
+            EXPECT_EQ(graph_attr(CU_GRAPH_MEM_ATTR_RESERVED_MEM_CURRENT), 64 * kMiB);
+            EXPECT_EQ(graph_attr(CU_GRAPH_MEM_ATTR_USED_MEM_CURRENT),
+                      0u);  // freed by the free node
+            ASSERT_EQ(CU(d, cuGraphLaunch)(exec, nullptr), CUDA_SUCCESS);
+            EXPECT_EQ(used(), 64 * kMiB);  // the pool's memory is reused
+            ASSERT_EQ(CU(d, cuGraphExecDestroy)(exec), CUDA_SUCCESS);
+            EXPECT_EQ(used(), 64 * kMiB);  // still cached by the pool
+            ASSERT_EQ(CU(d, cuDeviceGraphMemTrim)(0), CUDA_SUCCESS);
+            EXPECT_EQ(used(), 0u);
+            // Without a free node the allocation outlives the launch until cuMemFree.
+            CUgraph g2 = nullptr;
+            ASSERT_EQ(CU(d, cuGraphCreate)(&g2, 0), CUDA_SUCCESS);
+            ASSERT_EQ(CU(d, cuGraphAddMemAllocNode)(&alloc, g2, nullptr, 0, &params), CUDA_SUCCESS);
+            ASSERT_EQ(CU(d, cuGraphInstantiateWithFlags)(&exec, g2, 0), CUDA_SUCCESS);
+            ASSERT_EQ(CU(d, cuGraphLaunch)(exec, nullptr), CUDA_SUCCESS);
+            EXPECT_EQ(CU(d, cuGraphLaunch)(exec, nullptr), CUDA_ERROR_INVALID_VALUE);  // still live
+            ASSERT_EQ(CU(d, cuDeviceGraphMemTrim)(0), CUDA_SUCCESS);
+            EXPECT_EQ(used(), 64 * kMiB);
+            ASSERT_EQ(CU(d, cuMemFree_v2)(params.dptr), CUDA_SUCCESS);
+            ASSERT_EQ(CU(d, cuDeviceGraphMemTrim)(0), CUDA_SUCCESS);
+            EXPECT_EQ(used(), 0u);
+            // Over the device's memory the launch fails and takes nothing.
+            params.bytesize = 41 * kGiB;
+            CUgraph big = nullptr;
+            ASSERT_EQ(CU(d, cuGraphCreate)(&big, 0), CUDA_SUCCESS);
+            ASSERT_EQ(CU(d, cuGraphAddMemAllocNode)(&alloc, big, nullptr, 0, &params),
+                      CUDA_SUCCESS);
+            ASSERT_EQ(CU(d, cuGraphInstantiateWithFlags)(&exec, big, 0), CUDA_SUCCESS);
+            EXPECT_EQ(CU(d, cuGraphLaunch)(exec, nullptr), CUDA_ERROR_OUT_OF_MEMORY);
+            EXPECT_EQ(used(), 0u);
+          }),
+      0);
+}
+
 TEST_F(SimIntegration, ForkedChildMustInitAgain) {
   EXPECT_EQ(RunInChild(Machine("A100-40GB"), [] {
     Driver d = LoadDriver();
