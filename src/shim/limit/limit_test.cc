@@ -1,12 +1,14 @@
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "shim/limit/budget.h"
 #include "shim/limit/env_parse.h"
+#include "shim/limit/graph_ledger.h"
 #include "shim/limit/token_bucket.h"
+#include "shim/limit/vmm_ledger.h"
 
 namespace hami::shim::limit {
 namespace {
@@ -200,6 +202,43 @@ TEST(LaunchHistoryTest, InterpolatesAndKnowsItsLimits) {
   EXPECT_FALSE(full.CumAt(500, &c));
   EXPECT_TRUE(full.CumAt(1000 + 100 * 10 + 5, &c));
   EXPECT_EQ(c, 100u);
+}
+
+TEST(GraphLedgerTest, ChargesTheLargerOfExecsAndTheDriversPool) {
+  GraphLedger g;
+  std::lock_guard<std::mutex> lock(g.mu());
+  EXPECT_EQ(g.Target(0, 0, 64), 64u);
+  g.AddExec(1, {{0, 64}});
+  g.AddExec(2, {{0, 32}, {1, 8}});
+  EXPECT_EQ(g.Target(0, 0), 96u);     // execs summed even if the pool could share memory
+  EXPECT_EQ(g.Target(0, 200), 200u);  // the pool caches more than the execs hold
+  EXPECT_EQ(g.Target(1, 0, 4), 12u);
+  EXPECT_EQ(g.RemoveExec(2), (GraphLedger::PerDevice{{0, 32}, {1, 8}}));
+  EXPECT_TRUE(g.RemoveExec(2).empty());  // unknown exec
+  EXPECT_EQ(g.Target(0, 64), 64u);
+  EXPECT_EQ(g.Target(1, 0), 0u);
+  g.Charged(1) = 8;  // still charged until settled: listed
+  EXPECT_EQ(g.Devices(), (std::vector<int>{0, 1}));
+  g.Clear();
+  EXPECT_TRUE(g.Devices().empty());
+}
+
+TEST(VmmLedgerTest, ImportedHandleIsChargedPerMappingUntilGone) {
+  VmmLedger v;
+  EXPECT_EQ(v.ImportDevice(7), -1);
+  v.Imported(7, 1);
+  EXPECT_EQ(v.ImportDevice(7), 1);
+  v.AddCharge(7, 4);
+  v.Mapped(0x1000, 4, 7);
+  v.AddCharge(7, 4);
+  v.Mapped(0x2000, 4, 7);
+  EXPECT_EQ(v.Released(7).bytes, 0u);          // still mapped
+  EXPECT_TRUE(v.Unmapped(0x1000, 4).empty());  // the other mapping keeps it
+  const std::vector<VmmLedger::Charge> back = v.Unmapped(0x2000, 4);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].dev, 1);
+  EXPECT_EQ(back[0].bytes, 8u);
+  EXPECT_EQ(v.Size(), 0u);
 }
 
 }  // namespace
