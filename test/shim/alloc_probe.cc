@@ -120,8 +120,26 @@ CUresult VmmMapped(uint64_t bytes, int dev, Held* h) {
   return r;
 }
 
-// Kinds: mem, managed, pitch, array, array3d, mipmap, async, pool, vmm, ctx. Arrays are float
-// rows of 4 KiB (`bytes` rounded to whole rows); `dev` matters for pool, vmm and ctx.
+CUresult GraphExec(unsigned n, uint64_t bytes, bool with_free, int dev, Held* h);
+
+// A graph of one alloc node (and its free node) on `dev`, instantiated and launched once: its
+// memory stays in the graph pool until the exec is destroyed and the pool trimmed (Free).
+CUresult GraphLaunched(uint64_t bytes, int dev, Held* h) {
+  CUresult r = GraphExec(1, bytes, true, dev, h);
+  if (r != CUDA_SUCCESS) return r;
+  const auto exec = reinterpret_cast<CUgraphExec>(h->handle);
+  r = g.cuGraphLaunch(exec, nullptr);
+  if (r == CUDA_SUCCESS) r = g.cuCtxSynchronize();
+  if (r != CUDA_SUCCESS) {
+    g.cuGraphExecDestroy(exec);
+    g.cuDeviceGraphMemTrim(dev);
+  }
+  h->size = static_cast<uint64_t>(dev);
+  return r;
+}
+
+// Kinds: mem, managed, pitch, array, array3d, mipmap, async, pool, vmm, ctx, graph. Arrays are
+// float rows of 4 KiB (`bytes` rounded to whole rows); `dev` matters for pool, vmm and ctx.
 CUresult Allocate(const char* kind, uint64_t bytes, int dev, Held* h) {
   auto* out = reinterpret_cast<CUdeviceptr*>(&h->handle);
   const size_t rows = bytes / 4096 != 0 ? bytes / 4096 : 1;
@@ -154,6 +172,7 @@ CUresult Allocate(const char* kind, uint64_t bytes, int dev, Held* h) {
     return r != CUDA_SUCCESS ? r : g.cuMemAllocFromPoolAsync(out, bytes, pool, nullptr);
   }
   if (!std::strcmp(kind, "vmm")) return VmmMapped(bytes, dev, h);
+  if (!std::strcmp(kind, "graph")) return GraphLaunched(bytes, dev, h);
   if (!std::strcmp(kind, "ctx")) {
     CUcontext ctx;
     const CUresult r = g.cuCtxCreate_v2(&ctx, 0, dev);
@@ -179,15 +198,20 @@ CUresult Free(Held& h) {
     return r;
   }
   if (!std::strcmp(k, "ctx")) return g.cuCtxDestroy_v2(reinterpret_cast<CUcontext>(h.handle));
-  if (!std::strcmp(k, "gexec"))
+  if (!std::strcmp(k, "gexec")) {
     return g.cuGraphExecDestroy(reinterpret_cast<CUgraphExec>(h.handle));
+  }
+  if (!std::strcmp(k, "graph")) {
+    const CUresult r = g.cuGraphExecDestroy(reinterpret_cast<CUgraphExec>(h.handle));
+    return r != CUDA_SUCCESS ? r : g.cuDeviceGraphMemTrim(static_cast<CUdevice>(h.size));
+  }
   if (!std::strcmp(k, "ipc")) return g.cuIpcCloseMemHandle(h.handle);
   return g.cuMemFree_v2(h.handle);
 }
 
-// A graph of `n` alloc nodes of `bytes` on device 0, each followed by its free node when
+// A graph of `n` alloc nodes of `bytes` on `dev`, each followed by its free node when
 // `with_free`.
-CUresult GraphExec(unsigned n, uint64_t bytes, bool with_free, Held* h) {
+CUresult GraphExec(unsigned n, uint64_t bytes, bool with_free, int dev, Held* h) {
   CUgraph graph;
   CUresult r = g.cuGraphCreate(&graph, 0);
   if (r != CUDA_SUCCESS) return r;
@@ -196,7 +220,7 @@ CUresult GraphExec(unsigned n, uint64_t bytes, bool with_free, Held* h) {
     CUDA_MEM_ALLOC_NODE_PARAMS params{};
     params.poolProps.allocType = CU_MEM_ALLOCATION_TYPE_PINNED;
     params.poolProps.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
-    params.poolProps.location.id = 0;
+    params.poolProps.location.id = dev;
     params.bytesize = bytes;
     CUgraphNode node;
     r = g.cuGraphAddMemAllocNode(&node, graph, prev ? &prev : nullptr, prev ? 1 : 0, &params);
@@ -263,7 +287,7 @@ void Command(const char* line) {
              std::sscanf(line, "g %u %llu %u", &n, &bytes, &with_free) == 3) {
     Held h;
     std::snprintf(h.kind, sizeof(h.kind), "gexec");
-    const CUresult r = GraphExec(n, bytes, with_free != 0, &h);
+    const CUresult r = GraphExec(n, bytes, with_free != 0, 0, &h);
     if (r != CUDA_SUCCESS)
       std::printf("err %d\n", r);
     else

@@ -22,8 +22,8 @@ constexpr uint64_t kLimit = 256 * kMiB;
 constexpr int kProcesses = 4;
 constexpr int kSteps = 90;  // per process
 
-const char* const kKinds[] = {"mem",   "managed", "pitch", "array", "array3d",
-                              "mipmap", "async",   "pool",  "vmm",   "ctx"};
+const char* const kKinds[] = {"mem",   "managed", "pitch", "array", "array3d", "mipmap",
+                              "async", "pool",    "vmm",   "ctx",   "graph"};
 
 class PropertyTest : public hami::test::ProbeTest {
  protected:
