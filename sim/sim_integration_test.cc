@@ -525,6 +525,78 @@ TEST_F(SimIntegration, GraphMemoryNodesTakeDeviceMemoryAtLaunch) {
       0);
 }
 
+// Legacy IPC: another process opens the exporter's allocation at its own address without taking
+// memory; its own handle and a garbled one are refused; close unmaps it.
+TEST_F(SimIntegration, IpcHandleOpensTheExportersMemoryWithoutTakingMore) {
+  Env env = Machine("T4-16GB");
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  pid_t exporter = fork();
+  if (exporter == 0) {
+    for (const auto& [k, v] : env) {
+      if (v == "<unset>")
+        unsetenv(k.c_str());
+      else
+        setenv(k.c_str(), v.c_str(), 1);
+    }
+    Driver d = LoadDriver();
+    StartOnDevice(d, 0);
+    CUdeviceptr p = 0;
+    CUipcMemHandle h{};
+    CUresult r = CU(d, cuMemAlloc_v2)(&p, 1 * kGiB);
+    if (r == CUDA_SUCCESS) r = CU(d, cuIpcGetMemHandle)(&h, p);
+    CUdeviceptr self = 0;  // a process cannot open its own handle
+    if (r == CUDA_SUCCESS && CU(d, cuIpcOpenMemHandle_v2)(&self, h, 0) == CUDA_SUCCESS) {
+      r = CUDA_ERROR_UNKNOWN;
+    }
+    if (r != CUDA_SUCCESS) h.reserved[0] = 0;
+    (void)!write(out[1], &h, sizeof(h));
+    pause();  // holds the memory until killed
+    _exit(0);
+  }
+  CUipcMemHandle h{};
+  ASSERT_EQ(read(out[0], &h, sizeof(h)), static_cast<ssize_t>(sizeof(h)));
+  ASSERT_NE(h.reserved[0], 0) << "exporter failed";
+  EXPECT_EQ(
+      RunInChild(
+          env,
+          [h] {
+            Driver d = LoadDriver();
+            StartOnDevice(d, 0);
+            auto used = [&] {
+              size_t free = 0, total = 0;
+              CU(d, cuMemGetInfo_v2)(&free, &total);
+              return total - free;
+            };
+            EXPECT_EQ(used(), 1 * kGiB);
+            CUdeviceptr p = 0;
+            ASSERT_EQ(CU(d, cuIpcOpenMemHandle_v2)(&p, h, CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS),
+                      CUDA_SUCCESS);
+            EXPECT_EQ(used(), 1 * kGiB);  // the exporter's memory, not a copy
+            CUdeviceptr base = 0;
+            size_t size = 0;
+            ASSERT_EQ(CU(d, cuMemGetAddressRange_v2)(&base, &size, p + 4096), CUDA_SUCCESS);
+            EXPECT_EQ(base, p);
+            EXPECT_EQ(size, 1 * kGiB);
+            int ordinal = -1;
+            EXPECT_EQ(
+                CU(d, cuPointerGetAttribute)(&ordinal, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL, p),
+                CUDA_SUCCESS);
+            EXPECT_EQ(ordinal, 0);
+            EXPECT_EQ(CU(d, cuMemFree_v2)(p), CUDA_ERROR_INVALID_VALUE);  // closed, never freed
+            EXPECT_EQ(CU(d, cuIpcCloseMemHandle)(p), CUDA_SUCCESS);
+            EXPECT_EQ(CU(d, cuIpcCloseMemHandle)(p), CUDA_ERROR_INVALID_VALUE);
+            CUipcMemHandle garbled = h;
+            garbled.reserved[0] ^= 1;
+            EXPECT_EQ(CU(d, cuIpcOpenMemHandle_v2)(&p, garbled, 0), CUDA_ERROR_INVALID_VALUE);
+          }),
+      0);
+  kill(exporter, SIGKILL);
+  waitpid(exporter, nullptr, 0);
+  close(out[0]);
+  close(out[1]);
+}
+
 TEST_F(SimIntegration, ForkedChildMustInitAgain) {
   EXPECT_EQ(RunInChild(Machine("A100-40GB"), [] {
     Driver d = LoadDriver();
