@@ -160,13 +160,14 @@ class ProbeTest : public SimDriverTest {
         dlsym(nvml, "nvmlDeviceGetHandleByIndex_v2"));
     auto info = reinterpret_cast<decltype(&nvmlDeviceGetMemoryInfo)>(
         dlsym(nvml, "nvmlDeviceGetMemoryInfo"));
+    auto shutdown = reinterpret_cast<decltype(&nvmlShutdown)>(dlsym(nvml, "nvmlShutdown"));
     nvmlDevice_t dev;
     nvmlMemory_t m{};
-    if (init() != NVML_SUCCESS || get(index, &dev) != NVML_SUCCESS ||
-        info(dev, &m) != NVML_SUCCESS) {
-      return UINT64_MAX;
-    }
-    return m.used;
+    if (init() != NVML_SUCCESS) return UINT64_MAX;
+    const bool ok = get(index, &dev) == NVML_SUCCESS && info(dev, &m) == NVML_SUCCESS;
+    // Shut down again: the next call (maybe another test's machine) attaches afresh.
+    shutdown();
+    return ok ? m.used : UINT64_MAX;
   }
 };
 
