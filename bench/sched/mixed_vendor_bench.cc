@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/cluster_state.h"
 
@@ -106,7 +107,7 @@ std::vector<NodeState> Cluster(int n, const std::vector<Kind>& kinds) {
 hami::sched::PodInput PodAsking(std::map<std::string, std::string> limits) {
   hami::model::Pod pod;
   pod.name = "bench";
-  pod.containers.push_back({"c", std::move(limits), {}, false, {}});
+  pod.containers.push_back(model::testing::MakeContainer("c", std::move(limits)));
   auto input = vendor::BuildPodInput(pod, Registry(), hami::sched::Policy{});
   return std::move(input.value());
 }

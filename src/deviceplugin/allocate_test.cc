@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/pod_test_util.h"
+
 namespace hami::deviceplugin {
 namespace {
 
@@ -14,8 +16,8 @@ model::Pod PodWith(const std::string& to_allocate, std::vector<std::string> cont
   pod.name = "p";
   pod.uid = "uid-1";
   if (!to_allocate.empty()) pod.annotations["hami.io/vgpu-devices-to-allocate"] = to_allocate;
-  for (auto& name : init) pod.init_containers.push_back({name});
-  for (auto& name : containers) pod.containers.push_back({name});
+  for (auto& name : init) pod.init_containers.push_back(model::testing::MakeContainer(name, {}));
+  for (auto& name : containers) pod.containers.push_back(model::testing::MakeContainer(name, {}));
   return pod;
 }
 
