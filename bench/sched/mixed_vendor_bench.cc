@@ -107,7 +107,7 @@ std::vector<NodeState> Cluster(int n, const std::vector<Kind>& kinds) {
 hami::sched::PodInput PodAsking(std::map<std::string, std::string> limits) {
   hami::model::Pod pod;
   pod.name = "bench";
-  pod.containers.push_back(model::testing::MakeContainer("c", std::move(limits)));
+  pod.containers.push_back(hami::model::testing::MakeContainer("c", std::move(limits)));
   auto input = vendor::BuildPodInput(pod, Registry(), hami::sched::Policy{});
   return std::move(input.value());
 }

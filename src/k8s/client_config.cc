@@ -1,15 +1,15 @@
 #include "k8s/client_config.h"
 
 #include <sys/stat.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
-
 #include "base/strings.h"
+#include "base/yaml_guard.h"
 
 namespace hami::k8s {
 namespace {
@@ -66,6 +66,10 @@ base::Status AddNamed(const YAML::Node& root, const char* key, const char* body_
 }
 
 base::Status AddDocument(std::string_view yaml, const std::string& base_dir, Kubeconfig* config) {
+  if (auto line = base::FindRootFlowEntry(yaml)) {
+    return InvalidArgument("kubeconfig: invalid YAML at line " + std::to_string(*line) +
+                           ": a value cannot start with ','");
+  }
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
     if (root.IsNull()) return base::Status::Ok();  // an empty file contributes nothing

@@ -1,13 +1,14 @@
 #include "simulate/manifest.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
-
 #include "base/strings.h"
+#include "base/yaml_guard.h"
 
 namespace hami::simulate {
 namespace {
@@ -92,6 +93,10 @@ void Flatten(nlohmann::json doc, std::vector<nlohmann::json>* out) {
 }
 
 base::Result<std::vector<YAML::Node>> LoadAll(std::string_view text, const std::string& source) {
+  if (auto line = base::FindRootFlowEntry(text)) {
+    return base::InvalidArgument(source + ": invalid YAML at line " + std::to_string(*line) +
+                                 ": a value cannot start with ','");
+  }
   try {
     return YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {

@@ -1,0 +1,109 @@
+#include "base/yaml_guard.h"
+
+#include <cstddef>
+
+namespace hami::base {
+namespace {
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+// Skips `---`/`...` markers, `&anchor` and `!tag` tokens at the start of `line`; returns the
+// position of the first other character.
+size_t SkipNodeProperties(std::string_view line) {
+  size_t i = 0;
+  for (;;) {
+    if (line.substr(i, 3) == "---" || line.substr(i, 3) == "...") {
+      if (i + 3 < line.size() && !IsBlank(line[i + 3])) return i;
+      i += 3;
+    } else if (i < line.size() && (line[i] == '&' || line[i] == '!')) {
+      while (i < line.size() && !IsBlank(line[i])) ++i;
+    } else {
+      return i;
+    }
+    while (i < line.size() && IsBlank(line[i])) ++i;
+  }
+}
+
+size_t Indent(std::string_view line) {
+  size_t i = 0;
+  while (i < line.size() && line[i] == ' ') ++i;
+  return i;
+}
+
+// True when `rest` (what follows a `|` or `>`) is a block scalar header: indentation and chomping
+// indicators, then nothing but blanks or a comment.
+bool IsBlockScalarHeader(std::string_view rest) {
+  size_t i = 0;
+  while (i < rest.size() &&
+         (rest[i] == '+' || rest[i] == '-' || (rest[i] >= '1' && rest[i] <= '9'))) {
+    ++i;
+  }
+  while (i < rest.size() && IsBlank(rest[i])) ++i;
+  return i == rest.size() || rest[i] == '#';
+}
+
+}  // namespace
+
+std::optional<int> FindRootFlowEntry(std::string_view yaml) {
+  int flow_depth = 0;
+  char quote = 0;               // the open quote of a scalar spanning lines, or 0
+  std::optional<size_t> block;  // indentation of the line that opened a block scalar
+  bool root_block = false;      // a block scalar at the document's root (content may be at 0)
+  int line_number = 0;
+  size_t start = 0;
+  while (start <= yaml.size()) {
+    size_t end = yaml.find('\n', start);
+    if (end == std::string_view::npos) end = yaml.size();
+    std::string_view line = yaml.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    start = end + 1;
+    ++line_number;
+    if (block) {
+      const bool blank = line.find_first_not_of(" \t") == std::string_view::npos;
+      const bool marker = line.substr(0, 3) == "---" || line.substr(0, 3) == "...";
+      if (blank || (root_block && !marker) || Indent(line) > *block) continue;
+      block.reset();
+      root_block = false;
+    }
+    size_t i = 0;
+    if (quote == 0 && flow_depth == 0) {
+      i = SkipNodeProperties(line);
+      if (i < line.size() && line[i] == ',') return line_number;
+    }
+    for (; i < line.size(); ++i) {
+      const char c = line[i];
+      if (quote == '"') {
+        if (c == '\\')
+          ++i;
+        else if (c == '"')
+          quote = 0;
+        continue;
+      }
+      if (quote == '\'') {
+        if (c == '\'' && i + 1 < line.size() && line[i + 1] == '\'')
+          ++i;
+        else if (c == '\'')
+          quote = 0;
+        continue;
+      }
+      const bool token_start = i == 0 || IsBlank(line[i - 1]) || line[i - 1] == '[' ||
+                               line[i - 1] == '{' || line[i - 1] == ',';
+      if (c == '#' && (i == 0 || IsBlank(line[i - 1]))) break;
+      if ((c == '"' || c == '\'') && token_start)
+        quote = c;
+      else if (c == '[' || c == '{')
+        ++flow_depth;
+      else if ((c == ']' || c == '}') && flow_depth > 0)
+        --flow_depth;
+      else if ((c == '|' || c == '>') && token_start && flow_depth == 0 &&
+               IsBlockScalarHeader(line.substr(i + 1))) {
+        block = Indent(line);
+        root_block = SkipNodeProperties(line) == i;  // `--- |` or `|` alone: the root is the scalar
+        break;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace hami::base

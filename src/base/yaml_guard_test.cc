@@ -1,0 +1,42 @@
+#include "base/yaml_guard.h"
+
+#include <gtest/gtest.h>
+
+namespace hami::base {
+namespace {
+
+// Each of these made yaml-cpp 0.7 loop until memory ran out.
+TEST(YamlGuardTest, RootFlowEntriesAreFound) {
+  EXPECT_EQ(FindRootFlowEntry(",:n: nvn"), 1);
+  EXPECT_EQ(FindRootFlowEntry(",: a"), 1);
+  EXPECT_EQ(FindRootFlowEntry("# c\n,"), 2);
+  EXPECT_EQ(FindRootFlowEntry("---\n,"), 2);
+  EXPECT_EQ(FindRootFlowEntry("--- ,\n"), 1);
+  EXPECT_EQ(FindRootFlowEntry("a: b\n---\n,x"), 3);
+  EXPECT_EQ(FindRootFlowEntry("- a\n,\n"), 2);
+  EXPECT_EQ(FindRootFlowEntry("&x ,"), 1);
+  EXPECT_EQ(FindRootFlowEntry("!t ,"), 1);
+  EXPECT_EQ(FindRootFlowEntry("... \n,"), 2);
+  EXPECT_EQ(FindRootFlowEntry("\r\n,"), 2);
+}
+
+TEST(YamlGuardTest, CommasWhereYamlAllowsThemPass) {
+  EXPECT_EQ(FindRootFlowEntry("a: [b,\n, c]\n"), std::nullopt);       // inside a flow sequence
+  EXPECT_EQ(FindRootFlowEntry("a: {b: 1\n, c: 2}\n"), std::nullopt);  // inside a flow mapping
+  EXPECT_EQ(FindRootFlowEntry("a: \"x\n,y\"\n"), std::nullopt);       // double-quoted, two lines
+  EXPECT_EQ(FindRootFlowEntry("a: 'it''s\n,y'\n"), std::nullopt);     // single-quoted
+  EXPECT_EQ(FindRootFlowEntry("a: |\n  ,x\nb: c\n"), std::nullopt);   // block scalar content
+  EXPECT_EQ(FindRootFlowEntry("--- |\n,x\n,y\n"), std::nullopt);      // root block scalar
+  EXPECT_EQ(FindRootFlowEntry("a: >-  # folded\n  ,x\n"), std::nullopt);
+  EXPECT_EQ(FindRootFlowEntry("a: b, c\nd: it's, [x]\n"), std::nullopt);  // inside plain scalars
+  EXPECT_EQ(FindRootFlowEntry("# ,\na: 1 # ,\n"), std::nullopt);          // comments
+  EXPECT_EQ(FindRootFlowEntry(""), std::nullopt);
+}
+
+TEST(YamlGuardTest, BlockScalarEndsAtItsParentsIndentation) {
+  EXPECT_EQ(FindRootFlowEntry("a: |\n  x\n,\n"), 3);
+  EXPECT_EQ(FindRootFlowEntry("--- |\n,x\n---\n,\n"), 4);
+}
+
+}  // namespace
+}  // namespace hami::base
