@@ -54,12 +54,10 @@ TEST(MthreadsFitTest, StandardAcceptanceTable) {
 }
 
 model::Container Slice(std::string name, std::string mem, std::string cores) {
-  return {std::move(name),
-          {{kDefaultCountResource, "1"}, {kDefaultMemoryResource, mem},
-           {kDefaultCoreResource, cores}},
-          {},
-          false,
-          {}};
+  return model::testing::MakeContainer(
+      std::move(name), {{kDefaultCountResource, "1"},
+                        {kDefaultMemoryResource, mem},
+                        {kDefaultCoreResource, cores}});
 }
 
 // Two cards of 48 GiB (32 core units, 192 memory units of 512 MiB on the node).
