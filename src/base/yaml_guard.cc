@@ -7,10 +7,11 @@ namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
-// Skips `---`/`...` markers, `&anchor` and `!tag` tokens at the start of `line`; returns the
+// Skips leading blanks, `---`/`...` markers, `&anchor` and `!tag` tokens at the start of `line`; returns the
 // position of the first other character.
 size_t SkipNodeProperties(std::string_view line) {
   size_t i = 0;
+  while (i < line.size() && IsBlank(line[i])) ++i;
   for (;;) {
     if (line.substr(i, 3) == "---" || line.substr(i, 3) == "...") {
       if (i + 3 < line.size() && !IsBlank(line[i + 3])) return i;

@@ -18,6 +18,9 @@ TEST(YamlGuardTest, RootFlowEntriesAreFound) {
   EXPECT_EQ(FindRootFlowEntry("!t ,"), 1);
   EXPECT_EQ(FindRootFlowEntry("... \n,"), 2);
   EXPECT_EQ(FindRootFlowEntry("\r\n,"), 2);
+  EXPECT_EQ(FindRootFlowEntry("  ,"), 1);
+  EXPECT_EQ(FindRootFlowEntry("\t,.@<= 2."), 1);  // crash-1998c2e11c4aa01e, found on CI
+  EXPECT_EQ(FindRootFlowEntry("a:\n  ,\n"), 2);  // not a hang, but no valid YAML either
 }
 
 TEST(YamlGuardTest, CommasWhereYamlAllowsThemPass) {
