@@ -66,6 +66,9 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
       block.reset();
       root_block = false;
     }
+    for (char c : line) {  // YAML text is printable: no C0 controls but tab, no DEL
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return line_number;
+    }
     size_t i = 0;
     if (quote == 0 && flow_depth == 0) {
       i = SkipNodeProperties(line);

@@ -13,8 +13,9 @@
 namespace hami::base {
 
 // The 1-based line of the first ',' starting a line (after blanks, any `---`/`...` marker, anchors
-// and tags)
-// outside flow collections, quoted scalars, block scalars and comments; nullopt when there is none.
+// and tags) outside flow collections, quoted scalars, block scalars and comments; nullopt when there is none.
+// Also the line of the first control character YAML does not allow (C0 but tab, LF, CR; DEL),
+// which yaml-cpp reads as a token boundary into the same loop.
 std::optional<int> FindRootFlowEntry(std::string_view yaml);
 
 }  // namespace hami::base

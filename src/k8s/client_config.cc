@@ -68,7 +68,7 @@ base::Status AddNamed(const YAML::Node& root, const char* key, const char* body_
 base::Status AddDocument(std::string_view yaml, const std::string& base_dir, Kubeconfig* config) {
   if (auto line = base::FindRootFlowEntry(yaml)) {
     return InvalidArgument("kubeconfig: invalid YAML at line " + std::to_string(*line) +
-                           ": a value cannot start with ','");
+                           ": a value starting with ',' or a control character");
   }
   try {
     YAML::Node root = YAML::Load(std::string(yaml));

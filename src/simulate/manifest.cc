@@ -95,7 +95,7 @@ void Flatten(nlohmann::json doc, std::vector<nlohmann::json>* out) {
 base::Result<std::vector<YAML::Node>> LoadAll(std::string_view text, const std::string& source) {
   if (auto line = base::FindRootFlowEntry(text)) {
     return base::InvalidArgument(source + ": invalid YAML at line " + std::to_string(*line) +
-                                 ": a value cannot start with ','");
+                                 ": a value starting with ',' or a control character");
   }
   try {
     return YAML::LoadAll(std::string(text));
