@@ -17,7 +17,11 @@ size_t SkipNodeProperties(std::string_view line) {
       if (i + 3 < line.size() && !IsBlank(line[i + 3])) return i;
       i += 3;
     } else if (i < line.size() && (line[i] == '&' || line[i] == '!')) {
-      while (i < line.size() && !IsBlank(line[i])) ++i;
+      ++i;  // a name ends at a blank or a flow indicator (yaml-cpp's reading)
+      while (i < line.size() && !IsBlank(line[i]) && line[i] != ',' && line[i] != '[' &&
+             line[i] != ']' && line[i] != '{' && line[i] != '}') {
+        ++i;
+      }
     } else {
       return i;
     }

@@ -16,6 +16,7 @@ TEST(YamlGuardTest, RootFlowEntriesAreFound) {
   EXPECT_EQ(FindRootFlowEntry("- a\n,\n"), 2);
   EXPECT_EQ(FindRootFlowEntry("&x ,"), 1);
   EXPECT_EQ(FindRootFlowEntry("!t ,"), 1);
+  EXPECT_EQ(FindRootFlowEntry("&z,z,)"), 1);  // an anchor name ends at a comma
   EXPECT_EQ(FindRootFlowEntry("... \n,"), 2);
   EXPECT_EQ(FindRootFlowEntry("\r\n,"), 2);
   EXPECT_EQ(FindRootFlowEntry("  ,"), 1);
