@@ -23,7 +23,7 @@ build: configure
 # Every test: unit, integration against the simulated driver, e2e on the local control plane.
 # Tests labelled `gpu` skip themselves (reported as skipped) where no GPU exists.
 # hack/test.sh runs the fuzz gate (every libFuzzer target for FUZZ_RUNS inputs from seed 1, clang
-# ASan+UBSan, the same verdict on every machine; FUZZ_RUNS=0 skips it), then every ctest, and ends
+# ASan+UBSan, bounded and repeatable for one build; FUZZ_RUNS=0 skips it), then every ctest, and ends
 # with one summary line.
 FUZZ_RUNS ?= 20000
 test: build

@@ -2,8 +2,8 @@
 # Runs every libFuzzer target from its seed corpus (docs/contributing.md), in one of two modes:
 #   hack/fuzz.sh [SECONDS] [target ...]   explore: random seed, SECONDS per target (default 60)
 #   hack/fuzz.sh --runs=N [target ...]    gate (what `make test` runs): seed 1, exactly N inputs per
-#                                         target, so a run gives the same verdict on every machine
-#                                         and a red CI run means the change under test, not luck
+#                                         target, so the inputs depend only on the corpus and the binary
+#                                         (a rebuild with other paths or flags may explore differently)
 # Builds the `fuzz` preset (clang-14, ASan + UBSan) in _output/fuzz. New coverage-increasing inputs
 # go to a scratch copy of the corpus, not the repo. A crash keeps its input under
 # fuzz/corpus/<target>/crash-<sha1>, where the replay test of every build (ctest -L fuzz) runs it
