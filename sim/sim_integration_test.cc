@@ -369,9 +369,7 @@ TEST_F(SimIntegration, ProcessesSharePhysicalMemoryAndDeadOnesAreReclaimed) {
   ASSERT_EQ(pipe(ready), 0);
   pid_t holder = fork();
   if (holder == 0) {
-    for (const auto& [k, v] : env) {
-      if (v == "<unset>") unsetenv(k.c_str()); else setenv(k.c_str(), v.c_str(), 1);
-    }
+    ApplyEnv(env);
     Driver d = LoadDriver();
     StartOnDevice(d, 0);
     CUdeviceptr p = 0;
@@ -533,12 +531,7 @@ TEST_F(SimIntegration, IpcHandleOpensTheExportersMemoryWithoutTakingMore) {
   ASSERT_EQ(pipe(out), 0);
   pid_t exporter = fork();
   if (exporter == 0) {
-    for (const auto& [k, v] : env) {
-      if (v == "<unset>")
-        unsetenv(k.c_str());
-      else
-        setenv(k.c_str(), v.c_str(), 1);
-    }
+    ApplyEnv(env);
     Driver d = LoadDriver();
     StartOnDevice(d, 0);
     CUdeviceptr p = 0;

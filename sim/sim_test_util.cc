@@ -35,18 +35,22 @@ Driver LoadDriver() {
   return d;
 }
 
+void ApplyEnv(const Env& env) {
+  for (const auto& [name, value] : env) {
+    if (value == "<unset>") {
+      unsetenv(name.c_str());
+    } else {
+      setenv(name.c_str(), value.c_str(), 1);
+    }
+  }
+}
+
 int RunInChild(const Env& env, const std::function<void()>& body) {
   std::fflush(stdout);
   std::fflush(stderr);
   pid_t child = fork();
   if (child == 0) {
-    for (const auto& [name, value] : env) {
-      if (value == "<unset>") {
-        unsetenv(name.c_str());
-      } else {
-        setenv(name.c_str(), value.c_str(), 1);
-      }
-    }
+    ApplyEnv(env);
     body();
     std::fflush(stdout);
     _exit(::testing::Test::HasFailure() ? 1 : 0);

@@ -27,6 +27,9 @@ Driver LoadDriver();
 
 using Env = std::vector<std::pair<std::string, std::string>>;
 
+// Sets `env` in this process's environment (a value "<unset>" unsets it).
+void ApplyEnv(const Env& env);
+
 // Runs `body` in a forked child whose environment has `env` set (a value "<unset>" unsets it);
 // returns the child's exit status (0 when none of its expectations failed).
 int RunInChild(const Env& env, const std::function<void()>& body);
