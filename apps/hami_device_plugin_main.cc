@@ -11,15 +11,15 @@
 
 #include <CLI/CLI.hpp>
 
-#include "apps/device_config_file.h"
 #include "apps/daemon.h"
+#include "apps/device_config_file.h"
 #include "apps/go_flags.h"
-#include "vendor/nvidia/config.h"
 #include "base/duration.h"
 #include "base/log.h"
 #include "deviceplugin/service.h"
 #include "k8s/client_config.h"
 #include "k8s/http_kube_api.h"
+#include "vendor/nvidia/config.h"
 
 namespace {
 
@@ -60,8 +60,8 @@ hami::base::Result<dp::PluginConfig> BuildPluginConfig(const Flags& flags) {
   dp::PluginConfig config = dp::FromNvidiaConfig(*nvidia, flags.node_name);
   config.mig_strategy = flags.mig_strategy;
   if (flags.disable_core_limit) config.disable_core_limit = true;
-  config.device_id_strategy =
-      flags.device_id_strategy == "index" ? dp::DeviceIdStrategy::kIndex : dp::DeviceIdStrategy::kUuid;
+  config.device_id_strategy = flags.device_id_strategy == "index" ? dp::DeviceIdStrategy::kIndex
+                                                                  : dp::DeviceIdStrategy::kUuid;
   config.pass_device_specs = flags.pass_device_specs;
   config.enable_topology_score = hami::apps::EnvOr("ENABLE_TOPOLOGY_SCORE", "") == "true";
   std::ifstream in(flags.node_config_file);
@@ -93,7 +93,8 @@ int Run(const Flags& flags) {
     return 1;
   }
   auto client_config = hami::k8s::ResolveClientConfig(flags.kubeconfig);
-  if (!client_config.ok()) return Fail("kubernetes client config", client_config.error().message()), 1;
+  if (!client_config.ok())
+    return Fail("kubernetes client config", client_config.error().message()), 1;
   hami::k8s::ClientOptions client_options;
   client_options.user_agent = "hami-device-plugin";
   auto api = hami::k8s::HttpKubeApi::New(*client_config, client_options);
@@ -107,7 +108,8 @@ int Run(const Flags& flags) {
     Fail("NVML", nvml.error().message() + " (--fail-on-init-error=false runs without GPUs)");
     return 1;
   } else {
-    hami::base::LogWarn("NVML unavailable; advertising no GPU", {{"error", nvml.error().message()}});
+    hami::base::LogWarn("NVML unavailable; advertising no GPU",
+                        {{"error", nvml.error().message()}});
   }
 
   dp::ServiceConfig config;

@@ -11,16 +11,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include "apps/daemon.h"
+#include "apps/device_config_file.h"
+#include "apps/go_flags.h"
+#include "apps/vendor_flags.h"
 #include "base/duration.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "extender/service.h"
 #include "k8s/client_config.h"
 #include "k8s/http_kube_api.h"
-#include "apps/device_config_file.h"
-#include "apps/daemon.h"
-#include "apps/go_flags.h"
-#include "apps/vendor_flags.h"
 #include "simulate/manifest.h"
 #include "vendor/registry.h"
 #include "webhook/isolation.h"
@@ -170,8 +170,10 @@ int Run(const Flags& flags) {
   // binds, so keep more workers than its parallelism (16 by default).
   config.http.threads = 64;
   config.http.max_connections = static_cast<size_t>(flags.max_connections);
-  if (!flags.cert_file.empty()) config.http.tls = hami::net::TlsFiles{flags.cert_file, flags.key_file};
-  config.extender_clients = ClientPolicy(flags.extender_client_ca_file, flags.extender_client_names);
+  if (!flags.cert_file.empty())
+    config.http.tls = hami::net::TlsFiles{flags.cert_file, flags.key_file};
+  config.extender_clients =
+      ClientPolicy(flags.extender_client_ca_file, flags.extender_client_names);
   config.webhook_clients = ClientPolicy(flags.webhook_client_ca_file, flags.webhook_client_names);
   config.metrics_bind = flags.metrics_bind;
   config.legacy_metrics = flags.legacy_metrics;
@@ -236,7 +238,8 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-bind-address", flags.metrics_bind, "address for /metrics (\"\" = off)")
       ->capture_default_str();
   app.add_option("--node-label-selector", flags.node_label_selector, "only nodes matching k=v,...");
-  app.add_option("--kubeconfig", flags.kubeconfig, "kubeconfig (else $KUBECONFIG, in-cluster, ~/.kube/config)");
+  app.add_option("--kubeconfig", flags.kubeconfig,
+                 "kubeconfig (else $KUBECONFIG, in-cluster, ~/.kube/config)");
   app.add_option("--device-config-file", flags.device_config_file, "HAMi device-config.yaml");
   app.add_option("--node-lock-timeout", flags.node_lock_timeout, "node lock expiry, e.g. 5m")
       ->capture_default_str();

@@ -27,7 +27,8 @@ int Run(const ResourcesFlags& flags) {
     std::cerr << "hami resources: " << registry.error().message() << "\n";
     return 1;
   }
-  for (const auto& warning : registry->warnings()) std::cerr << "hami resources: " << warning << "\n";
+  for (const auto& warning : registry->warnings())
+    std::cerr << "hami resources: " << warning << "\n";
   std::set<std::string> printed;
   for (const auto& v : registry->vendors()) {
     for (const auto& name : v->ResourceNames()) {

@@ -23,7 +23,6 @@ struct SimulateFlags {
   vendor::FlagValues vendor_flags;
 };
 
-
 int Run(const SimulateFlags& flags) {
   simulate::Options options;
   options.defaults.node = sched::ParseNodePolicy(flags.node_policy);
@@ -67,7 +66,8 @@ int Run(const SimulateFlags& flags) {
 void AddSimulateCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<SimulateFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "simulate", "Place pods on GPU nodes offline with the scheduler's own core (capacity planning)");
+      "simulate",
+      "Place pods on GPU nodes offline with the scheduler's own core (capacity planning)");
   cmd->add_option("--nodes", flags->nodes, "Node manifests (YAML/JSON, multi-document or List)")
       ->required();
   cmd->add_option("--pods", flags->pods, "Pod (and ResourceQuota) manifests, placed in file order")

@@ -1,5 +1,5 @@
-// `hami smi`: flags -> the I/O that gathers a view (regions + NVML, a monitor's /metrics, or the API
-// server + the monitors) -> monitor::RenderSmi on stdout. See docs/smi.md.
+// `hami smi`: flags -> the I/O that gathers a view (regions + NVML, a monitor's /metrics, or the
+// API server + the monitors) -> monitor::RenderSmi on stdout. See docs/smi.md.
 #include "apps/smi_command.h"
 
 #include <httplib.h>
@@ -40,8 +40,8 @@ struct SmiFlags {
   bool no_monitors = false;
   std::string region;
   bool container = false;
-  std::string config;                // cluster mode: device-config.yaml, for vendor resource names
-  vendor::FlagValues vendor_flags;   // cluster mode: --enable-ascend, ...
+  std::string config;               // cluster mode: device-config.yaml, for vendor resource names
+  vendor::FlagValues vendor_flags;  // cluster mode: --enable-ascend, ...
 };
 
 std::string Env(const char* name, const std::string& fallback = "") {
@@ -143,13 +143,14 @@ base::Result<SmiView> ContainerView(const SmiFlags& f) {
   const std::string path =
       !f.region.empty() ? f.region : Env("CUDA_DEVICE_MEMORY_SHARED_CACHE", "/tmp/cudevshr.cache");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return base::NotFound("no shared region at " + path + " (has a CUDA program run here yet?)");
+  if (!in)
+    return base::NotFound("no shared region at " + path + " (has a CUDA program run here yet?)");
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   HAMI_ASSIGN_OR_RETURN(monitor::Layout layout, monitor::DetectLayout(bytes.data(), bytes.size()));
   monitor::NvmlHost nvml;
   (void)nvml.Open(f.nvml_library);
-  return monitor::ViewFromRegion(monitor::ReadRegion(bytes.data(), bytes.size(), layout), nvml.Read(),
-                                 "HAMi smi: this container's slice (" + path + ")");
+  return monitor::ViewFromRegion(monitor::ReadRegion(bytes.data(), bytes.size(), layout),
+                                 nvml.Read(), "HAMi smi: this container's slice (" + path + ")");
 }
 
 SmiView NodeView(const SmiFlags& f) {
@@ -191,8 +192,10 @@ int Run(const SmiFlags& f) {
     view = ClusterView(f);
   } else if (!f.metrics_url.empty()) {
     auto snap = ScrapeSnapshot(f.metrics_url, f.node_name);
-    if (snap.ok()) view = monitor::ViewFromSnapshot(*snap, "HAMi smi: " + f.metrics_url);
-    else view = snap.error();
+    if (snap.ok())
+      view = monitor::ViewFromSnapshot(*snap, "HAMi smi: " + f.metrics_url);
+    else
+      view = snap.error();
   } else if (f.container || !f.region.empty() || InsideSlice()) {
     view = ContainerView(f);
   } else {

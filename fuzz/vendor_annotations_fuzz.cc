@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       codec::NodeObject node;
       node.name = "fuzz";
       for (const auto& v : AllVendors().vendors()) {
-        for (const std::string& key : {v->Keys().register_annotation, v->Keys().handshake_annotation}) {
+        for (const std::string& key :
+             {v->Keys().register_annotation, v->Keys().handshake_annotation}) {
           if (!key.empty()) node.annotations[key] = std::string(in.text);
         }
       }

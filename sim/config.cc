@@ -18,8 +18,8 @@ constexpr uint64_t kGiB = 1ull << 30;
 
 // Facts about a GPU model that the simulation reports.
 struct ModelInfo {
-  const char* key;        // upper-case token as written in HAMI_SIM_GPUS ("A100")
-  const char* name;       // printf pattern; %llu receives the memory in GB where present
+  const char* key;   // upper-case token as written in HAMI_SIM_GPUS ("A100")
+  const char* name;  // printf pattern; %llu receives the memory in GB where present
   int sms;
   int cc_major, cc_minor;
   int max_threads_per_sm;
@@ -146,14 +146,14 @@ Result<std::optional<uint64_t>> OptionalU64(const char* name,
 }  // namespace
 
 std::string MakeUuid(int index, std::string_view model, uint64_t memory_bytes) {
-  std::string key = std::to_string(index) + "/" + base::ToUpper(model) + "/" +
-                    std::to_string(memory_bytes);
+  std::string key =
+      std::to_string(index) + "/" + base::ToUpper(model) + "/" + std::to_string(memory_bytes);
   uint64_t a = Fnv1a(key, 0x5151);
   uint64_t b = Fnv1a(key, 0xa7a7);
   char buf[48];
-  std::snprintf(buf, sizeof(buf), "GPU-%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
-                static_cast<unsigned>(a & 0xffff), static_cast<unsigned>(b >> 48),
+  std::snprintf(buf, sizeof(buf), "GPU-%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
+                static_cast<unsigned>(b >> 48),
                 static_cast<unsigned long long>(b & 0xffffffffffffull));
   return buf;
 }
@@ -227,8 +227,7 @@ Result<std::vector<GpuSpec>> ParseJsonGpuList(std::string_view json) {
     if (const ModelInfo* m = FindModelInName(name)) ApplyModel(*m, gpu);
     gpu.uuid = MakeUuid(static_cast<int>(i), name, memory);
     if (item.contains("uuid")) {
-      if (!item["uuid"].is_string() ||
-          !base::StartsWith(item["uuid"].get<std::string>(), "GPU-")) {
+      if (!item["uuid"].is_string() || !base::StartsWith(item["uuid"].get<std::string>(), "GPU-")) {
         return InvalidArgument(where + ".uuid must be a string starting with GPU-");
       }
       gpu.uuid = item["uuid"].get<std::string>();
@@ -321,19 +320,19 @@ std::vector<int> ParseVisibleDevices(std::optional<std::string_view> value,
 Result<SimOptions> ParseOptions(
     const std::function<std::optional<std::string>(const char*)>& getenv) {
   SimOptions options;
-  HAMI_ASSIGN_OR_RETURN(auto ns, OptionalU64("HAMI_SIM_NS_PER_BLOCK",
-                                             getenv("HAMI_SIM_NS_PER_BLOCK")));
+  HAMI_ASSIGN_OR_RETURN(auto ns,
+                        OptionalU64("HAMI_SIM_NS_PER_BLOCK", getenv("HAMI_SIM_NS_PER_BLOCK")));
   if (ns) options.ns_per_block = *ns;
-  HAMI_ASSIGN_OR_RETURN(auto window, OptionalU64("HAMI_SIM_UTIL_WINDOW_MS",
-                                                 getenv("HAMI_SIM_UTIL_WINDOW_MS")));
+  HAMI_ASSIGN_OR_RETURN(auto window,
+                        OptionalU64("HAMI_SIM_UTIL_WINDOW_MS", getenv("HAMI_SIM_UTIL_WINDOW_MS")));
   if (window) {
     if (*window == 0 || *window > 60000) {
       return InvalidArgument("HAMI_SIM_UTIL_WINDOW_MS must be in 1..60000");
     }
     options.util_window_ms = *window;
   }
-  HAMI_ASSIGN_OR_RETURN(auto ctx, OptionalU64("HAMI_SIM_CONTEXT_MIB",
-                                              getenv("HAMI_SIM_CONTEXT_MIB")));
+  HAMI_ASSIGN_OR_RETURN(auto ctx,
+                        OptionalU64("HAMI_SIM_CONTEXT_MIB", getenv("HAMI_SIM_CONTEXT_MIB")));
   if (ctx) {
     if (*ctx > (1ull << 30)) return InvalidArgument("HAMI_SIM_CONTEXT_MIB is too large");
     options.context_bytes = *ctx * kMiB;

@@ -21,8 +21,8 @@ namespace hami::sim {
 inline constexpr int kMaxGpus = 16;
 
 struct GpuSpec {
-  std::string name;          // as NVML and cuDeviceGetName report it, e.g. "Tesla T4"
-  std::string uuid;          // "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+  std::string name;  // as NVML and cuDeviceGetName report it, e.g. "Tesla T4"
+  std::string uuid;  // "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
   uint64_t memory_bytes = 0;
   int sms = 80;
   int cc_major = 8;
@@ -31,8 +31,8 @@ struct GpuSpec {
   int max_blocks_per_sm = 32;
   unsigned architecture = 7;  // NVML_DEVICE_ARCH_*
   bool mig_capable = false;
-  int numa_node = -1;         // -1: not reported (NVML answers NOT_SUPPORTED)
-  std::string pci_bus_id;     // "00000000:10:00.0"
+  int numa_node = -1;          // -1: not reported (NVML answers NOT_SUPPORTED)
+  std::string pci_bus_id;      // "00000000:10:00.0"
   uint32_t pci_device_id = 0;  // (device id << 16) | 0x10DE
 };
 
@@ -55,18 +55,18 @@ std::string MakeUuid(int index, std::string_view model, uint64_t memory_bytes);
 // Stable 64-bit digest of the GPU list (names, UUIDs, memory), used to name the shared state.
 uint64_t ConfigDigest(const std::vector<GpuSpec>& gpus);
 
-// CUDA_VISIBLE_DEVICES -> physical indices in CUDA ordinal order. nullopt `value` (unset) shows all.
-// Entries are indices or UUID prefixes ("GPU-8f3a"); like the driver, the list is cut at the first
-// entry that is invalid, out of range, ambiguous or repeated.
+// CUDA_VISIBLE_DEVICES -> physical indices in CUDA ordinal order. nullopt `value` (unset) shows
+// all. Entries are indices or UUID prefixes ("GPU-8f3a"); like the driver, the list is cut at the
+// first entry that is invalid, out of range, ambiguous or repeated.
 std::vector<int> ParseVisibleDevices(std::optional<std::string_view> value,
                                      const std::vector<GpuSpec>& gpus);
 
 // Knobs of the simulation, from HAMI_SIM_* variables.
 struct SimOptions {
-  uint64_t ns_per_block = 1000;      // HAMI_SIM_NS_PER_BLOCK: simulated time per thread block
-  uint64_t util_window_ms = 1000;    // HAMI_SIM_UTIL_WINDOW_MS: NVML utilization sample window
-  uint64_t context_bytes = 0;        // HAMI_SIM_CONTEXT_MIB: device memory a context consumes
-  std::string state_path;            // HAMI_SIM_STATE: shared state file ("" = derived default)
+  uint64_t ns_per_block = 1000;    // HAMI_SIM_NS_PER_BLOCK: simulated time per thread block
+  uint64_t util_window_ms = 1000;  // HAMI_SIM_UTIL_WINDOW_MS: NVML utilization sample window
+  uint64_t context_bytes = 0;      // HAMI_SIM_CONTEXT_MIB: device memory a context consumes
+  std::string state_path;          // HAMI_SIM_STATE: shared state file ("" = derived default)
 };
 
 // `getenv` returns the value of a variable or nullopt when unset.

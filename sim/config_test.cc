@@ -62,9 +62,14 @@ TEST(ParseGpuList, MalformedCompactEntriesNameTheProblem) {
     const char* mentions;
   };
   const Case cases[] = {
-      {"A100", "A100"},          {"2xA100-40XB", "memory"},   {"0xA100-40GB", "count"},
-      {"A100-40GB,,T4-16GB", "empty"}, {"A1 00-40GB", "model"}, {"17xA100-40GB", "count"},
-      {"9xA100-40GB,9xT4-16GB", "more than 16"}, {"A100-0GB", "memory"},
+      {"A100", "A100"},
+      {"2xA100-40XB", "memory"},
+      {"0xA100-40GB", "count"},
+      {"A100-40GB,,T4-16GB", "empty"},
+      {"A1 00-40GB", "model"},
+      {"17xA100-40GB", "count"},
+      {"9xA100-40GB,9xT4-16GB", "more than 16"},
+      {"A100-0GB", "memory"},
   };
   for (const Case& c : cases) {
     auto gpus = ParseGpuList(c.text, NoFile);
@@ -97,8 +102,12 @@ TEST(ParseGpuList, JsonFile) {
 
 TEST(ParseGpuList, MalformedJson) {
   const char* cases[] = {
-      "{", R"({"gpu":[]})", R"({"gpus":[{"memoryMiB":1}]})", R"({"gpus":[{"name":"x"}]})",
-      R"({"gpus":[{"name":"x","memoryMiB":-1}]})", R"({"gpus":[{"name":"x","memoryMiB":1,"sms":0}]})",
+      "{",
+      R"({"gpu":[]})",
+      R"({"gpus":[{"memoryMiB":1}]})",
+      R"({"gpus":[{"name":"x"}]})",
+      R"({"gpus":[{"name":"x","memoryMiB":-1}]})",
+      R"({"gpus":[{"name":"x","memoryMiB":1,"sms":0}]})",
       R"({"gpus":[{"name":"x","memoryMiB":1,"uuid":"abc"}]})",
       R"({"gpus":[{"name":"a","memoryMiB":1,"uuid":"GPU-1"},{"name":"b","memoryMiB":1,"uuid":"GPU-1"}]})",
   };
@@ -116,10 +125,9 @@ TEST(ParseVisibleDevices, IndicesUuidsAndTruncation) {
   EXPECT_EQ(ParseVisibleDevices(std::nullopt, gpus), (std::vector<int>{0, 1, 2, 3}));
   EXPECT_EQ(ParseVisibleDevices("", gpus), (std::vector<int>{}));
   EXPECT_EQ(ParseVisibleDevices("2,0", gpus), (std::vector<int>{2, 0}));
-  EXPECT_EQ(ParseVisibleDevices("1,7,2", gpus), (std::vector<int>{1}));   // cut at invalid
-  EXPECT_EQ(ParseVisibleDevices("1,1", gpus), (std::vector<int>{1}));     // cut at repeat
-  EXPECT_EQ(ParseVisibleDevices(gpus[3].uuid.substr(0, 12) + ",0", gpus),
-            (std::vector<int>{3, 0}));
+  EXPECT_EQ(ParseVisibleDevices("1,7,2", gpus), (std::vector<int>{1}));  // cut at invalid
+  EXPECT_EQ(ParseVisibleDevices("1,1", gpus), (std::vector<int>{1}));    // cut at repeat
+  EXPECT_EQ(ParseVisibleDevices(gpus[3].uuid.substr(0, 12) + ",0", gpus), (std::vector<int>{3, 0}));
   EXPECT_EQ(ParseVisibleDevices("GPU-,0", gpus), (std::vector<int>{}));
 }
 
@@ -148,7 +156,7 @@ TEST(ParseOptions, DefaultsOverridesAndErrors) {
 
   auto bad = [](const char* name) -> std::optional<std::string> {
     return std::string(name) == "HAMI_SIM_NS_PER_BLOCK" ? std::optional<std::string>("fast")
-                                                         : std::nullopt;
+                                                        : std::nullopt;
   };
   auto error = ParseOptions(bad);
   ASSERT_FALSE(error.ok());

@@ -145,8 +145,8 @@ CUresult AddKernelNode(CUgraphNode* node, CUgraph graph, const CUgraphNode* depe
   }
   for (size_t i = 0; i < num_dependencies; ++i) {
     bool member = false;
-    for (const KernelNode& n : g->nodes) member |= reinterpret_cast<CUgraphNode>(
-                                                       const_cast<KernelNode*>(&n)) == dependencies[i];
+    for (const KernelNode& n : g->nodes)
+      member |= reinterpret_cast<CUgraphNode>(const_cast<KernelNode*>(&n)) == dependencies[i];
     if (!member) return CUDA_ERROR_INVALID_VALUE;
   }
   if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0) return CUDA_ERROR_INVALID_VALUE;
@@ -368,8 +368,7 @@ CUresult cuLaunchKernelEx_ptsz(const CUlaunchConfig* config, CUfunction f, void*
 
 CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz,
                                    unsigned int bx, unsigned int by, unsigned int bz,
-                                   unsigned int shared_mem, CUstream stream,
-                                   void** kernel_params) {
+                                   unsigned int shared_mem, CUstream stream, void** kernel_params) {
   return Launch(f, {{gx, gy, gz}, {bx, by, bz}, shared_mem, true}, stream, false);
 }
 
@@ -442,7 +441,9 @@ CUresult cuGraphExecDestroy(CUgraphExec exec) {
   return CUDA_SUCCESS;
 }
 
-CUresult cuGraphLaunch(CUgraphExec exec, CUstream stream) { return GraphLaunch(exec, stream, false); }
+CUresult cuGraphLaunch(CUgraphExec exec, CUstream stream) {
+  return GraphLaunch(exec, stream, false);
+}
 CUresult cuGraphLaunch_ptsz(CUgraphExec exec, CUstream stream) {
   return GraphLaunch(exec, stream, true);
 }

@@ -26,8 +26,8 @@ Pool* LivePool(Process& p, const void* handle) {
   return pool != nullptr && !pool->destroyed ? pool : nullptr;
 }
 
-CUresult PoolAllocate(CUdeviceptr* dptr, size_t bytesize, CUmemoryPool pool_handle,
-                      CUstream stream, bool per_thread) {
+CUresult PoolAllocate(CUdeviceptr* dptr, size_t bytesize, CUmemoryPool pool_handle, CUstream stream,
+                      bool per_thread) {
   Process& p = Process::Get();
   Lock lock(p.mu);
   if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
@@ -57,7 +57,6 @@ CUresult PoolFree(CUdeviceptr dptr, CUstream stream, bool per_thread) {
   p.FreeDevice(dptr);
   return CUDA_SUCCESS;
 }
-
 
 }  // namespace
 
@@ -137,11 +136,21 @@ CUresult cuMemPoolGetAttribute(CUmemoryPool handle, CUmemPool_attribute attr, vo
     case CU_MEMPOOL_ATTR_REUSE_ALLOW_INTERNAL_DEPENDENCIES:
       *static_cast<int*>(value) = pool->reuse[attr - 1];
       return CUDA_SUCCESS;
-    case CU_MEMPOOL_ATTR_RELEASE_THRESHOLD: *u64 = pool->release_threshold; return CUDA_SUCCESS;
-    case CU_MEMPOOL_ATTR_RESERVED_MEM_CURRENT: *u64 = pool->used + pool->cached; return CUDA_SUCCESS;
-    case CU_MEMPOOL_ATTR_USED_MEM_CURRENT: *u64 = pool->used; return CUDA_SUCCESS;
-    case CU_MEMPOOL_ATTR_RESERVED_MEM_HIGH: *u64 = pool->reserved_high; return CUDA_SUCCESS;
-    case CU_MEMPOOL_ATTR_USED_MEM_HIGH: *u64 = pool->used_high; return CUDA_SUCCESS;
+    case CU_MEMPOOL_ATTR_RELEASE_THRESHOLD:
+      *u64 = pool->release_threshold;
+      return CUDA_SUCCESS;
+    case CU_MEMPOOL_ATTR_RESERVED_MEM_CURRENT:
+      *u64 = pool->used + pool->cached;
+      return CUDA_SUCCESS;
+    case CU_MEMPOOL_ATTR_USED_MEM_CURRENT:
+      *u64 = pool->used;
+      return CUDA_SUCCESS;
+    case CU_MEMPOOL_ATTR_RESERVED_MEM_HIGH:
+      *u64 = pool->reserved_high;
+      return CUDA_SUCCESS;
+    case CU_MEMPOOL_ATTR_USED_MEM_HIGH:
+      *u64 = pool->used_high;
+      return CUDA_SUCCESS;
   }
   return CUDA_ERROR_INVALID_VALUE;
 }
@@ -171,7 +180,8 @@ CUresult cuMemPoolSetAttribute(CUmemoryPool handle, CUmemPool_attribute attr, vo
       if (u64() != 0) return CUDA_ERROR_INVALID_VALUE;
       pool->used_high = pool->used;
       return CUDA_SUCCESS;
-    default: return CUDA_ERROR_INVALID_VALUE;
+    default:
+      return CUDA_ERROR_INVALID_VALUE;
   }
 }
 

@@ -17,8 +17,8 @@ std::atomic<Process*> g_process{nullptr};
 
 struct ThreadState {
   uint64_t generation = ~0ull;
-  std::vector<std::pair<Context*, uint64_t>> stack;        // (context, its id)
-  std::unordered_map<uint64_t, int64_t> per_thread_end;    // context id -> per-thread stream end
+  std::vector<std::pair<Context*, uint64_t>> stack;      // (context, its id)
+  std::unordered_map<uint64_t, int64_t> per_thread_end;  // context id -> per-thread stream end
 };
 thread_local ThreadState tls;
 
@@ -44,7 +44,9 @@ base::Result<std::string> ReadFile(const std::string& path) {
   return text.str();
 }
 
-void Complain(const std::string& message) { std::fprintf(stderr, "hami-sim: %s\n", message.c_str()); }
+void Complain(const std::string& message) {
+  std::fprintf(stderr, "hami-sim: %s\n", message.c_str());
+}
 
 __attribute__((destructor)) void ReleaseSlotAtExit() {
   if (Process* p = g_process.load()) p->ReleaseSlot();
@@ -170,14 +172,29 @@ void Process::Deactivate(Context* ctx) {
   ForEachObject([&](Object* o) {
     Context* owner = nullptr;
     switch (o->kind) {
-      case ObjKind::kStream: owner = static_cast<Stream*>(o)->ctx; break;
-      case ObjKind::kEvent: owner = static_cast<Event*>(o)->ctx; break;
-      case ObjKind::kModule: owner = static_cast<Module*>(o)->ctx; break;
-      case ObjKind::kFunction: owner = static_cast<Function*>(o)->module->ctx; break;
-      case ObjKind::kGraphExec: owner = static_cast<GraphExec*>(o)->ctx; break;
-      case ObjKind::kArray: owner = static_cast<Array*>(o)->ctx; break;
-      case ObjKind::kMipmappedArray: owner = static_cast<MipmappedArray*>(o)->ctx; break;
-      default: break;
+      case ObjKind::kStream:
+        owner = static_cast<Stream*>(o)->ctx;
+        break;
+      case ObjKind::kEvent:
+        owner = static_cast<Event*>(o)->ctx;
+        break;
+      case ObjKind::kModule:
+        owner = static_cast<Module*>(o)->ctx;
+        break;
+      case ObjKind::kFunction:
+        owner = static_cast<Function*>(o)->module->ctx;
+        break;
+      case ObjKind::kGraphExec:
+        owner = static_cast<GraphExec*>(o)->ctx;
+        break;
+      case ObjKind::kArray:
+        owner = static_cast<Array*>(o)->ctx;
+        break;
+      case ObjKind::kMipmappedArray:
+        owner = static_cast<MipmappedArray*>(o)->ctx;
+        break;
+      default:
+        break;
     }
     if (owner == ctx) owned.push_back(o);
   });
@@ -202,7 +219,9 @@ std::vector<std::pair<Context*, uint64_t>>& Process::ThreadStack() {
   return Tls(generation_).stack;
 }
 
-Context* Process::ValidContext(CUcontext handle) { return Find<Context>(handle, ObjKind::kContext); }
+Context* Process::ValidContext(CUcontext handle) {
+  return Find<Context>(handle, ObjKind::kContext);
+}
 
 Context* Process::Current() {
   auto& stack = ThreadStack();
@@ -253,8 +272,10 @@ CUresult Process::AllocateDevice(int ordinal, uint64_t size, AllocKind kind, con
   }
   auto address = DeviceVa(ordinal).Allocate(reserved, alignment);
   if (!address) {
-    if (from_cache) pool->cached += reserved;
-    else Uncharge(ordinal, reserved);
+    if (from_cache)
+      pool->cached += reserved;
+    else
+      Uncharge(ordinal, reserved);
     return CUDA_ERROR_OUT_OF_MEMORY;
   }
   if (pool != nullptr) {

@@ -26,8 +26,18 @@
 
 namespace hami::sim {
 
-enum class ObjKind { kContext, kStream, kEvent, kModule, kFunction, kGraph, kGraphExec, kPool,
-                     kArray, kMipmappedArray };
+enum class ObjKind {
+  kContext,
+  kStream,
+  kEvent,
+  kModule,
+  kFunction,
+  kGraph,
+  kGraphExec,
+  kPool,
+  kArray,
+  kMipmappedArray
+};
 
 struct Object {
   explicit Object(ObjKind k) : kind(k) {}
@@ -37,16 +47,16 @@ struct Object {
 
 struct Context : Object {
   Context() : Object(ObjKind::kContext) {}
-  uint64_t id = 0;           // unique in the process, never reused
-  int device = 0;            // CUDA ordinal
-  int phys = 0;              // index into the machine's GPUs / shared state
+  uint64_t id = 0;  // unique in the process, never reused
+  int device = 0;   // CUDA ordinal
+  int phys = 0;     // index into the machine's GPUs / shared state
   bool primary = false;
-  bool active = false;       // primary: retained at least once since the last release/reset
+  bool active = false;  // primary: retained at least once since the last release/reset
   unsigned flags = 0;
   int retains = 0;
-  uint64_t charged = 0;      // context overhead charged to the GPU
+  uint64_t charged = 0;        // context overhead charged to the GPU
   uint64_t limit_charged = 0;  // device memory of limits raised above their defaults
-  int64_t last_end_ns = 0;   // end of the latest work queued from this context
+  int64_t last_end_ns = 0;     // end of the latest work queued from this context
   int64_t legacy_end_ns = 0;
   // cuCtxGetLimit/SetLimit values, indexed by CUlimit (driver defaults).
   size_t limits[CU_LIMIT_PERSISTING_L2_CACHE_SIZE + 1] = {1024, 1 << 20, 8 << 20, 2, 2048, 64, 0};
@@ -152,7 +162,7 @@ struct VmmHandle {
   uint64_t size = 0;
   int device = -1;  // CUDA ordinal; -1: host-located, no device charge
   CUmemAllocationProp prop{};
-  int refs = 1;     // cuMemCreate + cuMemRetainAllocationHandle - cuMemRelease
+  int refs = 1;  // cuMemCreate + cuMemRetainAllocationHandle - cuMemRelease
   int mappings = 0;
 };
 

@@ -9,8 +9,8 @@
 using hami::sim::Allocation;
 using hami::sim::AllocKind;
 using hami::sim::Array;
-using hami::sim::MipmappedArray;
 using hami::sim::Context;
+using hami::sim::MipmappedArray;
 using hami::sim::ObjKind;
 using hami::sim::Pool;
 using hami::sim::Process;
@@ -26,13 +26,16 @@ constexpr uint64_t kGranularity = hami::sim::kLargePage;
 int FormatBytes(CUarray_format format) {
   switch (format) {
     case CU_AD_FORMAT_UNSIGNED_INT8:
-    case CU_AD_FORMAT_SIGNED_INT8: return 1;
+    case CU_AD_FORMAT_SIGNED_INT8:
+      return 1;
     case CU_AD_FORMAT_UNSIGNED_INT16:
     case CU_AD_FORMAT_SIGNED_INT16:
-    case CU_AD_FORMAT_HALF: return 2;
+    case CU_AD_FORMAT_HALF:
+      return 2;
     case CU_AD_FORMAT_UNSIGNED_INT32:
     case CU_AD_FORMAT_SIGNED_INT32:
-    case CU_AD_FORMAT_FLOAT: return 4;
+    case CU_AD_FORMAT_FLOAT:
+      return 4;
   }
   return 0;
 }
@@ -89,7 +92,8 @@ CUresult CreateArray(CUarray* handle, const CUDA_ARRAY3D_DESCRIPTOR& desc) {
 
 // Device of an allocation property, validating it like the driver; -1 for host locations.
 CUresult PropDevice(const Process& p, const CUmemAllocationProp* prop, int* device) {
-  if (prop == nullptr || prop->type != CU_MEM_ALLOCATION_TYPE_PINNED) return CUDA_ERROR_INVALID_VALUE;
+  if (prop == nullptr || prop->type != CU_MEM_ALLOCATION_TYPE_PINNED)
+    return CUDA_ERROR_INVALID_VALUE;
   switch (prop->location.type) {
     case CU_MEM_LOCATION_TYPE_DEVICE:
       if (!p.ValidDevice(prop->location.id)) return CUDA_ERROR_INVALID_DEVICE;
@@ -107,7 +111,7 @@ CUresult PropDevice(const Process& p, const CUmemAllocationProp* prop, int* devi
 
 // The reservation containing [ptr, ptr + size), or end().
 std::map<uint64_t, uint64_t>::const_iterator FindReservation(const Process& p, uint64_t ptr,
-                                                            uint64_t size) {
+                                                             uint64_t size) {
   auto it = p.va_reservations.upper_bound(ptr);
   if (it == p.va_reservations.begin()) return p.va_reservations.end();
   --it;
@@ -148,8 +152,7 @@ CUresult cuMipmappedArrayCreate(CUmipmappedArray* handle, const CUDA_ARRAY3D_DES
   if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
   Context* ctx = p.Current();
   if (ctx == nullptr) return CUDA_ERROR_INVALID_CONTEXT;
-  if (handle == nullptr || desc == nullptr || levels == 0 || levels > 32 ||
-      !ValidArray(*desc)) {
+  if (handle == nullptr || desc == nullptr || levels == 0 || levels > 32 || !ValidArray(*desc)) {
     return CUDA_ERROR_INVALID_VALUE;
   }
   uint64_t charge = 0;
@@ -318,16 +321,15 @@ CUresult cuMemAddressFree(CUdeviceptr ptr, size_t size) {
   return CUDA_SUCCESS;
 }
 
-CUresult cuMemMap(CUdeviceptr ptr, size_t size, size_t offset,
-                  CUmemGenericAllocationHandle handle, unsigned long long flags) {
+CUresult cuMemMap(CUdeviceptr ptr, size_t size, size_t offset, CUmemGenericAllocationHandle handle,
+                  unsigned long long flags) {
   Process& p = Process::Get();
   Lock lock(p.mu);
   if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
   auto h = p.vmm_handles.find(handle);
   if (h == p.vmm_handles.end() || h->second.refs == 0 || flags != 0 || size == 0 ||
       size % kGranularity != 0 || offset % kGranularity != 0 || offset > h->second.size ||
-      size > h->second.size - offset ||
-      FindReservation(p, ptr, size) == p.va_reservations.end()) {
+      size > h->second.size - offset || FindReservation(p, ptr, size) == p.va_reservations.end()) {
     return CUDA_ERROR_INVALID_VALUE;
   }
   auto next = p.vmm_mappings.lower_bound(ptr);

@@ -2,8 +2,8 @@
 
 namespace hami::sim {
 
-ProcLookup ResolveProc(std::span<const ProcEntry> table, std::string_view symbol,
-                       int cuda_version, cuuint64_t flags) {
+ProcLookup ResolveProc(std::span<const ProcEntry> table, std::string_view symbol, int cuda_version,
+                       cuuint64_t flags) {
   const ProcEntry* best = nullptr;
   bool known = false;
   for (const ProcEntry& e : table) {

@@ -16,10 +16,10 @@
 namespace hami::sim {
 
 struct ProcEntry {
-  const char* name;   // base name as callers ask for it
-  int version;        // first cudaVersion for which this variant is returned
-  void* fn;           // legacy/default-stream entry point
-  void* per_thread;   // _ptsz/_ptds entry point, or nullptr
+  const char* name;  // base name as callers ask for it
+  int version;       // first cudaVersion for which this variant is returned
+  void* fn;          // legacy/default-stream entry point
+  void* per_thread;  // _ptsz/_ptds entry point, or nullptr
 };
 
 struct ProcLookup {
@@ -27,7 +27,7 @@ struct ProcLookup {
   CUdriverProcAddressQueryResult status;
 };
 
-ProcLookup ResolveProc(std::span<const ProcEntry> table, std::string_view symbol,
-                       int cuda_version, cuuint64_t flags);
+ProcLookup ResolveProc(std::span<const ProcEntry> table, std::string_view symbol, int cuda_version,
+                       cuuint64_t flags);
 
 }  // namespace hami::sim

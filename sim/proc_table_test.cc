@@ -26,12 +26,13 @@ TEST(ResolveProc, PerThreadVariantOnlyWhenAsked) {
   EXPECT_EQ(ResolveProc(kTable, "cuLaunchKernel", 12000, CU_GET_PROC_ADDRESS_DEFAULT).fn, P(v3));
   EXPECT_EQ(ResolveProc(kTable, "cuLaunchKernel", 12000, CU_GET_PROC_ADDRESS_LEGACY_STREAM).fn,
             P(v3));
-  EXPECT_EQ(ResolveProc(kTable, "cuLaunchKernel", 12000,
-                        CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM).fn,
-            P(pt));
-  EXPECT_EQ(ResolveProc(kTable, "cuCtxCreate", 12000,
-                        CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM).fn,
-            P(v2));
+  EXPECT_EQ(
+      ResolveProc(kTable, "cuLaunchKernel", 12000, CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM)
+          .fn,
+      P(pt));
+  EXPECT_EQ(
+      ResolveProc(kTable, "cuCtxCreate", 12000, CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM).fn,
+      P(v2));
 }
 
 TEST(ResolveProc, UnknownAndTooOld) {

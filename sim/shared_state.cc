@@ -99,7 +99,7 @@ class SharedState::TimelineLock {
 };
 
 base::Result<std::unique_ptr<SharedState>> SharedState::Open(const std::string& path,
-                                                            const std::vector<GpuSpec>& gpus) {
+                                                             const std::vector<GpuSpec>& gpus) {
   // The mapping keeps the open file description (and with it a flock) alive after close(), so
   // every exit unlocks explicitly.
   auto unlock_close = [](int fd) {
@@ -117,9 +117,8 @@ base::Result<std::unique_ptr<SharedState>> SharedState::Open(const std::string& 
     return fail("lock");
   }
   struct stat st;
-  if (::fstat(fd, &st) != 0 ||
-      (static_cast<size_t>(st.st_size) < sizeof(StateFile) &&
-       ::ftruncate(fd, sizeof(StateFile)) != 0)) {
+  if (::fstat(fd, &st) != 0 || (static_cast<size_t>(st.st_size) < sizeof(StateFile) &&
+                                ::ftruncate(fd, sizeof(StateFile)) != 0)) {
     unlock_close(fd);
     return fail("resize");
   }
@@ -130,8 +129,8 @@ base::Result<std::unique_ptr<SharedState>> SharedState::Open(const std::string& 
   }
   auto* file = static_cast<StateFile*>(mem);
   uint64_t digest = ConfigDigest(gpus);
-  bool matches = file->magic == kMagic && file->version == kVersion &&
-                 file->digest == digest && file->gpu_count == gpus.size();
+  bool matches = file->magic == kMagic && file->version == kVersion && file->digest == digest &&
+                 file->gpu_count == gpus.size();
   std::unique_ptr<SharedState> state(new SharedState(file, sizeof(StateFile)));
   if (!matches) {
     if (file->magic == kMagic && AnyLiveSlot(*file)) {
@@ -162,7 +161,8 @@ int SharedState::ClaimSlot(int32_t pid) {
     for (int i = 0; i < kMaxSlots; ++i) {
       ProcSlot& s = file_->slots[i];
       int32_t expected = 0;
-      if (s.pid.load(std::memory_order_relaxed) != 0 || !s.pid.compare_exchange_strong(expected, -1)) {
+      if (s.pid.load(std::memory_order_relaxed) != 0 ||
+          !s.pid.compare_exchange_strong(expected, -1)) {
         continue;
       }
       s.start_time.store(start);

@@ -62,7 +62,7 @@ class SharedState {
   // Maps (creating or re-initialising when it describes another configuration and no live process
   // uses it) the state file at `path` for `gpus`.
   static base::Result<std::unique_ptr<SharedState>> Open(const std::string& path,
-                                                        const std::vector<GpuSpec>& gpus);
+                                                         const std::vector<GpuSpec>& gpus);
   ~SharedState();
   SharedState(const SharedState&) = delete;
   SharedState& operator=(const SharedState&) = delete;

@@ -90,7 +90,7 @@ TEST_F(SharedStateTest, DeadProcessMemoryIsReclaimed) {
   EXPECT_FALSE(state->Reserve(slot, 0, 20 * kGiB));  // the child is alive: no room
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
-  EXPECT_TRUE(state->Reserve(slot, 0, 20 * kGiB));   // reclaimed on demand
+  EXPECT_TRUE(state->Reserve(slot, 0, 20 * kGiB));  // reclaimed on demand
   EXPECT_EQ(state->UsedBytes(0), 20 * kGiB);
   state->ReleaseSlot(slot);
 }

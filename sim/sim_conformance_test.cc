@@ -40,11 +40,11 @@ int Conformance(const std::function<void(const Driver&)>& body) {
   return rc;
 }
 
-#define EXPECT_CONFORMS(...)                                        \
-  do {                                                              \
-    int rc = Conformance(__VA_ARGS__);                              \
-    if (rc == 77) GTEST_SKIP() << "no GPU driver on this machine";  \
-    EXPECT_EQ(rc, 0);                                               \
+#define EXPECT_CONFORMS(...)                                       \
+  do {                                                             \
+    int rc = Conformance(__VA_ARGS__);                             \
+    if (rc == 77) GTEST_SKIP() << "no GPU driver on this machine"; \
+    EXPECT_EQ(rc, 0);                                              \
   } while (0)
 
 TEST(SimConformance, CallsBeforeInitAreRefused) {

@@ -29,8 +29,10 @@ class SimIntegration : public ::testing::Test {
   void TearDown() override { std::remove(state_.c_str()); }
   // Variables are applied in order, so `extra` overrides the defaults.
   Env Machine(const std::string& gpus, const Env& extra = {}) {
-    Env env = {{"HAMI_SIM_GPUS", gpus}, {"HAMI_SIM_STATE", state_},
-               {"CUDA_VISIBLE_DEVICES", "<unset>"}, {"HAMI_SIM_CONTEXT_MIB", "<unset>"}};
+    Env env = {{"HAMI_SIM_GPUS", gpus},
+               {"HAMI_SIM_STATE", state_},
+               {"CUDA_VISIBLE_DEVICES", "<unset>"},
+               {"HAMI_SIM_CONTEXT_MIB", "<unset>"}};
     env.insert(env.end(), extra.begin(), extra.end());
     return env;
   }
@@ -46,321 +48,358 @@ void StartOnDevice(const Driver& d, CUdevice dev) {
 }
 
 TEST_F(SimIntegration, NoGpuConfigured) {
-  EXPECT_EQ(RunInChild(Machine("<unset>"), [] {
-    Driver d = LoadDriver();
-    CUdeviceptr p = 0;
-    EXPECT_EQ(CU(d, cuMemAlloc_v2)(&p, 1), CUDA_ERROR_NOT_INITIALIZED);
-    EXPECT_EQ(CU(d, cuInit)(0), CUDA_ERROR_NO_DEVICE);
-    int count = -1;
-    EXPECT_EQ(CU(d, cuDeviceGetCount)(&count), CUDA_SUCCESS);
-    EXPECT_EQ(count, 0);
-    EXPECT_EQ(NVML(d, nvmlInit_v2)(), NVML_SUCCESS);
-    unsigned n = 7;
-    EXPECT_EQ(NVML(d, nvmlDeviceGetCount_v2)(&n), NVML_SUCCESS);
-    EXPECT_EQ(n, 0u);
-  }), 0);
+  EXPECT_EQ(RunInChild(Machine("<unset>"),
+                       [] {
+                         Driver d = LoadDriver();
+                         CUdeviceptr p = 0;
+                         EXPECT_EQ(CU(d, cuMemAlloc_v2)(&p, 1), CUDA_ERROR_NOT_INITIALIZED);
+                         EXPECT_EQ(CU(d, cuInit)(0), CUDA_ERROR_NO_DEVICE);
+                         int count = -1;
+                         EXPECT_EQ(CU(d, cuDeviceGetCount)(&count), CUDA_SUCCESS);
+                         EXPECT_EQ(count, 0);
+                         EXPECT_EQ(NVML(d, nvmlInit_v2)(), NVML_SUCCESS);
+                         unsigned n = 7;
+                         EXPECT_EQ(NVML(d, nvmlDeviceGetCount_v2)(&n), NVML_SUCCESS);
+                         EXPECT_EQ(n, 0u);
+                       }),
+            0);
 }
 
 TEST_F(SimIntegration, MalformedConfigFailsInitWithOneLine) {
-  EXPECT_EQ(RunInChild(Machine("2xA100-forty"), [] {
-    char path[] = "/tmp/hami-sim-stderr-XXXXXX";
-    int fd = mkstemp(path);
-    int saved = dup(2);
-    dup2(fd, 2);
-    Driver d = LoadDriver();
-    CUresult cu = CU(d, cuInit)(0);
-    nvmlReturn_t nv = NVML(d, nvmlInit_v2)();
-    dup2(saved, 2);
-    EXPECT_NE(cu, CUDA_SUCCESS);
-    EXPECT_NE(nv, NVML_SUCCESS);
-    EXPECT_EQ(CU(d, cuInit)(0), cu);  // the failure is remembered, not printed again
-    char text[512] = {};
-    pread(fd, text, sizeof(text) - 1, 0);
-    unlink(path);
-    std::string err = text;
-    EXPECT_NE(err.find("HAMI_SIM_GPUS"), std::string::npos) << err;
-    EXPECT_NE(err.find("2xA100-forty"), std::string::npos) << err;
-    // One line from each library that was initialised.
-    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 2) << err;
-  }), 0);
+  EXPECT_EQ(RunInChild(Machine("2xA100-forty"),
+                       [] {
+                         char path[] = "/tmp/hami-sim-stderr-XXXXXX";
+                         int fd = mkstemp(path);
+                         int saved = dup(2);
+                         dup2(fd, 2);
+                         Driver d = LoadDriver();
+                         CUresult cu = CU(d, cuInit)(0);
+                         nvmlReturn_t nv = NVML(d, nvmlInit_v2)();
+                         dup2(saved, 2);
+                         EXPECT_NE(cu, CUDA_SUCCESS);
+                         EXPECT_NE(nv, NVML_SUCCESS);
+                         EXPECT_EQ(CU(d, cuInit)(0),
+                                   cu);  // the failure is remembered, not printed again
+                         char text[512] = {};
+                         pread(fd, text, sizeof(text) - 1, 0);
+                         unlink(path);
+                         std::string err = text;
+                         EXPECT_NE(err.find("HAMI_SIM_GPUS"), std::string::npos) << err;
+                         EXPECT_NE(err.find("2xA100-forty"), std::string::npos) << err;
+                         // One line from each library that was initialised.
+                         EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 2) << err;
+                       }),
+            0);
 }
 
 TEST_F(SimIntegration, DevicesAsConfigured) {
-  EXPECT_EQ(RunInChild(Machine("2xA100-40GB,1xT4-16GB"), [] {
-    Driver d = LoadDriver();
-    int count = 0;
-    EXPECT_EQ(CU(d, cuDeviceGetCount)(&count), CUDA_ERROR_NOT_INITIALIZED);
-    ASSERT_EQ(CU(d, cuInit)(0), CUDA_SUCCESS);
-    ASSERT_EQ(CU(d, cuDeviceGetCount)(&count), CUDA_SUCCESS);
-    EXPECT_EQ(count, 3);
-    char name[64];
-    ASSERT_EQ(CU(d, cuDeviceGetName)(name, sizeof(name), 2), CUDA_SUCCESS);
-    EXPECT_STREQ(name, "Tesla T4");
-    size_t total = 0;
-    ASSERT_EQ(CU(d, cuDeviceTotalMem_v2)(&total, 0), CUDA_SUCCESS);
-    EXPECT_EQ(total, 40 * kGiB);
-    int sms = 0;
-    ASSERT_EQ(CU(d, cuDeviceGetAttribute)(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, 0),
-              CUDA_SUCCESS);
-    EXPECT_EQ(sms, 108);
-    CUdevice dev = 0;
-    EXPECT_EQ(CU(d, cuDeviceGet)(&dev, 3), CUDA_ERROR_INVALID_DEVICE);
-    EXPECT_EQ(CU(d, cuDeviceGetAttribute)(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, 3),
-              CUDA_ERROR_INVALID_DEVICE);
+  EXPECT_EQ(RunInChild(
+                Machine("2xA100-40GB,1xT4-16GB"),
+                [] {
+                  Driver d = LoadDriver();
+                  int count = 0;
+                  EXPECT_EQ(CU(d, cuDeviceGetCount)(&count), CUDA_ERROR_NOT_INITIALIZED);
+                  ASSERT_EQ(CU(d, cuInit)(0), CUDA_SUCCESS);
+                  ASSERT_EQ(CU(d, cuDeviceGetCount)(&count), CUDA_SUCCESS);
+                  EXPECT_EQ(count, 3);
+                  char name[64];
+                  ASSERT_EQ(CU(d, cuDeviceGetName)(name, sizeof(name), 2), CUDA_SUCCESS);
+                  EXPECT_STREQ(name, "Tesla T4");
+                  size_t total = 0;
+                  ASSERT_EQ(CU(d, cuDeviceTotalMem_v2)(&total, 0), CUDA_SUCCESS);
+                  EXPECT_EQ(total, 40 * kGiB);
+                  int sms = 0;
+                  ASSERT_EQ(CU(d, cuDeviceGetAttribute)(
+                                &sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, 0),
+                            CUDA_SUCCESS);
+                  EXPECT_EQ(sms, 108);
+                  CUdevice dev = 0;
+                  EXPECT_EQ(CU(d, cuDeviceGet)(&dev, 3), CUDA_ERROR_INVALID_DEVICE);
+                  EXPECT_EQ(CU(d, cuDeviceGetAttribute)(
+                                &sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, 3),
+                            CUDA_ERROR_INVALID_DEVICE);
 
-    // NVML sees the same GPUs: UUID bytes and PCI bus ids agree.
-    ASSERT_EQ(NVML(d, nvmlInit_v2)(), NVML_SUCCESS);
-    nvmlDevice_t h = nullptr;
-    ASSERT_EQ(NVML(d, nvmlDeviceGetHandleByIndex_v2)(2, &h), NVML_SUCCESS);
-    char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
-    ASSERT_EQ(NVML(d, nvmlDeviceGetUUID)(h, uuid, sizeof(uuid)), NVML_SUCCESS);
-    EXPECT_EQ(NVML(d, nvmlDeviceGetUUID)(h, uuid, 10), NVML_ERROR_INSUFFICIENT_SIZE);
-    CUuuid raw;
-    ASSERT_EQ(CU(d, cuDeviceGetUuid_v2)(&raw, 2), CUDA_SUCCESS);
-    char hex[3];
-    std::snprintf(hex, sizeof(hex), "%02x", static_cast<unsigned char>(raw.bytes[0]));
-    EXPECT_EQ(std::string(uuid).substr(4, 2), hex);
-    nvmlDevice_t by_uuid = nullptr;
-    EXPECT_EQ(NVML(d, nvmlDeviceGetHandleByUUID)(uuid, &by_uuid), NVML_SUCCESS);
-    EXPECT_EQ(by_uuid, h);
-    nvmlPciInfo_t pci;
-    ASSERT_EQ(NVML(d, nvmlDeviceGetPciInfo_v3)(h, &pci), NVML_SUCCESS);
-    int bus = 0;
-    ASSERT_EQ(CU(d, cuDeviceGetAttribute)(&bus, CU_DEVICE_ATTRIBUTE_PCI_BUS_ID, 2), CUDA_SUCCESS);
-    EXPECT_EQ(pci.bus, static_cast<unsigned>(bus));
-    unsigned mig = 9, pending = 9;
-    EXPECT_EQ(NVML(d, nvmlDeviceGetMigMode)(h, &mig, &pending), NVML_ERROR_NOT_SUPPORTED);  // T4
-    ASSERT_EQ(NVML(d, nvmlDeviceGetHandleByIndex_v2)(0, &h), NVML_SUCCESS);
-    EXPECT_EQ(NVML(d, nvmlDeviceGetMigMode)(h, &mig, &pending), NVML_SUCCESS);
-    EXPECT_EQ(mig, static_cast<unsigned>(NVML_DEVICE_MIG_DISABLE));
-  }), 0);
+                  // NVML sees the same GPUs: UUID bytes and PCI bus ids agree.
+                  ASSERT_EQ(NVML(d, nvmlInit_v2)(), NVML_SUCCESS);
+                  nvmlDevice_t h = nullptr;
+                  ASSERT_EQ(NVML(d, nvmlDeviceGetHandleByIndex_v2)(2, &h), NVML_SUCCESS);
+                  char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
+                  ASSERT_EQ(NVML(d, nvmlDeviceGetUUID)(h, uuid, sizeof(uuid)), NVML_SUCCESS);
+                  EXPECT_EQ(NVML(d, nvmlDeviceGetUUID)(h, uuid, 10), NVML_ERROR_INSUFFICIENT_SIZE);
+                  CUuuid raw;
+                  ASSERT_EQ(CU(d, cuDeviceGetUuid_v2)(&raw, 2), CUDA_SUCCESS);
+                  char hex[3];
+                  std::snprintf(hex, sizeof(hex), "%02x", static_cast<unsigned char>(raw.bytes[0]));
+                  EXPECT_EQ(std::string(uuid).substr(4, 2), hex);
+                  nvmlDevice_t by_uuid = nullptr;
+                  EXPECT_EQ(NVML(d, nvmlDeviceGetHandleByUUID)(uuid, &by_uuid), NVML_SUCCESS);
+                  EXPECT_EQ(by_uuid, h);
+                  nvmlPciInfo_t pci;
+                  ASSERT_EQ(NVML(d, nvmlDeviceGetPciInfo_v3)(h, &pci), NVML_SUCCESS);
+                  int bus = 0;
+                  ASSERT_EQ(CU(d, cuDeviceGetAttribute)(&bus, CU_DEVICE_ATTRIBUTE_PCI_BUS_ID, 2),
+                            CUDA_SUCCESS);
+                  EXPECT_EQ(pci.bus, static_cast<unsigned>(bus));
+                  unsigned mig = 9, pending = 9;
+                  EXPECT_EQ(NVML(d, nvmlDeviceGetMigMode)(h, &mig, &pending),
+                            NVML_ERROR_NOT_SUPPORTED);  // T4
+                  ASSERT_EQ(NVML(d, nvmlDeviceGetHandleByIndex_v2)(0, &h), NVML_SUCCESS);
+                  EXPECT_EQ(NVML(d, nvmlDeviceGetMigMode)(h, &mig, &pending), NVML_SUCCESS);
+                  EXPECT_EQ(mig, static_cast<unsigned>(NVML_DEVICE_MIG_DISABLE));
+                }),
+            0);
 }
 
 TEST_F(SimIntegration, VisibleDevicesReorderCudaButNotNvml) {
-  EXPECT_EQ(RunInChild(Machine("2xA100-40GB,1xT4-16GB", {{"CUDA_VISIBLE_DEVICES", "2,0"}}), [] {
-    Driver d = LoadDriver();
-    ASSERT_EQ(CU(d, cuInit)(0), CUDA_SUCCESS);
-    int count = 0;
-    CU(d, cuDeviceGetCount)(&count);
-    EXPECT_EQ(count, 2);
-    char name[64];
-    CU(d, cuDeviceGetName)(name, sizeof(name), 0);
-    EXPECT_STREQ(name, "Tesla T4");
-    ASSERT_EQ(NVML(d, nvmlInit_v2)(), NVML_SUCCESS);
-    unsigned n = 0;
-    NVML(d, nvmlDeviceGetCount_v2)(&n);
-    EXPECT_EQ(n, 3u);
-  }), 0);
+  EXPECT_EQ(RunInChild(Machine("2xA100-40GB,1xT4-16GB", {{"CUDA_VISIBLE_DEVICES", "2,0"}}),
+                       [] {
+                         Driver d = LoadDriver();
+                         ASSERT_EQ(CU(d, cuInit)(0), CUDA_SUCCESS);
+                         int count = 0;
+                         CU(d, cuDeviceGetCount)(&count);
+                         EXPECT_EQ(count, 2);
+                         char name[64];
+                         CU(d, cuDeviceGetName)(name, sizeof(name), 0);
+                         EXPECT_STREQ(name, "Tesla T4");
+                         ASSERT_EQ(NVML(d, nvmlInit_v2)(), NVML_SUCCESS);
+                         unsigned n = 0;
+                         NVML(d, nvmlDeviceGetCount_v2)(&n);
+                         EXPECT_EQ(n, 3u);
+                       }),
+            0);
 }
 
 TEST_F(SimIntegration, AllocateUntilOutOfMemoryAndFree) {
-  EXPECT_EQ(RunInChild(Machine("T4-16GB"), [] {
-    Driver d = LoadDriver();
-    ASSERT_EQ(CU(d, cuInit)(0), CUDA_SUCCESS);
-    CUdeviceptr p = 0;
-    EXPECT_EQ(CU(d, cuMemAlloc_v2)(&p, kMiB), CUDA_ERROR_INVALID_CONTEXT);
-    StartOnDevice(d, 0);
-    EXPECT_EQ(CU(d, cuMemAlloc_v2)(&p, 0), CUDA_ERROR_INVALID_VALUE);
-    EXPECT_EQ(CU(d, cuMemAlloc_v2)(nullptr, 1), CUDA_ERROR_INVALID_VALUE);
-    CUdeviceptr small = 0;
-    ASSERT_EQ(CU(d, cuMemAlloc_v2)(&small, 100), CUDA_SUCCESS);
-    EXPECT_EQ(small % 256, 0u);
-    std::vector<CUdeviceptr> chunks;
-    CUresult r = CUDA_SUCCESS;
-    while ((r = CU(d, cuMemAlloc_v2)(&p, kGiB)) == CUDA_SUCCESS) {
-      EXPECT_EQ(p % (2 * kMiB), 0u);
-      chunks.push_back(p);
-      ASSERT_LT(chunks.size(), 100u);
-    }
-    EXPECT_EQ(r, CUDA_ERROR_OUT_OF_MEMORY);
-    EXPECT_EQ(chunks.size(), 15u);  // the 100-byte allocation took the last page of the 16th
-    size_t free = 1, total = 0;
-    ASSERT_EQ(CU(d, cuMemGetInfo_v2)(&free, &total), CUDA_SUCCESS);
-    EXPECT_EQ(total, 16 * kGiB);
-    EXPECT_LT(free, kGiB);
-    EXPECT_EQ(CU(d, cuMemGetInfo_v2)(nullptr, &total), CUDA_ERROR_INVALID_VALUE);
+  EXPECT_EQ(
+      RunInChild(
+          Machine("T4-16GB"),
+          [] {
+            Driver d = LoadDriver();
+            ASSERT_EQ(CU(d, cuInit)(0), CUDA_SUCCESS);
+            CUdeviceptr p = 0;
+            EXPECT_EQ(CU(d, cuMemAlloc_v2)(&p, kMiB), CUDA_ERROR_INVALID_CONTEXT);
+            StartOnDevice(d, 0);
+            EXPECT_EQ(CU(d, cuMemAlloc_v2)(&p, 0), CUDA_ERROR_INVALID_VALUE);
+            EXPECT_EQ(CU(d, cuMemAlloc_v2)(nullptr, 1), CUDA_ERROR_INVALID_VALUE);
+            CUdeviceptr small = 0;
+            ASSERT_EQ(CU(d, cuMemAlloc_v2)(&small, 100), CUDA_SUCCESS);
+            EXPECT_EQ(small % 256, 0u);
+            std::vector<CUdeviceptr> chunks;
+            CUresult r = CUDA_SUCCESS;
+            while ((r = CU(d, cuMemAlloc_v2)(&p, kGiB)) == CUDA_SUCCESS) {
+              EXPECT_EQ(p % (2 * kMiB), 0u);
+              chunks.push_back(p);
+              ASSERT_LT(chunks.size(), 100u);
+            }
+            EXPECT_EQ(r, CUDA_ERROR_OUT_OF_MEMORY);
+            EXPECT_EQ(chunks.size(),
+                      15u);  // the 100-byte allocation took the last page of the 16th
+            size_t free = 1, total = 0;
+            ASSERT_EQ(CU(d, cuMemGetInfo_v2)(&free, &total), CUDA_SUCCESS);
+            EXPECT_EQ(total, 16 * kGiB);
+            EXPECT_LT(free, kGiB);
+            EXPECT_EQ(CU(d, cuMemGetInfo_v2)(nullptr, &total), CUDA_ERROR_INVALID_VALUE);
 
-    EXPECT_EQ(CU(d, cuMemFree_v2)(0x1234), CUDA_ERROR_INVALID_VALUE);         // unknown pointer
-    EXPECT_EQ(CU(d, cuMemFree_v2)(chunks[0] + 512), CUDA_ERROR_INVALID_VALUE);  // interior
-    EXPECT_EQ(CU(d, cuMemFree_v2)(0), CUDA_SUCCESS);
-    for (CUdeviceptr c : chunks) EXPECT_EQ(CU(d, cuMemFree_v2)(c), CUDA_SUCCESS);
-    EXPECT_EQ(CU(d, cuMemFree_v2)(chunks[0]), CUDA_ERROR_INVALID_VALUE);  // double free
-    EXPECT_EQ(CU(d, cuMemFree_v2)(small), CUDA_SUCCESS);
-    ASSERT_EQ(CU(d, cuMemGetInfo_v2)(&free, &total), CUDA_SUCCESS);
-    EXPECT_EQ(free, total);
+            EXPECT_EQ(CU(d, cuMemFree_v2)(0x1234), CUDA_ERROR_INVALID_VALUE);  // unknown pointer
+            EXPECT_EQ(CU(d, cuMemFree_v2)(chunks[0] + 512), CUDA_ERROR_INVALID_VALUE);  // interior
+            EXPECT_EQ(CU(d, cuMemFree_v2)(0), CUDA_SUCCESS);
+            for (CUdeviceptr c : chunks) EXPECT_EQ(CU(d, cuMemFree_v2)(c), CUDA_SUCCESS);
+            EXPECT_EQ(CU(d, cuMemFree_v2)(chunks[0]), CUDA_ERROR_INVALID_VALUE);  // double free
+            EXPECT_EQ(CU(d, cuMemFree_v2)(small), CUDA_SUCCESS);
+            ASSERT_EQ(CU(d, cuMemGetInfo_v2)(&free, &total), CUDA_SUCCESS);
+            EXPECT_EQ(free, total);
 
-    // Pitch, managed and copies.
-    size_t pitch = 0;
-    ASSERT_EQ(CU(d, cuMemAllocPitch_v2)(&p, &pitch, 1000, 10, 4), CUDA_SUCCESS);
-    EXPECT_EQ(pitch, 1024u);
-    EXPECT_EQ(CU(d, cuMemAllocPitch_v2)(&p, &pitch, 1000, 10, 3), CUDA_ERROR_INVALID_VALUE);
-    char host[64] = {};
-    EXPECT_EQ(CU(d, cuMemcpyHtoD_v2)(p, host, sizeof(host)), CUDA_SUCCESS);
-    EXPECT_EQ(CU(d, cuMemcpyHtoD_v2)(p + 10230, host, sizeof(host)), CUDA_ERROR_INVALID_VALUE);
-    CUdeviceptr managed = 0;
-    ASSERT_EQ(CU(d, cuMemAllocManaged)(&managed, kMiB, CU_MEM_ATTACH_GLOBAL), CUDA_SUCCESS);
-    unsigned type = 0;
-    ASSERT_EQ(CU(d, cuPointerGetAttribute)(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, managed),
-              CUDA_SUCCESS);
-    EXPECT_EQ(type, static_cast<unsigned>(CU_MEMORYTYPE_UNIFIED));
-    EXPECT_EQ(CU(d, cuPointerGetAttribute)(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, 0x99),
-              CUDA_ERROR_INVALID_VALUE);
-  }), 0);
+            // Pitch, managed and copies.
+            size_t pitch = 0;
+            ASSERT_EQ(CU(d, cuMemAllocPitch_v2)(&p, &pitch, 1000, 10, 4), CUDA_SUCCESS);
+            EXPECT_EQ(pitch, 1024u);
+            EXPECT_EQ(CU(d, cuMemAllocPitch_v2)(&p, &pitch, 1000, 10, 3), CUDA_ERROR_INVALID_VALUE);
+            char host[64] = {};
+            EXPECT_EQ(CU(d, cuMemcpyHtoD_v2)(p, host, sizeof(host)), CUDA_SUCCESS);
+            EXPECT_EQ(CU(d, cuMemcpyHtoD_v2)(p + 10230, host, sizeof(host)),
+                      CUDA_ERROR_INVALID_VALUE);
+            CUdeviceptr managed = 0;
+            ASSERT_EQ(CU(d, cuMemAllocManaged)(&managed, kMiB, CU_MEM_ATTACH_GLOBAL), CUDA_SUCCESS);
+            unsigned type = 0;
+            ASSERT_EQ(
+                CU(d, cuPointerGetAttribute)(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, managed),
+                CUDA_SUCCESS);
+            EXPECT_EQ(type, static_cast<unsigned>(CU_MEMORYTYPE_UNIFIED));
+            EXPECT_EQ(CU(d, cuPointerGetAttribute)(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, 0x99),
+                      CUDA_ERROR_INVALID_VALUE);
+          }),
+      0);
 }
 
 TEST_F(SimIntegration, ContextsChargeOverheadAndFreeTheirMemory) {
-  EXPECT_EQ(RunInChild(Machine("A100-40GB", {{"HAMI_SIM_CONTEXT_MIB", "300"}}), [] {
-    Driver d = LoadDriver();
-    ASSERT_EQ(CU(d, cuInit)(0), CUDA_SUCCESS);
-    ASSERT_EQ(NVML(d, nvmlInit_v2)(), NVML_SUCCESS);
-    nvmlDevice_t h = nullptr;
-    NVML(d, nvmlDeviceGetHandleByIndex_v2)(0, &h);
-    auto used = [&] {
-      nvmlMemory_t m{};
-      NVML(d, nvmlDeviceGetMemoryInfo)(h, &m);
-      return m.used;
-    };
-    auto processes = [&] {
-      unsigned n = 8;
-      nvmlProcessInfo_t infos[8];
-      EXPECT_EQ(NVML(d, nvmlDeviceGetComputeRunningProcesses_v3)(h, &n, infos), NVML_SUCCESS);
-      return std::vector<nvmlProcessInfo_t>(infos, infos + n);
-    };
-    EXPECT_EQ(used(), 0u);
-    EXPECT_TRUE(processes().empty());
-    CUcontext primary = nullptr;
-    ASSERT_EQ(CU(d, cuDevicePrimaryCtxRetain)(&primary, 0), CUDA_SUCCESS);
-    EXPECT_EQ(used(), 300 * kMiB);
-    auto list = processes();
-    ASSERT_EQ(list.size(), 1u);
-    EXPECT_EQ(list[0].pid, static_cast<unsigned>(getpid()));
-    EXPECT_EQ(list[0].usedGpuMemory, 300 * kMiB);
+  EXPECT_EQ(RunInChild(
+                Machine("A100-40GB", {{"HAMI_SIM_CONTEXT_MIB", "300"}}),
+                [] {
+                  Driver d = LoadDriver();
+                  ASSERT_EQ(CU(d, cuInit)(0), CUDA_SUCCESS);
+                  ASSERT_EQ(NVML(d, nvmlInit_v2)(), NVML_SUCCESS);
+                  nvmlDevice_t h = nullptr;
+                  NVML(d, nvmlDeviceGetHandleByIndex_v2)(0, &h);
+                  auto used = [&] {
+                    nvmlMemory_t m{};
+                    NVML(d, nvmlDeviceGetMemoryInfo)(h, &m);
+                    return m.used;
+                  };
+                  auto processes = [&] {
+                    unsigned n = 8;
+                    nvmlProcessInfo_t infos[8];
+                    EXPECT_EQ(NVML(d, nvmlDeviceGetComputeRunningProcesses_v3)(h, &n, infos),
+                              NVML_SUCCESS);
+                    return std::vector<nvmlProcessInfo_t>(infos, infos + n);
+                  };
+                  EXPECT_EQ(used(), 0u);
+                  EXPECT_TRUE(processes().empty());
+                  CUcontext primary = nullptr;
+                  ASSERT_EQ(CU(d, cuDevicePrimaryCtxRetain)(&primary, 0), CUDA_SUCCESS);
+                  EXPECT_EQ(used(), 300 * kMiB);
+                  auto list = processes();
+                  ASSERT_EQ(list.size(), 1u);
+                  EXPECT_EQ(list[0].pid, static_cast<unsigned>(getpid()));
+                  EXPECT_EQ(list[0].usedGpuMemory, 300 * kMiB);
 
-    CUcontext ctx = nullptr;
-    ASSERT_EQ(CU(d, cuCtxCreate_v2)(&ctx, 0, 0), CUDA_SUCCESS);
-    CUcontext current = nullptr;
-    CU(d, cuCtxGetCurrent)(&current);
-    EXPECT_EQ(current, ctx);
-    CUdeviceptr p = 0;
-    ASSERT_EQ(CU(d, cuMemAlloc_v2)(&p, kGiB), CUDA_SUCCESS);
-    EXPECT_EQ(used(), 600 * kMiB + kGiB);
-    ASSERT_EQ(CU(d, cuCtxDestroy_v2)(ctx), CUDA_SUCCESS);  // frees its allocation too
-    EXPECT_EQ(used(), 300 * kMiB);
-    EXPECT_EQ(CU(d, cuMemFree_v2)(p), CUDA_ERROR_INVALID_VALUE);
-    EXPECT_EQ(CU(d, cuCtxDestroy_v2)(ctx), CUDA_ERROR_INVALID_CONTEXT);
-    ASSERT_EQ(CU(d, cuDevicePrimaryCtxRelease_v2)(0), CUDA_SUCCESS);
-    EXPECT_EQ(used(), 0u);
-    EXPECT_TRUE(processes().empty());
-    EXPECT_EQ(CU(d, cuDevicePrimaryCtxRelease_v2)(0), CUDA_ERROR_INVALID_CONTEXT);
-  }), 0);
+                  CUcontext ctx = nullptr;
+                  ASSERT_EQ(CU(d, cuCtxCreate_v2)(&ctx, 0, 0), CUDA_SUCCESS);
+                  CUcontext current = nullptr;
+                  CU(d, cuCtxGetCurrent)(&current);
+                  EXPECT_EQ(current, ctx);
+                  CUdeviceptr p = 0;
+                  ASSERT_EQ(CU(d, cuMemAlloc_v2)(&p, kGiB), CUDA_SUCCESS);
+                  EXPECT_EQ(used(), 600 * kMiB + kGiB);
+                  ASSERT_EQ(CU(d, cuCtxDestroy_v2)(ctx), CUDA_SUCCESS);  // frees its allocation too
+                  EXPECT_EQ(used(), 300 * kMiB);
+                  EXPECT_EQ(CU(d, cuMemFree_v2)(p), CUDA_ERROR_INVALID_VALUE);
+                  EXPECT_EQ(CU(d, cuCtxDestroy_v2)(ctx), CUDA_ERROR_INVALID_CONTEXT);
+                  ASSERT_EQ(CU(d, cuDevicePrimaryCtxRelease_v2)(0), CUDA_SUCCESS);
+                  EXPECT_EQ(used(), 0u);
+                  EXPECT_TRUE(processes().empty());
+                  EXPECT_EQ(CU(d, cuDevicePrimaryCtxRelease_v2)(0), CUDA_ERROR_INVALID_CONTEXT);
+                }),
+            0);
 }
 
 TEST_F(SimIntegration, VmmPoolsAndArraysTakeDeviceMemory) {
-  EXPECT_EQ(RunInChild(Machine("A100-40GB"), [] {
-    Driver d = LoadDriver();
-    StartOnDevice(d, 0);
-    auto free_bytes = [&] {
-      size_t free = 0, total = 0;
-      CU(d, cuMemGetInfo_v2)(&free, &total);
-      return total - free;
-    };
-    CUmemAllocationProp prop{};
-    prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
-    prop.location = {CU_MEM_LOCATION_TYPE_DEVICE, 0};
-    size_t granularity = 0;
-    ASSERT_EQ(CU(d, cuMemGetAllocationGranularity)(&granularity, &prop,
-                                                   CU_MEM_ALLOC_GRANULARITY_MINIMUM),
-              CUDA_SUCCESS);
-    EXPECT_EQ(granularity, 2 * kMiB);
-    CUmemGenericAllocationHandle h = 0;
-    EXPECT_EQ(CU(d, cuMemCreate)(&h, kMiB, &prop, 0), CUDA_ERROR_INVALID_VALUE);
-    ASSERT_EQ(CU(d, cuMemCreate)(&h, 64 * kMiB, &prop, 0), CUDA_SUCCESS);
-    EXPECT_EQ(free_bytes(), 64 * kMiB);
-    CUdeviceptr va = 0;
-    ASSERT_EQ(CU(d, cuMemAddressReserve)(&va, 64 * kMiB, 0, 0, 0), CUDA_SUCCESS);
-    ASSERT_EQ(CU(d, cuMemMap)(va, 64 * kMiB, 0, h, 0), CUDA_SUCCESS);
-    EXPECT_EQ(CU(d, cuMemMap)(va, 64 * kMiB, 0, h, 0), CUDA_ERROR_INVALID_VALUE);  // overlap
-    CUmemAccessDesc access{{CU_MEM_LOCATION_TYPE_DEVICE, 0}, CU_MEM_ACCESS_FLAGS_PROT_READWRITE};
-    EXPECT_EQ(CU(d, cuMemSetAccess)(va, 64 * kMiB, &access, 1), CUDA_SUCCESS);
-    EXPECT_EQ(CU(d, cuMemsetD8_v2)(va, 0, 64 * kMiB), CUDA_SUCCESS);
-    ASSERT_EQ(CU(d, cuMemRelease)(h), CUDA_SUCCESS);
-    EXPECT_EQ(free_bytes(), 64 * kMiB);  // still mapped
-    ASSERT_EQ(CU(d, cuMemUnmap)(va, 64 * kMiB), CUDA_SUCCESS);
-    EXPECT_EQ(free_bytes(), 0u);
-    EXPECT_EQ(CU(d, cuMemAddressFree)(va, 64 * kMiB), CUDA_SUCCESS);
-    prop.location = {CU_MEM_LOCATION_TYPE_HOST, 0};
-    ASSERT_EQ(CU(d, cuMemCreate)(&h, 2 * kMiB, &prop, 0), CUDA_SUCCESS);
-    EXPECT_EQ(free_bytes(), 0u);  // host-located: no device memory
-    CU(d, cuMemRelease)(h);
+  EXPECT_EQ(
+      RunInChild(Machine("A100-40GB"),
+                 [] {
+                   Driver d = LoadDriver();
+                   StartOnDevice(d, 0);
+                   auto free_bytes = [&] {
+                     size_t free = 0, total = 0;
+                     CU(d, cuMemGetInfo_v2)(&free, &total);
+                     return total - free;
+                   };
+                   CUmemAllocationProp prop{};
+                   prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
+                   prop.location = {CU_MEM_LOCATION_TYPE_DEVICE, 0};
+                   size_t granularity = 0;
+                   ASSERT_EQ(CU(d, cuMemGetAllocationGranularity)(&granularity, &prop,
+                                                                  CU_MEM_ALLOC_GRANULARITY_MINIMUM),
+                             CUDA_SUCCESS);
+                   EXPECT_EQ(granularity, 2 * kMiB);
+                   CUmemGenericAllocationHandle h = 0;
+                   EXPECT_EQ(CU(d, cuMemCreate)(&h, kMiB, &prop, 0), CUDA_ERROR_INVALID_VALUE);
+                   ASSERT_EQ(CU(d, cuMemCreate)(&h, 64 * kMiB, &prop, 0), CUDA_SUCCESS);
+                   EXPECT_EQ(free_bytes(), 64 * kMiB);
+                   CUdeviceptr va = 0;
+                   ASSERT_EQ(CU(d, cuMemAddressReserve)(&va, 64 * kMiB, 0, 0, 0), CUDA_SUCCESS);
+                   ASSERT_EQ(CU(d, cuMemMap)(va, 64 * kMiB, 0, h, 0), CUDA_SUCCESS);
+                   EXPECT_EQ(CU(d, cuMemMap)(va, 64 * kMiB, 0, h, 0),
+                             CUDA_ERROR_INVALID_VALUE);  // overlap
+                   CUmemAccessDesc access{{CU_MEM_LOCATION_TYPE_DEVICE, 0},
+                                          CU_MEM_ACCESS_FLAGS_PROT_READWRITE};
+                   EXPECT_EQ(CU(d, cuMemSetAccess)(va, 64 * kMiB, &access, 1), CUDA_SUCCESS);
+                   EXPECT_EQ(CU(d, cuMemsetD8_v2)(va, 0, 64 * kMiB), CUDA_SUCCESS);
+                   ASSERT_EQ(CU(d, cuMemRelease)(h), CUDA_SUCCESS);
+                   EXPECT_EQ(free_bytes(), 64 * kMiB);  // still mapped
+                   ASSERT_EQ(CU(d, cuMemUnmap)(va, 64 * kMiB), CUDA_SUCCESS);
+                   EXPECT_EQ(free_bytes(), 0u);
+                   EXPECT_EQ(CU(d, cuMemAddressFree)(va, 64 * kMiB), CUDA_SUCCESS);
+                   prop.location = {CU_MEM_LOCATION_TYPE_HOST, 0};
+                   ASSERT_EQ(CU(d, cuMemCreate)(&h, 2 * kMiB, &prop, 0), CUDA_SUCCESS);
+                   EXPECT_EQ(free_bytes(), 0u);  // host-located: no device memory
+                   CU(d, cuMemRelease)(h);
 
-    CUdeviceptr a = 0;
-    ASSERT_EQ(CU(d, cuMemAllocAsync)(&a, 10 * kMiB, nullptr), CUDA_SUCCESS);
-    EXPECT_EQ(free_bytes(), 10 * kMiB);
-    CUmemoryPool pool = nullptr;
-    CU(d, cuDeviceGetMemPool)(&pool, 0);
-    cuuint64_t high = 0;
-    CU(d, cuMemPoolGetAttribute)(pool, CU_MEMPOOL_ATTR_RESERVED_MEM_HIGH, &high);
-    EXPECT_EQ(high, 10 * kMiB);
-    EXPECT_EQ(CU(d, cuMemFreeAsync)(a, nullptr), CUDA_SUCCESS);
-    EXPECT_EQ(CU(d, cuMemFreeAsync)(a, nullptr), CUDA_ERROR_INVALID_VALUE);
-    EXPECT_EQ(free_bytes(), 0u);
+                   CUdeviceptr a = 0;
+                   ASSERT_EQ(CU(d, cuMemAllocAsync)(&a, 10 * kMiB, nullptr), CUDA_SUCCESS);
+                   EXPECT_EQ(free_bytes(), 10 * kMiB);
+                   CUmemoryPool pool = nullptr;
+                   CU(d, cuDeviceGetMemPool)(&pool, 0);
+                   cuuint64_t high = 0;
+                   CU(d, cuMemPoolGetAttribute)(pool, CU_MEMPOOL_ATTR_RESERVED_MEM_HIGH, &high);
+                   EXPECT_EQ(high, 10 * kMiB);
+                   EXPECT_EQ(CU(d, cuMemFreeAsync)(a, nullptr), CUDA_SUCCESS);
+                   EXPECT_EQ(CU(d, cuMemFreeAsync)(a, nullptr), CUDA_ERROR_INVALID_VALUE);
+                   EXPECT_EQ(free_bytes(), 0u);
 
-    CUDA_ARRAY_DESCRIPTOR desc{2048, 2048, CU_AD_FORMAT_UNSIGNED_INT32, 2};
-    CUarray array = nullptr;
-    ASSERT_EQ(CU(d, cuArrayCreate_v2)(&array, &desc), CUDA_SUCCESS);
-    EXPECT_EQ(free_bytes(), 32 * kMiB);
-    desc.NumChannels = 3;
-    EXPECT_EQ(CU(d, cuArrayCreate_v2)(&array, &desc), CUDA_ERROR_INVALID_VALUE);
-  }), 0);
+                   CUDA_ARRAY_DESCRIPTOR desc{2048, 2048, CU_AD_FORMAT_UNSIGNED_INT32, 2};
+                   CUarray array = nullptr;
+                   ASSERT_EQ(CU(d, cuArrayCreate_v2)(&array, &desc), CUDA_SUCCESS);
+                   EXPECT_EQ(free_bytes(), 32 * kMiB);
+                   desc.NumChannels = 3;
+                   EXPECT_EQ(CU(d, cuArrayCreate_v2)(&array, &desc), CUDA_ERROR_INVALID_VALUE);
+                 }),
+      0);
 }
 
 TEST_F(SimIntegration, GetProcAddressAnswersByBaseNameAndVersion) {
-  EXPECT_EQ(RunInChild(Machine("A100-40GB"), [] {
-    Driver d = LoadDriver();
-    auto get = CU(d, cuGetProcAddress_v2);
-    void* fn = nullptr;
-    CUdriverProcAddressQueryResult status{};
-    ASSERT_EQ(get("cuMemAlloc", &fn, 12000, 0, &status), CUDA_SUCCESS);
-    EXPECT_EQ(fn, dlsym(d.cuda, "cuMemAlloc_v2"));
-    EXPECT_EQ(status, CU_GET_PROC_ADDRESS_SUCCESS);
-    ASSERT_EQ(get("cuMemGetInfo", &fn, 3020, 0, &status), CUDA_SUCCESS);
-    EXPECT_EQ(fn, dlsym(d.cuda, "cuMemGetInfo_v2"));
-    ASSERT_EQ(get("cuGetProcAddress", &fn, 12000, 0, &status), CUDA_SUCCESS);
-    EXPECT_EQ(fn, dlsym(d.cuda, "cuGetProcAddress_v2"));
-    ASSERT_EQ(get("cuGetProcAddress", &fn, 11030, 0, &status), CUDA_SUCCESS);
-    EXPECT_EQ(fn, dlsym(d.cuda, "cuGetProcAddress"));
-    ASSERT_EQ(get("cuLaunchKernel", &fn, 12000, CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM,
-                  &status), CUDA_SUCCESS);
-    EXPECT_EQ(fn, dlsym(d.cuda, "cuLaunchKernel_ptsz"));
-    ASSERT_EQ(get("cuCtxCreate", &fn, 11040, 0, &status), CUDA_SUCCESS);
-    EXPECT_EQ(fn, dlsym(d.cuda, "cuCtxCreate_v3"));
-    EXPECT_EQ(get("cuNoSuchFunction", &fn, 12000, 0, &status), CUDA_ERROR_NOT_FOUND);
-    EXPECT_EQ(fn, nullptr);
-    EXPECT_EQ(status, CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND);
-    EXPECT_EQ(get("cuMemCreate", &fn, 10000, 0, &status), CUDA_ERROR_NOT_FOUND);
-    EXPECT_EQ(status, CU_GET_PROC_ADDRESS_VERSION_NOT_SUFFICIENT);
-    EXPECT_EQ(dlsym(d.cuda, "_ZN4hami3sim7Process3GetEv"), nullptr);  // internals stay hidden
+  EXPECT_EQ(
+      RunInChild(Machine("A100-40GB"),
+                 [] {
+                   Driver d = LoadDriver();
+                   auto get = CU(d, cuGetProcAddress_v2);
+                   void* fn = nullptr;
+                   CUdriverProcAddressQueryResult status{};
+                   ASSERT_EQ(get("cuMemAlloc", &fn, 12000, 0, &status), CUDA_SUCCESS);
+                   EXPECT_EQ(fn, dlsym(d.cuda, "cuMemAlloc_v2"));
+                   EXPECT_EQ(status, CU_GET_PROC_ADDRESS_SUCCESS);
+                   ASSERT_EQ(get("cuMemGetInfo", &fn, 3020, 0, &status), CUDA_SUCCESS);
+                   EXPECT_EQ(fn, dlsym(d.cuda, "cuMemGetInfo_v2"));
+                   ASSERT_EQ(get("cuGetProcAddress", &fn, 12000, 0, &status), CUDA_SUCCESS);
+                   EXPECT_EQ(fn, dlsym(d.cuda, "cuGetProcAddress_v2"));
+                   ASSERT_EQ(get("cuGetProcAddress", &fn, 11030, 0, &status), CUDA_SUCCESS);
+                   EXPECT_EQ(fn, dlsym(d.cuda, "cuGetProcAddress"));
+                   ASSERT_EQ(get("cuLaunchKernel", &fn, 12000,
+                                 CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM, &status),
+                             CUDA_SUCCESS);
+                   EXPECT_EQ(fn, dlsym(d.cuda, "cuLaunchKernel_ptsz"));
+                   ASSERT_EQ(get("cuCtxCreate", &fn, 11040, 0, &status), CUDA_SUCCESS);
+                   EXPECT_EQ(fn, dlsym(d.cuda, "cuCtxCreate_v3"));
+                   EXPECT_EQ(get("cuNoSuchFunction", &fn, 12000, 0, &status), CUDA_ERROR_NOT_FOUND);
+                   EXPECT_EQ(fn, nullptr);
+                   EXPECT_EQ(status, CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND);
+                   EXPECT_EQ(get("cuMemCreate", &fn, 10000, 0, &status), CUDA_ERROR_NOT_FOUND);
+                   EXPECT_EQ(status, CU_GET_PROC_ADDRESS_VERSION_NOT_SUFFICIENT);
+                   EXPECT_EQ(dlsym(d.cuda, "_ZN4hami3sim7Process3GetEv"),
+                             nullptr);  // internals stay hidden
 
-    // A program that finds every entry point through cuGetProcAddress, like the CUDA runtime.
-    auto proc = [&](const char* name) {
-      void* p = nullptr;
-      EXPECT_EQ(get(name, &p, 12040, 0, nullptr), CUDA_SUCCESS) << name;
-      return p;
-    };
-    auto init = reinterpret_cast<decltype(&cuInit)>(proc("cuInit"));
-    auto retain = reinterpret_cast<decltype(&cuDevicePrimaryCtxRetain)>(
-        proc("cuDevicePrimaryCtxRetain"));
-    auto set_current = reinterpret_cast<decltype(&cuCtxSetCurrent)>(proc("cuCtxSetCurrent"));
-    auto alloc = reinterpret_cast<decltype(&cuMemAlloc_v2)>(proc("cuMemAlloc"));
-    auto mem_free = reinterpret_cast<decltype(&cuMemFree_v2)>(proc("cuMemFree"));
-    ASSERT_EQ(init(0), CUDA_SUCCESS);
-    CUcontext ctx = nullptr;
-    ASSERT_EQ(retain(&ctx, 0), CUDA_SUCCESS);
-    ASSERT_EQ(set_current(ctx), CUDA_SUCCESS);
-    CUdeviceptr p = 0;
-    ASSERT_EQ(alloc(&p, kMiB), CUDA_SUCCESS);
-    EXPECT_EQ(mem_free(p), CUDA_SUCCESS);
-  }), 0);
+                   // A program that finds every entry point through cuGetProcAddress, like the CUDA
+                   // runtime.
+                   auto proc = [&](const char* name) {
+                     void* p = nullptr;
+                     EXPECT_EQ(get(name, &p, 12040, 0, nullptr), CUDA_SUCCESS) << name;
+                     return p;
+                   };
+                   auto init = reinterpret_cast<decltype(&cuInit)>(proc("cuInit"));
+                   auto retain = reinterpret_cast<decltype(&cuDevicePrimaryCtxRetain)>(
+                       proc("cuDevicePrimaryCtxRetain"));
+                   auto set_current =
+                       reinterpret_cast<decltype(&cuCtxSetCurrent)>(proc("cuCtxSetCurrent"));
+                   auto alloc = reinterpret_cast<decltype(&cuMemAlloc_v2)>(proc("cuMemAlloc"));
+                   auto mem_free = reinterpret_cast<decltype(&cuMemFree_v2)>(proc("cuMemFree"));
+                   ASSERT_EQ(init(0), CUDA_SUCCESS);
+                   CUcontext ctx = nullptr;
+                   ASSERT_EQ(retain(&ctx, 0), CUDA_SUCCESS);
+                   ASSERT_EQ(set_current(ctx), CUDA_SUCCESS);
+                   CUdeviceptr p = 0;
+                   ASSERT_EQ(alloc(&p, kMiB), CUDA_SUCCESS);
+                   EXPECT_EQ(mem_free(p), CUDA_SUCCESS);
+                 }),
+      0);
 }
 
 TEST_F(SimIntegration, ProcessesSharePhysicalMemoryAndDeadOnesAreReclaimed) {
@@ -381,29 +420,34 @@ TEST_F(SimIntegration, ProcessesSharePhysicalMemoryAndDeadOnesAreReclaimed) {
   char ok = 0;
   ASSERT_EQ(read(ready[0], &ok, 1), 1);
   ASSERT_EQ(ok, 'y');
-  EXPECT_EQ(RunInChild(env, [holder] {
-    Driver d = LoadDriver();
-    StartOnDevice(d, 0);
-    size_t free = 0, total = 0;
-    ASSERT_EQ(CU(d, cuMemGetInfo_v2)(&free, &total), CUDA_SUCCESS);
-    EXPECT_EQ(total - free, 10 * kGiB);
-    CUdeviceptr p = 0;
-    EXPECT_EQ(CU(d, cuMemAlloc_v2)(&p, 8 * kGiB), CUDA_ERROR_OUT_OF_MEMORY);
-    ASSERT_EQ(NVML(d, nvmlInit_v2)(), NVML_SUCCESS);
-    nvmlDevice_t h = nullptr;
-    NVML(d, nvmlDeviceGetHandleByIndex_v2)(0, &h);
-    unsigned n = 0;
-    EXPECT_EQ(NVML(d, nvmlDeviceGetComputeRunningProcesses_v3)(h, &n, nullptr),
-              NVML_ERROR_INSUFFICIENT_SIZE);
-    EXPECT_EQ(n, 2u);  // the holder and this process (it has a context)
-    std::vector<nvmlProcessInfo_t> infos(n);
-    ASSERT_EQ(NVML(d, nvmlDeviceGetComputeRunningProcesses_v3)(h, &n, infos.data()), NVML_SUCCESS);
-    bool saw_holder = false;
-    for (const auto& info : infos) {
-      if (info.pid == static_cast<unsigned>(holder)) saw_holder = info.usedGpuMemory == 10 * kGiB;
-    }
-    EXPECT_TRUE(saw_holder);
-  }), 0);
+  EXPECT_EQ(RunInChild(env,
+                       [holder] {
+                         Driver d = LoadDriver();
+                         StartOnDevice(d, 0);
+                         size_t free = 0, total = 0;
+                         ASSERT_EQ(CU(d, cuMemGetInfo_v2)(&free, &total), CUDA_SUCCESS);
+                         EXPECT_EQ(total - free, 10 * kGiB);
+                         CUdeviceptr p = 0;
+                         EXPECT_EQ(CU(d, cuMemAlloc_v2)(&p, 8 * kGiB), CUDA_ERROR_OUT_OF_MEMORY);
+                         ASSERT_EQ(NVML(d, nvmlInit_v2)(), NVML_SUCCESS);
+                         nvmlDevice_t h = nullptr;
+                         NVML(d, nvmlDeviceGetHandleByIndex_v2)(0, &h);
+                         unsigned n = 0;
+                         EXPECT_EQ(NVML(d, nvmlDeviceGetComputeRunningProcesses_v3)(h, &n, nullptr),
+                                   NVML_ERROR_INSUFFICIENT_SIZE);
+                         EXPECT_EQ(n, 2u);  // the holder and this process (it has a context)
+                         std::vector<nvmlProcessInfo_t> infos(n);
+                         ASSERT_EQ(
+                             NVML(d, nvmlDeviceGetComputeRunningProcesses_v3)(h, &n, infos.data()),
+                             NVML_SUCCESS);
+                         bool saw_holder = false;
+                         for (const auto& info : infos) {
+                           if (info.pid == static_cast<unsigned>(holder))
+                             saw_holder = info.usedGpuMemory == 10 * kGiB;
+                         }
+                         EXPECT_TRUE(saw_holder);
+                       }),
+            0);
   // A process that watches while the holder is killed sees the memory come back.
   int watching[2], killed[2];
   ASSERT_EQ(pipe(watching), 0);
@@ -435,12 +479,15 @@ TEST_F(SimIntegration, ProcessesSharePhysicalMemoryAndDeadOnesAreReclaimed) {
   int status = 0;
   waitpid(watcher, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  EXPECT_EQ(RunInChild(env, [] {
-    Driver d = LoadDriver();
-    StartOnDevice(d, 0);
-    CUdeviceptr p = 0;
-    EXPECT_EQ(CU(d, cuMemAlloc_v2)(&p, 16 * kGiB), CUDA_SUCCESS);  // the killed holder's memory is back
-  }), 0);
+  EXPECT_EQ(RunInChild(env,
+                       [] {
+                         Driver d = LoadDriver();
+                         StartOnDevice(d, 0);
+                         CUdeviceptr p = 0;
+                         EXPECT_EQ(CU(d, cuMemAlloc_v2)(&p, 16 * kGiB),
+                                   CUDA_SUCCESS);  // the killed holder's memory is back
+                       }),
+            0);
 }
 
 // Graph memory: the alloc node reserves an address only; the launch takes the memory from the
@@ -591,19 +638,21 @@ TEST_F(SimIntegration, IpcHandleOpensTheExportersMemoryWithoutTakingMore) {
 }
 
 TEST_F(SimIntegration, ForkedChildMustInitAgain) {
-  EXPECT_EQ(RunInChild(Machine("A100-40GB"), [] {
-    Driver d = LoadDriver();
-    StartOnDevice(d, 0);
-    pid_t child = fork();
-    if (child == 0) {
-      CUdeviceptr p = 0;
-      bool fresh = CU(d, cuMemAlloc_v2)(&p, 1) == CUDA_ERROR_NOT_INITIALIZED;
-      _exit(fresh ? 0 : 1);
-    }
-    int status = 0;
-    waitpid(child, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  }), 0);
+  EXPECT_EQ(RunInChild(Machine("A100-40GB"),
+                       [] {
+                         Driver d = LoadDriver();
+                         StartOnDevice(d, 0);
+                         pid_t child = fork();
+                         if (child == 0) {
+                           CUdeviceptr p = 0;
+                           bool fresh = CU(d, cuMemAlloc_v2)(&p, 1) == CUDA_ERROR_NOT_INITIALIZED;
+                           _exit(fresh ? 0 : 1);
+                         }
+                         int status = 0;
+                         waitpid(child, &status, 0);
+                         EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+                       }),
+            0);
 }
 
 }  // namespace

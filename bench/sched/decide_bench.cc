@@ -51,9 +51,17 @@ void BM_DecideSpreadBinpack(benchmark::State& state) {
   BM_Decide(state, "binpack", hami::sched::NodePolicy::kSpread);
 }
 
-BENCHMARK(BM_DecideBinpackSpread)->Arg(100)->Arg(1000)->Arg(5000)->Unit(benchmark::kMicrosecond)
+BENCHMARK(BM_DecideBinpackSpread)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(5000)
+    ->Unit(benchmark::kMicrosecond)
     ->Complexity(benchmark::oN);
-BENCHMARK(BM_DecideSpreadBinpack)->Arg(100)->Arg(1000)->Arg(5000)->Unit(benchmark::kMicrosecond)
+BENCHMARK(BM_DecideSpreadBinpack)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(5000)
+    ->Unit(benchmark::kMicrosecond)
     ->Complexity(benchmark::oN);
 
 }  // namespace

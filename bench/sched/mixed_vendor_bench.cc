@@ -27,9 +27,10 @@ enum class Kind { kNvidia, kDcu, kMlu, kAscend, kNvidiaAndDcu };
 std::string NvidiaRegister(const std::string& node, int first, int count) {
   std::string out = "[";
   for (int i = first; i < first + count; ++i) {
-    out += std::string(i > first ? "," : "") + R"({"id":")" + node + "-gpu-" + std::to_string(i) +
-           R"(","index":)" + std::to_string(i) +
-           R"(,"count":10,"devmem":32768,"devcore":100,"type":"NVIDIA-A100-SXM4-40GB","mode":"hami-core","health":true})";
+    out +=
+        std::string(i > first ? "," : "") + R"({"id":")" + node + "-gpu-" + std::to_string(i) +
+        R"(","index":)" + std::to_string(i) +
+        R"(,"count":10,"devmem":32768,"devcore":100,"type":"NVIDIA-A100-SXM4-40GB","mode":"hami-core","health":true})";
   }
   return out + "]";
 }
@@ -46,10 +47,11 @@ std::string DcuRegister(const std::string& node, int first, int count) {
 std::string AscendRegister(const std::string& node) {
   std::string out = "[";
   for (int i = 0; i < 8; ++i) {
-    out += std::string(i ? "," : "") + R"({"id":")" + node + "-npu-" + std::to_string(i) +
-           R"(","index":)" + std::to_string(i) +
-           R"(,"count":4,"devmem":65536,"devcore":20,"type":"Ascend910B3","health":true,"custominfo":{"NetworkID":)" +
-           std::to_string(i / 4) + "}}";
+    out +=
+        std::string(i ? "," : "") + R"({"id":")" + node + "-npu-" + std::to_string(i) +
+        R"(","index":)" + std::to_string(i) +
+        R"(,"count":4,"devmem":65536,"devcore":20,"type":"Ascend910B3","health":true,"custominfo":{"NetworkID":)" +
+        std::to_string(i / 4) + "}}";
   }
   return out + "]";
 }
@@ -122,8 +124,8 @@ void Run(benchmark::State& state, const std::vector<NodeState>& nodes,
   }
   state.counters["nodes"] = static_cast<double>(nodes.size());
   state.counters["ns_per_node"] = benchmark::Counter(
-      static_cast<double>(nodes.size()), benchmark::Counter::kIsIterationInvariantRate |
-                                             benchmark::Counter::kInvert);
+      static_cast<double>(nodes.size()),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
 const std::map<std::string, std::string> kNvidiaPod = {
@@ -135,26 +137,34 @@ void BM_NvidiaOnly(benchmark::State& state) {
 
 void BM_MixedNodes(benchmark::State& state, std::map<std::string, std::string> limits) {
   Run(state,
-      Cluster(static_cast<int>(state.range(0)), {Kind::kNvidia, Kind::kDcu, Kind::kMlu, Kind::kAscend}),
+      Cluster(static_cast<int>(state.range(0)),
+              {Kind::kNvidia, Kind::kDcu, Kind::kMlu, Kind::kAscend}),
       PodAsking(std::move(limits)));
 }
 
 void BM_MixedDevices(benchmark::State& state) {
-  Run(state, Cluster(static_cast<int>(state.range(0)), {Kind::kNvidiaAndDcu}), PodAsking(kNvidiaPod));
+  Run(state, Cluster(static_cast<int>(state.range(0)), {Kind::kNvidiaAndDcu}),
+      PodAsking(kNvidiaPod));
 }
 
 BENCHMARK(BM_NvidiaOnly)->Arg(5000)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_MixedNodes, nvidia, kNvidiaPod)->Arg(5000)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_MixedNodes, dcu,
-                  {{"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "3000"}, {"hygon.com/dcucores", "30"}})
-    ->Arg(5000)->Unit(benchmark::kMicrosecond);
+                  {{"hygon.com/dcunum", "1"},
+                   {"hygon.com/dcumem", "3000"},
+                   {"hygon.com/dcucores", "30"}})
+    ->Arg(5000)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_MixedNodes, mlu,
-                  {{"cambricon.com/vmlu", "1"}, {"cambricon.com/mlu.smlu.vmemory", "10"},
+                  {{"cambricon.com/vmlu", "1"},
+                   {"cambricon.com/mlu.smlu.vmemory", "10"},
                    {"cambricon.com/mlu.smlu.vcore", "30"}})
-    ->Arg(5000)->Unit(benchmark::kMicrosecond);
+    ->Arg(5000)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_MixedNodes, ascend,
                   {{"huawei.com/Ascend910B3", "1"}, {"huawei.com/Ascend910B3-memory", "16384"}})
-    ->Arg(5000)->Unit(benchmark::kMicrosecond);
+    ->Arg(5000)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_MixedDevices)->Arg(5000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

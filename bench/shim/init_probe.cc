@@ -20,8 +20,8 @@ int main() {
   if (lib == nullptr) return 2;
   auto init = reinterpret_cast<decltype(&cuInit)>(dlsym(lib, "cuInit"));
   auto get = reinterpret_cast<decltype(&cuDeviceGet)>(dlsym(lib, "cuDeviceGet"));
-  auto retain = reinterpret_cast<decltype(&cuDevicePrimaryCtxRetain)>(
-      dlsym(lib, "cuDevicePrimaryCtxRetain"));
+  auto retain =
+      reinterpret_cast<decltype(&cuDevicePrimaryCtxRetain)>(dlsym(lib, "cuDevicePrimaryCtxRetain"));
   auto set = reinterpret_cast<decltype(&cuCtxSetCurrent)>(dlsym(lib, "cuCtxSetCurrent"));
   auto alloc = reinterpret_cast<decltype(&cuMemAlloc_v2)>(dlsym(lib, "cuMemAlloc_v2"));
   CUdevice dev;

@@ -45,7 +45,8 @@ Driver& Get() {
     x.ok = init(0) == CUDA_SUCCESS && get(&dev, 0) == CUDA_SUCCESS &&
            retain(&ctx, dev) == CUDA_SUCCESS && set(ctx) == CUDA_SUCCESS;
     auto load = reinterpret_cast<decltype(&cuModuleLoadData)>(dlsym(x.sim, "cuModuleLoadData"));
-    auto getfn = reinterpret_cast<decltype(&cuModuleGetFunction)>(dlsym(x.sim, "cuModuleGetFunction"));
+    auto getfn =
+        reinterpret_cast<decltype(&cuModuleGetFunction)>(dlsym(x.sim, "cuModuleGetFunction"));
     CUmodule mod;
     static const char kImage[] = "hami-sim-module";
     if (load && getfn && load(&mod, kImage) == CUDA_SUCCESS) getfn(&x.fn, mod, "noop");
@@ -97,8 +98,8 @@ void BM_cuMemAllocFree(benchmark::State& state) {
     free_fn(p);
   }
   for (auto p : live) free_fn(p);
-  state.SetLabel(std::string(hooked ? "hooked" : "direct") + " live=" +
-                 std::to_string(state.range(1)));
+  state.SetLabel(std::string(hooked ? "hooked" : "direct") +
+                 " live=" + std::to_string(state.range(1)));
 }
 BENCHMARK(BM_cuMemAllocFree)->ArgsProduct({{0, 1}, {0, 1000, 100000}});
 

@@ -27,8 +27,11 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     size_t unit_start = i;
     while (i < text.size() && (text[i] < '0' || text[i] > '9')) ++i;
     std::string_view unit = text.substr(unit_start, i - unit_start);
-    int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000
-                  : unit == "h" ? 3600000 : 0;
+    int64_t scale = unit == "ms"  ? 1
+                    : unit == "s" ? 1000
+                    : unit == "m" ? 60000
+                    : unit == "h" ? 3600000
+                                  : 0;
     if (scale == 0) return bad();
     if (__builtin_mul_overflow(value, scale, &ms) || __builtin_add_overflow(total, ms, &total)) {
       return bad();

@@ -143,9 +143,7 @@ Result<SuffixValue> ParseSuffix(std::string_view s) {
 
 }  // namespace
 
-std::string_view Quantity::suffix() const {
-  return std::string_view(text_).substr(suffix_pos_);
-}
+std::string_view Quantity::suffix() const { return std::string_view(text_).substr(suffix_pos_); }
 
 bool Quantity::HasByteSuffix() const {
   if (suffix_kind_ == SuffixKind::kBinarySi) return true;
@@ -275,8 +273,9 @@ Result<int64_t> ParseMemoryMiB(std::string_view text) {
     auto r = q.ToInt64();
     if (!r.ok()) {
       if (q.CeilDiv(1).ok()) {
-        return fail("a number without a byte suffix counts MiB and must be whole "
-                    "(write e.g. 1536 or 1.5Gi)");
+        return fail(
+            "a number without a byte suffix counts MiB and must be whole "
+            "(write e.g. 1536 or 1.5Gi)");
       }
       return fail(too_large);
     }

@@ -63,7 +63,7 @@ class Quantity {
   bool negative_ = false;
   unsigned __int128 significand_ = 0;  // < 10^38, no trailing decimal zeros
   int64_t exp10_ = 0;
-  int32_t exp2_ = 0;                   // 0, 10, 20, ... 60
+  int32_t exp2_ = 0;  // 0, 10, 20, ... 60
 };
 
 // Parses the full quantity grammar above. Errors quote the input and say what was expected, e.g.

@@ -19,17 +19,44 @@ struct IntCase {
 
 TEST(QuantityTest, ParsesEveryNumberAndSuffixForm) {
   const IntCase cases[] = {
-      {"0", 0},           {"-0", 0},          {"+0", 0},           {"000", 0},
-      {"1", 1},           {"+7", 7},          {"-7", -7},          {"3000", 3000},
-      {"1.", 1},          {"1.0", 1},         {".5k", 500},        {"0.5k", 500},
-      {"1.5k", 1500},     {"1000m", 1},       {"2k", 2000},        {"2M", 2000000},
-      {"2G", 2000000000}, {"2T", 2000000000000}, {"2P", 2000000000000000},
-      {"2E", 2000000000000000000}, {"1Ki", 1024}, {"1Mi", 1048576}, {"3Gi", 3221225472},
-      {"1Ti", int64_t{1} << 40}, {"1Pi", int64_t{1} << 50}, {"7Ei", int64_t{7} << 60},
-      {"1.5Ki", 1536},    {".5Mi", 524288},   {"1e3", 1000},       {"1E3", 1000},
-      {"1e+3", 1000},     {"1500e-2", 15},    {"12e0", 12},        {"0.000001e6", 1},
-      {"-1.5k", -1500},   {"100000000000000000000e-10", 10000000000},
-      {"9223372036854775807", kMax}, {"-9223372036854775808", kMin},
+      {"0", 0},
+      {"-0", 0},
+      {"+0", 0},
+      {"000", 0},
+      {"1", 1},
+      {"+7", 7},
+      {"-7", -7},
+      {"3000", 3000},
+      {"1.", 1},
+      {"1.0", 1},
+      {".5k", 500},
+      {"0.5k", 500},
+      {"1.5k", 1500},
+      {"1000m", 1},
+      {"2k", 2000},
+      {"2M", 2000000},
+      {"2G", 2000000000},
+      {"2T", 2000000000000},
+      {"2P", 2000000000000000},
+      {"2E", 2000000000000000000},
+      {"1Ki", 1024},
+      {"1Mi", 1048576},
+      {"3Gi", 3221225472},
+      {"1Ti", int64_t{1} << 40},
+      {"1Pi", int64_t{1} << 50},
+      {"7Ei", int64_t{7} << 60},
+      {"1.5Ki", 1536},
+      {".5Mi", 524288},
+      {"1e3", 1000},
+      {"1E3", 1000},
+      {"1e+3", 1000},
+      {"1500e-2", 15},
+      {"12e0", 12},
+      {"0.000001e6", 1},
+      {"-1.5k", -1500},
+      {"100000000000000000000e-10", 10000000000},
+      {"9223372036854775807", kMax},
+      {"-9223372036854775808", kMin},
   };
   for (const auto& c : cases) {
     auto q = ParseQuantity(c.text);
@@ -49,9 +76,9 @@ TEST(QuantityTest, ReportsSuffixKind) {
     bool bytes;
   };
   const Case cases[] = {
-      {"5", Kind::kNone, "", false},        {"5m", Kind::kDecimalSi, "m", false},
-      {"5k", Kind::kDecimalSi, "k", false},  {"5E", Kind::kDecimalSi, "E", true},
-      {"5Gi", Kind::kBinarySi, "Gi", true}, {"5e3", Kind::kExponent, "e3", false},
+      {"5", Kind::kNone, "", false},           {"5m", Kind::kDecimalSi, "m", false},
+      {"5k", Kind::kDecimalSi, "k", false},    {"5E", Kind::kDecimalSi, "E", true},
+      {"5Gi", Kind::kBinarySi, "Gi", true},    {"5e3", Kind::kExponent, "e3", false},
       {"5E-2", Kind::kExponent, "E-2", false},
   };
   for (const auto& c : cases) {
@@ -94,14 +121,13 @@ TEST(QuantityTest, RejectsEveryMalformedClassWithAQuotedReason) {
 }
 
 TEST(QuantityTest, RejectsBadSuffixesAndJunk) {
-  const char* bad_suffix[] = {"1gi", "1K",  "1KI",  "1Gix", "1Ki5", "1i",  "1e",    "1e+",
-                              "1e-", "1ee3", "1e3x", "1e3.5", "1 Gi", "1Gi ", "1mi", "1\xff",
-                              "1e3Gi", "1k1"};
+  const char* bad_suffix[] = {"1gi",  "1K",   "1KI", "1Gix",  "1Ki5",  "1i",
+                              "1e",   "1e+",  "1e-", "1ee3",  "1e3x",  "1e3.5",
+                              "1 Gi", "1Gi ", "1mi", "1\xff", "1e3Gi", "1k1"};
   for (const char* text : bad_suffix) {
     auto q = ParseQuantity(text);
     ASSERT_FALSE(q.ok()) << text;
-    EXPECT_NE(q.error().message().find("unknown suffix"), std::string::npos)
-        << q.error().message();
+    EXPECT_NE(q.error().message().find("unknown suffix"), std::string::npos) << q.error().message();
   }
   auto q = ParseQuantity("1\xff");
   EXPECT_EQ(q.error().message().substr(0, 28), "invalid quantity \"1\\xff\": un");
@@ -125,8 +151,13 @@ TEST(QuantityTest, ExponentAndSignificandLimits) {
 }
 
 TEST(QuantityTest, HugeAndTinyValuesAreReportedNotCapped) {
-  const char* out_of_range[] = {"9223372036854775808", "-9223372036854775809", "8Ei", "10E",
-                                "1e19", "1e2147483647", "99999999999999999999999999999999999999"};
+  const char* out_of_range[] = {"9223372036854775808",
+                                "-9223372036854775809",
+                                "8Ei",
+                                "10E",
+                                "1e19",
+                                "1e2147483647",
+                                "99999999999999999999999999999999999999"};
   for (const char* text : out_of_range) {
     auto q = ParseQuantity(text);
     ASSERT_TRUE(q.ok()) << text;
@@ -137,8 +168,7 @@ TEST(QuantityTest, HugeAndTinyValuesAreReportedNotCapped) {
   }
   auto tiny = ParseQuantity("1e-2147483648");
   ASSERT_TRUE(tiny.ok());
-  EXPECT_EQ(tiny->ToInt64().error().message(),
-            "quantity \"1e-2147483648\" is not a whole number");
+  EXPECT_EQ(tiny->ToInt64().error().message(), "quantity \"1e-2147483648\" is not a whole number");
   EXPECT_EQ(tiny->CeilDiv(1).value_or(-1), 1);
   EXPECT_EQ(ParseQuantity("-1e-2147483648")->CeilDiv(1).value_or(-1), 0);
   EXPECT_FALSE(ParseQuantity("0.5")->ToInt64().ok());
@@ -160,7 +190,7 @@ TEST(QuantityTest, CeilDivIsExact) {
       {"1Mi", 1 << 20, 1},
       {"1048577", 1 << 20, 2},
       {"0", 7, 0},
-      {"-3", 2, -1},           // ceil(-1.5)
+      {"-3", 2, -1},  // ceil(-1.5)
       {"-1m", 1, 0},
       {"1m", 1, 1},
       {"1.000000000000000000000000000000000001Ei", 1, (int64_t{1} << 60) + 1},
@@ -199,13 +229,28 @@ TEST(QuantityTest, ParseQuantityInt64QuotesInput) {
 
 TEST(MemoryMiBTest, PlainNumbersAreMiBAndByteSuffixesRoundUp) {
   const IntCase cases[] = {
-      {"3000", 3000},  {"0", 0},         {"3e3", 3000},   {"3000m", 3},      {"+5", 5},
-      {"3Gi", 3072},   {"3G", 2862},     {"3072Mi", 3072}, {"500Ki", 1},     {"1Ki", 1},
-      {"1.5Gi", 1536}, {"0.5Gi", 512},   {"0Gi", 0},      {"-0", 0},
+      {"3000", 3000},
+      {"0", 0},
+      {"3e3", 3000},
+      {"3000m", 3},
+      {"+5", 5},
+      {"3Gi", 3072},
+      {"3G", 2862},
+      {"3072Mi", 3072},
+      {"500Ki", 1},
+      {"1Ki", 1},
+      {"1.5Gi", 1536},
+      {"0.5Gi", 512},
+      {"0Gi", 0},
+      {"-0", 0},
       // The API server stores a plain 3000 as "3k": k keeps counting MiB.
-      {"3k", 3000},    {"16k", 16000},   {"1.5k", 1500},
-      {"2147483647", 2147483647},        {"2047Ti", int64_t{2047} << 20},
-      {"2147483647Mi", 2147483647},      {"1Ti", 1048576},
+      {"3k", 3000},
+      {"16k", 16000},
+      {"1.5k", 1500},
+      {"2147483647", 2147483647},
+      {"2047Ti", int64_t{2047} << 20},
+      {"2147483647Mi", 2147483647},
+      {"1Ti", 1048576},
   };
   for (const auto& c : cases) {
     auto v = ParseMemoryMiB(c.text);

@@ -15,17 +15,27 @@ namespace hami::base {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit like std::expected
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit like std::expected
   Result(Status status) : data_(std::move(status)) {  // NOLINT
-    if (std::get<Status>(data_).ok()) data_ = Status(StatusCode::kInternal, "Result from OK status");
+    if (std::get<Status>(data_).ok())
+      data_ = Status(StatusCode::kInternal, "Result from OK status");
   }
 
   bool ok() const { return std::holds_alternative<T>(data_); }
   explicit operator bool() const { return ok(); }
 
-  const T& value() const& { assert(ok()); return std::get<T>(data_); }
-  T& value() & { assert(ok()); return std::get<T>(data_); }
-  T&& value() && { assert(ok()); return std::get<T>(std::move(data_)); }
+  const T& value() const& {
+    assert(ok());
+    return std::get<T>(data_);
+  }
+  T& value() & {
+    assert(ok());
+    return std::get<T>(data_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<T>(std::move(data_));
+  }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
   const T* operator->() const { return &value(); }
@@ -33,7 +43,10 @@ class [[nodiscard]] Result {
 
   // The error; OK when a value is held.
   Status status() const { return ok() ? Status() : std::get<Status>(data_); }
-  const Status& error() const { assert(!ok()); return std::get<Status>(data_); }
+  const Status& error() const {
+    assert(!ok());
+    return std::get<Status>(data_);
+  }
 
   T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
 
@@ -45,7 +58,8 @@ class [[nodiscard]] Result {
 
 #define HAMI_CONCAT_INNER_(a, b) a##b
 #define HAMI_CONCAT_(a, b) HAMI_CONCAT_INNER_(a, b)
-// HAMI_ASSIGN_OR_RETURN(auto x, Expr()): evaluates a Result, returns its error, else binds the value.
+// HAMI_ASSIGN_OR_RETURN(auto x, Expr()): evaluates a Result, returns its error, else binds the
+// value.
 #define HAMI_ASSIGN_OR_RETURN(lhs, expr) \
   HAMI_ASSIGN_OR_RETURN_IMPL_(HAMI_CONCAT_(hami_result_, __LINE__), lhs, expr)
 #define HAMI_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \

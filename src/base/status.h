@@ -68,8 +68,8 @@ inline Status Internal(std::string message) { return {StatusCode::kInternal, std
 }  // namespace hami::base
 
 // Propagates a non-OK Status (or the error of a Result) from the enclosing function.
-#define HAMI_RETURN_IF_ERROR(expr)                 \
-  do {                                             \
-    ::hami::base::Status hami_status_ = (expr);    \
-    if (!hami_status_.ok()) return hami_status_;   \
+#define HAMI_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::hami::base::Status hami_status_ = (expr);  \
+    if (!hami_status_.ok()) return hami_status_; \
   } while (0)

@@ -9,7 +9,8 @@
 
 namespace hami::base {
 
-// Splits on every `sep`, keeping empty pieces ("a;;b;" -> {"a","","b",""}), like Go's strings.Split.
+// Splits on every `sep`, keeping empty pieces ("a;;b;" -> {"a","","b",""}), like Go's
+// strings.Split.
 std::vector<std::string_view> Split(std::string_view text, char sep);
 
 // Removes ASCII whitespace at both ends.

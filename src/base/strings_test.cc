@@ -1,5 +1,5 @@
-#include "base/log.h"
 #include "base/strings.h"
+#include "base/log.h"
 
 #include <gtest/gtest.h>
 

@@ -7,8 +7,8 @@ namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
-// Skips leading blanks, `---`/`...` markers, `&anchor` and `!tag` tokens at the start of `line`; returns the
-// position of the first other character.
+// Skips leading blanks, `---`/`...` markers, `&anchor` and `!tag` tokens at the start of `line`;
+// returns the position of the first other character.
 size_t SkipNodeProperties(std::string_view line) {
   size_t i = 0;
   while (i < line.size() && IsBlank(line[i])) ++i;

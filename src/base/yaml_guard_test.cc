@@ -22,7 +22,8 @@ TEST(YamlGuardTest, RootFlowEntriesAreFound) {
   EXPECT_EQ(FindRootFlowEntry("  ,"), 1);
   EXPECT_EQ(FindRootFlowEntry("\t,.@<= 2."), 1);  // crash-1998c2e11c4aa01e, found on CI
   EXPECT_EQ(FindRootFlowEntry("a:\n  ,\n"), 2);
-  EXPECT_EQ(FindRootFlowEntry(std::string_view("a: b\n\0,@", 8)), 2);  // NUL: not YAML text  // not a hang, but no valid YAML either
+  EXPECT_EQ(FindRootFlowEntry(std::string_view("a: b\n\0,@", 8)),
+            2);  // NUL: not YAML text  // not a hang, but no valid YAML either
 }
 
 TEST(YamlGuardTest, CommasWhereYamlAllowsThemPass) {

@@ -50,10 +50,18 @@ std::string Mutate(std::string s, std::mt19937* rng) {
   for (int e = 0; e < edits; ++e) {
     const size_t pos = s.empty() ? 0 : (*rng)() % s.size();
     switch (op(*rng)) {
-      case 0: if (!s.empty()) s.erase(pos, 1); break;
-      case 1: s.insert(s.begin() + pos, kAlphabet[ch(*rng)]); break;
-      case 2: if (!s.empty()) s[pos] = kAlphabet[ch(*rng)]; break;
-      default: s.resize(pos); break;
+      case 0:
+        if (!s.empty()) s.erase(pos, 1);
+        break;
+      case 1:
+        s.insert(s.begin() + pos, kAlphabet[ch(*rng)]);
+        break;
+      case 2:
+        if (!s.empty()) s[pos] = kAlphabet[ch(*rng)];
+        break;
+      default:
+        s.resize(pos);
+        break;
     }
   }
   return s;

@@ -55,14 +55,32 @@ void AppendGoString(std::string* out, std::string_view text) {
     const unsigned char b = static_cast<unsigned char>(text[i]);
     if (b < 0x80) {
       switch (b) {
-        case '"': *out += "\\\""; break;
-        case '\\': *out += "\\\\"; break;
-        case '\b': *out += "\\b"; break;
-        case '\f': *out += "\\f"; break;
-        case '\n': *out += "\\n"; break;
-        case '\r': *out += "\\r"; break;
-        case '\t': *out += "\\t"; break;
-        case '<': case '>': case '&': AppendUnicodeEscape(out, b); break;
+        case '"':
+          *out += "\\\"";
+          break;
+        case '\\':
+          *out += "\\\\";
+          break;
+        case '\b':
+          *out += "\\b";
+          break;
+        case '\f':
+          *out += "\\f";
+          break;
+        case '\n':
+          *out += "\\n";
+          break;
+        case '\r':
+          *out += "\\r";
+          break;
+        case '\t':
+          *out += "\\t";
+          break;
+        case '<':
+        case '>':
+        case '&':
+          AppendUnicodeEscape(out, b);
+          break;
         default:
           if (b < 0x20) {
             AppendUnicodeEscape(out, b);
@@ -177,14 +195,19 @@ bool JsonDepthWithin(std::string_view text, int max_depth) {
       continue;
     }
     switch (c) {
-      case '"': in_string = true; break;
-      case '[': case '{':
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
         if (++depth > max_depth) return false;
         break;
-      case ']': case '}':
+      case ']':
+      case '}':
         if (depth > 0) --depth;
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return true;

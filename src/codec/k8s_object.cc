@@ -217,8 +217,7 @@ base::Status ReadHostPathVolumes(const json& spec, const ObjectReader& r,
     if (host_path == nullptr) continue;
     model::HostPathVolume volume;
     HAMI_RETURN_IF_ERROR(r.String(v, "name", path + ".name", &volume.name));
-    HAMI_RETURN_IF_ERROR(
-        r.String(*host_path, "path", path + ".hostPath.path", &volume.path));
+    HAMI_RETURN_IF_ERROR(r.String(*host_path, "path", path + ".hostPath.path", &volume.path));
     out->push_back(std::move(volume));
   }
   return {};
@@ -243,8 +242,8 @@ base::Result<model::Pod> PodFromJson(const json& object) {
   HAMI_RETURN_IF_ERROR(CheckKind(object, "Pod", r));
   HAMI_ASSIGN_OR_RETURN(const json* metadata, r.Object(object, "metadata", "metadata"));
   if (metadata != nullptr) {
-    HAMI_RETURN_IF_ERROR(r.String(*metadata, "namespace", "metadata.namespace",
-                                  &pod.namespace_name));
+    HAMI_RETURN_IF_ERROR(
+        r.String(*metadata, "namespace", "metadata.namespace", &pod.namespace_name));
     if (pod.namespace_name.empty()) pod.namespace_name = "default";
     HAMI_RETURN_IF_ERROR(r.String(*metadata, "name", "metadata.name", &pod.name));
     HAMI_RETURN_IF_ERROR(r.String(*metadata, "uid", "metadata.uid", &pod.uid));
@@ -281,16 +280,15 @@ base::Result<NodeObject> NodeFromJson(const json& object) {
   if (metadata != nullptr) {
     HAMI_RETURN_IF_ERROR(r.String(*metadata, "name", "metadata.name", &node.name));
     HAMI_RETURN_IF_ERROR(r.String(*metadata, "uid", "metadata.uid", &node.uid));
-    HAMI_RETURN_IF_ERROR(r.String(*metadata, "resourceVersion", "metadata.resourceVersion",
-                                  &node.resource_version));
+    HAMI_RETURN_IF_ERROR(
+        r.String(*metadata, "resourceVersion", "metadata.resourceVersion", &node.resource_version));
     HAMI_RETURN_IF_ERROR(
         r.StringMap(*metadata, "annotations", "metadata.annotations", &node.annotations));
     HAMI_RETURN_IF_ERROR(r.StringMap(*metadata, "labels", "metadata.labels", &node.labels));
   }
   HAMI_ASSIGN_OR_RETURN(const json* spec, r.Object(object, "spec", "spec"));
   if (spec != nullptr) {
-    HAMI_RETURN_IF_ERROR(
-        r.Bool(*spec, "unschedulable", "spec.unschedulable", &node.unschedulable));
+    HAMI_RETURN_IF_ERROR(r.Bool(*spec, "unschedulable", "spec.unschedulable", &node.unschedulable));
   }
   HAMI_ASSIGN_OR_RETURN(const json* status, r.Object(object, "status", "status"));
   if (status != nullptr) {

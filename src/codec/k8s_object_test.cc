@@ -70,9 +70,8 @@ TEST(K8sObjectTest, PodDefaultsForMinimalAndAdmissionObjects) {
   auto nulls = PodFromJsonText(R"({"metadata":null,"spec":{"containers":null},"status":null})");
   ASSERT_TRUE(nulls.ok()) << nulls.status().ToString();
   EXPECT_TRUE(nulls->containers.empty());
-  auto large = PodFromJsonText(
-      R"({"spec":{"containers":[{"resources":{"limits":)"
-      R"({"a":1e30,"b":-2,"c":18446744073709551615}}}]}})");
+  auto large = PodFromJsonText(R"({"spec":{"containers":[{"resources":{"limits":)"
+                               R"({"a":1e30,"b":-2,"c":18446744073709551615}}}]}})");
   ASSERT_TRUE(large.ok()) << large.status().ToString();
   EXPECT_EQ(large->containers[0].limits,
             (model::ResourceList{{"a", "1e+30"}, {"b", "-2"}, {"c", "18446744073709551615"}}));
@@ -99,8 +98,7 @@ TEST(K8sObjectTest, PodIsolationFields) {
   ASSERT_TRUE(pod.ok()) << pod.status().ToString();
   EXPECT_TRUE(pod->host_pid);
   EXPECT_FALSE(pod->host_ipc);
-  EXPECT_EQ(pod->host_path_volumes,
-            (std::vector<model::HostPathVolume>{{"dev", "/dev/nvidia0"}}));
+  EXPECT_EQ(pod->host_path_volumes, (std::vector<model::HostPathVolume>{{"dev", "/dev/nvidia0"}}));
   const model::Container& c = pod->containers[0];
   EXPECT_TRUE(c.env.empty()) << "a later valueFrom entry overrides the literal";
   EXPECT_EQ(c.env_value_from, (std::vector<std::string>{"A", "CUDA_TASK_PRIORITY"}));

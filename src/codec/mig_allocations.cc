@@ -37,8 +37,8 @@ base::Status DecodeEntry(const json& j, size_t i, model::MigAllocation* out) {
   const json* placement = internal::FindMember(j, "placement");
   if (placement == nullptr) return base::InvalidArgument(where + ": field \"placement\": missing");
   if (!placement->is_object()) {
-    return base::InvalidArgument(where + ": field \"placement\": " +
-                                 internal::Expected("object", *placement));
+    return base::InvalidArgument(
+        where + ": field \"placement\": " + internal::Expected("object", *placement));
   }
   HAMI_RETURN_IF_ERROR(
       internal::ReadInt32(*placement, "start", where + ".placement", &out->placement_start));

@@ -10,7 +10,8 @@ base::Result<NodeLock> ParseNodeLock(std::string_view value) {
   const std::string where = "node lock " + internal::Quote(value);
   std::vector<std::string_view> parts = base::Split(value, ',');
   if (parts.size() != 1 && parts.size() != 3) {
-    return base::InvalidArgument(where + ": expected <RFC3339 time>,<namespace>,<name> or a bare "
+    return base::InvalidArgument(where +
+                                 ": expected <RFC3339 time>,<namespace>,<name> or a bare "
                                  "RFC3339 time");
   }
   auto time = ParseRfc3339(parts[0]);

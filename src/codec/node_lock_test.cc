@@ -40,8 +40,9 @@ TEST(NodeLockTest, RejectsMalformed) {
       {"yesterday,ns,p",
        "node lock \"yesterday,ns,p\": invalid time \"yesterday\": expected RFC 3339 such as "
        "2024-05-01T10:00:00Z or 2024-05-01T12:00:00.5+02:00"},
-      {"", "node lock \"\": invalid time \"\": expected RFC 3339 such as 2024-05-01T10:00:00Z or "
-           "2024-05-01T12:00:00.5+02:00"},
+      {"",
+       "node lock \"\": invalid time \"\": expected RFC 3339 such as 2024-05-01T10:00:00Z or "
+       "2024-05-01T12:00:00.5+02:00"},
   };
   for (const auto& c : cases) {
     auto lock = ParseNodeLock(c.value);

@@ -27,8 +27,8 @@ base::Status DecodeMigProfile(const json& j, const std::string& where, model::Pa
   const json* placements = internal::FindMember(j, "placements");
   if (placements == nullptr) return {};
   if (!placements->is_array()) {
-    return base::InvalidArgument(where + ": field \"placements\": " +
-                                 internal::Expected("array", *placements));
+    return base::InvalidArgument(
+        where + ": field \"placements\": " + internal::Expected("array", *placements));
   }
   for (size_t i = 0; i < placements->size(); ++i) {
     const json& p = (*placements)[i];
@@ -51,16 +51,16 @@ base::Status DecodeCustomInfo(const json& j, const std::string& where,
   const json* info = internal::FindMember(j, "custominfo");
   if (info == nullptr) return {};
   if (!info->is_object()) {
-    return base::InvalidArgument(where + ": field \"custominfo\": " +
-                                 internal::Expected("object", *info));
+    return base::InvalidArgument(where +
+                                 ": field \"custominfo\": " + internal::Expected("object", *info));
   }
   for (const auto& [key, value] : info->items()) {
     if (value.is_null()) continue;
     if (value.is_string()) {
       (*out)[key] = value.get<std::string>();
-    } else if (value.is_number_float() && value.get<double>() == static_cast<double>(
-                                                                     static_cast<int64_t>(
-                                                                         value.get<double>()))) {
+    } else if (value.is_number_float() &&
+               value.get<double>() ==
+                   static_cast<double>(static_cast<int64_t>(value.get<double>()))) {
       (*out)[key] = std::to_string(static_cast<int64_t>(value.get<double>()));
     } else {
       (*out)[key] = codec::DumpJson(value);
@@ -86,22 +86,19 @@ base::Status DecodeDevice(const json& j, size_t position, model::DeviceInfo* out
   const json* profiles = internal::FindMember(j, "migProfiles");
   if (profiles == nullptr) return {};
   if (!profiles->is_array()) {
-    return base::InvalidArgument(where + ": field \"migProfiles\": " +
-                                 internal::Expected("array", *profiles));
+    return base::InvalidArgument(
+        where + ": field \"migProfiles\": " + internal::Expected("array", *profiles));
   }
   for (size_t i = 0; i < profiles->size(); ++i) {
     model::Partition profile;
-    HAMI_RETURN_IF_ERROR(DecodeMigProfile((*profiles)[i],
-                                          where + ".migProfiles[" + std::to_string(i) + "]",
-                                          &profile));
+    HAMI_RETURN_IF_ERROR(DecodeMigProfile(
+        (*profiles)[i], where + ".migProfiles[" + std::to_string(i) + "]", &profile));
     out->partitions.push_back(std::move(profile));
   }
   return {};
 }
 
-base::Status NoDevices() {
-  return base::InvalidArgument("node register annotation: no devices");
-}
+base::Status NoDevices() { return base::InvalidArgument("node register annotation: no devices"); }
 
 // Appends `,"key":value` (or `{"key":value` for the first member) to a JSON object being built.
 void AppendKey(std::string* out, bool* first, std::string_view key) {
@@ -199,8 +196,7 @@ base::Status LegacyInt(std::string_view text, std::string_view field, const std:
   return {};
 }
 
-base::Status DecodeLegacyDevice(std::string_view segment, size_t position,
-                                model::DeviceInfo* out) {
+base::Status DecodeLegacyDevice(std::string_view segment, size_t position, model::DeviceInfo* out) {
   const std::string where = DeviceWhere(position);
   std::vector<std::string_view> f = base::Split(segment, ',');
   if (f.size() != 7 && f.size() != 9) {

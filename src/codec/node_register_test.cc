@@ -58,12 +58,11 @@ TEST(NodeRegisterTest, JsonMigProfilesInFieldOrder) {
 TEST(NodeRegisterTest, JsonEncodesLikeGoEncodingJson) {
   model::DeviceInfo d;
   d.id = "GPU-<&>\"\\\b\f\n\r\t\x01\x7f\xe2\x80\xa8\xff\xc3\xa9";
-  EXPECT_EQ(EncodeNodeDevicesJson({d}),
-            R"([{"id":"GPU-\u003c\u0026\u003e\"\\\b\f\n\r\t\u0001)"
-            "\x7f"
-            R"(\u2028\ufffd)"
-            "\xc3\xa9"
-            R"("}])");
+  EXPECT_EQ(EncodeNodeDevicesJson({d}), R"([{"id":"GPU-\u003c\u0026\u003e\"\\\b\f\n\r\t\u0001)"
+                                        "\x7f"
+                                        R"(\u2028\ufffd)"
+                                        "\xc3\xa9"
+                                        R"("}])");
   EXPECT_EQ(EncodeNodeDevicesJson({}), "[]");
   EXPECT_EQ(EncodeNodeDevicesJson({model::DeviceInfo{}}), "[{}]");
 }
@@ -157,18 +156,21 @@ TEST(NodeRegisterTest, LegacyNineFieldRoundTrip) {
 
 TEST(NodeRegisterTest, LegacyErrorsNameDeviceAndField) {
   const ErrorCase cases[] = {
-      {"", "node register annotation: \"\" is neither a JSON array nor the legacy form (devices "
-           "each terminated by ':')"},
-      {"GPU-a,10,1,1,T4,0,true", "node register annotation: \"GPU-a,10,1,1,T4,0,true\" is "
-                                 "neither a JSON array nor the legacy form (devices each "
-                                 "terminated by ':')"},
+      {"",
+       "node register annotation: \"\" is neither a JSON array nor the legacy form (devices "
+       "each terminated by ':')"},
+      {"GPU-a,10,1,1,T4,0,true",
+       "node register annotation: \"GPU-a,10,1,1,T4,0,true\" is "
+       "neither a JSON array nor the legacy form (devices each "
+       "terminated by ':')"},
       {":::", "node register annotation: no devices"},
       {"GPU-a,10,1,1,T4,0,true:GPU-b,10,1:",
        "node register annotation: device [1]: \"GPU-b,10,1\" has 3 comma-separated fields, "
        "expected 7 or 9 (id,count,devmem,devcore,type,numa,health[,index,mode])"},
-      {"GPU-a,10,1,1,T4,0,true,1:", "node register annotation: device [0]: \"GPU-a,10,1,1,T4,0,"
-                                    "true,1\" has 8 comma-separated fields, expected 7 or 9 "
-                                    "(id,count,devmem,devcore,type,numa,health[,index,mode])"},
+      {"GPU-a,10,1,1,T4,0,true,1:",
+       "node register annotation: device [0]: \"GPU-a,10,1,1,T4,0,"
+       "true,1\" has 8 comma-separated fields, expected 7 or 9 "
+       "(id,count,devmem,devcore,type,numa,health[,index,mode])"},
       {"GPU-a,ten,1,1,T4,0,true:",
        "node register annotation: device [0]: field \"count\": \"ten\" is not an int32"},
       {"GPU-a,10,99999999999,1,T4,0,true:",

@@ -38,8 +38,12 @@ Civil CivilFromUnix(int64_t unix_seconds) {
   const int64_t mp = (5 * doy + 2) / 153;
   const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
   const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  return {yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, static_cast<int>(rem / 3600),
-          static_cast<int>(rem % 3600 / 60), static_cast<int>(rem % 60)};
+  return {yoe + era * 400 + (m <= 2 ? 1 : 0),
+          m,
+          d,
+          static_cast<int>(rem / 3600),
+          static_cast<int>(rem % 3600 / 60),
+          static_cast<int>(rem % 60)};
 }
 
 bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -117,8 +121,9 @@ int64_t UnixFromCivil(int64_t year, int month, int day, int hour, int minute, in
 }
 
 base::Result<int64_t> ParseRfc3339(std::string_view text) {
-  constexpr std::string_view kExpected = "RFC 3339 such as 2024-05-01T10:00:00Z or "
-                                         "2024-05-01T12:00:00.5+02:00";
+  constexpr std::string_view kExpected =
+      "RFC 3339 such as 2024-05-01T10:00:00Z or "
+      "2024-05-01T12:00:00.5+02:00";
   Reader r(text);
   Civil c{};
   if (!ReadCivil(&r, 'T', &c)) return BadTime(text, kExpected);
@@ -159,8 +164,8 @@ base::Result<int64_t> ParseDateTime(std::string_view text) {
 std::string FormatDateTime(int64_t unix_seconds) {
   const Civil c = CivilFromUnix(unix_seconds);
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02d-%02d %02d:%02d:%02d",
-                static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second);
+  std::snprintf(buf, sizeof(buf), "%04lld-%02d-%02d %02d:%02d:%02d", static_cast<long long>(c.year),
+                c.month, c.day, c.hour, c.minute, c.second);
   return buf;
 }
 

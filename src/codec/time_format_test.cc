@@ -10,7 +10,8 @@ TEST(TimeFormatTest, Rfc3339ParsesOffsetsAndFractions) {
     const char* text;
     int64_t want;
   };
-  const Case cases[] = {  // expected values computed independently (Python datetime)
+  const Case cases[] = {
+      // expected values computed independently (Python datetime)
       {"2024-05-01T10:00:00Z", 1714557600},
       {"2024-05-01T12:00:00+02:00", 1714557600},
       {"2024-05-01T05:30:00-04:30", 1714557600},

@@ -28,8 +28,8 @@ base::Result<model::TopologyScores> DecodeTopologyScores(std::string_view value)
     const json* score = internal::FindMember(entry, "score");
     if (score == nullptr) continue;
     if (!score->is_object()) {
-      return base::InvalidArgument(where + ": field \"score\": " +
-                                   internal::Expected("object", *score));
+      return base::InvalidArgument(where +
+                                   ": field \"score\": " + internal::Expected("object", *score));
     }
     for (auto it = score->begin(); it != score->end(); ++it) {
       int32_t v = 0;

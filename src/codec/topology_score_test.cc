@@ -6,10 +6,9 @@ namespace hami::codec {
 namespace {
 
 TEST(TopologyScoreTest, GoldenRoundTrip) {
-  const char* golden =
-      R"([{"uuid":"GPU-a","score":{"GPU-b":200,"GPU-c":10}},)"
-      R"({"uuid":"GPU-b","score":{"GPU-a":200}},)"
-      R"({"uuid":"GPU-c"}])";
+  const char* golden = R"([{"uuid":"GPU-a","score":{"GPU-b":200,"GPU-c":10}},)"
+                       R"({"uuid":"GPU-b","score":{"GPU-a":200}},)"
+                       R"({"uuid":"GPU-c"}])";
   model::TopologyScores want = {
       {"GPU-a", {{"GPU-b", 200}, {"GPU-c", 10}}}, {"GPU-b", {{"GPU-a", 200}}}, {"GPU-c", {}}};
   auto decoded = DecodeTopologyScores(golden);

@@ -8,8 +8,8 @@
 #include "base/strings.h"
 #include "codec/pod_devices.h"
 #include "model/device.h"
-#include "vendor/cluster_state.h"
 #include "model/protocol.h"
+#include "vendor/cluster_state.h"
 #include "vendor/nvidia/wire.h"
 
 namespace hami::deviceplugin {
@@ -72,7 +72,8 @@ ContainerAllocation BuildContainer(const model::Pod& pod, const model::Container
   auto& env = out.envs;
   env[nvidia::kVisibleDevicesEnv] = VisibleDevices(devices, settings);
   for (size_t i = 0; i < devices.size(); ++i) {
-    env[nvidia::kMemoryLimitEnvPrefix + std::to_string(i)] = std::to_string(devices[i].usedmem) + "m";
+    env[nvidia::kMemoryLimitEnvPrefix + std::to_string(i)] =
+        std::to_string(devices[i].usedmem) + "m";
   }
   env[nvidia::kSmLimitEnv] = std::to_string(devices.front().usedcores);
   env[nvidia::kSharedCacheEnv] = std::string(kContainerVgpuDir) + "/" + cache_name + ".cache";
@@ -95,7 +96,8 @@ ContainerAllocation BuildContainer(const model::Pod& pod, const model::Container
         out.devices.push_back({node->second, node->second, "rw"});
       }
     }
-    for (const auto& path : settings.control_device_nodes) out.devices.push_back({path, path, "rw"});
+    for (const auto& path : settings.control_device_nodes)
+      out.devices.push_back({path, path, "rw"});
   }
   return out;
 }
@@ -142,8 +144,7 @@ base::Result<AllocatePlan> PlanAllocate(const model::Pod& pod,
   const std::string where = "pod " + pod.Key();
   const std::string* annotation = pod.Annotation(nvidia::kToAllocateAnnotation);
   if (annotation == nullptr) {
-    return base::FailedPrecondition(where + ": no " +
-                                    std::string(nvidia::kToAllocateAnnotation));
+    return base::FailedPrecondition(where + ": no " + std::string(nvidia::kToAllocateAnnotation));
   }
   auto decoded = codec::DecodePodSingleDevice(*annotation);
   if (!decoded.ok()) return decoded.error().WithContext(where);

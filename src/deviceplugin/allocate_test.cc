@@ -65,60 +65,100 @@ TEST(PlanAllocateTest, Table) {
   control_false.containers[0].env["CUDA_DISABLE_CONTROL"] = "TRUE";
 
   std::vector<Case> cases = {
-      {"one gpu", PodWith("GPU-a,NVIDIA,3000,30:;", {"c"}), {{"GPU-a-3"}}, Settings(),
-       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a"}, {"CUDA_DEVICE_MEMORY_LIMIT_0", "3000m"},
+      {"one gpu",
+       PodWith("GPU-a,NVIDIA,3000,30:;", {"c"}),
+       {{"GPU-a-3"}},
+       Settings(),
+       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a"},
+        {"CUDA_DEVICE_MEMORY_LIMIT_0", "3000m"},
         {"CUDA_DEVICE_SM_LIMIT", "30"},
         {"CUDA_DEVICE_MEMORY_SHARED_CACHE", "/usr/local/vgpu/cache0.cache"},
         {"LIBCUDA_LOG_LEVEL", "1"}},
-       "c", ";"},
-      {"two gpus, sm limit of the first", PodWith("GPU-a,NVIDIA,1000,20:GPU-b,NVIDIA,2000,50:;", {"c"}),
-       {{"GPU-a-0", "GPU-b-0"}}, Settings(),
-       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a,GPU-b"}, {"CUDA_DEVICE_MEMORY_LIMIT_0", "1000m"},
-        {"CUDA_DEVICE_MEMORY_LIMIT_1", "2000m"}, {"CUDA_DEVICE_SM_LIMIT", "20"},
+       "c",
+       ";"},
+      {"two gpus, sm limit of the first",
+       PodWith("GPU-a,NVIDIA,1000,20:GPU-b,NVIDIA,2000,50:;", {"c"}),
+       {{"GPU-a-0", "GPU-b-0"}},
+       Settings(),
+       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a,GPU-b"},
+        {"CUDA_DEVICE_MEMORY_LIMIT_0", "1000m"},
+        {"CUDA_DEVICE_MEMORY_LIMIT_1", "2000m"},
+        {"CUDA_DEVICE_SM_LIMIT", "20"},
         {"CUDA_DEVICE_MEMORY_SHARED_CACHE", "/usr/local/vgpu/cache0.cache"},
         {"LIBCUDA_LOG_LEVEL", "1"}},
-       "c", ";"},
-      {"skips empty entries; second container", PodWith(";GPU-a,NVIDIA,500,0:;", {"a", "b"}),
-       {{"x"}}, Settings(),
-       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a"}, {"CUDA_DEVICE_MEMORY_LIMIT_0", "500m"},
+       "c",
+       ";"},
+      {"skips empty entries; second container",
+       PodWith(";GPU-a,NVIDIA,500,0:;", {"a", "b"}),
+       {{"x"}},
+       Settings(),
+       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a"},
+        {"CUDA_DEVICE_MEMORY_LIMIT_0", "500m"},
         {"CUDA_DEVICE_SM_LIMIT", "0"},
         {"CUDA_DEVICE_MEMORY_SHARED_CACHE", "/usr/local/vgpu/cache0.cache"},
         {"LIBCUDA_LOG_LEVEL", "1"}},
-       "b", ";;"},
+       "b",
+       ";;"},
       {"init container first, others remain",
-       PodWith("GPU-a,NVIDIA,100,10:;GPU-b,NVIDIA,200,20:;", {"app"}, {"init"}), {{"x"}},
+       PodWith("GPU-a,NVIDIA,100,10:;GPU-b,NVIDIA,200,20:;", {"app"}, {"init"}),
+       {{"x"}},
        Settings(),
-       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a"}, {"CUDA_DEVICE_MEMORY_LIMIT_0", "100m"},
+       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a"},
+        {"CUDA_DEVICE_MEMORY_LIMIT_0", "100m"},
         {"CUDA_DEVICE_SM_LIMIT", "10"},
         {"CUDA_DEVICE_MEMORY_SHARED_CACHE", "/usr/local/vgpu/cache0.cache"},
         {"LIBCUDA_LOG_LEVEL", "1"}},
-       "init", ";GPU-b,NVIDIA,200,20:;", false},
-      {"oversubscribe, no log level, core limit disabled", PodWith("GPU-a,NVIDIA,3000,30:;", {"c"}),
-       {{"x"}}, scaled,
-       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a"}, {"CUDA_DEVICE_MEMORY_LIMIT_0", "3000m"},
+       "init",
+       ";GPU-b,NVIDIA,200,20:;",
+       false},
+      {"oversubscribe, no log level, core limit disabled",
+       PodWith("GPU-a,NVIDIA,3000,30:;", {"c"}),
+       {{"x"}},
+       scaled,
+       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a"},
+        {"CUDA_DEVICE_MEMORY_LIMIT_0", "3000m"},
         {"CUDA_DEVICE_SM_LIMIT", "30"},
         {"CUDA_DEVICE_MEMORY_SHARED_CACHE", "/usr/local/vgpu/cache0.cache"},
-        {"CUDA_OVERSUBSCRIBE", "true"}, {"GPU_CORE_UTILIZATION_POLICY", "disable"}},
-       "c", ";"},
-      {"index strategy, duplicates folded", PodWith("GPU-b,NVIDIA,1,1:GPU-b,NVIDIA,1,1:;", {"c"}),
-       {{"x", "y"}}, by_index,
-       {{"NVIDIA_VISIBLE_DEVICES", "5"}, {"CUDA_DEVICE_MEMORY_LIMIT_0", "1m"},
-        {"CUDA_DEVICE_MEMORY_LIMIT_1", "1m"}, {"CUDA_DEVICE_SM_LIMIT", "1"},
+        {"CUDA_OVERSUBSCRIBE", "true"},
+        {"GPU_CORE_UTILIZATION_POLICY", "disable"}},
+       "c",
+       ";"},
+      {"index strategy, duplicates folded",
+       PodWith("GPU-b,NVIDIA,1,1:GPU-b,NVIDIA,1,1:;", {"c"}),
+       {{"x", "y"}},
+       by_index,
+       {{"NVIDIA_VISIBLE_DEVICES", "5"},
+        {"CUDA_DEVICE_MEMORY_LIMIT_0", "1m"},
+        {"CUDA_DEVICE_MEMORY_LIMIT_1", "1m"},
+        {"CUDA_DEVICE_SM_LIMIT", "1"},
         {"CUDA_DEVICE_MEMORY_SHARED_CACHE", "/usr/local/vgpu/cache0.cache"},
         {"LIBCUDA_LOG_LEVEL", "1"}},
-       "c", ";"},
-      {"CUDA_DISABLE_CONTROL=true drops ld.so.preload", no_control, {{"x"}}, Settings(),
-       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a"}, {"CUDA_DEVICE_MEMORY_LIMIT_0", "1000m"},
+       "c",
+       ";"},
+      {"CUDA_DISABLE_CONTROL=true drops ld.so.preload",
+       no_control,
+       {{"x"}},
+       Settings(),
+       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a"},
+        {"CUDA_DEVICE_MEMORY_LIMIT_0", "1000m"},
         {"CUDA_DEVICE_SM_LIMIT", "10"},
         {"CUDA_DEVICE_MEMORY_SHARED_CACHE", "/usr/local/vgpu/cache0.cache"},
         {"LIBCUDA_LOG_LEVEL", "1"}},
-       "c", ";", true, false},
-      {"only exactly \"true\" disables control", control_false, {{"x"}}, Settings(),
-       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a"}, {"CUDA_DEVICE_MEMORY_LIMIT_0", "1000m"},
+       "c",
+       ";",
+       true,
+       false},
+      {"only exactly \"true\" disables control",
+       control_false,
+       {{"x"}},
+       Settings(),
+       {{"NVIDIA_VISIBLE_DEVICES", "GPU-a"},
+        {"CUDA_DEVICE_MEMORY_LIMIT_0", "1000m"},
         {"CUDA_DEVICE_SM_LIMIT", "10"},
         {"CUDA_DEVICE_MEMORY_SHARED_CACHE", "/usr/local/vgpu/cache0.cache"},
         {"LIBCUDA_LOG_LEVEL", "1"}},
-       "c", ";"},
+       "c",
+       ";"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -180,8 +220,7 @@ TEST(PlanAllocateTest, Errors) {
   for (const auto& c : cases) {
     auto plan = PlanAllocate(c.pod, c.requests, Settings(), {}, Cache());
     ASSERT_FALSE(plan.ok()) << c.message;
-    EXPECT_NE(plan.error().message().find(c.message), std::string::npos)
-        << plan.error().message();
+    EXPECT_NE(plan.error().message().find(c.message), std::string::npos) << plan.error().message();
   }
 }
 
@@ -196,11 +235,12 @@ TEST(SelectPendingPodTest, FirstMatchingPod) {
     pod.annotations["hami.io/vgpu-node"] = std::move(node);
     return pod;
   };
-  std::vector<model::Pod> pods = {
-      make("running", "Running", "allocating", "n1"), make("failed", "Pending", "failed", "n1"),
-      make("no-time", "Pending", "allocating", "n1", false),
-      make("other-node", "Pending", "allocating", "n2"), make("ok", "Pending", "success", "n1"),
-      make("later", "Pending", "allocating", "n1")};
+  std::vector<model::Pod> pods = {make("running", "Running", "allocating", "n1"),
+                                  make("failed", "Pending", "failed", "n1"),
+                                  make("no-time", "Pending", "allocating", "n1", false),
+                                  make("other-node", "Pending", "allocating", "n2"),
+                                  make("ok", "Pending", "success", "n1"),
+                                  make("later", "Pending", "allocating", "n1")};
   auto chosen = SelectPendingPod(pods, "n1");
   ASSERT_TRUE(chosen);
   EXPECT_EQ(chosen->name, "ok");
@@ -208,7 +248,8 @@ TEST(SelectPendingPodTest, FirstMatchingPod) {
 }
 
 TEST(OwnerOfTest, ContainerOverridesPod) {
-  auto pod = nlohmann::json::parse(R"({"spec":{"securityContext":{"runAsUser":1000,"runAsGroup":3000},
+  auto pod =
+      nlohmann::json::parse(R"({"spec":{"securityContext":{"runAsUser":1000,"runAsGroup":3000},
     "containers":[{"name":"a"},{"name":"b","securityContext":{"runAsUser":2000}},
                   {"name":"c","securityContext":{"runAsUser":-1}}]}})");
   EXPECT_EQ(OwnerOf(pod, "a"), (ContainerOwner{1000u, 3000u}));
@@ -219,9 +260,10 @@ TEST(OwnerOfTest, ContainerOverridesPod) {
 }
 
 TEST(PreferredAllocationTest, MatchesAnnotatedGpus) {
-  std::map<std::string, std::string> replicas = {{"GPU-a-0", "GPU-a"}, {"GPU-a-1", "GPU-a"},
-                                                 {"GPU-b-0", "GPU-b"}, {"GPU-b-1", "GPU-b"}};
-  model::Pod pod = PodWith(";GPU-b,NVIDIA,1,1:;GPU-a,NVIDIA,1,1:GPU-b,NVIDIA,1,1:;", {"x", "y", "z"});
+  std::map<std::string, std::string> replicas = {
+      {"GPU-a-0", "GPU-a"}, {"GPU-a-1", "GPU-a"}, {"GPU-b-0", "GPU-b"}, {"GPU-b-1", "GPU-b"}};
+  model::Pod pod =
+      PodWith(";GPU-b,NVIDIA,1,1:;GPU-a,NVIDIA,1,1:GPU-b,NVIDIA,1,1:;", {"x", "y", "z"});
   std::vector<PreferredRequest> requests = {
       {{"GPU-a-0", "GPU-b-0", "GPU-b-1"}, {}, 1},
       {{"GPU-a-0", "GPU-a-1", "GPU-b-0", "GPU-b-1"}, {"GPU-b-1"}, 2},
@@ -234,9 +276,8 @@ TEST(PreferredAllocationTest, MatchesAnnotatedGpus) {
 TEST(PreferredAllocationTest, MismatchGivesNoPreference) {
   std::map<std::string, std::string> replicas = {{"GPU-a-0", "GPU-a"}, {"GPU-b-0", "GPU-b"}};
   model::Pod pod = PodWith("GPU-c,NVIDIA,1,1:;GPU-a,NVIDIA,1,1:;", {"x", "y"});
-  std::vector<PreferredRequest> requests = {{{"GPU-a-0", "GPU-b-0"}, {}, 1},
-                                            {{"GPU-a-0"}, {}, 2},
-                                            {{"GPU-a-0"}, {}, 1}};
+  std::vector<PreferredRequest> requests = {
+      {{"GPU-a-0", "GPU-b-0"}, {}, 1}, {{"GPU-a-0"}, {}, 2}, {{"GPU-a-0"}, {}, 1}};
   auto got = PreferredAllocation(pod, requests, replicas);
   std::vector<std::vector<std::string>> want = {{}, {}, {}};
   EXPECT_EQ(got, want);

@@ -10,8 +10,8 @@
 #include "codec/node_lock.h"
 #include "codec/pod_devices.h"
 #include "deviceplugin/host_files.h"
-#include "model/device.h"
 #include "k8s/resource_path.h"
+#include "model/device.h"
 #include "model/protocol.h"
 #include "vendor/nvidia/wire.h"
 
@@ -44,9 +44,9 @@ std::string RandomUuid() {
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
   char text[40];
-  std::snprintf(text, sizeof(text), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
-                static_cast<unsigned>(hi & 0xffff), static_cast<unsigned>(lo >> 48),
+  std::snprintf(text, sizeof(text), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48),
                 static_cast<unsigned long long>(lo & 0xffffffffffffULL));
   return text;
 }
@@ -111,8 +111,8 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
   HAMI_ASSIGN_OR_RETURN(AllocatePlan plan, PlanAllocate(pod, requests, config_.settings, owners,
                                                         config_.new_cache_name));
   for (const auto& container : plan.containers) {
-    HAMI_RETURN_IF_ERROR(PrepareContainerDir(container.host_dir, container.owner)
-                             .WithContext("pod " + pod.Key()));
+    HAMI_RETURN_IF_ERROR(
+        PrepareContainerDir(container.host_dir, container.owner).WithContext("pod " + pod.Key()));
   }
   const auto path = k8s::PodsPath(pod.namespace_name, pod.name);
   auto patched = k8s::PatchAnnotations(
@@ -122,7 +122,8 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
   HAMI_ASSIGN_OR_RETURN(Json fresh, api_.Get(path));
   std::string left = AnnotationOf(fresh, nvidia::kToAllocateAnnotation);
   if (left.find(nvidia::kVendorName) == std::string::npos) {
-    HAMI_RETURN_IF_ERROR(SetBindPhase(pod, model::kBindPhaseSuccess).WithContext("pod " + pod.Key()));
+    HAMI_RETURN_IF_ERROR(
+        SetBindPhase(pod, model::kBindPhaseSuccess).WithContext("pod " + pod.Key()));
     auto released = locker_.Release(config_.node_name, pod.namespace_name, pod.name);
     if (!released.ok()) {
       base::LogWarn("release node lock", {{"pod", pod.Key()}, {"error", released.message()}});
@@ -139,7 +140,8 @@ base::Result<std::vector<ContainerAllocation>> Allocator::Allocate(
   auto result = AllocateFor(*record, requests);
   const model::Pod& pod = record->pod;
   if (result.ok()) {
-    base::LogInfo("allocated", {{"pod", pod.Key()}, {"containers", std::to_string(result->size())}});
+    base::LogInfo("allocated",
+                  {{"pod", pod.Key()}, {"containers", std::to_string(result->size())}});
     return result;
   }
   base::LogError("allocate failed", {{"pod", pod.Key()}, {"error", result.error().message()}});

@@ -8,8 +8,8 @@
 
 #include "codec/node_lock.h"
 #include "deviceplugin/host_files.h"
-#include "test/fakes/fake_kube_api.h"
 #include "model/protocol.h"
+#include "test/fakes/fake_kube_api.h"
 
 namespace hami::deviceplugin {
 namespace {
@@ -60,8 +60,9 @@ class AllocatorTest : public ::testing::Test {
   }
   std::string NodeLock() {
     auto node = api_.Get(k8s::NodesPath("n1"));
-    return node->at("metadata").value("annotations", Json::object()).value(
-        model::kNodeLockAnnotation, "");
+    return node->at("metadata")
+        .value("annotations", Json::object())
+        .value(model::kNodeLockAnnotation, "");
   }
 
   fakes::FakeKubeApi api_;

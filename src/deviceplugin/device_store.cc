@@ -8,8 +8,8 @@ std::vector<HealthChange> DeviceStore::Update(const std::vector<model::DeviceInf
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<model::DeviceInfo> next = devices;
   for (const auto& old : advertised_) {
-    bool present = std::any_of(next.begin(), next.end(),
-                               [&](const auto& d) { return d.id == old.id; });
+    bool present =
+        std::any_of(next.begin(), next.end(), [&](const auto& d) { return d.id == old.id; });
     if (!present) {
       model::DeviceInfo gone = old;
       gone.health = false;

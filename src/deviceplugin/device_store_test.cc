@@ -26,16 +26,16 @@ TEST(DeviceStoreTest, HealthTransitions) {
   } steps[] = {
       {{Dev("GPU-a", true), Dev("GPU-b", true)}, {}, true, {true, true, true, true}},
       {{Dev("GPU-a", true), Dev("GPU-b", true)}, {}, false, {true, true, true, true}},
-      {{Dev("GPU-a", true), Dev("GPU-b", false)}, {{"GPU-b", false}}, true,
+      {{Dev("GPU-a", true), Dev("GPU-b", false)},
+       {{"GPU-b", false}},
+       true,
        {true, true, false, false}},
       {{Dev("GPU-a", true), Dev("GPU-b", false)}, {}, false, {true, true, false, false}},
-      {{Dev("GPU-a", true), Dev("GPU-b", true)}, {{"GPU-b", true}}, true,
-       {true, true, true, true}},
+      {{Dev("GPU-a", true), Dev("GPU-b", true)}, {{"GPU-b", true}}, true, {true, true, true, true}},
       // GPU-a vanishes: still advertised, Unhealthy.
       {{Dev("GPU-b", true)}, {{"GPU-a", false}}, true, {false, false, true, true}},
       // ... and comes back.
-      {{Dev("GPU-a", true), Dev("GPU-b", true)}, {{"GPU-a", true}}, true,
-       {true, true, true, true}},
+      {{Dev("GPU-a", true), Dev("GPU-b", true)}, {{"GPU-a", true}}, true, {true, true, true, true}},
   };
   int i = 0;
   for (const auto& step : steps) {

@@ -34,14 +34,14 @@ Inventory BuildInventory(const std::vector<GpuInfo>& gpus, const PluginConfig& c
       continue;
     }
     if (gpu.mig_enabled) {
-      inventory.skipped.push_back({gpu.uuid, "MIG mode is enabled; mode " +
-                                                 config.operating_mode + " cannot share it"});
+      inventory.skipped.push_back(
+          {gpu.uuid, "MIG mode is enabled; mode " + config.operating_mode + " cannot share it"});
       continue;
     }
     int64_t memory = 0;
     if (gpu.memory_mib) {
-      memory = static_cast<int64_t>(std::floor(static_cast<double>(*gpu.memory_mib) *
-                                               config.memory_scaling));
+      memory = static_cast<int64_t>(
+          std::floor(static_cast<double>(*gpu.memory_mib) * config.memory_scaling));
     } else if (config.preconfigured_memory_mib > 0) {
       memory = config.preconfigured_memory_mib;
     } else {
@@ -69,8 +69,8 @@ std::vector<ReplicaDevice> ReplicaDevices(const std::vector<model::DeviceInfo>& 
   std::vector<ReplicaDevice> replicas;
   for (const auto& device : devices) {
     for (int32_t n = 0; n < device.count; ++n) {
-      replicas.push_back({device.id + "-" + std::to_string(n), device.id, device.health,
-                          device.numa});
+      replicas.push_back(
+          {device.id + "-" + std::to_string(n), device.id, device.health, device.numa});
     }
   }
   return replicas;
@@ -80,12 +80,18 @@ int32_t PairScore(std::optional<TopologyLevel> level, int32_t nvlinks) {
   int32_t score = 100 * std::max(nvlinks, 0);
   if (!level) return score;
   switch (*level) {
-    case TopologyLevel::kInternal: return score + 60;
-    case TopologyLevel::kSingle: return score + 50;
-    case TopologyLevel::kMultiple: return score + 40;
-    case TopologyLevel::kHostBridge: return score + 30;
-    case TopologyLevel::kNode: return score + 20;
-    case TopologyLevel::kSystem: return score + 10;
+    case TopologyLevel::kInternal:
+      return score + 60;
+    case TopologyLevel::kSingle:
+      return score + 50;
+    case TopologyLevel::kMultiple:
+      return score + 40;
+    case TopologyLevel::kHostBridge:
+      return score + 30;
+    case TopologyLevel::kNode:
+      return score + 20;
+    case TopologyLevel::kSystem:
+      return score + 10;
   }
   return score;
 }

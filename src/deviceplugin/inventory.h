@@ -17,11 +17,11 @@ namespace hami::deviceplugin {
 
 // One physical GPU as discovered (NvmlDeviceSource fills it; tests build it by hand).
 struct GpuInfo {
-  int32_t index = 0;             // NVML index
-  std::string uuid;              // "GPU-..."
-  std::string name;              // NVML name, e.g. "Tesla T4"
+  int32_t index = 0;                  // NVML index
+  std::string uuid;                   // "GPU-..."
+  std::string name;                   // NVML name, e.g. "Tesla T4"
   std::optional<int64_t> memory_mib;  // nullopt: NVML answered NOT_SUPPORTED
-  int32_t numa = 0;              // negative/unknown read as 0
+  int32_t numa = 0;                   // negative/unknown read as 0
   bool mig_enabled = false;
   std::optional<uint32_t> minor;  // /dev/nvidia<minor>
   std::string pci_bus_id;
@@ -87,9 +87,8 @@ struct PairLink {
 
 // Scores for every pair of `uuids` (both directions) from `links[{a,b}]`; a pair without link
 // facts scores from NUMA alone (same NUMA: 20, else 10) using `numa`.
-model::TopologyScores TopologyScoresFor(const std::vector<std::string>& uuids,
-                                        const std::map<std::string, int32_t>& numa,
-                                        const std::map<std::pair<std::string, std::string>,
-                                                       PairLink>& links);
+model::TopologyScores TopologyScoresFor(
+    const std::vector<std::string>& uuids, const std::map<std::string, int32_t>& numa,
+    const std::map<std::pair<std::string, std::string>, PairLink>& links);
 
 }  // namespace hami::deviceplugin

@@ -90,9 +90,10 @@ TEST(InventoryTest, ReplicaIdsPerSplitCount) {
   }());
   inv.devices[1].health = false;
   auto replicas = ReplicaDevices(inv.devices);
-  std::vector<ReplicaDevice> want = {{"GPU-a-0", "GPU-a", true, 0}, {"GPU-a-1", "GPU-a", true, 0},
-                                     {"GPU-a-2", "GPU-a", true, 0}, {"GPU-b-0", "GPU-b", false, 1},
-                                     {"GPU-b-1", "GPU-b", false, 1}, {"GPU-b-2", "GPU-b", false, 1}};
+  std::vector<ReplicaDevice> want = {
+      {"GPU-a-0", "GPU-a", true, 0},  {"GPU-a-1", "GPU-a", true, 0},
+      {"GPU-a-2", "GPU-a", true, 0},  {"GPU-b-0", "GPU-b", false, 1},
+      {"GPU-b-1", "GPU-b", false, 1}, {"GPU-b-2", "GPU-b", false, 1}};
   EXPECT_EQ(replicas, want);
 }
 

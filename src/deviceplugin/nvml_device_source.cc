@@ -52,8 +52,7 @@ int32_t SysfsNuma(const std::string& bus_id) {
 
 }  // namespace
 
-base::Result<std::unique_ptr<NvmlDeviceSource>> NvmlDeviceSource::Open(
-    const std::string& library) {
+base::Result<std::unique_ptr<NvmlDeviceSource>> NvmlDeviceSource::Open(const std::string& library) {
   void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* err = dlerror();

@@ -110,7 +110,8 @@ base::Result<PluginConfig> ApplyNodeConfigJson(PluginConfig config, std::string_
   if (!doc.is_object()) return base::InvalidArgument("node config: want a JSON object");
   auto list = doc.find("nodeconfig");
   if (list == doc.end() || list->is_null()) return config;
-  if (!list->is_array()) return base::InvalidArgument("node config: \"nodeconfig\" must be an array");
+  if (!list->is_array())
+    return base::InvalidArgument("node config: \"nodeconfig\" must be an array");
   for (size_t i = 0; i < list->size(); ++i) {
     const Json& entry = (*list)[i];
     const std::string where = "node config: nodeconfig[" + std::to_string(i) + "]";
@@ -128,7 +129,8 @@ base::Result<PluginConfig> ApplyNodeConfigJson(PluginConfig config, std::string_
 
 base::Status Validate(const PluginConfig& config) {
   if (config.split_count < 1) return base::InvalidArgument("device split count must be >= 1");
-  if (!(config.memory_scaling > 0)) return base::InvalidArgument("device memory scaling must be > 0");
+  if (!(config.memory_scaling > 0))
+    return base::InvalidArgument("device memory scaling must be > 0");
   if (!(config.core_scaling > 0)) return base::InvalidArgument("device core scaling must be > 0");
   const std::string& m = config.operating_mode;
   if (m != "hami-core" && m != "mps" && m != "mig") {

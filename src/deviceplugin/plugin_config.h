@@ -30,10 +30,10 @@ struct PluginConfig {
   int32_t split_count = 10;
   double memory_scaling = 1.0;
   double core_scaling = 1.0;
-  int64_t preconfigured_memory_mib = 0;  // used when NVML cannot report memory
-  std::string lib_cuda_log_level = "1";  // LIBCUDA_LOG_LEVEL; empty = not set
-  bool enable_numa_topology = false;     // attach NUMA topology to ListAndWatch devices
-  std::string mig_strategy = "none";     // none | single | mixed
+  int64_t preconfigured_memory_mib = 0;   // used when NVML cannot report memory
+  std::string lib_cuda_log_level = "1";   // LIBCUDA_LOG_LEVEL; empty = not set
+  bool enable_numa_topology = false;      // attach NUMA topology to ListAndWatch devices
+  std::string mig_strategy = "none";      // none | single | mixed
   std::vector<std::string> filter_uuids;  // GPUs never registered
   std::vector<int32_t> filter_indices;
   bool enable_preferred_allocation = false;

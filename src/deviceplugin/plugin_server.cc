@@ -118,8 +118,8 @@ class KubeletSocketWatch {
   explicit KubeletSocketWatch(const std::string& dir) {
     fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd_ >= 0 && inotify_add_watch(fd_, dir.c_str(), IN_CREATE | IN_MOVED_TO) < 0) {
-      base::LogWarn("inotify watch failed; polling only", {{"dir", dir},
-                                                          {"error", std::strerror(errno)}});
+      base::LogWarn("inotify watch failed; polling only",
+                    {{"dir", dir}, {"error", std::strerror(errno)}});
       close(fd_);
       fd_ = -1;
     }
@@ -159,7 +159,9 @@ PluginServer::PluginServer(DeviceStore& store, Allocator& allocator, PluginServe
 
 PluginServer::~PluginServer() { Shutdown(); }
 
-std::string PluginServer::socket_path() const { return config_.plugin_dir + "/" + config_.endpoint; }
+std::string PluginServer::socket_path() const {
+  return config_.plugin_dir + "/" + config_.endpoint;
+}
 
 base::Status PluginServer::Start() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -196,8 +198,7 @@ base::Status PluginServer::Register() {
   v1beta1::Empty response;
   grpc::Status status = stub->Register(&context, request, &response);
   if (!status.ok()) {
-    return base::Unavailable("register with kubelet at " + kubelet + ": " +
-                             status.error_message());
+    return base::Unavailable("register with kubelet at " + kubelet + ": " + status.error_message());
   }
   ++registrations_;
   base::LogInfo("registered with kubelet",

@@ -5,12 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "codec/json_util.h"
 #include "codec/node_register.h"
 #include "codec/topology_score.h"
 #include "deviceplugin/host_files.h"
 #include "k8s/resource_path.h"
 #include "vendor/nvidia/wire.h"
-#include "codec/json_util.h"
 
 namespace hami::deviceplugin {
 
@@ -21,8 +21,8 @@ using Json = nlohmann::json;
 
 std::vector<std::string> ControlDeviceNodes() {
   std::vector<std::string> present;
-  for (const char* path : {"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools",
-                           "/dev/nvidia-modeset"}) {
+  for (const char* path :
+       {"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"}) {
     if (access(path, F_OK) == 0) present.push_back(path);
   }
   return present;
@@ -55,7 +55,8 @@ AllocateSettings DevicePluginService::SettingsFor(const std::vector<GpuInfo>& gp
   settings.pass_device_specs = config_.plugin.pass_device_specs;
   for (const auto& gpu : gpus) {
     settings.uuid_to_index[gpu.uuid] = gpu.index;
-    if (gpu.minor) settings.uuid_to_device_node[gpu.uuid] = "/dev/nvidia" + std::to_string(*gpu.minor);
+    if (gpu.minor)
+      settings.uuid_to_device_node[gpu.uuid] = "/dev/nvidia" + std::to_string(*gpu.minor);
   }
   if (settings.pass_device_specs) settings.control_device_nodes = ControlDeviceNodes();
   return settings;
@@ -76,9 +77,9 @@ base::Status DevicePluginService::PublishAnnotations(const Json& annotations, bo
   auto patched = k8s::PatchAnnotations(api_, k8s::NodesPath(config_.plugin.node_name), annotations);
   if (!patched.ok()) return patched.error().WithContext("patch node " + config_.plugin.node_name);
   last_published_ = text;
-  base::LogInfo("node registered", {{"node", config_.plugin.node_name},
-                                    {nvidia::kRegisterAnnotation,
-                                     annotations[nvidia::kRegisterAnnotation]}});
+  base::LogInfo("node registered",
+                {{"node", config_.plugin.node_name},
+                 {nvidia::kRegisterAnnotation, annotations[nvidia::kRegisterAnnotation]}});
   return {};
 }
 
@@ -98,8 +99,8 @@ void DevicePluginService::DiscoverOnce(bool force_check) {
               {{"uuid", change.uuid}, {"healthy", change.healthy ? "true" : "false"}});
   }
   allocator_.UpdateSettings(SettingsFor(gpus));
-  Json annotations = {{nvidia::kRegisterAnnotation,
-                       codec::EncodeNodeDevicesJson(inventory.devices)}};
+  Json annotations = {
+      {nvidia::kRegisterAnnotation, codec::EncodeNodeDevicesJson(inventory.devices)}};
   if (config_.plugin.enable_topology_score) {
     std::vector<std::string> uuids;
     std::map<std::string, int32_t> numa;
@@ -107,8 +108,8 @@ void DevicePluginService::DiscoverOnce(bool force_check) {
       uuids.push_back(device.id);
       numa[device.id] = device.numa;
     }
-    auto links = source_ ? source_->Links(gpus)
-                         : std::map<std::pair<std::string, std::string>, PairLink>{};
+    auto links =
+        source_ ? source_->Links(gpus) : std::map<std::pair<std::string, std::string>, PairLink>{};
     annotations[nvidia::kScoreAnnotation] =
         codec::EncodeTopologyScores(TopologyScoresFor(uuids, numa, links));
   }

@@ -2,8 +2,8 @@
 
 #include "base/log.h"
 #include "k8s/api_status.h"
-#include "vendor/cluster_state.h"
 #include "model/protocol.h"
+#include "vendor/cluster_state.h"
 
 namespace hami::extender {
 
@@ -81,16 +81,16 @@ base::Status Binder::PatchPod(const BindArgs& args, const Assumption& assumption
     for (const auto& p : assumption.partitions) {
       if (p.vendor == vendor_name) partitions.push_back(p);
     }
-    HAMI_ASSIGN_OR_RETURN(auto written,
-                          vendor->AllocationAnnotations({pod, assumption.node, devices, partitions,
-                                                         assumption.registered, now}));
+    HAMI_ASSIGN_OR_RETURN(
+        auto written, vendor->AllocationAnnotations(
+                          {pod, assumption.node, devices, partitions, assumption.registered, now}));
     for (auto& [key, value] : written) annotations[key] = std::move(value);
   }
   nlohmann::json patch = {{"metadata",
                            {{"annotations", annotations},
                             {"labels", {{model::kVgpuNodeAnnotation, assumption.node}}}}}};
-  auto patched = api_.Patch(k8s::PodsPath(args.pod_namespace, args.pod_name),
-                            k8s::PatchType::kMerge, patch);
+  auto patched =
+      api_.Patch(k8s::PodsPath(args.pod_namespace, args.pod_name), k8s::PatchType::kMerge, patch);
   return patched.ok() ? base::Status() : patched.error();
 }
 
@@ -100,7 +100,8 @@ Binder::BindingOutcome Binder::CheckBinding(const BindArgs& args) {
     return k8s::IsNotFound(pod.status()) ? BindingOutcome::kNotBound : BindingOutcome::kUnknown;
   }
   const nlohmann::json& meta = pod->value("metadata", nlohmann::json::object());
-  if (!args.pod_uid.empty() && meta.value("uid", "") != args.pod_uid) return BindingOutcome::kNotBound;
+  if (!args.pod_uid.empty() && meta.value("uid", "") != args.pod_uid)
+    return BindingOutcome::kNotBound;
   const std::string node = pod->value("spec", nlohmann::json::object()).value("nodeName", "");
   return node == args.node ? BindingOutcome::kBound : BindingOutcome::kNotBound;
 }
@@ -111,7 +112,7 @@ base::Status Binder::Bind(const BindArgs& args) {
   if (!assumption) return BindPassedThrough(args);
   if (assumption->pod_key != key) {
     return base::FailedPrecondition("bind " + key + ": pod UID " + args.pod_uid +
-                                  " was filtered as pod " + assumption->pod_key);
+                                    " was filtered as pod " + assumption->pod_key);
   }
   if (assumption->node != args.node) {
     // Kept: a caller naming another node must not undo kube-scheduler's decision (a re-filter
@@ -151,16 +152,16 @@ base::Status Binder::BindPassedThrough(const BindArgs& args) {
   std::optional<PassThrough> passed = cache_.PassedThrough(args.pod_uid);
   if (!passed) {
     return base::FailedPrecondition("bind " + key + ": no /filter decision for pod UID " +
-                                  args.pod_uid + " (never filtered here, or older than the " +
-                                  "filter-to-bind deadline); refusing to bind");
+                                    args.pod_uid + " (never filtered here, or older than the " +
+                                    "filter-to-bind deadline); refusing to bind");
   }
   if (passed->pod_key != key) {
     return base::FailedPrecondition("bind " + key + ": pod UID " + args.pod_uid +
-                                  " was filtered as pod " + passed->pod_key);
+                                    " was filtered as pod " + passed->pod_key);
   }
   if (passed->nodes.count(args.node) == 0) {
     return base::FailedPrecondition("bind " + key + ": node " + args.node +
-                                  " was not a candidate when the pod was filtered");
+                                    " was not a candidate when the pod was filtered");
   }
   auto status = k8s::BindPod(api_, args.pod_namespace, args.pod_name, args.pod_uid, args.node);
   if (!status.ok()) return status.WithContext("bind " + key);

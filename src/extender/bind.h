@@ -4,14 +4,14 @@
 // "<RFC3339>,<ns>,<name>" for most, optimistic via metadata.resourceVersion; stale after
 // `lock_timeout`; taken over when its owner pod is gone or it is our own; a vendor may name its own
 // key, NodeLockSpec), patch the pod's annotations in ONE merge patch (hami.io/vgpu-node, vgpu-time,
-// bind-phase=allocating, bind-time and what each vendor writes, Vendor::AllocationAnnotations), then
-// POST the Binding. A failure releases the lock and forgets the assumption, except when the Binding call
-// failed but may have been applied: then the pod is read back; bound to this node counts as success
-// (idempotent bind; upstream releases the lock here and can hand the node to a second pod while the
-// first waits for Allocate), unreadable keeps the lock and the assumption and says so. On success
-// the lock stays held: the device plugin releases it after Allocate (or it expires), which keeps at
-// most one pod per node between bind and device allocation.
-// Thread-safe; performs API I/O through KubeApi.
+// bind-phase=allocating, bind-time and what each vendor writes, Vendor::AllocationAnnotations),
+// then POST the Binding. A failure releases the lock and forgets the assumption, except when the
+// Binding call failed but may have been applied: then the pod is read back; bound to this node
+// counts as success (idempotent bind; upstream releases the lock here and can hand the node to a
+// second pod while the first waits for Allocate), unreadable keeps the lock and the assumption and
+// says so. On success the lock stays held: the device plugin releases it after Allocate (or it
+// expires), which keeps at most one pod per node between bind and device allocation. Thread-safe;
+// performs API I/O through KubeApi.
 #pragma once
 
 #include <map>

@@ -26,8 +26,9 @@ class BindTest : public ::testing::Test {
   }
 
   Json CreatePod(const std::string& name) {
-    Json pod = Json::parse(R"({"metadata":{"name":")" + name +
-                           R"(","namespace":"default"},"spec":{"containers":[{"name":"c","resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"3000","nvidia.com/gpucores":"30"}}}]}})");
+    Json pod = Json::parse(
+        R"({"metadata":{"name":")" + name +
+        R"(","namespace":"default"},"spec":{"containers":[{"name":"c","resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"3000","nvidia.com/gpucores":"30"}}}]}})");
     auto created = api_.Create(k8s::PodsPath("default"), pod);
     EXPECT_TRUE(created.ok());
     return *created;
@@ -122,7 +123,8 @@ TEST_F(BindTest, BindingWhoseResponseWasLostCountsAsBoundAndKeepsTheLock) {
   // bound one still waits for Allocate.
   Json pod = CreatePod("p");
   BindArgs args = FilterPod(pod);
-  api_.LoseNextResponse(base::Status(base::StatusCode::kDeadlineExceeded, "CREATE pods/p/binding: timed out"));
+  api_.LoseNextResponse(
+      base::Status(base::StatusCode::kDeadlineExceeded, "CREATE pods/p/binding: timed out"));
   ASSERT_TRUE(binder_->Bind(args).ok());
   EXPECT_EQ((*api_.Get(k8s::PodsPath("default", "p")))["spec"]["nodeName"], "n1");
   EXPECT_EQ(NodeLock(), "2023-11-14T22:13:20Z,default,p");
@@ -171,8 +173,9 @@ TEST_F(BindTest, BindingRefusedWhilePodStaysUnboundReleasesTheLock) {
 }
 
 TEST_F(BindTest, PodsWithoutDevicesAreJustBound) {
-  auto created = api_.Create(k8s::PodsPath("default"),
-                             Json::parse(R"({"metadata":{"name":"cpu"},"spec":{"containers":[{"name":"c"}]}})"));
+  auto created = api_.Create(
+      k8s::PodsPath("default"),
+      Json::parse(R"({"metadata":{"name":"cpu"},"spec":{"containers":[{"name":"c"}]}})"));
   ASSERT_TRUE(created.ok());
   BindArgs args = FilterPod(*created);  // passed through: the candidates come back as given
   EXPECT_TRUE(cache_.PassedThrough(args.pod_uid));
@@ -185,8 +188,10 @@ TEST_F(BindTest, PodsWithoutDevicesAreJustBound) {
 // Issue 14: /bind posted a Binding for a pod of another namespace, never filtered, to an arbitrary
 // node. Now nothing is bound without a /filter decision for that UID.
 TEST_F(BindTest, BindWithoutFilterIsRefused) {
-  auto victim = api_.Create(k8s::PodsPath("other"),
-                            Json::parse(R"({"metadata":{"name":"victim","namespace":"other"},"spec":{"containers":[{"name":"c"}]}})"));
+  auto victim = api_.Create(
+      k8s::PodsPath("other"),
+      Json::parse(
+          R"({"metadata":{"name":"victim","namespace":"other"},"spec":{"containers":[{"name":"c"}]}})"));
   ASSERT_TRUE(victim.ok());
   const std::string uid = (*victim)["metadata"]["uid"];
   base::Status status = binder_->Bind({"victim", "other", uid, "n1"});
@@ -199,8 +204,10 @@ TEST_F(BindTest, BindWithoutFilterIsRefused) {
 
 // A UID /filter decided for binds only the pod it was filtered as, and only where /filter said.
 TEST_F(BindTest, BindOfAFilteredUidUnderAnotherNameOrNodeIsRefused) {
-  auto victim = api_.Create(k8s::PodsPath("other"),
-                            Json::parse(R"({"metadata":{"name":"victim","namespace":"other"},"spec":{"containers":[{"name":"c"}]}})"));
+  auto victim = api_.Create(
+      k8s::PodsPath("other"),
+      Json::parse(
+          R"({"metadata":{"name":"victim","namespace":"other"},"spec":{"containers":[{"name":"c"}]}})"));
   ASSERT_TRUE(victim.ok());
   BindArgs gpu = FilterPod(CreatePod("p"));
   base::Status status = binder_->Bind({"victim", "other", gpu.pod_uid, "n1"});
@@ -211,8 +218,9 @@ TEST_F(BindTest, BindOfAFilteredUidUnderAnotherNameOrNodeIsRefused) {
   EXPECT_FALSE(binder_->Bind(elsewhere).ok());
   EXPECT_TRUE(NodeLock().empty());
   EXPECT_TRUE(cache_.Assumed(gpu.pod_uid));  // the real decision stands
-  BindArgs cpu = FilterPod(*api_.Create(k8s::PodsPath("default"),
-                                        Json::parse(R"({"metadata":{"name":"cpu"},"spec":{"containers":[{"name":"c"}]}})")));
+  BindArgs cpu = FilterPod(*api_.Create(
+      k8s::PodsPath("default"),
+      Json::parse(R"({"metadata":{"name":"cpu"},"spec":{"containers":[{"name":"c"}]}})")));
   status = binder_->Bind({"victim", "other", cpu.pod_uid, "n1"});
   EXPECT_NE(status.message().find("was filtered as pod default/cpu"), std::string::npos);
   cpu.node = "n9";

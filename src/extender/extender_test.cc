@@ -22,9 +22,10 @@ codec::NodeObject Node(const std::string& name) {
 }
 
 nlohmann::json PodJson(const std::string& name, const std::string& uid, int mem) {
-  return nlohmann::json::parse(R"({"metadata":{"name":")" + name + R"(","namespace":"default","uid":")" +
-                               uid + R"("},"spec":{"containers":[{"name":"c","resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":")" +
-                               std::to_string(mem) + R"("}}}]}})");
+  return nlohmann::json::parse(
+      R"({"metadata":{"name":")" + name + R"(","namespace":"default","uid":")" + uid +
+      R"("},"spec":{"containers":[{"name":"c","resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":")" +
+      std::to_string(mem) + R"("}}}]}})");
 }
 
 FilterArgs Args(const nlohmann::json& pod, std::vector<std::string> names) {
@@ -35,7 +36,8 @@ FilterArgs Args(const nlohmann::json& pod, std::vector<std::string> names) {
 }
 
 TEST(WireTest, ParsesGoFieldNamesCaseInsensitively) {
-  auto args = ParseFilterArgs(R"({"pod":{"metadata":{"name":"p"}},"Nodes":null,"nodenames":["a","b"]})");
+  auto args =
+      ParseFilterArgs(R"({"pod":{"metadata":{"name":"p"}},"Nodes":null,"nodenames":["a","b"]})");
   ASSERT_TRUE(args.ok()) << args.error().ToString();
   EXPECT_EQ(*args->node_names, (std::vector<std::string>{"a", "b"}));
   EXPECT_FALSE(args->nodes);
@@ -51,12 +53,14 @@ TEST(WireTest, ParsesGoFieldNamesCaseInsensitively) {
 TEST(WireTest, RendersNullsLikeGo) {
   FilterResult r;
   r.node_names = std::vector<std::string>{"n2"};
-  EXPECT_EQ(RenderFilterResult(r),
-            R"({"Nodes":null,"NodeNames":["n2"],"FailedNodes":null,"FailedAndUnresolvableNodes":null,"Error":""})");
+  EXPECT_EQ(
+      RenderFilterResult(r),
+      R"({"Nodes":null,"NodeNames":["n2"],"FailedNodes":null,"FailedAndUnresolvableNodes":null,"Error":""})");
   FilterResult f;
   f.failed_nodes["n1"] = "1/2 CardInsufficientMemory";
-  EXPECT_EQ(RenderFilterResult(f),
-            R"({"Nodes":null,"NodeNames":null,"FailedNodes":{"n1":"1/2 CardInsufficientMemory"},"FailedAndUnresolvableNodes":null,"Error":""})");
+  EXPECT_EQ(
+      RenderFilterResult(f),
+      R"({"Nodes":null,"NodeNames":null,"FailedNodes":{"n1":"1/2 CardInsufficientMemory"},"FailedAndUnresolvableNodes":null,"Error":""})");
   EXPECT_EQ(RenderBindResult(""), R"({"Error":""})");
 }
 
@@ -94,7 +98,8 @@ TEST_F(FilterTest, AssumedPodsAreSeenByTheNextFilter) {
   ASSERT_TRUE(a.result.node_names);
   EXPECT_EQ(a.result.node_names->at(0), "n1");
   EXPECT_EQ(a.event_reason, "FilteringSucceed");
-  EXPECT_NE(a.event_message.find("find fit node(n1), 0 nodes not fit, 2 nodes fit("), std::string::npos)
+  EXPECT_NE(a.event_message.find("find fit node(n1), 0 nodes not fit, 2 nodes fit("),
+            std::string::npos)
       << a.event_message;
   auto assumed = cache_.Assumed("uid-a");
   ASSERT_TRUE(assumed);
@@ -175,7 +180,8 @@ TEST_F(FilterTest, NodeUpdatesApplyDeviceChangesAndKeepBookingsAcrossLockChanges
   EXPECT_EQ(cache_.Assumed("uid-b")->devices.at("NVIDIA")[0][0].uuid, "GPU-n1-1");
   // Deleted and re-added with the same annotations: registered again.
   cache_.DeleteNode("n1");
-  EXPECT_EQ(Run(PodJson("c", "uid-c", 1000), {"n1"}).result.failed_nodes.at("n1"), "node unregistered");
+  EXPECT_EQ(Run(PodJson("c", "uid-c", 1000), {"n1"}).result.failed_nodes.at("n1"),
+            "node unregistered");
   ASSERT_TRUE(cache_.UpsertNode(grown).ok());
   EXPECT_EQ(cache_.NodeCount(), 2u);
   EXPECT_EQ(Run(PodJson("c", "uid-c", 1000), {"n1"}).result.failed_nodes.at("n1"),
@@ -221,7 +227,8 @@ TEST_F(FilterTest, AnUnboundUpdateKeepsTheAssumption) {
 }
 
 TEST_F(FilterTest, PodsWithoutDevicesPassThroughAndBadQuantitiesFail) {
-  auto cpu = nlohmann::json::parse(R"({"metadata":{"name":"cpu","uid":"u"},"spec":{"containers":[{"name":"c"}]}})");
+  auto cpu = nlohmann::json::parse(
+      R"({"metadata":{"name":"cpu","uid":"u"},"spec":{"containers":[{"name":"c"}]}})");
   auto out = Run(cpu, {"n1", "x"});
   EXPECT_EQ(*out.result.node_names, (std::vector<std::string>{"n1", "x"}));
   auto bad = PodJson("bad", "uid-bad", 1);

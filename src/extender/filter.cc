@@ -32,9 +32,8 @@ std::string SucceedMessage(const std::string& chosen, const sched::Decision& dec
   if (decision.fits.size() > kMaxListedFits) {
     fits += ",... " + std::to_string(decision.fits.size() - kMaxListedFits) + " more";
   }
-  return "find fit node(" + chosen + "), " +
-         std::to_string(decision.failures.size() + unknown) + " nodes not fit, " +
-         std::to_string(decision.fits.size()) + " nodes fit(" + fits + ")";
+  return "find fit node(" + chosen + "), " + std::to_string(decision.failures.size() + unknown) +
+         " nodes not fit, " + std::to_string(decision.fits.size()) + " nodes fit(" + fits + ")";
 }
 
 // "2 nodes 1/1 CardInsufficientMemory(n1,n2); 1 nodes node unregistered(n3)"
@@ -126,36 +125,36 @@ FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
   if (args.nodes) return FilterGivenNodes(registry, *input, *args.nodes);
 
   const std::vector<std::string> names = args.node_names.value_or(std::vector<std::string>{});
-  cache.DecideAndAssume(pod->uid, names, [&](std::span<const sched::NodeState* const> nodes,
-                                             const std::vector<std::string>& unknown,
-                                             const sched::QuotaTable& quotas)
-                                             -> std::optional<Assumption> {
-    sched::Decision decision = sched::Decide(nodes, *input, &quotas);
-    for (const auto& [index, failure] : decision.failures) {
-      out.result.failed_nodes[nodes[index]->name] = model::RenderReasons(failure);
-    }
-    for (const auto& name : unknown) out.result.failed_nodes[name] = "node unregistered";
-    if (!decision.chosen) {
-      out.event_reason = "FilteringFailed";
-      out.event_message = FailedMessage(out.result.failed_nodes);
-      return std::nullopt;
-    }
-    const std::string& node = nodes[*decision.chosen]->name;
-    out.result.node_names = std::vector<std::string>{node};
-    out.event_reason = "FilteringSucceed";
-    out.event_message = SucceedMessage(node, decision, nodes, unknown.size());
-    Assumption a;
-    a.pod_key = pod->Key();
-    a.pod = *pod;
-    a.node = node;
-    a.devices = std::move(decision.devices);
-    a.partitions = std::move(decision.partitions);
-    a.registered = std::move(decision.registered);
-    a.tags = vendor::BookingTags(*pod, registry);
-    a.init_count = pod->init_containers.size();
-    a.deadline = now + config.assume_ttl;
-    return a;
-  });
+  cache.DecideAndAssume(
+      pod->uid, names,
+      [&](std::span<const sched::NodeState* const> nodes, const std::vector<std::string>& unknown,
+          const sched::QuotaTable& quotas) -> std::optional<Assumption> {
+        sched::Decision decision = sched::Decide(nodes, *input, &quotas);
+        for (const auto& [index, failure] : decision.failures) {
+          out.result.failed_nodes[nodes[index]->name] = model::RenderReasons(failure);
+        }
+        for (const auto& name : unknown) out.result.failed_nodes[name] = "node unregistered";
+        if (!decision.chosen) {
+          out.event_reason = "FilteringFailed";
+          out.event_message = FailedMessage(out.result.failed_nodes);
+          return std::nullopt;
+        }
+        const std::string& node = nodes[*decision.chosen]->name;
+        out.result.node_names = std::vector<std::string>{node};
+        out.event_reason = "FilteringSucceed";
+        out.event_message = SucceedMessage(node, decision, nodes, unknown.size());
+        Assumption a;
+        a.pod_key = pod->Key();
+        a.pod = *pod;
+        a.node = node;
+        a.devices = std::move(decision.devices);
+        a.partitions = std::move(decision.partitions);
+        a.registered = std::move(decision.registered);
+        a.tags = vendor::BookingTags(*pod, registry);
+        a.init_count = pod->init_containers.size();
+        a.deadline = now + config.assume_ttl;
+        return a;
+      });
   return out;
 }
 

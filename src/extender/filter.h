@@ -14,7 +14,7 @@
 namespace hami::extender {
 
 struct FilterConfig {
-  sched::Policy defaults;                     // --node-scheduler-policy / --gpu-scheduler-policy
+  sched::Policy defaults;  // --node-scheduler-policy / --gpu-scheduler-policy
   std::chrono::seconds assume_ttl{std::chrono::seconds(120)};  // filter -> bind deadline
 };
 

@@ -1,6 +1,6 @@
 // SchedulerService::RenderMetrics: upstream's scheduler metric names and labels (hami-wire §6.1),
-// computed from the live cache on every scrape (upstream lags up to 15 s). With --legacy-metrics the
-// pre-2.5 names (GPUDeviceMemoryLimit, ...) are written as well, with their label names.
+// computed from the live cache on every scrape (upstream lags up to 15 s). With --legacy-metrics
+// the pre-2.5 names (GPUDeviceMemoryLimit, ...) are written as well, with their label names.
 #include "extender/service.h"
 #include "net/build_info_metric.h"
 #include "net/prometheus_text.h"
@@ -39,11 +39,16 @@ class DualWriter {
  private:
   static Labels Legacy(const Labels& labels, const std::map<std::string, std::string>& overrides) {
     static const std::map<std::string, std::string> kRename = {
-        {"node", "nodeid"},           {"device_uuid", "deviceuuid"},
-        {"device_index", "deviceidx"}, {"device_type", "devicetype"},
-        {"device_cores", "devicecores"}, {"device_memory_limit", "devicememorylimit"},
-        {"namespace", "podnamespace"}, {"pod", "podname"},
-        {"container_index", "containeridx"}, {"quota_name", "quotaName"}};
+        {"node", "nodeid"},
+        {"device_uuid", "deviceuuid"},
+        {"device_index", "deviceidx"},
+        {"device_type", "devicetype"},
+        {"device_cores", "devicecores"},
+        {"device_memory_limit", "devicememorylimit"},
+        {"namespace", "podnamespace"},
+        {"pod", "podname"},
+        {"container_index", "containeridx"},
+        {"quota_name", "quotaName"}};
     Labels out;
     for (const auto& [k, v] : labels) {
       if (k == "device_vendor") continue;  // ours; the legacy families keep their label set
@@ -87,8 +92,9 @@ void WriteDevices(DualWriter& w, const std::vector<sched::NodeState>& nodes) {
       }
     }
   }
-  w.Write({"hami_gpu_memory_limit_bytes", "GPUDeviceMemoryLimit", "Device memory registered, bytes"},
-          limit);
+  w.Write(
+      {"hami_gpu_memory_limit_bytes", "GPUDeviceMemoryLimit", "Device memory registered, bytes"},
+      limit);
   w.Write({"hami_gpu_core_limit_ratio", "GPUDeviceCoreLimit", "Device cores registered, percent"},
           cores);
   w.Write({"hami_gpu_memory_allocated_bytes", "GPUDeviceMemoryAllocated",
@@ -110,9 +116,8 @@ void WritePods(DualWriter& w, const std::vector<SchedulerCache::PodAllocation>& 
   std::vector<DualWriter::Sample> memory, cores;
   for (const auto& pod : pods) {
     for (const auto& [uuid, booking] : pod.devices) {
-      const Labels labels = {{"namespace", pod.ns},     {"node", pod.node},
-                             {"pod", pod.pod},          {"container_index", "0"},
-                             {"device_uuid", uuid},     {"zone", "vGPU"}};
+      const Labels labels = {{"namespace", pod.ns},    {"node", pod.node},    {"pod", pod.pod},
+                             {"container_index", "0"}, {"device_uuid", uuid}, {"zone", "vGPU"}};
       memory.push_back({labels, booking.mem * kMiB});
       cores.push_back({labels, static_cast<double>(booking.cores)});
     }
@@ -135,7 +140,8 @@ void WriteQuotas(DualWriter& w, const sched::QuotaTable& quotas, const vendor::R
       if (vendor == nullptr) continue;
       auto add = [&](const std::string& resource, std::optional<int64_t> limit, int64_t value) {
         if (!limit) return;  // only limits a ResourceQuota sets explicitly
-        const Labels base = {{"namespace", ns}, {"quota_name", "limits." + resource}, {"zone", "vGPU"}};
+        const Labels base = {
+            {"namespace", ns}, {"quota_name", "limits." + resource}, {"zone", "vGPU"}};
         Labels with_limit = base;
         with_limit.emplace_back("limit", std::to_string(*limit));
         used.push_back({with_limit, static_cast<double>(value)});
@@ -146,7 +152,9 @@ void WriteQuotas(DualWriter& w, const sched::QuotaTable& quotas, const vendor::R
       if (!names.core.empty()) add(names.core, q.core_limit, q.used_cores);
     }
   }
-  w.Write({"hami_resource_quota_used", "QuotaUsed", "Device quota used in a namespace",
+  w.Write({"hami_resource_quota_used",
+           "QuotaUsed",
+           "Device quota used in a namespace",
            {{"namespace", "quotanamespace"}}},
           used);
   w.Write({"hami_resource_quota_limit", nullptr, "Device quota limit of a namespace"}, limits);

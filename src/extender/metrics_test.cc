@@ -47,36 +47,56 @@ bool Has(const std::string& text, const std::string& line) {
 
 TEST_F(MetricsTest, UpstreamNamesAndLabels) {
   const std::string text = Render(false);
-  const std::string device = R"(node="n1",device_uuid="GPU-a",device_index="0",device_type="NVIDIA-T4",device_vendor="NVIDIA",zone="vGPU")";
+  const std::string device =
+      R"(node="n1",device_uuid="GPU-a",device_index="0",device_type="NVIDIA-T4",device_vendor="NVIDIA",zone="vGPU")";
   EXPECT_TRUE(Has(text, "hami_gpu_memory_limit_bytes{" + device + "} 17179869184")) << text;
   EXPECT_TRUE(Has(text, "hami_gpu_core_limit_ratio{" + device + "} 100"));
-  EXPECT_TRUE(Has(text, "hami_gpu_memory_allocated_bytes{" + device + ",device_cores=\"30\"} 3145728000"));
+  EXPECT_TRUE(
+      Has(text, "hami_gpu_memory_allocated_bytes{" + device + ",device_cores=\"30\"} 3145728000"));
   EXPECT_TRUE(Has(text, "hami_gpu_shared_count{" + device + "} 1"));
   EXPECT_TRUE(Has(text, "hami_gpu_core_allocated_ratio{" + device + "} 30"));
   EXPECT_TRUE(Has(text, "hami_node_gpu_overview{" + device +
                             ",device_cores=\"30\",device_memory_limit=\"16384\"} 3145728000"));
   EXPECT_TRUE(Has(text, "hami_node_gpu_memory_allocated_ratio{" + device + "} 0.18310546875"));
-  EXPECT_TRUE(Has(text, R"(hami_vgpu_memory_allocated_bytes{namespace="team",node="n1",pod="p1",container_index="0",device_uuid="GPU-a",zone="vGPU"} 3145728000)"));
-  EXPECT_TRUE(Has(text, R"(hami_vgpu_core_allocated_ratio{namespace="team",node="n1",pod="p1",container_index="0",device_uuid="GPU-a",zone="vGPU"} 30)"));
-  EXPECT_TRUE(Has(text, R"(hami_resource_quota_used{namespace="team",quota_name="limits.nvidia.com/gpumem",zone="vGPU",limit="8000"} 3000)"));
-  EXPECT_TRUE(Has(text, R"(hami_resource_quota_limit{namespace="team",quota_name="limits.nvidia.com/gpumem",zone="vGPU"} 8000)"));
+  EXPECT_TRUE(Has(
+      text,
+      R"(hami_vgpu_memory_allocated_bytes{namespace="team",node="n1",pod="p1",container_index="0",device_uuid="GPU-a",zone="vGPU"} 3145728000)"));
+  EXPECT_TRUE(Has(
+      text,
+      R"(hami_vgpu_core_allocated_ratio{namespace="team",node="n1",pod="p1",container_index="0",device_uuid="GPU-a",zone="vGPU"} 30)"));
+  EXPECT_TRUE(Has(
+      text,
+      R"(hami_resource_quota_used{namespace="team",quota_name="limits.nvidia.com/gpumem",zone="vGPU",limit="8000"} 3000)"));
+  EXPECT_TRUE(Has(
+      text,
+      R"(hami_resource_quota_limit{namespace="team",quota_name="limits.nvidia.com/gpumem",zone="vGPU"} 8000)"));
   EXPECT_EQ(text.find("gpucores\""), std::string::npos);  // no core limit was set: not exported
   EXPECT_NE(text.find("hami_build_info{version=\"1.2.3\""), std::string::npos);
-  EXPECT_NE(text.find("# TYPE hami_scheduler_filter_duration_seconds histogram"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE hami_scheduler_filter_duration_seconds histogram"),
+            std::string::npos);
   EXPECT_EQ(text.find("GPUDeviceMemoryLimit"), std::string::npos);
 }
 
 TEST_F(MetricsTest, LegacyNamesOnlyOnRequest) {
   const std::string text = Render(true);
-  EXPECT_TRUE(Has(text, R"(GPUDeviceMemoryLimit{nodeid="n1",deviceuuid="GPU-a",deviceidx="0",devicetype="NVIDIA-T4",zone="vGPU"} 17179869184)")) << text;
-  EXPECT_TRUE(Has(text, R"(vGPUMemoryAllocated{podnamespace="team",nodename="n1",podname="p1",containeridx="0",deviceuuid="GPU-a",zone="vGPU"} 3145728000)"));
-  EXPECT_TRUE(Has(text, R"(QuotaUsed{quotanamespace="team",quotaName="limits.nvidia.com/gpumem",zone="vGPU",limit="8000"} 3000)"));
+  EXPECT_TRUE(Has(
+      text,
+      R"(GPUDeviceMemoryLimit{nodeid="n1",deviceuuid="GPU-a",deviceidx="0",devicetype="NVIDIA-T4",zone="vGPU"} 17179869184)"))
+      << text;
+  EXPECT_TRUE(Has(
+      text,
+      R"(vGPUMemoryAllocated{podnamespace="team",nodename="n1",podname="p1",containeridx="0",deviceuuid="GPU-a",zone="vGPU"} 3145728000)"));
+  EXPECT_TRUE(Has(
+      text,
+      R"(QuotaUsed{quotanamespace="team",quotaName="limits.nvidia.com/gpumem",zone="vGPU",limit="8000"} 3000)"));
   for (const char* name : {"GPUDeviceCoreLimit", "GPUDeviceMemoryAllocated", "GPUDeviceSharedNum",
                            "GPUDeviceCoreAllocated", "nodeGPUOverview", "nodeGPUMemoryPercentage",
                            "vGPUCoreAllocated"}) {
     EXPECT_NE(text.find(std::string("# TYPE ") + name + " gauge"), std::string::npos) << name;
   }
-  EXPECT_TRUE(Has(text, R"(hami_gpu_shared_count{node="n1",device_uuid="GPU-a",device_index="0",device_type="NVIDIA-T4",device_vendor="NVIDIA",zone="vGPU"} 1)"));
+  EXPECT_TRUE(Has(
+      text,
+      R"(hami_gpu_shared_count{node="n1",device_uuid="GPU-a",device_index="0",device_type="NVIDIA-T4",device_vendor="NVIDIA",zone="vGPU"} 1)"));
 }
 
 }  // namespace

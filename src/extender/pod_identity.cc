@@ -34,8 +34,9 @@ base::Result<nlohmann::json> VerifyFilteredPod(const nlohmann::json& sent, const
   const std::string name = StringAt(sent, "metadata", "name");
   const std::string uid = StringAt(sent, "metadata", "uid");
   if (ns.empty() || name.empty() || uid.empty()) {
-    return base::InvalidArgument("pod: metadata.namespace, metadata.name and metadata.uid are "
-                                 "required");
+    return base::InvalidArgument(
+        "pod: metadata.namespace, metadata.name and metadata.uid are "
+        "required");
   }
   const std::string key = ns + "/" + name;
   if (std::optional<nlohmann::json> copy = cached ? cached(key) : std::nullopt;

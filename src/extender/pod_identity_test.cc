@@ -22,11 +22,14 @@ Json GpuPod(const std::string& name, const std::string& uid, int mem) {
 class PodIdentityTest : public ::testing::Test {
  protected:
   base::Result<Json> Verify(const Json& sent) {
-    return VerifyFilteredPod(sent, [this](const std::string& key) -> std::optional<Json> {
-      auto it = cached_.find(key);
-      if (it == cached_.end()) return std::nullopt;
-      return it->second;
-    }, api_);
+    return VerifyFilteredPod(
+        sent,
+        [this](const std::string& key) -> std::optional<Json> {
+          auto it = cached_.find(key);
+          if (it == cached_.end()) return std::nullopt;
+          return it->second;
+        },
+        api_);
   }
   fakes::FakeKubeApi api_;
   std::map<std::string, Json> cached_;

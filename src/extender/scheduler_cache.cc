@@ -5,8 +5,8 @@
 
 #include "base/strings.h"
 #include "codec/node_lock.h"
-#include "vendor/cluster_state.h"
 #include "model/protocol.h"
+#include "vendor/cluster_state.h"
 
 namespace hami::extender {
 
@@ -138,8 +138,8 @@ void SchedulerCache::AssumeLocked(const std::string& uid, Assumption assumption)
   const std::string ns = assumption.pod_key.substr(0, slash);
   const std::string name = slash == std::string::npos ? "" : assumption.pod_key.substr(slash + 1);
   Booking booking{ns, name, assumption.node,
-                  sched::MakePodBooking(assumption.devices, assumption.partitions,
-                                        assumption.tags, assumption.init_count),
+                  sched::MakePodBooking(assumption.devices, assumption.partitions, assumption.tags,
+                                        assumption.init_count),
                   true};
   AddBookingLocked(uid, std::move(booking));
   assumed_[uid] = std::move(assumption);
@@ -220,7 +220,7 @@ void SchedulerCache::DecideAndAssume(const std::string& uid, const std::vector<s
 }
 
 std::optional<sched::QuotaState> SchedulerCache::QuotaFor(const std::string& ns,
-                                                         const std::string& vendor) const {
+                                                          const std::string& vendor) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = quotas_.find(ns);
   if (it == quotas_.end()) return std::nullopt;

@@ -40,7 +40,7 @@ struct Assumption {
   std::string node;
   model::PodDevices devices;
   std::vector<model::PartitionGrant> partitions;
-  std::map<std::string, model::DeviceInfo> registered;  // the granted devices, by UUID
+  std::map<std::string, model::DeviceInfo> registered;   // the granted devices, by UUID
   std::map<std::string, std::vector<std::string>> tags;  // Vendor::BookingTags, by vendor key
   size_t init_count = 0;
   Clock::time_point deadline;
@@ -151,9 +151,9 @@ class SchedulerCache {
     friend bool operator==(const NodeInput&, const NodeInput&) = default;
   };
   std::unordered_map<std::string, NodeInput> node_inputs_;
-  std::map<std::string, Booking> bookings_;        // by pod UID
-  std::map<std::string, Assumption> assumed_;      // by pod UID
-  std::map<std::string, PassThrough> passed_;      // by pod UID
+  std::map<std::string, Booking> bookings_;    // by pod UID
+  std::map<std::string, Assumption> assumed_;  // by pod UID
+  std::map<std::string, PassThrough> passed_;  // by pod UID
   sched::QuotaTable quotas_;
 };
 

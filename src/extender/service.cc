@@ -52,9 +52,7 @@ base::Status SchedulerService::Start() {
       k8s::InformerHandlers{
           [this](const nlohmann::json& n) { OnNode(n); },
           [this](const nlohmann::json&, const nlohmann::json& n) { OnNode(n); },
-          [this](const nlohmann::json& n) {
-            cache_.DeleteNode(n["metadata"].value("name", ""));
-          },
+          [this](const nlohmann::json& n) { cache_.DeleteNode(n["metadata"].value("name", "")); },
           [this](const std::vector<nlohmann::json>& all) {
             for (const auto& n : all) OnNode(n);
           }});
@@ -63,38 +61,38 @@ base::Status SchedulerService::Start() {
   pod_options.name = "pods";
   pods_ = std::make_unique<k8s::Informer>(
       &api_, pod_options,
-      k8s::InformerHandlers{
-          [this](const nlohmann::json& p) { OnPod(p); },
-          [this](const nlohmann::json&, const nlohmann::json& p) { OnPod(p); },
-          [this](const nlohmann::json& p) { OnPodDeleted(p); },
-          [this](const std::vector<nlohmann::json>& all) {
-            for (const auto& p : all) OnPod(p);
-          }});
+      k8s::InformerHandlers{[this](const nlohmann::json& p) { OnPod(p); },
+                            [this](const nlohmann::json&, const nlohmann::json& p) { OnPod(p); },
+                            [this](const nlohmann::json& p) { OnPodDeleted(p); },
+                            [this](const std::vector<nlohmann::json>& all) {
+                              for (const auto& p : all) OnPod(p);
+                            }});
   k8s::InformerOptions quota_options;
   quota_options.collection = {"v1", "resourcequotas", "", "", ""};
   quota_options.name = "resourcequotas";
   quotas_ = std::make_unique<k8s::Informer>(
       &api_, quota_options,
-      k8s::InformerHandlers{
-          [this](const nlohmann::json& q) { OnQuota(q); },
-          [this](const nlohmann::json&, const nlohmann::json& q) { OnQuota(q); },
-          nullptr,
-          [this](const std::vector<nlohmann::json>& all) {
-            for (const auto& q : all) OnQuota(q);
-          }});
+      k8s::InformerHandlers{[this](const nlohmann::json& q) { OnQuota(q); },
+                            [this](const nlohmann::json&, const nlohmann::json& q) { OnQuota(q); },
+                            nullptr,
+                            [this](const std::vector<nlohmann::json>& all) {
+                              for (const auto& q : all) OnQuota(q);
+                            }});
   nodes_->Start();
   pods_->Start();
   quotas_->Start();
   if (config_.leader_election) {
     elector_ = std::make_unique<k8s::LeaderElector>(
         &api_, *config_.leader_election,
-        k8s::LeaderCallbacks{
-            [] { base::LogInfo("became leader"); },
-            [] {
-              // Assumptions made as leader may be written by the next leader from scratch.
-              base::LogWarn("stopped leading");
-            },
-            [](const std::string& holder) { base::LogInfo("leader", {{"holder", holder}}); }});
+        k8s::LeaderCallbacks{[] { base::LogInfo("became leader"); },
+                             [] {
+                               // Assumptions made as leader may be written by the next leader from
+                               // scratch.
+                               base::LogWarn("stopped leading");
+                             },
+                             [](const std::string& holder) {
+                               base::LogInfo("leader", {{"holder", holder}});
+                             }});
     elector_->Start();
   }
 
@@ -159,7 +157,8 @@ net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request
   filters_++;
   net::ScopedLatency timer(filter_latency_);
   // Upstream waits for the first registration pass; so do we (bounded by kube-scheduler's timeout).
-  for (int i = 0; i < 300 && !Ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 300 && !Ready(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   FilterResult result;
   auto args = ParseFilterArgs(request.body);
   if (!args.ok()) {
@@ -200,16 +199,16 @@ net::HttpResponse SchedulerService::HandleBind(const net::HttpRequest& request) 
   if (elector_ && !elector_->IsLeader()) {
     return Json(200, RenderBindResult("hami-scheduler: this replica is not the leader"));
   }
-  nlohmann::json involved = {{"kind", "Pod"},
-                             {"metadata",
-                              {{"name", args->pod_name},
-                               {"namespace", args->pod_namespace},
-                               {"uid", args->pod_uid}}}};
+  nlohmann::json involved = {
+      {"kind", "Pod"},
+      {"metadata",
+       {{"name", args->pod_name}, {"namespace", args->pod_namespace}, {"uid", args->pod_uid}}}};
   base::Status status = binder_.Bind(*args);
   if (!status.ok()) {
     bind_failures_++;
     base::LogWarn("bind failed", {{"pod", args->pod_namespace + "/" + args->pod_name},
-                                  {"node", args->node}, {"error", status.message()}});
+                                  {"node", args->node},
+                                  {"error", status.message()}});
     RecordEvent(involved, {"BindingFailed", status.message(), "Warning"});
     return Json(200, RenderBindResult(status.message()));
   }
@@ -229,7 +228,8 @@ std::map<std::string, std::string> SchedulerService::OnNode(const nlohmann::json
   vendor::NodeHealth health = vendor::JudgeNode(*node, registry_, SchedulerCache::NowUnix());
   base::Status status = cache_.UpsertNode(*node, health.dead_vendors);
   if (!status.ok() && status.code() != base::StatusCode::kNotFound) {
-    base::LogWarn("node registration rejected", {{"node", node->name}, {"error", status.message()}});
+    base::LogWarn("node registration rejected",
+                  {{"node", node->name}, {"error", status.message()}});
   }
   return std::move(health.writes);
 }
@@ -253,8 +253,8 @@ void SchedulerService::OnPodDeleted(const nlohmann::json& object) {
 
 void SchedulerService::OnQuota(const nlohmann::json& object) {
   const std::string ns = object["metadata"].value("namespace", "");
-  const nlohmann::json hard = object.value("spec", nlohmann::json::object())
-                                  .value("hard", nlohmann::json::object());
+  const nlohmann::json hard =
+      object.value("spec", nlohmann::json::object()).value("hard", nlohmann::json::object());
   for (const auto& vendor : registry_.vendors()) {
     const vendor::QuotaResources names = vendor->Quota();
     std::optional<int64_t> mem, cores;
@@ -285,8 +285,8 @@ void SchedulerService::EventLoop(std::stop_token stop) {
     if (!involved.contains("kind")) involved["kind"] = "Pod";
     auto created = k8s::CreateEvent(api_, involved, next->second);
     if (!created.ok()) {
-      base::LogDebug("event not recorded", {{"reason", next->second.reason},
-                                            {"error", created.error().message()}});
+      base::LogDebug("event not recorded",
+                     {{"reason", next->second.reason}, {"error", created.error().message()}});
     }
   }
 }

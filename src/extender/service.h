@@ -38,7 +38,7 @@ namespace hami::extender {
 net::HttpServerOptions MetricsHttpOptions();
 
 struct ServiceConfig {
-  net::HttpServerOptions http;     // --http_bind, --cert_file/--key_file
+  net::HttpServerOptions http;  // --http_bind, --cert_file/--key_file
   // Who may call /filter and /bind (kube-scheduler) and /webhook (the API server): TLS clients
   // with a certificate from the CA, CN among the names (--client-ca-file and the allowed-names
   // flags); unset = anyone who reaches the port.
@@ -53,12 +53,12 @@ struct ServiceConfig {
   // --leader-elect: only the Lease holder answers /filter and /bind (others report not ready and
   // return an error, so kube-scheduler retries); unset = always leader.
   std::optional<k8s::LeaderElectionConfig> leader_election;
-  EventQueueConfig events;  // pacing and bound of FilteringSucceed/... events
+  EventQueueConfig events;      // pacing and bound of FilteringSucceed/... events
   bool legacy_metrics = false;  // --legacy-metrics: also the pre-2.5 metric names
   // How often every node's vendor handshakes are judged again and owed stamps are written
   // (upstream's 15 s registration loop).
   std::chrono::milliseconds register_interval{std::chrono::seconds(15)};
-  base::BuildInfo build;        // hami_build_info labels
+  base::BuildInfo build;  // hami_build_info labels
 };
 
 class SchedulerService {

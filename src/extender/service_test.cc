@@ -74,8 +74,8 @@ class ServiceTest : public ::testing::Test {
     return res ? std::make_pair(res->status, res->body) : std::make_pair(-1, std::string());
   }
   Json Filter(const Json& pod) {
-    auto [status, body] = Post("/filter", Json{{"Pod", pod}, {"NodeNames", {"n1"}}}.dump(),
-                               &scheduler_);
+    auto [status, body] =
+        Post("/filter", Json{{"Pod", pod}, {"NodeNames", {"n1"}}}.dump(), &scheduler_);
     EXPECT_EQ(status, 200) << body;
     return status == 200 ? Json::parse(body) : Json();
   }
@@ -92,8 +92,8 @@ class ServiceTest : public ::testing::Test {
 TEST_F(ServiceTest, FakeUidsBookNothing) {
   for (int i = 0; i < 10; ++i) {
     Json out = Filter(GpuPod("fake-" + std::to_string(i), "uid-" + std::to_string(i), 100));
-    EXPECT_EQ(out["Error"], "hami-scheduler: pod default/fake-" + std::to_string(i) +
-                                " does not exist");
+    EXPECT_EQ(out["Error"],
+              "hami-scheduler: pod default/fake-" + std::to_string(i) + " does not exist");
   }
   EXPECT_EQ(service_->cache().PodCount(), 0u);
   Json real = *api_.Create(k8s::PodsPath("default"), GpuPod("real", "", 1000));
@@ -114,8 +114,11 @@ TEST_F(ServiceTest, BindNeedsTheSchedulersCertificateAndAFilter) {
   Json victim = *api_.Create(k8s::PodsPath("other"),
                              Json::parse(R"({"metadata":{"name":"victim","namespace":"other"},
                                              "spec":{"containers":[{"name":"c"}]}})"));
-  const std::string bind = Json{{"PodName", "victim"}, {"PodNamespace", "other"},
-                                {"PodUID", victim["metadata"]["uid"]}, {"Node", "n1"}}.dump();
+  const std::string bind = Json{
+      {"PodName", "victim"},
+      {"PodNamespace", "other"},
+      {"PodUID", victim["metadata"]["uid"]},
+      {"Node", "n1"}}.dump();
   EXPECT_EQ(Post("/bind", bind, nullptr).first, 403);
   EXPECT_EQ(Post("/bind", bind, &apiserver_).first, 403);
   auto [status, body] = Post("/bind", bind, &scheduler_);

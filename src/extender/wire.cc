@@ -28,8 +28,8 @@ base::Result<nlohmann::json> Parse(std::string_view body, std::string_view what)
 base::Status ReadString(const nlohmann::json& obj, std::string_view key, std::string* out) {
   const nlohmann::json* v = Member(obj, key);
   if (v == nullptr || v->is_null()) return {};
-  if (!v->is_string()) return base::InvalidArgument("ExtenderBindingArgs." + std::string(key) +
-                                                    ": expected a string");
+  if (!v->is_string())
+    return base::InvalidArgument("ExtenderBindingArgs." + std::string(key) + ": expected a string");
   *out = v->get<std::string>();
   return {};
 }
@@ -45,10 +45,12 @@ base::Result<FilterArgs> ParseFilterArgs(std::string_view body) {
   }
   args.pod = *pod;
   if (const nlohmann::json* nodes = Member(json, "Nodes"); nodes != nullptr && !nodes->is_null()) {
-    if (!nodes->is_object()) return base::InvalidArgument("ExtenderArgs.Nodes: expected a NodeList");
+    if (!nodes->is_object())
+      return base::InvalidArgument("ExtenderArgs.Nodes: expected a NodeList");
     args.nodes = *nodes;
   }
-  if (const nlohmann::json* names = Member(json, "NodeNames"); names != nullptr && !names->is_null()) {
+  if (const nlohmann::json* names = Member(json, "NodeNames");
+      names != nullptr && !names->is_null()) {
     if (!names->is_array()) return base::InvalidArgument("ExtenderArgs.NodeNames: expected a list");
     std::vector<std::string> list;
     for (const auto& n : *names) {

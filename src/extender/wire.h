@@ -1,8 +1,8 @@
 // The scheduler-extender wire format (k8s.io/kube-scheduler/extender/v1, hami-wire §3.1).
 //
-// The Go structs have no json tags, so keys are Go field names ("Pod", "NodeNames", ...); Go decodes
-// case-insensitively, so we accept any case on input and always write the canonical names. Nil
-// pointers/maps serialize as `null`, exactly as kube-scheduler expects. Pure.
+// The Go structs have no json tags, so keys are Go field names ("Pod", "NodeNames", ...); Go
+// decodes case-insensitively, so we accept any case on input and always write the canonical names.
+// Nil pointers/maps serialize as `null`, exactly as kube-scheduler expects. Pure.
 #pragma once
 
 #include <map>
@@ -18,13 +18,13 @@
 namespace hami::extender {
 
 struct FilterArgs {
-  nlohmann::json pod;                               // v1.Pod
-  std::optional<nlohmann::json> nodes;              // v1.NodeList when nodeCacheCapable=false
+  nlohmann::json pod;                                  // v1.Pod
+  std::optional<nlohmann::json> nodes;                 // v1.NodeList when nodeCacheCapable=false
   std::optional<std::vector<std::string>> node_names;  // when nodeCacheCapable=true
 };
 
 struct FilterResult {
-  std::optional<nlohmann::json> nodes;              // NodeList (only on the Nodes path)
+  std::optional<nlohmann::json> nodes;  // NodeList (only on the Nodes path)
   std::optional<std::vector<std::string>> node_names;
   std::map<std::string, std::string> failed_nodes;  // empty renders as null
   std::string error;

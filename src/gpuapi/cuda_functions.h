@@ -163,10 +163,8 @@ HAMI_CUAPI CUresult cuMemPoolDestroy(CUmemoryPool pool);
 HAMI_CUAPI CUresult cuMemAllocFromPoolAsync(CUdeviceptr* dptr, size_t bytesize, CUmemoryPool pool,
                                             CUstream stream);
 HAMI_CUAPI CUresult cuMemPoolTrimTo(CUmemoryPool pool, size_t min_bytes_to_keep);
-HAMI_CUAPI CUresult cuMemPoolGetAttribute(CUmemoryPool pool, CUmemPool_attribute attr,
-                                          void* value);
-HAMI_CUAPI CUresult cuMemPoolSetAttribute(CUmemoryPool pool, CUmemPool_attribute attr,
-                                          void* value);
+HAMI_CUAPI CUresult cuMemPoolGetAttribute(CUmemoryPool pool, CUmemPool_attribute attr, void* value);
+HAMI_CUAPI CUresult cuMemPoolSetAttribute(CUmemoryPool pool, CUmemPool_attribute attr, void* value);
 
 // Streams and events.
 HAMI_CUAPI CUresult cuStreamCreate(CUstream* stream, unsigned int flags);
@@ -269,12 +267,11 @@ HAMI_CUAPI CUresult cuIpcCloseMemHandle(CUdeviceptr dptr);
 HAMI_CUAPI CUresult cuIpcOpenMemHandle(CUdeviceptr* pdptr, CUipcMemHandle handle,
                                        unsigned int flags);
 HAMI_CUAPI CUresult cuGraphAddMemAllocNode(CUgraphNode* node, CUgraph graph,
-                                           const CUgraphNode* dependencies,
-                                           size_t num_dependencies,
+                                           const CUgraphNode* dependencies, size_t num_dependencies,
                                            CUDA_MEM_ALLOC_NODE_PARAMS* params);
 HAMI_CUAPI CUresult cuGraphAddMemFreeNode(CUgraphNode* node, CUgraph graph,
-                                          const CUgraphNode* dependencies,
-                                          size_t num_dependencies, CUdeviceptr dptr);
+                                          const CUgraphNode* dependencies, size_t num_dependencies,
+                                          CUdeviceptr dptr);
 HAMI_CUAPI CUresult cuGraphMemAllocNodeGetParams(CUgraphNode node,
                                                  CUDA_MEM_ALLOC_NODE_PARAMS* params_out);
 HAMI_CUAPI CUresult cuGraphGetNodes(CUgraph graph, CUgraphNode* nodes, size_t* num_nodes);

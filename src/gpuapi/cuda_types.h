@@ -1,9 +1,11 @@
-// CUDA driver API types: the project's single declaration of the driver's C ABI (x86_64/aarch64 LP64).
+// CUDA driver API types: the project's single declaration of the driver's C ABI (x86_64/aarch64
+// LP64).
 //
 // Declared from NVIDIA's public documentation (cuda.h is not needed to build). Values and layouts
 // are ABI facts and must match the real driver bit for bit; static_asserts pin the struct sizes the
-// documentation fixes. Only the subset that libvgpu, the simulated driver, the device plugin and the
-// tests use is declared; add more here (never in a private copy). Plain C, usable from C and C++.
+// documentation fixes. Only the subset that libvgpu, the simulated driver, the device plugin and
+// the tests use is declared; add more here (never in a private copy). Plain C, usable from C and
+// C++.
 #pragma once
 
 #include <stddef.h>
@@ -300,11 +302,11 @@ typedef enum CUmemPool_attribute_enum {
   CU_MEMPOOL_ATTR_REUSE_FOLLOW_EVENT_DEPENDENCIES = 1,
   CU_MEMPOOL_ATTR_REUSE_ALLOW_OPPORTUNISTIC = 2,
   CU_MEMPOOL_ATTR_REUSE_ALLOW_INTERNAL_DEPENDENCIES = 3,
-  CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4,       // cuuint64_t
-  CU_MEMPOOL_ATTR_RESERVED_MEM_CURRENT = 5,    // cuuint64_t
-  CU_MEMPOOL_ATTR_RESERVED_MEM_HIGH = 6,       // cuuint64_t
-  CU_MEMPOOL_ATTR_USED_MEM_CURRENT = 7,        // cuuint64_t
-  CU_MEMPOOL_ATTR_USED_MEM_HIGH = 8            // cuuint64_t
+  CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4,     // cuuint64_t
+  CU_MEMPOOL_ATTR_RESERVED_MEM_CURRENT = 5,  // cuuint64_t
+  CU_MEMPOOL_ATTR_RESERVED_MEM_HIGH = 6,     // cuuint64_t
+  CU_MEMPOOL_ATTR_USED_MEM_CURRENT = 7,      // cuuint64_t
+  CU_MEMPOOL_ATTR_USED_MEM_HIGH = 8          // cuuint64_t
 } CUmemPool_attribute;
 
 typedef struct CUmemPoolProps_st {

@@ -64,7 +64,8 @@ typedef struct nvmlDevice_st* nvmlDevice_t;
 #define NVML_INIT_FLAG_NO_ATTACH 2
 
 // Versioned-struct tag: size in the low 24 bits, version in the top byte.
-#define NVML_STRUCT_VERSION(data, ver) (unsigned int)(sizeof(nvml##data##_v##ver##_t) | ((ver) << 24U))
+#define NVML_STRUCT_VERSION(data, ver) \
+  (unsigned int)(sizeof(nvml##data##_v##ver##_t) | ((ver) << 24U))
 
 typedef struct nvmlMemory_st {
   unsigned long long total;
@@ -120,7 +121,7 @@ typedef struct nvmlPciInfo_st {
   unsigned int domain;
   unsigned int bus;
   unsigned int device;
-  unsigned int pciDeviceId;     // combined 16-bit device id and 16-bit vendor id
+  unsigned int pciDeviceId;  // combined 16-bit device id and 16-bit vendor id
   unsigned int pciSubSystemId;
   char busId[NVML_DEVICE_PCI_BUS_ID_BUFFER_SIZE];  // "00000000:3B:00.0"
 } nvmlPciInfo_t;

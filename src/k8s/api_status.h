@@ -2,8 +2,8 @@
 //
 // HTTP status -> StatusCode:
 //   400, 422 InvalidArgument    401, 403 PermissionDenied    404 NotFound    405 Unimplemented
-//   409 AlreadyExists when the server's reason is "AlreadyExists", else FailedPrecondition ("conflict")
-//   410 FailedPrecondition (resource version expired: re-list)    429, 5xx Unavailable
+//   409 AlreadyExists when the server's reason is "AlreadyExists", else FailedPrecondition
+//   ("conflict") 410 FailedPrecondition (resource version expired: re-list)    429, 5xx Unavailable
 //   other codes Internal
 // Messages read "<what>: <server message> (HTTP <code> <reason>)": the server's metav1.Status
 // message and reason when the body is one, else the start of the body. The "(HTTP <code>" marker is

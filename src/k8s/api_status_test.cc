@@ -8,8 +8,8 @@ namespace {
 using base::StatusCode;
 
 std::string ApiStatusBody(int code, const std::string& reason, const std::string& message) {
-  return nlohmann::json{{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"},
-                        {"message", message}, {"reason", reason}, {"code", code}}
+  return nlohmann::json{{"kind", "Status"},   {"apiVersion", "v1"}, {"status", "Failure"},
+                        {"message", message}, {"reason", reason},   {"code", code}}
       .dump();
 }
 
@@ -47,8 +47,8 @@ TEST(StatusFromHttpTest, CodeTable) {
 }
 
 TEST(StatusFromHttpTest, CarriesServerMessage) {
-  base::Status status = StatusFromHttp(
-      404, ApiStatusBody(404, "NotFound", "pods \"p1\" not found"), "GET pods default/p1");
+  base::Status status = StatusFromHttp(404, ApiStatusBody(404, "NotFound", "pods \"p1\" not found"),
+                                       "GET pods default/p1");
   EXPECT_EQ(status.message(), "GET pods default/p1: pods \"p1\" not found (HTTP 404 NotFound)");
   EXPECT_TRUE(IsNotFound(status));
 }

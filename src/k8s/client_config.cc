@@ -52,7 +52,8 @@ base::Status AddNamed(const YAML::Node& root, const char* key, const char* body_
                       const std::string& base_dir, std::map<std::string, Entry>* out) {
   YAML::Node list = root[key];
   if (!list || list.IsNull()) return base::Status::Ok();
-  if (!list.IsSequence()) return InvalidArgument(std::string("kubeconfig: ") + key + ": expected a list");
+  if (!list.IsSequence())
+    return InvalidArgument(std::string("kubeconfig: ") + key + ": expected a list");
   for (size_t i = 0; i < list.size(); ++i) {
     std::string name = Scalar(list[i], "name");
     YAML::Node body = list[i][body_key];
@@ -125,7 +126,8 @@ base::Status ApplyUser(const Entry& user, ClientConfig* out) {
 
 base::Result<ClientConfig> Resolve(const Kubeconfig& config, std::string_view context) {
   std::string context_name = context.empty() ? config.current_context : std::string(context);
-  if (context_name.empty()) return InvalidArgument("kubeconfig: no context given and no current-context");
+  if (context_name.empty())
+    return InvalidArgument("kubeconfig: no context given and no current-context");
   auto ctx = config.contexts.find(context_name);
   if (ctx == config.contexts.end()) {
     return base::NotFound("kubeconfig: context " + Quote(context_name) + " not found");
@@ -212,7 +214,8 @@ base::Result<ClientConfig> InClusterConfig(std::string_view sa_dir) {
   out.server = "https://" + h + ":" + *port;
   out.token_file = dir + "/token";
   if (!FileExists(out.token_file)) {
-    return base::NotFound("in-cluster: service-account token " + Quote(out.token_file) + " missing");
+    return base::NotFound("in-cluster: service-account token " + Quote(out.token_file) +
+                          " missing");
   }
   out.ca_file = dir + "/ca.crt";
   if (!FileExists(out.ca_file)) {
@@ -272,14 +275,23 @@ base::Result<std::string> DecodeBase64(std::string_view text) {
   int padding = 0;
   for (char c : text) {
     int value;
-    if (c >= 'A' && c <= 'Z') value = c - 'A';
-    else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') value = c - '0' + 52;
-    else if (c == '+') value = 62;
-    else if (c == '/') value = 63;
-    else if (c == '=') { ++padding; continue; }
-    else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    else return InvalidArgument("invalid base64 character " + Quote(std::string(1, c)));
+    if (c >= 'A' && c <= 'Z')
+      value = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      value = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      value = c - '0' + 52;
+    else if (c == '+')
+      value = 62;
+    else if (c == '/')
+      value = 63;
+    else if (c == '=') {
+      ++padding;
+      continue;
+    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+      continue;
+    else
+      return InvalidArgument("invalid base64 character " + Quote(std::string(1, c)));
     if (padding > 0) return InvalidArgument("invalid base64: data after padding");
     bits = (bits << 6) | static_cast<uint32_t>(value);
     if (++count == 4) {

@@ -37,7 +37,8 @@ struct ClientConfig {
   std::string username;
   std::string password;
   std::string default_namespace = "default";  // context namespace / in-cluster namespace file
-  std::string source;  // where this came from, for logs: "kubeconfig /path (context x)", "in-cluster"
+  std::string
+      source;  // where this came from, for logs: "kubeconfig /path (context x)", "in-cluster"
 };
 
 // Parses kubeconfig YAML (one file). `base_dir` resolves relative file paths. `context` empty =
@@ -49,19 +50,21 @@ base::Result<ClientConfig> ParseKubeconfig(std::string_view yaml, std::string_vi
 // does (the first file to define a name wins; the first current-context wins). Reads files.
 base::Result<ClientConfig> LoadKubeconfig(std::string_view path, std::string_view context = "");
 
-// Service-account configuration inside a pod: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT,
-// CA <sa_dir>/ca.crt, token file <sa_dir>/token (re-read when it changes), namespace from
-// <sa_dir>/namespace. Reads env and files; `sa_dir` is a parameter for tests.
-inline constexpr std::string_view kServiceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount";
+// Service-account configuration inside a pod:
+// https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT, CA <sa_dir>/ca.crt, token file
+// <sa_dir>/token (re-read when it changes), namespace from <sa_dir>/namespace. Reads env and files;
+// `sa_dir` is a parameter for tests.
+inline constexpr std::string_view kServiceAccountDir =
+    "/var/run/secrets/kubernetes.io/serviceaccount";
 base::Result<ClientConfig> InClusterConfig(std::string_view sa_dir = kServiceAccountDir);
 
 // Which configuration ResolveClientConfig uses.
 enum class ConfigSource { kFlag, kKubeconfigEnv, kInCluster, kHomeKubeconfig, kNone };
 struct ConfigEnvironment {
-  std::string kubeconfig_flag;  // --kubeconfig
-  std::optional<std::string> kubeconfig_env;        // $KUBECONFIG
-  std::optional<std::string> service_host;          // $KUBERNETES_SERVICE_HOST
-  std::optional<std::string> home;                  // $HOME
+  std::string kubeconfig_flag;                // --kubeconfig
+  std::optional<std::string> kubeconfig_env;  // $KUBECONFIG
+  std::optional<std::string> service_host;    // $KUBERNETES_SERVICE_HOST
+  std::optional<std::string> home;            // $HOME
   std::function<bool(const std::string&)> file_exists;
 };
 // Order: --kubeconfig flag, else non-empty $KUBECONFIG, else in-cluster (service host set), else

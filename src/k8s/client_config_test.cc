@@ -108,14 +108,16 @@ TEST(ParseKubeconfigTest, Errors) {
 current-context: c
 clusters: [{name: k, cluster: {server: "https://a", certificate-authority-data: "%%%"}}]
 contexts: [{name: c, context: {cluster: k}}]
-)", "/x");
+)",
+                                 "/x");
   ASSERT_FALSE(bad_b64.ok());
   EXPECT_NE(bad_b64.error().message().find("certificate-authority-data"), std::string::npos);
   auto no_server = ParseKubeconfig(R"(
 current-context: c
 clusters: [{name: k, cluster: {}}]
 contexts: [{name: c, context: {cluster: k}}]
-)", "/x");
+)",
+                                   "/x");
   EXPECT_FALSE(no_server.ok());
 }
 

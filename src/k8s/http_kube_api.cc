@@ -120,8 +120,9 @@ base::Result<std::unique_ptr<HttpKubeApi>> HttpKubeApi::New(ClientConfig config,
   if (config.server.empty()) return base::InvalidArgument("kubernetes client: no server URL");
   GlobalInit();
   if (!config.tls_server_name.empty()) {
-    base::LogWarn("kubernetes client: tls-server-name is not supported; verifying the server URL's host",
-                  {{"tls_server_name", config.tls_server_name}, {"server", config.server}});
+    base::LogWarn(
+        "kubernetes client: tls-server-name is not supported; verifying the server URL's host",
+        {{"tls_server_name", config.tls_server_name}, {"server", config.server}});
   }
   std::unique_ptr<HttpKubeApi> api(new HttpKubeApi(std::move(config), std::move(options)));
   HAMI_RETURN_IF_ERROR(api->token_.Token().status().WithContext("kubernetes client"));
@@ -181,7 +182,8 @@ base::Result<Slist> Prepare(CURL* curl, CURLSH* share, const ClientConfig& confi
     curl_easy_setopt(curl, CURLOPT_PASSWORD, config.password.c_str());
   }
   curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
-  if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
+  if (!token.empty())
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
   if (content_type != nullptr) {
     headers = curl_slist_append(headers, (std::string("Content-Type: ") + content_type).c_str());
   }
@@ -210,10 +212,10 @@ base::Result<std::string> HttpKubeApi::Do(const Request& request) {
     size_t max_idle;
     ~ReturnToPool() { shared->Return(std::move(*handle), max_idle); }
   } give_back{shared_.get(), &curl, options_.max_idle_handles};
-  HAMI_ASSIGN_OR_RETURN(Slist headers,
-                        Prepare(curl.get(), shared_->share, config_, token, options_.user_agent,
-                                request.method, config_.server + request.path, request.body,
-                                request.content_type, errbuf));
+  HAMI_ASSIGN_OR_RETURN(
+      Slist headers,
+      Prepare(curl.get(), shared_->share, config_, token, options_.user_agent, request.method,
+              config_.server + request.path, request.body, request.content_type, errbuf));
   std::string body;
   curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &AppendBody);
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
@@ -270,16 +272,16 @@ base::Result<Json> HttpKubeApi::Create(const ResourcePath& collection, const Jso
 }
 
 base::Result<Json> HttpKubeApi::Update(const ResourcePath& object, const Json& body) {
-  return DoJson({"PUT", object.UrlPath(), body.dump(), "application/json",
-                 "UPDATE " + object.Describe()});
+  return DoJson(
+      {"PUT", object.UrlPath(), body.dump(), "application/json", "UPDATE " + object.Describe()});
 }
 
 base::Result<Json> HttpKubeApi::Patch(const ResourcePath& object, PatchType type,
                                       const Json& patch) {
-  const char* content_type = type == PatchType::kMerge ? "application/merge-patch+json"
-                                                       : "application/json-patch+json";
-  return DoJson({"PATCH", object.UrlPath(), patch.dump(), content_type,
-                 "PATCH " + object.Describe()});
+  const char* content_type =
+      type == PatchType::kMerge ? "application/merge-patch+json" : "application/json-patch+json";
+  return DoJson(
+      {"PATCH", object.UrlPath(), patch.dump(), content_type, "PATCH " + object.Describe()});
 }
 
 base::Status HttpKubeApi::Delete(const ResourcePath& object, const DeleteOptions& options) {
@@ -316,8 +318,8 @@ struct WatchState {
 // Delivers parsed events; false when the handler asked to stop.
 bool Deliver(WatchState* state) {
   for (const base::Status& error : state->errors) {
-    base::LogWarn("watch: skipped malformed event", {{"watch", state->what},
-                                                    {"error", error.message()}});
+    base::LogWarn("watch: skipped malformed event",
+                  {{"watch", state->what}, {"error", error.message()}});
   }
   state->errors.clear();
   for (WatchEvent& event : state->events) {
@@ -333,7 +335,8 @@ bool Deliver(WatchState* state) {
 size_t OnWatchData(char* data, size_t size, size_t count, void* user) {
   auto* state = static_cast<WatchState*>(user);
   size_t bytes = size * count;
-  if (state->http_code == 0) curl_easy_getinfo(state->curl, CURLINFO_RESPONSE_CODE, &state->http_code);
+  if (state->http_code == 0)
+    curl_easy_getinfo(state->curl, CURLINFO_RESPONSE_CODE, &state->http_code);
   if (state->http_code < 200 || state->http_code > 299) {
     if (state->error_body.size() < 64 * 1024) state->error_body.append(data, bytes);
     return bytes;
@@ -363,10 +366,9 @@ base::Status HttpKubeApi::Watch(const ResourcePath& collection, const ListOption
   state.stop = stop;
   state.what = "WATCH " + collection.Describe();
   HAMI_ASSIGN_OR_RETURN(
-      Slist headers,
-      Prepare(curl.get(), shared_->share, config_, token, options_.user_agent, "GET",
-              config_.server + collection.UrlPath() + BuildQuery(options, true), "", nullptr,
-              errbuf));
+      Slist headers, Prepare(curl.get(), shared_->share, config_, token, options_.user_agent, "GET",
+                             config_.server + collection.UrlPath() + BuildQuery(options, true), "",
+                             nullptr, errbuf));
   curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &OnWatchData);
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &state);
   curl_easy_setopt(curl.get(), CURLOPT_NOPROGRESS, 0L);

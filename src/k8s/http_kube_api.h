@@ -2,12 +2,13 @@
 //
 // Thread-safe. A unary request borrows a curl easy handle from a pool and returns it afterwards;
 // each pooled handle keeps its own keep-alive connections, so a request normally reuses a warm TLS
-// connection (a new one costs a handshake plus parsing the CA and client key: ~1 ms of CPU). At most
-// kMaxIdleHandles handles stay pooled; concurrency beyond that opens and closes extra ones. Handles
-// share the DNS and TLS session caches (CURLSH). A watch uses a handle of its own for its lifetime.
-// All requests (watches included) pass one TokenBucket (qps/burst). Unary requests time out after
-// `timeout`; a watch has no client timeout beyond timeoutSeconds + a margin, and notices its stop
-// token within about a second. Key material from ClientConfig is passed as in-memory blobs.
+// connection (a new one costs a handshake plus parsing the CA and client key: ~1 ms of CPU). At
+// most kMaxIdleHandles handles stay pooled; concurrency beyond that opens and closes extra ones.
+// Handles share the DNS and TLS session caches (CURLSH). A watch uses a handle of its own for its
+// lifetime. All requests (watches included) pass one TokenBucket (qps/burst). Unary requests time
+// out after `timeout`; a watch has no client timeout beyond timeoutSeconds + a margin, and notices
+// its stop token within about a second. Key material from ClientConfig is passed as in-memory
+// blobs.
 #pragma once
 
 #include <chrono>
@@ -22,9 +23,9 @@
 namespace hami::k8s {
 
 struct ClientOptions {
-  double qps = 50;  // --kube-qps; <= 0 disables throttling
-  int burst = 100;  // --kube-burst
-  std::chrono::milliseconds timeout{30000};          // --kube-timeout, per unary request
+  double qps = 50;                           // --kube-qps; <= 0 disables throttling
+  int burst = 100;                           // --kube-burst
+  std::chrono::milliseconds timeout{30000};  // --kube-timeout, per unary request
   std::chrono::milliseconds connect_timeout{10000};
   std::string user_agent = "hami";
   size_t max_idle_handles = 64;  // pooled keep-alive handles (about one per concurrent caller)

@@ -85,8 +85,8 @@ bool Informer::ListAndReplace(std::stop_token stop) {
   list_options.field_selector = options_.field_selector;
   auto page = ListAll(*api_, options_.collection, list_options, options_.page_size);
   if (!page.ok()) {
-    base::LogWarn("informer list failed", {{"informer", options_.name},
-                                           {"error", page.error().ToString()}});
+    base::LogWarn("informer list failed",
+                  {{"informer", options_.name}, {"error", page.error().ToString()}});
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.errors;
     return false;
@@ -129,7 +129,8 @@ Informer::WatchOutcome Informer::WatchOnce(std::stop_token stop, bool* progresse
       options_.collection, watch_options,
       [&](WatchEvent event) {
         if (event.type == WatchEventType::kError) {
-          event_error = StatusFromApiStatus(event.object, "WATCH " + options_.collection.Describe());
+          event_error =
+              StatusFromApiStatus(event.object, "WATCH " + options_.collection.Describe());
           gone = IsGone(event_error);
           return false;
         }
@@ -139,8 +140,8 @@ Informer::WatchOutcome Informer::WatchOnce(std::stop_token stop, bool* progresse
           deltas = cache_.Apply(event);
         }
         if (!deltas.ok()) {
-          base::LogWarn("informer skipped event", {{"informer", options_.name},
-                                                   {"error", deltas.error().message()}});
+          base::LogWarn("informer skipped event",
+                        {{"informer", options_.name}, {"error", deltas.error().message()}});
           return true;
         }
         *progressed = true;
@@ -150,9 +151,9 @@ Informer::WatchOutcome Informer::WatchOnce(std::stop_token stop, bool* progresse
       stop);
   if (gone || IsGone(status)) return WatchOutcome::kGone;
   if (status.ok() && event_error.ok()) return WatchOutcome::kEnded;
-  base::LogWarn("informer watch failed",
-                {{"informer", options_.name},
-                 {"error", (status.ok() ? event_error : status).ToString()}});
+  base::LogWarn(
+      "informer watch failed",
+      {{"informer", options_.name}, {"error", (status.ok() ? event_error : status).ToString()}});
   std::lock_guard<std::mutex> lock(mu_);
   ++stats_.errors;
   return WatchOutcome::kFailed;

@@ -33,7 +33,7 @@
 namespace hami::k8s {
 
 struct InformerOptions {
-  ResourcePath collection;        // e.g. PodsPath("") for pods in all namespaces
+  ResourcePath collection;  // e.g. PodsPath("") for pods in all namespaces
   std::string label_selector;
   std::string field_selector;
   int64_t page_size = 500;
@@ -52,10 +52,10 @@ struct InformerHandlers {
 };
 
 struct InformerStats {
-  int lists = 0;          // successful LISTs (initial + relists)
-  int relists_gone = 0;   // LISTs caused by 410 Gone
-  int watches = 0;        // watch streams opened
-  int errors = 0;         // failed LIST/WATCH calls
+  int lists = 0;         // successful LISTs (initial + relists)
+  int relists_gone = 0;  // LISTs caused by 410 Gone
+  int watches = 0;       // watch streams opened
+  int errors = 0;        // failed LIST/WATCH calls
 };
 
 class Informer {

@@ -28,8 +28,8 @@ TEST(InformerCacheTest, ReplaceDiffsAgainstCache) {
   EXPECT_EQ(cache.size(), 2u);
   EXPECT_EQ(cache.resource_version(), "10");
 
-  auto second = cache.Replace({Obj("ns", "a", "1"), Obj("ns", "b", "5"), Obj("ns", "c", "6")},
-                              "20");
+  auto second =
+      cache.Replace({Obj("ns", "a", "1"), Obj("ns", "b", "5"), Obj("ns", "c", "6")}, "20");
   ASSERT_EQ(second.size(), 2u);
   EXPECT_EQ(second[0].kind, Delta::Kind::kUpdate);
   EXPECT_EQ(second[0].old_object["metadata"]["resourceVersion"], "2");

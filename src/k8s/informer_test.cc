@@ -63,12 +63,14 @@ using Lines = std::vector<std::string>;
 
 TEST(InformerTest, ListsThenWatches) {
   fakes::FakeKubeApi api;
-  for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(api.Create(PodsPath("default"), Pod(name)).ok());
+  for (const char* name : {"a", "b", "c"})
+    ASSERT_TRUE(api.Create(PodsPath("default"), Pod(name)).ok());
   Recorder recorder;
   Informer informer(&api, Options(), recorder.Handlers());
   informer.Start();
   ASSERT_TRUE(informer.WaitForSync(milliseconds(5000)));
-  EXPECT_EQ(recorder.lines(), (Lines{"add default/a", "add default/b", "add default/c", "resync 3"}));
+  EXPECT_EQ(recorder.lines(),
+            (Lines{"add default/a", "add default/b", "add default/c", "resync 3"}));
   EXPECT_EQ(api.Calls("LIST"), 2);  // two pages
 
   ASSERT_TRUE(api.WaitForWatches(1));
@@ -76,9 +78,8 @@ TEST(InformerTest, ListsThenWatches) {
   ASSERT_TRUE(PatchAnnotations(api, PodsPath("default", "a"), {{"k", "v"}}).ok());
   ASSERT_TRUE(api.Delete(PodsPath("default", "b")).ok());
   ASSERT_TRUE(recorder.WaitFor(7));
-  EXPECT_EQ(recorder.lines(),
-            (Lines{"add default/a", "add default/b", "add default/c", "resync 3", "add default/d",
-                   "update default/a", "delete default/b"}));
+  EXPECT_EQ(recorder.lines(), (Lines{"add default/a", "add default/b", "add default/c", "resync 3",
+                                     "add default/d", "update default/a", "delete default/b"}));
   EXPECT_EQ(informer.List().size(), 3u);
   EXPECT_EQ(informer.Get("default/a")->at("metadata").at("annotations").at("k"), "v");
   EXPECT_FALSE(informer.Get("default/b").has_value());
@@ -124,9 +125,9 @@ TEST(InformerTest, GoneTriggersRelistWithMissedDeltasAndResync) {
   api.Compact();
   api.HoldWatches(false);
   ASSERT_TRUE(recorder.WaitFor(7));
-  EXPECT_EQ(recorder.lines(), (Lines{"add default/a", "add default/b", "resync 2",
-                                     "update default/b", "add default/c", "delete default/a",
-                                     "resync 2"}));
+  EXPECT_EQ(recorder.lines(),
+            (Lines{"add default/a", "add default/b", "resync 2", "update default/b",
+                   "add default/c", "delete default/a", "resync 2"}));
   EXPECT_EQ(informer.stats().lists, 2);
   EXPECT_EQ(informer.stats().relists_gone, 1);
 }

@@ -39,7 +39,8 @@ class K8sE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string path = KubeconfigPath();
-    if (!std::ifstream(path)) GTEST_SKIP() << "no kubeconfig at " << path << " (run hack/local-up.sh)";
+    if (!std::ifstream(path))
+      GTEST_SKIP() << "no kubeconfig at " << path << " (run hack/local-up.sh)";
     auto config = LoadKubeconfig(path);
     ASSERT_TRUE(config.ok()) << config.error().ToString();
     ClientOptions options;
@@ -103,18 +104,19 @@ TEST_F(K8sE2eTest, NodePodBindingEventInformer) {
   Json node = {{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", {{"name", node_name}}}};
   ASSERT_TRUE(api_->Create(NodesPath(), node).ok());
   EXPECT_TRUE(IsAlreadyExists(api_->Create(NodesPath(), node).status()));
-  auto annotated = PatchAnnotations(*api_, NodesPath(node_name),
-                                    {{"hami.io/node-nvidia-register", "[]"}});
+  auto annotated =
+      PatchAnnotations(*api_, NodesPath(node_name), {{"hami.io/node-nvidia-register", "[]"}});
   ASSERT_TRUE(annotated.ok()) << annotated.error().ToString();
-  auto labelled = api_->Patch(NodesPath(node_name), PatchType::kJson,
-                              Json::array({{{"op", "add"}, {"path", "/metadata/labels"},
-                                            {"value", {{"gpu", "on"}}}}}));
+  auto labelled = api_->Patch(
+      NodesPath(node_name), PatchType::kJson,
+      Json::array({{{"op", "add"}, {"path", "/metadata/labels"}, {"value", {{"gpu", "on"}}}}}));
   ASSERT_TRUE(labelled.ok()) << labelled.error().ToString();
   ResourcePath node_status = NodesPath(node_name);
   node_status.subresource = "status";
-  auto status = api_->Patch(node_status, PatchType::kMerge,
-                            {{"status", {{"capacity", {{"nvidia.com/gpu", "4"}}},
-                                         {"allocatable", {{"nvidia.com/gpu", "4"}}}}}});
+  auto status = api_->Patch(
+      node_status, PatchType::kMerge,
+      {{"status",
+        {{"capacity", {{"nvidia.com/gpu", "4"}}}, {"allocatable", {{"nvidia.com/gpu", "4"}}}}}});
   ASSERT_TRUE(status.ok()) << status.error().ToString();
   auto read = api_->Get(NodesPath(node_name));
   ASSERT_TRUE(read.ok());
@@ -132,14 +134,13 @@ TEST_F(K8sE2eTest, NodePodBindingEventInformer) {
   options.label_selector = "hami-e2e=" + suffix_;
   options.page_size = 1;
   options.watch_timeout_seconds = 30;
-  Informer informer(api_.get(), options,
-                    {[&](const Json& o) { events.Add("add " + KeyOf(o)); },
-                     [&](const Json&, const Json& o) {
-                       events.Add("update " + KeyOf(o) + " node=" +
-                                  o["spec"].value("nodeName", ""));
-                     },
-                     [&](const Json& o) { events.Add("delete " + KeyOf(o)); },
-                     nullptr});
+  Informer informer(
+      api_.get(), options,
+      {[&](const Json& o) { events.Add("add " + KeyOf(o)); },
+       [&](const Json&, const Json& o) {
+         events.Add("update " + KeyOf(o) + " node=" + o["spec"].value("nodeName", ""));
+       },
+       [&](const Json& o) { events.Add("delete " + KeyOf(o)); }, nullptr});
   ASSERT_TRUE(api_->Create(PodsPath(ns_), PodJson("before")).ok());
   informer.Start();
   ASSERT_TRUE(informer.WaitForSync(milliseconds(20000)));
@@ -205,8 +206,8 @@ TEST_F(K8sE2eTest, WatchEndsAtServerTimeoutAndOnStop) {
     stop.request_stop();
   });
   started = std::chrono::steady_clock::now();
-  base::Status stopped =
-      api_->Watch(PodsPath(ns_), ListOptions{}, [](WatchEvent) { return true; }, stop.get_token());
+  base::Status stopped = api_->Watch(
+      PodsPath(ns_), ListOptions{}, [](WatchEvent) { return true; }, stop.get_token());
   stopper.join();
   EXPECT_TRUE(stopped.ok()) << stopped.ToString();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2500));

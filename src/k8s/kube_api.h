@@ -71,8 +71,8 @@ class KubeApi {
 
 // Every page of a LIST, following continue tokens; the result carries the first page's
 // resourceVersion (the snapshot the pages belong to). page_size 0 = unpaged.
-base::Result<ListPage> ListAll(KubeApi& api, const ResourcePath& collection,
-                               ListOptions options, int64_t page_size = 500);
+base::Result<ListPage> ListAll(KubeApi& api, const ResourcePath& collection, ListOptions options,
+                               int64_t page_size = 500);
 
 // POST pods/<name>/binding: binds the pod to `node` (what a scheduler's bind does).
 base::Status BindPod(KubeApi& api, const std::string& ns, const std::string& name,

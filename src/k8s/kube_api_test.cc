@@ -35,8 +35,8 @@ TEST(BindPodTest, SetsNodeOnceThenConflicts) {
 
 TEST(PatchAnnotationsTest, MergesAndRemoves) {
   fakes::FakeKubeApi api;
-  ASSERT_TRUE(api.Create(NodesPath(), {{"metadata", {{"name", "n"}, {"annotations", {{"a", "1"}}}}}})
-                  .ok());
+  ASSERT_TRUE(
+      api.Create(NodesPath(), {{"metadata", {{"name", "n"}, {"annotations", {{"a", "1"}}}}}}).ok());
   ASSERT_TRUE(PatchAnnotations(api, NodesPath("n"), {{"b", "2"}}).ok());
   auto patched = PatchAnnotations(api, NodesPath("n"), {{"a", nullptr}});
   ASSERT_TRUE(patched.ok());
@@ -44,15 +44,18 @@ TEST(PatchAnnotationsTest, MergesAndRemoves) {
 }
 
 TEST(MakeEventTest, NamespacedAndClusterScopedObjects) {
-  Json pod = {{"kind", "Pod"}, {"apiVersion", "v1"},
+  Json pod = {{"kind", "Pod"},
+              {"apiVersion", "v1"},
               {"metadata", {{"name", "p"}, {"namespace", "team"}, {"uid", "u1"}}}};
   Json event = MakeEvent(pod, {"FilteringFailed", "no fit", "Warning", "hami-scheduler"},
                          "2025-01-01T00:00:00Z", "abc");
   EXPECT_EQ(event["metadata"]["name"], "p.abc");
   EXPECT_EQ(event["metadata"]["namespace"], "team");
-  EXPECT_EQ(event["involvedObject"],
-            (Json{{"kind", "Pod"}, {"apiVersion", "v1"}, {"name", "p"}, {"namespace", "team"},
-                  {"uid", "u1"}}));
+  EXPECT_EQ(event["involvedObject"], (Json{{"kind", "Pod"},
+                                           {"apiVersion", "v1"},
+                                           {"name", "p"},
+                                           {"namespace", "team"},
+                                           {"uid", "u1"}}));
   EXPECT_EQ(event["type"], "Warning");
   EXPECT_EQ(event["reason"], "FilteringFailed");
   EXPECT_EQ(event["source"]["component"], "hami-scheduler");

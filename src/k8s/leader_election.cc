@@ -57,8 +57,11 @@ LeaderDecision DecideLeadership(const std::optional<Json>& lease, const LeaseObs
         {"kind", "Lease"},
         {"metadata", {{"name", config.lease_name}, {"namespace", config.lease_namespace}}},
         {"spec",
-         {{"holderIdentity", config.identity}, {"leaseDurationSeconds", duration},
-          {"acquireTime", now_text}, {"renewTime", now_text}, {"leaseTransitions", 0}}},
+         {{"holderIdentity", config.identity},
+          {"leaseDurationSeconds", duration},
+          {"acquireTime", now_text},
+          {"renewTime", now_text},
+          {"leaseTransitions", 0}}},
     };
     decision.observation = {"", now};
     return decision;
@@ -170,8 +173,10 @@ void LeaderElector::Tick() {
     lost = (read_ok && !wrote && !new_holder.empty() && new_holder != config_.identity) ||
            (!wrote && now - last_renew_ > config_.renew_deadline);
   }
-  if (wrote) SetLeader(true);
-  else if (lost) SetLeader(false);
+  if (wrote)
+    SetLeader(true);
+  else if (lost)
+    SetLeader(false);
   if (read_ok && new_holder != previous && callbacks_.on_new_leader) {
     callbacks_.on_new_leader(new_holder);
   }

@@ -50,7 +50,7 @@ enum class LeaderAction {
 
 struct LeaderDecision {
   LeaderAction action = LeaderAction::kWait;
-  nlohmann::json lease;  // the Lease to create/update (kCreate, kRenew, kTakeOver)
+  nlohmann::json lease;          // the Lease to create/update (kCreate, kRenew, kTakeOver)
   LeaseObservation observation;  // to pass to the next call
   std::string holder;            // current holder as read (before our write)
 };
@@ -101,9 +101,9 @@ class LeaderElector {
   std::atomic<bool> leader_{false};
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
-  LeaseObservation observation_;        // guarded by mu_
-  std::string holder_;                  // guarded by mu_
-  std::optional<nlohmann::json> held_;  // our last written lease, guarded by mu_
+  LeaseObservation observation_;         // guarded by mu_
+  std::string holder_;                   // guarded by mu_
+  std::optional<nlohmann::json> held_;   // our last written lease, guarded by mu_
   LeaseClock::time_point last_renew_{};  // guarded by mu_
   std::jthread thread_;
 };

@@ -19,11 +19,14 @@ LeaderElectionConfig Config(const std::string& identity) {
   return config;
 }
 
-Json Lease(const std::string& holder, const std::string& renew, int transitions, int duration = 15) {
+Json Lease(const std::string& holder, const std::string& renew, int transitions,
+           int duration = 15) {
   return {{"metadata", {{"name", "hami"}, {"namespace", "kube-system"}, {"resourceVersion", "7"}}},
           {"spec",
-           {{"holderIdentity", holder}, {"leaseDurationSeconds", duration},
-            {"acquireTime", "2025-01-01T00:00:00.000000Z"}, {"renewTime", renew},
+           {{"holderIdentity", holder},
+            {"leaseDurationSeconds", duration},
+            {"acquireTime", "2025-01-01T00:00:00.000000Z"},
+            {"renewTime", renew},
             {"leaseTransitions", transitions}}}};
 }
 
@@ -106,9 +109,9 @@ TEST(DecideLeadershipTest, TakesOverReleasedLeaseAtOnce) {
 TEST(LeaderElectorTest, TwoCandidatesHandOverOnRelease) {
   fakes::FakeKubeApi api;
   std::vector<std::string> events;
-  LeaderElector a(&api, Config("a"),
-                  {[&] { events.push_back("a started"); }, [&] { events.push_back("a stopped"); },
-                   nullptr});
+  LeaderElector a(
+      &api, Config("a"),
+      {[&] { events.push_back("a started"); }, [&] { events.push_back("a stopped"); }, nullptr});
   LeaderElector b(&api, Config("b"),
                   {[&] { events.push_back("b started"); }, [&] { events.push_back("b stopped"); },
                    [&](const std::string& h) { events.push_back("b sees " + h); }});

@@ -94,42 +94,41 @@ base::Status NodeLocker::Update(const std::string& node_name, std::string_view w
 
 base::Status NodeLocker::Acquire(const std::string& node_name, const std::string& ns,
                                  const std::string& pod) {
-  return Update(
-      node_name, "lock",
-      [&](const std::string& current) -> base::Result<std::optional<nlohmann::json>> {
-        if (!current.empty()) {
-          // An ownerless lock names nobody, so it is never "ours already".
-          if (config_.owner_in_value && codec::HeldBy(current, ns, pod)) {
-            return std::optional<nlohmann::json>();
-          }
-          auto lock = codec::ParseNodeLock(current);
-          bool stale = !lock.ok() || Now() - lock->unix_seconds >= config_.lock_timeout.count();
-          if (!stale && !lock->legacy) {
-            auto owner = api_.Get(PodsPath(lock->pod_namespace, lock->pod_name));
-            stale = !owner.ok() && owner.error().code() == base::StatusCode::kNotFound;
-          }
-          if (!stale) {
-            return base::Unavailable("node " + node_name + " has been locked within " +
-                                     std::to_string(config_.lock_timeout.count()) + "s by " +
-                                     current + ": node lock contention");
-          }
-        }
-        return std::optional<nlohmann::json>(config_.owner_in_value
-                                                 ? codec::FormatNodeLock(Now(), ns, pod)
-                                                 : codec::FormatRfc3339(Now()));
-      });
+  return Update(node_name, "lock",
+                [&](const std::string& current) -> base::Result<std::optional<nlohmann::json>> {
+                  if (!current.empty()) {
+                    // An ownerless lock names nobody, so it is never "ours already".
+                    if (config_.owner_in_value && codec::HeldBy(current, ns, pod)) {
+                      return std::optional<nlohmann::json>();
+                    }
+                    auto lock = codec::ParseNodeLock(current);
+                    bool stale =
+                        !lock.ok() || Now() - lock->unix_seconds >= config_.lock_timeout.count();
+                    if (!stale && !lock->legacy) {
+                      auto owner = api_.Get(PodsPath(lock->pod_namespace, lock->pod_name));
+                      stale = !owner.ok() && owner.error().code() == base::StatusCode::kNotFound;
+                    }
+                    if (!stale) {
+                      return base::Unavailable("node " + node_name + " has been locked within " +
+                                               std::to_string(config_.lock_timeout.count()) +
+                                               "s by " + current + ": node lock contention");
+                    }
+                  }
+                  return std::optional<nlohmann::json>(config_.owner_in_value
+                                                           ? codec::FormatNodeLock(Now(), ns, pod)
+                                                           : codec::FormatRfc3339(Now()));
+                });
 }
 
 base::Status NodeLocker::Release(const std::string& node_name, const std::string& ns,
                                  const std::string& pod) {
-  return Update(
-      node_name, "unlock",
-      [&](const std::string& current) -> base::Result<std::optional<nlohmann::json>> {
-        if (current.empty() || !codec::HeldBy(current, ns, pod)) {
-          return std::optional<nlohmann::json>();  // not ours to release
-        }
-        return std::optional<nlohmann::json>(nlohmann::json(nullptr));
-      });
+  return Update(node_name, "unlock",
+                [&](const std::string& current) -> base::Result<std::optional<nlohmann::json>> {
+                  if (current.empty() || !codec::HeldBy(current, ns, pod)) {
+                    return std::optional<nlohmann::json>();  // not ours to release
+                  }
+                  return std::optional<nlohmann::json>(nlohmann::json(nullptr));
+                });
 }
 
 }  // namespace hami::k8s

@@ -1,12 +1,12 @@
 // NodeLocker: takes and releases HAMi's node lock (hami-wire §3.8) through the API server.
 //
 // The lock is a node annotation, `hami.io/mutex.lock` = "<RFC3339>,<ns>,<name>" by default
-// (grammar in codec/node_lock.h); a vendor may name another key whose value is a bare time. Acquire sets it with a merge patch guarded by metadata.resourceVersion,
-// retrying optimistic-concurrency conflicts with backoff (100 ms, doubling); a lock that is ours
-// already is kept, one older than `lock_timeout`, unparsable, or whose owner pod is gone is taken
-// over; any other is "node lock contention" (Unavailable). Release removes it only when held by
-// the given pod (or legacy, ownerless). Shared by the extender's /bind (acquire) and the device
-// plugin's Allocate (release).
+// (grammar in codec/node_lock.h); a vendor may name another key whose value is a bare time. Acquire
+// sets it with a merge patch guarded by metadata.resourceVersion, retrying optimistic-concurrency
+// conflicts with backoff (100 ms, doubling); a lock that is ours already is kept, one older than
+// `lock_timeout`, unparsable, or whose owner pod is gone is taken over; any other is "node lock
+// contention" (Unavailable). Release removes it only when held by the given pod (or legacy,
+// ownerless). Shared by the extender's /bind (acquire) and the device plugin's Allocate (release).
 //
 // Within one process, lock operations on the same node are serialized (one mutex per node, as
 // upstream), so concurrent binds onto one node queue here instead of racing into 409 conflicts and
@@ -38,8 +38,8 @@ namespace hami::k8s {
 
 struct NodeLockConfig {
   std::chrono::seconds lock_timeout{std::chrono::minutes(5)};  // --node-lock-timeout
-  int lock_attempts = 5;                                        // optimistic-concurrency retries
-  std::function<int64_t()> unix_now;                            // seconds; defaults to the clock
+  int lock_attempts = 5;                                       // optimistic-concurrency retries
+  std::function<int64_t()> unix_now;                           // seconds; defaults to the clock
   // The node annotation holding the lock, and whether its value names the owner pod
   // ("<RFC3339>,<ns>,<name>") or is a bare RFC 3339 time (Cambricon's cambricon.com/dsmlu.lock).
   std::string annotation = model::kNodeLockAnnotation;
@@ -58,8 +58,8 @@ class NodeLocker {
  private:
   // Reads the node's lock value, asks `decide` for the new one (nullopt: leave it; JSON null:
   // remove it), and patches it guarded by resourceVersion, retrying conflicts with backoff.
-  using LockDecision = std::function<base::Result<std::optional<nlohmann::json>>(
-      const std::string& current)>;
+  using LockDecision =
+      std::function<base::Result<std::optional<nlohmann::json>>(const std::string& current)>;
   base::Status Update(const std::string& node_name, std::string_view what,
                       const LockDecision& decide);
 

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "codec/node_lock.h"
-#include "test/fakes/fake_kube_api.h"
 #include "model/protocol.h"
+#include "test/fakes/fake_kube_api.h"
 
 namespace hami::k8s {
 namespace {
@@ -94,7 +94,8 @@ TEST_F(NodeLockTest, OwnerlessVendorLockCases) {
   NodeLocker locker(api_, config);
   auto value = [&] {
     auto node = api_.Get(NodesPath("n1"));
-    return (*node)["metadata"].value("annotations", nlohmann::json::object())
+    return (*node)["metadata"]
+        .value("annotations", nlohmann::json::object())
         .value("cambricon.com/dsmlu.lock", "");
   };
   ASSERT_TRUE(locker.Acquire("n1", "default", "a").ok());

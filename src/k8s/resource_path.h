@@ -1,5 +1,5 @@
-// Where a Kubernetes object or collection lives on the API server, and the query strings of list and
-// watch requests. Pure value types and functions; thread-compatible.
+// Where a Kubernetes object or collection lives on the API server, and the query strings of list
+// and watch requests. Pure value types and functions; thread-compatible.
 //
 // URL shape: core group "/api/v1/...", other groups "/apis/<group>/<version>/...":
 //   <prefix>[/namespaces/<ns>]/<resource>[/<name>[/<subresource>]]
@@ -13,11 +13,11 @@
 namespace hami::k8s {
 
 struct ResourcePath {
-  std::string group_version;  // "v1" (core), "coordination.k8s.io/v1", "events.k8s.io/v1"
-  std::string resource;       // lowercase plural: "pods", "nodes", "leases", "events"
-  std::string namespace_name; // empty: cluster-scoped, or a collection across all namespaces
-  std::string name;           // empty: the collection
-  std::string subresource;    // "binding", "status", or empty
+  std::string group_version;   // "v1" (core), "coordination.k8s.io/v1", "events.k8s.io/v1"
+  std::string resource;        // lowercase plural: "pods", "nodes", "leases", "events"
+  std::string namespace_name;  // empty: cluster-scoped, or a collection across all namespaces
+  std::string name;            // empty: the collection
+  std::string subresource;     // "binding", "status", or empty
 
   // The URL path, e.g. "/api/v1/namespaces/default/pods/p1/binding".
   std::string UrlPath() const;
@@ -41,7 +41,8 @@ struct ListOptions {
   std::string resource_version;  // "" = most recent (quorum read); "0" = any cached version
   int64_t limit = 0;             // page size; 0 = no paging
   std::string continue_token;    // from the previous page's metadata.continue
-  int64_t timeout_seconds = 0;   // watch: server closes the stream after this long; 0 = server default
+  int64_t timeout_seconds =
+      0;  // watch: server closes the stream after this long; 0 = server default
   bool allow_watch_bookmarks = true;  // watch only
 };
 

@@ -6,11 +6,16 @@ namespace hami::k8s {
 
 std::string_view WatchEventTypeName(WatchEventType type) {
   switch (type) {
-    case WatchEventType::kAdded: return "ADDED";
-    case WatchEventType::kModified: return "MODIFIED";
-    case WatchEventType::kDeleted: return "DELETED";
-    case WatchEventType::kBookmark: return "BOOKMARK";
-    case WatchEventType::kError: return "ERROR";
+    case WatchEventType::kAdded:
+      return "ADDED";
+    case WatchEventType::kModified:
+      return "MODIFIED";
+    case WatchEventType::kDeleted:
+      return "DELETED";
+    case WatchEventType::kBookmark:
+      return "BOOKMARK";
+    case WatchEventType::kError:
+      return "ERROR";
   }
   return "UNKNOWN";
 }
@@ -18,8 +23,7 @@ std::string_view WatchEventTypeName(WatchEventType type) {
 base::Result<WatchEvent> ParseWatchEvent(std::string_view line) {
   nlohmann::json parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded() || !parsed.is_object()) {
-    return base::InvalidArgument("watch event: invalid JSON: " +
-                                 base::Quote(line.substr(0, 120)));
+    return base::InvalidArgument("watch event: invalid JSON: " + base::Quote(line.substr(0, 120)));
   }
   auto type = parsed.find("type");
   auto object = parsed.find("object");
@@ -31,12 +35,18 @@ base::Result<WatchEvent> ParseWatchEvent(std::string_view line) {
   }
   WatchEvent event;
   const std::string& name = type->get_ref<const std::string&>();
-  if (name == "ADDED") event.type = WatchEventType::kAdded;
-  else if (name == "MODIFIED") event.type = WatchEventType::kModified;
-  else if (name == "DELETED") event.type = WatchEventType::kDeleted;
-  else if (name == "BOOKMARK") event.type = WatchEventType::kBookmark;
-  else if (name == "ERROR") event.type = WatchEventType::kError;
-  else return base::InvalidArgument("watch event: unknown type " + base::Quote(name));
+  if (name == "ADDED")
+    event.type = WatchEventType::kAdded;
+  else if (name == "MODIFIED")
+    event.type = WatchEventType::kModified;
+  else if (name == "DELETED")
+    event.type = WatchEventType::kDeleted;
+  else if (name == "BOOKMARK")
+    event.type = WatchEventType::kBookmark;
+  else if (name == "ERROR")
+    event.type = WatchEventType::kError;
+  else
+    return base::InvalidArgument("watch event: unknown type " + base::Quote(name));
   event.object = std::move(*object);
   return event;
 }
@@ -82,8 +92,7 @@ void WatchStreamParser::Feed(std::string_view chunk, std::vector<WatchEvent>* ev
   }
 }
 
-void WatchStreamParser::Finish(std::vector<WatchEvent>* events,
-                               std::vector<base::Status>* errors) {
+void WatchStreamParser::Finish(std::vector<WatchEvent>* events, std::vector<base::Status>* errors) {
   if (!discarding_) ParseLine(buffer_, events, errors);
   buffer_.clear();
   discarding_ = false;

@@ -31,8 +31,8 @@ TEST(ParseWatchEventTest, Types) {
 }
 
 TEST(WatchStreamParserTest, EventSplitAtEveryByte) {
-  std::string stream = Line("ADDED", "a", "1") + Line("MODIFIED", "a", "2") +
-                       Line("DELETED", "a", "3");
+  std::string stream =
+      Line("ADDED", "a", "1") + Line("MODIFIED", "a", "2") + Line("DELETED", "a", "3");
   for (size_t step = 1; step <= stream.size(); ++step) {
     WatchStreamParser parser;
     std::vector<WatchEvent> events;
@@ -98,7 +98,9 @@ TEST(WatchStreamParserTest, OverlongLineDroppedAndStreamRecovers) {
   EXPECT_EQ(parser.buffered(), 0u);
   parser.Feed(std::string(500, 'z'), &events, &errors);  // still inside the long line
   parser.Feed("zz\n" + Line("ADDED", "a", "1").substr(0, 0), &events, &errors);
-  parser.Feed(R"({"type":"ADDED","object":{}})" "\n", &events, &errors);
+  parser.Feed(R"({"type":"ADDED","object":{}})"
+              "\n",
+              &events, &errors);
   EXPECT_EQ(errors.size(), 1u);
   ASSERT_EQ(events.size(), 1u);
 }

@@ -28,12 +28,12 @@ struct Placement {
 // profile, a Kunlunxin vXPU size. A device that lists partitions only hands out these shapes: a
 // request is rounded up to the smallest shape that holds it and books the shape's numbers.
 struct Partition {
-  std::string name;         // WIRE: "1g.5gb", "vir02", "3g.20gb"; "" for the whole device
-  std::string id;           // the vendor's id of the shape (Enflame profile ID); "" when none
+  std::string name;  // WIRE: "1g.5gb", "vir02", "3g.20gb"; "" for the whole device
+  std::string id;    // the vendor's id of the shape (Enflame profile ID); "" when none
   int32_t memory_mib = 0;
-  int32_t core = -1;        // cores one instance books; -1 = the request's own cores
-  int32_t slices = 1;       // size in the device's slices (MIG sliceCount, Enflame slice count)
-  int32_t slots = 1;        // how much of the device's `count` one instance takes
+  int32_t core = -1;   // cores one instance books; -1 = the request's own cores
+  int32_t slices = 1;  // size in the device's slices (MIG sliceCount, Enflame slice count)
+  int32_t slots = 1;   // how much of the device's `count` one instance takes
   // Where an instance may start; empty = anywhere (only memory, cores and slots limit it).
   std::vector<Placement> placements;
   friend bool operator==(const Partition&, const Partition&) = default;
@@ -43,16 +43,16 @@ struct Partition {
 // node's capacity for vendors whose device plugin publishes only counts).
 // Numeric fields come first so the scheduler's per-device loop touches one cache line.
 struct DeviceInfo {
-  int32_t index = 0;       // vendor's device index (NVML index)
-  int32_t count = 0;       // split count: how many containers may share it
-  int32_t devmem = 0;      // MiB (already scaled by deviceMemoryScaling)
-  int32_t devcore = 0;     // in the vendor's core unit
+  int32_t index = 0;    // vendor's device index (NVML index)
+  int32_t count = 0;    // split count: how many containers may share it
+  int32_t devmem = 0;   // MiB (already scaled by deviceMemoryScaling)
+  int32_t devcore = 0;  // in the vendor's core unit
   int32_t numa = 0;
   bool health = false;
-  std::string vendor;      // not on the wire: the vendor key of the backend that registered it
-  std::string mode;        // kModeHamiCore, kModeMig, kModeMps, or a vendor's own mode
-  std::string id;          // device UUID
-  std::string type;        // model, e.g. "NVIDIA-Tesla T4"
+  std::string vendor;  // not on the wire: the vendor key of the backend that registered it
+  std::string mode;    // kModeHamiCore, kModeMig, kModeMps, or a vendor's own mode
+  std::string id;      // device UUID
+  std::string type;    // model, e.g. "NVIDIA-Tesla T4"
   std::vector<Partition> partitions;  // non-empty: the fixed shapes this device is cut into
   // Vendor facts the vendor's own hooks read (register `custominfo`, e.g. NetworkID, LinkZone).
   std::map<std::string, std::string> attributes;

@@ -13,12 +13,12 @@ namespace hami::model {
 
 // One device given to one container. WIRE: encoded as `UUID,Type,usedmem,usedcores`.
 struct ContainerDevice {
-  int32_t idx = 0;       // vendor's device index (not on the wire)
+  int32_t idx = 0;  // vendor's device index (not on the wire)
   std::string uuid;
-  std::string type;      // vendor key, e.g. "NVIDIA" (AMD: the registered product type)
-  int64_t usedmem = 0;   // MiB (scaled units when memoryFactor > 1)
-  int64_t usedcores = 0; // vendor core unit
-  int32_t slots = 1;     // slots of the device's count this grant takes (not on the wire)
+  std::string type;       // vendor key, e.g. "NVIDIA" (AMD: the registered product type)
+  int64_t usedmem = 0;    // MiB (scaled units when memoryFactor > 1)
+  int64_t usedcores = 0;  // vendor core unit
+  int32_t slots = 1;      // slots of the device's count this grant takes (not on the wire)
   friend bool operator==(const ContainerDevice&, const ContainerDevice&) = default;
 };
 

@@ -19,9 +19,9 @@ struct Container {
   ResourceList limits;
   ResourceList requests;
   bool privileged = false;
-  std::map<std::string, std::string> env;  // literal env values only
-  std::vector<std::string> env_value_from;  // names of env entries set through valueFrom
-  std::vector<std::string> env_from;        // envFrom sources: "configMapRef <name>", ...
+  std::map<std::string, std::string> env;     // literal env values only
+  std::vector<std::string> env_value_from;    // names of env entries set through valueFrom
+  std::vector<std::string> env_from;          // envFrom sources: "configMapRef <name>", ...
   std::vector<std::string> capabilities_add;  // securityContext.capabilities.add, as written
 };
 
@@ -41,7 +41,7 @@ struct Pod {
   std::string scheduler_name;
   std::string runtime_class_name;
   std::string node_name;
-  std::string phase;  // status.phase; "" when unknown
+  std::string phase;      // status.phase; "" when unknown
   bool host_pid = false;  // spec.hostPID
   bool host_ipc = false;  // spec.hostIPC
   std::vector<HostPathVolume> host_path_volumes;

@@ -7,27 +7,48 @@ namespace hami::model {
 
 std::string_view ReasonName(Reason reason) {
   switch (reason) {
-    case Reason::kCardNotHealth: return "CardNotHealth";
-    case Reason::kCardCordoned: return "CardCordoned";
-    case Reason::kCardTypeMismatch: return "CardTypeMismatch";
-    case Reason::kCardUuidMismatch: return "CardUuidMismatch";
-    case Reason::kCardTimeSlicingExhausted: return "CardTimeSlicingExhausted";
-    case Reason::kExclusiveDeviceAllocateConflict: return "ExclusiveDeviceAllocateConflict";
-    case Reason::kResourceQuotaNotFit: return "ResourceQuotaNotFit";
-    case Reason::kCardInsufficientMemory: return "CardInsufficientMemory";
-    case Reason::kCardInsufficientCore: return "CardInsufficientCore";
-    case Reason::kCardComputeUnitsExhausted: return "CardComputeUnitsExhausted";
-    case Reason::kCardMigTopologyInfeasible: return "CardMigTopologyInfeasible";
-    case Reason::kNumaNotFit: return "NumaNotFit";
-    case Reason::kModeNotFit: return "ModeNotFit";
-    case Reason::kCardNotFoundCustomFilterRule: return "CardNotFoundCustomFilterRule";
-    case Reason::kCardUnhealthy: return "CardUnhealthy";
-    case Reason::kCardQosPolicyMismatch: return "CardQosPolicyMismatch";
-    case Reason::kCardAppClassMismatch: return "CardAppClassMismatch";
-    case Reason::kAllocatedCardsInsufficientRequest: return "AllocatedCardsInsufficientRequest";
-    case Reason::kNodeInsufficientDevice: return "NodeInsufficientDevice";
-    case Reason::kNodeUnregistered: return "node unregistered";
-    case Reason::kCount: break;
+    case Reason::kCardNotHealth:
+      return "CardNotHealth";
+    case Reason::kCardCordoned:
+      return "CardCordoned";
+    case Reason::kCardTypeMismatch:
+      return "CardTypeMismatch";
+    case Reason::kCardUuidMismatch:
+      return "CardUuidMismatch";
+    case Reason::kCardTimeSlicingExhausted:
+      return "CardTimeSlicingExhausted";
+    case Reason::kExclusiveDeviceAllocateConflict:
+      return "ExclusiveDeviceAllocateConflict";
+    case Reason::kResourceQuotaNotFit:
+      return "ResourceQuotaNotFit";
+    case Reason::kCardInsufficientMemory:
+      return "CardInsufficientMemory";
+    case Reason::kCardInsufficientCore:
+      return "CardInsufficientCore";
+    case Reason::kCardComputeUnitsExhausted:
+      return "CardComputeUnitsExhausted";
+    case Reason::kCardMigTopologyInfeasible:
+      return "CardMigTopologyInfeasible";
+    case Reason::kNumaNotFit:
+      return "NumaNotFit";
+    case Reason::kModeNotFit:
+      return "ModeNotFit";
+    case Reason::kCardNotFoundCustomFilterRule:
+      return "CardNotFoundCustomFilterRule";
+    case Reason::kCardUnhealthy:
+      return "CardUnhealthy";
+    case Reason::kCardQosPolicyMismatch:
+      return "CardQosPolicyMismatch";
+    case Reason::kCardAppClassMismatch:
+      return "CardAppClassMismatch";
+    case Reason::kAllocatedCardsInsufficientRequest:
+      return "AllocatedCardsInsufficientRequest";
+    case Reason::kNodeInsufficientDevice:
+      return "NodeInsufficientDevice";
+    case Reason::kNodeUnregistered:
+      return "node unregistered";
+    case Reason::kCount:
+      break;
   }
   return "Unknown";
 }

@@ -25,7 +25,7 @@ enum class Reason {
   kNumaNotFit,
   kModeNotFit,
   kCardNotFoundCustomFilterRule,
-  kCardUnhealthy,            // Metax sGPU's name for an unhealthy card
+  kCardUnhealthy,  // Metax sGPU's name for an unhealthy card
   kCardQosPolicyMismatch,
   kCardAppClassMismatch,
   kAllocatedCardsInsufficientRequest,
@@ -47,13 +47,15 @@ struct NodeFailure {
   void Add(Reason reason, int32_t n = 1) { counts[static_cast<size_t>(reason)] += n; }
   int32_t Count(Reason reason) const { return counts[static_cast<size_t>(reason)]; }
   bool Empty() const {
-    for (int32_t c : counts) if (c != 0) return false;
+    for (int32_t c : counts)
+      if (c != 0) return false;
     return true;
   }
   friend bool operator==(const NodeFailure&, const NodeFailure&) = default;
 };
 
-// Upstream rendering: entries "<count>/<candidates> <Reason>" sorted lexicographically and joined by
+// Upstream rendering: entries "<count>/<candidates> <Reason>" sorted lexicographically and joined
+// by
 // ", "; NodeInsufficientDevice and NodeUnregistered render bare.
 std::string RenderReasons(const NodeFailure& failure);
 

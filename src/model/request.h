@@ -41,8 +41,10 @@ struct PodRequests {
   std::vector<ContainerRequests> init;
   std::vector<ContainerRequests> app;
   bool Empty() const {
-    for (const auto& c : init) if (!c.empty()) return false;
-    for (const auto& c : app) if (!c.empty()) return false;
+    for (const auto& c : init)
+      if (!c.empty()) return false;
+    for (const auto& c : app)
+      if (!c.empty()) return false;
     return true;
   }
 };

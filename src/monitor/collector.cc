@@ -18,9 +18,8 @@ void AddMigSamples(const PodRef& pod, std::vector<MigSample>* out) {
     if (a.container_index < 0 || a.container_index >= static_cast<int>(pod.containers.size())) {
       continue;
     }
-    out->push_back({pod.namespace_name, pod.name, pod.containers[a.container_index],
-                    a.device_index, a.gpu_uuid, a.mig_uuid, a.profile, a.gpu_instance_id,
-                    a.compute_instance_id});
+    out->push_back({pod.namespace_name, pod.name, pod.containers[a.container_index], a.device_index,
+                    a.gpu_uuid, a.mig_uuid, a.profile, a.gpu_instance_id, a.compute_instance_id});
   }
 }
 

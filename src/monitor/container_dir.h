@@ -23,8 +23,8 @@ std::optional<ContainerDirName> ParseContainerDirName(std::string_view name);
 
 // What the monitor knows about pods on its node when it decides on cleanup.
 struct PodPresence {
-  bool synced = false;            // a complete pod list has been seen (API reachable once)
-  std::set<std::string> uids;     // pods on this node
+  bool synced = false;         // a complete pod list has been seen (API reachable once)
+  std::set<std::string> uids;  // pods on this node
 };
 
 // True when the directory of `pod_uid` should be unmapped and deleted: the pod list is known, the

@@ -31,28 +31,33 @@ Labels HostLabels(const std::string& node, const HostGpu& g, bool with_node) {
 }
 
 Labels LegacyHostLabels(const std::string& node, const HostGpu& g) {
-  return {{"nodeid", node}, {"deviceidx", std::to_string(g.index)}, {"deviceuuid", g.uuid},
-          {"devicetype", DeviceType(g)}, {"zone", kZone}};
+  return {{"nodeid", node},
+          {"deviceidx", std::to_string(g.index)},
+          {"deviceuuid", g.uuid},
+          {"devicetype", DeviceType(g)},
+          {"zone", kZone}};
 }
 
 Labels DeviceLabels(const ContainerSample& c, int index, const DeviceReading& d) {
-  return {{"namespace", c.namespace_name}, {"pod", c.pod}, {"container", c.container},
-          {"vdevice_index", std::to_string(index)}, {"device_uuid", d.uuid_label},
-          {"zone", kZone}};
+  return {{"namespace", c.namespace_name}, {"pod", c.pod},
+          {"container", c.container},      {"vdevice_index", std::to_string(index)},
+          {"device_uuid", d.uuid_label},   {"zone", kZone}};
 }
 
 Labels LegacyDeviceLabels(const ContainerSample& c, int index, const DeviceReading& d) {
-  return {{"podnamespace", c.namespace_name}, {"podname", c.pod}, {"ctrname", c.container},
-          {"vdeviceid", std::to_string(index)}, {"deviceuuid", d.uuid_label}, {"zone", kZone}};
+  return {{"podnamespace", c.namespace_name}, {"podname", c.pod},
+          {"ctrname", c.container},           {"vdeviceid", std::to_string(index)},
+          {"deviceuuid", d.uuid_label},       {"zone", kZone}};
 }
 
 Labels ContainerLabels(const ContainerSample& c) {
-  return {{"namespace", c.namespace_name}, {"pod", c.pod}, {"container", c.container},
-          {"zone", kZone}};
+  return {
+      {"namespace", c.namespace_name}, {"pod", c.pod}, {"container", c.container}, {"zone", kZone}};
 }
 
 using HostValue = std::function<std::optional<double>(const HostGpu&)>;
-using DeviceValue = std::function<std::optional<double>(const ContainerSample&, const DeviceReading&)>;
+using DeviceValue =
+    std::function<std::optional<double>(const ContainerSample&, const DeviceReading&)>;
 
 class Writer {
  public:
@@ -64,7 +69,9 @@ class Writer {
     for (const HostGpu& g : s_.gpus) {
       auto v = value(g);
       if (!v) continue;
-      out_.Sample(name, legacy_labels ? LegacyHostLabels(s_.node, g) : HostLabels(s_.node, g, with_node), *v);
+      out_.Sample(name,
+                  legacy_labels ? LegacyHostLabels(s_.node, g) : HostLabels(s_.node, g, with_node),
+                  *v);
     }
   }
 
@@ -85,7 +92,8 @@ class Writer {
   void Container(const char* name, const char* help,
                  const std::function<double(const RegionReading&)>& value) {
     out_.Family(name, help, MetricType::kGauge);
-    for (const ContainerSample& c : s_.containers) out_.Sample(name, ContainerLabels(c), value(c.reading));
+    for (const ContainerSample& c : s_.containers)
+      out_.Sample(name, ContainerLabels(c), value(c.reading));
   }
 
  private:
@@ -135,8 +143,8 @@ void WriteContainers(const Snapshot& s, Writer& w) {
            [](const auto&, const DeviceReading& d) { return D(d.total); });
   w.Device("hami_container_device_utilization_ratio", "Container device SM utilization ratio",
            false, [](const auto&, const DeviceReading& d) { return D(d.sm_util); });
-  w.Device("hami_vgpu_memory_context_bytes", "Container device memory context size in bytes",
-           false, [](const auto&, const DeviceReading& d) { return D(d.context); });
+  w.Device("hami_vgpu_memory_context_bytes", "Container device memory context size in bytes", false,
+           [](const auto&, const DeviceReading& d) { return D(d.context); });
   w.Device("hami_vgpu_memory_module_bytes", "Container device memory module size in bytes", false,
            [](const auto&, const DeviceReading& d) { return D(d.module); });
   w.Device("hami_vgpu_memory_buffer_bytes", "Container device memory buffer size in bytes", false,
@@ -146,11 +154,10 @@ void WriteContainers(const Snapshot& s, Writer& w) {
            [](const auto&, const DeviceReading& d) {
              return d.sm_limit == 0 || d.sm_limit > 100 ? 100.0 : D(d.sm_limit);
            });
-  w.Device("hami_container_last_kernel_elapsed_seconds",
-           "Seconds since last kernel execution in container", false,
-           [&s](const ContainerSample& c, const DeviceReading&) {
-             return LastKernelAge(s, c.reading);
-           });
+  w.Device(
+      "hami_container_last_kernel_elapsed_seconds",
+      "Seconds since last kernel execution in container", false,
+      [&s](const ContainerSample& c, const DeviceReading&) { return LastKernelAge(s, c.reading); });
   w.Container("hami_container_priority", "CUDA_TASK_PRIORITY of the container (HAMi-cpp)",
               [](const RegionReading& r) { return static_cast<double>(r.priority); });
   w.Container("hami_container_blocked",
@@ -166,19 +173,24 @@ void WriteContainers(const Snapshot& s, Writer& w) {
 
 void WriteMig(const Snapshot& s, net::PrometheusText& out, bool legacy) {
   const char* name = legacy ? "MigInfo" : "hami_mig_device_info";
-  out.Family(name, legacy ? "Mig device information for container"
-                          : "MIG runtime identity for a container allocation",
+  out.Family(name,
+             legacy ? "Mig device information for container"
+                    : "MIG runtime identity for a container allocation",
              MetricType::kGauge);
   for (const MigSample& m : s.migs) {
     Labels l;
     if (legacy) {
-      l = {{"podnamespace", m.namespace_name}, {"podname", m.pod}, {"ctrname", m.container},
-           {"vdeviceid", std::to_string(m.device_index)}, {"deviceuuid", m.gpu_uuid},
-           {"instanceid", std::to_string(m.gpu_instance_id)}};
+      l = {{"podnamespace", m.namespace_name}, {"podname", m.pod},
+           {"ctrname", m.container},           {"vdeviceid", std::to_string(m.device_index)},
+           {"deviceuuid", m.gpu_uuid},         {"instanceid", std::to_string(m.gpu_instance_id)}};
     } else {
-      l = {{"namespace", m.namespace_name}, {"pod", m.pod}, {"container", m.container},
-           {"vdevice_index", std::to_string(m.device_index)}, {"device_uuid", m.gpu_uuid},
-           {"mig_uuid", m.mig_uuid}, {"profile", m.profile},
+      l = {{"namespace", m.namespace_name},
+           {"pod", m.pod},
+           {"container", m.container},
+           {"vdevice_index", std::to_string(m.device_index)},
+           {"device_uuid", m.gpu_uuid},
+           {"mig_uuid", m.mig_uuid},
+           {"profile", m.profile},
            {"gpu_instance_id", std::to_string(m.gpu_instance_id)},
            {"compute_instance_id", std::to_string(m.compute_instance_id)}};
     }
@@ -218,8 +230,9 @@ void WriteLegacy(const Snapshot& s, Writer& w, net::PrometheusText& out) {
   }
   w.Device("Device_utilization_desc_of_container", "Container device utilization description", true,
            [](const auto&, const DeviceReading& d) { return D(d.sm_util); });
-  w.Device("Device_last_kernel_of_container", "Container device last kernel description", true,
-           [&s](const ContainerSample& c, const DeviceReading&) { return LastKernelAge(s, c.reading); });
+  w.Device(
+      "Device_last_kernel_of_container", "Container device last kernel description", true,
+      [&s](const ContainerSample& c, const DeviceReading&) { return LastKernelAge(s, c.reading); });
   WriteMig(s, out, true);
 }
 
@@ -236,7 +249,8 @@ void WriteMonitor(const Snapshot& s, const RenderOptions& o, net::PrometheusText
     out.Sample(name, {{"node", s.node}}, D(v));
   };
   counter("hami_monitor_region_errors_total",
-          "Region files skipped as truncated, foreign or corrupt (HAMi-cpp)", s.stats.region_errors);
+          "Region files skipped as truncated, foreign or corrupt (HAMi-cpp)",
+          s.stats.region_errors);
   out.Family("hami_monitor_region_faults_total",
              "Regions found contradicting their grant or physical bounds, by reason; such values "
              "are neither acted on nor exported (HAMi-cpp)",
@@ -247,8 +261,8 @@ void WriteMonitor(const Snapshot& s, const RenderOptions& o, net::PrometheusText
     out.Sample("hami_monitor_region_faults_total", {{"node", s.node}, {"reason", reason}},
                it == s.stats.region_faults.end() ? 0 : D(it->second));
   }
-  counter("hami_monitor_dirs_removed_total", "Container directories of gone pods removed (HAMi-cpp)",
-          s.stats.dirs_removed);
+  counter("hami_monitor_dirs_removed_total",
+          "Container directories of gone pods removed (HAMi-cpp)", s.stats.dirs_removed);
   counter("hami_monitor_feedback_rounds_total", "Priority feedback rounds run (HAMi-cpp)",
           s.stats.feedback_rounds);
   out.Family("hami_monitor_scan_duration_seconds",

@@ -44,8 +44,12 @@ Snapshot Sample() {
   r.reading.utilization_switch = 1;
   r.reading.live_processes = 2;
   r.reading.last_kernel_time = 1700000000;
-  PodRef pod{"uid-1", "team-a", "trainer", {"cuda"},
-             R"([{"containerIndex":0,"deviceIndex":0,"gpuUUID":"GPU-aaaaaaaa-1111-2222-3333-444444444444","profile":"1g.5gb","placement":{"start":0,"size":1},"migUUID":"MIG-1","gpuInstanceID":3,"computeInstanceID":0}])"};
+  PodRef pod{
+      "uid-1",
+      "team-a",
+      "trainer",
+      {"cuda"},
+      R"([{"containerIndex":0,"deviceIndex":0,"gpuUUID":"GPU-aaaaaaaa-1111-2222-3333-444444444444","profile":"1g.5gb","placement":{"start":0,"size":1},"migUUID":"MIG-1","gpuInstanceID":3,"computeInstanceID":0}])"};
   ContainerGrant grant;
   grant.uuids = {g.uuid};
   grant.memory_limits = {3000ull << 20};
@@ -97,10 +101,10 @@ TEST(MetricNames, UpstreamNamesPresentAndLegacyOnlyWhenAsked) {
   }
   EXPECT_EQ(std::find(names.begin(), names.end(), "HostGPUMemoryUsage"), names.end());
   const auto legacy = MetricNames(true);
-  for (const char* old : {"HostGPUMemoryUsage", "HostCoreUtilization", "vGPU_device_memory_usage_in_bytes",
-                          "vGPU_device_memory_limit_in_bytes", "Device_memory_desc_of_container",
-                          "Device_utilization_desc_of_container", "Device_last_kernel_of_container",
-                          "MigInfo"}) {
+  for (const char* old :
+       {"HostGPUMemoryUsage", "HostCoreUtilization", "vGPU_device_memory_usage_in_bytes",
+        "vGPU_device_memory_limit_in_bytes", "Device_memory_desc_of_container",
+        "Device_utilization_desc_of_container", "Device_last_kernel_of_container", "MigInfo"}) {
     EXPECT_NE(std::find(legacy.begin(), legacy.end(), old), legacy.end()) << old;
   }
 }
@@ -139,7 +143,8 @@ TEST(BuildSnapshot, JoinRules) {
   EXPECT_EQ(s.containers[0].namespace_name, "");
   EXPECT_FALSE(s.containers[0].pod_known);
   // pod list: only containers of listed pods, by name
-  s = BuildSnapshot("n", 0, {}, {known, init, other_ctr, unknown_pod}, std::vector<PodRef>{pod}, {});
+  s = BuildSnapshot("n", 0, {}, {known, init, other_ctr, unknown_pod}, std::vector<PodRef>{pod},
+                    {});
   ASSERT_EQ(s.containers.size(), 2u);
   EXPECT_EQ(s.containers[0].container, "a");
   EXPECT_EQ(s.containers[0].pod, "p");

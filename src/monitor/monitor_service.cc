@@ -11,9 +11,9 @@ namespace hami::monitor {
 
 MonitorService::MonitorService(MonitorConfig config, k8s::KubeApi* api)
     : config_(std::move(config)),
-      scanner_(ScannerOptions{config_.hook_path,
-                              std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                  config_.resync)}),
+      scanner_(ScannerOptions{
+          config_.hook_path,
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(config_.resync)}),
       faults_(scanner_.containers_dir()) {
   if (api != nullptr) pods_ = std::make_unique<PodSource>(api, config_.node_name);
 }
@@ -44,9 +44,10 @@ base::Status MonitorService::Start() {
     return net::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
   });
   if (base::Status s = http_->Start(); !s.ok()) return s;
-  base::LogInfo("serving metrics",
-                {{"address", config_.metrics_bind}, {"port", std::to_string(http_->port())},
-                 {"hook_path", config_.hook_path}, {"node", config_.node_name}});
+  base::LogInfo("serving metrics", {{"address", config_.metrics_bind},
+                                    {"port", std::to_string(http_->port())},
+                                    {"hook_path", config_.hook_path},
+                                    {"node", config_.node_name}});
   loop_ = std::jthread([this](std::stop_token stop) { Loop(stop); });
   return base::Status::Ok();
 }

@@ -73,7 +73,8 @@ std::vector<HostGpu> NvmlHost::Read() {
     char uuid[96] = {0};
     char name[96] = {0};
     nvmlMemory_t mem{};
-    if (api_->handle(i, &dev) != NVML_SUCCESS || api_->uuid(dev, uuid, sizeof(uuid)) != NVML_SUCCESS ||
+    if (api_->handle(i, &dev) != NVML_SUCCESS ||
+        api_->uuid(dev, uuid, sizeof(uuid)) != NVML_SUCCESS ||
         api_->name(dev, name, sizeof(name)) != NVML_SUCCESS) {
       continue;
     }

@@ -1,8 +1,7 @@
 // PodSource: the pods on this node, from the API server (two informers: label
-// hami.io/vgpu-node=<node>, as upstream's metrics path, and field spec.nodeName=<node>, as upstream's
-// cleanup path; their union by UID). The informers reconnect with backoff on their own; while the
-// API server is unreachable the last known list stays in use.
-// Thread-safe.
+// hami.io/vgpu-node=<node>, as upstream's metrics path, and field spec.nodeName=<node>, as
+// upstream's cleanup path; their union by UID). The informers reconnect with backoff on their own;
+// while the API server is unreachable the last known list stays in use. Thread-safe.
 #pragma once
 
 #include <memory>

@@ -73,9 +73,7 @@ constexpr Offsets kV1Offsets{sizeof(SharedRegion),
 // v0's device_memory_t is v1's without the trailing unused words: same field order.
 static_assert(offsetof(DeviceMemory, total) == 32 && offsetof(DeviceUtil, sm_util) == 16);
 
-const Offsets& OffsetsOf(Layout layout) {
-  return layout == Layout::kV0 ? kV0Offsets : kV1Offsets;
-}
+const Offsets& OffsetsOf(Layout layout) { return layout == Layout::kV0 ? kV0Offsets : kV1Offsets; }
 
 template <typename T>
 T At(const void* data, size_t offset) {
@@ -98,22 +96,21 @@ bool ValidUtf8(std::string_view s) {
   return true;
 }
 
-std::string CutAtNul(const char* p, size_t max) {
-  return std::string(p, strnlen(p, max));
-}
+std::string CutAtNul(const char* p, size_t max) { return std::string(p, strnlen(p, max)); }
 
 // Sums of values a container wrote saturate instead of wrapping (a wrapped sum could look sane).
-void AddSaturating(uint64_t& sum, uint64_t v) {
-  sum = v > UINT64_MAX - sum ? UINT64_MAX : sum + v;
-}
+void AddSaturating(uint64_t& sum, uint64_t v) { sum = v > UINT64_MAX - sum ? UINT64_MAX : sum + v; }
 
 }  // namespace
 
 const char* LayoutName(Layout layout) {
   switch (layout) {
-    case Layout::kV0: return "v0";
-    case Layout::kV1: return "v1";
-    case Layout::kHamiCpp: return "hami-cpp";
+    case Layout::kV0:
+      return "v0";
+    case Layout::kV1:
+      return "v1";
+    case Layout::kHamiCpp:
+      return "hami-cpp";
   }
   return "unknown";
 }
@@ -168,8 +165,8 @@ RegionReading ReadRegion(const void* data, size_t size, Layout layout) {
   r.recent_kernel = At<int32_t>(data, o.recent_kernel);
   r.utilization_switch = At<int32_t>(data, o.utilization_switch);
   r.proc_num = std::clamp(At<int32_t>(data, o.proc_num), 0, region::kMaxSlots);
-  const auto device_num = static_cast<int>(
-      std::min<uint64_t>(At<uint64_t>(data, o.device_num), region::kMaxDevices));
+  const auto device_num =
+      static_cast<int>(std::min<uint64_t>(At<uint64_t>(data, o.device_num), region::kMaxDevices));
   const char* base = static_cast<const char*>(data);
   r.all_uuids.resize(region::kMaxDevices);
   for (int d = 0; d < region::kMaxDevices; ++d) {

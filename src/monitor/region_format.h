@@ -1,6 +1,6 @@
-// Reading a container's shared-region file as the node monitor sees it: which layout it is (upstream
-// HAMi-core's v0 and v1, or ours — v1 plus our control state), and what it says (per-device limit,
-// usage and utilization; the priority-feedback fields).
+// Reading a container's shared-region file as the node monitor sees it: which layout it is
+// (upstream HAMi-core's v0 and v1, or ours — v1 plus our control state), and what it says
+// (per-device limit, usage and utilization; the priority-feedback fields).
 //
 // WIRE: offsets below are upstream HAMi's monitor (pkg/monitor/nvidia/v0 and v1, hami-wire §6.3,
 // vgpu-core.md §4.2). v1 and ours share src/region/layout.h, whose static_asserts pin them; v0 is
@@ -32,9 +32,9 @@ inline constexpr size_t kV0LimitOffset = 1592;
 inline constexpr size_t kV0SmLimitOffset = 1720;
 inline constexpr size_t kV0ProcsOffset = 1848;
 inline constexpr size_t kV0SlotSize = 1168;
-inline constexpr size_t kV0SlotUsedOffset = 8;        // 16 x {context, module, buffer, offset, total}
+inline constexpr size_t kV0SlotUsedOffset = 8;  // 16 x {context, module, buffer, offset, total}
 inline constexpr size_t kV0SlotUsedStride = 40;
-inline constexpr size_t kV0SlotUtilOffset = 776;      // 16 x {dec, enc, sm}
+inline constexpr size_t kV0SlotUtilOffset = 776;  // 16 x {dec, enc, sm}
 inline constexpr size_t kV0SlotUtilStride = 24;
 inline constexpr size_t kV0SlotStatusOffset = 1160;
 inline constexpr size_t kV0ProcNumOffset = 1197880;
@@ -57,16 +57,16 @@ base::Result<Layout> DetectLayout(const void* data, size_t size);
 size_t LayoutSize(Layout layout);
 
 struct DeviceReading {
-  std::string uuid;          // up to the first NUL of the 96-byte slot
-  bool uuid_valid = false;   // first byte set, and the label part is valid UTF-8
-  std::string uuid_label;    // first 40 bytes (cut at NUL): upstream's device_uuid label
-  uint64_t limit = 0;        // bytes, 0 = unlimited
-  uint64_t sm_limit = 0;     // percent
-  uint64_t total = 0;        // Σ used[i].total over live slots
+  std::string uuid;         // up to the first NUL of the 96-byte slot
+  bool uuid_valid = false;  // first byte set, and the label part is valid UTF-8
+  std::string uuid_label;   // first 40 bytes (cut at NUL): upstream's device_uuid label
+  uint64_t limit = 0;       // bytes, 0 = unlimited
+  uint64_t sm_limit = 0;    // percent
+  uint64_t total = 0;       // Σ used[i].total over live slots
   uint64_t context = 0;
   uint64_t module = 0;
-  uint64_t buffer = 0;       // data_size
-  uint64_t sm_util = 0;      // Σ device_util[i].sm_util over live slots
+  uint64_t buffer = 0;   // data_size
+  uint64_t sm_util = 0;  // Σ device_util[i].sm_util over live slots
 };
 
 struct RegionReading {
@@ -80,7 +80,7 @@ struct RegionReading {
   int32_t priority = 0;
   int32_t recent_kernel = 0;
   int32_t utilization_switch = 0;
-  uint64_t last_kernel_time = 0;       // unix seconds; always 0 for v0
+  uint64_t last_kernel_time = 0;  // unix seconds; always 0 for v0
 };
 
 // Reads a region already accepted by DetectLayout with the same `size`. Sums iterate the first

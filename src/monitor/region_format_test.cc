@@ -15,8 +15,12 @@ using testing::V0Image;
 using testing::V1Image;
 
 // Upstream's v0 struct (pkg/monitor/nvidia/v0/spec.go) transcribed to C: pins the kV0* offsets.
-struct UpstreamV0Memory { uint64_t context, module, buffer, offset, total; };
-struct UpstreamV0Util { uint64_t dec, enc, sm; };
+struct UpstreamV0Memory {
+  uint64_t context, module, buffer, offset, total;
+};
+struct UpstreamV0Util {
+  uint64_t dec, enc, sm;
+};
 struct UpstreamV0Slot {
   int32_t pid, hostpid;
   UpstreamV0Memory used[16];

@@ -148,7 +148,8 @@ void RegionScanner::Scan(const PodPresence& pods, std::chrono::system_clock::tim
       std::error_code ec;
       std::filesystem::remove_all(dir, ec);
       if (ec) {
-        base::LogWarn("cannot remove directory of a gone pod", {{"dir", dir}, {"error", ec.message()}});
+        base::LogWarn("cannot remove directory of a gone pod",
+                      {{"dir", dir}, {"error", ec.message()}});
       } else {
         ++removed_;
         base::LogInfo("removed directory of a pod no longer on this node",
@@ -177,7 +178,8 @@ void RegionScanner::MapNew(const std::string& name, const ContainerDirName& id) 
   if (files.size() > 2) return Skip(name, "more than 2 files (cache num not matched)", "count");
   std::string file;
   for (const std::string& f : files) {
-    if (f.find("libvgpu.so") != std::string::npos || f.find(".cache") == std::string::npos) continue;
+    if (f.find("libvgpu.so") != std::string::npos || f.find(".cache") == std::string::npos)
+      continue;
     file = f;
     break;
   }
@@ -193,10 +195,12 @@ void RegionScanner::MapNew(const std::string& name, const ContainerDirName& id) 
     return Skip(name, file + ": cannot open: " + std::strerror(errno), "open");
   }
   const std::string key = file + ":" + std::to_string(st.st_size) + ":" +
-                          std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+                          std::to_string(st.st_mtim.tv_sec) + "." +
+                          std::to_string(st.st_mtim.tv_nsec);
   if (!S_ISREG(st.st_mode)) return Skip(name, file + ": not a regular file", key);
   if (static_cast<size_t>(st.st_size) < kHeaderSize) {
-    return Skip(name, file + ": " + std::to_string(st.st_size) + " bytes, smaller than the header", key);
+    return Skip(name, file + ": " + std::to_string(st.st_size) + " bytes, smaller than the header",
+                key);
   }
   m->dev = st.st_dev;
   m->ino = st.st_ino;
@@ -211,7 +215,8 @@ void RegionScanner::MapNew(const std::string& name, const ContainerDirName& id) 
   m->layout = *layout;
   logged_.erase(name);
   base::LogInfo("mapped shared region",
-                {{"path", m->path}, {"layout", LayoutName(m->layout)},
+                {{"path", m->path},
+                 {"layout", LayoutName(m->layout)},
                  {"feedback", m->writable ? "on" : "off (file not writable)"}});
   regions_[name] = std::move(m);
 }
@@ -279,20 +284,21 @@ FeedbackStats RegionScanner::Feedback(const FeedbackFilter& filter) {
       int32_t expected = read_recent[i];
       if (outputs[i].recent_kernel != expected &&
           std::atomic_ref<int32_t>(*recent).compare_exchange_strong(expected,
-                                                                   outputs[i].recent_kernel)) {
+                                                                    outputs[i].recent_kernel)) {
         ++stats.writes;
       }
       expected = read_switch[i];
       if (outputs[i].utilization_switch != expected &&
           std::atomic_ref<int32_t>(*sw).compare_exchange_strong(expected,
-                                                               outputs[i].utilization_switch)) {
+                                                                outputs[i].utilization_switch)) {
         ++stats.writes;
       }
     });
     if ((inputs[i].recent_kernel < 0) != (outputs[i].recent_kernel < 0)) {
       base::LogInfo(outputs[i].recent_kernel < 0 ? "blocking launches (higher priority active)"
                                                  : "unblocking launches",
-                    {{"pod_uid", m.id.pod_uid}, {"container", m.id.container},
+                    {{"pod_uid", m.id.pod_uid},
+                     {"container", m.id.container},
                      {"priority", std::to_string(inputs[i].priority)}});
     }
   }

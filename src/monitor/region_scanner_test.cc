@@ -34,7 +34,8 @@ class RegionScannerTest : public ::testing::Test {
     fs::create_directories(hook_ / "containers" / name);
     return (hook_ / "containers" / name).string();
   }
-  void Region(const std::string& dir, const std::vector<char>& image, const char* file = "a.cache") {
+  void Region(const std::string& dir, const std::vector<char>& image,
+              const char* file = "a.cache") {
     ASSERT_TRUE(WriteFile(Dir(dir) + "/" + file, image));
   }
   ScannerOptions Options() { return {hook_.string(), std::chrono::seconds(60)}; }
@@ -173,9 +174,8 @@ TEST_F(RegionScannerTest, FeedbackSkipsRegionsTheFilterRefuses) {
   Region("victim_c", V1Image(true, {kUuid}, {0}, 1));
   RegionScanner scanner(Options());
   scanner.Scan({}, std::chrono::system_clock::now());
-  FeedbackStats stats = scanner.Feedback([](const RegionSample& s) {
-    return s.pod_uid == "forged" ? std::nullopt : AsWritten(s);
-  });
+  FeedbackStats stats = scanner.Feedback(
+      [](const RegionSample& s) { return s.pod_uid == "forged" ? std::nullopt : AsWritten(s); });
   EXPECT_EQ(stats.regions, 1);
   auto samples = scanner.Read();
   ASSERT_EQ(samples.size(), 2u);

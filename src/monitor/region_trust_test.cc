@@ -59,8 +59,8 @@ TEST_P(VerifyRegionTest, FaultsAreNamedAndNeverActedOn) {
   c.forge(r);
   const ContainerGrant grant = Grant();
   const GrantLookup found{GrantLookup::Status::kFound, &grant};
-  const Verdict v = VerifyRegion(r, found, {{UuidKey(kMine), kDeviceMemory},
-                                            {UuidKey(kVictims), kDeviceMemory}}, kNow);
+  const Verdict v = VerifyRegion(
+      r, found, {{UuidKey(kMine), kDeviceMemory}, {UuidKey(kVictims), kDeviceMemory}}, kNow);
   std::vector<std::string> reasons;
   for (const RegionFault& f : v.faults) reasons.push_back(f.reason);
   EXPECT_EQ(reasons, c.reasons);
@@ -78,45 +78,62 @@ TEST_P(VerifyRegionTest, FaultsAreNamedAndNeverActedOn) {
 
 INSTANTIATE_TEST_SUITE_P(
     Forgeries, VerifyRegionTest,
-    testing::Values(
-        Case{"Honest", [](RegionReading&) {}, {}, true},
-        Case{"LowerPriorityIsTheContainersRight", [](RegionReading& r) { r.priority = 5; }, {},
-             true},
-        Case{"CoTenantsGpuAtPriorityZero",
-             [](RegionReading& r) {
-               r.devices[0].uuid = r.devices[0].uuid_label = kVictims;
-               r.all_uuids = {kVictims};
-               r.priority = 0;
-             },
-             {kFaultForeignDevice, kFaultPriorityRaised}, false},
-        Case{"SecondDeviceClaimed",
-             [](RegionReading& r) {
-               r.devices.push_back(r.devices[0]);
-               r.devices[1].uuid = kVictims;
-             },
-             {kFaultForeignDevice}, true},
-        Case{"SameDeviceListedTwice",
-             [](RegionReading& r) { r.devices.push_back(r.devices[0]); },
-             {kFaultForeignDevice}, true},
-        Case{"UsedTwoToTheSixtyFour",
-             [](RegionReading& r) { r.devices[0].total = UINT64_MAX; },
-             {kFaultOutOfBounds}, false},
-        Case{"ContextAboveTheDevice",
-             [](RegionReading& r) { r.devices[0].context = kDeviceMemory + 1; },
-             {kFaultOutOfBounds}, false},
-        Case{"UtilizationAbove100",
-             [](RegionReading& r) { r.devices[0].sm_util = 101; }, {kFaultOutOfBounds}, false},
-        Case{"LimitZeroMeansUnlimited", [](RegionReading& r) { r.devices[0].limit = 0; },
-             {kFaultLimitMismatch}, false},
-        Case{"LimitRaised", [](RegionReading& r) { r.devices[0].limit = 2000 * kMiB; },
-             {kFaultLimitMismatch}, false},
-        Case{"SmLimitLifted", [](RegionReading& r) { r.devices[0].sm_limit = 0; },
-             {kFaultLimitMismatch}, false},
-        Case{"RecentKernelPinnedActive", [](RegionReading& r) { r.recent_kernel = 1 << 30; },
-             {kFaultOutOfBounds}, true},
-        Case{"LastKernelInTheFuture",
-             [](RegionReading& r) { r.last_kernel_time = kNow + 3600; }, {kFaultOutOfBounds},
-             true}),
+    testing::Values(Case{"Honest", [](RegionReading&) {}, {}, true},
+                    Case{"LowerPriorityIsTheContainersRight",
+                         [](RegionReading& r) { r.priority = 5; },
+                         {},
+                         true},
+                    Case{"CoTenantsGpuAtPriorityZero",
+                         [](RegionReading& r) {
+                           r.devices[0].uuid = r.devices[0].uuid_label = kVictims;
+                           r.all_uuids = {kVictims};
+                           r.priority = 0;
+                         },
+                         {kFaultForeignDevice, kFaultPriorityRaised},
+                         false},
+                    Case{"SecondDeviceClaimed",
+                         [](RegionReading& r) {
+                           r.devices.push_back(r.devices[0]);
+                           r.devices[1].uuid = kVictims;
+                         },
+                         {kFaultForeignDevice},
+                         true},
+                    Case{"SameDeviceListedTwice",
+                         [](RegionReading& r) { r.devices.push_back(r.devices[0]); },
+                         {kFaultForeignDevice},
+                         true},
+                    Case{"UsedTwoToTheSixtyFour",
+                         [](RegionReading& r) { r.devices[0].total = UINT64_MAX; },
+                         {kFaultOutOfBounds},
+                         false},
+                    Case{"ContextAboveTheDevice",
+                         [](RegionReading& r) { r.devices[0].context = kDeviceMemory + 1; },
+                         {kFaultOutOfBounds},
+                         false},
+                    Case{"UtilizationAbove100",
+                         [](RegionReading& r) { r.devices[0].sm_util = 101; },
+                         {kFaultOutOfBounds},
+                         false},
+                    Case{"LimitZeroMeansUnlimited",
+                         [](RegionReading& r) { r.devices[0].limit = 0; },
+                         {kFaultLimitMismatch},
+                         false},
+                    Case{"LimitRaised",
+                         [](RegionReading& r) { r.devices[0].limit = 2000 * kMiB; },
+                         {kFaultLimitMismatch},
+                         false},
+                    Case{"SmLimitLifted",
+                         [](RegionReading& r) { r.devices[0].sm_limit = 0; },
+                         {kFaultLimitMismatch},
+                         false},
+                    Case{"RecentKernelPinnedActive",
+                         [](RegionReading& r) { r.recent_kernel = 1 << 30; },
+                         {kFaultOutOfBounds},
+                         true},
+                    Case{"LastKernelInTheFuture",
+                         [](RegionReading& r) { r.last_kernel_time = kNow + 3600; },
+                         {kFaultOutOfBounds},
+                         true}),
     [](const auto& info) { return info.param.name; });
 
 TEST(VerifyRegion, ClampsWhatFeedbackAndMetricsSee) {
@@ -140,11 +157,12 @@ TEST(VerifyRegion, WithoutAGrantNothingIsActedOn) {
   EXPECT_FALSE(unknown.exported);
   EXPECT_FALSE(unknown.feedback.has_value());
   EXPECT_TRUE(unknown.faults.empty()) << "a pod not yet in the cache is not a fault";
-  const Verdict no_grant =
-      VerifyRegion(r, {GrantLookup::Status::kNoGrant, nullptr, "pod ns/p grants c nothing"}, {}, kNow);
+  const Verdict no_grant = VerifyRegion(
+      r, {GrantLookup::Status::kNoGrant, nullptr, "pod ns/p grants c nothing"}, {}, kNow);
   EXPECT_FALSE(no_grant.exported);
   EXPECT_FALSE(no_grant.feedback.has_value());
-  EXPECT_EQ(no_grant.faults, (std::vector<RegionFault>{{kFaultNoGrant, "pod ns/p grants c nothing"}}));
+  EXPECT_EQ(no_grant.faults,
+            (std::vector<RegionFault>{{kFaultNoGrant, "pod ns/p grants c nothing"}}));
 }
 
 TEST(VerifyRegion, WithoutAnApiOnlyPhysicalBoundsApplyAndNoFeedback) {
@@ -152,15 +170,16 @@ TEST(VerifyRegion, WithoutAnApiOnlyPhysicalBoundsApplyAndNoFeedback) {
   r.devices[0].uuid = kVictims;  // cannot be checked without the pod
   r.devices.push_back(Honest().devices[0]);
   r.devices[1].total = UINT64_MAX;
-  const Verdict v = VerifyRegion(r, {GrantLookup::Status::kNoApi},
-                                 {{UuidKey(kMine), kDeviceMemory}}, kNow);
+  const Verdict v =
+      VerifyRegion(r, {GrantLookup::Status::kNoApi}, {{UuidKey(kMine), kDeviceMemory}}, kNow);
   EXPECT_TRUE(v.exported);
   EXPECT_FALSE(v.feedback.has_value());
   EXPECT_TRUE(v.reading.devices[0].uuid_valid);
   EXPECT_FALSE(v.reading.devices[1].uuid_valid);
   ASSERT_EQ(v.faults.size(), 1u);
-  EXPECT_EQ(v.faults[0].detail, "device 1 memory 18446744073709551615 bytes exceeds the device's "
-                                "42949672960");
+  EXPECT_EQ(v.faults[0].detail,
+            "device 1 memory 18446744073709551615 bytes exceeds the device's "
+            "42949672960");
 }
 
 TEST(VerifyRegion, UnknownDeviceMemoryIsBoundedAtOneTebibyte) {
@@ -211,13 +230,13 @@ TEST(FaultLog, CountsEachAppearanceOnce) {
   const RegionFault raised{kFaultPriorityRaised, "priority 0 above the granted 1"};
   log.Round({{"u1_c", {foreign, raised}}});
   log.Round({{"u1_c", {foreign, raised}}});  // still there: not counted again
-  EXPECT_EQ(log.Counts(), (std::map<std::string, uint64_t>{{kFaultForeignDevice, 1},
-                                                           {kFaultPriorityRaised, 1}}));
+  EXPECT_EQ(log.Counts(),
+            (std::map<std::string, uint64_t>{{kFaultForeignDevice, 1}, {kFaultPriorityRaised, 1}}));
   log.Round({{"u1_c", {foreign}}, {"u2_c", {foreign}}});
   log.Round({});
   log.Round({{"u1_c", {raised}}});  // gone for a round, then back: counted again
-  EXPECT_EQ(log.Counts(), (std::map<std::string, uint64_t>{{kFaultForeignDevice, 2},
-                                                           {kFaultPriorityRaised, 2}}));
+  EXPECT_EQ(log.Counts(),
+            (std::map<std::string, uint64_t>{{kFaultForeignDevice, 2}, {kFaultPriorityRaised, 2}}));
 }
 
 TEST(UuidKey, PrefixAndCaseInsensitive) {

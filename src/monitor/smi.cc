@@ -44,13 +44,15 @@ std::string SliceName(const SmiSlice& s) {
 
 int Cells(uint64_t part, uint64_t total, int width) {
   if (total == 0) return 0;
-  const double cells = static_cast<double>(std::min(part, total)) * width / static_cast<double>(total);
+  const double cells =
+      static_cast<double>(std::min(part, total)) * width / static_cast<double>(total);
   return static_cast<int>(std::lround(cells));
 }
 
 SmiGpu* FindGpu(SmiView& view, const std::string& node, const std::string& uuid) {
   for (SmiGpu& g : view.gpus) {
-    if (g.node == node && !uuid.empty() && (g.uuid == uuid || g.uuid.rfind(uuid, 0) == 0)) return &g;
+    if (g.node == node && !uuid.empty() && (g.uuid == uuid || g.uuid.rfind(uuid, 0) == 0))
+      return &g;
   }
   return nullptr;
 }
@@ -75,9 +77,12 @@ std::string UsageBar(std::optional<uint64_t> used, uint64_t allocated, uint64_t 
   const int used_cells = used ? Cells(*used, total, width) : 0;
   std::string bar = "[";
   for (int i = 0; i < width; ++i) {
-    if (used && i < used_cells) bar += '#';
-    else if (i < alloc_cells) bar += used ? '=' : '?';
-    else bar += '.';
+    if (used && i < used_cells)
+      bar += '#';
+    else if (i < alloc_cells)
+      bar += used ? '=' : '?';
+    else
+      bar += '.';
   }
   return bar + "]";
 }
@@ -137,7 +142,8 @@ SmiView ViewFromSnapshot(const Snapshot& snapshot, const std::string& title) {
       if (!d.uuid_valid || (d.limit == 0 && d.total == 0)) continue;
       SmiGpu* g = FindGpu(view, snapshot.node, d.uuid);
       if (g == nullptr) {
-        view.gpus.push_back(SmiGpu{snapshot.node, -1, d.uuid, "?", 0, std::nullopt, std::nullopt, {}});
+        view.gpus.push_back(
+            SmiGpu{snapshot.node, -1, d.uuid, "?", 0, std::nullopt, std::nullopt, {}});
         g = &view.gpus.back();
       }
       SmiSlice s;
@@ -204,9 +210,14 @@ SmiView ViewFromCluster(const std::vector<nlohmann::json>& nodes,
       continue;
     }
     for (const sched::DeviceState& d : state->devices) {
-      view.gpus.push_back(SmiGpu{node->name, d.info.index, d.info.id, d.info.type,
-                                 static_cast<uint64_t>(d.info.devmem) * kMiB, std::nullopt,
-                                 std::nullopt, {}});
+      view.gpus.push_back(SmiGpu{node->name,
+                                 d.info.index,
+                                 d.info.id,
+                                 d.info.type,
+                                 static_cast<uint64_t>(d.info.devmem) * kMiB,
+                                 std::nullopt,
+                                 std::nullopt,
+                                 {}});
     }
   }
   std::stable_sort(view.gpus.begin(), view.gpus.end(), [](const SmiGpu& a, const SmiGpu& b) {

@@ -13,18 +13,18 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
-#include "vendor/registry.h"
 #include "monitor/snapshot.h"
+#include "vendor/registry.h"
 
 namespace hami::monitor {
 
 struct SmiSlice {
   std::string namespace_name, pod, container;
-  uint64_t memory_limit = 0;              // bytes; 0 = unlimited
-  std::optional<uint64_t> memory_used;    // bytes; unknown without a region/monitor
-  int cores = -1;                         // percent of the GPU allocated; -1 = no SM limit
-  std::optional<double> utilization;      // percent
-  bool blocked = false;                   // held back by the priority feedback
+  uint64_t memory_limit = 0;            // bytes; 0 = unlimited
+  std::optional<uint64_t> memory_used;  // bytes; unknown without a region/monitor
+  int cores = -1;                       // percent of the GPU allocated; -1 = no SM limit
+  std::optional<double> utilization;    // percent
+  bool blocked = false;                 // held back by the priority feedback
 };
 
 struct SmiGpu {
@@ -32,19 +32,19 @@ struct SmiGpu {
   int index = -1;
   std::string uuid;
   std::string type;
-  uint64_t memory_total = 0;              // bytes
-  std::optional<uint64_t> memory_used;    // bytes (NVML), unknown when not measured
-  std::optional<double> utilization;      // percent
+  uint64_t memory_total = 0;            // bytes
+  std::optional<uint64_t> memory_used;  // bytes (NVML), unknown when not measured
+  std::optional<double> utilization;    // percent
   std::vector<SmiSlice> slices;
 
-  uint64_t MemoryAllocated() const;       // Σ slice limits (unlimited slices count as the GPU)
-  int CoresAllocated() const;             // Σ slice cores (slices without a limit count 0)
+  uint64_t MemoryAllocated() const;  // Σ slice limits (unlimited slices count as the GPU)
+  int CoresAllocated() const;        // Σ slice cores (slices without a limit count 0)
 };
 
 struct SmiView {
   std::string title;
-  std::vector<SmiGpu> gpus;               // in display order
-  std::vector<std::string> notes;         // shown under the table (unreachable monitors, ...)
+  std::vector<SmiGpu> gpus;        // in display order
+  std::vector<std::string> notes;  // shown under the table (unreachable monitors, ...)
 };
 
 // Width of the usage bars.

@@ -47,9 +47,10 @@ Snapshot NodeSnapshot() {
                               {"u2", "team-b", "notebook", {"jupyter"}, ""}};
   pods[0].grants["main"] = {{kUuid0}, {}, {10000 * kMiB}, {60}, 1};
   pods[1].grants["jupyter"] = {{kUuid0}, {}, {5000 * kMiB}, {0}, 1};
-  return BuildSnapshot("node-1", 0, {g0, g1},
-                       {Region("u1", "main", 10000, 4000, 60, 2), Region("u2", "jupyter", 5000, 1000, 0, -1)},
-                       pods, {});
+  return BuildSnapshot(
+      "node-1", 0, {g0, g1},
+      {Region("u1", "main", 10000, 4000, 60, 2), Region("u2", "jupyter", 5000, 1000, 0, -1)}, pods,
+      {});
 }
 
 TEST(Smi, UsageBar) {
@@ -91,23 +92,30 @@ TEST(Smi, ParsePrometheusText) {
 }
 
 nlohmann::json Node(const std::string& name, const std::string& reg) {
-  return {{"kind", "Node"}, {"metadata", {{"name", name}, {"annotations", {{"hami.io/node-nvidia-register", reg}}}}}};
+  return {{"kind", "Node"},
+          {"metadata", {{"name", name}, {"annotations", {{"hami.io/node-nvidia-register", reg}}}}}};
 }
 
 nlohmann::json Pod(const std::string& ns, const std::string& name, const std::string& node,
                    const std::string& allocated, const std::string& phase = "Running") {
   return {{"kind", "Pod"},
-          {"metadata", {{"namespace", ns}, {"name", name}, {"uid", name + "-uid"},
-                        {"annotations", {{"hami.io/vgpu-devices-allocated", allocated}}}}},
+          {"metadata",
+           {{"namespace", ns},
+            {"name", name},
+            {"uid", name + "-uid"},
+            {"annotations", {{"hami.io/vgpu-devices-allocated", allocated}}}}},
           {"spec", {{"nodeName", node}, {"containers", {{{"name", "main"}}, {{"name", "side"}}}}}},
           {"status", {{"phase", phase}}}};
 }
 
 TEST(Smi, ClusterViewGoldenWithAndWithoutMonitor) {
-  const std::string reg = std::string(R"([{"id":")") + kUuid0 +
+  const std::string reg =
+      std::string(R"([{"id":")") + kUuid0 +
       R"(","count":10,"devmem":40960,"devcore":100,"type":"NVIDIA-A100-SXM4-40GB","health":true,"index":0},{"id":")" +
-      kUuid1 + R"(","count":10,"devmem":40960,"devcore":100,"type":"NVIDIA-A100-SXM4-40GB","health":true,"index":1}])";
-  std::vector<nlohmann::json> nodes = {Node("node-1", reg), Node("node-2", "garbage"),
+      kUuid1 +
+      R"(","count":10,"devmem":40960,"devcore":100,"type":"NVIDIA-A100-SXM4-40GB","health":true,"index":1}])";
+  std::vector<nlohmann::json> nodes = {Node("node-1", reg),
+                                       Node("node-2", "garbage"),
                                        {{"kind", "Node"}, {"metadata", {{"name", "cpu-only"}}}}};
   std::vector<nlohmann::json> pods = {
       Pod("team-a", "trainer", "node-1", std::string(kUuid0) + ",NVIDIA,10000,60:;;"),
@@ -117,7 +125,8 @@ TEST(Smi, ClusterViewGoldenWithAndWithoutMonitor) {
   std::vector<std::string> errors;
   SmiView view = ViewFromCluster(nodes, pods, vendor::Registry(), &errors);
   ASSERT_EQ(errors.size(), 2u);
-  view.notes.push_back("node-1: monitor http://node-1:9394/metrics unreachable: used values unknown");
+  view.notes.push_back(
+      "node-1: monitor http://node-1:9394/metrics unreachable: used values unknown");
   std::string got = RenderSmi(view);
   EXPECT_EQ(got, Golden("smi_cluster_golden.txt", got));
   view.notes.clear();

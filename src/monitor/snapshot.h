@@ -17,9 +17,9 @@ namespace hami::monitor {
 struct HostGpu {
   int index = 0;
   std::string uuid;
-  std::string name;               // NVML name, e.g. "NVIDIA A100-SXM4-40GB"
-  uint64_t memory_total = 0;      // bytes
-  uint64_t memory_used = 0;       // bytes
+  std::string name;                            // NVML name, e.g. "NVIDIA A100-SXM4-40GB"
+  uint64_t memory_total = 0;                   // bytes
+  uint64_t memory_used = 0;                    // bytes
   std::optional<unsigned> utilization_gpu;     // percent
   std::optional<unsigned> utilization_memory;  // percent
   std::optional<unsigned> temperature_c;
@@ -42,15 +42,15 @@ struct PodRef {
   std::string uid;
   std::string namespace_name;
   std::string name;
-  std::vector<std::string> containers;       // init containers first, then app containers
-  std::string mig_allocations;               // hami.io/vgpu-mig-allocations, "" when absent
+  std::vector<std::string> containers;             // init containers first, then app containers
+  std::string mig_allocations;                     // hami.io/vgpu-mig-allocations, "" when absent
   std::map<std::string, ContainerGrant> grants{};  // by container name: containers with NVIDIA GPUs
   std::string grant_error{};  // why the grant annotations did not decode, "" when they did
 };
 
 // One region found under <hook>/containers/<podUID>_<container>/.
 struct RegionSample {
-  std::string dir;        // directory name
+  std::string dir;  // directory name
   std::string pod_uid;
   std::string container;
   RegionReading reading;
@@ -74,13 +74,13 @@ struct MigSample {
 };
 
 struct MonitorStats {
-  std::map<std::string, int> regions_by_layout;  // LayoutName -> mapped regions
-  uint64_t region_errors = 0;      // files skipped (each logged once), cumulative
+  std::map<std::string, int> regions_by_layout;   // LayoutName -> mapped regions
+  uint64_t region_errors = 0;                     // files skipped (each logged once), cumulative
   std::map<std::string, uint64_t> region_faults;  // fault reason -> times seen (region_trust.h)
-  uint64_t dirs_removed = 0;       // cumulative
-  uint64_t feedback_rounds = 0;    // cumulative
-  uint64_t feedback_writes = 0;    // field changes written, cumulative
-  double last_scan_seconds = 0;    // duration of the last discovery + feedback round
+  uint64_t dirs_removed = 0;                      // cumulative
+  uint64_t feedback_rounds = 0;                   // cumulative
+  uint64_t feedback_writes = 0;                   // field changes written, cumulative
+  double last_scan_seconds = 0;                   // duration of the last discovery + feedback round
   bool api_configured = false;
   bool pods_synced = false;
 };

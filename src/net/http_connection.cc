@@ -39,9 +39,12 @@ void HttpConnection::Enter(Phase phase, Clock::time_point now, Clock::time_point
 
 HttpConnection::Io HttpConnection::SslResult(int ret) {
   switch (SSL_get_error(ssl_, ret)) {
-    case SSL_ERROR_WANT_READ: return Io::kWantRead;
-    case SSL_ERROR_WANT_WRITE: return Io::kWantWrite;
-    case SSL_ERROR_ZERO_RETURN: return Io::kEof;
+    case SSL_ERROR_WANT_READ:
+      return Io::kWantRead;
+    case SSL_ERROR_WANT_WRITE:
+      return Io::kWantWrite;
+    case SSL_ERROR_ZERO_RETURN:
+      return Io::kEof;
     case SSL_ERROR_SYSCALL:
       ssl_broken_ = true;
       ERR_clear_error();

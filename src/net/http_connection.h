@@ -22,9 +22,9 @@ class HttpConnection {
     kHandshake,  // TLS handshake
     kReadHead,   // waiting for (more of) a request head; idle between keep-alive requests
     kReadBody,
-    kHandling,   // the request is with a worker
-    kWrite,      // writing the response
-    kLinger,     // answered and closing: dropping what the client still sends
+    kHandling,  // the request is with a worker
+    kWrite,     // writing the response
+    kLinger,    // answered and closing: dropping what the client still sends
   };
   // What an I/O call achieved: progress (call again), or what it waits for, or the end.
   enum class Io { kProgress, kWantRead, kWantWrite, kEof, kError };
@@ -77,10 +77,10 @@ class HttpConnection {
 
   const HttpRoute* route = nullptr;  // of the request being read or handled
   bool close_after_write = false;
-  bool linger = false;              // StartLinger() after the response (close_after_write)
-  bool head_request = false;        // the request being answered is HEAD
-  uint64_t body_reservation = 0;    // bytes held in the server's body budget
-  uint32_t interest = 0;            // epoll events registered (0: not in the epoll set)
+  bool linger = false;            // StartLinger() after the response (close_after_write)
+  bool head_request = false;      // the request being answered is HEAD
+  uint64_t body_reservation = 0;  // bytes held in the server's body budget
+  uint32_t interest = 0;          // epoll events registered (0: not in the epoll set)
 
  private:
   Io SslResult(int ret);

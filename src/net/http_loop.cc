@@ -26,8 +26,7 @@ constexpr size_t kReadChunk = 16384;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr uint64_t kLingerBytes = 4 << 20;
 
-std::string Serialize(const HttpResponse& r, const RequestHead& head, bool head_only,
-                      bool close) {
+std::string Serialize(const HttpResponse& r, const RequestHead& head, bool head_only, bool close) {
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " ";
   out += StatusText(r.status);
   out += "\r\nContent-Type: " + r.content_type;
@@ -93,8 +92,8 @@ HttpLoop::~HttpLoop() {
 }
 
 HttpServerStats HttpLoop::stats() const {
-  return {accepted_.load(std::memory_order_relaxed), shed_.load(std::memory_order_relaxed),
-          refused_.load(std::memory_order_relaxed),  timed_out_.load(std::memory_order_relaxed),
+  return {accepted_.load(std::memory_order_relaxed),     shed_.load(std::memory_order_relaxed),
+          refused_.load(std::memory_order_relaxed),      timed_out_.load(std::memory_order_relaxed),
           unauthorized_.load(std::memory_order_relaxed), open_.load(std::memory_order_relaxed)};
 }
 
@@ -172,8 +171,7 @@ void HttpLoop::Accept(Clock::time_point now) {
       return;
     }
     accepted_++;
-    if (conns_.size() >= options_.max_connections &&
-        !ShedOldest(/*body_only=*/false, nullptr)) {
+    if (conns_.size() >= options_.max_connections && !ShedOldest(/*body_only=*/false, nullptr)) {
       close(fd);
       refused_++;
       continue;
@@ -196,12 +194,17 @@ void HttpLoop::Accept(Clock::time_point now) {
 
 void HttpLoop::OnEvent(HttpConnection& conn, Clock::time_point now) {
   switch (conn.phase()) {
-    case Phase::kHandshake: return DoHandshake(conn, now);
+    case Phase::kHandshake:
+      return DoHandshake(conn, now);
     case Phase::kReadHead:
-    case Phase::kReadBody: return DoRead(conn, now);
-    case Phase::kWrite: return DoWrite(conn, now);
-    case Phase::kLinger: return DoLinger(conn);
-    case Phase::kHandling: return SetInterest(conn, 0);
+    case Phase::kReadBody:
+      return DoRead(conn, now);
+    case Phase::kWrite:
+      return DoWrite(conn, now);
+    case Phase::kLinger:
+      return DoLinger(conn);
+    case Phase::kHandling:
+      return SetInterest(conn, 0);
   }
 }
 
@@ -211,9 +214,12 @@ void HttpLoop::DoHandshake(HttpConnection& conn, Clock::time_point now) {
       conn.peer() = tls_->Peer(conn.ssl());
       conn.Continue(Phase::kReadHead);
       return DoRead(conn, now);
-    case Io::kWantRead: return SetInterest(conn, EPOLLIN);
-    case Io::kWantWrite: return SetInterest(conn, EPOLLOUT);
-    default: return Close(conn);
+    case Io::kWantRead:
+      return SetInterest(conn, EPOLLIN);
+    case Io::kWantWrite:
+      return SetInterest(conn, EPOLLOUT);
+    default:
+      return Close(conn);
   }
 }
 
@@ -224,11 +230,13 @@ void HttpLoop::DoRead(HttpConnection& conn, Clock::time_point now) {
       case RequestReader::Progress::kHead:
         if (!OnHead(conn, now)) return;
         continue;
-      case RequestReader::Progress::kDone: return Dispatch(conn, now);
+      case RequestReader::Progress::kDone:
+        return Dispatch(conn, now);
       case RequestReader::Progress::kError:
         return Respond(conn, Text(conn.reader().error_status(), conn.reader().error_message()),
                        true, now, /*linger=*/true);
-      case RequestReader::Progress::kNeedMore: break;
+      case RequestReader::Progress::kNeedMore:
+        break;
     }
     const bool was_idle = conn.idle();
     switch (conn.Read(kReadChunk)) {
@@ -237,8 +245,10 @@ void HttpLoop::DoRead(HttpConnection& conn, Clock::time_point now) {
         continue;
       case Io::kWantRead:
         return SetInterest(conn, EPOLLIN | (conn.out().empty() ? 0u : uint32_t{EPOLLOUT}));
-      case Io::kWantWrite: return SetInterest(conn, EPOLLOUT);
-      default: return Close(conn);
+      case Io::kWantWrite:
+        return SetInterest(conn, EPOLLOUT);
+      default:
+        return Close(conn);
     }
   }
 }
@@ -253,8 +263,8 @@ bool HttpLoop::OnHead(HttpConnection& conn, Clock::time_point now) {
   if (conn.route == nullptr) {
     bool path_known = false;
     for (const auto& [key, route] : routes_) path_known = path_known || key.second == head.path;
-    Respond(conn, path_known ? Text(405, "method not allowed") : Text(404, "not found"),
-            body > 0, now, body > 0);
+    Respond(conn, path_known ? Text(405, "method not allowed") : Text(404, "not found"), body > 0,
+            now, body > 0);
     return false;
   }
   if (conn.route->client) {
@@ -333,8 +343,8 @@ void HttpLoop::Respond(HttpConnection& conn, const HttpResponse& response, bool 
   Release(conn);
   conn.close_after_write = close || stopping_;
   conn.linger = linger;
-  conn.out() += Serialize(response, conn.reader().head(), conn.head_request,
-                          conn.close_after_write);
+  conn.out() +=
+      Serialize(response, conn.reader().head(), conn.head_request, conn.close_after_write);
   conn.Enter(Phase::kWrite, now, now + options_.write_timeout);
   DoWrite(conn, now);
 }
@@ -350,13 +360,16 @@ void HttpLoop::DoWrite(HttpConnection& conn, Clock::time_point now) {
       if (conn.close_after_write || stopping_) return Close(conn);
       conn.CountServed();
       conn.reader().Reset();
-      conn.Enter(Phase::kReadHead, now,
-                 now + (conn.in().empty() ? options_.keep_alive_timeout
-                                          : options_.read_header_timeout));
+      conn.Enter(
+          Phase::kReadHead, now,
+          now + (conn.in().empty() ? options_.keep_alive_timeout : options_.read_header_timeout));
       return DoRead(conn, now);  // pipelined bytes, TLS records already decrypted
-    case Io::kWantWrite: return SetInterest(conn, EPOLLOUT);
-    case Io::kWantRead: return SetInterest(conn, EPOLLIN);
-    default: return Close(conn);
+    case Io::kWantWrite:
+      return SetInterest(conn, EPOLLOUT);
+    case Io::kWantRead:
+      return SetInterest(conn, EPOLLIN);
+    default:
+      return Close(conn);
   }
 }
 
@@ -366,8 +379,10 @@ void HttpLoop::DoLinger(HttpConnection& conn) {
       case Io::kProgress:
         if (conn.dropped() > kLingerBytes) return Close(conn);
         continue;
-      case Io::kWantRead: return SetInterest(conn, EPOLLIN);
-      default: return Close(conn);
+      case Io::kWantRead:
+        return SetInterest(conn, EPOLLIN);
+      default:
+        return Close(conn);
     }
   }
 }
@@ -383,8 +398,8 @@ bool HttpLoop::ShedOldest(bool body_only, const HttpConnection* except) {
   HttpConnection* oldest = nullptr;
   for (auto& [id, conn] : conns_) {
     const Phase p = conn->phase();
-    const bool match = body_only ? p == Phase::kReadBody
-                                 : p != Phase::kHandling && p != Phase::kWrite;
+    const bool match =
+        body_only ? p == Phase::kReadBody : p != Phase::kHandling && p != Phase::kWrite;
     if (conn.get() == except || !match) continue;
     if (oldest == nullptr || conn->phase_start() < oldest->phase_start()) {
       oldest = conn.get();

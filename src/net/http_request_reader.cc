@@ -71,23 +71,40 @@ bool ListsToken(std::string_view value, std::string_view token) {
 
 std::string_view StatusText(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
   }
 }
 
@@ -123,14 +140,19 @@ bool RequestReader::TakeLine(std::string* buffer, std::string* line) {
 
 RequestReader::Progress RequestReader::Advance(std::string* buffer) {
   switch (stage_) {
-    case Stage::kHead: return ParseHead(buffer);
-    case Stage::kBody: return ReadBody(buffer);
+    case Stage::kHead:
+      return ParseHead(buffer);
+    case Stage::kBody:
+      return ReadBody(buffer);
     case Stage::kChunkSize:
     case Stage::kChunkData:
     case Stage::kChunkDataEnd:
-    case Stage::kTrailers: return ReadChunked(buffer);
-    case Stage::kDone: return Progress::kDone;
-    case Stage::kError: return Progress::kError;
+    case Stage::kTrailers:
+      return ReadChunked(buffer);
+    case Stage::kDone:
+      return Progress::kDone;
+    case Stage::kError:
+      return Progress::kError;
   }
   return Progress::kError;
 }
@@ -267,8 +289,7 @@ bool RequestReader::FinishHead() {
 }
 
 RequestReader::Progress RequestReader::ReadBody(std::string* buffer) {
-  const size_t take =
-      std::min<uint64_t>(buffer->size(), head_.content_length - body_.size());
+  const size_t take = std::min<uint64_t>(buffer->size(), head_.content_length - body_.size());
   body_.append(*buffer, 0, take);
   buffer->erase(0, take);
   if (body_.size() < head_.content_length) return Progress::kNeedMore;

@@ -34,12 +34,12 @@ struct HttpLimits {
 // The request line and header fields of one request.
 struct RequestHead {
   std::string method;
-  std::string target;  // as sent: path plus any "?query"
-  std::string path;    // target up to '?'
-  int minor_version = 1;  // HTTP/1.<minor_version>
+  std::string target;                          // as sent: path plus any "?query"
+  std::string path;                            // target up to '?'
+  int minor_version = 1;                       // HTTP/1.<minor_version>
   std::map<std::string, std::string> headers;  // names lowercased; a repeated field keeps the last
   bool chunked = false;
-  uint64_t content_length = 0;  // when !chunked
+  uint64_t content_length = 0;   // when !chunked
   bool expect_continue = false;  // "Expect: 100-continue"
   bool keep_alive = true;        // HTTP/1.1 unless "Connection: close"; 1.0 only with keep-alive
 };
@@ -68,7 +68,16 @@ class RequestReader {
   void Reset();
 
  private:
-  enum class Stage { kHead, kBody, kChunkSize, kChunkData, kChunkDataEnd, kTrailers, kDone, kError };
+  enum class Stage {
+    kHead,
+    kBody,
+    kChunkSize,
+    kChunkData,
+    kChunkDataEnd,
+    kTrailers,
+    kDone,
+    kError
+  };
   Progress ParseHead(std::string* buffer);
   bool ParseHeadText(std::string_view text);
   bool ParseHeaderField(std::string_view line);

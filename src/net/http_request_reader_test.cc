@@ -154,9 +154,15 @@ TEST(RequestReaderTest, MutatedRequestsNeverBreakTheBounds) {
     for (int e = 0; e < 1 + static_cast<int>(rng() % 4); ++e) {
       const size_t pos = rng() % (s.size() + 1);
       switch (rng() % 3) {
-        case 0: if (pos < s.size()) s.erase(pos, 1); break;
-        case 1: s.insert(s.begin() + pos, alphabet[rng() % alphabet.size()]); break;
-        default: if (pos < s.size()) s[pos] = alphabet[rng() % alphabet.size()]; break;
+        case 0:
+          if (pos < s.size()) s.erase(pos, 1);
+          break;
+        case 1:
+          s.insert(s.begin() + pos, alphabet[rng() % alphabet.size()]);
+          break;
+        default:
+          if (pos < s.size()) s[pos] = alphabet[rng() % alphabet.size()];
+          break;
       }
     }
     Outcome o = Read(s, 1 + rng() % 7, limits);

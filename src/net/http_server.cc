@@ -63,8 +63,7 @@ std::string HttpRequest::Header(std::string_view name) const {
 base::Result<std::pair<std::string, int>> ParseBindAddress(std::string_view address) {
   const size_t colon = address.rfind(':');
   if (colon == std::string_view::npos) {
-    return base::InvalidArgument("bind address " + base::Quote(address) +
-                                 ": expected host:port");
+    return base::InvalidArgument("bind address " + base::Quote(address) + ": expected host:port");
   }
   std::string host(address.substr(0, colon));
   auto port = base::ParseInt64(address.substr(colon + 1));
@@ -117,10 +116,10 @@ base::Status HttpServer::Start() {
   }
   loop_ = std::move(*loop);
   thread_ = std::thread([loop = loop_.get()] { loop->Run(); });
-  base::LogInfo("http server listening",
-                {{"address", options_.bind_address}, {"port", std::to_string(port_)},
-                 {"tls", options_.tls ? "true" : "false"},
-                 {"client_ca_files", std::to_string(client_cas.size())}});
+  base::LogInfo("http server listening", {{"address", options_.bind_address},
+                                          {"port", std::to_string(port_)},
+                                          {"tls", options_.tls ? "true" : "false"},
+                                          {"client_ca_files", std::to_string(client_cas.size())}});
   return {};
 }
 

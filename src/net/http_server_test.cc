@@ -50,9 +50,8 @@ class PlainServerTest : public testing::Test {
     server_ = std::make_unique<HttpServer>(o);
     server_->Handle("POST", "/echo", Echo);
     server_->Handle("GET", "/healthz", [](const HttpRequest&) { return HttpResponse{}; });
-    server_->Handle("GET", "/throw", [](const HttpRequest&) -> HttpResponse {
-      throw std::runtime_error("boom");
-    });
+    server_->Handle("GET", "/throw",
+                    [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_GT(server_->port(), 0);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());

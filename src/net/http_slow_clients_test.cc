@@ -115,8 +115,7 @@ int TimedGet(Client& client, const std::string& path) {
   const auto start = Clock::now();
   auto res = client.Get(path);
   if (!res || res->status != 200) return -1;
-  return static_cast<int>(
-      std::chrono::duration_cast<milliseconds>(Clock::now() - start).count());
+  return static_cast<int>(std::chrono::duration_cast<milliseconds>(Clock::now() - start).count());
 }
 
 // Issue 14: 391 connections trickling a TLS ClientHello at 1 byte/s stalled /healthz, /filter

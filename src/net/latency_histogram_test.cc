@@ -10,9 +10,9 @@ using std::chrono::milliseconds;
 
 TEST(LatencyHistogramTest, BucketsAreCumulativeAndSumIsInSeconds) {
   LatencyHistogram h;
-  h.Observe(microseconds(300));  // <= 0.5 ms
-  h.Observe(milliseconds(3));    // <= 5 ms
-  h.Observe(milliseconds(20));   // <= 25 ms
+  h.Observe(microseconds(300));         // <= 0.5 ms
+  h.Observe(milliseconds(3));           // <= 5 ms
+  h.Observe(milliseconds(20));          // <= 25 ms
   h.Observe(std::chrono::seconds(60));  // above every bound: only +Inf
   PrometheusText out;
   h.Render(out, "x_seconds", "help");

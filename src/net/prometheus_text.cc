@@ -8,10 +8,14 @@ namespace {
 
 std::string_view TypeName(MetricType type) {
   switch (type) {
-    case MetricType::kCounter: return "counter";
-    case MetricType::kGauge: return "gauge";
-    case MetricType::kHistogram: return "histogram";
-    case MetricType::kUntyped: return "untyped";
+    case MetricType::kCounter:
+      return "counter";
+    case MetricType::kGauge:
+      return "gauge";
+    case MetricType::kHistogram:
+      return "histogram";
+    case MetricType::kUntyped:
+      return "untyped";
   }
   return "untyped";
 }
@@ -87,8 +91,7 @@ PrometheusText& PrometheusText::Family(std::string_view name, std::string_view h
   return *this;
 }
 
-PrometheusText& PrometheusText::Sample(std::string_view name, const Labels& labels,
-                                       double value) {
+PrometheusText& PrometheusText::Sample(std::string_view name, const Labels& labels, double value) {
   text_ += name;
   AppendLabels(&text_, labels);
   text_ += ' ';

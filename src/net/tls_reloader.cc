@@ -75,8 +75,7 @@ base::Status TlsReloader::LoadLocked() {
   if (!cert_bio) return base::InvalidArgument("tls: " + cert_file_ + ": " + OpenSslError());
   X509* cert = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr);
   if (cert == nullptr) {
-    return base::InvalidArgument("tls: " + cert_file_ + ": no PEM certificate: " +
-                                 OpenSslError());
+    return base::InvalidArgument("tls: " + cert_file_ + ": no PEM certificate: " + OpenSslError());
   }
   STACK_OF(X509)* chain = sk_X509_new_null();
   while (X509* extra = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)) {

@@ -54,8 +54,8 @@ base::Result<std::unique_ptr<TlsServerContext>> TlsServerContext::Create(
   if (out->ctx_ == nullptr || !out->certs_.Install(out->ctx_)) {
     return base::Internal("tls: context setup failed: " + OpenSslError());
   }
-  SSL_CTX_set_mode(out->ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE |
-                                  SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_mode(out->ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                  SSL_MODE_RELEASE_BUFFERS);
   if (!client_ca_files.empty()) HAMI_RETURN_IF_ERROR(out->LoadClientCas(client_ca_files));
   return out;
 }

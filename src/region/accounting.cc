@@ -21,9 +21,12 @@ std::atomic_ref<T> A(T& v) {
 
 uint64_t& KindField(DeviceMemory& m, int kind) {
   switch (kind) {
-    case 0: return m.context_size;
-    case 1: return m.module_size;
-    default: break;
+    case 0:
+      return m.context_size;
+    case 1:
+      return m.module_size;
+    default:
+      break;
   }
   return m.data_size;
 }
@@ -64,7 +67,8 @@ uint64_t WriteSlotLocked(ProcSlot& s, int dev, const uint64_t kinds[kUsageKinds]
   DeviceMemory& m = s.used[dev];
   const uint64_t before = A(m.total).load(std::memory_order_relaxed);
   A(s.seqlock).fetch_add(1, std::memory_order_acq_rel);
-  for (int k = 0; k < kUsageKinds; ++k) A(KindField(m, k)).store(kinds[k], std::memory_order_relaxed);
+  for (int k = 0; k < kUsageKinds; ++k)
+    A(KindField(m, k)).store(kinds[k], std::memory_order_relaxed);
   A(m.total).store(SatAdd(SatAdd(kinds[0], kinds[1]), kinds[2]), std::memory_order_relaxed);
   A(s.seqlock).fetch_add(1, std::memory_order_acq_rel);
   return before;
@@ -76,8 +80,9 @@ void FreeSlotLocked(SharedRegion& r, int i) {
   static constexpr uint64_t kZero[kUsageKinds] = {};
   for (int d = 0; d < kMaxDevices; ++d) {
     const uint64_t t = WriteSlotLocked(s, d, kZero);
-    A(Reserved(r, d)).store(SatSub(A(Reserved(r, d)).load(std::memory_order_relaxed), t),
-                            std::memory_order_release);
+    A(Reserved(r, d))
+        .store(SatSub(A(Reserved(r, d)).load(std::memory_order_relaxed), t),
+               std::memory_order_release);
   }
   A(s.status).store(kSlotDead, std::memory_order_relaxed);
   A(s.hostpid).store(0, std::memory_order_relaxed);
@@ -270,8 +275,9 @@ Verdict TryReserve(SharedRegion& r, Account& a, int dev, uint64_t bytes, UsageKi
   const int k = static_cast<int>(kind);
   a.used[dev][k] = SatAdd(a.used[dev][k], bytes);
   WriteSlotLocked(r.procs[a.slot], dev, a.used[dev]);
-  A(Reserved(r, dev)).store(SatAdd(A(Reserved(r, dev)).load(std::memory_order_relaxed), bytes),
-                            std::memory_order_release);
+  A(Reserved(r, dev))
+      .store(SatAdd(A(Reserved(r, dev)).load(std::memory_order_relaxed), bytes),
+             std::memory_order_release);
   return Verdict::kGranted;
 }
 
@@ -289,8 +295,9 @@ Verdict Unreserve(SharedRegion& r, Account& a, int dev, uint64_t bytes, UsageKin
   const uint64_t n = std::min(bytes, a.used[dev][k]);
   a.used[dev][k] -= n;
   WriteSlotLocked(r.procs[a.slot], dev, a.used[dev]);
-  A(Reserved(r, dev)).store(SatSub(A(Reserved(r, dev)).load(std::memory_order_relaxed), n),
-                            std::memory_order_release);
+  A(Reserved(r, dev))
+      .store(SatSub(A(Reserved(r, dev)).load(std::memory_order_relaxed), n),
+             std::memory_order_release);
   return Verdict::kGranted;
 }
 

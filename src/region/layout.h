@@ -1,4 +1,5 @@
-// The shared-region file layout: byte-for-byte upstream HAMi-core's `shared_region_t` (v1, minor 2).
+// The shared-region file layout: byte-for-byte upstream HAMi-core's `shared_region_t` (v1, minor
+// 2).
 //
 // WIRE: every offset and size below is read by upstream's v1 monitor (HAMi pkg/monitor/nvidia/v1)
 // and by ours. Never move a field; our extra state lives only in words upstream's readers ignore
@@ -21,13 +22,13 @@
 
 namespace hami::region {
 
-inline constexpr int32_t kMagic = 19920718;        // WIRE: MULTIPROCESS_SHARED_REGION_MAGIC_FLAG
-inline constexpr uint32_t kMajorVersion = 1;       // WIRE
-inline constexpr uint32_t kMinorVersion = 2;       // WIRE
-inline constexpr int kMaxDevices = 16;             // WIRE: CUDA_DEVICE_MAX_COUNT
-inline constexpr int kMaxSlots = 1024;             // WIRE: SHARED_REGION_MAX_PROCESS_NUM
-inline constexpr int kControlSlot = kMaxSlots - 1; // ours: never holds a process
-inline constexpr int kUuidLen = 96;                // WIRE
+inline constexpr int32_t kMagic = 19920718;         // WIRE: MULTIPROCESS_SHARED_REGION_MAGIC_FLAG
+inline constexpr uint32_t kMajorVersion = 1;        // WIRE
+inline constexpr uint32_t kMinorVersion = 2;        // WIRE
+inline constexpr int kMaxDevices = 16;              // WIRE: CUDA_DEVICE_MAX_COUNT
+inline constexpr int kMaxSlots = 1024;              // WIRE: SHARED_REGION_MAX_PROCESS_NUM
+inline constexpr int kControlSlot = kMaxSlots - 1;  // ours: never holds a process
+inline constexpr int kUuidLen = 96;                 // WIRE
 
 // WIRE: device_memory_t, 64 bytes.
 struct DeviceMemory {

@@ -33,28 +33,44 @@ void InitMutex(pthread_mutex_t* m) {
 
 const char* ErrorName(Error e) {
   switch (e) {
-    case Error::kOk: return "ok";
-    case Error::kOpen: return "cannot open";
-    case Error::kNotRegular: return "not a regular file";
-    case Error::kTooSmall: return "file too small for a v1 region";
-    case Error::kForeign: return "not a v1 shared region (magic/version)";
-    case Error::kNotOurs: return "v1 region of another libvgpu still in use";
-    case Error::kMap: return "mmap failed";
-    case Error::kLock: return "file lock not obtained";
-    case Error::kFull: return "all process slots taken";
-    case Error::kCorrupt: return "corrupt header";
+    case Error::kOk:
+      return "ok";
+    case Error::kOpen:
+      return "cannot open";
+    case Error::kNotRegular:
+      return "not a regular file";
+    case Error::kTooSmall:
+      return "file too small for a v1 region";
+    case Error::kForeign:
+      return "not a v1 shared region (magic/version)";
+    case Error::kNotOurs:
+      return "v1 region of another libvgpu still in use";
+    case Error::kMap:
+      return "mmap failed";
+    case Error::kLock:
+      return "file lock not obtained";
+    case Error::kFull:
+      return "all process slots taken";
+    case Error::kCorrupt:
+      return "corrupt header";
   }
   return "unknown";
 }
 
 const char* VerdictName(Verdict v) {
   switch (v) {
-    case Verdict::kGranted: return "granted";
-    case Verdict::kOverLimit: return "over the limit";
-    case Verdict::kNoSlot: return "no process slot";
-    case Verdict::kBadDevice: return "device outside the region";
-    case Verdict::kLockTimeout: return "region lock not obtained";
-    case Verdict::kSlotLost: return "process slot taken over";
+    case Verdict::kGranted:
+      return "granted";
+    case Verdict::kOverLimit:
+      return "over the limit";
+    case Verdict::kNoSlot:
+      return "no process slot";
+    case Verdict::kBadDevice:
+      return "device outside the region";
+    case Verdict::kLockTimeout:
+      return "region lock not obtained";
+    case Verdict::kSlotLost:
+      return "process slot taken over";
   }
   return "unknown";
 }

@@ -129,9 +129,7 @@ struct Account {
   uint64_t pending[kMaxDevices][kUsageKinds] = {};
   uint64_t repairs = 0;  // times the slot or Reserved() had to be restored (tampering or a bug)
 
-  uint64_t Total(int dev) const {
-    return used[dev][0] + used[dev][1] + used[dev][2];
-  }
+  uint64_t Total(int dev) const { return used[dev][0] + used[dev][1] + used[dev][2]; }
 };
 
 // The outcome of a reservation.

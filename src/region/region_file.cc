@@ -193,8 +193,8 @@ Error RegionFile::InitOrAdopt(int fd, bool locked, const RegionConfig& config, A
 
 Error RegionFile::OpenPrivate(const RegionConfig& config) {
   Reset();
-  void* p = mmap(nullptr, sizeof(SharedRegion), PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void* p = mmap(nullptr, sizeof(SharedRegion), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                 -1, 0);
   if (p == MAP_FAILED) {
     last_errno_ = errno;
     return Error::kMap;

@@ -46,8 +46,8 @@ class TamperTest : public ::testing::Test {
 
 TEST_F(TamperTest, RewrittenTotalsAndHighWaterAreNotBelieved) {
   ASSERT_EQ(Reserve(a_, 600), Verdict::kGranted);
-  Reserved(r(), 0) = 0;   // the running total
-  HighWater(r()) = 0;     // the scan bound
+  Reserved(r(), 0) = 0;  // the running total
+  HighWater(r()) = 0;    // the scan bound
   EXPECT_EQ(Reserve(b_, 500), Verdict::kOverLimit) << "b must still see a's 600";
   EXPECT_EQ(Reserve(b_, 400), Verdict::kGranted);
   EXPECT_EQ(SumOfSlots(r(), 0), 1000u);
@@ -68,7 +68,8 @@ TEST_F(TamperTest, GarbageInEverySlotIsReapedAndTheLedgersRestored) {
   ASSERT_EQ(Reserve(a_, 300), Verdict::kGranted);
   ASSERT_EQ(Reserve(b_, 300), Verdict::kGranted);
   auto* bytes = reinterpret_cast<unsigned char*>(&r().procs[0]);
-  for (size_t i = 0; i < sizeof(ProcSlot) * kControlSlot; ++i) bytes[i] = static_cast<unsigned char>(i * 131 + 7);
+  for (size_t i = 0; i < sizeof(ProcSlot) * kControlSlot; ++i)
+    bytes[i] = static_cast<unsigned char>(i * 131 + 7);
   HighWater(r()) = 0;
   // Every pid is now garbage (no free slot, a's and b's slots taken): a reclaims a slot after
   // reaping the dead garbage, carrying its 300; then b does the same.

@@ -222,8 +222,8 @@ TEST(RegionTest, ConcurrentProcessesNeverExceedLimit) {
   const uint64_t kLimit = 10 * 1000;
   ASSERT_EQ(f.OpenPrivate(Limits(kLimit)), Error::kOk);  // MAP_SHARED: children share it
   SharedRegion& r = *f.get();
-  auto* max_seen = static_cast<std::atomic<uint64_t>*>(mmap(
-      nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  auto* max_seen = static_cast<std::atomic<uint64_t>*>(
+      mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   new (max_seen) std::atomic<uint64_t>(0);
   const int kProcs = 8;
   pid_t kids[kProcs];

@@ -8,8 +8,8 @@ namespace {
 
 bool Better(NodePolicy policy, double score, const std::string& name, double best_score,
             const std::string& best_name) {
-  if (score != best_score) return policy == NodePolicy::kSpread ? score < best_score
-                                                                : score > best_score;
+  if (score != best_score)
+    return policy == NodePolicy::kSpread ? score < best_score : score > best_score;
   return name < best_name;
 }
 

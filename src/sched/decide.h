@@ -26,9 +26,9 @@ struct Decision {
   std::optional<size_t> chosen;  // index into the input nodes
   // Per vendor, per container (init containers first, then app containers).
   model::PodDevices devices;
-  std::vector<model::PartitionGrant> partitions;  // grants on partitioned devices
-  std::map<std::string, model::DeviceInfo> registered;  // the granted devices, by UUID
-  std::vector<std::pair<size_t, double>> fits;                   // node index, score
+  std::vector<model::PartitionGrant> partitions;                // grants on partitioned devices
+  std::map<std::string, model::DeviceInfo> registered;          // the granted devices, by UUID
+  std::vector<std::pair<size_t, double>> fits;                  // node index, score
   std::vector<std::pair<size_t, model::NodeFailure>> failures;  // node index, reasons
 };
 

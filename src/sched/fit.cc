@@ -126,12 +126,15 @@ void NodeFitter::ScoreCandidates(const NodeState& node, const PodInput& pod,
     if (info.vendor != request.vendor) continue;
     const auto& w = work_[i];
     // The container being placed counts in the score (upstream drops it; see score.h).
-    UsageFigures figures{w.used + 1,       info.count,
-                         w.usedcores + coresreq, info.devcore,
-                         w.usedmem + request.MemoryOn(info.devmem), info.devmem};
+    UsageFigures figures{w.used + 1,
+                         info.count,
+                         w.usedcores + coresreq,
+                         info.devcore,
+                         w.usedmem + request.MemoryOn(info.devmem),
+                         info.devmem};
     candidates_.push_back({static_cast<int32_t>(i),
-                           WeightedUtilization(figures, pod.policy.weights), info.numa,
-                           info.index, w.used});
+                           WeightedUtilization(figures, pod.policy.weights), info.numa, info.index,
+                           w.used});
   }
 }
 
@@ -201,9 +204,18 @@ bool NodeFitter::FitRequest(const NodeState& node, const PodInput& pod, int32_t 
     SelectNext(c, order);
     const int32_t pos = candidates_[c].device;
     const auto& info = node.devices[pos].info;
-    if (!info.health) { failure_.Add(rules.unhealthy); continue; }
-    if (node.cordoned.count(info.id) != 0) { failure_.Add(Reason::kCardCordoned); continue; }
-    if (!selector.TypeAllowed(info)) { failure_.Add(Reason::kCardTypeMismatch); continue; }
+    if (!info.health) {
+      failure_.Add(rules.unhealthy);
+      continue;
+    }
+    if (node.cordoned.count(info.id) != 0) {
+      failure_.Add(Reason::kCardCordoned);
+      continue;
+    }
+    if (!selector.TypeAllowed(info)) {
+      failure_.Add(Reason::kCardTypeMismatch);
+      continue;
+    }
     if (selector.numa_bind && (!numa_seen || info.numa != numa)) {
       if (!collected_.empty()) {
         failure_.Add(Reason::kNumaNotFit, static_cast<int32_t>(collected_.size()));
@@ -218,7 +230,8 @@ bool NodeFitter::FitRequest(const NodeState& node, const PodInput& pod, int32_t 
     if (collected_.size() == before || collect_all) continue;
     --remaining;
     const PendingGrant& taken = collected_.back();
-    if (remaining > 0 && taken.partition >= 0 && !info.partitions[taken.partition].placements.empty()) {
+    if (remaining > 0 && taken.partition >= 0 &&
+        !info.partitions[taken.partition].placements.empty()) {
       --c;  // the same device may give this container another instance
     }
   }
@@ -310,8 +323,8 @@ void NodeFitter::TryDevice(const NodeState& node, const PodInput& pod, const Ven
     grant.cores = CoresOfDevice(devcore, grant.cores, grant.mem >= info.devmem);
   }
   if (rules.device_hook) {
-    DeviceCheck check{node, pos, usage, work_, pod, vendor.selector, request, grant.mem,
-                      grant.cores};
+    DeviceCheck check{node,    pos,       usage,      work_, pod, vendor.selector,
+                      request, grant.mem, grant.cores};
     if (auto reason = vendor.fit->CheckDevice(check)) {
       failure_.Add(*reason);
       return;
@@ -369,8 +382,8 @@ bool NodeFitter::PlacementFree(const NodeState& node, int32_t device,
 }
 
 NodeFitter::ShapeChoice NodeFitter::ChooseShape(const NodeState& node, int32_t device,
-                                                const model::DeviceRequest& request,
-                                                int64_t memreq, int64_t cores) const {
+                                                const model::DeviceRequest& request, int64_t memreq,
+                                                int64_t cores) const {
   const auto& shapes = node.devices[device].info.partitions;
   // The smallest shape that holds the request (memory, then fewest slices); among those the
   // smallest with a free placement.
@@ -424,7 +437,10 @@ void NodeFitter::SelectTopology(const NodeState& node, int32_t nums) {
       for (size_t j = 0; j < n; ++j) {
         if (i != j) sum += PairScore(node.topology, uuid(i), uuid(j));
       }
-      if (sum < best_sum) { best_sum = sum; best = i; }
+      if (sum < best_sum) {
+        best_sum = sum;
+        best = i;
+      }
     }
     chosen.push_back(collected_[best]);
   } else {
@@ -440,7 +456,10 @@ void NodeFitter::SelectTopology(const NodeState& node, int32_t nums) {
           sum += PairScore(node.topology, uuid(pick[a]), uuid(pick[b]));
         }
       }
-      if (best_pick.empty() || sum > best_sum) { best_sum = sum; best_pick = pick; }
+      if (best_pick.empty() || sum > best_sum) {
+        best_sum = sum;
+        best_pick = pick;
+      }
       int32_t k = nums - 1;
       while (k >= 0 && pick[k] == n - nums + k) --k;
       if (k < 0) break;
@@ -461,8 +480,7 @@ double NodeFitter::ScoreAfterPlacement(const NodeState& node, const PodInput& po
     bool seen = false;
     for (size_t j = 0; j < i && !seen; ++j) seen = grants_[j].device == device;
     if (seen) continue;  // each device is booked once, from all of its grants
-    int64_t init_slots = 0, app_slots = 0, init_mem = 0, app_mem = 0, init_cores = 0,
-            app_cores = 0;
+    int64_t init_slots = 0, app_slots = 0, init_mem = 0, app_mem = 0, init_cores = 0, app_cores = 0;
     for (size_t j = i; j < grants_.size(); ++j) {
       const auto& g = grants_[j];
       if (g.device != device) continue;

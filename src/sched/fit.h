@@ -44,8 +44,8 @@ class NodeFitter {
   };
   // A partition chosen for one request on one device.
   struct ShapeChoice {
-    int32_t index = -1;           // into DeviceInfo::partitions; -1 = no shape holds the request
-    bool placement_free = true;   // false: shapes hold it but none has a free placement
+    int32_t index = -1;          // into DeviceInfo::partitions; -1 = no shape holds the request
+    bool placement_free = true;  // false: shapes hold it but none has a free placement
     model::Placement placement;
   };
 
@@ -65,19 +65,18 @@ class NodeFitter {
   void SelectNext(size_t from, const CandidateOrder& order);
   QuotaRoom RoomFor(const model::DeviceRequest& request, bool init, const QuotaState* quota);
   ShapeChoice ChooseShape(const NodeState& node, int32_t device,
-                          const model::DeviceRequest& request, int64_t memreq,
-                          int64_t cores) const;
+                          const model::DeviceRequest& request, int64_t memreq, int64_t cores) const;
   bool PlacementFree(const NodeState& node, int32_t device,
                      const model::Placement& placement) const;
   bool OtherDeviceOfPod(std::string_view vendor, int32_t device) const;
   void SelectTopology(const NodeState& node, int32_t nums);
   double ScoreAfterPlacement(const NodeState& node, const PodInput& pod) const;
 
-  std::vector<WorkUsage> work_;            // usage while fitting (per device position)
-  std::vector<Candidate> candidates_;      // [0, c) tried in order; the rest unordered
-  std::vector<PendingGrant> collected_;    // current request's picks
-  std::vector<PendingGrant> grants_;       // whole pod
-  std::vector<size_t> chosen_;             // Select hook output
+  std::vector<WorkUsage> work_;          // usage while fitting (per device position)
+  std::vector<Candidate> candidates_;    // [0, c) tried in order; the rest unordered
+  std::vector<PendingGrant> collected_;  // current request's picks
+  std::vector<PendingGrant> grants_;     // whole pod
+  std::vector<size_t> chosen_;           // Select hook output
   struct QuotaSpent {
     std::string_view vendor;
     int64_t mem = 0;
@@ -87,8 +86,8 @@ class NodeFitter {
 
   model::NodeFailure failure_;
   double score_ = 0;
-  UsageFigures node_base_;                 // the node's totals before this pod (ResetWork)
-  std::vector<QuotaSpent> app_spent_;      // app containers' quota use so far, per vendor
+  UsageFigures node_base_;             // the node's totals before this pod (ResetWork)
+  std::vector<QuotaSpent> app_spent_;  // app containers' quota use so far, per vendor
 };
 
 }  // namespace hami::sched

@@ -85,8 +85,8 @@ TEST(FitTest, EachReasonRendersLikeUpstream) {
 TEST(FitTest, CoresAboveHundredAreClampedAndPercentMemoryUsesDeviceTotal) {
   NodeFitter fitter;
   auto node = NodeBuilder("n").Gpus(1, 1280).Build();
-  ASSERT_TRUE(fitter.FitPod(node, PodWith({RequestBuilder().Gpu(1).MemPercent(10).Cores(150).Build()}),
-                            nullptr));
+  ASSERT_TRUE(fitter.FitPod(
+      node, PodWith({RequestBuilder().Gpu(1).MemPercent(10).Cores(150).Build()}), nullptr));
   ASSERT_EQ(fitter.grants().size(), 1u);
   EXPECT_EQ(fitter.grants()[0].mem, 128);
   EXPECT_EQ(fitter.grants()[0].cores, 100);
@@ -104,8 +104,8 @@ TEST(FitTest, SpreadTakesLeastUsedBinpackMostUsedTiesGoToLowestIndex) {
 TEST(FitTest, RequestCountsInScoreOnMixedModels) {
   // Same usage ratio before placement; after placing 8000 MiB the 40 GiB card is emptier, so
   // spread takes it even though the models differ (upstream ignores the request here).
-  auto node = NodeBuilder("n").Gpus(1, 16384, "NVIDIA-Tesla T4").Gpus(1, 40960, "NVIDIA-A100")
-                  .Build();
+  auto node =
+      NodeBuilder("n").Gpus(1, 16384, "NVIDIA-Tesla T4").Gpus(1, 40960, "NVIDIA-A100").Build();
   auto pod = PodWith({RequestBuilder().Gpu(1).MemMiB(8000).Build()});
   pod.policy.gpu = ParseGpuPolicy("spread");
   EXPECT_EQ(Picked(node, pod), std::vector<int32_t>{1});
@@ -139,8 +139,8 @@ TEST(FitTest, MutexOrderPrefersIdleDevices) {
 
 TEST(FitTest, NumaBindKeepsOneContainerOnOneNode) {
   // NUMA 0 has one free GPU, NUMA 1 has two: a 2-GPU numa-bound request lands on NUMA 1.
-  auto node = NodeBuilder("n").Gpus(1, 16384, "NVIDIA-T4", 0).Gpus(2, 16384, "NVIDIA-T4", 1)
-                  .Build();
+  auto node =
+      NodeBuilder("n").Gpus(1, 16384, "NVIDIA-T4", 0).Gpus(2, 16384, "NVIDIA-T4", 1).Build();
   auto pod = PodWith({RequestBuilder().Gpu(2).MemMiB(100).Build()});
   pod.vendors["NVIDIA"].selector.numa_bind = true;
   pod.policy.gpu = ParseGpuPolicy("spread");
@@ -149,8 +149,8 @@ TEST(FitTest, NumaBindKeepsOneContainerOnOneNode) {
   EXPECT_EQ(node.devices[picked[0]].info.numa, 1);
   EXPECT_EQ(node.devices[picked[1]].info.numa, 1);
   // With NUMA 1 full, the request cannot be split across nodes.
-  auto full = NodeBuilder("n").Gpus(1, 16384, "NVIDIA-T4", 0).Gpus(1, 16384, "NVIDIA-T4", 1)
-                  .Build();
+  auto full =
+      NodeBuilder("n").Gpus(1, 16384, "NVIDIA-T4", 0).Gpus(1, 16384, "NVIDIA-T4", 1).Build();
   EXPECT_EQ(FailReason(full, pod), "1/2 AllocatedCardsInsufficientRequest, 1/2 NumaNotFit");
 }
 
@@ -168,13 +168,21 @@ TEST(FitTest, QuotaCountsRunningPodsAndInitPeak) {
   EXPECT_EQ(FailReason(node, PodWith({r}), &quotas), "2/2 ResourceQuotaNotFit");
   std::map<std::string, QuotaState> cores;
   cores["NVIDIA"].core_limit = 50;
-  EXPECT_EQ(FailReason(node, PodWith({RequestBuilder().Gpu(1).MemMiB(1).Cores(60).Build()}), &cores),
-            "2/2 ResourceQuotaNotFit");
+  EXPECT_EQ(
+      FailReason(node, PodWith({RequestBuilder().Gpu(1).MemMiB(1).Cores(60).Build()}), &cores),
+      "2/2 ResourceQuotaNotFit");
 }
 
 TEST(FitTest, TopologyAwarePicksBestConnectedPair) {
-  auto node = NodeBuilder("n").Gpus(4).Pair(0, 1, 10).Pair(0, 2, 10).Pair(0, 3, 10)
-                  .Pair(1, 2, 10).Pair(1, 3, 10).Pair(2, 3, 200).Build();
+  auto node = NodeBuilder("n")
+                  .Gpus(4)
+                  .Pair(0, 1, 10)
+                  .Pair(0, 2, 10)
+                  .Pair(0, 3, 10)
+                  .Pair(1, 2, 10)
+                  .Pair(1, 3, 10)
+                  .Pair(2, 3, 200)
+                  .Build();
   auto pod = PodWith({RequestBuilder().Gpu(2).MemMiB(100).Build()});
   pod.policy.gpu = ParseGpuPolicy("topology-aware");
   auto picked = Picked(node, pod);
@@ -199,16 +207,19 @@ TEST(FitTest, MigPicksSmallestProfileWithFreePlacement) {
   b.Device(0).usage.used = 1;
   auto node = b.Build();
   NodeFitter fitter;
-  ASSERT_TRUE(fitter.FitPod(node, PodWith({RequestBuilder().Gpu(1).MemMiB(4000).Build()}), nullptr));
+  ASSERT_TRUE(
+      fitter.FitPod(node, PodWith({RequestBuilder().Gpu(1).MemMiB(4000).Build()}), nullptr));
   ASSERT_EQ(fitter.grants().size(), 1u);
   EXPECT_EQ(node.devices[0].info.partitions[fitter.grants()[0].partition].name, "1g.5gb");
   EXPECT_EQ(fitter.grants()[0].placement, (model::Placement{1, 1}));
   // Two instances for one container come from the same GPU; a third has no free 1g slot.
-  ASSERT_FALSE(fitter.FitPod(node, PodWith({RequestBuilder().Gpu(2).MemMiB(4000).Build()}), nullptr));
+  ASSERT_FALSE(
+      fitter.FitPod(node, PodWith({RequestBuilder().Gpu(2).MemMiB(4000).Build()}), nullptr));
   EXPECT_EQ(model::RenderReasons(fitter.failure()),
             "1/1 AllocatedCardsInsufficientRequest, 1/1 CardMigTopologyInfeasible");
   // The 3g profile only fits at slices 0-3, which overlap the booked 1g instance.
-  EXPECT_FALSE(fitter.FitPod(node, PodWith({RequestBuilder().Gpu(1).MemMiB(15000).Build()}), nullptr));
+  EXPECT_FALSE(
+      fitter.FitPod(node, PodWith({RequestBuilder().Gpu(1).MemMiB(15000).Build()}), nullptr));
   EXPECT_EQ(model::RenderReasons(fitter.failure()), "1/1 CardMigTopologyInfeasible");
 }
 

@@ -15,8 +15,8 @@ struct Candidate {
   int32_t device = 0;  // position in NodeState::devices
   double score = 0;    // device utilization after taking this container (score.h)
   int32_t numa = 0;
-  int32_t index = 0;   // NVML index
-  int64_t used = 0;    // slots in use
+  int32_t index = 0;  // NVML index
+  int64_t used = 0;   // slots in use
 };
 
 class CandidateOrder {

@@ -34,9 +34,9 @@ struct GpuPolicy {
   std::string word = kPolicySpread;
   // kChain: keys in written order (binpack/spread/numa only); empty chain = spread.
   std::vector<GpuOrderKey> chain;
-  bool mutex = false;          // the string contains "mutex": used devices are refused
-  bool topology_aware = false; // the string contains "topology-aware"
-  bool binpack = false;        // kSingle and the word is exactly "binpack"
+  bool mutex = false;           // the string contains "mutex": used devices are refused
+  bool topology_aware = false;  // the string contains "topology-aware"
+  bool binpack = false;         // kSingle and the word is exactly "binpack"
 
   bool IsBinpack() const { return binpack; }
 };

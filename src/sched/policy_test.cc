@@ -27,9 +27,10 @@ TEST(PolicyTest, GpuPolicyChains) {
 
 TEST(PolicyTest, ScoreWeightsExactGrammar) {
   EXPECT_EQ(*ParseScoreWeights("memory=3,slot=1,core=0"), (ScoreWeights{1, 0, 3}));
-  for (const char* bad : {"", "slot=1,core=1", "slot=1,core=1,memory=1,extra=1", "slot=1,core=1,mem=1",
-                          "slot=-1,core=1,memory=1", "slot=a,core=1,memory=1",
-                          "slot=0,core=0,memory=0", "slot=1,slot=1,memory=1", "slot1,core=1,memory=1"}) {
+  for (const char* bad :
+       {"", "slot=1,core=1", "slot=1,core=1,memory=1,extra=1", "slot=1,core=1,mem=1",
+        "slot=-1,core=1,memory=1", "slot=a,core=1,memory=1", "slot=0,core=0,memory=0",
+        "slot=1,slot=1,memory=1", "slot1,core=1,memory=1"}) {
     auto r = ParseScoreWeights(bad);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {

@@ -1,5 +1,6 @@
 // The state the scheduling core decides against: nodes, their devices and what is booked on them,
-// plus namespace quotas. Built by the adapters (extender cache, `hami simulate`); read-only to sched.
+// plus namespace quotas. Built by the adapters (extender cache, `hami simulate`); read-only to
+// sched.
 //
 // Contract: devices keep registration order (annotation order, vendors in registry order).
 // Usage already includes every running and assumed pod. Plain values; thread-compatible.

@@ -33,7 +33,7 @@ std::map<std::string, DeviceBooking> CollapseUsage(const model::PodDevices& devi
 
 // Everything one pod books, ready to add to (and later remove from) its node's state.
 struct PodBooking {
-  std::map<std::string, DeviceBooking> devices;                             // by device UUID
+  std::map<std::string, DeviceBooking> devices;                            // by device UUID
   std::map<std::string, std::vector<model::PartitionBooking>> partitions;  // by device UUID
   std::map<std::string, std::vector<std::string>> tags;                    // by device UUID
   std::map<std::string, std::pair<int64_t, int64_t>> quota;  // vendor -> (memory, cores)

@@ -33,39 +33,39 @@ struct WorkUsage {
 // One device granted to one container, by position; materialized into model values only for the
 // chosen node.
 struct PendingGrant {
-  int32_t container = 0;      // index over init containers then app containers
+  int32_t container = 0;  // index over init containers then app containers
   std::string_view vendor;
-  int32_t device = 0;         // position in NodeState::devices
-  int64_t mem = 0;            // MiB
-  int64_t cores = 0;          // vendor core unit
-  int32_t slots = 1;          // of the device's count
-  int32_t partition = -1;     // index into DeviceInfo::partitions, -1 when not partitioned
+  int32_t device = 0;      // position in NodeState::devices
+  int64_t mem = 0;         // MiB
+  int64_t cores = 0;       // vendor core unit
+  int32_t slots = 1;       // of the device's count
+  int32_t partition = -1;  // index into DeviceInfo::partitions, -1 when not partitioned
   model::Placement placement;
 };
 
 // Which per-device checks of the standard card loop a vendor runs, in the loop's order.
 struct FitRules {
   model::Reason unhealthy = model::Reason::kCardNotHealth;  // the reason an unhealthy card counts
-  bool check_uuid = true;      // use/no-use UUID selectors -> CardUuidMismatch
-  bool check_slots = true;     // count <= used -> CardTimeSlicingExhausted
-  bool check_mutex = true;     // GPU policy "mutex" and used > 0 -> ExclusiveDeviceAllocateConflict
-  bool whole_device = false;   // used > 0 -> ExclusiveDeviceAllocateConflict (whole-card vendors)
+  bool check_uuid = true;     // use/no-use UUID selectors -> CardUuidMismatch
+  bool check_slots = true;    // count <= used -> CardTimeSlicingExhausted
+  bool check_mutex = true;    // GPU policy "mutex" and used > 0 -> ExclusiveDeviceAllocateConflict
+  bool whole_device = false;  // used > 0 -> ExclusiveDeviceAllocateConflict (whole-card vendors)
   // A pod's containers share one device of this vendor -> CardNotFoundCustomFilterRule otherwise.
   bool one_device_per_pod = false;
-  bool clamp_cores = true;     // coresreq above 100 books 100
+  bool clamp_cores = true;  // coresreq above 100 books 100
   // coresreq is a percentage of the device's devcore: books max(1, devcore × pct / 100), and the
   // whole devcore when the request takes the whole memory with pct 0 (AMD compute units).
   bool cores_percent_of_device = false;
   // Free-core checks: CardInsufficientCore, exclusive at 100, CardComputeUnitsExhausted.
   bool check_cores = true;
   bool grant_device_type = false;  // a grant's Type is the registered device type, not the key
-  bool gate_hook = false;      // VendorFit::Gate before the loop
-  bool device_hook = false;    // VendorFit::CheckDevice for each device past the checks above
-  bool select_hook = false;    // collect every fitting device, then VendorFit::Select
+  bool gate_hook = false;          // VendorFit::Gate before the loop
+  bool device_hook = false;        // VendorFit::CheckDevice for each device past the checks above
+  bool select_hook = false;        // collect every fitting device, then VendorFit::Select
   // Requests for fewer devices than this skip Select and take devices in the policy's order
   // (a vendor whose selection only matters for several devices saves collecting every one).
   int32_t select_min_nums = 1;
-  bool score_hook = false;     // VendorFit::ScoreNode added to the node score
+  bool score_hook = false;  // VendorFit::ScoreNode added to the node score
 };
 
 // Adjustments a gate makes to one node for one request.
@@ -77,9 +77,9 @@ struct RequestView {
 // may change them (AWS Neuron books a core bitmask).
 struct DeviceCheck {
   const NodeState& node;
-  int32_t position;                // in node.devices
-  const WorkUsage& usage;          // this device, this request's earlier picks on it included
-  std::span<const WorkUsage> work; // every device of the node (rules that span devices)
+  int32_t position;                 // in node.devices
+  const WorkUsage& usage;           // this device, this request's earlier picks on it included
+  std::span<const WorkUsage> work;  // every device of the node (rules that span devices)
   const PodInput& pod;
   const DeviceSelector& selector;
   const model::DeviceRequest& request;

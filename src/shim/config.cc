@@ -22,7 +22,8 @@ const char* NonEmpty(const char* name) {
 
 void Fail(Config& c, const char* name, const char* value, const char* why) {
   SHIM_ERROR("%s=\"%s\" %s", name, value, why);
-  if (c.error[0] == '\0') std::snprintf(c.error, sizeof(c.error), "%s=\"%.64s\" %s", name, value, why);
+  if (c.error[0] == '\0')
+    std::snprintf(c.error, sizeof(c.error), "%s=\"%.64s\" %s", name, value, why);
 }
 
 // A memory limit variable: nullopt when unset; a set value that is not a positive size is an
@@ -85,14 +86,18 @@ Config ReadConfig() {
   ReadLimits(c);
   if (const char* v = NonEmpty("GPU_CORE_UTILIZATION_POLICY")) {
     auto p = limit::ParseCorePolicy(v);
-    if (p) c.policy = *p;
-    else SHIM_ERROR("GPU_CORE_UTILIZATION_POLICY=\"%s\" unknown (default|force|disable)", v);
+    if (p)
+      c.policy = *p;
+    else
+      SHIM_ERROR("GPU_CORE_UTILIZATION_POLICY=\"%s\" unknown (default|force|disable)", v);
   }
   if (c.policy == limit::CorePolicy::kDisable) c.any_sm_limit = false;
   if (const char* v = NonEmpty("CUDA_TASK_PRIORITY")) {
     auto p = limit::ParseSmallInt(v);
-    if (p) c.priority = *p;
-    else SHIM_ERROR("CUDA_TASK_PRIORITY=\"%s\" is not an integer; using 1", v);
+    if (p)
+      c.priority = *p;
+    else
+      SHIM_ERROR("CUDA_TASK_PRIORITY=\"%s\" is not an integer; using 1", v);
   }
   if (const char* v = NonEmpty("HAMI_CONTEXT_OVERHEAD")) {
     auto p = limit::ParseMemoryLimit(v);

@@ -20,7 +20,7 @@ struct Config {
   uint32_t sm_limit[region::kMaxDevices] = {};   // percent, 0 = no limit
   limit::CorePolicy policy = limit::CorePolicy::kDefault;
   int32_t priority = 1;
-  uint64_t context_overhead = 0;  // HAMI_CONTEXT_OVERHEAD: bytes counted per context
+  uint64_t context_overhead = 0;      // HAMI_CONTEXT_OVERHEAD: bytes counted per context
   bool context_overhead_set = false;  // unset: measured from NVML around the first context
   char region_path[256] = "/tmp/cudevshr.cache";
   bool any_sm_limit = false;

@@ -190,8 +190,10 @@ void* HookForDlsym(void* real, const char* name) {
   void* resident = dlopen(cuda ? "libcuda.so.1" : "libnvidia-ml.so.1", RTLD_NOW | RTLD_NOLOAD);
   if (resident == nullptr) return nullptr;
   dlclose(resident);
-  if (cuda) CudaAvailable();
-  else NvmlAvailable();
+  if (cuda)
+    CudaAvailable();
+  else
+    NvmlAvailable();
   return HookForReal(real);
 }
 

@@ -15,8 +15,8 @@ void Log(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 
 
 }  // namespace hami::shim
 
-#define HAMI_SHIM_LOG(level, ...)                                          \
-  do {                                                                     \
+#define HAMI_SHIM_LOG(level, ...)                                               \
+  do {                                                                          \
     if (::hami::shim::LogEnabled(level)) ::hami::shim::Log(level, __VA_ARGS__); \
   } while (0)
 #define SHIM_ERROR(...) HAMI_SHIM_LOG(::hami::shim::LogLevel::kError, __VA_ARGS__)

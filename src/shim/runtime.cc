@@ -66,8 +66,7 @@ void Runtime::Break(const char* fmt, ...) {
   std::vsnprintf(broken_text_, sizeof(broken_text_), fmt, ap);
   va_end(ap);
   broken_.store(broken_text_, std::memory_order_release);
-  SHIM_ERROR("cannot enforce the GPU limits: %s; this process gets no device memory",
-             broken_text_);
+  SHIM_ERROR("cannot enforce the GPU limits: %s; this process gets no device memory", broken_text_);
 }
 
 void Runtime::Attach() {
@@ -93,8 +92,8 @@ void Runtime::Attach() {
   for (uint64_t l : limit_) enforcing_ |= l != 0;
   if (e != region::Error::kOk) {
     if (enforcing_) {
-      Break("shared region %s unusable (%s, errno %d)", config_.region_path,
-            region::ErrorName(e), file_.last_errno());
+      Break("shared region %s unusable (%s, errno %d)", config_.region_path, region::ErrorName(e),
+            file_.last_errno());
     } else {
       SHIM_WARN("shared region %s unusable (%s, errno %d); no limit is set, running without it",
                 config_.region_path, region::ErrorName(e), file_.last_errno());

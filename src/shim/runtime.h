@@ -58,11 +58,11 @@ class Runtime {
   // Whether any limit applies to this process (or one was meant to).
   bool enforcing() const { return enforcing_; }
 
-  AllocTable& allocs() { return *allocs_; }    // device pointers (plain, pitch, managed, imports)
-  AllocTable& arrays() { return *arrays_; }    // CUarray and CUmipmappedArray handles
-  VmmLedger& vmm() { return *vmm_; }           // VMM handles and their mappings
-  PoolLedger& pools() { return *pools_; }      // memory pools and their allocations
-  GraphLedger& graphs() { return *graphs_; }   // graph memory nodes of instantiated graphs
+  AllocTable& allocs() { return *allocs_; }   // device pointers (plain, pitch, managed, imports)
+  AllocTable& arrays() { return *arrays_; }   // CUarray and CUmipmappedArray handles
+  VmmLedger& vmm() { return *vmm_; }          // VMM handles and their mappings
+  PoolLedger& pools() { return *pools_; }     // memory pools and their allocations
+  GraphLedger& graphs() { return *graphs_; }  // graph memory nodes of instantiated graphs
 
   // Context overhead: every context the process holds costs device memory (the primary context
   // of each device while retained, each explicit context), plus what cuCtxSetLimit grows.
@@ -146,8 +146,8 @@ class Runtime {
     uint64_t wave = 0;  // sm_count x max_threads_per_sm
     void* nvml = nullptr;
     std::atomic<uint64_t> last_record_ns{0};
-    std::mutex history_mu;          // guards history
-    limit::LaunchHistory history;   // the container's unit counter over the last window
+    std::mutex history_mu;         // guards history
+    limit::LaunchHistory history;  // the container's unit counter over the last window
   };
   std::mutex compute_mu_;
   DeviceCompute compute_[region::kMaxDevices];

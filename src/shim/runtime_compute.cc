@@ -33,8 +33,8 @@ constexpr uint64_t kSampleEveryNs = 100'000'000;  // one utilization sample per 
 // depending on the product; the simulator's default is 1 s). A mismatch slows convergence but
 // not the steady state: at a constant rate any window gives the same GPU time per unit.
 constexpr uint64_t kUtilWindowNs = 1'000'000'000;
-constexpr uint64_t kHistoryGapNs = 5'000'000;     // at most one history record per 5 ms
-constexpr uint64_t kWaveNs = 1'000'000;           // first guess: one full wave per ms
+constexpr uint64_t kHistoryGapNs = 5'000'000;  // at most one history record per 5 ms
+constexpr uint64_t kWaveNs = 1'000'000;        // first guess: one full wave per ms
 
 }  // namespace
 
@@ -74,8 +74,8 @@ void Runtime::Throttle(int dev, uint64_t threads) {
         attr(&tps, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, dev);
       }
       dc.wave = static_cast<uint64_t>(sms > 0 ? sms : 1) * (tps > 0 ? tps : 1024);
-      dc.initial_rate = limit::InitialRate(sms > 0 ? sms : 1, tps > 0 ? tps : 1024, target,
-                                           kWaveNs);
+      dc.initial_rate =
+          limit::InitialRate(sms > 0 ? sms : 1, tps > 0 ? tps : 1024, target, kWaveNs);
       dc.nvml = NvmlHandleForCuda(*region_, dev);
       dc.ready.store(true, std::memory_order_release);
     }

@@ -26,9 +26,15 @@ nlohmann::json ScalarToJson(const YAML::Node& node) {
   bool dot = false;
   for (size_t k = 0; k < text.size(); ++k) {
     char c = text[k];
-    if (c == '.' && !dot) { dot = true; continue; }
+    if (c == '.' && !dot) {
+      dot = true;
+      continue;
+    }
     if ((c == '-' || c == '+') && k == 0) continue;
-    if (c < '0' || c > '9') { is_float = false; break; }
+    if (c < '0' || c > '9') {
+      is_float = false;
+      break;
+    }
   }
   if (is_float && dot) {
     const double value = std::strtod(text.c_str(), nullptr);
@@ -100,8 +106,9 @@ base::Result<std::vector<YAML::Node>> LoadAll(std::string_view text, const std::
   try {
     return YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {
-    return base::InvalidArgument(source + ": invalid YAML at line " + std::to_string(e.mark.line + 1) +
-                                 ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return base::InvalidArgument(source + ": invalid YAML at line " +
+                                 std::to_string(e.mark.line + 1) + ", column " +
+                                 std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
 }
 
@@ -114,8 +121,9 @@ base::Result<nlohmann::json> DocumentToJson(const YAML::Node& doc, const std::st
     (void)json.dump();  // throws type_error 316 on bytes that are not UTF-8
     return json;
   } catch (const YAML::Exception& e) {
-    return base::InvalidArgument(source + ": invalid YAML at line " + std::to_string(e.mark.line + 1) +
-                                 ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return base::InvalidArgument(source + ": invalid YAML at line " +
+                                 std::to_string(e.mark.line + 1) + ", column " +
+                                 std::to_string(e.mark.column + 1) + ": " + e.msg);
   } catch (const nlohmann::json::exception&) {
     return base::InvalidArgument(source + ": text is not valid UTF-8");
   } catch (const DocumentTooLarge& e) {

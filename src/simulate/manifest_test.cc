@@ -23,8 +23,8 @@ items:
 }
 
 TEST(ManifestTest, ScalarsTypedLikeJsonQuantitiesKeepText) {
-  auto objs = ParseManifests(
-      "a: 1\nb: '1'\nc: true\nd: 3Gi\ne: 1.5\nf: null\ng: 1e3\nh: \"true\"\n", "t");
+  auto objs =
+      ParseManifests("a: 1\nb: '1'\nc: true\nd: 3Gi\ne: 1.5\nf: null\ng: 1e3\nh: \"true\"\n", "t");
   ASSERT_TRUE(objs.ok());
   const auto& o = (*objs)[0];
   EXPECT_TRUE(o["a"].is_number_integer());

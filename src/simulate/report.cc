@@ -12,7 +12,8 @@ struct Totals {
 };
 
 bool Stranded(const sched::DeviceState& d) {
-  return d.usage.used >= d.info.count || (d.info.devcore > 0 && d.usage.usedcores >= d.info.devcore);
+  return d.usage.used >= d.info.count ||
+         (d.info.devcore > 0 && d.usage.usedcores >= d.info.devcore);
 }
 
 Totals Sum(const Result& result) {
@@ -37,10 +38,13 @@ Totals Sum(const Result& result) {
   return t;
 }
 
-nlohmann::ordered_json Pair(int64_t used, int64_t total) { return {{"used", used}, {"total", total}}; }
+nlohmann::ordered_json Pair(int64_t used, int64_t total) {
+  return {{"used", used}, {"total", total}};
+}
 
 std::string Bar(int64_t used, int64_t total, int width) {
-  const int filled = total > 0 ? static_cast<int>(std::min<int64_t>(width, used * width / total)) : 0;
+  const int filled =
+      total > 0 ? static_cast<int>(std::min<int64_t>(width, used * width / total)) : 0;
   return "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
 }
 
@@ -78,22 +82,23 @@ nlohmann::ordered_json ReportJson(const Result& result) {
   }
   const Totals t = Sum(result);
   Json summary = {{"nodes", result.nodes.size() + result.unregistered.size()},
-                            {"gpus", t.gpus},
-                            {"runningPods", result.running},
-                            {"pods", result.placements.size()},
-                            {"placed", placed},
-                            {"unschedulable", unschedulable},
-                            {"noDeviceRequest", no_request},
-                            {"memoryMiB", Pair(t.mem_used, t.mem_total)},
-                            {"cores", Pair(t.cores_used, t.cores_total)},
-                            {"slots", Pair(t.slots_used, t.slots_total)},
-                            {"strandedMemoryMiB", t.stranded},
-                            {"largestFreeMemoryMiB", t.largest_free}};
+                  {"gpus", t.gpus},
+                  {"runningPods", result.running},
+                  {"pods", result.placements.size()},
+                  {"placed", placed},
+                  {"unschedulable", unschedulable},
+                  {"noDeviceRequest", no_request},
+                  {"memoryMiB", Pair(t.mem_used, t.mem_total)},
+                  {"cores", Pair(t.cores_used, t.cores_total)},
+                  {"slots", Pair(t.slots_used, t.slots_total)},
+                  {"strandedMemoryMiB", t.stranded},
+                  {"largestFreeMemoryMiB", t.largest_free}};
   return {{"placements", placements}, {"summary", summary}};
 }
 
 std::string ReportTable(const Result& result) {
-  std::string out = Format("%-32s %-20s %s\n", "POD", "NODE", "DEVICES (uuid,type,MiB,cores) / WHY NOT");
+  std::string out =
+      Format("%-32s %-20s %s\n", "POD", "NODE", "DEVICES (uuid,type,MiB,cores) / WHY NOT");
   for (const auto& p : result.placements) {
     std::string where = p.node ? *p.node : (p.requests_devices ? "<pending>" : "<no device>");
     std::string what;
@@ -111,18 +116,19 @@ std::string ReportTable(const Result& result) {
     out += Format("%-32s %-20s %s\n", p.pod.c_str(), where.c_str(), what.c_str());
   }
   out += "\n";
-  out += Format("%-20s %-5s %-28s %-24s %-22s %-8s\n", "NODE", "GPU", "TYPE", "MEMORY MiB (used/total)",
-                "CORES % (used/total)", "SLOTS");
+  out += Format("%-20s %-5s %-28s %-24s %-22s %-8s\n", "NODE", "GPU", "TYPE",
+                "MEMORY MiB (used/total)", "CORES % (used/total)", "SLOTS");
   for (const auto& node : result.nodes) {
     for (const auto& d : node.devices) {
       std::string type = d.info.type.size() > 28 ? d.info.type.substr(0, 28) : d.info.type;
       std::string health = d.info.health ? "" : " unhealthy";
-      out += Format("%-20s %-5d %-28s %6lld/%-6lld %s %4lld/%-4lld %s %3d/%-3d%s\n", node.name.c_str(),
-                    d.info.index, type.c_str(), static_cast<long long>(d.usage.usedmem),
-                    static_cast<long long>(d.info.devmem), Bar(d.usage.usedmem, d.info.devmem, 8).c_str(),
-                    static_cast<long long>(d.usage.usedcores), static_cast<long long>(d.info.devcore),
-                    Bar(d.usage.usedcores, d.info.devcore, 8).c_str(), d.usage.used, d.info.count,
-                    health.c_str());
+      out += Format(
+          "%-20s %-5d %-28s %6lld/%-6lld %s %4lld/%-4lld %s %3d/%-3d%s\n", node.name.c_str(),
+          d.info.index, type.c_str(), static_cast<long long>(d.usage.usedmem),
+          static_cast<long long>(d.info.devmem), Bar(d.usage.usedmem, d.info.devmem, 8).c_str(),
+          static_cast<long long>(d.usage.usedcores), static_cast<long long>(d.info.devcore),
+          Bar(d.usage.usedcores, d.info.devcore, 8).c_str(), d.usage.used, d.info.count,
+          health.c_str());
     }
   }
   for (const auto& name : result.unregistered) {
@@ -131,18 +137,19 @@ std::string ReportTable(const Result& result) {
   const Totals t = Sum(result);
   const auto j = ReportJson(result)["summary"];
   out += "\n";
-  out += Format("pods: %zu to place, %lld placed, %lld unschedulable, %lld without device request; "
-                "%zu already running\n",
-                result.placements.size(), j["placed"].get<long long>(),
-                j["unschedulable"].get<long long>(), j["noDeviceRequest"].get<long long>(),
-                result.running);
+  out += Format(
+      "pods: %zu to place, %lld placed, %lld unschedulable, %lld without device request; "
+      "%zu already running\n",
+      result.placements.size(), j["placed"].get<long long>(), j["unschedulable"].get<long long>(),
+      j["noDeviceRequest"].get<long long>(), result.running);
   out += Format("memory: %lld/%lld MiB used, cores: %lld/%lld, slots: %lld/%lld\n",
                 static_cast<long long>(t.mem_used), static_cast<long long>(t.mem_total),
                 static_cast<long long>(t.cores_used), static_cast<long long>(t.cores_total),
                 static_cast<long long>(t.slots_used), static_cast<long long>(t.slots_total));
-  out += Format("fragmentation: %lld MiB free but stranded (GPU out of slots or cores), "
-                "largest free block on one GPU %lld MiB\n",
-                static_cast<long long>(t.stranded), static_cast<long long>(t.largest_free));
+  out += Format(
+      "fragmentation: %lld MiB free but stranded (GPU out of slots or cores), "
+      "largest free block on one GPU %lld MiB\n",
+      static_cast<long long>(t.stranded), static_cast<long long>(t.largest_free));
   return out;
 }
 

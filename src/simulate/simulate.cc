@@ -1,14 +1,14 @@
 #include "simulate/simulate.h"
 
 #include "base/quantity.h"
+#include "codec/json_util.h"
 #include "codec/k8s_object.h"
 #include "codec/pod_devices.h"
+#include "model/protocol.h"
 #include "sched/decide.h"
 #include "sched/usage.h"
 #include "simulate/workloads.h"
 #include "vendor/cluster_state.h"
-#include "model/protocol.h"
-#include "codec/json_util.h"
 
 namespace hami::simulate {
 namespace {
@@ -46,11 +46,12 @@ class Simulator {
 
   base::Status AddQuota(const nlohmann::json& obj) {
     const std::string where = Describe(obj);
-    const std::string ns = obj.contains("metadata") ? obj["metadata"].value("namespace", "default")
-                                                    : "default";
+    const std::string ns =
+        obj.contains("metadata") ? obj["metadata"].value("namespace", "default") : "default";
     if (!obj.contains("spec") || !obj["spec"].contains("hard")) return {};
     for (const auto& [key, value] : obj["spec"]["hard"].items()) {
-      const std::string text = value.is_string() ? value.get<std::string>() : codec::DumpJson(value);
+      const std::string text =
+          value.is_string() ? value.get<std::string>() : codec::DumpJson(value);
       for (const auto& vendor : registry_.vendors()) {
         const vendor::QuotaResources names = vendor->Quota();
         if (!names.memory.empty() && key == "limits." + names.memory) {
@@ -101,7 +102,8 @@ class Simulator {
     for (const auto& [index, failure] : decision.failures) {
       placement.failed_nodes[nodes[index]->name] = model::RenderReasons(failure);
     }
-    for (const auto& name : result_.unregistered) placement.failed_nodes[name] = "node unregistered";
+    for (const auto& name : result_.unregistered)
+      placement.failed_nodes[name] = "node unregistered";
     if (decision.chosen) {
       sched::NodeState& node = result_.nodes[*decision.chosen];
       placement.node = node.name;

@@ -26,9 +26,9 @@ struct Options {
 };
 
 struct Placement {
-  std::string pod;                               // "<ns>/<name>"
-  bool requests_devices = false;                 // false: no vendor resource, left to kube-scheduler
-  std::optional<std::string> node;               // chosen node; nullopt when it fits nowhere
+  std::string pod;                  // "<ns>/<name>"
+  bool requests_devices = false;    // false: no vendor resource, left to kube-scheduler
+  std::optional<std::string> node;  // chosen node; nullopt when it fits nowhere
   // What each vendor would write on the pod at bind (Vendor::AllocationAnnotations), by key.
   std::map<std::string, std::string> annotations;
   // Per vendor key, the granted devices encoded as in the allocated annotation (hami-wire §3.7).
@@ -37,8 +37,8 @@ struct Placement {
 };
 
 struct Result {
-  std::vector<std::string> warnings;    // device-config keys and objects ignored, by name
-  std::vector<sched::NodeState> nodes;  // final state, every placement applied
+  std::vector<std::string> warnings;      // device-config keys and objects ignored, by name
+  std::vector<sched::NodeState> nodes;    // final state, every placement applied
   std::vector<std::string> unregistered;  // Node objects without any device registration
   size_t running = 0;                     // pods taken as already running
   std::vector<Placement> placements;      // one per pod to place, in file order

@@ -43,9 +43,9 @@ std::string Pod(const std::string& name, const std::string& limits,
 TEST(SimulateTest, PlacesInOrderEachSeeingThePrevious) {
   Options options;  // binpack nodes
   auto result = simulate::Run(Objects(Pod("a", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 10000}") +
-                            Pod("b", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 10000}") +
-                            Pod("c", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 10000}")),
-                    options);
+                                      Pod("b", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 10000}") +
+                                      Pod("c", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 10000}")),
+                              options);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   const auto& p = result->placements;
   ASSERT_EQ(p.size(), 3u);
@@ -80,11 +80,13 @@ TEST(SimulateTest, RunningPodsAreBookedFirstAndAdmissionDefaultsApply) {
 
 TEST(SimulateTest, QuotaIsEnforced) {
   Options options;
-  auto quota = "---\nkind: ResourceQuota\nmetadata: {name: q, namespace: default}\n"
-               "spec: {hard: {limits.nvidia.com/gpumem: 5Gi}}\n";
-  auto result = simulate::Run(Objects(std::string(quota) + Pod("a", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 4000}") +
-                            Pod("b", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 4000}")),
-                    options);
+  auto quota =
+      "---\nkind: ResourceQuota\nmetadata: {name: q, namespace: default}\n"
+      "spec: {hard: {limits.nvidia.com/gpumem: 5Gi}}\n";
+  auto result = simulate::Run(
+      Objects(std::string(quota) + Pod("a", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 4000}") +
+              Pod("b", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 4000}")),
+      options);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_TRUE(result->placements[0].node);
   EXPECT_FALSE(result->placements[1].node);
@@ -102,12 +104,14 @@ TEST(SimulateTest, InputErrorsNameObjectAndField) {
       {Pod("bad", "{nvidia.com/gpu: 1}", "{hami.io/device-scoring-weights: nope}"),
        "device-scoring-weights"},
       {"---\nkind: Pod\nmetadata:\n  name: r\n  annotations:\n    hami.io/vgpu-node: n1\n"
-       "    hami.io/vgpu-devices-allocated: 'GPU-9,NVIDIA,1,1:;'\nspec: {containers: [{name: c}]}\n",
+       "    hami.io/vgpu-devices-allocated: 'GPU-9,NVIDIA,1,1:;'\nspec: {containers: [{name: "
+       "c}]}\n",
        "GPU-9"},
       {"---\nkind: Deployment\nmetadata: {name: d}\n", "Deployment d: no pod template"},
       {"---\nkind: Job\nmetadata: {name: j}\nspec: {parallelism: -1, template: {spec: {}}}\n",
        "Job j: parallelism"},
-      {"---\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 1000000, template: {spec: {}}}\n",
+      {"---\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 1000000, template: {spec: "
+       "{}}}\n",
        "exceeds 10000"},
       {"---\nmetadata: {name: nokind}\n", "object without a kind"},
   };
@@ -117,7 +121,8 @@ TEST(SimulateTest, InputErrorsNameObjectAndField) {
     EXPECT_NE(result.error().message().find(c.want), std::string::npos) << result.error().message();
   }
   auto bad_node = ParseManifests(
-      "kind: Node\nmetadata: {name: broken, annotations: {hami.io/node-nvidia-register: '[{'}}\n", "n");
+      "kind: Node\nmetadata: {name: broken, annotations: {hami.io/node-nvidia-register: '[{'}}\n",
+      "n");
   auto result = simulate::Run(*bad_node, options);
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.error().message().find("node broken"), std::string::npos);
@@ -128,7 +133,8 @@ TEST(SimulateTest, WorkloadsBecomeTheirPodsOtherKindsAreWarned) {
   const std::string deployment =
       "---\nkind: Deployment\nmetadata: {name: web, namespace: ml}\nspec:\n  replicas: 3\n"
       "  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"
-      "      - name: c\n        resources: {limits: {nvidia.com/gpu: 1, nvidia.com/gpumem: 7000}}\n";
+      "      - name: c\n        resources: {limits: {nvidia.com/gpu: 1, nvidia.com/gpumem: "
+      "7000}}\n";
   const std::string cronjob =
       "---\nkind: CronJob\nmetadata: {name: nightly}\nspec:\n  jobTemplate:\n    spec:\n"
       "      parallelism: 2\n      completions: 1\n      template:\n        spec:\n"
@@ -143,15 +149,16 @@ TEST(SimulateTest, WorkloadsBecomeTheirPodsOtherKindsAreWarned) {
   EXPECT_EQ(*result->placements[0].node, "n1");
   EXPECT_EQ(*result->placements[1].node, "n1");  // binpack: two 7000 MiB slices share n1's GPU
   EXPECT_EQ(*result->placements[2].node, "n2");
-  EXPECT_FALSE(result->placements[3].node);      // a whole GPU: none is free any more
+  EXPECT_FALSE(result->placements[3].node);  // a whole GPU: none is free any more
   ASSERT_EQ(result->warnings.size(), 1u);
   EXPECT_NE(result->warnings[0].find("Service svc: skipped"), std::string::npos);
 }
 
 TEST(SimulateTest, TableShowsEveryGpuAndFragmentation) {
   Options options;
-  auto result = simulate::Run(Objects(Pod("a", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 1000, nvidia.com/gpucores: 100}")),
-                    options);
+  auto result = simulate::Run(
+      Objects(Pod("a", "{nvidia.com/gpu: 1, nvidia.com/gpumem: 1000, nvidia.com/gpucores: 100}")),
+      options);
   ASSERT_TRUE(result.ok());
   std::string table = ReportTable(*result);
   EXPECT_NE(table.find("GPU-1,NVIDIA,1000,100:;"), std::string::npos) << table;

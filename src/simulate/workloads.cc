@@ -47,7 +47,8 @@ base::Result<std::optional<std::vector<json>>> ExpandWorkload(const json& object
     tmpl = Path(object, {"spec", "template"});
     HAMI_ASSIGN_OR_RETURN(pods, Count(object, {"spec", "replicas"}, 1, where, "spec.replicas"));
   } else if (kind == "Job" || kind == "CronJob") {
-    const json* job = kind == "Job" ? Path(object, {"spec"}) : Path(object, {"spec", "jobTemplate", "spec"});
+    const json* job =
+        kind == "Job" ? Path(object, {"spec"}) : Path(object, {"spec", "jobTemplate", "spec"});
     const json empty = json::object();
     const json& spec = job != nullptr ? *job : empty;
     tmpl = Path(spec, {"template"});

@@ -2,8 +2,8 @@
 
 #include "codec/device_cordon.h"
 #include "codec/handshake.h"
-#include "vendor/common.h"
 #include "model/protocol.h"
+#include "vendor/common.h"
 
 namespace hami::vendor {
 

@@ -40,8 +40,8 @@ base::Result<sched::NodeState> NodeStateFromNode(const codec::NodeObject& node,
 
 // Everything a pod holds, from each vendor's annotations (vendors it holds nothing of are absent).
 struct PodGrants {
-  model::PodDevices devices;                       // by vendor key
-  std::vector<model::PartitionGrant> partitions;   // every vendor's partition instances
+  model::PodDevices devices;                      // by vendor key
+  std::vector<model::PartitionGrant> partitions;  // every vendor's partition instances
   bool Empty() const { return devices.empty(); }
 };
 // Malformed annotations are an error naming the pod and annotation.

@@ -44,13 +44,20 @@ TEST(CommonTest, CheckTypeTable) {
   };
   const std::string use = "x/use-type", nouse = "x/nouse-type";
   std::vector<Case> cases = {
-      {{{use, "MI300"}}, "AMD MI300X", true},   {{{use, "MI250"}}, "AMD MI300X", false},
-      {{{nouse, "MI300"}}, "AMD MI300X", false}, {{{nouse, "MI250"}}, "AMD MI300X", true},
-      {{}, "AMD MI300X", true},                   {{{nouse, "MI250,"}}, "AMD MI300X", true},
-      {{{nouse, ",MI250"}}, "AMD MI300X", true},  {{{nouse, " MI250 , "}}, "AMD MI250X", false},
-      {{{nouse, ", "}}, "AMD MI250X", true},      {{{use, "MI300,"}}, "AMD MI250X", false},
-      {{{use, ", "}}, "AMD MI250X", false},       {{{use, "dcu"}}, "DCU", true},
-      {{{use, "dcu,test"}}, "test", true},        {{{nouse, "test,dcu"}}, "test", false},
+      {{{use, "MI300"}}, "AMD MI300X", true},
+      {{{use, "MI250"}}, "AMD MI300X", false},
+      {{{nouse, "MI300"}}, "AMD MI300X", false},
+      {{{nouse, "MI250"}}, "AMD MI300X", true},
+      {{}, "AMD MI300X", true},
+      {{{nouse, "MI250,"}}, "AMD MI300X", true},
+      {{{nouse, ",MI250"}}, "AMD MI300X", true},
+      {{{nouse, " MI250 , "}}, "AMD MI250X", false},
+      {{{nouse, ", "}}, "AMD MI250X", true},
+      {{{use, "MI300,"}}, "AMD MI250X", false},
+      {{{use, ", "}}, "AMD MI250X", false},
+      {{{use, "dcu"}}, "DCU", true},
+      {{{use, "dcu,test"}}, "test", true},
+      {{{nouse, "test,dcu"}}, "test", false},
   };
   for (const auto& c : cases) {
     sched::DeviceSelector s;

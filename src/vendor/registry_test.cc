@@ -39,8 +39,8 @@ TEST(RegistryTest, UnknownBlocksKeysAndFlagsAreWarnedByName) {
 }
 
 TEST(RegistryTest, QuotedNumbersAreAcceptedWrongTypesAreErrors) {
-  auto quoted = Registry::Create(
-      {json::parse(R"({"nvidia":{"libCudaLogLevel":"1","deviceSplitCount":"4","overwriteEnv":"true"}})")});
+  auto quoted = Registry::Create({json::parse(
+      R"({"nvidia":{"libCudaLogLevel":"1","deviceSplitCount":"4","overwriteEnv":"true"}})")});
   ASSERT_TRUE(quoted.ok()) << quoted.error().ToString();
   auto bad = Registry::Create({json::parse(R"({"nvidia":{"deviceSplitCount":"four"}})")});
   ASSERT_FALSE(bad.ok());

@@ -42,8 +42,8 @@ struct QuotaResources {
 
 // Devices a vendor reads off one node.
 struct NodeDevices {
-  std::vector<model::DeviceInfo> devices;       // `vendor` set to the vendor key
-  model::TopologyScores topology;               // device pair scores, when published
+  std::vector<model::DeviceInfo> devices;         // `vendor` set to the vendor key
+  model::TopologyScores topology;                 // device pair scores, when published
   std::map<std::string, std::string> attributes;  // node facts for the vendor's hooks
 };
 
@@ -60,15 +60,15 @@ struct Allocation {
 
 // What a pod holds of one vendor, read back from its annotations.
 struct Granted {
-  model::PodSingleDevice devices;                   // per container (init first)
-  std::vector<model::PartitionGrant> partitions;    // instances on partitioned devices
+  model::PodSingleDevice devices;                 // per container (init first)
+  std::vector<model::PartitionGrant> partitions;  // instances on partitioned devices
 };
 
 // How a vendor serializes binds onto a node (hami-wire §3.8).
 struct NodeLockSpec {
-  std::string annotation;        // node annotation holding the lock
-  bool owner_in_value = true;    // "<RFC3339>,<ns>,<name>" (else a bare RFC 3339 time)
-  int64_t timeout_seconds = 0;   // a lock older than this is taken over; 0 = --node-lock-timeout
+  std::string annotation;       // node annotation holding the lock
+  bool owner_in_value = true;   // "<RFC3339>,<ns>,<name>" (else a bare RFC 3339 time)
+  int64_t timeout_seconds = 0;  // a lock older than this is taken over; 0 = --node-lock-timeout
   friend bool operator==(const NodeLockSpec&, const NodeLockSpec&) = default;
 };
 

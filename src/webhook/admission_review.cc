@@ -82,8 +82,8 @@ json RenderAdmissionReview(const AdmissionRequest& request, const AdmissionRespo
     r["patchType"] = "JSONPatch";
     r["patch"] = Base64Encode(codec::DumpJson(response.patch));
   }
-  return json{{"apiVersion", request.api_version}, {"kind", "AdmissionReview"},
-              {"response", std::move(r)}};
+  return json{
+      {"apiVersion", request.api_version}, {"kind", "AdmissionReview"}, {"response", std::move(r)}};
 }
 
 std::string Base64Encode(std::string_view bytes) {

@@ -25,19 +25,20 @@ struct AdmissionRequest {
   std::string api_version;  // kAdmissionV1 or kAdmissionV1beta1
   std::string uid;          // request.uid (non-empty)
   std::string operation;    // request.operation ("CREATE", ...; may be empty)
-  // request.object, or nullptr when absent/null. Points into the parsed review: valid while it lives.
+  // request.object, or nullptr when absent/null. Points into the parsed review: valid while it
+  // lives.
   const nlohmann::json* object = nullptr;
 };
 
 struct AdmissionResponse {
   bool allowed = false;
-  int32_t code = 200;      // response.status.code
-  std::string reason;      // response.status.reason ("" = omitted)
-  std::string message;     // response.status.message ("" = omitted)
+  int32_t code = 200;                              // response.status.code
+  std::string reason;                              // response.status.reason ("" = omitted)
+  std::string message;                             // response.status.message ("" = omitted)
   nlohmann::json patch = nlohmann::json::array();  // JSON Patch ops; empty = no patch
 
   static AdmissionResponse Allowed(std::string message = "");
-  static AdmissionResponse Denied(std::string message);            // 403 Forbidden
+  static AdmissionResponse Denied(std::string message);  // 403 Forbidden
   static AdmissionResponse Errored(int32_t code, std::string message);
 };
 

@@ -9,8 +9,14 @@ using nlohmann::json;
 
 TEST(Base64, RoundTripsEveryPaddingLength) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="},
-      {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}, {std::string("\xff\x00\xfe", 3), "/wD+"}};
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
+      {std::string("\xff\x00\xfe", 3), "/wD+"}};
   for (const auto& [plain, encoded] : cases) {
     EXPECT_EQ(Base64Encode(plain), encoded);
     EXPECT_EQ(Base64Decode(encoded), plain);
@@ -25,10 +31,10 @@ TEST(Base64, RejectsMalformed) {
 
 TEST(ParseAdmissionReview, AcceptsBothVersions) {
   for (const char* version : {kAdmissionV1, kAdmissionV1beta1}) {
-    const json review = {{"apiVersion", version},
-                         {"kind", "AdmissionReview"},
-                         {"request", {{"uid", "u-1"}, {"operation", "CREATE"},
-                                      {"object", {{"kind", "Pod"}}}}}};
+    const json review = {
+        {"apiVersion", version},
+        {"kind", "AdmissionReview"},
+        {"request", {{"uid", "u-1"}, {"operation", "CREATE"}, {"object", {{"kind", "Pod"}}}}}};
     auto r = ParseAdmissionReview(review);
     ASSERT_TRUE(r.ok()) << r.error().ToString();
     EXPECT_EQ(r->api_version, version);

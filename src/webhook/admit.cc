@@ -124,8 +124,7 @@ base::Result<json> Admit(const json& review, const WebhookConfig& config,
     return RenderAdmissionReview(
         request, AdmissionResponse::Errored(400, "request.object: missing (expected a Pod)"));
   }
-  return RenderAdmissionReview(request,
-                               AdmitPodObject(*request.object, config, registry, quota));
+  return RenderAdmissionReview(request, AdmitPodObject(*request.object, config, registry, quota));
 }
 
 }  // namespace hami::webhook

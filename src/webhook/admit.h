@@ -2,7 +2,8 @@
 // function of the pod object, the webhook config, the vendor registry and a quota view.
 //
 // Flow (first match answers):
-//   1. request.object missing or not a Pod          -> Errored 400 (as controller-runtime's decoder)
+//   1. request.object missing or not a Pod          -> Errored 400 (as controller-runtime's
+//   decoder)
 //   2. no containers                                -> Denied "pod has no containers"
 //   3. the pod asks for a GPU resource and breaks an isolation rule (isolation.h; whatever its
 //      schedulerName)                               -> Denied, every violation named, "; "-joined

@@ -23,9 +23,10 @@ struct AdmitCase {
 json ReviewOf(const json& pod, const std::string& version = kAdmissionV1) {
   return {{"apiVersion", version},
           {"kind", "AdmissionReview"},
-          {"request", {{"uid", "705ab4f5-6393-11e8-b7cc-42010a800002"},
-                       {"operation", "CREATE"},
-                       {"object", pod}}}};
+          {"request",
+           {{"uid", "705ab4f5-6393-11e8-b7cc-42010a800002"},
+            {"operation", "CREATE"},
+            {"object", pod}}}};
 }
 
 class AdmitTest : public testing::TestWithParam<AdmitCase> {};
@@ -89,15 +90,17 @@ INSTANTIATE_TEST_SUITE_P(
     Flow, AdmitTest,
     testing::Values(
         AdmitCase{"SharedGpuGetsSchedulerNameOnly", kGpuPod, true, 200, "", kGpuPodAdmitted},
-        AdmitCase{"CountOnlyBecomesExclusive",
-                  R"({"spec":{"containers":[{"name":"c","resources":{"limits":{"nvidia.com/gpu":"2"}}}]}})",
-                  true, 200, "",
-                  R"({"spec":{"schedulerName":"hami-scheduler","containers":[{"name":"c",
+        AdmitCase{
+            "CountOnlyBecomesExclusive",
+            R"({"spec":{"containers":[{"name":"c","resources":{"limits":{"nvidia.com/gpu":"2"}}}]}})",
+            true, 200, "",
+            R"({"spec":{"schedulerName":"hami-scheduler","containers":[{"name":"c",
                       "resources":{"limits":{"nvidia.com/gpu":"2","nvidia.com/gpucores":"100"}}}]}})"},
-        AdmitCase{"MemoryWithoutCountGetsDefaultCount",
-                  R"({"spec":{"containers":[{"name":"c","resources":{"limits":{"nvidia.com/gpumem":"1024"}}}]}})",
-                  true, 200, "",
-                  R"({"spec":{"schedulerName":"hami-scheduler","containers":[{"name":"c",
+        AdmitCase{
+            "MemoryWithoutCountGetsDefaultCount",
+            R"({"spec":{"containers":[{"name":"c","resources":{"limits":{"nvidia.com/gpumem":"1024"}}}]}})",
+            true, 200, "",
+            R"({"spec":{"schedulerName":"hami-scheduler","containers":[{"name":"c",
                       "resources":{"limits":{"nvidia.com/gpumem":"1024","nvidia.com/gpu":"1"}}}]}})"},
         AdmitCase{"PriorityAndCorePolicyEnvAndRuntimeClass",
                   R"({"spec":{"containers":[{"name":"c","env":[{"name":"A","value":"b"}],
@@ -124,30 +127,33 @@ INSTANTIATE_TEST_SUITE_P(
                   [](vendor::DeviceConfig& d, WebhookConfig&) {
                     d.root["nvidia"]["runtimeClassName"] = "nvidia";
                   }},
-        AdmitCase{"InitContainerOnlyGpu",
-                  R"({"spec":{"initContainers":[{"name":"init","resources":{"limits":{"nvidia.com/gpu":"1"}}}],
+        AdmitCase{
+            "InitContainerOnlyGpu",
+            R"({"spec":{"initContainers":[{"name":"init","resources":{"limits":{"nvidia.com/gpu":"1"}}}],
                       "containers":[{"name":"app"}]}})",
-                  true, 200, "",
-                  R"({"spec":{"schedulerName":"hami-scheduler",
+            true, 200, "",
+            R"({"spec":{"schedulerName":"hami-scheduler",
                       "initContainers":[{"name":"init","resources":{"limits":{"nvidia.com/gpu":"1",
                         "nvidia.com/gpucores":"100"}}}],
                       "containers":[{"name":"app"}]}})"},
-        AdmitCase{"NoGpuPodUntouched", R"({"spec":{"containers":[{"name":"web"}]}})", true, 200,
-                  "", ""},
-        AdmitCase{"NoGpuPodWithOverwriteEnvGetsVisibleDevicesNone",
-                  R"({"spec":{"containers":[{"name":"web"}],"initContainers":[{"name":"i","env":[]}]}})",
-                  true, 200, "",
-                  R"({"spec":{"containers":[{"name":"web","env":[{"name":"NVIDIA_VISIBLE_DEVICES","value":"none"}]}],
+        AdmitCase{"NoGpuPodUntouched", R"({"spec":{"containers":[{"name":"web"}]}})", true, 200, "",
+                  ""},
+        AdmitCase{
+            "NoGpuPodWithOverwriteEnvGetsVisibleDevicesNone",
+            R"({"spec":{"containers":[{"name":"web"}],"initContainers":[{"name":"i","env":[]}]}})",
+            true, 200, "",
+            R"({"spec":{"containers":[{"name":"web","env":[{"name":"NVIDIA_VISIBLE_DEVICES","value":"none"}]}],
                       "initContainers":[{"name":"i","env":[{"name":"NVIDIA_VISIBLE_DEVICES","value":"none"}]}]}})",
-                  OverwriteEnv},
-        AdmitCase{"OverwriteEnvOnlyOnNonGpuContainers",
-                  R"({"spec":{"containers":[{"name":"g","resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"5"}}},
+            OverwriteEnv},
+        AdmitCase{
+            "OverwriteEnvOnlyOnNonGpuContainers",
+            R"({"spec":{"containers":[{"name":"g","resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"5"}}},
                       {"name":"side"}]}})",
-                  true, 200, "",
-                  R"({"spec":{"schedulerName":"hami-scheduler","containers":[{"name":"g",
+            true, 200, "",
+            R"({"spec":{"schedulerName":"hami-scheduler","containers":[{"name":"g",
                       "resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"5"}}},
                       {"name":"side","env":[{"name":"NVIDIA_VISIBLE_DEVICES","value":"none"}]}]}})",
-                  OverwriteEnv},
+            OverwriteEnv},
         AdmitCase{"NoContainersDenied", R"({"spec":{"containers":[]}})", false, 403,
                   "pod has no containers", ""},
         AdmitCase{"NoSpecDenied", R"({"metadata":{"name":"p"}})", false, 403,
@@ -190,31 +196,34 @@ INSTANTIATE_TEST_SUITE_P(
                       "resources":{"limits":{"nvidia.com/gpu":"1"}}}]}})",
                   true, 200, "pod already has different scheduler assigned", "",
                   [](vendor::DeviceConfig&, WebhookConfig& w) { w.scheduler_name = ""; }},
-        AdmitCase{"IgnoreLabelLeavesThePodUntouched",
-                  R"({"metadata":{"labels":{"hami.io/webhook":"ignore"}},"spec":{"containers":[{"name":"c",
+        AdmitCase{
+            "IgnoreLabelLeavesThePodUntouched",
+            R"({"metadata":{"labels":{"hami.io/webhook":"ignore"}},"spec":{"containers":[{"name":"c",
                       "resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"5"}}},
                       {"name":"web"}]}})",
-                  true, 200, "pod labelled hami.io/webhook=ignore", "", OverwriteEnv},
+            true, 200, "pod labelled hami.io/webhook=ignore", "", OverwriteEnv},
         AdmitCase{"IgnoreLabelDoesNotLiftIsolationRules",
                   R"({"metadata":{"labels":{"hami.io/webhook":"ignore"}},"spec":{"hostPID":true,
                       "containers":[{"name":"c","securityContext":{"privileged":true},
                       "resources":{"limits":{"nvidia.com/gpu":"1"}}}]}})",
                   false, 403, "spec.hostPID disables GPU isolation; container c is privileged", ""},
-        AdmitCase{"OtherIgnoreLabelValueMutated",
-                  R"({"metadata":{"labels":{"hami.io/webhook":"no"}},"spec":{"containers":[{"name":"c",
+        AdmitCase{
+            "OtherIgnoreLabelValueMutated",
+            R"({"metadata":{"labels":{"hami.io/webhook":"no"}},"spec":{"containers":[{"name":"c",
                       "resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"5"}}}]}})",
-                  true, 200, "",
-                  R"({"metadata":{"labels":{"hami.io/webhook":"no"}},"spec":{"schedulerName":"hami-scheduler",
+            true, 200, "",
+            R"({"metadata":{"labels":{"hami.io/webhook":"no"}},"spec":{"schedulerName":"hami-scheduler",
                       "containers":[{"name":"c",
                       "resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"5"}}}]}})"},
         AdmitCase{"PrivilegedGpuContainerDenied",
                   R"({"spec":{"containers":[{"name":"c","securityContext":{"privileged":true},
                       "resources":{"limits":{"nvidia.com/gpu":"1"}}}]}})",
                   false, 403, "container c is privileged", ""},
-        AdmitCase{"PrivilegedInitContainerDeniedWhenAppUsesGpu",
-                  R"({"spec":{"initContainers":[{"name":"setup","securityContext":{"privileged":true}}],
+        AdmitCase{
+            "PrivilegedInitContainerDeniedWhenAppUsesGpu",
+            R"({"spec":{"initContainers":[{"name":"setup","securityContext":{"privileged":true}}],
                       "containers":[{"name":"c","resources":{"limits":{"nvidia.com/gpu":"1"}}}]}})",
-                  false, 403, "container setup is privileged", ""},
+            false, 403, "container setup is privileged", ""},
         AdmitCase{"PrivilegedWithoutGpuAllowed",
                   R"({"spec":{"containers":[{"name":"c","securityContext":{"privileged":true}}]}})",
                   true, 200, "", ""},
@@ -224,12 +233,13 @@ INSTANTIATE_TEST_SUITE_P(
                   false, 403, "pod has node assigned", ""},
         AdmitCase{"NodeNameSetWithoutGpuAllowed",
                   R"({"spec":{"nodeName":"n1","containers":[{"name":"c"}]}})", true, 200, "", ""},
-        AdmitCase{"PercentageOutOfRangeErrored",
-                  R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"c",
+        AdmitCase{
+            "PercentageOutOfRangeErrored",
+            R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"c",
                       "resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem-percentage":"150"}}}]}})",
-                  false, 500,
-                  R"(pod default/p: container c: resource nvidia.com/gpumem-percentage "150" must be within 0..100)",
-                  ""},
+            false, 500,
+            R"(pod default/p: container c: resource nvidia.com/gpumem-percentage "150" must be within 0..100)",
+            ""},
         AdmitCase{"UnparsableMemoryErrored",
                   R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"c",
                       "resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"lots"}}}]}})",
@@ -237,8 +247,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "pod default/p: container c: resource nvidia.com/gpumem: invalid quantity "
                   "\"lots\": expected a number (digits with at most one '.')",
                   ""},
-        AdmitCase{"NotAPodErrored400",
-                  R"({"kind":"Service","metadata":{"name":"s"}})", false, 400,
+        AdmitCase{"NotAPodErrored400", R"({"kind":"Service","metadata":{"name":"s"}})", false, 400,
                   R"(pod default/s: kind: expected Pod, got "Service")", ""},
         AdmitCase{"WrongFieldTypeErrored400",
                   R"({"metadata":{"name":"p"},"spec":{"containers":{"name":"c"}}})", false, 400,
@@ -290,8 +299,8 @@ INSTANTIATE_TEST_SUITE_P(
                       "resources":{"limits":{"nvidia.com/gpu":"1","nvidia.com/gpumem":"1"}}}]}})",
                   nullptr, Quota(0, 0)},
         AdmitCase{"PodWithoutGpuNotCheckedEvenOverQuota",
-                  R"({"metadata":{"namespace":"team"},"spec":{"containers":[{"name":"c"}]}})",
-                  true, 200, "", "", nullptr, Quota(0, 0)},
+                  R"({"metadata":{"namespace":"team"},"spec":{"containers":[{"name":"c"}]}})", true,
+                  200, "", "", nullptr, Quota(0, 0)},
         // Init peak 2×3000 = 6000 beats the apps' 1000 + 2000 = 3000: 4000 + 6000 = 10000 fits,
         // while summing init and app containers (9000) would not.
         AdmitCase{"InitPeakRuleFits",
@@ -317,8 +326,8 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<AdmitCase>& info) { return info.param.name; });
 
 TEST(QuotaDemands, MemoryFactorAndDefaultMemoryCount) {
-  auto created = vendor::Registry::Create(
-      {json{{"nvidia", {{"memoryFactor", 2}, {"defaultMemory", 500}}}}});
+  auto created =
+      vendor::Registry::Create({json{{"nvidia", {{"memoryFactor", 2}, {"defaultMemory", 500}}}}});
   ASSERT_TRUE(created.ok()) << created.error().ToString();
   const vendor::Registry& registry = *created;
   model::Pod pod;
@@ -396,8 +405,8 @@ TEST(Admit, VendorAnnotationsReachThePatch) {
 
 TEST(Admit, MalformedReviewIsAnError) {
   const vendor::Registry registry;
-  auto out = Admit(json::parse(R"({"apiVersion":"v1","kind":"Pod"})"), WebhookConfig{}, registry,
-                   nullptr);
+  auto out =
+      Admit(json::parse(R"({"apiVersion":"v1","kind":"Pod"})"), WebhookConfig{}, registry, nullptr);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().code(), base::StatusCode::kInvalidArgument);
 }

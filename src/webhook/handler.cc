@@ -65,8 +65,8 @@ net::HttpHandler WebhookHandler(WebhookConfig config, const vendor::Registry& re
   return [config = std::move(config), &registry,
           quota = std::move(quota)](const net::HttpRequest& request) -> net::HttpResponse {
     if (!IsJson(request.Header("Content-Type"))) {
-      return Text(415, "contentType=" + request.Header("Content-Type") +
-                           ", expected application/json");
+      return Text(415,
+                  "contentType=" + request.Header("Content-Type") + ", expected application/json");
     }
     if (request.body.empty()) return Text(400, "request body is empty");
     auto parsed = codec::ParseBoundedJson(request.body, "AdmissionReview");

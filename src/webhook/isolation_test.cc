@@ -46,8 +46,8 @@ json Respond(const json& pod, const Configure& configure = nullptr) {
 struct DenyCase {
   std::string name;
   json pod;
-  std::string message;   // the denial, exactly
-  Configure exception;   // with it the pod is admitted
+  std::string message;  // the denial, exactly
+  Configure exception;  // with it the pod is admitted
 };
 
 class IsolationDenyTest : public testing::TestWithParam<DenyCase> {};
@@ -88,29 +88,33 @@ INSTANTIATE_TEST_SUITE_P(EnvNames, IsolationDenyTest, testing::ValuesIn(EnvCases
 INSTANTIATE_TEST_SUITE_P(
     Rules, IsolationDenyTest,
     testing::Values(
-        DenyCase{"EnvValueFrom",
-                 GpuPod({{"env", {{{"name", "CUDA_DEVICE_MEMORY_LIMIT_0"},
-                                   {"valueFrom", {{"configMapKeyRef", {{"name", "m"}, {"key", "k"}}}}}}}}}),
-                 "container c: env CUDA_DEVICE_MEMORY_LIMIT_0 (valueFrom) disables GPU isolation",
-                 kAllowEnv},
+        DenyCase{
+            "EnvValueFrom",
+            GpuPod({{"env",
+                     {{{"name", "CUDA_DEVICE_MEMORY_LIMIT_0"},
+                       {"valueFrom", {{"configMapKeyRef", {{"name", "m"}, {"key", "k"}}}}}}}}}),
+            "container c: env CUDA_DEVICE_MEMORY_LIMIT_0 (valueFrom) disables GPU isolation",
+            kAllowEnv},
         DenyCase{"PriorityWithoutThePriorityResource", GpuPod(Env("CUDA_TASK_PRIORITY", "0")),
                  "container c: env CUDA_TASK_PRIORITY disables GPU isolation", kAllowEnv},
         DenyCase{"PriorityOtherThanThePriorityResource",
                  GpuPod({{"env", {{{"name", "CUDA_TASK_PRIORITY"}, {"value", "0"}}}},
-                         {"resources", {{"limits", {{"nvidia.com/gpu", "1"},
-                                                    {"nvidia.com/priority", "1"}}}}}}),
+                         {"resources",
+                          {{"limits", {{"nvidia.com/gpu", "1"}, {"nvidia.com/priority", "1"}}}}}}),
                  "container c: env CUDA_TASK_PRIORITY disables GPU isolation", kAllowEnv},
         DenyCase{"CorePolicyDisable", GpuPod(Env("GPU_CORE_UTILIZATION_POLICY", "disable")),
                  "container c: env GPU_CORE_UTILIZATION_POLICY disables GPU isolation", kAllowEnv},
         DenyCase{"AllGpusInASidecar",
                  GpuPod(json::object(),
-                        {{"containers", {GpuPod()["spec"]["containers"][0],
-                                         {{"name", "side"}, {"env", {{{"name", "NVIDIA_VISIBLE_DEVICES"},
-                                                                      {"value", "all"}}}}}}}}),
+                        {{"containers",
+                          {GpuPod()["spec"]["containers"][0],
+                           {{"name", "side"},
+                            {"env", {{{"name", "NVIDIA_VISIBLE_DEVICES"}, {"value", "all"}}}}}}}}),
                  "container side: env NVIDIA_VISIBLE_DEVICES disables GPU isolation", kAllowEnv},
         DenyCase{"EnvFrom",
-                 GpuPod({{"envFrom", {{{"configMapRef", {{"name", "settings"}}}},
-                                      {{"secretRef", {{"name", "s"}}}, {"prefix", "CUDA_"}}}}}),
+                 GpuPod({{"envFrom",
+                          {{{"configMapRef", {{"name", "settings"}}}},
+                           {{"secretRef", {{"name", "s"}}}, {"prefix", "CUDA_"}}}}}),
                  "container c: envFrom configMapRef settings may set env that disables GPU "
                  "isolation; container c: envFrom secretRef s prefix CUDA_ may set env that "
                  "disables GPU isolation",
@@ -118,15 +122,17 @@ INSTANTIATE_TEST_SUITE_P(
         DenyCase{"Privileged", GpuPod({{"securityContext", {{"privileged", true}}}}),
                  "container c is privileged", Allow(&IsolationConfig::allow_privileged)},
         DenyCase{"PrivilegedInitContainer",
-                 GpuPod(json::object(), {{"initContainers", {{{"name", "setup"},
-                                                              {"securityContext", {{"privileged", true}}}}}}}),
+                 GpuPod(json::object(),
+                        {{"initContainers",
+                          {{{"name", "setup"}, {"securityContext", {{"privileged", true}}}}}}}),
                  "container setup is privileged", Allow(&IsolationConfig::allow_privileged)},
         DenyCase{"HostPID", GpuPod(json::object(), {{"hostPID", true}}),
                  "spec.hostPID disables GPU isolation", Allow(&IsolationConfig::allow_host_pid)},
         DenyCase{"HostIPC", GpuPod(json::object(), {{"hostIPC", true}}),
                  "spec.hostIPC disables GPU isolation", Allow(&IsolationConfig::allow_host_ipc)},
         DenyCase{"SysAdmin",
-                 GpuPod({{"securityContext", {{"capabilities", {{"add", {"NET_ADMIN", "SYS_ADMIN"}}}}}}}),
+                 GpuPod({{"securityContext",
+                          {{"capabilities", {{"add", {"NET_ADMIN", "SYS_ADMIN"}}}}}}}),
                  "container c: securityContext.capabilities.add SYS_ADMIN disables GPU isolation",
                  Allow(&IsolationConfig::allow_capabilities)},
         DenyCase{"SysPtraceSpelledWithCapPrefix",
@@ -138,34 +144,42 @@ INSTANTIATE_TEST_SUITE_P(
                  GpuPod({{"securityContext", {{"capabilities", {{"add", {"ALL"}}}}}}}),
                  "container c: securityContext.capabilities.add ALL disables GPU isolation",
                  Allow(&IsolationConfig::allow_capabilities)},
-        DenyCase{"DriverDeviceNode",
-                 GpuPod(json::object(), {{"volumes", {{{"name", "gpu1"},
-                                                        {"hostPath", {{"path", "/dev/nvidia1"}}}}}}}),
-                 "volume gpu1: hostPath /dev/nvidia1 exposes /dev/nvidia* and disables GPU "
-                 "isolation",
-                 Allow(&IsolationConfig::allow_host_path)},
-        DenyCase{"RegionDirectory",
-                 GpuPod(json::object(), {{"volumes", {{{"name", "r"},
-                                                        {"hostPath", {{"path", "/usr/local/vgpu/containers"}}}}}}}),
-                 "volume r: hostPath /usr/local/vgpu/containers exposes /usr/local/vgpu and "
-                 "disables GPU isolation",
-                 Allow(&IsolationConfig::allow_host_path)},
+        DenyCase{
+            "DriverDeviceNode",
+            GpuPod(json::object(),
+                   {{"volumes", {{{"name", "gpu1"}, {"hostPath", {{"path", "/dev/nvidia1"}}}}}}}),
+            "volume gpu1: hostPath /dev/nvidia1 exposes /dev/nvidia* and disables GPU "
+            "isolation",
+            Allow(&IsolationConfig::allow_host_path)},
+        DenyCase{
+            "RegionDirectory",
+            GpuPod(json::object(),
+                   {{"volumes",
+                     {{{"name", "r"}, {"hostPath", {{"path", "/usr/local/vgpu/containers"}}}}}}}),
+            "volume r: hostPath /usr/local/vgpu/containers exposes /usr/local/vgpu and "
+            "disables GPU isolation",
+            Allow(&IsolationConfig::allow_host_path)},
         DenyCase{"HostRoot",
-                 GpuPod(json::object(), {{"volumes", {{{"name", "root"}, {"hostPath", {{"path", "/"}}}}}}}),
+                 GpuPod(json::object(),
+                        {{"volumes", {{{"name", "root"}, {"hostPath", {{"path", "/"}}}}}}}),
                  "volume root: hostPath / exposes /dev/nvidia* and disables GPU isolation",
                  Allow(&IsolationConfig::allow_host_path)},
         DenyCase{"OtherSchedulerName",
                  GpuPod(Env("CUDA_DISABLE_CONTROL", "true"), {{"schedulerName", "volcano"}}),
                  "container c: env CUDA_DISABLE_CONTROL disables GPU isolation", kAllowEnv},
-        DenyCase{"AnotherVendorsResource",
-                 json{{"spec", {{"hostPID", true},
-                                {"containers", {{{"name", "c"},
-                                                 {"resources", {{"limits", {{"hygon.com/dcunum", "1"}}}}}}}}}}},
-                 "spec.hostPID disables GPU isolation", Allow(&IsolationConfig::allow_host_pid)},
+        DenyCase{
+            "AnotherVendorsResource",
+            json{{"spec",
+                  {{"hostPID", true},
+                   {"containers",
+                    {{{"name", "c"}, {"resources", {{"limits", {{"hygon.com/dcunum", "1"}}}}}}}}}}},
+            "spec.hostPID disables GPU isolation", Allow(&IsolationConfig::allow_host_pid)},
         DenyCase{"StaticMigInstance",
-                 json{{"spec", {{"containers", {{{"name", "c"},
-                                                 {"securityContext", {{"privileged", true}}},
-                                                 {"resources", {{"limits", {{"nvidia.com/mig-1g.5gb", "1"}}}}}}}}}}},
+                 json{{"spec",
+                       {{"containers",
+                         {{{"name", "c"},
+                           {"securityContext", {{"privileged", true}}},
+                           {"resources", {{"limits", {{"nvidia.com/mig-1g.5gb", "1"}}}}}}}}}}},
                  "container c is privileged", Allow(&IsolationConfig::allow_privileged)},
         DenyCase{"EveryViolationNamed",
                  GpuPod({{"securityContext", {{"privileged", true}}},
@@ -180,19 +194,23 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Isolation, AdmittedWhatDoesNotTouchIsolation) {
   const json cases[] = {
-      GpuPod({{"env", {{{"name", "CUDA_TASK_PRIORITY"}, {"value", "0"}}}},
-              {"resources", {{"limits", {{"nvidia.com/gpu", "1"}, {"nvidia.com/priority", "0"}}}}}}),
+      GpuPod(
+          {{"env", {{{"name", "CUDA_TASK_PRIORITY"}, {"value", "0"}}}},
+           {"resources", {{"limits", {{"nvidia.com/gpu", "1"}, {"nvidia.com/priority", "0"}}}}}}),
       GpuPod(Env("CUDA_VISIBLE_DEVICES", "0")),
       GpuPod(Env("LIBCUDA_LOG_LEVEL", "4")),
-      GpuPod(json::object(), {{"containers", {GpuPod()["spec"]["containers"][0],
-                                              {{"name", "side"}, {"env", {{{"name", "NVIDIA_VISIBLE_DEVICES"},
-                                                                           {"value", "none"}}}}}}}}),
-      GpuPod({{"securityContext", {{"privileged", false},
-                                   {"capabilities", {{"add", {"NET_ADMIN", "SYS_NICE"}}}}}}}),
-      GpuPod(json::object(), {{"volumes", {{{"name", "d"}, {"hostPath", {{"path", "/data/sets"}}}},
-                                           {{"name", "n"}, {"hostPath", {{"path", "/dev/null"}}}},
-                                           {{"name", "x"}, {"hostPath", {{"path", "/usr/local/vgpux"}}}},
-                                           {{"name", "e"}, {"emptyDir", json::object()}}}}}),
+      GpuPod(json::object(),
+             {{"containers",
+               {GpuPod()["spec"]["containers"][0],
+                {{"name", "side"},
+                 {"env", {{{"name", "NVIDIA_VISIBLE_DEVICES"}, {"value", "none"}}}}}}}}),
+      GpuPod({{"securityContext",
+               {{"privileged", false}, {"capabilities", {{"add", {"NET_ADMIN", "SYS_NICE"}}}}}}}),
+      GpuPod(json::object(), {{"volumes",
+                               {{{"name", "d"}, {"hostPath", {{"path", "/data/sets"}}}},
+                                {{"name", "n"}, {"hostPath", {{"path", "/dev/null"}}}},
+                                {{"name", "x"}, {"hostPath", {{"path", "/usr/local/vgpux"}}}},
+                                {{"name", "e"}, {"emptyDir", json::object()}}}}}),
   };
   for (const json& pod : cases) {
     const json r = Respond(pod);
@@ -201,10 +219,12 @@ TEST(Isolation, AdmittedWhatDoesNotTouchIsolation) {
 }
 
 TEST(Isolation, PodsWithoutGpusAreNotChecked) {
-  const json pod = {{"spec", {{"hostPID", true},
-                              {"containers", {{{"name", "c"},
-                                               {"securityContext", {{"privileged", true}}},
-                                               {"env", {{{"name", "CUDA_DISABLE_CONTROL"}, {"value", "true"}}}}}}}}}};
+  const json pod = {{"spec",
+                     {{"hostPID", true},
+                      {"containers",
+                       {{{"name", "c"},
+                         {"securityContext", {{"privileged", true}}},
+                         {"env", {{{"name", "CUDA_DISABLE_CONTROL"}, {"value", "true"}}}}}}}}}};
   const json r = Respond(pod);
   EXPECT_EQ(r["allowed"], true) << r.dump();
   EXPECT_FALSE(r.contains("patch"));
@@ -217,8 +237,8 @@ TEST(Isolation, TheWebhooksOwnOutputIsAdmittedAgain) {
     d.root["nvidia"]["overwriteEnv"] = true;
     d.root["nvidia"]["gpuCorePolicy"] = "disable";
   };
-  json pod = GpuPod(json::object(), {{"containers", {GpuPod()["spec"]["containers"][0],
-                                                     {{"name", "side"}}}}});
+  json pod = GpuPod(json::object(),
+                    {{"containers", {GpuPod()["spec"]["containers"][0], {{"name", "side"}}}}});
   pod["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/priority"] = "0";
   const json first = Respond(pod, configure);
   ASSERT_EQ(first["allowed"], true) << first.dump();
@@ -232,8 +252,9 @@ TEST(Isolation, TheWebhooksOwnOutputIsAdmittedAgain) {
 }
 
 TEST(Isolation, ProtectedHostPathsAreConfigurable) {
-  const json pod = GpuPod(json::object(), {{"volumes", {{{"name", "d"},
-                                                         {"hostPath", {{"path", "/opt/hami/vgpu/"}}}}}}});
+  const json pod =
+      GpuPod(json::object(),
+             {{"volumes", {{{"name", "d"}, {"hostPath", {{"path", "/opt/hami/vgpu/"}}}}}}});
   const json r = Respond(pod, [](vendor::DeviceConfig&, WebhookConfig& w) {
     w.isolation.protected_host_paths = {"/opt/hami/vgpu"};
   });
@@ -258,15 +279,21 @@ TEST(Isolation, HostPathTouches) {
     bool touches;
   };
   const Case cases[] = {
-      {"/", "/usr/local/vgpu", true},           {"/usr", "/usr/local/vgpu", true},
-      {"/usr/local/", "/usr/local/vgpu", true}, {"/usr/local/vgpu", "/usr/local/vgpu", true},
+      {"/", "/usr/local/vgpu", true},
+      {"/usr", "/usr/local/vgpu", true},
+      {"/usr/local/", "/usr/local/vgpu", true},
+      {"/usr/local/vgpu", "/usr/local/vgpu", true},
       {"/usr/local/vgpu/containers/x_c", "/usr/local/vgpu", true},
       {"/usr/local/vgpu/../vgpu", "/usr/local/vgpu", true},
-      {"/usr/local/vgpux", "/usr/local/vgpu", false}, {"/usr/lo", "/usr/local/vgpu", false},
-      {"/opt", "/usr/local/vgpu", false},        {"/dev", "/dev/nvidia*", true},
-      {"/dev/nvidia0", "/dev/nvidia*", true},    {"/dev/nvidiactl", "/dev/nvidia*", true},
+      {"/usr/local/vgpux", "/usr/local/vgpu", false},
+      {"/usr/lo", "/usr/local/vgpu", false},
+      {"/opt", "/usr/local/vgpu", false},
+      {"/dev", "/dev/nvidia*", true},
+      {"/dev/nvidia0", "/dev/nvidia*", true},
+      {"/dev/nvidiactl", "/dev/nvidia*", true},
       {"/dev/nvidia-caps/nvidia-cap1", "/dev/nvidia*", true},
-      {"/dev/null", "/dev/nvidia*", false},      {"/dev/shm", "/dev/nvidia*", false},
+      {"/dev/null", "/dev/nvidia*", false},
+      {"/dev/shm", "/dev/nvidia*", false},
       {"/de", "/dev/nvidia*", false},
   };
   for (const Case& c : cases) {

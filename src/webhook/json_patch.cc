@@ -57,11 +57,9 @@ void AddEntries(const json* parent, const std::string& parent_path, std::string_
 
 // Limits and requests added or changed in `after` relative to `before`, appended to `ops`.
 base::Status ResourceOps(const json* container, const std::string& path,
-                         const model::Container& before, const model::Container& after,
-                         json* ops) {
+                         const model::Container& before, const model::Container& after, json* ops) {
   HAMI_ASSIGN_OR_RETURN(json limits, Added(before.limits, after.limits, path + " limits"));
-  HAMI_ASSIGN_OR_RETURN(json requests,
-                        Added(before.requests, after.requests, path + " requests"));
+  HAMI_ASSIGN_OR_RETURN(json requests, Added(before.requests, after.requests, path + " requests"));
   if (limits.empty() && requests.empty()) return {};
   const json* resources = Member(container, "resources");
   if (resources == nullptr) {
@@ -77,8 +75,8 @@ base::Status ResourceOps(const json* container, const std::string& path,
 }
 
 // Env entries added or changed in `after`, appended to the container's env list.
-base::Status EnvOps(const json* container, const std::string& path,
-                    const model::Container& before, const model::Container& after, json* ops) {
+base::Status EnvOps(const json* container, const std::string& path, const model::Container& before,
+                    const model::Container& after, json* ops) {
   for (const auto& [name, value] : before.env) {
     if (after.env.count(name) == 0) {
       return base::Internal(path + ": admission removed env " + name + ", which cannot be patched");
@@ -169,9 +167,8 @@ base::Result<json> PodPatch(const json& original, const model::Pod& before,
   if (spec == nullptr || !spec->is_object()) {
     return base::Internal("the original pod object has no spec");
   }
-  HAMI_RETURN_IF_ERROR(
-      ContainerListOps(*spec, "initContainers", before.init_containers, after.init_containers,
-                       &ops));
+  HAMI_RETURN_IF_ERROR(ContainerListOps(*spec, "initContainers", before.init_containers,
+                                        after.init_containers, &ops));
   HAMI_RETURN_IF_ERROR(
       ContainerListOps(*spec, "containers", before.containers, after.containers, &ops));
   if (after.scheduler_name != before.scheduler_name) {

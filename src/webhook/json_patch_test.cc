@@ -46,25 +46,27 @@ void AddCount(model::Pod& p) { p.containers[0].limits["nvidia.com/gpu"] = "1"; }
 INSTANTIATE_TEST_SUITE_P(
     Cases, PodPatchTest,
     testing::Values(
-        PatchCase{"NoChange", R"({"spec":{"containers":[{"name":"a"}]}})", [](model::Pod&) {},
-                  "[]", R"({"spec":{"containers":[{"name":"a"}]}})"},
+        PatchCase{"NoChange", R"({"spec":{"containers":[{"name":"a"}]}})", [](model::Pod&) {}, "[]",
+                  R"({"spec":{"containers":[{"name":"a"}]}})"},
         // Vendors' admission writes pod annotations (MetaX QoS default, Moore Threads count)...
-        PatchCase{"AnnotationsAbsentAddsTheMap",
-                  R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"a"}]}})",
-                  [](model::Pod& p) { p.annotations["metax-tech.com/sgpu-qos-policy"] = "best-effort"; },
-                  R"([{"op":"add","path":"/metadata/annotations",
+        PatchCase{
+            "AnnotationsAbsentAddsTheMap",
+            R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"a"}]}})",
+            [](model::Pod& p) { p.annotations["metax-tech.com/sgpu-qos-policy"] = "best-effort"; },
+            R"([{"op":"add","path":"/metadata/annotations",
                        "value":{"metax-tech.com/sgpu-qos-policy":"best-effort"}}])",
-                  R"({"metadata":{"name":"p","annotations":{"metax-tech.com/sgpu-qos-policy":"best-effort"}},
+            R"({"metadata":{"name":"p","annotations":{"metax-tech.com/sgpu-qos-policy":"best-effort"}},
                       "spec":{"containers":[{"name":"a"}]}})"},
-        PatchCase{"AnnotationsPresentAddsAndChangesEntries",
-                  R"({"metadata":{"annotations":{"keep":"1","x/y":"old"}},"spec":{"containers":[{"name":"a"}]}})",
-                  [](model::Pod& p) {
-                    p.annotations["x/y"] = "new";
-                    p.annotations["mthreads.com/request-gpu-num"] = "2";
-                  },
-                  R"([{"op":"add","path":"/metadata/annotations/mthreads.com~1request-gpu-num","value":"2"},
+        PatchCase{
+            "AnnotationsPresentAddsAndChangesEntries",
+            R"({"metadata":{"annotations":{"keep":"1","x/y":"old"}},"spec":{"containers":[{"name":"a"}]}})",
+            [](model::Pod& p) {
+              p.annotations["x/y"] = "new";
+              p.annotations["mthreads.com/request-gpu-num"] = "2";
+            },
+            R"([{"op":"add","path":"/metadata/annotations/mthreads.com~1request-gpu-num","value":"2"},
                       {"op":"add","path":"/metadata/annotations/x~1y","value":"new"}])",
-                  R"({"metadata":{"annotations":{"keep":"1","x/y":"new","mthreads.com/request-gpu-num":"2"}},
+            R"({"metadata":{"annotations":{"keep":"1","x/y":"new","mthreads.com/request-gpu-num":"2"}},
                       "spec":{"containers":[{"name":"a"}]}})"},
         // ... and requests beside limits (Ascend and Enflame mirror memory into requests).
         PatchCase{"RequestsAbsentAddsRequestsObject",
@@ -104,8 +106,7 @@ INSTANTIATE_TEST_SUITE_P(
                   R"({"spec":{"containers":[{"name":"a","resources":{"requests":{"cpu":"1"},
                        "limits":{"nvidia.com/gpu":"1"}}}]}})"},
         PatchCase{"LimitsNullAddsLimitsObject",
-                  R"({"spec":{"containers":[{"name":"a","resources":{"limits":null}}]}})",
-                  AddCount,
+                  R"({"spec":{"containers":[{"name":"a","resources":{"limits":null}}]}})", AddCount,
                   R"([{"op":"add","path":"/spec/containers/0/resources/limits",
                        "value":{"nvidia.com/gpu":"1"}}])",
                   R"({"spec":{"containers":[{"name":"a",
@@ -145,21 +146,22 @@ INSTANTIATE_TEST_SUITE_P(
                        {"name":"GPU_CORE_UTILIZATION_POLICY","value":"default"},
                        {"name":"CUDA_TASK_PRIORITY","value":"1"},
                        {"name":"GPU_CORE_UTILIZATION_POLICY","value":"force"}]}]}})"},
-        PatchCase{"InitContainersAndSpecFields",
-                  R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","x-unknown":[1,2]},
+        PatchCase{
+            "InitContainersAndSpecFields",
+            R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","x-unknown":[1,2]},
                       "spec":{"schedulerName":"default-scheduler","priority":7,
                        "initContainers":[{"name":"i","resources":{"limits":{}}}],
                        "containers":[{"name":"a"}]},"status":{"phase":"Pending"}})",
-                  [](model::Pod& p) {
-                    p.init_containers[0].limits["nvidia.com/gpucores"] = "100";
-                    p.scheduler_name = "hami-scheduler";
-                    p.runtime_class_name = "nvidia";
-                  },
-                  R"([{"op":"add","path":"/spec/initContainers/0/resources/limits/nvidia.com~1gpucores",
+            [](model::Pod& p) {
+              p.init_containers[0].limits["nvidia.com/gpucores"] = "100";
+              p.scheduler_name = "hami-scheduler";
+              p.runtime_class_name = "nvidia";
+            },
+            R"([{"op":"add","path":"/spec/initContainers/0/resources/limits/nvidia.com~1gpucores",
                        "value":"100"},
                       {"op":"add","path":"/spec/schedulerName","value":"hami-scheduler"},
                       {"op":"add","path":"/spec/runtimeClassName","value":"nvidia"}])",
-                  R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","x-unknown":[1,2]},
+            R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","x-unknown":[1,2]},
                       "spec":{"schedulerName":"hami-scheduler","priority":7,
                        "runtimeClassName":"nvidia",
                        "initContainers":[{"name":"i","resources":{"limits":

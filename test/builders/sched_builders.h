@@ -46,9 +46,18 @@ class NodeBuilder {
     usage.usedcores = cores;
     return *this;
   }
-  NodeBuilder& Unhealthy(int pos) { node_.devices[pos].info.health = false; return *this; }
-  NodeBuilder& Cordon(int pos) { node_.cordoned.insert(node_.devices[pos].info.id); return *this; }
-  NodeBuilder& Split(int pos, int32_t count) { node_.devices[pos].info.count = count; return *this; }
+  NodeBuilder& Unhealthy(int pos) {
+    node_.devices[pos].info.health = false;
+    return *this;
+  }
+  NodeBuilder& Cordon(int pos) {
+    node_.cordoned.insert(node_.devices[pos].info.id);
+    return *this;
+  }
+  NodeBuilder& Split(int pos, int32_t count) {
+    node_.devices[pos].info.count = count;
+    return *this;
+  }
   NodeBuilder& Mode(int pos, std::string mode) {
     node_.devices[pos].info.mode = std::move(mode);
     return *this;
@@ -73,10 +82,22 @@ class NodeBuilder {
 class RequestBuilder {
  public:
   RequestBuilder() { request_.vendor = vendor::nvidia::kVendorName; }
-  RequestBuilder& Gpu(int32_t n) { request_.nums = n; return *this; }
-  RequestBuilder& MemMiB(int64_t mib) { request_.memreq = mib; return *this; }
-  RequestBuilder& MemPercent(int32_t pct) { request_.mem_percentage = pct; return *this; }
-  RequestBuilder& Cores(int64_t cores) { request_.coresreq = cores; return *this; }
+  RequestBuilder& Gpu(int32_t n) {
+    request_.nums = n;
+    return *this;
+  }
+  RequestBuilder& MemMiB(int64_t mib) {
+    request_.memreq = mib;
+    return *this;
+  }
+  RequestBuilder& MemPercent(int32_t pct) {
+    request_.mem_percentage = pct;
+    return *this;
+  }
+  RequestBuilder& Cores(int64_t cores) {
+    request_.coresreq = cores;
+    return *this;
+  }
   model::ContainerRequests Build() const { return {{request_.vendor, request_}}; }
 
  private:

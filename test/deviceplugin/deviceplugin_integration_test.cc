@@ -27,11 +27,11 @@
 
 #include "codec/node_lock.h"
 #include "codec/node_register.h"
-#include "model/device.h"
 #include "deviceplugin/nvml_device_source.h"
+#include "model/device.h"
+#include "model/protocol.h"
 #include "proto/api.grpc.pb.h"
 #include "test/fakes/fake_api_server.h"
-#include "model/protocol.h"
 #include "vendor/nvidia/wire.h"
 
 namespace hami {
@@ -155,12 +155,19 @@ class DevicePluginIntegrationTest : public ::testing::Test {
       setenv("HAMI_SIM_GPUS", "2xA100-40GB", 1);
       setenv("HAMI_SIM_STATE", sim_state_.c_str(), 1);
       unsetenv("NODE_NAME");
-      std::vector<std::string> args = {HAMI_DEVICE_PLUGIN, "--node-name", "node-a",
-                                       "--kubeconfig", root_ + "/kubeconfig",
-                                       "--node-config-file", root_ + "/config.json",
-                                       "--device-plugin-path", plugin_dir_,
-                                       "--hook-path", root_ + "/hook",
-                                       "--register-interval", "1s"};
+      std::vector<std::string> args = {HAMI_DEVICE_PLUGIN,
+                                       "--node-name",
+                                       "node-a",
+                                       "--kubeconfig",
+                                       root_ + "/kubeconfig",
+                                       "--node-config-file",
+                                       root_ + "/config.json",
+                                       "--device-plugin-path",
+                                       plugin_dir_,
+                                       "--hook-path",
+                                       root_ + "/hook",
+                                       "--register-interval",
+                                       "1s"};
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
@@ -179,7 +186,6 @@ class DevicePluginIntegrationTest : public ::testing::Test {
     return pod->at("metadata").value("annotations", Json::object()).value(key, "");
   }
 
-
   std::string socket() const { return plugin_dir_ + "/nvidia-gpu.sock"; }
   static unsigned Mode(const std::string& path) {
     struct stat st {};
@@ -189,8 +195,7 @@ class DevicePluginIntegrationTest : public ::testing::Test {
 
   // hami.io/node-nvidia-register: both simulated GPUs, split 4 (per-node config), healthy.
   void ExpectNodeRegistered(std::vector<model::DeviceInfo>& devices) {
-    ASSERT_TRUE(Eventually(
-        [&] { return !NodeAnnotation(nvidia::kRegisterAnnotation).empty(); }));
+    ASSERT_TRUE(Eventually([&] { return !NodeAnnotation(nvidia::kRegisterAnnotation).empty(); }));
     auto decoded = codec::DecodeNodeDevices(NodeAnnotation(nvidia::kRegisterAnnotation));
     ASSERT_TRUE(decoded.ok()) << decoded.error().message();
     devices = *decoded;
@@ -394,8 +399,10 @@ TEST(NvmlDeviceSourceTest, DiscoversTheSimulatedMachine) {
   EXPECT_EQ(codec::EncodeNodeDevicesJson(inventory.devices),
             R"([{"id":"GPU-11111111-2222-3333-4444-555555555555","count":10,"devmem":81920,)"
             R"("devcore":100,"type":"NVIDIA A100-SXM4-80GB","numa":1,"mode":"hami-core",)"
-            R"("health":true},{"id":")" + t4.uuid + R"(","index":1,"count":10,"devmem":15360,)"
-            R"("devcore":100,"type":"NVIDIA-Tesla T4","mode":"hami-core","health":true}])");
+            R"("health":true},{"id":")" +
+                t4.uuid +
+                R"(","index":1,"count":10,"devmem":15360,)"
+                R"("devcore":100,"type":"NVIDIA-Tesla T4","mode":"hami-core","health":true}])");
   source->reset();
   fs::remove_all(dir);
 }

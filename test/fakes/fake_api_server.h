@@ -26,12 +26,10 @@ namespace hami::fakes {
 class FakeApiServer {
  public:
   explicit FakeApiServer(FakeKubeApi* api) : api_(api) {
-    server_.Get(R"(/api/v1/(.*))", [this](const httplib::Request& req, httplib::Response& res) {
-      Serve(req, res);
-    });
-    server_.Patch(R"(/api/v1/(.*))", [this](const httplib::Request& req, httplib::Response& res) {
-      Patch(req, res);
-    });
+    server_.Get(R"(/api/v1/(.*))",
+                [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); });
+    server_.Patch(R"(/api/v1/(.*))",
+                  [this](const httplib::Request& req, httplib::Response& res) { Patch(req, res); });
   }
   ~FakeApiServer() { Stop(); }
 
@@ -84,14 +82,24 @@ class FakeApiServer {
   static void Fail(httplib::Response& res, const base::Status& s) {
     int code = 500;
     switch (s.code()) {
-      case base::StatusCode::kNotFound: code = 404; break;
+      case base::StatusCode::kNotFound:
+        code = 404;
+        break;
       case base::StatusCode::kAlreadyExists:
-      case base::StatusCode::kFailedPrecondition: code = 409; break;  // conflicts stay conflicts
-      case base::StatusCode::kInvalidArgument: code = 422; break;
-      default: break;
+      case base::StatusCode::kFailedPrecondition:
+        code = 409;
+        break;  // conflicts stay conflicts
+      case base::StatusCode::kInvalidArgument:
+        code = 422;
+        break;
+      default:
+        break;
     }
-    nlohmann::json status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"},
-                             {"message", s.message()}, {"code", code}};
+    nlohmann::json status = {{"kind", "Status"},
+                             {"apiVersion", "v1"},
+                             {"status", "Failure"},
+                             {"message", s.message()},
+                             {"code", code}};
     res.status = code;
     res.set_content(status.dump(), "application/json");
   }
@@ -115,7 +123,8 @@ class FakeApiServer {
     ++lists_;
     auto page = api_->List(path, options);
     if (!page.ok()) return Fail(res, page.error());
-    nlohmann::json body = {{"kind", "List"}, {"apiVersion", "v1"},
+    nlohmann::json body = {{"kind", "List"},
+                           {"apiVersion", "v1"},
                            {"metadata", {{"resourceVersion", page->resource_version}}},
                            {"items", page->items}};
     if (!page->continue_token.empty()) body["metadata"]["continue"] = page->continue_token;
@@ -144,8 +153,7 @@ class FakeApiServer {
     int timeout = 60;
     if (req.has_param("timeoutSeconds")) timeout = std::stoi(req.get_param_value("timeoutSeconds"));
     res.set_chunked_content_provider(
-        "application/json",
-        [this, path, options, timeout](size_t, httplib::DataSink& sink) {
+        "application/json", [this, path, options, timeout](size_t, httplib::DataSink& sink) {
           std::stop_source local;
           std::stop_callback on_server_stop(stop_.get_token(), [&] { local.request_stop(); });
           std::jthread timer([&local, timeout](std::stop_token t) {

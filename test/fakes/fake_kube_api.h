@@ -166,8 +166,11 @@ class FakeKubeApi : public k8s::KubeApi {
     }
     int64_t cursor = options.resource_version.empty() ? rv_ : std::stoll(options.resource_version);
     if (cursor < compacted_) {
-      Json status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"},
-                     {"code", 410}, {"reason", "Expired"},
+      Json status = {{"kind", "Status"},
+                     {"apiVersion", "v1"},
+                     {"status", "Failure"},
+                     {"code", 410},
+                     {"reason", "Expired"},
                      {"message", "too old resource version: " + std::to_string(cursor)}};
       lock.unlock();
       handler(k8s::WatchEvent{k8s::WatchEventType::kError, status});
@@ -307,8 +310,7 @@ class FakeKubeApi : public k8s::KubeApi {
                      "version and try again",
                  "UPDATE " + path.Describe());
   }
-  base::Result<Json> Store(const k8s::ResourcePath& path, Json object,
-                           k8s::WatchEventType type) {
+  base::Result<Json> Store(const k8s::ResourcePath& path, Json object, k8s::WatchEventType type) {
     object["metadata"]["resourceVersion"] = std::to_string(++rv_);
     object["metadata"]["name"] = path.name;
     store_[Collection(path)][Key(path)] = object;

@@ -25,16 +25,16 @@ std::set<std::string> MetricsIn(std::string expr) {
   expr = std::regex_replace(expr, std::regex(R"(\[[^\]]*\])"), " ");
   expr = std::regex_replace(
       expr, std::regex(R"(\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\))"), " ");
-  static const std::set<std::string> kKeywords = {"by", "without", "on", "ignoring", "group_left",
-                                                  "group_right", "and", "or", "unless", "bool",
-                                                  "offset", "inf", "nan", "Inf", "NaN"};
+  static const std::set<std::string> kKeywords = {
+      "by",     "without", "on",     "ignoring", "group_left", "group_right", "and", "or",
+      "unless", "bool",    "offset", "inf",      "nan",        "Inf",         "NaN"};
   std::set<std::string> out;
   static const std::regex token(R"([A-Za-z_:][A-Za-z0-9_:]*)");
-  for (auto it = std::sregex_iterator(expr.begin(), expr.end(), token); it != std::sregex_iterator();
-       ++it) {
+  for (auto it = std::sregex_iterator(expr.begin(), expr.end(), token);
+       it != std::sregex_iterator(); ++it) {
     const size_t pos = it->position(), end = pos + it->length();
-    if (pos > 0 && (std::isalnum(static_cast<unsigned char>(expr[pos - 1])) || expr[pos - 1] == '.' ||
-                    expr[pos - 1] == '$')) {
+    if (pos > 0 && (std::isalnum(static_cast<unsigned char>(expr[pos - 1])) ||
+                    expr[pos - 1] == '.' || expr[pos - 1] == '$')) {
       continue;  // the tail of a number (1e3) or a $variable
     }
     size_t next = end;
@@ -73,18 +73,22 @@ std::set<std::string> ExportedMetrics() {
   return names;
 }
 
-void CollectExprs(const nlohmann::json& panels, std::vector<std::pair<std::string, std::string>>* out) {
+void CollectExprs(const nlohmann::json& panels,
+                  std::vector<std::pair<std::string, std::string>>* out) {
   for (const auto& p : panels) {
     for (const auto& t : p.value("targets", nlohmann::json::array())) {
-      if (t.contains("expr")) out->emplace_back(p.value("title", "?"), t["expr"].get<std::string>());
+      if (t.contains("expr"))
+        out->emplace_back(p.value("title", "?"), t["expr"].get<std::string>());
     }
     if (p.contains("panels")) CollectExprs(p["panels"], out);
   }
 }
 
 TEST(DashboardChecker, ExtractsMetricNames) {
-  EXPECT_EQ(MetricsIn(R"(sum by (node) (rate(a_total{x=~"$n",y="b c"}[$__rate_interval])) / on(device_uuid) group_left(node) b * 1e3)"),
-            (std::set<std::string>{"a_total", "b"}));
+  EXPECT_EQ(
+      MetricsIn(
+          R"(sum by (node) (rate(a_total{x=~"$n",y="b c"}[$__rate_interval])) / on(device_uuid) group_left(node) b * 1e3)"),
+      (std::set<std::string>{"a_total", "b"}));
   EXPECT_EQ(MetricsIn("x and on(d) y unless z offset 5m"), (std::set<std::string>{"x", "y", "z"}));
   EXPECT_EQ(MetricsInVariable(R"(label_values(m{node=~"$node"}, device_uuid))"),
             (std::set<std::string>{"m"}));
@@ -117,7 +121,8 @@ TEST(Dashboard, EveryQueryNamesOnlyExportedMetrics) {
   for (const auto& v : dash["templating"]["list"]) {
     variables.insert(v["name"].get<std::string>());
     if (v.value("type", "") != "query") continue;
-    const std::string q = v["query"].is_object() ? v["query"].value("query", "") : v["query"].get<std::string>();
+    const std::string q =
+        v["query"].is_object() ? v["query"].value("query", "") : v["query"].get<std::string>();
     for (const std::string& n : MetricsInVariable(q)) {
       EXPECT_EQ(exported.count(n), 1u) << "variable " << v["name"] << " queries " << n;
     }

@@ -16,14 +16,18 @@ TEST_F(MonitorIT, ContainerMemoryAppearsWithinOneCollectionPeriod) {
   const auto held_at = steady_clock::now();
   const std::vector<std::string> labels = {"pod=\"uid-a\"", "container=\"main\""};
   std::string text;
-  ASSERT_TRUE(WaitFor([&] {
-    text = Scrape(port);
-    auto used = Sample(text, "hami_vgpu_memory_used_bytes", labels);
-    return used && *used >= 300 * kMiB;
-  }, milliseconds(5000))) << text;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        text = Scrape(port);
+        auto used = Sample(text, "hami_vgpu_memory_used_bytes", labels);
+        return used && *used >= 300 * kMiB;
+      },
+      milliseconds(5000)))
+      << text;
   const double seen_ms =
       std::chrono::duration<double, std::milli>(steady_clock::now() - held_at).count();
-  std::printf("[ measured ] allocation visible in /metrics after %.0f ms (period 1000 ms)\n", seen_ms);
+  std::printf("[ measured ] allocation visible in /metrics after %.0f ms (period 1000 ms)\n",
+              seen_ms);
   EXPECT_LE(seen_ms, 1000 + 500) << "not within one collection period";
   EXPECT_EQ(Sample(text, "hami_vgpu_memory_limit_bytes", labels), 1000 * kMiB);
   EXPECT_EQ(Sample(text, "hami_vgpu_memory_used_bytes", labels), 300 * kMiB);
@@ -34,16 +38,22 @@ TEST_F(MonitorIT, ContainerMemoryAppearsWithinOneCollectionPeriod) {
   // A second container on the same GPU; then the first exits and its usage goes.
   Child b = Probe("uid-b_main", {HAMI_SHIM_PROBE, "dlsym", "hold", "50", "1"}, 1, "500m");
   b.ReadUntil("held=");
-  EXPECT_TRUE(WaitFor([&] {
-    text = Scrape(port);
-    auto used = Sample(text, "hami_vgpu_memory_used_bytes", {"pod=\"uid-b\""});
-    return used && *used == 50 * kMiB;
-  }, milliseconds(3000))) << text;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        text = Scrape(port);
+        auto used = Sample(text, "hami_vgpu_memory_used_bytes", {"pod=\"uid-b\""});
+        return used && *used == 50 * kMiB;
+      },
+      milliseconds(3000)))
+      << text;
   EXPECT_EQ(a.Wait(), 0);
-  EXPECT_TRUE(WaitFor([&] {
-    text = Scrape(port);
-    return Sample(text, "hami_vgpu_memory_used_bytes", labels) == 0.0;
-  }, milliseconds(3000))) << text;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        text = Scrape(port);
+        return Sample(text, "hami_vgpu_memory_used_bytes", labels) == 0.0;
+      },
+      milliseconds(3000)))
+      << text;
   EXPECT_EQ(b.Wait(), 0);
 }
 
@@ -59,8 +69,9 @@ TEST_F(MonitorIT, LowPriorityContainerIsBlockedWhileHighPriorityIsActive) {
   Child low = Probe(low_uid + "_main", {HAMI_SM_PROBE, "kernel", "0", "6000", "800"}, 1, "1000m");
   const std::string low_path = RegionPath(low_uid + "_main");
   region::RegionFile low_region;
-  ASSERT_TRUE(WaitFor([&] { return low_region.OpenReadOnly(low_path.c_str()) == region::Error::kOk; },
-                      milliseconds(5000)));
+  ASSERT_TRUE(
+      WaitFor([&] { return low_region.OpenReadOnly(low_path.c_str()) == region::Error::kOk; },
+              milliseconds(5000)));
   std::atomic_ref<int32_t> recent(low_region.get()->recent_kernel);
   // Alone on the GPU: never blocked.
   std::this_thread::sleep_for(milliseconds(800));
@@ -69,8 +80,9 @@ TEST_F(MonitorIT, LowPriorityContainerIsBlockedWhileHighPriorityIsActive) {
   const auto high_started = steady_clock::now();
   ASSERT_TRUE(WaitFor([&] { return recent.load() == -1; }, milliseconds(3000)))
       << "low priority never blocked";
-  std::printf("[ measured ] low priority blocked %.0f ms after the high one started\n",
-              std::chrono::duration<double, std::milli>(steady_clock::now() - high_started).count());
+  std::printf(
+      "[ measured ] low priority blocked %.0f ms after the high one started\n",
+      std::chrono::duration<double, std::milli>(steady_clock::now() - high_started).count());
   const std::string text = Scrape(port);
   EXPECT_EQ(Sample(text, "hami_container_blocked", {"pod=\"low\""}), 1) << text;
   EXPECT_EQ(Sample(text, "hami_container_blocked", {"pod=\"high\""}), 0) << text;
@@ -98,11 +110,14 @@ TEST_F(MonitorIT, CorruptRegionIsSkippedWithOneLogLine) {
   const int port = StartMonitor("100ms");
   ASSERT_GT(port, 0);
   std::string text;
-  ASSERT_TRUE(WaitFor([&] {
-    text = Scrape(port);
-    auto rounds = Sample(text, "hami_monitor_feedback_rounds_total", {});
-    return rounds && *rounds >= 6;
-  }, milliseconds(5000))) << text;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        text = Scrape(port);
+        auto rounds = Sample(text, "hami_monitor_feedback_rounds_total", {});
+        return rounds && *rounds >= 6;
+      },
+      milliseconds(5000)))
+      << text;
   EXPECT_EQ(Sample(text, "hami_monitor_region_errors_total", {}), 1);
   EXPECT_EQ(CountLines(ReadFile(log_), {"skipping shared region", "uid-bad_main", "bad magic"}), 1)
       << ReadFile(log_);
@@ -126,11 +141,14 @@ TEST_F(MonitorIT, JoinsPodsThroughTheApiAndRemovesDirectoriesOfDeletedPods) {
   const int port = StartMonitor("200ms", {"--kubeconfig", kubeconfig, "--resync-interval", "1s"});
   ASSERT_GT(port, 0);
   std::string text;
-  ASSERT_TRUE(WaitFor([&] {
-    text = Scrape(port);
-    return Sample(text, "hami_vgpu_memory_used_bytes", {"pod=\"p2\""}) == 20 * kMiB &&
-           Sample(text, "hami_vgpu_memory_limit_bytes", {"pod=\"p1\""}).has_value();
-  }, milliseconds(8000))) << text;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        text = Scrape(port);
+        return Sample(text, "hami_vgpu_memory_used_bytes", {"pod=\"p2\""}) == 20 * kMiB &&
+               Sample(text, "hami_vgpu_memory_limit_bytes", {"pod=\"p1\""}).has_value();
+      },
+      milliseconds(8000)))
+      << text;
   EXPECT_EQ(Sample(text, "hami_vgpu_memory_used_bytes", {"namespace=\"team-a\"", "pod=\"p2\""}),
             20 * kMiB);
   EXPECT_EQ(Sample(text, "hami_monitor_pods_synced", {}), 1);
@@ -144,8 +162,11 @@ TEST_F(MonitorIT, JoinsPodsThroughTheApiAndRemovesDirectoriesOfDeletedPods) {
               std::chrono::duration<double, std::milli>(steady_clock::now() - deleted_at).count());
   EXPECT_TRUE(fs::exists(root_ / "hook/containers" / (uid2 + "_main")));
   // The monitor logs right after removing the directory: wait for the line, then count it.
-  WaitFor([&] { return CountLines(ReadFile(log_), {"removed directory", uid1 + "_main"}) > 0; },
-          milliseconds(2000));
+  WaitFor(
+      [&] {
+        return CountLines(ReadFile(log_), {"removed directory", uid1 + "_main"}) > 0;
+      },
+      milliseconds(2000));
   EXPECT_EQ(CountLines(ReadFile(log_), {"removed directory", uid1 + "_main"}), 1);
 
   // API server down: the monitor keeps exporting; back on the same port: it reconnects.
@@ -160,10 +181,13 @@ TEST_F(MonitorIT, JoinsPodsThroughTheApiAndRemovesDirectoriesOfDeletedPods) {
   p3.ReadUntil("held=");
   server = std::make_unique<fakes::FakeApiServer>(&api_);
   ASSERT_EQ(server->Start(api_port), api_port);
-  EXPECT_TRUE(WaitFor([&] {
-    text = Scrape(port);
-    return Sample(text, "hami_vgpu_memory_used_bytes", {"pod=\"p3\""}) == 30 * kMiB;
-  }, milliseconds(40000))) << text;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        text = Scrape(port);
+        return Sample(text, "hami_vgpu_memory_used_bytes", {"pod=\"p3\""}) == 30 * kMiB;
+      },
+      milliseconds(40000)))
+      << text;
   EXPECT_EQ(p2.Wait(), 0);
   EXPECT_EQ(p3.Wait(), 0);
 }

@@ -34,8 +34,9 @@ namespace {
 
 #define PROBE_FNS(X)                                                                               \
   X(cuInit)                                                                                        \
-  X(cuDeviceGet) X(cuDevicePrimaryCtxRetain) X(cuCtxSetCurrent) X(cuCtxGetCurrent)                 \
-      X(cuCtxCreate_v2) X(cuCtxDestroy_v2) X(cuMemAlloc_v2) X(cuMemFree_v2) X(cuMemAllocManaged)   \
+  X(cuDeviceGet)                                                                                   \
+  X(cuDevicePrimaryCtxRetain) X(cuCtxSetCurrent) X(cuCtxGetCurrent) X(cuCtxCreate_v2)              \
+      X(cuCtxDestroy_v2) X(cuMemAlloc_v2) X(cuMemFree_v2) X(cuMemAllocManaged)                     \
           X(cuMemAllocPitch_v2) X(cuArrayCreate_v2) X(cuArray3DCreate_v2) X(cuArrayDestroy)        \
               X(cuMipmappedArrayCreate) X(cuMipmappedArrayDestroy) X(cuMemAllocAsync)              \
                   X(cuMemFreeAsync) X(cuMemPoolCreate) X(cuMemAllocFromPoolAsync) X(cuMemCreate)   \
@@ -191,7 +192,8 @@ CUresult Free(Held& h) {
   if (!std::strcmp(k, "mipmap")) {
     return g.cuMipmappedArrayDestroy(reinterpret_cast<CUmipmappedArray>(h.handle));
   }
-  if (!std::strcmp(k, "async") || !std::strcmp(k, "pool")) return g.cuMemFreeAsync(h.handle, nullptr);
+  if (!std::strcmp(k, "async") || !std::strcmp(k, "pool"))
+    return g.cuMemFreeAsync(h.handle, nullptr);
   if (!std::strcmp(k, "vmm")) {
     const CUresult r = g.cuMemUnmap(h.handle, h.size);
     g.cuMemAddressFree(h.handle, h.size);
@@ -266,7 +268,8 @@ void Command(const char* line) {
   if (std::sscanf(line, "a %15s %llu %d", kind, &bytes, &dev) >= 2) {
     Held h;
     std::snprintf(h.kind, sizeof(h.kind), "%s", kind);
-    const CUresult r = dev >= 0 && dev < 16 ? Allocate(kind, bytes, dev, &h) : CUDA_ERROR_INVALID_VALUE;
+    const CUresult r =
+        dev >= 0 && dev < 16 ? Allocate(kind, bytes, dev, &h) : CUDA_ERROR_INVALID_VALUE;
     if (r != CUDA_SUCCESS) {
       std::printf("err %d\n", r);
       return;
@@ -281,8 +284,10 @@ void Command(const char* line) {
     }
     const CUresult r = Free(g_held[id]);
     g_held[id].live = false;
-    if (r == CUDA_SUCCESS) std::printf("ok\n");
-    else std::printf("err %d\n", r);
+    if (r == CUDA_SUCCESS)
+      std::printf("ok\n");
+    else
+      std::printf("err %d\n", r);
   } else if (unsigned n = 0, with_free = 0;
              std::sscanf(line, "g %u %llu %u", &n, &bytes, &with_free) == 3) {
     Held h;
@@ -338,8 +343,10 @@ void Command(const char* line) {
     Fork(bytes);
   } else if (std::sscanf(line, "heap %llu", &bytes) == 1) {
     const CUresult r = g.cuCtxSetLimit(CU_LIMIT_MALLOC_HEAP_SIZE, bytes);
-    if (r == CUDA_SUCCESS) std::printf("ok\n");
-    else std::printf("err %d\n", r);
+    if (r == CUDA_SUCCESS)
+      std::printf("ok\n");
+    else
+      std::printf("err %d\n", r);
   } else if (!std::strncmp(line, "info", 4)) {
     size_t free = 0, total = 0;
     const CUresult r = g.cuMemGetInfo_v2(&free, &total);

@@ -28,8 +28,8 @@ inline constexpr uint64_t kMiB = 1 << 20;
 
 struct Child {
   pid_t pid = -1;
-  int out = -1;  // child's stdout
-  int in = -1;   // child's stdin
+  int out = -1;         // child's stdout
+  int in = -1;          // child's stdin
   std::string pending;  // read but not yet consumed by ReadLine
 };
 

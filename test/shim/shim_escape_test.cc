@@ -34,8 +34,8 @@ class EscapeTest : public hami::test::ProbeTest {
   // Asks for `kind` pieces of `bytes` until refused (at most `max`); returns how many were granted.
   static int Fill(Child& c, const std::string& kind, uint64_t bytes, int max, int dev = 0) {
     int n = 0;
-    while (n < max && Ask(c, "a " + kind + " " + std::to_string(bytes) + " " +
-                                 std::to_string(dev)).rfind("ok", 0) == 0) {
+    while (n < max && Ask(c, "a " + kind + " " + std::to_string(bytes) + " " + std::to_string(dev))
+                              .rfind("ok", 0) == 0) {
       ++n;
     }
     return n;
@@ -45,7 +45,8 @@ class EscapeTest : public hami::test::ProbeTest {
   region::SharedRegion* MapRegion() {
     const int fd = open(region_path_.c_str(), O_RDWR);
     EXPECT_GE(fd, 0);
-    void* p = mmap(nullptr, sizeof(region::SharedRegion), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void* p =
+        mmap(nullptr, sizeof(region::SharedRegion), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     EXPECT_NE(p, MAP_FAILED);
     return static_cast<region::SharedRegion*>(p);
@@ -189,7 +190,7 @@ TEST_F(EscapeTest, AForkedChildIsAccountedInItsOwnSlot) {
   std::string child = Ask(parent, "fork 50331648");  // 48 MiB: over the limit with the parent's
   EXPECT_EQ(Value(child, "child_setup"), 0u) << child;
   EXPECT_EQ(Value(child, "child_alloc"), 2u) << child;  // CUDA_ERROR_OUT_OF_MEMORY
-  child = Ask(parent, "fork 33554432");  // 32 MiB fits
+  child = Ask(parent, "fork 33554432");                 // 32 MiB fits
   EXPECT_EQ(Value(child, "child_alloc"), 0u) << child;
   EXPECT_EQ(Wait(parent), 0);
 }

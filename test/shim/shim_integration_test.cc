@@ -95,7 +95,8 @@ TEST_F(ShimTest, MalformedLimitsFailClosedAndValidFormsStillWork) {
     EXPECT_NE(rc, 0) << bad << ": " << out;
     EXPECT_NE(out.find("error=no_context"), std::string::npos) << bad << ": " << out;
     EXPECT_NE(out.find("cannot enforce the GPU limits: CUDA_DEVICE_MEMORY_LIMIT=\""),
-              std::string::npos) << bad << ": " << out;
+              std::string::npos)
+        << bad << ": " << out;
     EXPECT_EQ(out.find("total="), std::string::npos) << bad << ": " << out;
   }
   // A malformed variable next to a valid one still fails closed (which one was meant?).
@@ -105,9 +106,11 @@ TEST_F(ShimTest, MalformedLimitsFailClosedAndValidFormsStillWork) {
   unlink(region_path_.c_str());
   EXPECT_NE(Run({"dlsym", "info"}, env, true).first, 0);
 
-  const std::pair<const char*, uint64_t> good[] = {
-      {"1Gi", 1024 * kMiB}, {"3000MB", 3000 * kMiB}, {"2GiB", 2048 * kMiB},
-      {"2147483648", 2048 * kMiB}, {"1500m", 1500 * kMiB}};
+  const std::pair<const char*, uint64_t> good[] = {{"1Gi", 1024 * kMiB},
+                                                   {"3000MB", 3000 * kMiB},
+                                                   {"2GiB", 2048 * kMiB},
+                                                   {"2147483648", 2048 * kMiB},
+                                                   {"1500m", 1500 * kMiB}};
   for (const auto& [text, bytes] : good) {
     env = Env("");
     env["CUDA_DEVICE_MEMORY_LIMIT"] = text;  // upstream reads "1Gi" as 1 byte
@@ -129,8 +132,8 @@ TEST_F(ShimTest, SixteenProcessesAllocatingConcurrentlyNeverExceedTheLimit) {
   auto init = reinterpret_cast<decltype(&nvmlInit_v2)>(dlsym(nvml, "nvmlInit_v2"));
   auto get = reinterpret_cast<decltype(&nvmlDeviceGetHandleByIndex_v2)>(
       dlsym(nvml, "nvmlDeviceGetHandleByIndex_v2"));
-  auto info = reinterpret_cast<decltype(&nvmlDeviceGetMemoryInfo)>(
-      dlsym(nvml, "nvmlDeviceGetMemoryInfo"));
+  auto info =
+      reinterpret_cast<decltype(&nvmlDeviceGetMemoryInfo)>(dlsym(nvml, "nvmlDeviceGetMemoryInfo"));
   ASSERT_EQ(init(), NVML_SUCCESS);
   nvmlDevice_t dev;
   ASSERT_EQ(get(0, &dev), NVML_SUCCESS);
@@ -138,14 +141,16 @@ TEST_F(ShimTest, SixteenProcessesAllocatingConcurrentlyNeverExceedTheLimit) {
   ASSERT_EQ(info(dev, &base), NVML_SUCCESS);
 
   std::vector<Child> kids;
-  for (int i = 0; i < 16; ++i) kids.push_back(Spawn({"dlsym", "hammer", "48", "100"}, Env("1024m")));
+  for (int i = 0; i < 16; ++i)
+    kids.push_back(Spawn({"dlsym", "hammer", "48", "100"}, Env("1024m")));
   // Independent witness: the simulated GPU's physical usage, polled while they run.
   std::atomic<bool> done{false};
   uint64_t max_used = 0;
   std::thread watcher([&] {
     while (!done.load()) {
       nvmlMemory_t m{};
-      if (info(dev, &m) == NVML_SUCCESS) max_used = std::max<uint64_t>(max_used, m.used - base.used);
+      if (info(dev, &m) == NVML_SUCCESS)
+        max_used = std::max<uint64_t>(max_used, m.used - base.used);
     }
   });
   uint64_t granted = 0;

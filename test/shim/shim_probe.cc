@@ -156,26 +156,31 @@ int Paths(const Api& a) {
   CHECK(a.DeviceTotalMem(&devtotal, 0) == CUDA_SUCCESS);
   std::printf("total=%zu free=%zu device_total=%zu\n", total, free, devtotal);
   const size_t c = 64 * kMiB;
-  FillAndDrain("alloc", c, [&](uint64_t* h) { return a.MemAlloc(reinterpret_cast<CUdeviceptr*>(h), c); },
-               [&](uint64_t h) { return a.MemFree(h); });
-  FillAndDrain("managed", c,
-               [&](uint64_t* h) { return a.MemAllocManaged(reinterpret_cast<CUdeviceptr*>(h), c, 1); },
-               [&](uint64_t h) { return a.MemFree(h); });
-  FillAndDrain("pitch", c,
-               [&](uint64_t* h) {
-                 size_t pitch;
-                 return a.MemAllocPitch(reinterpret_cast<CUdeviceptr*>(h), &pitch, 8192, 8192, 4);
-               },
-               [&](uint64_t h) { return a.MemFree(h); });
-  FillAndDrain("array", c,
-               [&](uint64_t* h) {
-                 CUDA_ARRAY_DESCRIPTOR d{4096, 4096, CU_AD_FORMAT_FLOAT, 1};
-                 return a.ArrayCreate(reinterpret_cast<CUarray*>(h), &d);
-               },
-               [&](uint64_t h) { return a.ArrayDestroy(reinterpret_cast<CUarray>(h)); });
-  FillAndDrain("async", c,
-               [&](uint64_t* h) { return a.MemAllocAsync(reinterpret_cast<CUdeviceptr*>(h), c, nullptr); },
-               [&](uint64_t h) { return a.MemFreeAsync(h, nullptr); });
+  FillAndDrain(
+      "alloc", c, [&](uint64_t* h) { return a.MemAlloc(reinterpret_cast<CUdeviceptr*>(h), c); },
+      [&](uint64_t h) { return a.MemFree(h); });
+  FillAndDrain(
+      "managed", c,
+      [&](uint64_t* h) { return a.MemAllocManaged(reinterpret_cast<CUdeviceptr*>(h), c, 1); },
+      [&](uint64_t h) { return a.MemFree(h); });
+  FillAndDrain(
+      "pitch", c,
+      [&](uint64_t* h) {
+        size_t pitch;
+        return a.MemAllocPitch(reinterpret_cast<CUdeviceptr*>(h), &pitch, 8192, 8192, 4);
+      },
+      [&](uint64_t h) { return a.MemFree(h); });
+  FillAndDrain(
+      "array", c,
+      [&](uint64_t* h) {
+        CUDA_ARRAY_DESCRIPTOR d{4096, 4096, CU_AD_FORMAT_FLOAT, 1};
+        return a.ArrayCreate(reinterpret_cast<CUarray*>(h), &d);
+      },
+      [&](uint64_t h) { return a.ArrayDestroy(reinterpret_cast<CUarray>(h)); });
+  FillAndDrain(
+      "async", c,
+      [&](uint64_t* h) { return a.MemAllocAsync(reinterpret_cast<CUdeviceptr*>(h), c, nullptr); },
+      [&](uint64_t h) { return a.MemFreeAsync(h, nullptr); });
   CUmemAllocationProp prop{};
   prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
   prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
@@ -185,11 +190,12 @@ int Paths(const Api& a) {
   std::printf("granularity=%zu\n", gran);
   // The driver only accepts whole granules (an unaligned size is CUDA_ERROR_INVALID_VALUE).
   CHECK(gran > 0 && c % gran == 0);
-  FillAndDrain("vmm", c,
-               [&](uint64_t* h) {
-                 return a.MemCreate(reinterpret_cast<CUmemGenericAllocationHandle*>(h), c, &prop, 0);
-               },
-               [&](uint64_t h) { return a.MemRelease(h); });
+  FillAndDrain(
+      "vmm", c,
+      [&](uint64_t* h) {
+        return a.MemCreate(reinterpret_cast<CUmemGenericAllocationHandle*>(h), c, &prop, 0);
+      },
+      [&](uint64_t h) { return a.MemRelease(h); });
   size_t free2 = 0;
   CHECK(a.MemGetInfo(&free2, &total) == CUDA_SUCCESS);
   std::printf("free_after=%zu\n", free2);
@@ -255,7 +261,8 @@ int Info(const Api& a) {
   return g_failed ? 1 : 0;
 }
 
-// What nvidia-smi sees: NVML memory info of device 0 through dlopen/dlsym (no CUDA in this process).
+// What nvidia-smi sees: NVML memory info of device 0 through dlopen/dlsym (no CUDA in this
+// process).
 int Nvml() {
   void* lib = dlopen("libnvidia-ml.so.1", RTLD_NOW);
   if (lib == nullptr) return 2;

@@ -40,9 +40,12 @@ class PropertyTest : public hami::test::ProbeTest {
   // A random size: tiny (granule effects), medium, or large (near the limit).
   static uint64_t Size(std::mt19937_64& rng) {
     switch (rng() % 3) {
-      case 0: return 1 + rng() % (64 << 10);
-      case 1: return 1 + rng() % (8 * kMiB);
-      default: return 16 * kMiB + rng() % (96 * kMiB);
+      case 0:
+        return 1 + rng() % (64 << 10);
+      case 1:
+        return 1 + rng() % (8 * kMiB);
+      default:
+        return 16 * kMiB + rng() % (96 * kMiB);
     }
   }
 
@@ -99,8 +102,10 @@ void PropertyTest::RunSeed(uint64_t seed) {
   EXPECT_GT(refused, 0) << "the sequence never reached the limit";
   // Half leave normally, half are SIGKILLed while holding memory.
   for (int i = 0; i < kProcesses; ++i) {
-    if (i % 2 == 0) EXPECT_EQ(Wait(procs[i]), 0);
-    else Kill(procs[i]);
+    if (i % 2 == 0)
+      EXPECT_EQ(Wait(procs[i]), 0);
+    else
+      Kill(procs[i]);
   }
   region::RegionFile f;
   region::Attach attach;

@@ -64,12 +64,9 @@ class SmLimitTest : public hami::test::SimDriverTest {
 
   std::map<std::string, std::string> Env(const std::string& sm_limit, const std::string& policy) {
     std::map<std::string, std::string> env = {
-        {"LD_PRELOAD", HAMI_LIBVGPU},
-        {"LD_LIBRARY_PATH", HAMI_SIM_LIBDIR},
-        {"HAMI_SIM_GPUS", "1xA100-40GB"},
-        {"HAMI_SIM_STATE", sim_state_},
-        {"HAMI_SIM_NS_PER_BLOCK", "5000"},
-        {"CUDA_DEVICE_MEMORY_SHARED_CACHE", region_path_},
+        {"LD_PRELOAD", HAMI_LIBVGPU},      {"LD_LIBRARY_PATH", HAMI_SIM_LIBDIR},
+        {"HAMI_SIM_GPUS", "1xA100-40GB"},  {"HAMI_SIM_STATE", sim_state_},
+        {"HAMI_SIM_NS_PER_BLOCK", "5000"}, {"CUDA_DEVICE_MEMORY_SHARED_CACHE", region_path_},
         {"HAMI_CONTEXT_OVERHEAD", "0"},
     };
     if (!sm_limit.empty()) env["CUDA_DEVICE_SM_LIMIT"] = sm_limit;
@@ -116,12 +113,11 @@ class SmLimitTest : public hami::test::SimDriverTest {
     Proc p = Spawn({path, kWarmupMs, kMeasureMs, kGrid}, env);
     Result r = Collect(p);
     EXPECT_EQ(r.rc, 0) << r.text;
-    std::printf("[ measured ] %s: utilization %.2f%% (nvml %llu%%, %llu launches)\n",
-                path.c_str(), r.Util(), static_cast<unsigned long long>(r.Value("nvml_util")),
+    std::printf("[ measured ] %s: utilization %.2f%% (nvml %llu%%, %llu launches)\n", path.c_str(),
+                r.Util(), static_cast<unsigned long long>(r.Value("nvml_util")),
                 static_cast<unsigned long long>(r.Value("launches")));
     return r;
   }
-
 };
 
 TEST_F(SmLimitTest, NoLimitRunsFlatOut) {
@@ -199,8 +195,8 @@ TEST_F(SmLimitTest, MonitorPriorityBlockStopsLaunchesUntilLifted) {
     if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_GE(fd, 0) << "region file never appeared";
-  void* m = mmap(nullptr, sizeof(hami::region::SharedRegion), PROT_READ | PROT_WRITE, MAP_SHARED,
-                 fd, 0);
+  void* m =
+      mmap(nullptr, sizeof(hami::region::SharedRegion), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   close(fd);
   ASSERT_NE(m, MAP_FAILED);
   auto* r = static_cast<hami::region::SharedRegion*>(m);

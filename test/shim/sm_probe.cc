@@ -42,13 +42,13 @@ T Sym(const char* name) {
   return reinterpret_cast<T>(p);
 }
 
-#define CALL(expr)                                                            \
-  do {                                                                        \
-    CUresult rc_ = (expr);                                                    \
-    if (rc_ != CUDA_SUCCESS) {                                                \
+#define CALL(expr)                                                                     \
+  do {                                                                                 \
+    CUresult rc_ = (expr);                                                             \
+    if (rc_ != CUDA_SUCCESS) {                                                         \
       std::printf("error=%s rc=%d line=%d\n", #expr, static_cast<int>(rc_), __LINE__); \
-      std::exit(1);                                                           \
-    }                                                                         \
+      std::exit(1);                                                                    \
+    }                                                                                  \
   } while (0)
 
 }  // namespace

@@ -59,6 +59,6 @@ CUresult AccountedFree(AllocTable& table, uint64_t key, Call&& call) {
 
 }  // namespace hami::shim
 
-#define HAMI_REAL_OR_FAIL(sym)                \
-  auto real = CU_REAL(sym);                   \
+#define HAMI_REAL_OR_FAIL(sym) \
+  auto real = CU_REAL(sym);    \
   if (real == nullptr) return CUDA_ERROR_NOT_SUPPORTED

@@ -39,15 +39,15 @@ HAMI_LAUNCH_COOP(cuLaunchCooperativeKernel)
 HAMI_LAUNCH_COOP(cuLaunchCooperativeKernel_ptsz)
 #undef HAMI_LAUNCH_COOP
 
-#define HAMI_LAUNCH_EX(sym)                                                                 \
-  CUresult sym(const CUlaunchConfig* config, CUfunction f, void** params, void** extra) {   \
-    HAMI_REAL_OR_FAIL(sym);                                                                 \
-    if (config != nullptr) {                                                                \
-      Runtime::Get().BeforeLaunch(Threads(config->gridDimX, config->gridDimY,              \
-                                          config->gridDimZ, config->blockDimX,             \
-                                          config->blockDimY, config->blockDimZ));          \
-    }                                                                                       \
-    return real(config, f, params, extra);                                                  \
+#define HAMI_LAUNCH_EX(sym)                                                                     \
+  CUresult sym(const CUlaunchConfig* config, CUfunction f, void** params, void** extra) {       \
+    HAMI_REAL_OR_FAIL(sym);                                                                     \
+    if (config != nullptr) {                                                                    \
+      Runtime::Get().BeforeLaunch(Threads(config->gridDimX, config->gridDimY, config->gridDimZ, \
+                                          config->blockDimX, config->blockDimY,                 \
+                                          config->blockDimZ));                                  \
+    }                                                                                           \
+    return real(config, f, params, extra);                                                      \
   }
 HAMI_LAUNCH_EX(cuLaunchKernelEx)
 HAMI_LAUNCH_EX(cuLaunchKernelEx_ptsz)

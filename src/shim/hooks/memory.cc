@@ -18,11 +18,14 @@ bool MulOk(uint64_t a, uint64_t b, uint64_t* out) { return !__builtin_mul_overfl
 uint64_t FormatBytes(CUarray_format f) {
   switch (f) {
     case CU_AD_FORMAT_UNSIGNED_INT8:
-    case CU_AD_FORMAT_SIGNED_INT8: return 1;
+    case CU_AD_FORMAT_SIGNED_INT8:
+      return 1;
     case CU_AD_FORMAT_UNSIGNED_INT16:
     case CU_AD_FORMAT_SIGNED_INT16:
-    case CU_AD_FORMAT_HALF: return 2;
-    default: return 4;
+    case CU_AD_FORMAT_HALF:
+      return 2;
+    default:
+      return 4;
   }
 }
 
@@ -30,8 +33,8 @@ uint64_t FormatBytes(CUarray_format f) {
 uint64_t ArrayBytes(size_t w, size_t h, size_t d, unsigned channels, CUarray_format f) {
   uint64_t n = 1;
   for (uint64_t x : {static_cast<uint64_t>(w), static_cast<uint64_t>(h ? h : 1),
-                     static_cast<uint64_t>(d ? d : 1), static_cast<uint64_t>(channels ? channels : 1),
-                     FormatBytes(f)}) {
+                     static_cast<uint64_t>(d ? d : 1),
+                     static_cast<uint64_t>(channels ? channels : 1), FormatBytes(f)}) {
     if (!MulOk(n, x, &n)) return UINT64_MAX;
   }
   return n;
@@ -49,9 +52,9 @@ uint64_t MipmapFootprint(const CUDA_ARRAY3D_DESCRIPTOR& d, unsigned levels) {
   uint64_t sum = 0;
   const bool layered = (d.Flags & CUDA_ARRAY3D_LAYERED) != 0;
   for (unsigned l = 0; l < levels; ++l) {
-    const uint64_t bytes = ArrayBytes(Halved(d.Width, l), Halved(d.Height, l),
-                                      layered ? d.Depth : Halved(d.Depth, l), d.NumChannels,
-                                      d.Format);
+    const uint64_t bytes =
+        ArrayBytes(Halved(d.Width, l), Halved(d.Height, l), layered ? d.Depth : Halved(d.Depth, l),
+                   d.NumChannels, d.Format);
     const uint64_t f = DeviceFootprint(bytes);
     sum = sum > UINT64_MAX - f ? UINT64_MAX : sum + f;
   }
@@ -65,15 +68,17 @@ extern "C" {
 CUresult cuMemAlloc_v2(CUdeviceptr* dptr, size_t bytesize) {
   HAMI_REAL_OR_FAIL(cuMemAlloc_v2);
   if (dptr == nullptr || bytesize == 0) return real(dptr, bytesize);
-  return AccountedAlloc(Runtime::Get().allocs(), CurrentDevice(), DeviceFootprint(bytesize),
-                        [&] { return real(dptr, bytesize); }, dptr);
+  return AccountedAlloc(
+      Runtime::Get().allocs(), CurrentDevice(), DeviceFootprint(bytesize),
+      [&] { return real(dptr, bytesize); }, dptr);
 }
 
 CUresult cuMemAllocManaged(CUdeviceptr* dptr, size_t bytesize, unsigned int flags) {
   HAMI_REAL_OR_FAIL(cuMemAllocManaged);
   if (dptr == nullptr || bytesize == 0) return real(dptr, bytesize, flags);
-  return AccountedAlloc(Runtime::Get().allocs(), CurrentDevice(), DeviceFootprint(bytesize),
-                        [&] { return real(dptr, bytesize, flags); }, dptr);
+  return AccountedAlloc(
+      Runtime::Get().allocs(), CurrentDevice(), DeviceFootprint(bytesize),
+      [&] { return real(dptr, bytesize, flags); }, dptr);
 }
 
 CUresult cuMemAllocPitch_v2(CUdeviceptr* dptr, size_t* pitch, size_t width, size_t height,
@@ -87,9 +92,9 @@ CUresult cuMemAllocPitch_v2(CUdeviceptr* dptr, size_t* pitch, size_t width, size
   Runtime& rt = Runtime::Get();
   const int dev = CurrentDevice();
   const uint64_t estimate = DeviceFootprint(rows);
-  const CUresult r = AccountedAlloc(rt.allocs(), dev, estimate,
-                                    [&] { return real(dptr, pitch, width, height, element_size); },
-                                    dptr);
+  const CUresult r = AccountedAlloc(
+      rt.allocs(), dev, estimate, [&] { return real(dptr, pitch, width, height, element_size); },
+      dptr);
   if (r != CUDA_SUCCESS || dev < 0) return r;
   // Settle on what the driver really took: pitch x height.
   uint64_t actual = estimate;
@@ -112,8 +117,9 @@ CUresult cuArrayCreate_v2(CUarray* handle, const CUDA_ARRAY_DESCRIPTOR* desc) {
   HAMI_REAL_OR_FAIL(cuArrayCreate_v2);
   if (handle == nullptr || desc == nullptr) return real(handle, desc);
   const uint64_t bytes = ArrayBytes(desc->Width, desc->Height, 1, desc->NumChannels, desc->Format);
-  return AccountedAlloc(Runtime::Get().arrays(), CurrentDevice(), DeviceFootprint(bytes),
-                        [&] { return real(handle, desc); }, handle);
+  return AccountedAlloc(
+      Runtime::Get().arrays(), CurrentDevice(), DeviceFootprint(bytes),
+      [&] { return real(handle, desc); }, handle);
 }
 
 CUresult cuArray3DCreate_v2(CUarray* handle, const CUDA_ARRAY3D_DESCRIPTOR* desc) {
@@ -121,8 +127,9 @@ CUresult cuArray3DCreate_v2(CUarray* handle, const CUDA_ARRAY3D_DESCRIPTOR* desc
   if (handle == nullptr || desc == nullptr) return real(handle, desc);
   const uint64_t bytes =
       ArrayBytes(desc->Width, desc->Height, desc->Depth, desc->NumChannels, desc->Format);
-  return AccountedAlloc(Runtime::Get().arrays(), CurrentDevice(), DeviceFootprint(bytes),
-                        [&] { return real(handle, desc); }, handle);
+  return AccountedAlloc(
+      Runtime::Get().arrays(), CurrentDevice(), DeviceFootprint(bytes),
+      [&] { return real(handle, desc); }, handle);
 }
 
 CUresult cuArrayDestroy(CUarray handle) {
@@ -136,8 +143,9 @@ CUresult cuMipmappedArrayCreate(CUmipmappedArray* handle, const CUDA_ARRAY3D_DES
                                 unsigned int levels) {
   HAMI_REAL_OR_FAIL(cuMipmappedArrayCreate);
   if (handle == nullptr || desc == nullptr || levels == 0) return real(handle, desc, levels);
-  return AccountedAlloc(Runtime::Get().arrays(), CurrentDevice(), MipmapFootprint(*desc, levels),
-                        [&] { return real(handle, desc, levels); }, handle);
+  return AccountedAlloc(
+      Runtime::Get().arrays(), CurrentDevice(), MipmapFootprint(*desc, levels),
+      [&] { return real(handle, desc, levels); }, handle);
 }
 
 CUresult cuMipmappedArrayDestroy(CUmipmappedArray handle) {

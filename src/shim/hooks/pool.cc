@@ -105,8 +105,8 @@ CUresult PoolAlloc(CUdeviceptr* dptr, size_t bytes, uint64_t key, int guess, Cal
   }
   PoolLedger::Pool& p = ledger.Learn(key, dev);
   p.charged += charge;
-  rt.allocs().Insert(*dptr, AllocTable::Entry{charge, dev, static_cast<int32_t>(UsageKind::kData),
-                                              0, key});
+  rt.allocs().Insert(
+      *dptr, AllocTable::Entry{charge, dev, static_cast<int32_t>(UsageKind::kData), 0, key});
   if (!Settle(rt, key, p)) {  // the pool grew by more than the limit allows
     AllocTable::Entry e;
     rt.allocs().Take(*dptr, &e);
@@ -157,48 +157,48 @@ CUresult cuMemFree_v2(CUdeviceptr dptr) {
   return FreePointer(dptr, [&] { return real(dptr); });
 }
 
-#define HAMI_ASYNC_ALLOC(sym)                                                               \
-  CUresult sym(CUdeviceptr* dptr, size_t bytesize, CUstream stream) {                       \
-    HAMI_REAL_OR_FAIL(sym);                                                                 \
-    if (dptr == nullptr || bytesize == 0) return real(dptr, bytesize, stream);              \
-    const int dev = StreamDevice(stream);                                                   \
-    auto current = CU_REAL(cuDeviceGetMemPool);                                             \
-    CUmemoryPool pool = nullptr;                                                            \
-    auto call = [&] { return real(dptr, bytesize, stream); };                               \
-    if (dev < 0 || current == nullptr || current(&pool, dev) != CUDA_SUCCESS) {             \
-      return AccountedAlloc(Runtime::Get().allocs(), dev, DeviceFootprint(bytesize), call,  \
-                            dptr);                                                          \
-    }                                                                                       \
-    LearnPool(pool, dev);                                                                   \
-    return PoolAlloc(dptr, bytesize, Key(pool), dev, call, [&](CUdeviceptr p) {             \
-      if (auto f = CU_REAL(cuMemFreeAsync)) f(p, stream);                                   \
-    });                                                                                     \
+#define HAMI_ASYNC_ALLOC(sym)                                                                     \
+  CUresult sym(CUdeviceptr* dptr, size_t bytesize, CUstream stream) {                             \
+    HAMI_REAL_OR_FAIL(sym);                                                                       \
+    if (dptr == nullptr || bytesize == 0) return real(dptr, bytesize, stream);                    \
+    const int dev = StreamDevice(stream);                                                         \
+    auto current = CU_REAL(cuDeviceGetMemPool);                                                   \
+    CUmemoryPool pool = nullptr;                                                                  \
+    auto call = [&] { return real(dptr, bytesize, stream); };                                     \
+    if (dev < 0 || current == nullptr || current(&pool, dev) != CUDA_SUCCESS) {                   \
+      return AccountedAlloc(Runtime::Get().allocs(), dev, DeviceFootprint(bytesize), call, dptr); \
+    }                                                                                             \
+    LearnPool(pool, dev);                                                                         \
+    return PoolAlloc(dptr, bytesize, Key(pool), dev, call, [&](CUdeviceptr p) {                   \
+      if (auto f = CU_REAL(cuMemFreeAsync)) f(p, stream);                                         \
+    });                                                                                           \
   }
 HAMI_ASYNC_ALLOC(cuMemAllocAsync)
 HAMI_ASYNC_ALLOC(cuMemAllocAsync_ptsz)
 #undef HAMI_ASYNC_ALLOC
 
-#define HAMI_POOL_ALLOC(sym)                                                                 \
-  CUresult sym(CUdeviceptr* dptr, size_t bytesize, CUmemoryPool pool, CUstream stream) {     \
-    HAMI_REAL_OR_FAIL(sym);                                                                  \
-    if (dptr == nullptr || bytesize == 0 || pool == nullptr) {                               \
-      return real(dptr, bytesize, pool, stream);                                             \
-    }                                                                                        \
-    return PoolAlloc(dptr, bytesize, Key(pool), StreamDevice(stream),                        \
-                     [&] { return real(dptr, bytesize, pool, stream); },                     \
-                     [&](CUdeviceptr p) {                                                    \
-                       if (auto f = CU_REAL(cuMemFreeAsync)) f(p, stream);                   \
-                     });                                                                     \
+#define HAMI_POOL_ALLOC(sym)                                                             \
+  CUresult sym(CUdeviceptr* dptr, size_t bytesize, CUmemoryPool pool, CUstream stream) { \
+    HAMI_REAL_OR_FAIL(sym);                                                              \
+    if (dptr == nullptr || bytesize == 0 || pool == nullptr) {                           \
+      return real(dptr, bytesize, pool, stream);                                         \
+    }                                                                                    \
+    return PoolAlloc(                                                                    \
+        dptr, bytesize, Key(pool), StreamDevice(stream),                                 \
+        [&] { return real(dptr, bytesize, pool, stream); },                              \
+        [&](CUdeviceptr p) {                                                             \
+          if (auto f = CU_REAL(cuMemFreeAsync)) f(p, stream);                            \
+        });                                                                              \
   }
 HAMI_POOL_ALLOC(cuMemAllocFromPoolAsync)
 HAMI_POOL_ALLOC(cuMemAllocFromPoolAsync_ptsz)
 #undef HAMI_POOL_ALLOC
 
-#define HAMI_ASYNC_FREE(sym)                                           \
-  CUresult sym(CUdeviceptr dptr, CUstream stream) {                    \
-    HAMI_REAL_OR_FAIL(sym);                                            \
-    if (dptr == 0) return real(dptr, stream);                          \
-    return FreePointer(dptr, [&] { return real(dptr, stream); });      \
+#define HAMI_ASYNC_FREE(sym)                                      \
+  CUresult sym(CUdeviceptr dptr, CUstream stream) {               \
+    HAMI_REAL_OR_FAIL(sym);                                       \
+    if (dptr == 0) return real(dptr, stream);                     \
+    return FreePointer(dptr, [&] { return real(dptr, stream); }); \
   }
 HAMI_ASYNC_FREE(cuMemFreeAsync)
 HAMI_ASYNC_FREE(cuMemFreeAsync_ptsz)

@@ -20,15 +20,32 @@ TEST(ParseMemoryLimitTest, Table) {
   };
   const uint64_t Mi = 1ull << 20;
   const Case cases[] = {
-      {"3000m", 3000 * Mi},       {"3000M", 3000 * Mi},     {"3000Mi", 3000 * Mi},
-      {"3000MiB", 3000 * Mi},     {"3000MB", 3000 * Mi},    {"1g", 1ull << 30},
-      {"1Gi", 1ull << 30},        {"2G", 2ull << 30},       {"4k", 4096},
-      {"4Ki", 4096},              {"1t", 1ull << 40},       {"1073741824", 1ull << 30},
-      {"0", 0},                   {" 10m ", 10 * Mi},       {"", std::nullopt},
-      {"m", std::nullopt},        {"-1", std::nullopt},     {"1.5g", std::nullopt},
-      {"0x10", std::nullopt},     {"10x", std::nullopt},    {"10 m", std::nullopt},
-      {"1Gb2", std::nullopt},     {"1Mii", std::nullopt},   {"abc", std::nullopt},
-      {"99999999999999999999", std::nullopt},               {"17179869184g", std::nullopt},
+      {"3000m", 3000 * Mi},
+      {"3000M", 3000 * Mi},
+      {"3000Mi", 3000 * Mi},
+      {"3000MiB", 3000 * Mi},
+      {"3000MB", 3000 * Mi},
+      {"1g", 1ull << 30},
+      {"1Gi", 1ull << 30},
+      {"2G", 2ull << 30},
+      {"4k", 4096},
+      {"4Ki", 4096},
+      {"1t", 1ull << 40},
+      {"1073741824", 1ull << 30},
+      {"0", 0},
+      {" 10m ", 10 * Mi},
+      {"", std::nullopt},
+      {"m", std::nullopt},
+      {"-1", std::nullopt},
+      {"1.5g", std::nullopt},
+      {"0x10", std::nullopt},
+      {"10x", std::nullopt},
+      {"10 m", std::nullopt},
+      {"1Gb2", std::nullopt},
+      {"1Mii", std::nullopt},
+      {"abc", std::nullopt},
+      {"99999999999999999999", std::nullopt},
+      {"17179869184g", std::nullopt},
       {"1e9", std::nullopt},
   };
   for (const Case& c : cases) EXPECT_EQ(ParseMemoryLimit(c.in), c.want) << c.in;
@@ -168,13 +185,13 @@ TEST(RateControllerTest, RateFromUtilizationEdges) {
   // depends on what it launched, not on how far utilization is below the target.
   EXPECT_EQ(RateFromUtilization(5'000'000, 10, 1'000'000'000, 1'000'000, 30, 1, 1ull << 40),
             3'000'000u);
-  EXPECT_EQ(RateFromUtilization(5000, 50, 1'000'000'000, 0, 30, 1, 1ull << 40), 5000u);  // no data
+  EXPECT_EQ(RateFromUtilization(5000, 50, 1'000'000'000, 0, 30, 1, 1ull << 40), 5000u);   // no data
   EXPECT_EQ(RateFromUtilization(5000, 0, 1'000'000'000, 10, 30, 1, 1ull << 40), 20000u);  // idle
   EXPECT_EQ(RateFromUtilization(5000, 100, 1'000'000'000, 1'000'000'000, 30, 1, 1ull << 40),
             20000u);  // step bounded to x4
   EXPECT_EQ(RateFromUtilization(5000, 100, 1'000'000'000, 1, 30, 1, 1ull << 40), 1250u);  // /4
-  EXPECT_EQ(RateFromUtilization(0, 0, 1'000'000'000, 0, 30, 7, 100), 7u);  // floor
-  EXPECT_EQ(RateFromUtilization(90, 0, 1'000'000'000, 5, 30, 7, 100), 100u);  // ceiling
+  EXPECT_EQ(RateFromUtilization(0, 0, 1'000'000'000, 0, 30, 7, 100), 7u);                 // floor
+  EXPECT_EQ(RateFromUtilization(90, 0, 1'000'000'000, 5, 30, 7, 100), 100u);              // ceiling
 }
 
 TEST(LaunchHistoryTest, InterpolatesAndKnowsItsLimits) {

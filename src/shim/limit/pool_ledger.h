@@ -20,9 +20,9 @@ namespace hami::shim {
 class PoolLedger {
  public:
   struct Pool {
-    int dev = -1;           // CUDA ordinal of the pool's memory
-    uint64_t charged = 0;   // bytes currently charged for it
-    bool destroyed = false; // cuMemPoolDestroy succeeded; outstanding allocations keep it
+    int dev = -1;            // CUDA ordinal of the pool's memory
+    uint64_t charged = 0;    // bytes currently charged for it
+    bool destroyed = false;  // cuMemPoolDestroy succeeded; outstanding allocations keep it
   };
 
   std::mutex& mu() { return mu_; }

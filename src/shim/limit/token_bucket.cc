@@ -94,8 +94,8 @@ uint64_t RateFromUtilization(uint64_t rate, uint32_t util, uint64_t window_ns, u
 
 uint64_t InitialRate(uint32_t sm_count, uint32_t max_threads_per_sm, uint32_t target,
                      uint64_t wave_ns) {
-  const uint64_t wave = static_cast<uint64_t>(std::max(sm_count, 1u)) *
-                        std::max(max_threads_per_sm, 1u);
+  const uint64_t wave =
+      static_cast<uint64_t>(std::max(sm_count, 1u)) * std::max(max_threads_per_sm, 1u);
   const uint64_t waves_per_s = 1000000000ull / std::max<uint64_t>(wave_ns, 1);
   return std::max<uint64_t>(1, wave * waves_per_s * target / 100);
 }

@@ -31,9 +31,14 @@ struct Dev {
 sched::NodeState Node(const std::vector<Dev>& devs) {
   nlohmann::json reg = nlohmann::json::array();
   for (size_t i = 0; i < devs.size(); ++i) {
-    reg.push_back({{"id", "dev-" + std::to_string(i)}, {"index", i}, {"count", devs[i].count},
-                   {"devmem", devs[i].mem}, {"devcore", devs[i].cores}, {"type", devs[i].type},
-                   {"mode", "hami-core"}, {"health", devs[i].health}});
+    reg.push_back({{"id", "dev-" + std::to_string(i)},
+                   {"index", i},
+                   {"count", devs[i].count},
+                   {"devmem", devs[i].mem},
+                   {"devcore", devs[i].cores},
+                   {"type", devs[i].type},
+                   {"mode", "hami-core"},
+                   {"health", devs[i].health}});
   }
   codec::NodeObject node;
   node.name = "n1";
@@ -47,7 +52,8 @@ sched::NodeState Node(const std::vector<Dev>& devs) {
   return std::move(*state);
 }
 
-model::Pod PodAsking(model::ResourceList limits, std::map<std::string, std::string> annotations = {}) {
+model::Pod PodAsking(model::ResourceList limits,
+                     std::map<std::string, std::string> annotations = {}) {
   model::Pod pod;
   pod.name = "p";
   pod.annotations = std::move(annotations);
@@ -90,35 +96,83 @@ TEST(AmdFitTest, UpstreamCasesAndStandardRows) {
     std::string want;
   };
   std::vector<Case> cases = {
-      {"whole x2", {{1000, 100}, {1000, 100}}, Ask(2), {}, -1,
+      {"whole x2",
+       {{1000, 100}, {1000, 100}},
+       Ask(2),
+       {},
+       -1,
        "dev-0," + t + ",1000,100:dev-1," + t + ",1000,100:;"},
       {"50% of 100 CUs", {{1000, 100}}, Ask(1, 100, 50), {}, -1, "dev-0," + t + ",100,50:;"},
       {"1% of 64 CUs", {{1000, 64}}, Ask(1, 100, 1), {}, -1, "dev-0," + t + ",100,1:;"},
       {"101% of 64 CUs", {{1000, 64}}, Ask(1, 100), {}, 101, "dev-0," + t + ",100,64:;"},
-      {"memory short", {{1000, 100, t, 100, true, 1, 900, 10}}, Ask(1, 500, 10), {}, -1,
+      {"memory short",
+       {{1000, 100, t, 100, true, 1, 900, 10}},
+       Ask(1, 500, 10),
+       {},
+       -1,
        "1/1 CardInsufficientMemory"},
-      {"cores short", {{1000, 10, t, 100, true, 1, 100, 9}}, Ask(1, 100, 100), {}, -1,
+      {"cores short",
+       {{1000, 10, t, 100, true, 1, 100, 9}},
+       Ask(1, 100, 100),
+       {},
+       -1,
        "1/1 CardInsufficientCore"},
-      {"not an AMD type", {{1000, 100, "Instinct MI300X"}}, Ask(1), {}, -1,
-       "1/1 CardTypeMismatch"},
-      {"S1 one of two", {{128, 100}, {128, 100}}, Ask(1, 64, 50), {}, -1, "dev-0," + t + ",64,50:;"},
+      {"not an AMD type", {{1000, 100, "Instinct MI300X"}}, Ask(1), {}, -1, "1/1 CardTypeMismatch"},
+      {"S1 one of two",
+       {{128, 100}, {128, 100}},
+       Ask(1, 64, 50),
+       {},
+       -1,
+       "dev-0," + t + ",64,50:;"},
       {"S2 memory", {{128, 100}}, Ask(1, 512, 50), {}, -1, "1/1 CardInsufficientMemory"},
-      {"S3 cores", {{1024, 100, t, 100, true, 1, 0, 100}}, Ask(1, 512, 50), {}, -1,
+      {"S3 cores",
+       {{1024, 100, t, 100, true, 1, 0, 100}},
+       Ask(1, 512, 50),
+       {},
+       -1,
        "1/1 CardInsufficientCore"},
-      {"S4 type", {{128, 100}}, Ask(1, 64, 50), {{kUseGpuType, "OtherType"}}, -1,
+      {"S4 type",
+       {{128, 100}},
+       Ask(1, 64, 50),
+       {{kUseGpuType, "OtherType"}},
+       -1,
        "1/1 CardTypeMismatch"},
-      {"S5 use uuid", {{1280, 100}}, Ask(1, 512, 50), {{kUseGpuUuid, "dev-9"}}, -1,
+      {"S5 use uuid",
+       {{1280, 100}},
+       Ask(1, 512, 50),
+       {{kUseGpuUuid, "dev-9"}},
+       -1,
        "1/1 CardUuidMismatch"},
-      {"S6 nouse uuid", {{1280, 100}}, Ask(1, 512, 50), {{kNoUseGpuUuid, "dev-0"}}, -1,
+      {"S6 nouse uuid",
+       {{1280, 100}},
+       Ask(1, 512, 50),
+       {{kNoUseGpuUuid, "dev-0"}},
+       -1,
        "1/1 CardUuidMismatch"},
-      {"S7 slots", {{1280, 100, t, 100, true, 100, 0, 0}}, Ask(1, 512, 50), {}, -1,
+      {"S7 slots",
+       {{1280, 100, t, 100, true, 100, 0, 0}},
+       Ask(1, 512, 50),
+       {},
+       -1,
        "1/1 CardTimeSlicingExhausted"},
       {"S8 clamp", {{1280, 100}}, Ask(1, 512), {}, 120, "dev-0," + t + ",512,100:;"},
-      {"S11 partial", {{1280, 100, t, 100, true, 20, 0, 10}, {1280, 100, t, 100, false}},
-       Ask(2, 512, 20), {}, -1, "1/2 AllocatedCardsInsufficientRequest, 1/2 CardNotHealth"},
-      {"S13 mutex", {{1280, 100, t, 100, true, 1, 64, 1}}, Ask(1, 64, 50),
-       {{"hami.io/gpu-scheduler-policy", "mutex"}}, -1, "1/1 ExclusiveDeviceAllocateConflict"},
-      {"S14 more than the node has", {{1280, 100}, {1280, 100}}, Ask(3, 512, 20), {}, -1,
+      {"S11 partial",
+       {{1280, 100, t, 100, true, 20, 0, 10}, {1280, 100, t, 100, false}},
+       Ask(2, 512, 20),
+       {},
+       -1,
+       "1/2 AllocatedCardsInsufficientRequest, 1/2 CardNotHealth"},
+      {"S13 mutex",
+       {{1280, 100, t, 100, true, 1, 64, 1}},
+       Ask(1, 64, 50),
+       {{"hami.io/gpu-scheduler-policy", "mutex"}},
+       -1,
+       "1/1 ExclusiveDeviceAllocateConflict"},
+      {"S14 more than the node has",
+       {{1280, 100}, {1280, 100}},
+       Ask(3, 512, 20),
+       {},
+       -1,
        "NodeInsufficientDevice"},
       {"S15 unhealthy", {{1280, 100, t, 100, false}}, Ask(1, 64, 50), {}, -1, "1/1 CardNotHealth"},
   };
@@ -157,7 +211,8 @@ TEST(AmdFitTest, CheckTypeTable) {
       {"AMD MI250X", kUseGpuType, "mi250", true},
   };
   for (const auto& c : cases) {
-    const std::string got = Place(Node({{1000, 100, c.type}}), PodAsking(Ask(1), {{c.key, c.value}}));
+    const std::string got =
+        Place(Node({{1000, 100, c.type}}), PodAsking(Ask(1), {{c.key, c.value}}));
     EXPECT_EQ(got != "1/1 CardTypeMismatch", c.fits)
         << c.type << " " << c.key << "=\"" << c.value << "\": " << got;
   }

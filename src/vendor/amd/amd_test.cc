@@ -159,7 +159,8 @@ TEST(AmdConfigTest, BlockRenamesResourcesAndKeysAreUpstreams) {
   ASSERT_NE(v, nullptr);
   EXPECT_EQ(v->ResourceNames(), (std::vector<std::string>{"amd.com/vgpu", "", "amd.com/cu"}));
   bool warned = false;
-  for (const auto& w : r->warnings()) warned = warned || w.find("amd.x: unknown key") != std::string::npos;
+  for (const auto& w : r->warnings())
+    warned = warned || w.find("amd.x: unknown key") != std::string::npos;
   EXPECT_TRUE(warned);
   // An empty memory name: memory limits are not read.
   auto req = v->ContainerRequest(model::Pod{}, C({{"amd.com/vgpu", "1"}, {"amd.com/gpumem", "9"}}));

@@ -90,8 +90,8 @@ TEST(AscendBindTest, RuntimeInfoAnnotation) {
             R"([{"UUID":"device-0","memory":15360,"core":20}])");
 
   pod.annotations.clear();
-  const model::PodSingleDevice whole = {{{0, "device-0", "Ascend910A", 32768, 0},
-                                         {1, "device-1", "Ascend910A", 32768, 0}}};
+  const model::PodSingleDevice whole = {
+      {{0, "device-0", "Ascend910A", 32768, 0}, {1, "device-1", "Ascend910A", 32768, 0}}};
   EXPECT_EQ(v->AllocationAnnotations({pod, "n", whole, {}, {}, 0})->at("huawei.com/Ascend910A"),
             R"([{"UUID":"device-0","memory":32768},{"UUID":"device-1","memory":32768}])");
 }
@@ -108,8 +108,8 @@ TEST(AscendEndToEndTest, AdmitPlaceWriteAndReadBack) {
   ASSERT_TRUE(state.ok());
   model::Pod pod;
   pod.name = "p";
-  pod.containers.push_back(C({{"huawei.com/Ascend910B3", "1"},
-                              {"huawei.com/Ascend910B3-memory", "2000"}}));
+  pod.containers.push_back(
+      C({{"huawei.com/Ascend910B3", "1"}, {"huawei.com/Ascend910B3-memory", "2000"}}));
   pod.containers.push_back(C({{"huawei.com/Ascend910B3", "2"}}));
   ASSERT_TRUE(*AdmitPod(pod, r));
   EXPECT_EQ(pod.containers[0].limits.at("huawei.com/Ascend910B3-memory"), "16384");

@@ -9,8 +9,8 @@
 namespace hami::vendor::ascend {
 namespace {
 
-using nlohmann::json;
 using fixture::ChartRegistry;
+using nlohmann::json;
 
 const FlagValues kEnabled = {{kEnableFlag, "true"}};
 
@@ -54,8 +54,8 @@ TEST(AscendConfigTest, BuiltInChipsLackCoreNamesAnd910C) {
 TEST(AscendConfigTest, ChartBlockBuildsEveryChip) {
   Registry r = ChartRegistry();
   EXPECT_TRUE(r.warnings().empty());
-  for (const char* cw : {"Ascend910A", "Ascend910B2", "Ascend910B3", "Ascend910B4-1",
-                         "Ascend910B4", "Ascend310P", "Ascend910C"}) {
+  for (const char* cw : {"Ascend910A", "Ascend910B2", "Ascend910B3", "Ascend910B4-1", "Ascend910B4",
+                         "Ascend310P", "Ascend910C"}) {
     ASSERT_NE(r.Find(cw), nullptr) << cw;
     EXPECT_EQ(r.Find(cw)->Quota().core, std::string("huawei.com/") + cw + "-core");
   }
@@ -129,25 +129,25 @@ TEST(AscendConfigTest, OtherFormsOfTheBlock) {
 }
 
 TEST(AscendConfigTest, ErrorsNameTheKeyAndUnknownKeysAreWarned) {
-  for (const char* bad : {R"({"configs":{"commonWord":"X"}})",
-                          R"({"configs":[{"chipName":"910A"}]})",
-                          R"({"configs":[{"commonWord":"X"},{"commonWord":"X"}]})",
-                          R"({"configs":[{"commonWord":"X","resourceName":""}]})",
-                          R"({"configs":[{"commonWord":"X","memoryAllocatable":-1}]})",
-                          R"({"configs":[{"commonWord":"X","templates":[{"memory":100}]}]})",
-                          R"({"configs":[{"commonWord":"X",
+  for (const char* bad :
+       {R"({"configs":{"commonWord":"X"}})", R"({"configs":[{"chipName":"910A"}]})",
+        R"({"configs":[{"commonWord":"X"},{"commonWord":"X"}]})",
+        R"({"configs":[{"commonWord":"X","resourceName":""}]})",
+        R"({"configs":[{"commonWord":"X","memoryAllocatable":-1}]})",
+        R"({"configs":[{"commonWord":"X","templates":[{"memory":100}]}]})",
+        R"({"configs":[{"commonWord":"X",
                                  "templates":[{"name":"v","memory":0}]}]})",
-                          R"({"configs":[{"commonWord":"X","superPod":"sometimes"}]})",
-                          R"({"hamiVnpuCore":"sometimes"})", R"("vnpus")"}) {
+        R"({"configs":[{"commonWord":"X","superPod":"sometimes"}]})",
+        R"({"hamiVnpuCore":"sometimes"})", R"("vnpus")"}) {
     auto r = AscendConfigFrom(json::parse(bad), nullptr);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.error().message().find("vnpus"), std::string::npos) << r.error().message();
   }
   std::vector<std::string> warnings;
-  auto r = AscendConfigFrom(
-      json::parse(R"({"enpuPolicy":"x","configs":[{"commonWord":"X","aiCores":1,
+  auto r =
+      AscendConfigFrom(json::parse(R"({"enpuPolicy":"x","configs":[{"commonWord":"X","aiCores":1,
         "templates":[{"name":"v","memory":1,"aicpu":1}]}]})"),
-      &warnings);
+                       &warnings);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(warnings, (std::vector<std::string>{
                           "device config: vnpus.configs[0].templates[0].aicpu: unknown key, "

@@ -120,9 +120,7 @@ double AscendFit::ScoreNode(const sched::NodeState& node, const sched::PodInput&
                             sched::NodePolicy policy) const {
   // A pod holds a handful of grants: counting by nested scans allocates nothing per node.
   auto mine = [&](const sched::PendingGrant& g) { return g.vendor == vendor_; };
-  auto id_of = [&](const sched::PendingGrant& g) {
-    return NetworkId(node.devices[g.device].info);
-  };
+  auto id_of = [&](const sched::PendingGrant& g) { return NetworkId(node.devices[g.device].info); };
   for (const auto& g : grants) {
     if (mine(g) && !id_of(g)) return 0;
   }

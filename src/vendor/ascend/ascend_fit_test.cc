@@ -51,12 +51,30 @@ std::vector<Row> Table(const std::string& cw, bool hami_core) {
       {"S8", {d0}, 1, 512, 101, 120, soft, "fit:dev-0:512:100"},
       {"S9", {{"dev-0", 1280, 20}}, 1, 512, 101, 100, soft, "1/1 ExclusiveDeviceAllocateConflict"},
       {"S10", {{"dev-0", 1280, 20, 100}}, 1, 512, 101, 0, soft, "1/1 CardComputeUnitsExhausted"},
-      {"S11", {{"dev-0", 1280, 20, 10}, {"dev-1", 1280, 20, 100}}, 2, 512, 101, 20, soft,
+      {"S11",
+       {{"dev-0", 1280, 20, 10}, {"dev-1", 1280, 20, 100}},
+       2,
+       512,
+       101,
+       20,
+       soft,
        "1/2 AllocatedCardsInsufficientRequest, 1/2 CardInsufficientCore"},
       {"S12", {{"dev-0", 1280, 20, 10}}, 1, 0, 10, 20, soft, "fit:dev-0:128:20"},
-      {"S13", {{"dev-0", 1280, 1}}, 1, 64, 101, 50,
-       with({{"hami.io/gpu-scheduler-policy", "mutex"}}), "1/1 ExclusiveDeviceAllocateConflict"},
-      {"S14", {d0, d1, {"dev-2", 1280, 0, 0, false}}, 3, 512, 101, 20, soft,
+      {"S13",
+       {{"dev-0", 1280, 1}},
+       1,
+       64,
+       101,
+       50,
+       with({{"hami.io/gpu-scheduler-policy", "mutex"}}),
+       "1/1 ExclusiveDeviceAllocateConflict"},
+      {"S14",
+       {d0, d1, {"dev-2", 1280, 0, 0, false}},
+       3,
+       512,
+       101,
+       20,
+       soft,
        "1/3 CardNotHealth, 2/3 AllocatedCardsInsufficientRequest"},
       {"S15", {{"dev-0", 1280, 0, 0, false}}, 1, 64, 101, 50, soft, "1/1 CardNotHealth"},
   };
@@ -65,8 +83,8 @@ std::vector<Row> Table(const std::string& cw, bool hami_core) {
 TEST(AscendFitTest, StandardAcceptanceTableOnEveryChip) {
   const Registry r = ChartRegistry();
   const std::map<std::string, std::string> hami_core_node = {{kNodeVnpuCoreAnnotation, kTrue}};
-  for (const char* cw : {"Ascend910A", "Ascend910B2", "Ascend910B3", "Ascend910B4",
-                         "Ascend910B4-1", "Ascend310P"}) {
+  for (const char* cw :
+       {"Ascend910A", "Ascend910B2", "Ascend910B3", "Ascend910B4", "Ascend910B4-1", "Ascend310P"}) {
     for (bool hami_core : {false, true}) {
       for (const auto& row : Table(cw, hami_core)) {
         EXPECT_EQ(Place(r, Node(cw, row.npus, hami_core_node),
@@ -151,19 +169,19 @@ TEST(AscendFitTest, Ascend910CTakesWholeModules) {
   const Registry r = ChartRegistry();
   EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 1, 2})), Req("Ascend910C", 2, 128, 101, 0)),
             "fit:dev-0:128:0,dev-1:128:0");
-  EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 1, 2, 4, 6})),
-                  Req("Ascend910C", 4, 128, 101, 0)),
-            "5/5 AllocatedCardsInsufficientRequest");
+  EXPECT_EQ(
+      Place(r, Node("Ascend910C", ModuleNpus({0, 1, 2, 4, 6})), Req("Ascend910C", 4, 128, 101, 0)),
+      "5/5 AllocatedCardsInsufficientRequest");
   EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 2})), Req("Ascend910C", 2, 128, 101, 0)),
             "2/2 AllocatedCardsInsufficientRequest");
-  EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 2}, false)),
-                  Req("Ascend910C", 2, 128, 101, 0)),
-            "2/2 AllocatedCardsInsufficientRequest");
+  EXPECT_EQ(
+      Place(r, Node("Ascend910C", ModuleNpus({0, 2}, false)), Req("Ascend910C", 2, 128, 101, 0)),
+      "2/2 AllocatedCardsInsufficientRequest");
   EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 1})), Req("Ascend910C", 2, 128, 101, 0)),
             "fit:dev-0:128:0,dev-1:128:0");
-  EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 1}, false)),
-                  Req("Ascend910C", 2, 128, 101, 0)),
-            "fit:dev-0:128:0,dev-1:128:0");
+  EXPECT_EQ(
+      Place(r, Node("Ascend910C", ModuleNpus({0, 1}, false)), Req("Ascend910C", 2, 128, 101, 0)),
+      "fit:dev-0:128:0,dev-1:128:0");
   EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 2, 4, 6}, false)),
                   Req("Ascend910C", 4, 128, 101, 0)),
             "4/4 AllocatedCardsInsufficientRequest");
@@ -172,9 +190,9 @@ TEST(AscendFitTest, Ascend910CTakesWholeModules) {
   busy.devices[0].usage.usedmem = 32000;
   EXPECT_EQ(Place(r, busy, Req("Ascend910C", 2, 128, 101, 0)), "fit:dev-2:128:0,dev-3:128:0");
   // An odd count (the webhook was bypassed) cannot be made of modules.
-  EXPECT_EQ(Place(r, Node("Ascend910C", ModuleNpus({0, 1, 2, 3})),
-                  Req("Ascend910C", 3, 128, 101, 0)),
-            "4/4 AllocatedCardsInsufficientRequest");
+  EXPECT_EQ(
+      Place(r, Node("Ascend910C", ModuleNpus({0, 1, 2, 3})), Req("Ascend910C", 3, 128, 101, 0)),
+      "4/4 AllocatedCardsInsufficientRequest");
 }
 
 sched::PendingGrant Grant(std::string_view cw, int32_t container, int32_t device) {
@@ -198,8 +216,7 @@ TEST(AscendFitTest, NodeScoreRewardsGroupingUnderBothPolicies) {
   const std::vector<sched::PendingGrant> split = {Grant("Ascend910B3", 0, 0),
                                                   Grant("Ascend910B3", 0, 1)};
   const std::vector<sched::PendingGrant> two = {Grant("Ascend910B3", 0, 0),
-                                                Grant("Ascend910B3", 1, 1),
-                                                Grant("NVIDIA", 1, 2)};
+                                                Grant("Ascend910B3", 1, 1), Grant("NVIDIA", 1, 2)};
   EXPECT_DOUBLE_EQ(fit.ScoreNode(node, pod, grouped, sched::NodePolicy::kBinpack), 10);
   EXPECT_DOUBLE_EQ(fit.ScoreNode(node, pod, split, sched::NodePolicy::kBinpack), 5);
   EXPECT_DOUBLE_EQ(fit.ScoreNode(node, pod, two, sched::NodePolicy::kBinpack), 20);

@@ -67,8 +67,8 @@ TEST(AscendRequestTest, DerivationTable) {
 }
 
 TEST(AscendRequestTest, MemoryFactorAndSuperPod) {
-  for (auto [factor, want] : std::vector<std::pair<int, int64_t>>{{10, 1280}, {100, 12800},
-                                                                   {0, 128}}) {
+  for (auto [factor, want] :
+       std::vector<std::pair<int, int64_t>>{{10, 1280}, {100, 12800}, {0, 128}}) {
     AscendChip chip = DefaultChips()[0];
     chip.memory_factor = factor;
     AscendVendor v(chip, false, std::make_shared<std::set<std::string>>());
@@ -78,8 +78,9 @@ TEST(AscendRequestTest, MemoryFactorAndSuperPod) {
   }
   const Registry r = ChartRegistry();
   const model::Pod plain;
-  auto c910 = Chip(r, "Ascend910C").ContainerRequest(
-      plain, C({{"huawei.com/Ascend910C", "1"}, {"huawei.com/Ascend910C-memory", "16384"}}));
+  auto c910 = Chip(r, "Ascend910C")
+                  .ContainerRequest(plain, C({{"huawei.com/Ascend910C", "1"},
+                                              {"huawei.com/Ascend910C-memory", "16384"}}));
   ASSERT_TRUE(c910.ok());
   EXPECT_EQ(**c910, Req("Ascend910C", 2, 16384, 101, 0));
 }
@@ -102,11 +103,15 @@ TEST(AscendRequestTest, UnusableQuantitiesAreErrors) {
            {&a, {}, {{kCount, "1.5"}}, kCount},
            {&a, {}, {{kCount, "1"}, {kMem, "-1m"}}, kMem},
            {&a, {}, {{kCount, "1"}, {kMem, "-100"}}, kMem},
-           {&a, {}, {{kCount, "1"}, {kMem, "40000"}},
+           {&a,
+            {},
+            {{kCount, "1"}, {kMem, "40000"}},
             "huawei.com/Ascend910A-memory 40000 is invalid"},
            {&a, HamiCorePod(), {{kCount, "1"}, {kCore, "-1"}}, kCore},
            {&a, HamiCorePod(), {{kCount, "1"}, {kCore, "2200000000"}}, kCore},
-           {&a, {}, {{kCount, "1"}, {kCore, "10"}},
+           {&a,
+            {},
+            {{kCount, "1"}, {kCore, "10"}},
             "huawei.com/Ascend910A-core is only supported in hami-core (soft split) mode"},
            {&factor, HamiCorePod(), {{kCount, "1"}, {kMem, "300000000"}}, kMem}}) {
     auto got = c.vendor->ContainerRequest(c.pod, C(c.limits));
@@ -130,44 +135,113 @@ TEST(AscendAdmitTest, WebhookTable) {
   const Registry r = ChartRegistry();
   auto vnpus = fixture::ChartVnpus();
   for (auto& chip : vnpus["configs"]) chip.erase("superPod");
-  auto no_super_pod = Registry::Create({nlohmann::json{{kConfigBlock, vnpus}}},
-                                       {{kEnableFlag, "true"}});
+  auto no_super_pod =
+      Registry::Create({nlohmann::json{{kConfigBlock, vnpus}}}, {{kEnableFlag, "true"}});
   ASSERT_TRUE(no_super_pod.ok());
   const char* k910c = "huawei.com/Ascend910C";
   const char* m910c = "huawei.com/Ascend910C-memory";
   std::vector<AdmitCase> cases = {
-      {"vNPU on two NPUs", "Ascend910A", {}, C({{kCount, "2"}, {kMem, "8738"}}), true,
-       "vNPU not supported for multiple devices", {}},
-      {"too much memory", "Ascend910A", {}, C({{kCount, "1"}, {kMem, "40000"}}), true,
-       "huawei.com/Ascend910A-memory 40000 is invalid", {}},
-      {"whole chip", "Ascend910A", {}, C({{kCount, "1"}, {kMem, "20000"}}), true, "",
+      {"vNPU on two NPUs",
+       "Ascend910A",
+       {},
+       C({{kCount, "2"}, {kMem, "8738"}}),
+       true,
+       "vNPU not supported for multiple devices",
+       {}},
+      {"too much memory",
+       "Ascend910A",
+       {},
+       C({{kCount, "1"}, {kMem, "40000"}}),
+       true,
+       "huawei.com/Ascend910A-memory 40000 is invalid",
+       {}},
+      {"whole chip",
+       "Ascend910A",
+       {},
+       C({{kCount, "1"}, {kMem, "20000"}}),
+       true,
+       "",
        {{kCount, "1"}, {kMem, "32768"}}},
-      {"template written", "Ascend910A", {}, C({{kCount, "1"}, {kMem, "8000"}}), true, "",
+      {"template written",
+       "Ascend910A",
+       {},
+       C({{kCount, "1"}, {kMem, "8000"}}),
+       true,
+       "",
        {{kCount, "1"}, {kMem, "8738"}}},
-      {"no memory: memoryAllocatable", "Ascend910A", {}, C({{kCount, "2"}}), true, "",
+      {"no memory: memoryAllocatable",
+       "Ascend910A",
+       {},
+       C({{kCount, "2"}}),
+       true,
+       "",
        {{kCount, "2"}, {kMem, "32768"}}},
-      {"910C one NPU is a module", "Ascend910C", {}, C({{k910c, "1"}, {m910c, "16384"}}), true, "",
+      {"910C one NPU is a module",
+       "Ascend910C",
+       {},
+       C({{k910c, "1"}, {m910c, "16384"}}),
+       true,
+       "",
        {{k910c, "2"}, {m910c, "16384"}}},
-      {"910C three", "Ascend910C", {}, C({{k910c, "3"}}), true,
-       "Ascend910C device request must be 1 or 2*n, got 3", {}},
-      {"910C four", "Ascend910C", {}, C({{k910c, "4"}}), true, "",
+      {"910C three",
+       "Ascend910C",
+       {},
+       C({{k910c, "3"}}),
+       true,
+       "Ascend910C device request must be 1 or 2*n, got 3",
+       {}},
+      {"910C four",
+       "Ascend910C",
+       {},
+       C({{k910c, "4"}}),
+       true,
+       "",
        {{k910c, "4"}, {m910c, "65536"}}},
-      {"hard split core", "Ascend910A", {}, C({{kCount, "1"}, {kCore, "10"}}), true,
-       "huawei.com/Ascend910A-core is only supported in hami-core (soft split) mode", {}},
-      {"hard split core 25", "Ascend910A", {}, C({{kCount, "1"}, {kCore, "25"}}), true,
-       "only supported in hami-core", {}},
-      {"hard split core 0", "Ascend910A", {}, C({{kCount, "1"}, {kCore, "0"}}), true, "",
+      {"hard split core",
+       "Ascend910A",
+       {},
+       C({{kCount, "1"}, {kCore, "10"}}),
+       true,
+       "huawei.com/Ascend910A-core is only supported in hami-core (soft split) mode",
+       {}},
+      {"hard split core 25",
+       "Ascend910A",
+       {},
+       C({{kCount, "1"}, {kCore, "25"}}),
+       true,
+       "only supported in hami-core",
+       {}},
+      {"hard split core 0",
+       "Ascend910A",
+       {},
+       C({{kCount, "1"}, {kCore, "0"}}),
+       true,
+       "",
        {{kCount, "1"}, {kCore, "0"}, {kMem, "32768"}}},
-      {"hami-core keeps memory and cores", "Ascend910A", HamiCorePod(),
-       C({{kCount, "1"}, {kMem, "15360"}, {kCore, "20"}}), true, "",
+      {"hami-core keeps memory and cores",
+       "Ascend910A",
+       HamiCorePod(),
+       C({{kCount, "1"}, {kMem, "15360"}, {kCore, "20"}}),
+       true,
+       "",
        {{kCount, "1"}, {kMem, "15360"}, {kCore, "20"}}},
-      {"hami-core on two NPUs", "Ascend910A", HamiCorePod(), C({{kCount, "2"}, {kMem, "1000"}}),
-       true, "", {{kCount, "2"}, {kMem, "1000"}}},
+      {"hami-core on two NPUs",
+       "Ascend910A",
+       HamiCorePod(),
+       C({{kCount, "2"}, {kMem, "1000"}}),
+       true,
+       "",
+       {{kCount, "2"}, {kMem, "1000"}}},
       {"no count", "Ascend910A", {}, C({{kMem, "1000"}}), false, "", {{kMem, "1000"}}},
       // Kubernetes requires limits for extended resources; a count in requests alone still
       // sends the pod to HAMi (upstream leaves it to the default scheduler).
-      {"count in requests only", "Ascend910A", {}, C({}, {{kCount, "1"}, {kMem, "3000"}}), true,
-       "", {{kMem, "4369"}}},
+      {"count in requests only",
+       "Ascend910A",
+       {},
+       C({}, {{kCount, "1"}, {kMem, "3000"}}),
+       true,
+       "",
+       {{kMem, "4369"}}},
   };
   for (auto& c : cases) {
     auto got = Chip(r, c.cw).Admit(c.pod, c.container);

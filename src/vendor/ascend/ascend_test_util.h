@@ -42,25 +42,25 @@ inline nlohmann::json T(const std::string& name, int memory) {
 // The chart's device-config `vnpus:` block.
 inline nlohmann::json ChartVnpus(bool hami_vnpu_core = false) {
   using nlohmann::json;
-  return {{"hamiVnpuCore", hami_vnpu_core},
-          {"configs",
-           json::array({
-               ChartChip("910A", "Ascend910A", 32768, 32768,
-                         {T("vir02", 2184), T("vir04", 4369), T("vir08", 8738), T("vir16", 17476)}),
-               ChartChip("910B2", "Ascend910B2", 65536, 65536,
-                         {T("vir03_1c_8g", 8192), T("vir06_1c_16g", 16384),
-                          T("vir12_3c_32g", 32768)}),
-               ChartChip("910B3", "Ascend910B3", 65536, 65536,
-                         {T("vir05_1c_16g", 16384), T("vir10_3c_32g", 32768)}),
-               ChartChip("910B4-1", "Ascend910B4-1", 65536, 65536,
-                         {T("vir05_1c_16g", 16384), T("vir10_3c_32g", 32768)}),
-               ChartChip("910B4", "Ascend910B4", 32768, 32768,
-                         {T("vir05_1c_8g", 8192), T("vir10_3c_16g", 16384)}),
-               ChartChip("310P3", "Ascend310P", 21527, 24576,
-                         {T("vir01", 3072), T("vir02", 6144), T("vir04", 12288)}),
-               ChartChip("Ascend910", "Ascend910C", 65536, 65536,
-                         {T("vir05_1c_16g", 16384), T("vir10_3c_32g", 32768)}, true),
-           })}};
+  return {
+      {"hamiVnpuCore", hami_vnpu_core},
+      {"configs",
+       json::array({
+           ChartChip("910A", "Ascend910A", 32768, 32768,
+                     {T("vir02", 2184), T("vir04", 4369), T("vir08", 8738), T("vir16", 17476)}),
+           ChartChip("910B2", "Ascend910B2", 65536, 65536,
+                     {T("vir03_1c_8g", 8192), T("vir06_1c_16g", 16384), T("vir12_3c_32g", 32768)}),
+           ChartChip("910B3", "Ascend910B3", 65536, 65536,
+                     {T("vir05_1c_16g", 16384), T("vir10_3c_32g", 32768)}),
+           ChartChip("910B4-1", "Ascend910B4-1", 65536, 65536,
+                     {T("vir05_1c_16g", 16384), T("vir10_3c_32g", 32768)}),
+           ChartChip("910B4", "Ascend910B4", 32768, 32768,
+                     {T("vir05_1c_8g", 8192), T("vir10_3c_16g", 16384)}),
+           ChartChip("310P3", "Ascend310P", 21527, 24576,
+                     {T("vir01", 3072), T("vir02", 6144), T("vir04", 12288)}),
+           ChartChip("Ascend910", "Ascend910C", 65536, 65536,
+                     {T("vir05_1c_16g", 16384), T("vir10_3c_32g", 32768)}, true),
+       })}};
 }
 
 inline Registry ChartRegistry(bool hami_vnpu_core = false) {
@@ -96,8 +96,14 @@ inline model::DeviceRequest Req(const std::string& cw, int32_t nums, int64_t mem
 struct Npu {
   Npu(std::string id, int32_t totalmem = 1280, int32_t used = 0, int64_t usedcores = 0,
       bool health = true, int32_t index = -1, std::string network_id = "", int32_t devcore = 100)
-      : id(std::move(id)), totalmem(totalmem), used(used), usedcores(usedcores), health(health),
-        index(index), network_id(std::move(network_id)), devcore(devcore) {}
+      : id(std::move(id)),
+        totalmem(totalmem),
+        used(used),
+        usedcores(usedcores),
+        health(health),
+        index(index),
+        network_id(std::move(network_id)),
+        devcore(devcore) {}
   std::string id;
   int32_t totalmem;
   int32_t used;

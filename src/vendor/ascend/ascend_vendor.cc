@@ -22,8 +22,7 @@ AscendVendor::AscendVendor(AscendChip chip, bool hami_vnpu_core,
       use_uuid_(Join(kUseUuidPrefix, chip_.common_word, kUuidSuffix)),
       nouse_uuid_(Join(kNoUseUuidPrefix, chip_.common_word, kUuidSuffix)),
       runtime_info_annotation_(Join(kRuntimeInfoPrefix, chip_.common_word)),
-      fit_(chip_.common_word, hami_vnpu_core,
-           base::StartsWith(chip_.common_word, kAscend910Prefix),
+      fit_(chip_.common_word, hami_vnpu_core, base::StartsWith(chip_.common_word, kAscend910Prefix),
            chip_.common_word == kAscend910C || chip_.super_pod) {}
 
 std::vector<std::string> AscendVendor::ResourceNames() const {

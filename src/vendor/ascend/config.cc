@@ -23,9 +23,8 @@ std::optional<TrimmedMemory> AscendChip::Trim(int64_t mib) const {
 
 namespace {
 
-AscendChip Chip(const char* chip_name, const std::string& cw, int64_t allocatable,
-                int64_t capacity, int32_t ai_core, int32_t ai_cpu,
-                std::vector<AscendTemplate> templates) {
+AscendChip Chip(const char* chip_name, const std::string& cw, int64_t allocatable, int64_t capacity,
+                int32_t ai_core, int32_t ai_cpu, std::vector<AscendTemplate> templates) {
   AscendChip c;
   c.chip_name = chip_name;
   c.common_word = cw;
@@ -44,10 +43,13 @@ AscendChip Chip(const char* chip_name, const std::string& cw, int64_t allocatabl
 std::vector<AscendChip> DefaultChips() {
   return {
       Chip("910A", "Ascend910A", 32768, 32768, 30, 0,
-           {{"vir02", 2184, 2, 0}, {"vir04", 4369, 4, 0}, {"vir08", 8738, 8, 0},
+           {{"vir02", 2184, 2, 0},
+            {"vir04", 4369, 4, 0},
+            {"vir08", 8738, 8, 0},
             {"vir16", 17476, 16, 0}}),
       Chip("910B2", "Ascend910B2", 65536, 65536, 24, 6,
-           {{"vir03_1c_8g", 8192, 3, 1}, {"vir06_1c_16g", 16384, 6, 1},
+           {{"vir03_1c_8g", 8192, 3, 1},
+            {"vir06_1c_16g", 16384, 6, 1},
             {"vir12_3c_32g", 32768, 12, 3}}),
       Chip("910B3", "Ascend910B3", 65536, 65536, 20, 7,
            {{"vir05_1c_16g", 16384, 5, 1}, {"vir10_3c_32g", 32768, 10, 3}}),
@@ -64,9 +66,9 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 
 base::Status InRange(const std::string& path, const char* key, int64_t value, int64_t low) {
   if (value >= low && value <= kInt32Max) return {};
-  return base::InvalidArgument("device config: " + path + "." + key + ": " +
-                               std::to_string(value) + " must be within " + std::to_string(low) +
-                               ".." + std::to_string(kInt32Max));
+  return base::InvalidArgument("device config: " + path + "." + key + ": " + std::to_string(value) +
+                               " must be within " + std::to_string(low) + ".." +
+                               std::to_string(kInt32Max));
 }
 
 base::Result<AscendTemplate> TemplateFrom(const nlohmann::json& entry, const std::string& path,
@@ -135,8 +137,7 @@ base::Result<AscendChip> ChipFrom(const nlohmann::json& entry, const std::string
   return c;
 }
 
-base::Result<std::vector<AscendChip>> ChipsFrom(const nlohmann::json& list,
-                                                const std::string& path,
+base::Result<std::vector<AscendChip>> ChipsFrom(const nlohmann::json& list, const std::string& path,
                                                 const AscendChip& defaults,
                                                 std::vector<std::string>* warnings) {
   std::vector<AscendChip> chips;

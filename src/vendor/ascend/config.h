@@ -29,19 +29,19 @@ struct TrimmedMemory {
 };
 
 struct AscendChip {
-  std::string chip_name;    // read, never used by the scheduler (the device plugin matches it)
-  std::string common_word;  // WIRE: the vendor key, e.g. "Ascend910B3"
-  std::string resource_name;         // count
-  std::string resource_memory_name;  // MiB
-  std::string resource_core_name;    // percent; "" = none (the built-in default has none)
-  int64_t memory_allocatable = 0;    // MiB a whole chip books
-  int64_t memory_capacity = 0;       // MiB; larger memory requests are invalid
-  int64_t memory_factor = 0;         // <= 1 means 1
-  int32_t ai_core = 0;               // read, never used by the scheduler
-  int32_t ai_cpu = 0;                // read, never used by the scheduler
-  std::string runtime_class_name;    // written into pods that use the chip, when unset
-  bool overwrite_env = false;        // hide NPUs from containers that ask for none
-  bool super_pod = false;            // 910C SuperPod: one NPU is rounded up to a module of two
+  std::string chip_name;      // read, never used by the scheduler (the device plugin matches it)
+  std::string common_word;    // WIRE: the vendor key, e.g. "Ascend910B3"
+  std::string resource_name;  // count
+  std::string resource_memory_name;       // MiB
+  std::string resource_core_name;         // percent; "" = none (the built-in default has none)
+  int64_t memory_allocatable = 0;         // MiB a whole chip books
+  int64_t memory_capacity = 0;            // MiB; larger memory requests are invalid
+  int64_t memory_factor = 0;              // <= 1 means 1
+  int32_t ai_core = 0;                    // read, never used by the scheduler
+  int32_t ai_cpu = 0;                     // read, never used by the scheduler
+  std::string runtime_class_name;         // written into pods that use the chip, when unset
+  bool overwrite_env = false;             // hide NPUs from containers that ask for none
+  bool super_pod = false;                 // 910C SuperPod: one NPU is rounded up to a module of two
   std::vector<AscendTemplate> templates;  // sorted by memory, ascending
 
   int64_t EffectiveMemoryFactor() const { return memory_factor > 1 ? memory_factor : 1; }

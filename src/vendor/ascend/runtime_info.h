@@ -15,9 +15,9 @@ namespace hami::vendor::ascend {
 
 struct RuntimeInfo {
   std::string uuid;
-  std::string temp;     // template name; "" for a whole chip and in hami-core mode
-  int64_t memory = 0;   // MiB
-  int64_t core = 0;     // percent (hami-core priority)
+  std::string temp;    // template name; "" for a whole chip and in hami-core mode
+  int64_t memory = 0;  // MiB
+  int64_t core = 0;    // percent (hami-core priority)
   friend bool operator==(const RuntimeInfo&, const RuntimeInfo&) = default;
 };
 

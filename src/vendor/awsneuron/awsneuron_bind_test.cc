@@ -35,8 +35,8 @@ std::map<std::string, model::DeviceInfo> Registered(const std::string& node, int
 }
 
 const std::map<std::string, model::DeviceInfo>& Trn1() {
-  static const auto* registered = new std::map<std::string, model::DeviceInfo>(
-      Registered("n1", 16, 2));
+  static const auto* registered =
+      new std::map<std::string, model::DeviceInfo>(Registered("n1", 16, 2));
   return *registered;
 }
 
@@ -98,8 +98,8 @@ TEST(AwsNeuronBindTest, NothingButTheAllocatedListWithoutDevices) {
   model::Pod pod = PodOf({C("cpu", {{"cpu", "1"}})});
   auto out = v.AllocationAnnotations({pod, "n1", {{}}, kNone, Trn1(), 0});
   ASSERT_TRUE(out.ok());
-  EXPECT_EQ(*out, (std::map<std::string, std::string>{
-                      {"hami.io/aws-neuron-devices-allocated", ";"}}));
+  EXPECT_EQ(*out,
+            (std::map<std::string, std::string>{{"hami.io/aws-neuron-devices-allocated", ";"}}));
 }
 
 TEST(AwsNeuronBindTest, MasksOutsideTheDeviceAndMissingContainersAreErrors) {
@@ -138,8 +138,8 @@ TEST(AwsNeuronBindTest, CoreIndicesUseTheDevicesCoresPerDevice) {
 
 TEST(AwsNeuronBindTest, AllocatedAnnotationReadsBack) {
   AwsNeuronVendor v{AwsNeuronConfig{}};
-  model::Pod pod = PodOf({C("a", {{"aws.amazon.com/neuroncore", "1"}}),
-                          C("b", {{"aws.amazon.com/neuroncore", "1"}})});
+  model::Pod pod = PodOf(
+      {C("a", {{"aws.amazon.com/neuroncore", "1"}}), C("b", {{"aws.amazon.com/neuroncore", "1"}})});
   pod.annotations["hami.io/aws-neuron-devices-allocated"] =
       "n1-AWSNeuron-0,AWSNeuron,0,1:;n1-AWSNeuron-0,AWSNeuron,0,2:;";
   auto granted = v.GrantedDevices(pod);

@@ -47,7 +47,7 @@ TEST(AwsNeuronNodeTest, CoresPerDeviceAndBounds) {
   struct Case {
     const char* name;
     codec::NodeObject node;
-    int32_t count;    // -1: error expected
+    int32_t count;  // -1: error expected
     int32_t devcore;
     size_t devices;
   };
@@ -185,7 +185,8 @@ TEST(AwsNeuronConfigTest, BlockRenamesResourcesAndWarnsUnknownKeys) {
   EXPECT_EQ(v->config().resource_core_name, "x.com/core");
   EXPECT_EQ(v->ResourceNames(), (std::vector<std::string>{"x.com/neuron", "x.com/core"}));
   bool warned = false;
-  for (const auto& w : r->warnings()) warned = warned || w.find("awsneuron.bogus") != std::string::npos;
+  for (const auto& w : r->warnings())
+    warned = warned || w.find("awsneuron.bogus") != std::string::npos;
   EXPECT_TRUE(warned);
   auto bad = Registry::Create({nlohmann::json::parse(R"({"awsneuron":{"resourceCoreName":[1]}})")});
   ASSERT_FALSE(bad.ok());

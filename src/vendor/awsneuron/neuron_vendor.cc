@@ -39,10 +39,9 @@ base::Result<NodeDevices> AwsNeuronVendor::DevicesFromNode(const codec::NodeObje
   int64_t per = CapacityOf(node, config_.resource_core_name) / *counts;
   if (per <= 0) per = kDefaultCoresPerDevice;
   if (per > kMaxCoresPerDevice) {
-    return base::InvalidArgument("capacity " + config_.resource_core_name + " gives " +
-                                 std::to_string(per) + " cores per " + count_name +
-                                 " device; at most " + std::to_string(kMaxCoresPerDevice) +
-                                 " are supported");
+    return base::InvalidArgument(
+        "capacity " + config_.resource_core_name + " gives " + std::to_string(per) + " cores per " +
+        count_name + " device; at most " + std::to_string(kMaxCoresPerDevice) + " are supported");
   }
   std::string instance_type;
   if (auto label = node.labels.find(kInstanceTypeLabel); label != node.labels.end()) {

@@ -1,8 +1,8 @@
 // The AWS Neuron backend (vendors.md §11): devices built from the node's capacity
 // (`aws.amazon.com/neuron` devices, `aws.amazon.com/neuroncore` cores), whole-device or core
 // requests, core bitmasks booked per grant (neuron_fit.h), and the bind annotations AWS's device
-// plugin reads (AWS_NEURON_IDS and friends). No handshake, no node lock; devices are always healthy.
-// Immutable after construction; thread-safe for concurrent const calls.
+// plugin reads (AWS_NEURON_IDS and friends). No handshake, no node lock; devices are always
+// healthy. Immutable after construction; thread-safe for concurrent const calls.
 #pragma once
 
 #include "vendor/awsneuron/config.h"

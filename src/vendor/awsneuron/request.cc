@@ -48,8 +48,9 @@ base::Result<std::optional<model::DeviceRequest>> NeuronRequest(const model::Con
     request.nums = static_cast<int32_t>(cores / kCoresPerSplit);
     request.coresreq = kCoresPerSplit;
   } else {
-    return base::InvalidArgument("container " + c.name + ": " + name + " must be 1 or a multiple of " +
-                                 std::to_string(kCoresPerSplit) + ", got " + std::to_string(cores));
+    return base::InvalidArgument("container " + c.name + ": " + name +
+                                 " must be 1 or a multiple of " + std::to_string(kCoresPerSplit) +
+                                 ", got " + std::to_string(cores));
   }
   return std::optional<model::DeviceRequest>(request);
 }

@@ -27,8 +27,12 @@ struct Dev {
 sched::NodeState Node(const std::vector<Dev>& devs) {
   nlohmann::json reg = nlohmann::json::array();
   for (size_t i = 0; i < devs.size(); ++i) {
-    nlohmann::json d = {{"id", "br-" + std::to_string(i)}, {"index", i}, {"count", 100},
-                        {"devmem", 65536}, {"devcore", 7}, {"type", devs[i].type},
+    nlohmann::json d = {{"id", "br-" + std::to_string(i)},
+                        {"index", i},
+                        {"count", 100},
+                        {"devmem", 65536},
+                        {"devcore", 7},
+                        {"type", devs[i].type},
                         {"health", devs[i].health}};
     if (devs[i].die) d["custominfo"] = {{"DeviceStrategy", "die"}, {"AIC", "card"}};
     reg.push_back(d);
@@ -57,9 +61,10 @@ std::string Place(const sched::NodeState& node, const model::Pod& pod) {
   const sched::NodeState* nodes[] = {&node};
   auto decision = sched::Decide(nodes, *input, nullptr);
   if (!decision.chosen) return model::RenderReasons(decision.failures.at(0).second);
-  auto out = Vendors().Find(kVendorName)->AllocationAnnotations(
-      {pod, node.name, decision.devices.at(kVendorName), decision.partitions, decision.registered,
-       0});
+  auto out = Vendors()
+                 .Find(kVendorName)
+                 ->AllocationAnnotations({pod, node.name, decision.devices.at(kVendorName),
+                                          decision.partitions, decision.registered, 0});
   EXPECT_TRUE(out.ok());
   EXPECT_EQ(out->at(kToAllocateAnnotation), out->at(kAllocatedAnnotation));
   return out->at(kAllocatedAnnotation);
@@ -91,11 +96,17 @@ TEST(BirenTest, VastaisCardModeWithBirensKeys) {
       {"mutex", {{1}}, 1, mutex, "1/1 ExclusiveDeviceAllocateConflict"},
       // Upstream's Biren counts picked device types, not devices, in the partial reason; and it
       // skips the health check.
-      {"partial", {{}, {100}, {}}, 3, {},
+      {"partial",
+       {{}, {100}, {}},
+       3,
+       {},
        "1/3 CardTimeSlicingExhausted, 2/3 AllocatedCardsInsufficientRequest"},
       {"unhealthy", {{0, false}}, 1, {}, "1/1 CardNotHealth"},
-      {"die custominfo is not Biren's", {{0, true, "Biren", true}, {0, true, "Biren", true}}, 1,
-       {}, Grants({0})},
+      {"die custominfo is not Biren's",
+       {{0, true, "Biren", true}, {0, true, "Biren", true}},
+       1,
+       {},
+       Grants({0})},
       {"ignored use-biren", {{}}, 1, {{kUseBiren, "x"}, {kNoUseBiren, "Biren"}}, Grants({0})},
   };
   for (const auto& c : cases) {
@@ -132,7 +143,8 @@ TEST(BirenTest, RegistrationRequestAndKeys) {
   EXPECT_EQ(renamed->Find(kVendorName)->ResourceNames(),
             std::vector<std::string>{"birentech.com/vgpu"});
   bool warned = false;
-  for (const auto& w : renamed->warnings()) warned = warned || w.find("biren.x") != std::string::npos;
+  for (const auto& w : renamed->warnings())
+    warned = warned || w.find("biren.x") != std::string::npos;
   EXPECT_TRUE(warned);
 }
 

@@ -10,8 +10,8 @@ namespace hami::vendor::cambricon {
 namespace {
 
 const CambriconVendor& TheVendor() {
-  static const CambriconVendor vendor{CambriconConfig{kChartCountResource, kDefaultMemoryResource,
-                                                      kDefaultCoreResource}};
+  static const CambriconVendor vendor{
+      CambriconConfig{kChartCountResource, kDefaultMemoryResource, kDefaultCoreResource}};
   return vendor;
 }
 
@@ -38,25 +38,49 @@ TEST(CambriconFitTest, StandardAcceptanceTable) {
       {"S2", {{"dev-0", 128}}, Req(1, 512, 0, 50), none, "1/1 CardInsufficientMemory"},
       {"S3", {{"dev-0", 1024, 0, 0, 100}}, Req(1, 512, 0, 50), none, "1/1 CardInsufficientCore"},
       // S4: a request of another vendor type never sees MLU devices (filtered by owning vendor).
-      {"S5 (N1)", {{"dev-1", 1280}}, Req(1, 512, 0, 50), {{kUseUuid, "dev-0"}},
+      {"S5 (N1)",
+       {{"dev-1", 1280}},
+       Req(1, 512, 0, 50),
+       {{kUseUuid, "dev-0"}},
        "1/1 CardUuidMismatch"},
       // With N2 on one device the filter stops first, as upstream's filter step 3 does.
-      {"S5", {{"dev-1", 1280}}, Req(2, 512, 0, 50), {{kUseUuid, "dev-0"}},
+      {"S5",
+       {{"dev-1", 1280}},
+       Req(2, 512, 0, 50),
+       {{kUseUuid, "dev-0"}},
        "NodeInsufficientDevice"},
-      {"S6 (N1)", {{"dev-0", 1280}}, Req(1, 512, 0, 50), {{kNoUseUuid, "dev-0"}},
+      {"S6 (N1)",
+       {{"dev-0", 1280}},
+       Req(1, 512, 0, 50),
+       {{kNoUseUuid, "dev-0"}},
        "1/1 CardUuidMismatch"},
       {"S7", {{"dev-0", 1280, 100}}, Req(1, 512, 0, 50), none, "1/1 CardTimeSlicingExhausted"},
       {"S8", {{"dev-0", 1280}}, Req(1, 512, 0, 120), none, "fit dev-0:512/100"},
-      {"S9", {{"dev-0", 1280, 20}}, Req(1, 512, 0, 100), none,
+      {"S9",
+       {{"dev-0", 1280, 20}},
+       Req(1, 512, 0, 100),
+       none,
        "1/1 ExclusiveDeviceAllocateConflict"},
-      {"S10", {{"dev-0", 1280, 20, 0, 100}}, Req(1, 512, 0, 0), none,
+      {"S10",
+       {{"dev-0", 1280, 20, 0, 100}},
+       Req(1, 512, 0, 0),
+       none,
        "1/1 CardComputeUnitsExhausted"},
-      {"S11 (partial)", {{"dev-0", 1280, 20, 0, 10}, {"dev-1", 1280, 0, 0, 0, false}},
-       Req(2, 512, 0, 20), none, "1/2 AllocatedCardsInsufficientRequest, 1/2 CardNotHealth"},
+      {"S11 (partial)",
+       {{"dev-0", 1280, 20, 0, 10}, {"dev-1", 1280, 0, 0, 0, false}},
+       Req(2, 512, 0, 20),
+       none,
+       "1/2 AllocatedCardsInsufficientRequest, 1/2 CardNotHealth"},
       {"S12", {{"dev-0", 1280, 20, 0, 10}}, Req(1, 0, 10, 20), none, "fit dev-0:128/20"},
-      {"S13", {{"dev-0", 1280, 1}}, Req(1, 64, 0, 50), {{"hami.io/gpu-scheduler-policy", "mutex"}},
+      {"S13",
+       {{"dev-0", 1280, 1}},
+       Req(1, 64, 0, 50),
+       {{"hami.io/gpu-scheduler-policy", "mutex"}},
        "1/1 ExclusiveDeviceAllocateConflict"},
-      {"S14", {{"dev-0", 1280}, {"dev-1", 1280}}, Req(3, 512, 0, 20), none,
+      {"S14",
+       {{"dev-0", 1280}, {"dev-1", 1280}},
+       Req(3, 512, 0, 20),
+       none,
        "NodeInsufficientDevice"},
       {"S15", {{"dev-0", 1280, 0, 0, 0, false}}, Req(1, 64, 0, 50), none, "1/1 CardNotHealth"},
   };

@@ -133,9 +133,12 @@ TEST(CambriconNodeTest, AbsentZeroAndMalformedCapacity) {
   EXPECT_EQ(v.DevicesFromNode(bare).error().code(), base::StatusCode::kNotFound);
   EXPECT_EQ(v.DevicesFromNode(CapacityNode("n", "0", "0")).error().code(),
             base::StatusCode::kNotFound);
-  for (auto [vcore, vmem] : std::vector<std::pair<std::string, std::string>>{
-           {"1.5", "1"}, {"-100", "1"}, {"lots", "1"}, {"100", "-1"}, {"200000", "1"},
-           {"100", "99999999"}}) {
+  for (auto [vcore, vmem] : std::vector<std::pair<std::string, std::string>>{{"1.5", "1"},
+                                                                             {"-100", "1"},
+                                                                             {"lots", "1"},
+                                                                             {"100", "-1"},
+                                                                             {"200000", "1"},
+                                                                             {"100", "99999999"}}) {
     auto r = v.DevicesFromNode(CapacityNode("n", vcore, vmem));
     ASSERT_FALSE(r.ok()) << vcore << "/" << vmem;
     EXPECT_EQ(r.error().code(), base::StatusCode::kInvalidArgument) << vcore << "/" << vmem;
@@ -157,7 +160,8 @@ TEST(CambriconRequestTest, DerivationTable) {
   };
   const std::vector<Case> cases = {
       {"all three",
-       C({{"cambricon.com/vmlu", "1"}, {"cambricon.com/mlu.smlu.vmemory", "1000"},
+       C({{"cambricon.com/vmlu", "1"},
+          {"cambricon.com/mlu.smlu.vmemory", "1000"},
           {"cambricon.com/mlu.smlu.vcore", "2"}}),
        Want(1, 256000, 0, 2)},
       {"no vcore", C({{"cambricon.com/vmlu", "1"}, {"cambricon.com/mlu.smlu.vmemory", "1000"}}),

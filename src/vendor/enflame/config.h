@@ -18,16 +18,15 @@
 namespace hami::vendor::enflame {
 
 struct EnflameConfig {
-  std::string gcu_name = kDefaultGcuResource;       // whole GCUs
-  std::string drs_name = kDefaultDrsResource;       // DRS slices (a profile's size)
+  std::string gcu_name = kDefaultGcuResource;        // whole GCUs
+  std::string drs_name = kDefaultDrsResource;        // DRS slices (a profile's size)
   std::string memory_name = kDefaultMemoryResource;  // DRS by spec: MiB
   std::string core_name = kDefaultCoreResource;      // DRS by spec: percent
 };
 
 // Wrong types are an InvalidArgument naming the key; unknown keys, the unused
 // resourceNameVGCUPercentage and the unused legacy flags (when changed) are appended to `warnings`.
-base::Result<EnflameConfig> EnflameConfigFrom(const nlohmann::json& block,
-                                              const FlagValues& flags,
+base::Result<EnflameConfig> EnflameConfigFrom(const nlohmann::json& block, const FlagValues& flags,
                                               std::vector<std::string>* warnings);
 
 // The flags this folder adds, with upstream's names and defaults.

@@ -27,11 +27,10 @@ TEST(EnflameConfigTest, DefaultsAndTheChartsBlock) {
             (std::vector<std::string>{"enflame.com/drs-gcu", "enflame.com/gcu-memory",
                                       "enflame.com/gcu-core"}));
   // What the chart renders is read without a warning.
-  auto chart = Registry::Create({json::parse(
-      R"({"enflame":{"resourceNameGCU":"enflame.com/gcu",)"
-      R"("resourceNameDRSGCU":"enflame.com/drs-gcu",)"
-      R"("resourceNameGCUMemory":"enflame.com/gcu-memory",)"
-      R"("resourceNameGCUCore":"enflame.com/gcu-core"}})")});
+  auto chart = Registry::Create({json::parse(R"({"enflame":{"resourceNameGCU":"enflame.com/gcu",)"
+                                             R"("resourceNameDRSGCU":"enflame.com/drs-gcu",)"
+                                             R"("resourceNameGCUMemory":"enflame.com/gcu-memory",)"
+                                             R"("resourceNameGCUCore":"enflame.com/gcu-core"}})")});
   ASSERT_TRUE(chart.ok()) << chart.error().ToString();
   EXPECT_TRUE(chart->warnings().empty());
 }
@@ -51,7 +50,8 @@ TEST(EnflameConfigTest, DrsNamePrecedence) {
         {"enflame-drs-gcu-resource-name", "flag-new"}},
        "flag-new"},
       {R"({"resourceNameDRSGCU":"yaml"})", {{"enflame-drs-gcu-resource-name", "flag-new"}}, "yaml"},
-      {R"({"resourceNameVGCU":"yaml-legacy"})", {{"enflame-drs-gcu-resource-name", "f"}},
+      {R"({"resourceNameVGCU":"yaml-legacy"})",
+       {{"enflame-drs-gcu-resource-name", "f"}},
        "yaml-legacy"},
       {R"({"resourceNameDRSGCU":"yaml","resourceNameVGCU":"yaml-legacy"})", {}, "yaml"},
       {R"({"resourceNameDRSGCU":""})", {}, "enflame.com/drs-gcu"},

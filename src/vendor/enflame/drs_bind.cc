@@ -36,11 +36,28 @@ std::string GoString(const std::string& text) {
   std::string out;
   for (size_t i = 0; i < dumped.size(); ++i) {
     const char c = dumped[i];
-    if (c == '<') { out += "\\u003c"; continue; }
-    if (c == '>') { out += "\\u003e"; continue; }
-    if (c == '&') { out += "\\u0026"; continue; }
-    if (dumped.compare(i, 3, "\xe2\x80\xa8") == 0) { out += "\\u2028"; i += 2; continue; }
-    if (dumped.compare(i, 3, "\xe2\x80\xa9") == 0) { out += "\\u2029"; i += 2; continue; }
+    if (c == '<') {
+      out += "\\u003c";
+      continue;
+    }
+    if (c == '>') {
+      out += "\\u003e";
+      continue;
+    }
+    if (c == '&') {
+      out += "\\u0026";
+      continue;
+    }
+    if (dumped.compare(i, 3, "\xe2\x80\xa8") == 0) {
+      out += "\\u2028";
+      i += 2;
+      continue;
+    }
+    if (dumped.compare(i, 3, "\xe2\x80\xa9") == 0) {
+      out += "\\u2029";
+      i += 2;
+      continue;
+    }
     out += c;
   }
   return out;
@@ -83,13 +100,13 @@ base::Result<std::map<std::string, Assigned>> DecodeAssigned(const model::Pod& p
   }
   for (auto it = root.begin(); it != root.end(); ++it) {
     Assigned a;
-    const json* request = it->is_object() && it->contains(kRequestMember) ? &(*it)[kRequestMember]
-                                                                           : nullptr;
+    const json* request =
+        it->is_object() && it->contains(kRequestMember) ? &(*it)[kRequestMember] : nullptr;
     a.request = request == nullptr ? 0 : Slices(*request);
     if (a.request < 1 || a.request > kMaxSlices) {
-      return BadAnnotation(kAssignedContainersAnnotation,
-                           "container " + it.key() + ": expected a slice count in 1.." +
-                               std::to_string(kMaxSlices));
+      return BadAnnotation(
+          kAssignedContainersAnnotation,
+          "container " + it.key() + ": expected a slice count in 1.." + std::to_string(kMaxSlices));
     }
     if (auto id = it->find(kProfileIdMember); id != it->end() && id->is_string()) {
       a.profile_id = id->get<std::string>();
@@ -135,7 +152,8 @@ base::Result<std::map<std::string, std::string>> DrsVendor::AllocationAnnotation
       // The minor the device registered (the device plugin's default minor is the index).
       std::string minor = index;
       if (auto it = allocation.registered.find(chosen.uuid); it != allocation.registered.end()) {
-        if (auto m = it->second.attributes.find(kMinorAttribute); m != it->second.attributes.end()) {
+        if (auto m = it->second.attributes.find(kMinorAttribute);
+            m != it->second.attributes.end()) {
           minor = m->second;
         }
       }
@@ -159,8 +177,8 @@ base::Result<std::optional<Granted>> DrsVendor::GrantedDevices(const model::Pod&
   if (const std::string* size = pod.Annotation(kRequestSizeAnnotation)) {
     first_size = base::ParseInt64(base::Trim(*size));
     if (!first_size || *first_size < 1 || *first_size > kMaxSlices) {
-      return BadAnnotation(kRequestSizeAnnotation, "expected a slice count, got " +
-                                                       base::Quote(*size));
+      return BadAnnotation(kRequestSizeAnnotation,
+                           "expected a slice count, got " + base::Quote(*size));
     }
   }
   bool first = true;

@@ -12,9 +12,8 @@
 namespace hami::vendor::enflame {
 namespace {
 
-constexpr char kCapacity[] =
-    R"({"devices":[{"index":"0","minor":"0","capacity":6}],)"
-    R"("profiles":{"1g.6gb":"0","3g.20gb":"1","6g.40gb":"2"}})";
+constexpr char kCapacity[] = R"({"devices":[{"index":"0","minor":"0","capacity":6}],)"
+                             R"("profiles":{"1g.6gb":"0","3g.20gb":"1","6g.40gb":"2"}})";
 
 class EnflameDrsBindTest : public ::testing::Test {
  protected:
@@ -75,9 +74,8 @@ TEST_F(EnflameDrsBindTest, AnnotationsAreUpstreams) {
       {"enflame.com/gcu-assigned-id", "0"},
       {"enflame.com/gcu-assigned-minor", "0"},
       {"enflame.com/gcu-request-size", "3"},
-      {"assigned-containers",
-       R"({"pod-gcu-example1":{"allocated":false,"request":3,)"
-       R"("profileID":"1","profileName":"3g.20gb"}})"},
+      {"assigned-containers", R"({"pod-gcu-example1":{"allocated":false,"request":3,)"
+                              R"("profileID":"1","profileName":"3g.20gb"}})"},
   };
   EXPECT_EQ(pod.annotations, want);
 }

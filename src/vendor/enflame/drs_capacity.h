@@ -29,9 +29,9 @@ namespace hami::vendor::enflame {
 
 // Bounds on hostile input.
 inline constexpr size_t kMaxAnnotationBytes = 1 << 20;
-inline constexpr int32_t kMaxSlices = 4096;          // a profile's size, a device's capacity
-inline constexpr int32_t kMaxProfileGb = 2097151;    // GB × 1024 stays within int32 MiB
-inline constexpr size_t kMaxEntries = 1024;          // devices, profiles
+inline constexpr int32_t kMaxSlices = 4096;        // a profile's size, a device's capacity
+inline constexpr int32_t kMaxProfileGb = 2097151;  // GB × 1024 stays within int32 MiB
+inline constexpr size_t kMaxEntries = 1024;        // devices, profiles
 
 // A profile name's shape: nullopt unless it reads as `<size>g.<mem>gb` with size in
 // 1..kMaxSlices and mem in 1..kMaxProfileGb ("g" and "gb" may be omitted, as upstream accepts).

@@ -9,9 +9,8 @@
 namespace hami::vendor::enflame {
 namespace {
 
-constexpr char kExample[] =
-    R"({"devices":[{"index":"0","minor":"0","capacity":6}],)"
-    R"("profiles":{"1g.6gb":"0","3g.20gb":"1","6g.40gb":"2"}})";
+constexpr char kExample[] = R"({"devices":[{"index":"0","minor":"0","capacity":6}],)"
+                            R"("profiles":{"1g.6gb":"0","3g.20gb":"1","6g.40gb":"2"}})";
 
 TEST(DrsCapacityTest, UpstreamExample) {
   auto devices = DecodeDrsCapacity("n", kExample, "Enflame");
@@ -36,11 +35,11 @@ TEST(DrsCapacityTest, UpstreamExample) {
 }
 
 TEST(DrsCapacityTest, DevicesReadLikeThePlugin) {
-  auto devices = DecodeDrsCapacity(
-      "n",
-      R"({"Devices":[{"index":"3","minor":"7","capacity":"6"},{"Capacity":4.0}],
+  auto devices =
+      DecodeDrsCapacity("n",
+                        R"({"Devices":[{"index":"3","minor":"7","capacity":"6"},{"Capacity":4.0}],
           "Profiles":{" 2G.12GB ":"a"}})",
-      "Enflame");
+                        "Enflame");
   ASSERT_TRUE(devices.ok()) << devices.error().ToString();
   ASSERT_EQ(devices->size(), 2u);
   EXPECT_EQ((*devices)[0].id, "n-enflame-drs-3");
@@ -113,9 +112,9 @@ TEST(DrsCapacityTest, ProfileNames) {
     int32_t memory_gb;
   };
   const Case cases[] = {
-      {"1g.6gb", 1, 6},   {"3G.20GB", 3, 20}, {" 6g.40gb ", 6, 40}, {"2.12", 2, 12},
-      {"0g.6gb", 0, 0},   {"1g", 0, 0},       {"1g.6gb.x", 0, 0},   {"xg.6gb", 0, 0},
-      {"1g.0gb", 0, 0},   {"-1g.6gb", 0, 0},  {"", 0, 0},           {"4097g.6gb", 0, 0},
+      {"1g.6gb", 1, 6}, {"3G.20GB", 3, 20}, {" 6g.40gb ", 6, 40}, {"2.12", 2, 12},
+      {"0g.6gb", 0, 0}, {"1g", 0, 0},       {"1g.6gb.x", 0, 0},   {"xg.6gb", 0, 0},
+      {"1g.0gb", 0, 0}, {"-1g.6gb", 0, 0},  {"", 0, 0},           {"4097g.6gb", 0, 0},
   };
   for (const auto& c : cases) {
     auto shape = ParseProfileName(c.name);
@@ -147,10 +146,18 @@ TEST(DrsCapacityTest, MutatedInputsNeverThrow) {
     for (int edits = 1 + static_cast<int>(rng() % 4); edits > 0; --edits) {
       const size_t pos = rng() % s.size();
       switch (rng() % 4) {
-        case 0: s.erase(pos, 1); break;
-        case 1: s.insert(s.begin() + pos, kAlphabet[rng() % kAlphabet.size()]); break;
-        case 2: s[pos] = kAlphabet[rng() % kAlphabet.size()]; break;
-        default: s.resize(pos); break;
+        case 0:
+          s.erase(pos, 1);
+          break;
+        case 1:
+          s.insert(s.begin() + pos, kAlphabet[rng() % kAlphabet.size()]);
+          break;
+        case 2:
+          s[pos] = kAlphabet[rng() % kAlphabet.size()];
+          break;
+        default:
+          s.resize(pos);
+          break;
       }
       if (s.empty()) s = "{";
     }

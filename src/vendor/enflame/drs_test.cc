@@ -120,8 +120,8 @@ TEST_F(EnflameDrsTest, ProfileChoice) {
   sched::Decision d = Place(Slices("3"));
   ASSERT_TRUE(d.chosen);
   ASSERT_EQ(d.partitions.size(), 1u);
-  EXPECT_EQ(d.partitions[0], (model::PartitionGrant{"Enflame", 0, 0, "n-enflame-drs-0", "3g.20gb",
-                                                    "1", {}}));
+  EXPECT_EQ(d.partitions[0],
+            (model::PartitionGrant{"Enflame", 0, 0, "n-enflame-drs-0", "3g.20gb", "1", {}}));
   EXPECT_EQ(d.devices.at("Enflame")[0][0],
             (model::ContainerDevice{0, "n-enflame-drs-0", "Enflame", 20480, 50, 3}));
 }
@@ -173,14 +173,17 @@ TEST_F(EnflameDrsTest, StandardTableRowsThatApply) {
       {"S5", {0, 0, 0}, true, {{kUseUuid, "dev-0"}}, "1/1 CardUuidMismatch"},
       {"S6", {0, 0, 0}, true, {{kNoUseUuid, "n-enflame-drs-0"}}, "1/1 CardUuidMismatch"},
       {"S7", {6, 0, 0}, true, {}, "1/1 CardTimeSlicingExhausted"},
-      {"S13", {1, 0, 0}, true, {{model::kGpuPolicyAnnotation, "mutex"}},
+      {"S13",
+       {1, 0, 0},
+       true,
+       {{model::kGpuPolicyAnnotation, "mutex"}},
        "1/1 ExclusiveDeviceAllocateConflict"},
       {"S15", {0, 0, 0}, false, {}, "1/1 CardNotHealth"},
   };
   for (const auto& c : cases) {
     SetUp();
-    node_.devices[0].usage = {static_cast<int32_t>(c.usage.used), c.usage.usedmem,
-                              c.usage.usedcores, {}, {}};
+    node_.devices[0].usage = {
+        static_cast<int32_t>(c.usage.used), c.usage.usedmem, c.usage.usedcores, {}, {}};
     node_.devices[0].info.health = c.healthy;
     EXPECT_EQ(Outcome(Slices("1", c.annotations)), c.want) << c.row;
   }

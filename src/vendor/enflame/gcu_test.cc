@@ -124,9 +124,9 @@ TEST_F(EnflameGcuTest, WebhookAndBind) {
   auto written = gcu()->AllocationAnnotations({pod, "n", d.devices.at("GCU"), {}, {}, 0});
   ASSERT_TRUE(written.ok());
   const std::string one = d.devices.at("GCU")[0][0].uuid + ",GCU,100,100:;";
-  EXPECT_EQ(*written, (std::map<std::string, std::string>{
-                          {"hami.io/enflame-gcu-devices-to-allocate", one},
-                          {"hami.io/enflame-gcu-devices-allocated", one}}));
+  EXPECT_EQ(*written,
+            (std::map<std::string, std::string>{{"hami.io/enflame-gcu-devices-to-allocate", one},
+                                                {"hami.io/enflame-gcu-devices-allocated", one}}));
   EXPECT_FALSE(gcu()->Lock().has_value());
   EXPECT_TRUE(gcu()->Quota().memory.empty());
 }

@@ -10,11 +10,11 @@ inline constexpr char kGcuVendorName[] = "GCU";      // WIRE: also the registere
 inline constexpr char kDrsVendorName[] = "Enflame";  // WIRE: also the registered device type
 
 // Default resource names (device-config `enflame.*`, flags --enflame-*-resource-name).
-inline constexpr char kDefaultGcuResource[] = "enflame.com/gcu";                // WIRE
-inline constexpr char kDefaultDrsResource[] = "enflame.com/drs-gcu";            // WIRE
-inline constexpr char kDefaultMemoryResource[] = "enflame.com/gcu-memory";      // WIRE, MiB
-inline constexpr char kDefaultCoreResource[] = "enflame.com/gcu-core";          // WIRE, percent
-inline constexpr char kLegacyVgcuResource[] = "enflame.com/vgcu";               // WIRE, unused
+inline constexpr char kDefaultGcuResource[] = "enflame.com/gcu";                    // WIRE
+inline constexpr char kDefaultDrsResource[] = "enflame.com/drs-gcu";                // WIRE
+inline constexpr char kDefaultMemoryResource[] = "enflame.com/gcu-memory";          // WIRE, MiB
+inline constexpr char kDefaultCoreResource[] = "enflame.com/gcu-core";              // WIRE, percent
+inline constexpr char kLegacyVgcuResource[] = "enflame.com/vgcu";                   // WIRE, unused
 inline constexpr char kLegacyPercentageResource[] = "enflame.com/vgcu-percentage";  // WIRE, unused
 
 // Scheduler flags (upstream's GlobalFlagSet names).
@@ -23,7 +23,7 @@ inline constexpr char kDrsFlag[] = "enflame-drs-gcu-resource-name";
 inline constexpr char kDrsAliasFlag[] = "enflame-vgcu-resource-name";  // deprecated alias
 inline constexpr char kMemoryFlag[] = "enflame-gcu-memory-resource-name";
 inline constexpr char kCoreFlag[] = "enflame-gcu-core-resource-name";
-inline constexpr char kLegacyVgcuFlag[] = "enflame-vgcu-legacy-resource-name";      // unused
+inline constexpr char kLegacyVgcuFlag[] = "enflame-vgcu-legacy-resource-name";            // unused
 inline constexpr char kLegacyPercentageFlag[] = "enflame-vgcu-percentage-resource-name";  // unused
 
 // device-config.yaml block and keys.
@@ -60,12 +60,12 @@ inline constexpr char kMinorAttribute[] = "minor";
 
 // DRS pod annotations written at bind.
 inline constexpr char kDrsAllocatedAnnotation[] = "hami.io/enflame-vgpu-devices-allocated";
-inline constexpr char kAssignedAnnotation[] = "enflame.com/gcu-assigned";            // "false"
-inline constexpr char kAssignedTimeAnnotation[] = "enflame.com/gcu-assigned-time";   // unix ns
+inline constexpr char kAssignedAnnotation[] = "enflame.com/gcu-assigned";           // "false"
+inline constexpr char kAssignedTimeAnnotation[] = "enflame.com/gcu-assigned-time";  // unix ns
 inline constexpr char kAssignedIndexAnnotation[] = "enflame.com/gcu-assigned-index";
-inline constexpr char kAssignedIdAnnotation[] = "enflame.com/gcu-assigned-id";       // = index
+inline constexpr char kAssignedIdAnnotation[] = "enflame.com/gcu-assigned-id";  // = index
 inline constexpr char kAssignedMinorAnnotation[] = "enflame.com/gcu-assigned-minor";
-inline constexpr char kRequestSizeAnnotation[] = "enflame.com/gcu-request-size";     // slices
+inline constexpr char kRequestSizeAnnotation[] = "enflame.com/gcu-request-size";  // slices
 // No prefix (sic): {"<container>":{"allocated":false,"request":3,"profileID":"1",
 // "profileName":"3g.20gb"}}
 inline constexpr char kAssignedContainersAnnotation[] = "assigned-containers";
@@ -75,7 +75,7 @@ inline constexpr char kProfileIdMember[] = "profileID";
 inline constexpr char kProfileNameMember[] = "profileName";
 
 // Pod annotations users set (DRS only; GCU checks no UUID).
-inline constexpr char kUseUuid[] = "enflame.com/use-gpuuuid";     // WIRE
+inline constexpr char kUseUuid[] = "enflame.com/use-gpuuuid";      // WIRE
 inline constexpr char kNoUseUuid[] = "enflame.com/nouse-gpuuuid";  // WIRE
 
 }  // namespace hami::vendor::enflame

@@ -37,9 +37,8 @@ TEST(HygonRegistryTest, BuiltByDefaultWithFlagsAndConfigOverFlags) {
   Registry registry;
   const Vendor* v = registry.Find(kVendorName);
   ASSERT_NE(v, nullptr);
-  EXPECT_EQ(v->ResourceNames(),
-            (std::vector<std::string>{"hygon.com/dcunum", "hygon.com/dcumem",
-                                      "hygon.com/dcucores"}));
+  EXPECT_EQ(v->ResourceNames(), (std::vector<std::string>{"hygon.com/dcunum", "hygon.com/dcumem",
+                                                          "hygon.com/dcucores"}));
   EXPECT_EQ(v->Keys().register_annotation, "hami.io/node-dcu-register");
   EXPECT_EQ(v->Keys().handshake_annotation, "hami.io/node-handshake-dcu");
   EXPECT_EQ(v->Keys().to_allocate_annotation, "hami.io/dcu-devices-to-allocate");
@@ -109,12 +108,11 @@ TEST(HygonRequestTest, DerivationTable) {
     model::DeviceRequest want;
   };
   std::vector<Case> cases = {
-      {"all three", C({{"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "1024"},
-                       {"hygon.com/dcucores", "1"}}),
+      {"all three",
+       C({{"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "1024"}, {"hygon.com/dcucores", "1"}}),
        Want(1, 1024, 101, 1)},
       {"count and cores in requests",
-       C({}, {{"hygon.com/dcunum", "1"}, {"hygon.com/dcucores", "1"}}),
-       Want(1, 0, 100, 1)},
+       C({}, {{"hygon.com/dcunum", "1"}, {"hygon.com/dcucores", "1"}}), Want(1, 0, 100, 1)},
       {"count only: exclusive whole card", C({{"hygon.com/dcunum", "2"}}), Want(2, 0, 100, 100)},
       {"memory 0 is the whole card", C({{"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "0"}}),
        Want(1, 0, 100, 100)},
@@ -157,7 +155,8 @@ TEST(HygonRequestTest, UnusableQuantitiesAreErrors) {
            {&v, {{"hygon.com/dcunum", "1"}, {"hygon.com/dcucores", "50.5"}}, "hygon.com/dcucores"},
            {&v, {{"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "1024.5"}}, "hygon.com/dcumem"},
            {&v, {{"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "-1"}}, "hygon.com/dcumem"},
-           {&big, {{"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "3000000"}},
+           {&big,
+            {{"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "3000000"}},
             "hygon.com/dcumem"}}) {
     auto r = c.vendor->ContainerRequest(kPod, C(c.limits));
     ASSERT_FALSE(r.ok()) << c.resource;
@@ -196,8 +195,8 @@ TEST(HygonEndToEndTest, PlacesWritesAndReadsBackTheAllocation) {
   pod.name = "p";
   pod.annotations[kNoUseType] = "K100";
   pod.containers.push_back(C({{"cpu", "1"}}));
-  pod.containers.push_back(C({{"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "2000"},
-                              {"hygon.com/dcucores", "60"}}));
+  pod.containers.push_back(
+      C({{"hygon.com/dcunum", "1"}, {"hygon.com/dcumem", "2000"}, {"hygon.com/dcucores", "60"}}));
   auto input = BuildPodInput(pod, registry, sched::Policy{});
   ASSERT_TRUE(input.ok()) << input.error().ToString();
   const sched::NodeState* nodes[] = {&*state};

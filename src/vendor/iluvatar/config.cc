@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "codec/json_util.h"
 #include "vendor/config_block.h"
 #include "vendor/iluvatar/wire.h"
-#include "codec/json_util.h"
 
 namespace hami::vendor::iluvatar {
 

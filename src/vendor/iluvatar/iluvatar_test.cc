@@ -53,9 +53,9 @@ TEST(IluvatarRegistryTest, GatedByFlagWithUpstreamsFourChips) {
     const Vendor* v = on->Find(cw);
     ASSERT_NE(v, nullptr) << cw;
     const std::string c = cw;
-    EXPECT_EQ(v->ResourceNames(), (std::vector<std::string>{"iluvatar.ai/" + c + "-vgpu",
-                                                             "iluvatar.ai/" + c + ".vMem",
-                                                             "iluvatar.ai/" + c + ".vCore"}));
+    EXPECT_EQ(v->ResourceNames(),
+              (std::vector<std::string>{"iluvatar.ai/" + c + "-vgpu", "iluvatar.ai/" + c + ".vMem",
+                                        "iluvatar.ai/" + c + ".vCore"}));
     EXPECT_EQ(v->Keys().register_annotation, "hami.io/node-" + c + "-register");
     EXPECT_EQ(v->Keys().handshake_annotation, "hami.io/node-handshake-" + c);
     EXPECT_EQ(v->Keys().to_allocate_annotation, "hami.io/" + c + "-devices-to-allocate");
@@ -67,11 +67,11 @@ TEST(IluvatarRegistryTest, GatedByFlagWithUpstreamsFourChips) {
 }
 
 TEST(IluvatarRegistryTest, ConfigList) {
-  auto custom = Registry::Create(
-      {json::parse(R"({"iluvatars":[{"chipName":"BI-V150","commonWord":"BI-V150",
+  auto custom =
+      Registry::Create({json::parse(R"({"iluvatars":[{"chipName":"BI-V150","commonWord":"BI-V150",
          "resourceCountName":"x.ai/v150","resourceMemoryName":"x.ai/v150.mem"},
          {"commonWord":"MR-V50","bogus":1}]})")},
-      kEnabled);
+                       kEnabled);
   ASSERT_TRUE(custom.ok()) << custom.error().ToString();
   ASSERT_EQ(custom->warnings().size(), 1u);
   EXPECT_NE(custom->warnings()[0].find("iluvatars[1].bogus: unknown key"), std::string::npos);
@@ -83,11 +83,11 @@ TEST(IluvatarRegistryTest, ConfigList) {
   auto none = Registry::Create({json::parse(R"({"iluvatars":[]})")}, kEnabled);
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->Find("BI-V150"), nullptr);
-  for (const char* bad : {R"({"iluvatars":{"commonWord":"X"}})",
-                          R"({"iluvatars":[{"chipName":"X"}]})",
-                          R"({"iluvatars":[{"commonWord":"X"},{"commonWord":"X"}]})",
-                          R"({"iluvatars":[{"commonWord":"X","resourceCountName":""}]})",
-                          R"({"iluvatars":[{"commonWord":["X"]}]})"}) {
+  for (const char* bad :
+       {R"({"iluvatars":{"commonWord":"X"}})", R"({"iluvatars":[{"chipName":"X"}]})",
+        R"({"iluvatars":[{"commonWord":"X"},{"commonWord":"X"}]})",
+        R"({"iluvatars":[{"commonWord":"X","resourceCountName":""}]})",
+        R"({"iluvatars":[{"commonWord":["X"]}]})"}) {
     auto r = Registry::Create({json::parse(bad)}, kEnabled);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.error().message().find("iluvatars"), std::string::npos) << r.error().message();
@@ -119,18 +119,21 @@ TEST(IluvatarRequestTest, DerivationTable) {
   };
   std::vector<Case> cases = {
       {"memory units of 256 MiB",
-       C({{"iluvatar.ai/MR-V100-vgpu", "1"}, {"iluvatar.ai/MR-V100.vMem", "1000"},
+       C({{"iluvatar.ai/MR-V100-vgpu", "1"},
+          {"iluvatar.ai/MR-V100.vMem", "1000"},
           {"iluvatar.ai/MR-V100.vCore", "100"}}),
        Want("MR-V100", 1, 256000, 101, 100)},
       {"count only: whole memory, cores 0", C({{"iluvatar.ai/MR-V100-vgpu", "1"}}),
        Want("MR-V100", 1, 0, 100, 0)},
-      {"slice", C({{"iluvatar.ai/MR-V100-vgpu", "1"}, {"iluvatar.ai/MR-V100.vMem", "64"},
-                   {"iluvatar.ai/MR-V100.vCore", "50"}}),
+      {"slice",
+       C({{"iluvatar.ai/MR-V100-vgpu", "1"},
+          {"iluvatar.ai/MR-V100.vMem", "64"},
+          {"iluvatar.ai/MR-V100.vCore", "50"}}),
        Want("MR-V100", 1, 16384, 101, 50)},
       // Upstream's webhook sets the core limit to count x 100 (each device whole); derivation
       // gives the same whether or not the webhook could write it.
-      {"several devices are whole", C({{"iluvatar.ai/MR-V100-vgpu", "2"},
-                                       {"iluvatar.ai/MR-V100.vCore", "50"}}),
+      {"several devices are whole",
+       C({{"iluvatar.ai/MR-V100-vgpu", "2"}, {"iluvatar.ai/MR-V100.vCore", "50"}}),
        Want("MR-V100", 2, 0, 100, 100)},
       {"requests only", C({}, {{"iluvatar.ai/MR-V100-vgpu", "1"}}), Want("MR-V100", 1, 0, 100, 0)},
   };
@@ -147,14 +150,14 @@ TEST(IluvatarRequestTest, DerivationTable) {
 // Upstream drops these requests silently; we refuse them naming the container and resource.
 TEST(IluvatarRequestTest, UnusableQuantitiesAreErrors) {
   IluvatarVendor v{ChipNamed("MR-V100")};
-  for (auto [resource, value] : std::vector<std::pair<std::string, std::string>>{
-           {"iluvatar.ai/MR-V100.vMem", "16Gi"},
-           {"iluvatar.ai/MR-V100.vMem", "16.0Gi"},
-           {"iluvatar.ai/MR-V100.vMem", "8388608"},
-           {"iluvatar.ai/MR-V100.vMem", "1.5"},
-           {"iluvatar.ai/MR-V100.vMem", "-1"},
-           {"iluvatar.ai/MR-V100.vCore", "-5"},
-           {"iluvatar.ai/MR-V100-vgpu", "x"}}) {
+  for (auto [resource, value] :
+       std::vector<std::pair<std::string, std::string>>{{"iluvatar.ai/MR-V100.vMem", "16Gi"},
+                                                        {"iluvatar.ai/MR-V100.vMem", "16.0Gi"},
+                                                        {"iluvatar.ai/MR-V100.vMem", "8388608"},
+                                                        {"iluvatar.ai/MR-V100.vMem", "1.5"},
+                                                        {"iluvatar.ai/MR-V100.vMem", "-1"},
+                                                        {"iluvatar.ai/MR-V100.vCore", "-5"},
+                                                        {"iluvatar.ai/MR-V100-vgpu", "x"}}) {
     model::ResourceList limits = {{"iluvatar.ai/MR-V100-vgpu", "1"}};
     limits[resource] = value;
     auto r = v.ContainerRequest(kPod, C(limits));
@@ -241,8 +244,7 @@ TEST(IluvatarFitTest, AcceptanceRows) {
             "1/1 CardInsufficientMemory");
   auto busy = Dev("dev-0", 0, 1024);
   busy.usage.usedcores = 100;
-  EXPECT_EQ(Place(*registry, {busy}, Want("MR-V100", 1, 512, 101, 50)),
-            "1/1 CardInsufficientCore");
+  EXPECT_EQ(Place(*registry, {busy}, Want("MR-V100", 1, 512, 101, 50)), "1/1 CardInsufficientCore");
   // S4: a request of another chip never sees these devices (the owning vendor filters them).
   EXPECT_EQ(Place(*registry, {Dev("dev-0", 0, 1280)}, Want("BI-V150", 1, 64, 101, 50)),
             "NodeInsufficientDevice");
@@ -250,9 +252,9 @@ TEST(IluvatarFitTest, AcceptanceRows) {
                   {{"hami.io/gpu-scheduler-policy", "mutex"}}),
             "1/1 ExclusiveDeviceAllocateConflict");
   EXPECT_EQ(Place(*registry, {Dev("dev-0", 0, 1280, 0, false)}, req), "1/1 CardNotHealth");
-  EXPECT_EQ(Place(*registry, {Dev("dev-0", 0, 1280)}, req,
-                  {{"hami.io/no-use-MR-V100-uuid", "dev-0"}}),
-            "1/1 CardUuidMismatch");
+  EXPECT_EQ(
+      Place(*registry, {Dev("dev-0", 0, 1280)}, req, {{"hami.io/no-use-MR-V100-uuid", "dev-0"}}),
+      "1/1 CardUuidMismatch");
   EXPECT_EQ(Place(*registry, {Dev("dev-0", 0, 1280), Dev("dev-1", 1, 1280)}, req,
                   {{"hami.io/use-MR-V100-uuid", "dev-1"}}),
             "fit:dev-1,");
@@ -291,9 +293,9 @@ TEST(IluvatarEndToEndTest, PatchUnderBothKeysAndReadBack) {
   auto written = v->AllocationAnnotations({pod, node.name, zero, {}, {}, 0});
   ASSERT_TRUE(written.ok());
   const std::string patch = "k8s-gpu-iluvatar-0,MR-V100,0,0:;";
-  EXPECT_EQ(*written, (std::map<std::string, std::string>{
-                          {"hami.io/MR-V100-devices-to-allocate", patch},
-                          {"hami.io/MR-V100-devices-allocated", patch}}));
+  EXPECT_EQ(*written,
+            (std::map<std::string, std::string>{{"hami.io/MR-V100-devices-to-allocate", patch},
+                                                {"hami.io/MR-V100-devices-allocated", patch}}));
   auto placed = v->AllocationAnnotations({pod, node.name, devices, {}, {}, 0});
   ASSERT_TRUE(placed.ok());
   EXPECT_EQ(placed->at("hami.io/MR-V100-devices-allocated"),

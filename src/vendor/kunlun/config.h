@@ -16,8 +16,8 @@
 namespace hami::vendor::kunlun {
 
 struct KunlunConfig {
-  std::string count_name = kDefaultCountResource;     // whole cards
-  std::string vcount_name = kDefaultVCountResource;   // vXPUs
+  std::string count_name = kDefaultCountResource;      // whole cards
+  std::string vcount_name = kDefaultVCountResource;    // vXPUs
   std::string vmemory_name = kDefaultVMemoryResource;  // vXPU memory, MiB
 };
 

@@ -14,8 +14,8 @@ using model::Reason;
 sched::FitRules WholeRules() {
   sched::FitRules r;
   r.check_slots = false;
-  r.check_mutex = false;             // whole_device already refuses every used card
-  r.whole_device = true;             // Used > 0 -> not a candidate
+  r.check_mutex = false;  // whole_device already refuses every used card
+  r.whole_device = true;  // Used > 0 -> not a candidate
   r.check_cores = false;
   r.cores_percent_of_device = true;  // the pick books the card's devcore (and its devmem)
   r.select_hook = true;

@@ -42,7 +42,7 @@ bool Holds(const BoardFit& fit, const int (&quad)[4]) {
 bool LeftoverLinked(const BoardFit& fit, const int (&quad)[4]) {
   BoardFit rest = fit;
   for (int s : quad) rest[s] = false;
-  auto linked = [&](const int (&pair)[2]) { return rest[pair[0]] && rest[pair[1]]; };
+  auto linked = [&](const int(&pair)[2]) { return rest[pair[0]] && rest[pair[1]]; };
   return std::any_of(std::begin(kCrossPairs), std::end(kCrossPairs), linked) ||
          std::any_of(std::begin(kWingPairs), std::end(kWingPairs), linked);
 }
@@ -123,11 +123,16 @@ int Bubbles(int left, int right) {
 
 double BubbleScore(int prev_left, int prev_right, int cur_left, int cur_right) {
   switch (Bubbles(cur_left, cur_right) - Bubbles(prev_left, prev_right)) {
-    case -1: return 3000;
-    case 0: return 2000;
-    case 1: return 1000;
-    case 2: return 0;
-    default: return 1000;
+    case -1:
+      return 3000;
+    case 0:
+      return 2000;
+    case 1:
+      return 1000;
+    case 2:
+      return 0;
+    default:
+      return 1000;
   }
 }
 

@@ -12,8 +12,8 @@ inline constexpr char kWholeVendorName[] = "kunlun";  // WIRE: also the register
 inline constexpr char kVxpuVendorName[] = "XPU";
 
 // Default resource names (device-config `kunlun.*`, flags --kunlun-name/-vcount/-vmemory).
-inline constexpr char kDefaultCountResource[] = "kunlunxin.com/xpu";           // WIRE
-inline constexpr char kDefaultVCountResource[] = "kunlunxin.com/vxpu";         // WIRE
+inline constexpr char kDefaultCountResource[] = "kunlunxin.com/xpu";            // WIRE
+inline constexpr char kDefaultVCountResource[] = "kunlunxin.com/vxpu";          // WIRE
 inline constexpr char kDefaultVMemoryResource[] = "kunlunxin.com/vxpu-memory";  // WIRE
 
 // Scheduler flags (upstream's GlobalFlagSet names).

@@ -88,7 +88,8 @@ TEST(MetaxGpuNodeTest, CardsFromCapacity) {
   EXPECT_EQ(v.DevicesFromNode(CardsNode("m", "0")).error().code(), base::StatusCode::kNotFound);
   for (const char* bad : {"-1", "1.5", "x", "5000"}) {
     EXPECT_EQ(v.DevicesFromNode(CardsNode("m", bad)).error().code(),
-              base::StatusCode::kInvalidArgument) << bad;
+              base::StatusCode::kInvalidArgument)
+        << bad;
   }
 }
 
@@ -130,18 +131,33 @@ TEST(MetaxGpuFitTest, AcceptanceTableRowsThatApply) {
       {"S2", {{"dev-0", 128}}, Req(1, 512, 0, 50), none, "1/1 CardInsufficientMemory"},
       {"S3", {{"dev-0", 1024, 0, 0, 100}}, Req(1, 512, 0, 50), none, "1/1 CardInsufficientCore"},
       // UUID annotations are not read by Metax-GPU.
-      {"no UUID check", {{"dev-1", 1280}}, Req(1, 512, 0, 50),
-       {{"metax-tech.com/use-gpuuuid", "dev-0"}}, "fit dev-1:512/50"},
+      {"no UUID check",
+       {{"dev-1", 1280}},
+       Req(1, 512, 0, 50),
+       {{"metax-tech.com/use-gpuuuid", "dev-0"}},
+       "fit dev-1:512/50"},
       {"S7", {{"dev-0", 1280, 100}}, Req(1, 512, 0, 50), none, "1/1 CardTimeSlicingExhausted"},
       {"S8", {{"dev-0", 1280}}, Req(1, 512, 0, 120), none, "fit dev-0:512/100"},
-      {"S9", {{"dev-0", 1280, 20}}, Req(1, 512, 0, 100), none,
+      {"S9",
+       {{"dev-0", 1280, 20}},
+       Req(1, 512, 0, 100),
+       none,
        "1/1 ExclusiveDeviceAllocateConflict"},
-      {"S10", {{"dev-0", 1280, 20, 0, 100}}, Req(1, 512, 0, 0), none,
+      {"S10",
+       {{"dev-0", 1280, 20, 0, 100}},
+       Req(1, 512, 0, 0),
+       none,
        "1/1 CardComputeUnitsExhausted"},
-      {"S11 (partial)", {{"dev-0", 1280, 20, 0, 10}, {"dev-1", 1280, 0, 0, 0, false}},
-       Req(2, 512, 0, 20), none, "1/2 AllocatedCardsInsufficientRequest, 1/2 CardNotHealth"},
+      {"S11 (partial)",
+       {{"dev-0", 1280, 20, 0, 10}, {"dev-1", 1280, 0, 0, 0, false}},
+       Req(2, 512, 0, 20),
+       none,
+       "1/2 AllocatedCardsInsufficientRequest, 1/2 CardNotHealth"},
       {"S12", {{"dev-0", 1280, 20, 0, 10}}, Req(1, 0, 10, 20), none, "fit dev-0:128/20"},
-      {"S13", {{"dev-0", 1280, 1}}, Req(1, 64, 0, 50), {{"hami.io/gpu-scheduler-policy", "mutex"}},
+      {"S13",
+       {{"dev-0", 1280, 1}},
+       Req(1, 64, 0, 50),
+       {{"hami.io/gpu-scheduler-policy", "mutex"}},
        "1/1 ExclusiveDeviceAllocateConflict"},
       {"S15", {{"dev-0", 1280, 0, 0, 0, false}}, Req(1, 64, 0, 50), none, "1/1 CardNotHealth"},
   };
@@ -195,20 +211,20 @@ TEST(MetaxGpuScoreTest, TopologyAnnotations) {
             0);
   EXPECT_EQ(Score(CardsNode("m", "4", {{kGpuLossesAnnotation, table}}), 4, NodePolicy::kBinpack),
             2000);
-  EXPECT_EQ(Score(CardsNode("m", "4", {{kGpuLossesAnnotation, "{not json"}}), 1,
-                  NodePolicy::kBinpack),
-            2000);
+  EXPECT_EQ(
+      Score(CardsNode("m", "4", {{kGpuLossesAnnotation, "{not json"}}), 1, NodePolicy::kBinpack),
+      2000);
 }
 
 TEST(MetaxGpuScoreTest, BinpackPrefersLowerLossSpreadHigherScore) {
   Registry registry;
   auto a = NodeStateFromNode(
-      CardsNode("a", "2", {{kGpuLossesAnnotation, R"({"1":110})"},
-                           {kGpuScoresAnnotation, R"({"1":100})"}}),
+      CardsNode("a", "2",
+                {{kGpuLossesAnnotation, R"({"1":110})"}, {kGpuScoresAnnotation, R"({"1":100})"}}),
       registry);
   auto b = NodeStateFromNode(
-      CardsNode("b", "2", {{kGpuLossesAnnotation, R"({"1":0})"},
-                           {kGpuScoresAnnotation, R"({"1":500})"}}),
+      CardsNode("b", "2",
+                {{kGpuLossesAnnotation, R"({"1":0})"}, {kGpuScoresAnnotation, R"({"1":500})"}}),
       registry);
   ASSERT_TRUE(a.ok() && b.ok());
   model::Pod pod;

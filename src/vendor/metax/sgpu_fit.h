@@ -35,8 +35,8 @@
 namespace hami::vendor::metax {
 
 // DeviceSelector::params keys (not on the wire).
-inline constexpr char kParamAppClass[] = "app-class";        // "online", "offline" or absent
-inline constexpr char kParamQos[] = "qos";                   // the policy a non-online pod wants
+inline constexpr char kParamAppClass[] = "app-class";  // "online", "offline" or absent
+inline constexpr char kParamQos[] = "qos";             // the policy a non-online pod wants
 inline constexpr char kParamTopologyAware[] = "topology-aware";  // "true"/"false" or absent
 // DeviceUsage::tags prefixes (not on the wire).
 inline constexpr char kTagClass[] = "class:";

@@ -91,26 +91,50 @@ TEST(MetaxSgpuFitTest, AcceptanceTable) {
       {"S1", {{"dev-0", 128}, {"dev-1", 128}}, Req(1, 64, 0, 50), none, "fit dev-0:64/50"},
       {"S2", {{"dev-0", 128}}, Req(1, 512, 0, 50), none, "1/1 CardInsufficientMemory"},
       {"S3", {{"dev-0", 1024, 0, 0, 100}}, Req(1, 512, 0, 50), none, "1/1 CardInsufficientCore"},
-      {"S5 (N1)", {{"dev-1", 1280}}, Req(1, 512, 0, 50), {{kUseUuid, "dev-0"}},
+      {"S5 (N1)",
+       {{"dev-1", 1280}},
+       Req(1, 512, 0, 50),
+       {{kUseUuid, "dev-0"}},
        "1/1 CardUuidMismatch"},
-      {"S6 (N1)", {{"dev-0", 1280}}, Req(1, 512, 0, 50), {{kNoUseUuid, "dev-0"}},
+      {"S6 (N1)",
+       {{"dev-0", 1280}},
+       Req(1, 512, 0, 50),
+       {{kNoUseUuid, "dev-0"}},
        "1/1 CardUuidMismatch"},
       {"S7", {{"dev-0", 1280, 100}}, Req(1, 512, 0, 50), none, "1/1 CardTimeSlicingExhausted"},
       // No clamp: 120 cores do not fit a 100-core card.
       {"S8", {{"dev-0", 1280}}, Req(1, 512, 0, 120), none, "1/1 CardInsufficientCore"},
-      {"S9", {{"dev-0", 1280, 20}}, Req(1, 512, 0, 100), none,
+      {"S9",
+       {{"dev-0", 1280, 20}},
+       Req(1, 512, 0, 100),
+       none,
        "1/1 ExclusiveDeviceAllocateConflict"},
-      {"S10", {{"dev-0", 1280, 20, 0, 100}}, Req(1, 512, 0, 0), none,
+      {"S10",
+       {{"dev-0", 1280, 20, 0, 100}},
+       Req(1, 512, 0, 0),
+       none,
        "1/1 CardComputeUnitsExhausted"},
-      {"S11 (partial)", {{"dev-0", 1280, 20, 0, 10}, {"dev-1", 1280, 0, 0, 0, false}},
-       Req(2, 512, 0, 20), none, "1/2 AllocatedCardsInsufficientRequest, 1/2 CardUnhealthy"},
+      {"S11 (partial)",
+       {{"dev-0", 1280, 20, 0, 10}, {"dev-1", 1280, 0, 0, 0, false}},
+       Req(2, 512, 0, 20),
+       none,
+       "1/2 AllocatedCardsInsufficientRequest, 1/2 CardUnhealthy"},
       {"S12", {{"dev-0", 1280, 20, 0, 10}}, Req(1, 0, 10, 20), none, "fit dev-0:128/20"},
-      {"S13", {{"dev-0", 1280, 1}}, Req(1, 64, 0, 50), {{"hami.io/gpu-scheduler-policy", "mutex"}},
+      {"S13",
+       {{"dev-0", 1280, 1}},
+       Req(1, 64, 0, 50),
+       {{"hami.io/gpu-scheduler-policy", "mutex"}},
        "1/1 ExclusiveDeviceAllocateConflict"},
-      {"unhealthy", {{"dev-0", 1280, 0, 0, 0, false}}, Req(1, 64, 0, 50), none,
+      {"unhealthy",
+       {{"dev-0", 1280, 0, 0, 0, false}},
+       Req(1, 64, 0, 50),
+       none,
        "1/1 CardUnhealthy"},
       // Memory is counted before cores when a device is short of both.
-      {"memory first", {{"dev-0", 1280, 1, 1280, 100}}, Req(1, 64, 0, 50), none,
+      {"memory first",
+       {{"dev-0", 1280, 1, 1280, 100}},
+       Req(1, 64, 0, 50),
+       none,
        "1/1 CardInsufficientMemory"},
   };
   for (const auto& c : cases) {
@@ -309,9 +333,9 @@ TEST(MetaxSgpuScoreTest, ExclusiveTopologyScore) {
 
 TEST(MetaxSgpuScoreTest, OnlineScore) {
   const std::map<std::string, std::string> online = {{kAppClassAnnotation, "online"}};
-  std::vector<Dev> devs = {{"GPU-1", 1280, 2, 0, 0, true, 0, {"class:offline", "class:offline"}},
-                           {"GPU-2", 1280, 3, 0, 0, true, 0,
-                            {"class:online", "class:offline", "class:online"}}};
+  std::vector<Dev> devs = {
+      {"GPU-1", 1280, 2, 0, 0, true, 0, {"class:offline", "class:offline"}},
+      {"GPU-2", 1280, 3, 0, 0, true, 0, {"class:online", "class:offline", "class:online"}}};
   EXPECT_EQ(Score(devs, {0}, online), 10000 * -200);
   EXPECT_EQ(Score(devs, {1}, online), 10000 * -42);
   EXPECT_EQ(Score(devs, {0, 1}, online, sched::NodePolicy::kSpread), -10000 * -242);

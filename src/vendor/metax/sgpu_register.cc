@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
-#include "vendor/metax/wire.h"
 #include "codec/json_util.h"
+#include "vendor/metax/wire.h"
 
 namespace hami::vendor::metax {
 namespace {
@@ -32,8 +32,9 @@ const json* Member(const json& object, std::string_view key) {
 class Entry {
  public:
   Entry(const json& object, size_t position)
-      : object_(object), where_(std::string(kSgpuRegisterAnnotation) + ": device [" +
-                                std::to_string(position) + "]") {}
+      : object_(object),
+        where_(std::string(kSgpuRegisterAnnotation) + ": device [" + std::to_string(position) +
+               "]") {}
 
   base::Status String(const char* key, std::string* out) const {
     const json* v = Member(object_, key);

@@ -81,7 +81,8 @@ TEST(MetaxSgpuRegisterTest, HostileInputIsRefusedByName) {
     EXPECT_NE(r.error().message().find("metax-tech.com/node-gpu-devices"), std::string::npos);
   }
   std::string many = "[";
-  for (int i = 0; i < 1025; ++i) many += (i ? "," : "") + std::string(R"({"uuid":"g)") + std::to_string(i) + "\"}";
+  for (int i = 0; i < 1025; ++i)
+    many += (i ? "," : "") + std::string(R"({"uuid":"g)") + std::to_string(i) + "\"}";
   EXPECT_FALSE(DecodeSgpuDevices(many + "]").ok());
 }
 
@@ -138,9 +139,12 @@ TEST(MetaxSgpuRequestTest, DerivationFromLimits) {
   // Limits only: requests are not read (upstream).
   EXPECT_FALSE(v.ContainerRequest(pod, C({}, {{sgpu, "1"}}))->has_value());
   EXPECT_FALSE(v.ContainerRequest(pod, C({{sgpu, "0"}}))->has_value());
-  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {vmem, "2100001"}, {vmem, "-1"}, {vmem, "1.5"}, {vmem, "3Gx"}, {vcore, "-5"},
-           {sgpu, "1.5"}}) {
+  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{{vmem, "2100001"},
+                                                                             {vmem, "-1"},
+                                                                             {vmem, "1.5"},
+                                                                             {vmem, "3Gx"},
+                                                                             {vcore, "-5"},
+                                                                             {sgpu, "1.5"}}) {
     model::ResourceList limits = {{sgpu, "1"}};
     limits[name] = value;
     auto r = v.ContainerRequest(pod, C(limits));
@@ -202,9 +206,8 @@ TEST(MetaxSgpuSelectorTest, ParamsFromAnnotations) {
   EXPECT_EQ(v.Selector(pod)->params,
             (std::map<std::string, std::string>{{kParamAppClass, "online"}}));
   pod.annotations = {{kAppClassAnnotation, "offline"}, {kQosPolicyAnnotation, "fixed-share"}};
-  EXPECT_EQ(v.Selector(pod)->params,
-            (std::map<std::string, std::string>{{kParamAppClass, "offline"},
-                                                {kParamQos, "fixed-share"}}));
+  EXPECT_EQ(v.Selector(pod)->params, (std::map<std::string, std::string>{
+                                         {kParamAppClass, "offline"}, {kParamQos, "fixed-share"}}));
   pod.annotations = {{kQosPolicyAnnotation, "fastest"}};
   EXPECT_FALSE(v.Selector(pod).ok());
 }
@@ -240,12 +243,12 @@ TEST(MetaxSgpuBindTest, AnnotationsWrittenAndReadBack) {
   const Vendor& v = Sgpu(registry);
   model::Pod pod;
   pod.name = "p";
-  const model::PodSingleDevice devices = {{Granted("GPU-1", 4096, 60)},
-                                          {},
-                                          {Granted("GPU-2", 8192, 0), Granted("GPU-3", 0, 100)}};
+  const model::PodSingleDevice devices = {
+      {Granted("GPU-1", 4096, 60)}, {}, {Granted("GPU-2", 8192, 0), Granted("GPU-3", 0, 100)}};
   auto written = v.AllocationAnnotations({pod, "sg", devices, {}, {}, 1700000000});
   ASSERT_TRUE(written.ok()) << written.error().ToString();
-  const std::string list = "GPU-1,Metax-SGPU,4096,60:;;GPU-2,Metax-SGPU,8192,0:GPU-3,Metax-SGPU,0,100:;";
+  const std::string list =
+      "GPU-1,Metax-SGPU,4096,60:;;GPU-2,Metax-SGPU,8192,0:GPU-3,Metax-SGPU,0,100:;";
   const std::map<std::string, std::string> want = {
       {"hami.io/metax-sgpu-devices-to-allocate", list},
       {"hami.io/metax-sgpu-devices-allocated", list},

@@ -5,10 +5,10 @@
 
 #include "base/quantity.h"
 #include "base/strings.h"
+#include "codec/json_util.h"
 #include "model/protocol.h"
 #include "vendor/common.h"
 #include "vendor/metax/sgpu_register.h"
-#include "codec/json_util.h"
 
 namespace hami::vendor::metax {
 namespace {

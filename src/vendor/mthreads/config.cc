@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "base/strings.h"
-#include "vendor/config_block.h"
 #include "codec/json_util.h"
+#include "vendor/config_block.h"
 
 namespace hami::vendor::mthreads {
 namespace {
@@ -38,7 +38,8 @@ base::Status MemoryPerCard(ConfigBlock& block, std::vector<int64_t>* out) {
   for (const auto& item : items) {
     std::optional<int64_t> size = WholeNumber(item);
     if (!size || *size < 2 || *size > kMaxMemoryPerCard) {
-      return base::InvalidArgument(where + ": " + codec::DumpJson(item) + " is not a card size within 2.." +
+      return base::InvalidArgument(where + ": " + codec::DumpJson(item) +
+                                   " is not a card size within 2.." +
                                    std::to_string(kMaxMemoryPerCard) + " (units of 512 MiB)");
     }
     sizes.push_back(*size);

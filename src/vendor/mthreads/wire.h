@@ -37,7 +37,7 @@ inline constexpr char kDeviceIdInfix[] = "-mthreads-";
 // Pod annotations. Upstream registers the to-allocate key but never writes it.
 inline constexpr char kToAllocateAnnotation[] = "hami.io/mthreads-vgpu-devices-to-allocate";
 inline constexpr char kAllocatedAnnotation[] = "hami.io/mthreads-vgpu-devices-allocated";
-inline constexpr char kGpuIndexAnnotation[] = "mthreads.com/gpu-index";          // "0" or "0,1"
+inline constexpr char kGpuIndexAnnotation[] = "mthreads.com/gpu-index";            // "0" or "0,1"
 inline constexpr char kPredicateTimeAnnotation[] = "mthreads.com/predicate-time";  // unix ns
 inline constexpr char kPredicateNodeAnnotation[] = "mthreads.com/predicate-node";
 // Written by the webhook on a pod asking for more than one card.

@@ -43,7 +43,8 @@ base::Result<NvidiaConfig> NvidiaConfigFromJson(const nlohmann::json& nvidia,
   }
   if (warnings != nullptr) b.WarnUnknown(warnings);
   if (c.default_gpu_num < 0) return base::InvalidArgument("nvidia.defaultGPUNum: must be >= 0");
-  if (c.device_split_count < 1) return base::InvalidArgument("nvidia.deviceSplitCount: must be >= 1");
+  if (c.device_split_count < 1)
+    return base::InvalidArgument("nvidia.deviceSplitCount: must be >= 1");
   return c;
 }
 

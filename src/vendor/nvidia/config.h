@@ -31,7 +31,7 @@ struct NvidiaConfig {
   int64_t default_memory = 0;  // MiB
   int64_t default_cores = 0;   // percent
   int64_t default_gpu_num = 1;
-  int64_t memory_factor = 1;   // <= 1 means 1
+  int64_t memory_factor = 1;  // <= 1 means 1
   int32_t device_split_count = 10;
   double device_memory_scaling = 1.0;
   double device_core_scaling = 1.0;

@@ -49,8 +49,13 @@ base::Result<std::optional<Granted>> NvidiaVendor::GrantedDevices(const model::P
     return entries.error().WithContext(std::string("annotation ") + kMigAllocationsAnnotation);
   }
   for (const auto& e : *entries) {
-    granted->partitions.push_back({name_, e.container_index, e.device_index, e.gpu_uuid,
-                                   e.profile, "", {e.placement_start, e.placement_size}});
+    granted->partitions.push_back({name_,
+                                   e.container_index,
+                                   e.device_index,
+                                   e.gpu_uuid,
+                                   e.profile,
+                                   "",
+                                   {e.placement_start, e.placement_size}});
   }
   return granted;
 }

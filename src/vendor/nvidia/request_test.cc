@@ -38,15 +38,18 @@ TEST(NvidiaRequestTest, UpstreamDerivationTable) {
   };
   std::vector<Case> cases = {
       {"gpu only", C({{"nvidia.com/gpu", "1"}}), Want(1, 0, 100, 0)},
-      {"gpumem", C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "4096"}}), Want(1, 4096, 101, 0)},
+      {"gpumem", C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "4096"}}),
+       Want(1, 4096, 101, 0)},
       {"pct over 100", C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "150"}}),
        Want(1, 0, 100, 0)},
       {"pct 0", C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "0"}}),
        Want(1, 0, 100, 0)},
       {"pct -1", C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "-1"}}),
        Want(1, 0, 100, 0)},
-      {"pct 0 + mem", C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "0"},
-                         {"nvidia.com/gpumem", "2000"}}),
+      {"pct 0 + mem",
+       C({{"nvidia.com/gpu", "1"},
+          {"nvidia.com/gpumem-percentage", "0"},
+          {"nvidia.com/gpumem", "2000"}}),
        Want(1, 2000, 101, 0)},
       {"pct 50", C({{"nvidia.com/gpu", "2"}, {"nvidia.com/gpumem-percentage", "50"}}),
        Want(2, 0, 50, 0)},
@@ -81,8 +84,8 @@ TEST(NvidiaRequestTest, DefaultsAndFactor) {
             Want(1, 512, 101, 20));
   NvidiaConfig factor;
   factor.memory_factor = 2;
-  EXPECT_EQ(**NvidiaVendor(factor).ContainerRequest(kPod, 
-                C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "1024"}})),
+  EXPECT_EQ(**NvidiaVendor(factor).ContainerRequest(
+                kPod, C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "1024"}})),
             Want(1, 2048, 101, 0));
   NvidiaConfig names;
   names.resource_count_name = "example.com/vgpu";
@@ -92,14 +95,14 @@ TEST(NvidiaRequestTest, DefaultsAndFactor) {
 
 TEST(NvidiaRequestTest, MalformedQuantitiesAreErrorsNamingTheResource) {
   NvidiaVendor v{NvidiaConfig{}};
-  for (auto [res, value] : std::vector<std::pair<std::string, std::string>>{
-           {"nvidia.com/gpu", "one"},
-           {"nvidia.com/gpumem", "3Gx"},
-           {"nvidia.com/gpumem", "-5"},
-           {"nvidia.com/gpumem", "1.5"},
-           {"nvidia.com/gpucores", "abc"},
-           {"nvidia.com/gpumem-percentage", "5%"},
-           {"nvidia.com/gpu", "1.5"}}) {
+  for (auto [res, value] :
+       std::vector<std::pair<std::string, std::string>>{{"nvidia.com/gpu", "one"},
+                                                        {"nvidia.com/gpumem", "3Gx"},
+                                                        {"nvidia.com/gpumem", "-5"},
+                                                        {"nvidia.com/gpumem", "1.5"},
+                                                        {"nvidia.com/gpucores", "abc"},
+                                                        {"nvidia.com/gpumem-percentage", "5%"},
+                                                        {"nvidia.com/gpu", "1.5"}}) {
     model::ResourceList limits = {{"nvidia.com/gpu", "1"}};
     limits[res] = value;
     auto r = v.ContainerRequest(kPod, C(limits));
@@ -109,9 +112,10 @@ TEST(NvidiaRequestTest, MalformedQuantitiesAreErrorsNamingTheResource) {
   }
   NvidiaConfig factor;
   factor.memory_factor = 1000000;
-  EXPECT_FALSE(NvidiaVendor(factor)
-                   .ContainerRequest(kPod, C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "5000"}}))
-                   .ok());
+  EXPECT_FALSE(
+      NvidiaVendor(factor)
+          .ContainerRequest(kPod, C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "5000"}}))
+          .ok());
 }
 
 TEST(NvidiaAdmitTest, ExclusiveCoreDefaultAndCountDefault) {
@@ -137,7 +141,8 @@ TEST(NvidiaAdmitTest, ExclusiveCoreDefaultAndCountDefault) {
   EXPECT_EQ(mem_only.limits.at("nvidia.com/gpu"), "1");
 
   auto requests_only = C({}, {{"nvidia.com/gpumem", "3000"}});
-  EXPECT_FALSE(*v.Admit(pod_, requests_only));  // upstream only looks at limits for the count default
+  EXPECT_FALSE(
+      *v.Admit(pod_, requests_only));  // upstream only looks at limits for the count default
 }
 
 TEST(NvidiaAdmitTest, EnvAndErrors) {

@@ -37,7 +37,7 @@ inline constexpr char kNumaBind[] = "nvidia.com/numa-bind";
 // Container env: set by the webhook and the device plugin, obeyed by libvgpu.so.
 inline constexpr char kVisibleDevicesEnv[] = "NVIDIA_VISIBLE_DEVICES";
 inline constexpr char kCudaVisibleDevicesEnv[] = "CUDA_VISIBLE_DEVICES";
-inline constexpr char kMemoryLimitEnv[] = "CUDA_DEVICE_MEMORY_LIMIT";      // all devices
+inline constexpr char kMemoryLimitEnv[] = "CUDA_DEVICE_MEMORY_LIMIT";         // all devices
 inline constexpr char kMemoryLimitEnvPrefix[] = "CUDA_DEVICE_MEMORY_LIMIT_";  // + device index
 inline constexpr char kSmLimitEnv[] = "CUDA_DEVICE_SM_LIMIT";
 inline constexpr char kSmLimitEnvPrefix[] = "CUDA_DEVICE_SM_LIMIT_";

@@ -7,9 +7,9 @@ namespace hami::vendor::vastai {
 namespace {
 
 base::Result<std::vector<std::unique_ptr<Vendor>>> Create(const ModuleInput& input) {
-  HAMI_ASSIGN_OR_RETURN(CountConfig config, CountConfigFromJson(input.block, "vastai",
-                                                                kDefaultCountResource,
-                                                                input.warnings));
+  HAMI_ASSIGN_OR_RETURN(
+      CountConfig config,
+      CountConfigFromJson(input.block, "vastai", kDefaultCountResource, input.warnings));
   std::vector<std::unique_ptr<Vendor>> out;
   out.push_back(std::make_unique<VastaiVendor>(VastaiSpec(), std::move(config)));
   return out;

@@ -62,16 +62,16 @@ void VastaiFit::Select(const sched::SelectInput& in, std::vector<size_t>* chosen
   std::vector<std::pair<const std::string*, std::vector<size_t>>> cards;
   for (size_t i = 0; i < in.collected.size(); ++i) {
     const std::string& card = CardOf(in.node.devices[in.collected[i].device].info);
-    auto it = std::find_if(cards.begin(), cards.end(), [&](const auto& c) { return *c.first == card; });
+    auto it =
+        std::find_if(cards.begin(), cards.end(), [&](const auto& c) { return *c.first == card; });
     if (it == cards.end()) {
       cards.push_back({&card, {i}});
     } else {
       it->second.push_back(i);
     }
   }
-  std::stable_sort(cards.begin(), cards.end(), [](const auto& a, const auto& b) {
-    return a.second.size() > b.second.size();
-  });
+  std::stable_sort(cards.begin(), cards.end(),
+                   [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
   for (const auto& [card, dies] : cards) {
     for (size_t i : dies) {
       if (chosen->size() == n) return;

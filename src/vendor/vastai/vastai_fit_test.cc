@@ -19,7 +19,7 @@ const Registry& Vendors() {
 }
 
 struct Dev {
-  std::string aic;          // "" = card mode (no custominfo)
+  std::string aic;  // "" = card mode (no custominfo)
   int32_t used = 0;
   int32_t count = 100;
   bool health = true;
@@ -29,8 +29,12 @@ struct Dev {
 sched::NodeState Node(const std::string& name, const std::vector<Dev>& devs) {
   nlohmann::json reg = nlohmann::json::array();
   for (size_t i = 0; i < devs.size(); ++i) {
-    nlohmann::json d = {{"id", "va-" + std::to_string(i)}, {"index", i}, {"count", devs[i].count},
-                        {"devmem", 32768}, {"type", devs[i].type}, {"health", devs[i].health}};
+    nlohmann::json d = {{"id", "va-" + std::to_string(i)},
+                        {"index", i},
+                        {"count", devs[i].count},
+                        {"devmem", 32768},
+                        {"type", devs[i].type},
+                        {"health", devs[i].health}};
     if (!devs[i].aic.empty()) d["custominfo"] = {{"DeviceStrategy", "die"}, {"AIC", devs[i].aic}};
     reg.push_back(d);
   }
@@ -66,9 +70,10 @@ std::string Place(const sched::NodeState& node, const model::Pod& pod) {
   const sched::NodeState* nodes[] = {&node};
   auto decision = sched::Decide(nodes, *input, nullptr);
   if (!decision.chosen) return model::RenderReasons(decision.failures.at(0).second);
-  auto out = Vendors().Find(kVendorName)->AllocationAnnotations(
-      {pod, node.name, decision.devices.at(kVendorName), decision.partitions, decision.registered,
-       0});
+  auto out = Vendors()
+                 .Find(kVendorName)
+                 ->AllocationAnnotations({pod, node.name, decision.devices.at(kVendorName),
+                                          decision.partitions, decision.registered, 0});
   EXPECT_TRUE(out.ok());
   EXPECT_EQ(out->at(kToAllocateAnnotation), out->at(kAllocatedAnnotation));
   return out->at(kAllocatedAnnotation);
@@ -95,11 +100,17 @@ TEST(VastaiFitTest, CardModeAndStandardRows) {
       {"type in any case", {{"", 0, 100, true, "vastai-va1"}}, {Va(1)}, {}, Grants({0})},
       {"S5 use uuid", {{}}, {Va(1)}, {{kUseUuid, "va-9"}}, "1/1 CardUuidMismatch"},
       {"S6 nouse uuid", {{}}, {Va(1)}, {{kNoUseUuid, "va-0"}}, "1/1 CardUuidMismatch"},
-      {"uuid pair", {{}, {}, {}}, {Va(1)}, {{kUseUuid, "va-1,va-2"}, {kNoUseUuid, "va-1"}},
+      {"uuid pair",
+       {{}, {}, {}},
+       {Va(1)},
+       {{kUseUuid, "va-1,va-2"}, {kNoUseUuid, "va-1"}},
        Grants({2})},
       {"S7 overused", {{"", 100}}, {Va(1)}, {}, "1/1 CardTimeSlicingExhausted"},
       {"exclusive card used", {{"", 1, 1}, {}}, {Va(1)}, {}, Grants({1})},
-      {"S11 partial", {{}, {"", 0, 100, false}}, {Va(2)}, {},
+      {"S11 partial",
+       {{}, {"", 0, 100, false}},
+       {Va(2)},
+       {},
        "1/2 AllocatedCardsInsufficientRequest, 1/2 CardNotHealth"},
       {"S13 mutex", {{"", 1}}, {Va(1)}, kMutex, "1/1 ExclusiveDeviceAllocateConflict"},
       {"S14 more than the node has", {{}, {}}, {Va(3)}, {}, "NodeInsufficientDevice"},
@@ -121,15 +132,30 @@ TEST(VastaiFitTest, DieModeMutexGuardsWholeCards) {
     std::string want;
   };
   std::vector<Case> cases = {
-      {"idle die of a busy card refused", {{"AIC1", 1, 2}, {"AIC1"}, {"AIC2"}}, {Va(1)}, kMutex,
+      {"idle die of a busy card refused",
+       {{"AIC1", 1, 2}, {"AIC1"}, {"AIC2"}},
+       {Va(1)},
+       kMutex,
        Grants({2})},
-      {"every card busy", {{"AIC1", 1, 2}, {"AIC1"}}, {Va(1)}, kMutex,
+      {"every card busy",
+       {{"AIC1", 1, 2}, {"AIC1"}},
+       {Va(1)},
+       kMutex,
        "2/2 ExclusiveDeviceAllocateConflict"},
-      {"without mutex the sibling die is fine", {{"AIC1", 1, 2}, {"AIC1"}, {"AIC2"}}, {Va(1)}, {},
+      {"without mutex the sibling die is fine",
+       {{"AIC1", 1, 2}, {"AIC1"}, {"AIC2"}},
+       {Va(1)},
+       {},
        Grants({1})},
-      {"this pod's earlier container makes its card busy", {{"AIC1", 0, 2}, {"AIC1"}, {"AIC2"}},
-       {Va(1), Va(1)}, kMutex, Grants({0}) + Grants({2})},
-      {"a request's own dies share a card", {{"AIC1"}, {"AIC1"}, {"AIC2"}}, {Va(2)}, kMutex,
+      {"this pod's earlier container makes its card busy",
+       {{"AIC1", 0, 2}, {"AIC1"}, {"AIC2"}},
+       {Va(1), Va(1)},
+       kMutex,
+       Grants({0}) + Grants({2})},
+      {"a request's own dies share a card",
+       {{"AIC1"}, {"AIC1"}, {"AIC2"}},
+       {Va(2)},
+       kMutex,
        Grants({0, 1})},
   };
   for (const auto& c : cases) {
@@ -154,11 +180,14 @@ TEST(VastaiFitTest, DieModeFillsWholeCardsLargestFirst) {
       {"exactly all", three_cards, 6, Grants({0, 1, 2, 3, 4, 5})},
       {"largest card beats policy order", interleaved, 3, Grants({1, 3, 4})},
       {"ties keep policy order", interleaved, 5, Grants({1, 3, 4, 0, 2})},
-      {"a die without AIC is a card of its own", {{"AIC1"}, {"AIC9", 0}, {"AIC1"}}, 2,
+      {"a die without AIC is a card of its own",
+       {{"AIC1"}, {"AIC9", 0}, {"AIC1"}},
+       2,
        Grants({0, 2})},
-      {"too few free dies", {{"AIC1", 1, 1}, {"AIC1"}, {"AIC1", 1, 1}, {"AIC2"}, {"AIC2", 1, 1},
-                             {"AIC3"}},
-       5, "3/6 AllocatedCardsInsufficientRequest, 3/6 CardTimeSlicingExhausted"},
+      {"too few free dies",
+       {{"AIC1", 1, 1}, {"AIC1"}, {"AIC1", 1, 1}, {"AIC2"}, {"AIC2", 1, 1}, {"AIC3"}},
+       5,
+       "3/6 AllocatedCardsInsufficientRequest, 3/6 CardTimeSlicingExhausted"},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(Place(Node("n1", c.devs), PodAsking({Va(c.nums)})), c.want) << c.name;

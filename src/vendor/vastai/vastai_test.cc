@@ -99,19 +99,22 @@ TEST(VastaiRequestTest, WebhookUsesTheCountAndRejectsGarbage) {
 }
 
 TEST(VastaiConfigTest, BlockAndKeys) {
-  auto r = Registry::Create(
-      {nlohmann::json::parse(R"({"vastai":{"resourceCountName":"vastaitech.com/vva","other":1}})")});
+  auto r = Registry::Create({nlohmann::json::parse(
+      R"({"vastai":{"resourceCountName":"vastaitech.com/vva","other":1}})")});
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   const Vendor* v = r->Find("Vastai");
   ASSERT_NE(v, nullptr);
   EXPECT_EQ(v->ResourceNames(), std::vector<std::string>{"vastaitech.com/vva"});
   bool warned = false;
-  for (const auto& w : r->warnings()) warned = warned || w.find("vastai.other") != std::string::npos;
+  for (const auto& w : r->warnings())
+    warned = warned || w.find("vastai.other") != std::string::npos;
   EXPECT_TRUE(warned);
   // A rendered-but-unset chart value (`resourceCountName:` is null) keeps the default.
-  auto null_name = Registry::Create({nlohmann::json::parse(R"({"vastai":{"resourceCountName":null}})")});
+  auto null_name =
+      Registry::Create({nlohmann::json::parse(R"({"vastai":{"resourceCountName":null}})")});
   ASSERT_TRUE(null_name.ok());
-  EXPECT_EQ(null_name->Find("Vastai")->ResourceNames(), std::vector<std::string>{"vastaitech.com/va"});
+  EXPECT_EQ(null_name->Find("Vastai")->ResourceNames(),
+            std::vector<std::string>{"vastaitech.com/va"});
   const Registry defaults;
   const Vendor* d = defaults.Find("Vastai");
   ASSERT_NE(d, nullptr);

@@ -14,11 +14,11 @@ namespace hami::vendor::vastai {
 
 // What one vendor running this backend names its things.
 struct CardSpec {
-  std::string name;        // WIRE: the vendor key
-  VendorKeys keys;         // register, handshake, to-allocate, allocated
-  std::string use_uuid;    // WIRE: pod annotations selecting devices by UUID
+  std::string name;      // WIRE: the vendor key
+  VendorKeys keys;       // register, handshake, to-allocate, allocated
+  std::string use_uuid;  // WIRE: pod annotations selecting devices by UUID
   std::string nouse_uuid;
-  bool die_mode = false;   // honour register custominfo DeviceStrategy "die" / AIC
+  bool die_mode = false;  // honour register custominfo DeviceStrategy "die" / AIC
 };
 
 // Vastai's own spec.
