@@ -32,21 +32,47 @@
 
 namespace {
 
-#define PROBE_FNS(X)                                                                               \
-  X(cuInit)                                                                                        \
-  X(cuDeviceGet)                                                                                   \
-  X(cuDevicePrimaryCtxRetain) X(cuCtxSetCurrent) X(cuCtxGetCurrent) X(cuCtxCreate_v2)              \
-      X(cuCtxDestroy_v2) X(cuMemAlloc_v2) X(cuMemFree_v2) X(cuMemAllocManaged)                     \
-          X(cuMemAllocPitch_v2) X(cuArrayCreate_v2) X(cuArray3DCreate_v2) X(cuArrayDestroy)        \
-              X(cuMipmappedArrayCreate) X(cuMipmappedArrayDestroy) X(cuMemAllocAsync)              \
-                  X(cuMemFreeAsync) X(cuMemPoolCreate) X(cuMemAllocFromPoolAsync) X(cuMemCreate)   \
-                      X(cuMemRelease) X(cuMemAddressReserve) X(cuMemAddressFree) X(cuMemMap)       \
-                          X(cuMemUnmap) X(cuMemGetInfo_v2) X(cuCtxSetLimit) X(cuGraphCreate)       \
-                              X(cuGraphDestroy) X(cuGraphAddMemAllocNode) X(cuGraphAddMemFreeNode) \
-                                  X(cuGraphInstantiateWithFlags) X(cuGraphLaunch)                  \
-                                      X(cuGraphExecDestroy) X(cuDeviceGraphMemTrim)                \
-                                          X(cuCtxSynchronize) X(cuIpcGetMemHandle)                 \
-                                              X(cuIpcOpenMemHandle_v2) X(cuIpcCloseMemHandle)
+#define PROBE_FNS(X)             \
+  X(cuInit)                      \
+  X(cuDeviceGet)                 \
+  X(cuDevicePrimaryCtxRetain)    \
+  X(cuCtxSetCurrent)             \
+  X(cuCtxGetCurrent)             \
+  X(cuCtxCreate_v2)              \
+  X(cuCtxDestroy_v2)             \
+  X(cuMemAlloc_v2)               \
+  X(cuMemFree_v2)                \
+  X(cuMemAllocManaged)           \
+  X(cuMemAllocPitch_v2)          \
+  X(cuArrayCreate_v2)            \
+  X(cuArray3DCreate_v2)          \
+  X(cuArrayDestroy)              \
+  X(cuMipmappedArrayCreate)      \
+  X(cuMipmappedArrayDestroy)     \
+  X(cuMemAllocAsync)             \
+  X(cuMemFreeAsync)              \
+  X(cuMemPoolCreate)             \
+  X(cuMemAllocFromPoolAsync)     \
+  X(cuMemCreate)                 \
+  X(cuMemRelease)                \
+  X(cuMemAddressReserve)         \
+  X(cuMemAddressFree)            \
+  X(cuMemMap)                    \
+  X(cuMemUnmap)                  \
+  X(cuMemGetInfo_v2)             \
+  X(cuCtxSetLimit)               \
+  X(cuGraphCreate)               \
+  X(cuGraphDestroy)              \
+  X(cuGraphAddMemAllocNode)      \
+  X(cuGraphAddMemFreeNode)       \
+  X(cuGraphInstantiateWithFlags) \
+  X(cuGraphLaunch)               \
+  X(cuGraphExecDestroy)          \
+  X(cuDeviceGraphMemTrim)        \
+  X(cuCtxSynchronize)            \
+  X(cuIpcGetMemHandle)           \
+  X(cuIpcOpenMemHandle_v2)       \
+  X(cuIpcCloseMemHandle)
 
 struct Api {
 #define PROBE_FIELD(f) decltype(&::f) f = nullptr;
