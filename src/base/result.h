@@ -62,7 +62,10 @@ class [[nodiscard]] Result {
 // value.
 #define HAMI_ASSIGN_OR_RETURN(lhs, expr) \
   HAMI_ASSIGN_OR_RETURN_IMPL_(HAMI_CONCAT_(hami_result_, __LINE__), lhs, expr)
+// tmp names a new variable and lhs is a declaration: neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define HAMI_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                \
   if (!tmp.ok()) return tmp.error();                \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
