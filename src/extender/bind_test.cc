@@ -76,7 +76,7 @@ TEST_F(BindTest, WritesAnnotationsBindsAndKeepsTheLock) {
   EXPECT_EQ(NodeLock(), "2023-11-14T22:13:20Z,default,p");
   // The pod's own watch event turns the assumption into a booking from its annotations.
   auto model_pod = codec::PodFromJson(*bound);
-  ASSERT_TRUE(cache_.UpsertPod(*model_pod).ok());
+  ASSERT_TRUE(cache_.UpsertPod(*model_pod, env_.UnixSeconds()).ok());
   EXPECT_FALSE(cache_.Assumed(args.pod_uid));
   EXPECT_EQ(cache_.PodCount(), 1u);
 }
