@@ -115,7 +115,7 @@ namespace {
 // Watches the plugin directory for kubelet.sock being (re)created.
 class KubeletSocketWatch {
  public:
-  explicit KubeletSocketWatch(const std::string& dir) {
+  KubeletSocketWatch(const std::string& dir, base::Env* env) : env_(env) {
     fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd_ >= 0 && inotify_add_watch(fd_, dir.c_str(), IN_CREATE | IN_MOVED_TO) < 0) {
       base::LogWarn("inotify watch failed; polling only",
@@ -127,10 +127,10 @@ class KubeletSocketWatch {
   ~KubeletSocketWatch() {
     if (fd_ >= 0) close(fd_);
   }
-  // Waits up to `timeout`; true when kubelet.sock was created meanwhile.
-  bool WaitForKubelet(std::chrono::milliseconds timeout) {
+  // Waits up to `timeout` (or until `stop`); true when kubelet.sock was created meanwhile.
+  bool WaitForKubelet(std::chrono::milliseconds timeout, std::stop_token stop) {
     if (fd_ < 0) {
-      usleep(static_cast<useconds_t>(timeout.count()) * 1000);
+      env_->SleepFor(timeout, stop);
       return false;
     }
     pollfd p{fd_, POLLIN, 0};
@@ -149,6 +149,7 @@ class KubeletSocketWatch {
   }
 
  private:
+  base::Env* env_;
   int fd_ = -1;
 };
 
@@ -220,9 +221,9 @@ void PluginServer::Shutdown() {
 }
 
 void PluginServer::Run(std::stop_token stop) {
-  KubeletSocketWatch watch(config_.plugin_dir);
+  KubeletSocketWatch watch(config_.plugin_dir, config_.env);
   bool registered = false;
-  auto next_try = std::chrono::steady_clock::now();
+  auto next_try = config_.env->SteadyNow();
   while (!stop.stop_requested()) {
     bool restart = false;
     {
@@ -235,20 +236,20 @@ void PluginServer::Run(std::stop_token stop) {
       Shutdown();
       registered = false;
     }
-    if (!registered && std::chrono::steady_clock::now() >= next_try) {
+    if (!registered && config_.env->SteadyNow() >= next_try) {
       base::Status status = Start();
       if (status.ok()) status = Register();
       registered = status.ok();
       if (!registered) {
         base::LogWarn("device plugin not registered; will retry", {{"error", status.message()}});
-        next_try = std::chrono::steady_clock::now() + config_.retry_interval;
+        next_try = config_.env->SteadyNow() + config_.retry_interval;
       }
     }
-    if (watch.WaitForKubelet(std::chrono::milliseconds(500))) {
+    if (watch.WaitForKubelet(std::chrono::milliseconds(500), stop)) {
       base::LogInfo("kubelet.sock created (kubelet restart); re-registering");
       Shutdown();
       registered = false;
-      next_try = std::chrono::steady_clock::now();
+      next_try = config_.env->SteadyNow();
     }
   }
   Shutdown();

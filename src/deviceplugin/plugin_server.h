@@ -20,6 +20,7 @@
 #include <stop_token>
 #include <string>
 
+#include "base/env.h"
 #include "base/status.h"
 #include "deviceplugin/allocator.h"
 #include "deviceplugin/device_store.h"
@@ -42,6 +43,9 @@ struct PluginServerConfig {
   bool preferred_allocation = false;  // DevicePluginOptions.get_preferred_allocation_available
   bool numa_topology = false;         // attach TopologyInfo to devices
   std::chrono::milliseconds retry_interval{5000};
+  // The clock of the retries, and the sleep between checks where inotify is unavailable. gRPC
+  // deadlines stay on the real clock: they bound real I/O.
+  base::Env* env = base::Env::Default();
 };
 
 class PluginService;  // the gRPC service implementation (plugin_server.cc)

@@ -35,12 +35,13 @@ DevicePluginService::DevicePluginService(k8s::KubeApi& api, std::unique_ptr<Devi
     : api_(api),
       source_(std::move(source)),
       config_(std::move(config)),
-      locker_(api, k8s::NodeLockConfig{}),
+      locker_(api, k8s::NodeLockConfig{.env = config_.env}),
       allocator_(api, locker_, AllocatorConfig{config_.plugin.node_name, {}, {}}),
       server_(store_, allocator_,
               PluginServerConfig{config_.plugin_dir, kDefaultEndpoint, config_.plugin.resource_name,
                                  config_.plugin.enable_preferred_allocation,
-                                 config_.plugin.enable_numa_topology, config_.retry_interval}) {}
+                                 config_.plugin.enable_numa_topology, config_.retry_interval,
+                                 config_.env}) {}
 
 DevicePluginService::~DevicePluginService() { Stop(); }
 
@@ -139,15 +140,8 @@ void DevicePluginService::CleanupOnce() {
 }
 
 void DevicePluginService::DiscoveryLoop(std::stop_token stop) {
-  std::mutex mu;
-  std::condition_variable_any wake;
-  while (!stop.stop_requested()) {
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      wake.wait_for(lock, stop, config_.health_interval, [] { return false; });
-    }
-    if (stop.stop_requested()) break;
-    auto now = std::chrono::steady_clock::now();
+  while (config_.env->SleepFor(config_.health_interval, stop)) {
+    const auto now = config_.env->SteadyNow();
     bool periodic = now - last_check_ >= config_.register_interval;
     if (periodic) last_check_ = now;
     DiscoverOnce(periodic);
@@ -164,7 +158,7 @@ base::Status DevicePluginService::Start() {
     base::LogWarn("libvgpu.so not installed; containers will fail to mount it",
                   {{"path", config_.host_vgpu_dir + "/libvgpu.so"}});
   }
-  last_check_ = last_cleanup_ = std::chrono::steady_clock::now();
+  last_check_ = last_cleanup_ = config_.env->SteadyNow();
   DiscoverOnce(/*force_check=*/true);
   discovery_ = std::jthread([this](std::stop_token stop) { DiscoveryLoop(stop); });
   serving_ = std::jthread([this](std::stop_token stop) { server_.Run(stop); });

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "base/env.h"
 #include "base/status.h"
 #include "deviceplugin/allocator.h"
 #include "deviceplugin/device_store.h"
@@ -32,6 +33,8 @@ struct ServiceConfig {
   std::chrono::milliseconds register_interval{30000};
   std::chrono::milliseconds health_interval{5000};
   std::chrono::milliseconds retry_interval{5000};
+  // Clocks and sleeps of the loops, the node lock and the plugin server's registration retries.
+  base::Env* env = base::Env::Default();
 };
 
 class DevicePluginService {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "extender/filter.h"
+#include "test/fakes/fake_env.h"
 #include "test/fakes/fake_kube_api.h"
 
 namespace hami::extender {
@@ -15,7 +16,8 @@ class BindTest : public ::testing::Test {
  protected:
   BindTest() : registry_(), cache_(registry_) {
     BindConfig config;
-    config.unix_now = [this] { return now_; };
+    env_.SetUnixSeconds(1700000000);
+    config.env = &env_;
     binder_ = std::make_unique<Binder>(api_, cache_, registry_, config);
     codec::NodeObject node;
     node.name = "n1";
@@ -50,11 +52,11 @@ class BindTest : public ::testing::Test {
         .value("hami.io/mutex.lock", "");
   }
 
+  fakes::FakeEnv env_;
   fakes::FakeKubeApi api_;
   vendor::Registry registry_;
   SchedulerCache cache_;
   std::unique_ptr<Binder> binder_;
-  int64_t now_ = 1700000000;
 };
 
 TEST_F(BindTest, WritesAnnotationsBindsAndKeepsTheLock) {
@@ -74,7 +76,7 @@ TEST_F(BindTest, WritesAnnotationsBindsAndKeepsTheLock) {
   EXPECT_EQ(NodeLock(), "2023-11-14T22:13:20Z,default,p");
   // The pod's own watch event turns the assumption into a booking from its annotations.
   auto model_pod = codec::PodFromJson(*bound);
-  ASSERT_TRUE(cache_.UpsertPod(*model_pod).ok());
+  ASSERT_TRUE(cache_.UpsertPod(*model_pod, env_.UnixSeconds()).ok());
   EXPECT_FALSE(cache_.Assumed(args.pod_uid));
   EXPECT_EQ(cache_.PodCount(), 1u);
 }
@@ -89,7 +91,7 @@ TEST_F(BindTest, LockContentionFailsAndForgetsTheAssumption) {
   EXPECT_NE(status.message().find("node lock contention"), std::string::npos) << status.message();
   EXPECT_EQ(NodeLock(), "2023-11-14T22:13:20Z,default,holder");
   // Five minutes later the lock is stale and is taken over.
-  now_ += 300;
+  env_.Advance(std::chrono::seconds(300));
   args = FilterPod(pod);
   EXPECT_TRUE(binder_->Bind(args).ok());
   EXPECT_EQ(NodeLock(), "2023-11-14T22:18:20Z,default,p");

@@ -4,8 +4,8 @@
 
 namespace hami::extender {
 
-EventQueue::EventQueue(EventQueueConfig config)
-    : capacity_(std::max<size_t>(config.capacity, 1)), pace_(config.qps, config.burst) {}
+EventQueue::EventQueue(EventQueueConfig config, base::Env* env)
+    : capacity_(std::max<size_t>(config.capacity, 1)), env_(env), pace_(config.qps, config.burst) {}
 
 bool EventQueue::Push(nlohmann::json involved, k8s::EventSpec spec) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -27,8 +27,10 @@ std::optional<EventQueue::Item> EventQueue::Pop(std::stop_token stop) {
   std::unique_lock<std::mutex> lock(mu_);
   while (cv_.wait(lock, stop, [this] { return !items_.empty(); })) {
     // Pace before taking the item, so a Warning pushed meanwhile can still evict it.
-    const auto wait = pace_.Reserve(k8s::TokenBucket::Clock::now());
-    if (wait.count() > 0) cv_.wait_for(lock, stop, wait, [] { return false; });
+    const auto wait = pace_.Reserve(env_->SteadyNow());
+    if (wait.count() > 0)
+      env_->WaitFor(
+          cv_, lock, wait, [] { return false; }, stop);
     if (stop.stop_requested()) break;
     if (items_.empty()) continue;
     Item item = std::move(items_.front());

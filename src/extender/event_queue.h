@@ -5,7 +5,8 @@
 // uses a separate client for events) and bounded: when the queue is full a Warning event
 // (FilteringFailed, BindingFailed: what a user debugging a Pending pod looks for) evicts the oldest
 // Normal event; a Normal event is dropped. Every drop is counted.
-// Thread-safe. Pop() blocks until an event is due or the stop token fires.
+// Thread-safe. Pop() blocks until an event is due or the stop token fires; pacing reads and waits
+// on `env`.
 #pragma once
 
 #include <atomic>
@@ -19,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/env.h"
 #include "k8s/kube_api.h"
 #include "k8s/rate_limiter.h"
 
@@ -34,7 +36,7 @@ class EventQueue {
  public:
   using Item = std::pair<nlohmann::json, k8s::EventSpec>;  // involved object, event
 
-  explicit EventQueue(EventQueueConfig config = {});
+  explicit EventQueue(EventQueueConfig config = {}, base::Env* env = base::Env::Default());
 
   // Queues an event; false when it (or, for a Warning, an older Normal one) was dropped.
   bool Push(nlohmann::json involved, k8s::EventSpec spec);
@@ -48,6 +50,7 @@ class EventQueue {
 
  private:
   const size_t capacity_;
+  base::Env* const env_;
   k8s::TokenBucket pace_;
   mutable std::mutex mu_;
   std::condition_variable_any cv_;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
+
+#include "test/fakes/fake_env.h"
 
 namespace hami::extender {
 namespace {
@@ -31,22 +34,44 @@ TEST(EventQueueTest, WarningsAreDroppedOnlyWhenNothingElseCanGo) {
 }
 
 TEST(EventQueueTest, PopIsPacedByItsOwnBucket) {
-  EventQueue queue({10, /*qps=*/20, /*burst=*/1});
+  fakes::FakeEnv env;
+  EventQueue queue({10, /*qps=*/20, /*burst=*/1}, &env);
   for (int i = 0; i < 3; ++i) queue.Push({}, Normal("e"));
   std::stop_source stop;
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(queue.Pop(stop.get_token()));
-  // One token at once, then 20/s: the third event is due >= 100 ms after the first.
-  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(90));
+  // One token at once, then 20/s: each later event waits out its 50 ms window (in fake time).
+  ASSERT_TRUE(queue.Pop(stop.get_token()));
+  EXPECT_EQ(env.Elapsed(), std::chrono::milliseconds(0));
+  ASSERT_TRUE(queue.Pop(stop.get_token()));
+  EXPECT_EQ(env.Elapsed(), std::chrono::milliseconds(50));
+  ASSERT_TRUE(queue.Pop(stop.get_token()));
+  EXPECT_EQ(env.Elapsed(), std::chrono::milliseconds(100));
+  // A quiet second refills the bucket (burst 1): the next event goes at once.
+  env.Advance(std::chrono::seconds(1));
+  queue.Push({}, Normal("e"));
+  ASSERT_TRUE(queue.Pop(stop.get_token()));
+  EXPECT_EQ(env.Elapsed(), std::chrono::milliseconds(1100));
+}
+
+TEST(EventQueueTest, StopEndsAPacedWait) {
+  fakes::FakeEnv env;
+  env.set_auto_advance(false);
+  EventQueue queue({10, /*qps=*/1, /*burst=*/1}, &env);
+  for (int i = 0; i < 2; ++i) queue.Push({}, Normal("e"));
+  std::stop_source stop;
+  ASSERT_TRUE(queue.Pop(stop.get_token()));
+  std::optional<EventQueue::Item> second = EventQueue::Item();
+  std::thread popper([&] { second = queue.Pop(stop.get_token()); });
+  ASSERT_TRUE(env.WaitForBlocked(1));  // waiting out its 1 s window
+  stop.request_stop();
+  popper.join();
+  EXPECT_FALSE(second);
+  EXPECT_EQ(queue.size(), 1u);  // not taken
 }
 
 TEST(EventQueueTest, StopWakesAWaitingPop) {
   EventQueue queue;
   std::stop_source stop;
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    stop.request_stop();
-  });
+  std::thread stopper([&] { stop.request_stop(); });  // before or during the Pop: either ends it
   EXPECT_FALSE(queue.Pop(stop.get_token()));
   stopper.join();
 }

@@ -64,6 +64,8 @@ TEST(WireTest, RendersNullsLikeGo) {
   EXPECT_EQ(RenderBindResult(""), R"({"Error":""})");
 }
 
+constexpr int64_t kNowUnix = 1700000000;  // the wall clock of the cache's callers, in tests
+
 class FilterTest : public ::testing::Test {
  protected:
   FilterTest() : registry_(), cache_(registry_) {
@@ -143,19 +145,19 @@ TEST_F(FilterTest, RestartRebuildsFromPodAnnotations) {
   running.node_name = "n1";
   running.annotations = {{"hami.io/vgpu-node", "n1"},
                          {"hami.io/vgpu-devices-allocated", "GPU-n1-0,NVIDIA,16000,0:;"}};
-  ASSERT_TRUE(fresh.UpsertPod(running).ok());
+  ASSERT_TRUE(fresh.UpsertPod(running, kNowUnix).ok());
   auto out = Filter(fresh, registry_, config_, Args(PodJson("x", "uid-x", 1000), {"n1"}), now_);
   EXPECT_FALSE(out.result.node_names);
   EXPECT_EQ(out.result.failed_nodes.at("n1"), "1/1 CardInsufficientMemory");
   // The pod finishing releases its devices.
   running.phase = "Succeeded";
-  ASSERT_TRUE(fresh.UpsertPod(running).ok());
+  ASSERT_TRUE(fresh.UpsertPod(running, kNowUnix).ok());
   EXPECT_TRUE(Filter(fresh, registry_, config_, Args(PodJson("x", "uid-x", 1000), {"n1"}), now_)
                   .result.node_names);
   // Pods booked before their node registers are applied when it does.
   SchedulerCache late(registry_);
   running.phase = "Running";
-  ASSERT_TRUE(late.UpsertPod(running).ok());
+  ASSERT_TRUE(late.UpsertPod(running, kNowUnix).ok());
   ASSERT_TRUE(late.UpsertNode(Node("n1")).ok());
   EXPECT_FALSE(Filter(late, registry_, config_, Args(PodJson("y", "uid-y", 1000), {"n1"}), now_)
                    .result.node_names);
@@ -217,11 +219,11 @@ TEST_F(FilterTest, AnUnboundUpdateKeepsTheAssumption) {
   patched.name = "a";
   patched.annotations = {{"hami.io/vgpu-node", "n1"},
                          {"hami.io/vgpu-devices-allocated", "GPU-n1-0,NVIDIA,16000,0:;"},
-                         {"hami.io/bind-time", std::to_string(SchedulerCache::NowUnix())}};
-  ASSERT_TRUE(cache_.UpsertPod(patched).ok());
+                         {"hami.io/bind-time", std::to_string(kNowUnix)}};
+  ASSERT_TRUE(cache_.UpsertPod(patched, kNowUnix).ok());
   EXPECT_TRUE(cache_.Assumed("uid-a"));
   patched.node_name = "n1";  // the Binding
-  ASSERT_TRUE(cache_.UpsertPod(patched).ok());
+  ASSERT_TRUE(cache_.UpsertPod(patched, kNowUnix).ok());
   EXPECT_FALSE(cache_.Assumed("uid-a"));
   EXPECT_EQ(cache_.PodCount(), 1u);
 }

@@ -33,7 +33,8 @@ class MetricsTest : public ::testing::Test {
     config.build.version = "1.2.3";
     SchedulerService service(api_, registry_, config);
     EXPECT_TRUE(service.cache().UpsertNode(Node("n1")).ok());
-    EXPECT_TRUE(service.cache().UpsertPod(Running("p1", "GPU-a,NVIDIA,3000,30:;")).ok());
+    EXPECT_TRUE(
+        service.cache().UpsertPod(Running("p1", "GPU-a,NVIDIA,3000,30:;"), 1700000000).ok());
     service.cache().SetQuota("team", "NVIDIA", 8000, std::nullopt);
     return service.RenderMetrics();
   }

@@ -76,12 +76,6 @@ void SchedulerCache::DeleteNode(const std::string& name) {
   node_inputs_.erase(name);
 }
 
-int64_t SchedulerCache::NowUnix() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 namespace {
 
 // An unbound pod's annotations still describe a bind in flight.

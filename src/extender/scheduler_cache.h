@@ -75,8 +75,8 @@ class SchedulerCache {
   // flight, e.g. across a scheduler restart): older ones are what a failed bind left behind, and
   // booking them would hold capacity for a pod that holds nothing.
   static constexpr int64_t kUnboundGraceSeconds = 120;
-  base::Status UpsertPod(const model::Pod& pod, int64_t now_unix = NowUnix());
-  static int64_t NowUnix();
+  // `now_unix`: the wall clock in Unix seconds (the service's Env).
+  base::Status UpsertPod(const model::Pod& pod, int64_t now_unix);
   void DeletePod(const std::string& uid);
 
   void Assume(const std::string& uid, Assumption assumption);

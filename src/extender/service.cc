@@ -21,6 +21,13 @@ net::HttpResponse Json(int status, std::string body) {
 // result, as upstream answers kube-scheduler.
 int BadBodyStatus(std::string_view body) { return codec::JsonDepthWithin(body) ? 200 : 400; }
 
+// The service's Env is the one of everything it configures.
+ServiceConfig WithOneEnv(ServiceConfig config) {
+  config.bind.env = config.env;
+  if (config.leader_election) config.leader_election->env = config.env;
+  return config;
+}
+
 }  // namespace
 
 net::HttpServerOptions MetricsHttpOptions() {
@@ -35,10 +42,10 @@ SchedulerService::SchedulerService(k8s::KubeApi& api, const vendor::Registry& re
                                    ServiceConfig config)
     : api_(api),
       registry_(registry),
-      config_(std::move(config)),
+      config_(WithOneEnv(std::move(config))),
       cache_(registry),
       binder_(api, cache_, registry, config_.bind),
-      events_(config_.events) {}
+      events_(config_.events, config_.env) {}
 
 SchedulerService::~SchedulerService() { Stop(); }
 
@@ -47,6 +54,7 @@ base::Status SchedulerService::Start() {
   node_options.collection = k8s::NodesPath();
   node_options.label_selector = config_.node_label_selector;
   node_options.name = "nodes";
+  node_options.env = config_.env;
   nodes_ = std::make_unique<k8s::Informer>(
       &api_, node_options,
       k8s::InformerHandlers{
@@ -59,6 +67,7 @@ base::Status SchedulerService::Start() {
   k8s::InformerOptions pod_options;
   pod_options.collection = k8s::PodsPath("");
   pod_options.name = "pods";
+  pod_options.env = config_.env;
   pods_ = std::make_unique<k8s::Informer>(
       &api_, pod_options,
       k8s::InformerHandlers{[this](const nlohmann::json& p) { OnPod(p); },
@@ -70,6 +79,7 @@ base::Status SchedulerService::Start() {
   k8s::InformerOptions quota_options;
   quota_options.collection = {"v1", "resourcequotas", "", "", ""};
   quota_options.name = "resourcequotas";
+  quota_options.env = config_.env;
   quotas_ = std::make_unique<k8s::Informer>(
       &api_, quota_options,
       k8s::InformerHandlers{[this](const nlohmann::json& q) { OnQuota(q); },
@@ -153,12 +163,26 @@ bool SchedulerService::Ready() const {
   return nodes_ && pods_ && nodes_->HasSynced() && pods_->HasSynced();
 }
 
+bool SchedulerService::WaitUntilReady(base::Env::SteadyTime deadline) {
+  auto remaining = [&] {
+    return std::chrono::ceil<std::chrono::milliseconds>(deadline - config_.env->SteadyNow());
+  };
+  while (!Ready()) {
+    if (remaining().count() <= 0) return false;
+    // Each wait ends early on its own signal; false means the deadline passed or Stop().
+    if (!nodes_->WaitForSync(remaining()) || !pods_->WaitForSync(remaining()) ||
+        (elector_ && !elector_->WaitForLeadership(remaining()))) {
+      return Ready();
+    }
+  }
+  return true;
+}
+
 net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request) {
   filters_++;
   net::ScopedLatency timer(filter_latency_);
   // Upstream waits for the first registration pass; so do we (bounded by kube-scheduler's timeout).
-  for (int i = 0; i < 300 && !Ready(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  WaitUntilReady(config_.env->SteadyNow() + kFilterReadyTimeout);
   FilterResult result;
   auto args = ParseFilterArgs(request.body);
   if (!args.ok()) {
@@ -180,7 +204,7 @@ net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request
     return Json(200, RenderFilterResult(result));
   }
   args->pod = *std::move(pod);
-  FilterOutcome out = Filter(cache_, registry_, config_.filter, *args, Clock::now());
+  FilterOutcome out = Filter(cache_, registry_, config_.filter, *args, config_.env->SteadyNow());
   if (!out.result.error.empty() || !out.result.node_names) filter_failures_++;
   if (!out.event_reason.empty()) {
     RecordEvent(args->pod, {out.event_reason, out.event_message,
@@ -225,7 +249,7 @@ std::map<std::string, std::string> SchedulerService::OnNode(const nlohmann::json
     base::LogWarn("node object rejected", {{"error", node.error().message()}});
     return {};
   }
-  vendor::NodeHealth health = vendor::JudgeNode(*node, registry_, SchedulerCache::NowUnix());
+  vendor::NodeHealth health = vendor::JudgeNode(*node, registry_, config_.env->UnixSeconds());
   base::Status status = cache_.UpsertNode(*node, health.dead_vendors);
   if (!status.ok() && status.code() != base::StatusCode::kNotFound) {
     base::LogWarn("node registration rejected",
@@ -240,7 +264,7 @@ void SchedulerService::OnPod(const nlohmann::json& object) {
     base::LogWarn("pod object rejected", {{"error", pod.error().message()}});
     return;
   }
-  base::Status status = cache_.UpsertPod(*pod);
+  base::Status status = cache_.UpsertPod(*pod, config_.env->UnixSeconds());
   if (!status.ok()) {
     base::LogWarn("pod allocation annotation rejected",
                   {{"pod", pod->Key()}, {"error", status.message()}});
@@ -283,7 +307,7 @@ void SchedulerService::EventLoop(std::stop_token stop) {
   while (auto next = events_.Pop(stop)) {
     nlohmann::json& involved = next->first;
     if (!involved.contains("kind")) involved["kind"] = "Pod";
-    auto created = k8s::CreateEvent(api_, involved, next->second);
+    auto created = k8s::CreateEvent(api_, involved, next->second, config_.env);
     if (!created.ok()) {
       base::LogDebug("event not recorded",
                      {{"reason", next->second.reason}, {"error", created.error().message()}});
@@ -292,12 +316,8 @@ void SchedulerService::EventLoop(std::stop_token stop) {
 }
 
 void SchedulerService::RegisterLoop(std::stop_token stop) {
-  std::mutex mu;
-  std::condition_variable_any cv;
-  while (!stop.stop_requested()) {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait_for(lock, stop, config_.register_interval, [] { return false; });
-    if (stop.stop_requested() || !nodes_ || !nodes_->HasSynced()) continue;
+  while (config_.env->SleepFor(config_.register_interval, stop)) {
+    if (!nodes_ || !nodes_->HasSynced()) continue;
     const bool leading = !elector_ || elector_->IsLeader();
     for (const auto& object : nodes_->List()) {
       std::map<std::string, std::string> owed = OnNode(object);
@@ -314,12 +334,8 @@ void SchedulerService::RegisterLoop(std::stop_token stop) {
 }
 
 void SchedulerService::ExpiryLoop(std::stop_token stop) {
-  std::mutex mu;
-  std::condition_variable_any cv;
-  while (!stop.stop_requested()) {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait_for(lock, stop, std::chrono::seconds(5), [] { return false; });
-    for (const auto& pod : cache_.ExpireAssumed(Clock::now())) {
+  while (config_.env->SleepFor(std::chrono::seconds(5), stop)) {
+    for (const auto& pod : cache_.ExpireAssumed(config_.env->SteadyNow())) {
       base::LogWarn("assumption expired without bind", {{"pod", pod}});
     }
   }

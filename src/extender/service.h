@@ -5,7 +5,10 @@
 // /readyz on one HTTP(S) server and /metrics on another; records Events from a bounded background
 // queue so /filter never waits on the API server; expires assumptions that never got a /bind.
 // /filter decides only for pods the API server has under the UID sent (pod_identity.h); /bind
-// binds only what /filter decided (Binder::Bind).
+// binds only what /filter decided (Binder::Bind). /filter before the caches are ready waits for
+// them (informer sync, leadership: signalled, not polled) up to kFilterReadyTimeout.
+// Every clock read, sleep and timed wait of the service and of what it owns (informers, elector,
+// node locks, event pacing, expiry) goes through ServiceConfig::env.
 // Start() once, Stop() once (also from the destructor). Handlers are thread-safe.
 #pragma once
 
@@ -19,6 +22,7 @@
 #include <thread>
 
 #include "base/build_info.h"
+#include "base/env.h"
 #include "extender/bind.h"
 #include "extender/event_queue.h"
 #include "extender/filter.h"
@@ -59,7 +63,14 @@ struct ServiceConfig {
   // (upstream's 15 s registration loop).
   std::chrono::milliseconds register_interval{std::chrono::seconds(15)};
   base::BuildInfo build;  // hami_build_info labels
+  // Clocks and sleeps of the service and everything it owns; replaces bind.env,
+  // leader_election->env and the informers' env.
+  base::Env* env = base::Env::Default();
 };
+
+// How long /filter waits for the caches to sync (and, with leader election, for leadership)
+// before answering an error; kube-scheduler's extender call times out about then.
+inline constexpr std::chrono::seconds kFilterReadyTimeout{30};
 
 class SchedulerService {
  public:
@@ -69,6 +80,9 @@ class SchedulerService {
   base::Status Start();
   void Stop();
   bool Ready() const;  // informers synced and (with leader election) leading
+  // Waits until Ready() or `deadline` (on config.env's steady clock); returns Ready(). Wakes on
+  // the informers' sync and the elector's leadership changes. Only after Start().
+  bool WaitUntilReady(base::Env::SteadyTime deadline);
   int http_port() const { return http_ ? http_->port() : 0; }
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
   SchedulerCache& cache() { return cache_; }

@@ -4,7 +4,6 @@
 
 #include <array>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "base/log.h"
@@ -138,8 +137,8 @@ base::Result<std::unique_ptr<HttpKubeApi>> HttpKubeApi::New(ClientConfig config,
 }
 
 void HttpKubeApi::Throttle() {
-  auto wait = bucket_.Reserve(TokenBucket::Clock::now());
-  if (wait.count() > 0) std::this_thread::sleep_for(wait);
+  auto wait = bucket_.Reserve(options_.env->SteadyNow());
+  if (wait.count() > 0) options_.env->SleepFor(wait);
 }
 
 namespace {

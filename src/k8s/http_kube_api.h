@@ -5,16 +5,17 @@
 // connection (a new one costs a handshake plus parsing the CA and client key: ~1 ms of CPU). At
 // most kMaxIdleHandles handles stay pooled; concurrency beyond that opens and closes extra ones.
 // Handles share the DNS and TLS session caches (CURLSH). A watch uses a handle of its own for its
-// lifetime. All requests (watches included) pass one TokenBucket (qps/burst). Unary requests time
-// out after `timeout`; a watch has no client timeout beyond timeoutSeconds + a margin, and notices
-// its stop token within about a second. Key material from ClientConfig is passed as in-memory
-// blobs.
+// lifetime. All requests (watches included) pass one TokenBucket (qps/burst), read on
+// options.env's steady clock and waited out with options.env's SleepFor. Unary requests time out
+// after `timeout`; a watch has no client timeout beyond timeoutSeconds + a margin, and notices its
+// stop token within about a second. Key material from ClientConfig is passed as in-memory blobs.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <string>
 
+#include "base/env.h"
 #include "base/result.h"
 #include "k8s/client_config.h"
 #include "k8s/kube_api.h"
@@ -29,6 +30,7 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::string user_agent = "hami";
   size_t max_idle_handles = 64;  // pooled keep-alive handles (about one per concurrent caller)
+  base::Env* env = base::Env::Default();  // the clock and sleeps of the qps/burst throttle
 };
 
 class HttpKubeApi : public KubeApi {

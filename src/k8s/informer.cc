@@ -33,8 +33,8 @@ bool Informer::HasSynced() const {
 bool Informer::WaitForSync(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   std::stop_token stop = thread_.get_stop_token();
-  cv_.wait_for(lock, stop, timeout, [this] { return synced_; });
-  return synced_;
+  return options_.env->WaitFor(
+      cv_, lock, timeout, [this] { return synced_; }, stop);
 }
 
 std::optional<nlohmann::json> Informer::Get(const std::string& key) const {
@@ -74,8 +74,7 @@ void Informer::Dispatch(const std::vector<Delta>& deltas) {
 }
 
 void Informer::Backoff(std::stop_token stop, std::chrono::milliseconds* delay) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, stop, *delay, [] { return false; });
+  options_.env->SleepFor(*delay, stop);
   *delay = std::min(options_.max_backoff, *delay * 2);
 }
 
@@ -171,7 +170,7 @@ void Informer::Run(std::stop_token stop) {
       need_list = false;
       delay = options_.initial_backoff;
     }
-    auto started = std::chrono::steady_clock::now();
+    const auto started = options_.env->SteadyNow();
     bool progressed = false;
     WatchOutcome outcome = WatchOnce(stop, &progressed);
     if (stop.stop_requested()) break;
@@ -184,7 +183,7 @@ void Informer::Run(std::stop_token stop) {
     }
     // A failed stream, or one that ended at once with nothing in it, waits before the next
     // attempt so a misbehaving server is not hammered; a normal stream end re-watches at once.
-    bool quick = std::chrono::steady_clock::now() - started < std::chrono::seconds(1);
+    bool quick = options_.env->SteadyNow() - started < std::chrono::seconds(1);
     if (outcome == WatchOutcome::kEnded && (progressed || !quick)) {
       delay = options_.initial_backoff;
     } else {

@@ -7,7 +7,8 @@
 //   2. WATCH from the cache's resourceVersion with bookmarks and timeoutSeconds; apply each event
 //      and deliver its delta.
 //   3. Stream ended normally: watch again from the last resourceVersion. A watch error or a failed
-//      list: wait with exponential backoff (initial..max, reset after progress), then retry.
+//      list: wait with exponential backoff (initial..max, reset after progress; options.env's
+//      SleepFor, which Stop() interrupts), then retry.
 //      410 Gone (HTTP or ERROR event): LIST again (step 1), delivering the missed changes as deltas
 //      plus OnResync: a resync never loses a delete.
 // Handlers run on the informer thread, one at a time, in event order, with no informer lock held
@@ -27,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/env.h"
 #include "k8s/informer_cache.h"
 #include "k8s/kube_api.h"
 
@@ -41,6 +43,8 @@ struct InformerOptions {
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{30000};
   std::string name = "informer";  // for logs
+  // The clock and sleeps of the backoff, and the clock of WaitForSync's timeout.
+  base::Env* env = base::Env::Default();
 };
 
 struct InformerHandlers {
@@ -69,7 +73,8 @@ class Informer {
   void Start();  // starts the thread; a second call does nothing
   void Stop();   // interrupts list/watch/backoff and joins; idempotent
 
-  // True once the first LIST has been delivered. WaitForSync returns false on timeout or Stop.
+  // True once the first LIST has been delivered. WaitForSync returns false on timeout (on
+  // options.env's clock) or Stop.
   bool HasSynced() const;
   bool WaitForSync(std::chrono::milliseconds timeout);
 

@@ -86,8 +86,8 @@ nlohmann::json MakeEvent(const nlohmann::json& involved, const EventSpec& spec,
 }
 
 base::Result<nlohmann::json> CreateEvent(KubeApi& api, const nlohmann::json& involved,
-                                         const EventSpec& spec) {
-  auto now = std::chrono::system_clock::now();
+                                         const EventSpec& spec, base::Env* env) {
+  const auto now = env->WallNow();
   int64_t unix_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   uint64_t nanos = static_cast<uint64_t>(

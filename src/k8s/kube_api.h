@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/env.h"
 #include "base/result.h"
 #include "k8s/resource_path.h"
 #include "k8s/watch_stream.h"
@@ -92,7 +93,9 @@ struct EventSpec {
 };
 nlohmann::json MakeEvent(const nlohmann::json& involved, const EventSpec& spec,
                          const std::string& now_rfc3339, const std::string& name_suffix);
+// MakeEvent stamped with env's wall clock (time and name suffix), then POSTed.
 base::Result<nlohmann::json> CreateEvent(KubeApi& api, const nlohmann::json& involved,
-                                         const EventSpec& spec);
+                                         const EventSpec& spec,
+                                         base::Env* env = base::Env::Default());
 
 }  // namespace hami::k8s

@@ -129,7 +129,7 @@ void LeaderElector::SetLeader(bool leader) {
 
 void LeaderElector::Tick() {
   ResourcePath path = LeasesPath(config_.lease_namespace, config_.lease_name);
-  auto now = LeaseClock::now();
+  const LeaseClock::time_point now = config_.env->WallNow();
   auto current = api_->Get(path);
   std::optional<Json> lease;
   bool read_ok = current.ok() || IsNotFound(current.status());
@@ -185,8 +185,7 @@ void LeaderElector::Tick() {
 void LeaderElector::Run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     Tick();
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, stop, config_.retry_period, [] { return false; });
+    config_.env->SleepFor(config_.retry_period, stop);
   }
 }
 
@@ -203,7 +202,7 @@ void LeaderElector::Stop() {
   }
   if (config_.release_on_stop && held) {
     auto released = api_->Update(LeasesPath(config_.lease_namespace, config_.lease_name),
-                                 ReleasedLease(*held, LeaseClock::now()));
+                                 ReleasedLease(*held, config_.env->WallNow()));
     if (!released.ok()) {
       base::LogWarn("leader election: release failed", {{"error", released.error().ToString()}});
     }
@@ -213,8 +212,8 @@ void LeaderElector::Stop() {
 
 bool LeaderElector::WaitForLeadership(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, thread_.get_stop_token(), timeout, [this] { return leader_.load(); });
-  return leader_.load();
+  return config_.env->WaitFor(
+      cv_, lock, timeout, [this] { return leader_.load(); }, thread_.get_stop_token());
 }
 
 std::string LeaderElector::LastObservedHolder() const {

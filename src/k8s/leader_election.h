@@ -5,7 +5,8 @@
 // DecideLeadership is the pure core. Expiry is judged, as in client-go, on the local clock from
 // when this candidate last saw the lease record change (not from the renewTime another machine
 // wrote), so clock skew between replicas cannot make a live leader look expired.
-// LeaderElector runs the I/O loop on one background thread; its public methods are thread-safe.
+// LeaderElector runs the I/O loop on one background thread (a round every retry_period, slept in
+// config.env); its public methods are thread-safe.
 #pragma once
 
 #include <atomic>
@@ -19,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/env.h"
 #include "k8s/kube_api.h"
 
 namespace hami::k8s {
@@ -33,6 +35,9 @@ struct LeaderElectionConfig {
   std::chrono::seconds renew_deadline{10};  // a leader that cannot renew for this long steps down
   std::chrono::seconds retry_period{2};
   bool release_on_stop = true;  // clear holderIdentity on Stop() so a successor need not wait
+  // The clock that times lease records and renewals (WallNow), the retry sleeps, and
+  // WaitForLeadership's timeout.
+  base::Env* env = base::Env::Default();
 };
 
 // What the candidate last saw: the record (holder, renewTime, transitions) and when it changed.

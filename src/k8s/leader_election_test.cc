@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "test/fakes/fake_env.h"
 #include "test/fakes/fake_kube_api.h"
 
 namespace hami::k8s {
@@ -171,6 +172,90 @@ TEST(LeaderElectorTest, BackgroundLoopAcquires) {
   auto lease = api.Get(LeasesPath("kube-system", "hami"));
   ASSERT_TRUE(lease.ok());
   EXPECT_EQ((*lease)["spec"]["holderIdentity"], "");
+}
+
+// Expiry on the elector's own clock (config.env): a holder that stops renewing loses the lease a
+// full lease duration after the candidate last saw the record change.
+TEST(LeaderElectorTest, TakesOverAnExpiredLeaseOnTheEnvClock) {
+  fakes::FakeEnv env;
+  fakes::FakeKubeApi api;
+  LeaderElectionConfig config_a = Config("a"), config_b = Config("b");
+  config_a.env = config_b.env = &env;
+  LeaderElector a(&api, config_a), b(&api, config_b);
+  a.Tick();
+  ASSERT_TRUE(a.IsLeader());
+  b.Tick();  // first sight of a's record
+  env.Advance(seconds(10));
+  a.Tick();  // renewed: b's expiry clock restarts at its next read
+  b.Tick();
+  env.Advance(seconds(14));
+  b.Tick();
+  EXPECT_FALSE(b.IsLeader());
+  EXPECT_EQ(b.LastObservedHolder(), "a");
+  env.Advance(seconds(1));  // 15 s since b saw the renewal; a has crashed (no Tick)
+  b.Tick();
+  EXPECT_TRUE(b.IsLeader());
+  auto lease = api.Get(LeasesPath("kube-system", "hami"));
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ((*lease)["spec"]["holderIdentity"], "b");
+  EXPECT_EQ((*lease)["spec"]["leaseTransitions"], 1);
+  EXPECT_EQ((*lease)["spec"]["acquireTime"], "2025-01-01T00:00:25.000000Z");
+  a.Tick();  // back: sees b holding it and steps down
+  EXPECT_FALSE(a.IsLeader());
+}
+
+// A leader whose renewals fail keeps leading until renew_deadline has passed since its last
+// successful renewal, then steps down; a renewal once the server is back leads again.
+TEST(LeaderElectorTest, StepsDownOnlyAfterTheRenewDeadline) {
+  fakes::FakeEnv env;
+  fakes::FakeKubeApi api;
+  LeaderElectionConfig config = Config("a");
+  config.renew_deadline = seconds(10);
+  config.env = &env;
+  LeaderElector a(&api, config);
+  a.Tick();
+  ASSERT_TRUE(a.IsLeader());
+  for (int i = 0; i < 3; ++i) api.FailNext("GET", base::Unavailable("api server down"));
+  env.Advance(seconds(5));
+  a.Tick();
+  EXPECT_TRUE(a.IsLeader());
+  env.Advance(seconds(5));
+  a.Tick();
+  EXPECT_TRUE(a.IsLeader());  // exactly the deadline: not past it
+  env.Advance(seconds(1));
+  a.Tick();
+  EXPECT_FALSE(a.IsLeader());
+  a.Tick();
+  EXPECT_TRUE(a.IsLeader());
+  auto lease = api.Get(LeasesPath("kube-system", "hami"));
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ((*lease)["spec"]["renewTime"], "2025-01-01T00:00:11.000000Z");
+}
+
+// The background loops sleep retry_period in the Env: with the clock held, nothing happens
+// between rounds; a released lease is taken over at the next round, and WaitForLeadership returns
+// when leadership arrives, not at its timeout.
+TEST(LeaderElectorTest, BackgroundLoopsRunOneRoundPerRetryPeriod) {
+  fakes::FakeEnv env;
+  env.set_auto_advance(false);
+  fakes::FakeKubeApi api;
+  LeaderElectionConfig config_a = Config("a"), config_b = Config("b");
+  config_a.env = config_b.env = &env;
+  LeaderElector a(&api, config_a), b(&api, config_b);
+  a.Start();
+  ASSERT_TRUE(a.WaitForLeadership(std::chrono::milliseconds(30000)));
+  b.Start();
+  ASSERT_TRUE(env.WaitForBlocked(2));  // both between rounds
+  EXPECT_FALSE(b.IsLeader());
+  EXPECT_EQ(env.Elapsed(), seconds(0));
+  a.Stop();  // releases the lease
+  EXPECT_FALSE(b.IsLeader());
+  env.Advance(config_b.retry_period);
+  EXPECT_TRUE(b.WaitForLeadership(std::chrono::milliseconds(30000)));
+  EXPECT_EQ(env.Elapsed(), config_b.retry_period);
+  for (auto sleep : env.sleeps()) EXPECT_EQ(sleep, config_b.retry_period);
+  b.Stop();
+  EXPECT_FALSE(b.IsLeader());
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 #include "k8s/node_lock.h"
 
-#include <thread>
-
 #include "codec/node_lock.h"
 #include "codec/time_format.h"
 #include "model/protocol.h"
@@ -36,12 +34,7 @@ bool Conflict(const base::Status& s) {
 NodeLocker::NodeLocker(KubeApi& api, NodeLockConfig config)
     : api_(api), config_(std::move(config)) {}
 
-int64_t NodeLocker::Now() const {
-  if (config_.unix_now) return config_.unix_now();
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t NodeLocker::Now() const { return config_.env->UnixSeconds(); }
 
 NodeLocker::NodeSlot& NodeLocker::SlotFor(const std::string& node_name) {
   std::lock_guard<std::mutex> lock(slots_mu_);
@@ -58,7 +51,7 @@ base::Status NodeLocker::Update(const std::string& node_name, std::string_view w
   int sleeps = 0;
   bool backoff = false;  // the last conflict followed a fresh read: someone else is writing
   for (int attempt = 0; attempt < config_.lock_attempts; ++attempt) {
-    if (backoff) std::this_thread::sleep_for(std::chrono::milliseconds(100 << sleeps++));
+    if (backoff) config_.env->SleepFor(std::chrono::milliseconds(100 << sleeps++));
     const bool from_memory = slot.known;
     if (!from_memory) {
       HAMI_ASSIGN_OR_RETURN(nlohmann::json node, api_.Get(NodesPath(node_name)));

@@ -29,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/env.h"
 #include "base/result.h"
 #include "base/status.h"
 #include "k8s/kube_api.h"
@@ -39,7 +40,8 @@ namespace hami::k8s {
 struct NodeLockConfig {
   std::chrono::seconds lock_timeout{std::chrono::minutes(5)};  // --node-lock-timeout
   int lock_attempts = 5;                                       // optimistic-concurrency retries
-  std::function<int64_t()> unix_now;                           // seconds; defaults to the clock
+  // The wall clock that stamps and judges locks, and the backoff sleeps.
+  base::Env* env = base::Env::Default();
   // The node annotation holding the lock, and whether its value names the owner pod
   // ("<RFC3339>,<ns>,<name>") or is a bare RFC 3339 time (Cambricon's cambricon.com/dsmlu.lock).
   std::string annotation = model::kNodeLockAnnotation;
@@ -53,6 +55,7 @@ class NodeLocker {
   base::Status Acquire(const std::string& node, const std::string& ns, const std::string& pod);
   base::Status Release(const std::string& node, const std::string& ns, const std::string& pod);
 
+  // The wall clock, in Unix seconds (config.env).
   int64_t Now() const;
 
  private:

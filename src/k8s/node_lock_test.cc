@@ -7,6 +7,7 @@
 
 #include "codec/node_lock.h"
 #include "model/protocol.h"
+#include "test/fakes/fake_env.h"
 #include "test/fakes/fake_kube_api.h"
 
 namespace hami::k8s {
@@ -15,6 +16,8 @@ namespace {
 // Two lockers on one fake API server: "the scheduler" and "the device plugin" (two processes).
 class NodeLockTest : public ::testing::Test {
  protected:
+  NodeLockTest() { env_.SetUnixSeconds(1700000000); }
+
   void SetUp() override {
     ASSERT_TRUE(api_.Create(NodesPath(), {{"metadata", {{"name", "n1"}}}}).ok());
     for (const char* name : {"a", "b", "c"}) {
@@ -29,8 +32,9 @@ class NodeLockTest : public ::testing::Test {
     return annotations.value(model::kNodeLockAnnotation, "");
   }
 
+  fakes::FakeEnv env_;
   fakes::FakeKubeApi api_;
-  NodeLockConfig config_{std::chrono::minutes(5), 5, [] { return int64_t{1700000000}; }};
+  NodeLockConfig config_{std::chrono::minutes(5), 5, &env_};
   NodeLocker scheduler_{api_, config_};
   NodeLocker plugin_{api_, config_};
 };
@@ -46,7 +50,7 @@ TEST_F(NodeLockTest, OurOwnLastPatchReplacesTheRead) {
   EXPECT_NE(LockValue().find(",default,b"), std::string::npos);
 
   // Take-over of a lock we wrote ourselves (stale at once with timeout 0): no read at all.
-  NodeLocker eager(api_, NodeLockConfig{std::chrono::seconds(0), 5, config_.unix_now});
+  NodeLocker eager(api_, NodeLockConfig{std::chrono::seconds(0), 5, &env_});
   ASSERT_TRUE(eager.Acquire("n1", "default", "c").ok());
   const int reads = api_.Calls("GET");
   ASSERT_TRUE(eager.Acquire("n1", "default", "a").ok());
@@ -73,7 +77,7 @@ TEST_F(NodeLockTest, ReleaseIsNotSkippedOnAStaleMemory) {
 }
 
 TEST_F(NodeLockTest, AStaleMemoryConflictRereadsWithoutCountingAsContention) {
-  NodeLocker eager(api_, NodeLockConfig{std::chrono::seconds(0), 1, config_.unix_now});
+  NodeLocker eager(api_, NodeLockConfig{std::chrono::seconds(0), 1, &env_});
   ASSERT_TRUE(eager.Acquire("n1", "default", "a").ok());
   // Someone else writes the node (e.g. the device plugin updates its register annotation).
   ASSERT_TRUE(api_.Patch(NodesPath("n1"), PatchType::kMerge,
@@ -88,9 +92,7 @@ TEST_F(NodeLockTest, AStaleMemoryConflictRereadsWithoutCountingAsContention) {
 // vendors.md §4): free -> taken; fresh -> contention, whoever asks (it names no owner); expired ->
 // taken over; release removes it.
 TEST_F(NodeLockTest, OwnerlessVendorLockCases) {
-  int64_t now = 1700000000;
-  NodeLockConfig config{std::chrono::seconds(120), 5, [&] { return now; },
-                        "cambricon.com/dsmlu.lock", false};
+  NodeLockConfig config{std::chrono::seconds(120), 5, &env_, "cambricon.com/dsmlu.lock", false};
   NodeLocker locker(api_, config);
   auto value = [&] {
     auto node = api_.Get(NodesPath("n1"));
@@ -101,18 +103,54 @@ TEST_F(NodeLockTest, OwnerlessVendorLockCases) {
   ASSERT_TRUE(locker.Acquire("n1", "default", "a").ok());
   EXPECT_EQ(value(), "2023-11-14T22:13:20Z");
   EXPECT_EQ(LockValue(), "");  // hami.io/mutex.lock untouched
-  now += 119;
+  env_.Advance(std::chrono::seconds(119));
   EXPECT_EQ(locker.Acquire("n1", "default", "a").code(), base::StatusCode::kUnavailable);
   EXPECT_EQ(locker.Acquire("n1", "default", "b").code(), base::StatusCode::kUnavailable);
-  now += 1;
+  env_.Advance(std::chrono::seconds(1));
   ASSERT_TRUE(locker.Acquire("n1", "default", "b").ok());
   EXPECT_EQ(value(), "2023-11-14T22:15:20Z");
   ASSERT_TRUE(locker.Release("n1", "default", "b").ok());
   EXPECT_EQ(value(), "");
 }
 
+// A lock whose owner pod lives is contention until --node-lock-timeout has passed on the wall
+// clock; then it is taken over.
+TEST_F(NodeLockTest, LiveOwnersLockExpiresAfterTheTimeout) {
+  ASSERT_TRUE(scheduler_.Acquire("n1", "default", "a").ok());
+  env_.Advance(std::chrono::minutes(5) - std::chrono::seconds(1));
+  EXPECT_EQ(plugin_.Acquire("n1", "default", "b").code(), base::StatusCode::kUnavailable);
+  EXPECT_NE(LockValue().find(",default,a"), std::string::npos);
+  env_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(plugin_.Acquire("n1", "default", "b").ok());
+  EXPECT_EQ(LockValue(), "2023-11-14T22:18:20Z,default,b");  // stamped with the fake wall clock
+  EXPECT_TRUE(env_.sleeps().empty());                        // no conflict, no backoff
+}
+
+// Conflicts after fresh reads (someone else is writing the node) back off 100 ms, doubling,
+// through the Env: the retries run instantly here, and the sleeps are the ones asked for.
+TEST_F(NodeLockTest, ConflictsBackOffDoublingUntilAttemptsRunOut) {
+  using std::chrono::milliseconds;
+  const base::Status conflict(base::StatusCode::kAlreadyExists, "the object has been modified");
+  for (int i = 0; i < 4; ++i) api_.FailNext("PATCH", conflict);
+  ASSERT_TRUE(scheduler_.Acquire("n1", "default", "a").ok());
+  EXPECT_EQ(env_.sleeps(),
+            (std::vector<std::chrono::nanoseconds>{milliseconds(100), milliseconds(200),
+                                                   milliseconds(400), milliseconds(800)}));
+  EXPECT_EQ(env_.Elapsed(), milliseconds(1500));
+  EXPECT_NE(LockValue().find(",default,a"), std::string::npos);
+
+  fakes::FakeEnv env;
+  NodeLocker impatient(api_, NodeLockConfig{std::chrono::minutes(5), 3, &env});
+  for (int i = 0; i < 3; ++i) api_.FailNext("PATCH", conflict);
+  auto status = impatient.Release("n1", "default", "a");
+  EXPECT_EQ(status.code(), base::StatusCode::kAlreadyExists);
+  EXPECT_NE(status.message().find("retries exhausted"), std::string::npos);
+  EXPECT_EQ(env.sleeps(),
+            (std::vector<std::chrono::nanoseconds>{milliseconds(100), milliseconds(200)}));
+}
+
 TEST_F(NodeLockTest, ConcurrentAcquiresOnOneNodeQueueInsteadOfConflicting) {
-  NodeLocker eager(api_, NodeLockConfig{std::chrono::seconds(0), 1, config_.unix_now});
+  NodeLocker eager(api_, NodeLockConfig{std::chrono::seconds(0), 1, &env_});
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int i = 0; i < 8; ++i) {

@@ -1,7 +1,5 @@
 #include "monitor/monitor_service.h"
 
-#include <ctime>
-
 #include "base/log.h"
 #include "monitor/collector.h"
 #include "monitor/region_trust.h"
@@ -15,7 +13,7 @@ MonitorService::MonitorService(MonitorConfig config, k8s::KubeApi* api)
           config_.hook_path,
           std::chrono::duration_cast<std::chrono::system_clock::duration>(config_.resync)}),
       faults_(scanner_.containers_dir()) {
-  if (api != nullptr) pods_ = std::make_unique<PodSource>(api, config_.node_name);
+  if (api != nullptr) pods_ = std::make_unique<PodSource>(api, config_.node_name, config_.env);
 }
 
 MonitorService::~MonitorService() { Stop(); }
@@ -55,7 +53,6 @@ base::Status MonitorService::Start() {
 void MonitorService::Stop() {
   if (loop_.joinable()) {
     loop_.request_stop();
-    loop_cv_.notify_all();
     loop_.join();
   }
   if (http_) http_->Stop();
@@ -63,18 +60,11 @@ void MonitorService::Stop() {
 }
 
 void MonitorService::Loop(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    {
-      std::unique_lock<std::mutex> lock(loop_mu_);
-      loop_cv_.wait_for(lock, stop, config_.feedback_interval, [] { return false; });
-    }
-    if (stop.stop_requested()) break;
-    RunRound();
-  }
+  while (config_.env->SleepFor(config_.feedback_interval, stop)) RunRound();
 }
 
 void MonitorService::RunRound() {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = config_.env->SteadyNow();
   PodPresence presence = pods_ ? pods_->Presence() : PodPresence{};
   // Removal candidates are confirmed against one fresh LIST per round (taken lazily).
   std::optional<base::Result<std::set<std::string>>> fresh;
@@ -88,13 +78,13 @@ void MonitorService::RunRound() {
     }
     return fresh->ok() && (*fresh)->count(uid) == 0;
   };
-  scanner_.Scan(presence, std::chrono::system_clock::now(),
+  scanner_.Scan(presence, config_.env->WallNow(),
                 pods_ ? RegionScanner::ConfirmGone(confirm) : nullptr);
   FeedbackStats stats = Feedback();
   rounds_.fetch_add(1);
   writes_.fetch_add(static_cast<uint64_t>(stats.writes));
   last_round_seconds_.store(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      std::chrono::duration<double>(config_.env->SteadyNow() - start).count());
 }
 
 FeedbackStats MonitorService::Feedback() {
@@ -102,7 +92,7 @@ FeedbackStats MonitorService::Feedback() {
       pods_ ? pods_->Pods() : std::optional<std::vector<PodRef>>();
   const PodIndex index(pods);
   const std::map<std::string, uint64_t> device_memory = DeviceMemoryByUuid(nvml_.Read());
-  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const int64_t now = config_.env->UnixSeconds();
   std::map<std::string, std::vector<RegionFault>> faults;
   FeedbackStats stats = scanner_.Feedback([&](const RegionSample& s) {
     Verdict v = VerifyRegion(s.reading, index.Lookup(s.pod_uid, s.container), device_memory, now);
@@ -126,8 +116,8 @@ Snapshot MonitorService::Collect() {
   std::optional<std::vector<PodRef>> pods;
   if (pods_) pods = pods_->Pods();
   stats.pods_synced = pods.has_value();
-  return BuildSnapshot(config_.node_name, static_cast<int64_t>(std::time(nullptr)), nvml_.Read(),
-                       scanner_.Read(), pods, std::move(stats));
+  return BuildSnapshot(config_.node_name, config_.env->UnixSeconds(), nvml_.Read(), scanner_.Read(),
+                       pods, std::move(stats));
 }
 
 std::string MonitorService::RenderMetricsText() {

@@ -13,12 +13,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "base/env.h"
 #include "k8s/kube_api.h"
 #include "monitor/fault_log.h"
 #include "monitor/metrics.h"
@@ -38,6 +37,8 @@ struct MonitorConfig {
   std::chrono::milliseconds feedback_interval{std::chrono::seconds(5)};
   bool legacy_metrics = false;
   BuildInfo build;
+  // Clocks and sleeps of the feedback loop, the pod informers' backoff and the snapshots' times.
+  base::Env* env = base::Env::Default();
 };
 
 class MonitorService {
@@ -67,8 +68,6 @@ class MonitorService {
   NvmlHost nvml_;
   std::unique_ptr<PodSource> pods_;
   std::unique_ptr<net::HttpServer> http_;
-  std::mutex loop_mu_;
-  std::condition_variable_any loop_cv_;
   std::jthread loop_;
   std::atomic<uint64_t> rounds_{0};
   std::atomic<uint64_t> writes_{0};

@@ -102,16 +102,19 @@ PodRef PodRefFromJson(const nlohmann::json& pod) {
   return p;
 }
 
-PodSource::PodSource(k8s::KubeApi* api, const std::string& node) : api_(api), node_(node) {
+PodSource::PodSource(k8s::KubeApi* api, const std::string& node, base::Env* env)
+    : api_(api), node_(node) {
   k8s::InformerOptions label;
   label.collection = k8s::PodsPath("");
   label.label_selector = std::string(model::kVgpuNodeAnnotation) + "=" + node;
   label.name = "monitor-pods-by-label";
+  label.env = env;
   by_label_ = std::make_unique<k8s::Informer>(api, label, k8s::InformerHandlers{});
   k8s::InformerOptions field;
   field.collection = k8s::PodsPath("");
   field.field_selector = "spec.nodeName=" + node;
   field.name = "monitor-pods-by-node";
+  field.env = env;
   by_node_ = std::make_unique<k8s::Informer>(api, field, k8s::InformerHandlers{});
 }
 

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/env.h"
 #include "k8s/informer.h"
 #include "k8s/kube_api.h"
 #include "monitor/container_dir.h"
@@ -25,7 +26,8 @@ PodRef PodRefFromJson(const nlohmann::json& pod);
 class PodSource {
  public:
   // `api` must outlive this object.
-  PodSource(k8s::KubeApi* api, const std::string& node);
+  // `env`: the clock and sleeps of the informers' backoff.
+  PodSource(k8s::KubeApi* api, const std::string& node, base::Env* env = base::Env::Default());
   ~PodSource();
   void Start();
   void Stop();
