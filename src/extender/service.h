@@ -65,8 +65,8 @@ class SchedulerService {
   ~SchedulerService();
 
   // Serves `handler` for `method` and `path` on the /filter server too, reachable only by TLS
-  // clients `clients` accepts when set (net::HttpServer::Handle). Before Start() only; the
-  // handler may run concurrently and must outlive Stop().
+  // clients `clients` accepts when set (net::HttpServer::Handle). Before Start() only. The
+  // handler runs concurrently; what it refers to must outlive this service.
   void Handle(const std::string& method, const std::string& path, net::HttpHandler handler,
               std::optional<net::ClientCertPolicy> clients = std::nullopt);
 
