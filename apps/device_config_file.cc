@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "simulate/manifest.h"
+#include "codec/yaml.h"
 
 namespace hami::apps {
 
@@ -13,7 +13,7 @@ base::Result<vendor::DeviceConfig> LoadDeviceConfigFile(const std::string& path)
   if (!in) return base::NotFound("cannot read device config " + path);
   std::stringstream text;
   text << in.rdbuf();
-  HAMI_ASSIGN_OR_RETURN(auto json, simulate::ParseYamlDocument(text.str(), path));
+  HAMI_ASSIGN_OR_RETURN(auto json, codec::ParseYamlDocument(text.str(), path));
   return vendor::DeviceConfig{std::move(json)};
 }
 

@@ -1,6 +1,7 @@
 // hami-scheduler: scheduler extender (/filter, /bind) + mutating webhook (/webhook) + /metrics.
 // Flags and defaults follow upstream HAMi (hami-wire §7). main builds the config and wires; the
-// logic lives in src/extender, src/webhook, src/k8s.
+// logic lives in src/extender, src/webhook, src/k8s. The two meet only here: /webhook is added to
+// the extender's HTTP(S) server as a route (src/extender does not know the webhook).
 #include <unistd.h>
 
 #include <csignal>
@@ -21,8 +22,8 @@
 #include "extender/service.h"
 #include "k8s/client_config.h"
 #include "k8s/http_kube_api.h"
-#include "simulate/manifest.h"
 #include "vendor/registry.h"
+#include "webhook/handler.h"
 #include "webhook/isolation.h"
 
 namespace {
@@ -174,16 +175,12 @@ int Run(const Flags& flags) {
     config.http.tls = hami::net::TlsFiles{flags.cert_file, flags.key_file};
   config.extender_clients =
       ClientPolicy(flags.extender_client_ca_file, flags.extender_client_names);
-  config.webhook_clients = ClientPolicy(flags.webhook_client_ca_file, flags.webhook_client_names);
   config.metrics_bind = flags.metrics_bind;
   config.legacy_metrics = flags.legacy_metrics;
   config.build = hami::base::CurrentBuild();
   config.filter.defaults.node = hami::sched::ParseNodePolicy(flags.node_policy);
   config.filter.defaults.gpu = hami::sched::ParseGpuPolicy(flags.gpu_policy);
   config.bind.lock_timeout = std::chrono::duration_cast<std::chrono::seconds>(*lock_timeout);
-  config.webhook.scheduler_name = flags.scheduler_name;
-  config.webhook.force_overwrite_default_scheduler = flags.force_overwrite_default_scheduler;
-  config.webhook.isolation = flags.isolation;
   config.node_label_selector = flags.node_label_selector;
   if (flags.leader_elect) {
     hami::k8s::LeaderElectionConfig election;
@@ -201,7 +198,21 @@ int Run(const Flags& flags) {
 
   const sigset_t signals = hami::apps::BlockTerminationSignals();
 
+  hami::webhook::WebhookConfig webhook;
+  webhook.scheduler_name = flags.scheduler_name;
+  webhook.force_overwrite_default_scheduler = flags.force_overwrite_default_scheduler;
+  webhook.isolation = flags.isolation;
+
   hami::extender::SchedulerService service(**api, *registry, config);
+  // /webhook on the /filter server (as upstream), its quota pre-check reading the scheduler's
+  // bookings.
+  service.Handle(
+      "POST", hami::webhook::kWebhookPath,
+      hami::webhook::WebhookHandler(webhook, *registry,
+                                    [&service](const std::string& ns, const std::string& vendor) {
+                                      return service.cache().QuotaFor(ns, vendor);
+                                    }),
+      ClientPolicy(flags.webhook_client_ca_file, flags.webhook_client_names));
   return hami::apps::ServeUntilTerminated(service, signals);
 }
 

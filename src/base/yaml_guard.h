@@ -1,4 +1,5 @@
-// A check run on YAML text before it reaches yaml-cpp. Pure.
+// A check run on YAML text before it reaches yaml-cpp (codec/yaml.h runs it; nothing else of the
+// project parses YAML). Pure.
 //
 // yaml-cpp 0.7 (Debian 12's) never returns on a ',' that starts a document's root node (a ',' first
 // on its line, after blanks, outside any flow collection, quoted or block scalar, possibly after

@@ -7,7 +7,6 @@
 #include "extender/pod_identity.h"
 #include "k8s/resource_path.h"
 #include "vendor/cluster_state.h"
-#include "webhook/handler.h"
 
 namespace hami::extender {
 namespace {
@@ -48,6 +47,12 @@ SchedulerService::SchedulerService(k8s::KubeApi& api, const vendor::Registry& re
       events_(config_.events, config_.env) {}
 
 SchedulerService::~SchedulerService() { Stop(); }
+
+void SchedulerService::Handle(const std::string& method, const std::string& path,
+                              net::HttpHandler handler,
+                              std::optional<net::ClientCertPolicy> clients) {
+  routes_[{method, path}] = net::HttpRoute{std::move(handler), std::move(clients)};
+}
 
 base::Status SchedulerService::Start() {
   k8s::InformerOptions node_options;
@@ -117,12 +122,9 @@ base::Status SchedulerService::Start() {
   http_->Handle("GET", "/readyz", [this](const net::HttpRequest&) {
     return Ready() ? Json(200, "ok") : Json(503, "informers not synced");
   });
-  webhook::RegisterWebhook(
-      *http_, config_.webhook, registry_,
-      [this](const std::string& ns, const std::string& vendor) {
-        return cache_.QuotaFor(ns, vendor);
-      },
-      config_.webhook_clients);
+  for (auto& [route, entry] : routes_) {
+    http_->Handle(route.first, route.second, entry.handler, entry.client);
+  }
   HAMI_RETURN_IF_ERROR(http_->Start());
   if (!config_.metrics_bind.empty()) {
     net::HttpServerOptions options = config_.metrics_http;

@@ -1,8 +1,9 @@
 // SchedulerService: hami-scheduler's wiring of the pure parts to the outside world.
 //
 // Owns the SchedulerCache, fed by informers on Nodes, Pods and ResourceQuotas (list+watch, so a
-// restart rebuilds every booking from annotations); serves /filter, /bind, /webhook, /healthz,
-// /readyz on one HTTP(S) server and /metrics on another; records Events from a bounded background
+// restart rebuilds every booking from annotations); serves /filter, /bind, /healthz, /readyz and
+// the routes added with Handle() (hami-scheduler adds /webhook: apps/hami_scheduler_main.cc) on
+// one HTTP(S) server and /metrics on another; records Events from a bounded background
 // queue so /filter never waits on the API server; expires assumptions that never got a /bind.
 // /filter decides only for pods the API server has under the UID sent (pod_identity.h); /bind
 // binds only what /filter decided (Binder::Bind). /filter before the caches are ready waits for
@@ -33,7 +34,6 @@
 #include "net/http_server.h"
 #include "net/latency_histogram.h"
 #include "vendor/registry.h"
-#include "webhook/admit.h"
 
 namespace hami::extender {
 
@@ -43,16 +43,14 @@ net::HttpServerOptions MetricsHttpOptions();
 
 struct ServiceConfig {
   net::HttpServerOptions http;  // --http_bind, --cert_file/--key_file
-  // Who may call /filter and /bind (kube-scheduler) and /webhook (the API server): TLS clients
-  // with a certificate from the CA, CN among the names (--client-ca-file and the allowed-names
-  // flags); unset = anyone who reaches the port.
+  // Who may call /filter and /bind (kube-scheduler): TLS clients with a certificate from the CA,
+  // CN among the names (--extender-client-ca-file, --extender-client-names); unset = anyone who
+  // reaches the port. Routes added with Handle() carry their own policy.
   std::optional<net::ClientCertPolicy> extender_clients;
-  std::optional<net::ClientCertPolicy> webhook_clients;
   std::string metrics_bind = ":9395";  // --metrics-bind-address ("" disables)
   net::HttpServerOptions metrics_http = MetricsHttpOptions();  // bind_address from metrics_bind
   FilterConfig filter;
   BindConfig bind;
-  webhook::WebhookConfig webhook;
   std::string node_label_selector;  // --node-label-selector
   // --leader-elect: only the Lease holder answers /filter and /bind (others report not ready and
   // return an error, so kube-scheduler retries); unset = always leader.
@@ -76,6 +74,12 @@ class SchedulerService {
  public:
   SchedulerService(k8s::KubeApi& api, const vendor::Registry& registry, ServiceConfig config);
   ~SchedulerService();
+
+  // Serves `handler` for `method` and `path` on the /filter server too, reachable only by TLS
+  // clients `clients` accepts when set (net::HttpServer::Handle). Before Start() only. The
+  // handler runs concurrently; what it refers to must outlive this service.
+  void Handle(const std::string& method, const std::string& path, net::HttpHandler handler,
+              std::optional<net::ClientCertPolicy> clients = std::nullopt);
 
   base::Status Start();
   void Stop();
@@ -114,6 +118,7 @@ class SchedulerService {
   std::unique_ptr<k8s::Informer> pods_;
   std::unique_ptr<k8s::Informer> quotas_;
   std::unique_ptr<k8s::LeaderElector> elector_;
+  net::HttpRoutes routes_;  // added with Handle(), registered on http_ by Start()
   std::unique_ptr<net::HttpServer> http_;
   std::unique_ptr<net::HttpServer> metrics_;
 

@@ -1,7 +1,6 @@
 #include "k8s/client_config.h"
 
 #include <sys/stat.h>
-#include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -9,7 +8,7 @@
 #include <sstream>
 
 #include "base/strings.h"
-#include "base/yaml_guard.h"
+#include "codec/yaml.h"
 
 namespace hami::k8s {
 namespace {
@@ -19,7 +18,7 @@ using base::Quote;
 
 // Named entries from one or more kubeconfig files; each remembers its file's directory.
 struct Entry {
-  YAML::Node body;
+  nlohmann::json body;  // an object
   std::string base_dir;
 };
 struct Kubeconfig {
@@ -29,10 +28,13 @@ struct Kubeconfig {
   std::string current_context;
 };
 
-std::string Scalar(const YAML::Node& node, const char* key) {
-  YAML::Node value = node[key];
-  if (!value || !value.IsScalar()) return "";
-  return value.as<std::string>();
+// The text of scalar `key` of `node` (kubeconfig documents are read with YamlScalars::kText, so
+// every scalar is a string); "" when absent, null or not a scalar.
+std::string Scalar(const nlohmann::json& node, const char* key) {
+  if (!node.is_object()) return "";
+  auto value = node.find(key);
+  if (value == node.end() || !value->is_string()) return "";
+  return value->get<std::string>();
 }
 
 std::string ResolvePath(const std::string& path, const std::string& base_dir) {
@@ -48,40 +50,36 @@ std::string DirName(std::string_view path) {
 }
 
 // Adds the named list `key` ("clusters", "users", "contexts") of `root`; first definition wins.
-base::Status AddNamed(const YAML::Node& root, const char* key, const char* body_key,
+base::Status AddNamed(const nlohmann::json& root, const char* key, const char* body_key,
                       const std::string& base_dir, std::map<std::string, Entry>* out) {
-  YAML::Node list = root[key];
-  if (!list || list.IsNull()) return base::Status::Ok();
-  if (!list.IsSequence())
+  auto list = root.find(key);
+  if (list == root.end() || list->is_null()) return base::Status::Ok();
+  if (!list->is_array())
     return InvalidArgument(std::string("kubeconfig: ") + key + ": expected a list");
-  for (size_t i = 0; i < list.size(); ++i) {
-    std::string name = Scalar(list[i], "name");
-    YAML::Node body = list[i][body_key];
-    if (name.empty() || !body || !body.IsMap()) {
+  for (size_t i = 0; i < list->size(); ++i) {
+    const nlohmann::json& item = (*list)[i];
+    std::string name = Scalar(item, "name");
+    if (name.empty() || !item.contains(body_key) || !item[body_key].is_object()) {
       return InvalidArgument("kubeconfig: " + std::string(key) + "[" + std::to_string(i) +
                              "]: needs name and " + body_key);
     }
-    out->emplace(name, Entry{body, base_dir});
+    out->emplace(name, Entry{item[body_key], base_dir});
   }
   return base::Status::Ok();
 }
 
+// Adds the first YAML document of `yaml` (as client-go reads a kubeconfig; the others must still
+// be YAML). The YAML bounds and guards are codec/yaml.h's.
 base::Status AddDocument(std::string_view yaml, const std::string& base_dir, Kubeconfig* config) {
-  if (auto line = base::FindRootFlowEntry(yaml)) {
-    return InvalidArgument("kubeconfig: invalid YAML at line " + std::to_string(*line) +
-                           ": a value starting with ',' or a control character");
-  }
-  try {
-    YAML::Node root = YAML::Load(std::string(yaml));
-    if (root.IsNull()) return base::Status::Ok();  // an empty file contributes nothing
-    if (!root.IsMap()) return InvalidArgument("kubeconfig: expected a mapping at the top level");
-    HAMI_RETURN_IF_ERROR(AddNamed(root, "clusters", "cluster", base_dir, &config->clusters));
-    HAMI_RETURN_IF_ERROR(AddNamed(root, "users", "user", base_dir, &config->users));
-    HAMI_RETURN_IF_ERROR(AddNamed(root, "contexts", "context", base_dir, &config->contexts));
-    if (config->current_context.empty()) config->current_context = Scalar(root, "current-context");
-  } catch (const YAML::Exception& e) {
-    return InvalidArgument(std::string("kubeconfig: invalid YAML: ") + e.what());
-  }
+  HAMI_ASSIGN_OR_RETURN(auto docs,
+                        codec::ParseYamlDocuments(yaml, "kubeconfig", codec::YamlScalars::kText));
+  if (docs.empty() || docs[0].is_null()) return base::Status::Ok();  // an empty file adds nothing
+  const nlohmann::json& root = docs[0];
+  if (!root.is_object()) return InvalidArgument("kubeconfig: expected a mapping at the top level");
+  HAMI_RETURN_IF_ERROR(AddNamed(root, "clusters", "cluster", base_dir, &config->clusters));
+  HAMI_RETURN_IF_ERROR(AddNamed(root, "users", "user", base_dir, &config->users));
+  HAMI_RETURN_IF_ERROR(AddNamed(root, "contexts", "context", base_dir, &config->contexts));
+  if (config->current_context.empty()) config->current_context = Scalar(root, "current-context");
   return base::Status::Ok();
 }
 
@@ -110,7 +108,7 @@ base::Status ApplyCluster(const Entry& cluster, ClientConfig* out) {
 }
 
 base::Status ApplyUser(const Entry& user, ClientConfig* out) {
-  if (user.body["exec"] || user.body["auth-provider"]) {
+  if (user.body.contains("exec") || user.body.contains("auth-provider")) {
     return {base::StatusCode::kUnimplemented,
             "kubeconfig: exec/auth-provider credential plugins are not supported"};
   }

@@ -41,8 +41,9 @@ struct ClientConfig {
       source;  // where this came from, for logs: "kubeconfig /path (context x)", "in-cluster"
 };
 
-// Parses kubeconfig YAML (one file). `base_dir` resolves relative file paths. `context` empty =
-// current-context. Errors name the missing context/cluster/user or the bad field. Pure.
+// Parses kubeconfig YAML (one file; its first document, read by codec/yaml.h with its bounds, every
+// scalar as text). `base_dir` resolves relative file paths. `context` empty = current-context.
+// Errors name the missing context/cluster/user, the bad field or the bad YAML's line. Pure.
 base::Result<ClientConfig> ParseKubeconfig(std::string_view yaml, std::string_view base_dir,
                                            std::string_view context = "");
 

@@ -121,6 +121,31 @@ contexts: [{name: c, context: {cluster: k}}]
   EXPECT_FALSE(no_server.ok());
 }
 
+// Scalars are read as text (codec::YamlScalars::kText): a number-like password or token keeps its
+// exact characters; YAML's bounds and guards apply (codec/yaml.h).
+TEST(ParseKubeconfigTest, ScalarsKeepTheirTextAndYamlIsBounded) {
+  auto config = ParseKubeconfig(R"(
+current-context: c
+clusters: [{name: k, cluster: {server: "https://a"}}]
+users: [{name: u, user: {username: 007, password: 0012, token: 1.50}}]
+contexts: [{name: c, context: {cluster: k, user: u}}]
+)",
+                                "/x");
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->username, "007");
+  EXPECT_EQ(config->password, "0012");
+  EXPECT_EQ(config->token, "1.50");
+  const std::string deep = "clusters: " + std::string(300, '[') + std::string(300, ']') + "\n";
+  auto nested = ParseKubeconfig(deep, "/x");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.error().message().find("nested deeper than 256"), std::string::npos)
+      << nested.error().message();
+  auto comma = ParseKubeconfig("current-context: c\n,\n", "/x");
+  ASSERT_FALSE(comma.ok());
+  EXPECT_NE(comma.error().message().find("kubeconfig: invalid YAML at line 2"), std::string::npos)
+      << comma.error().message();
+}
+
 class TempDir {
  public:
   TempDir() {

@@ -1,6 +1,6 @@
 // Kubernetes manifests from text: multi-document YAML (JSON is YAML), `kind: List` flattened.
-// YAML scalars become JSON the way the API server would read them: plain `true`/`false`, integers,
-// floats and `null` are typed, quoted scalars stay strings. Pure.
+// YAML scalars become JSON the way the API server would read them (codec/yaml.h, kTyped), with
+// its bounds. Pure but for LoadManifests, which reads a file.
 #pragma once
 
 #include <string>
@@ -20,8 +20,5 @@ base::Result<std::vector<nlohmann::json>> ParseManifests(std::string_view text,
 
 // Reads a file and parses it as above; errors name the path.
 base::Result<std::vector<nlohmann::json>> LoadManifests(const std::string& path);
-
-// One YAML document as JSON (used for config files); an empty document is null.
-base::Result<nlohmann::json> ParseYamlDocument(std::string_view text, const std::string& source);
 
 }  // namespace hami::simulate
