@@ -12,13 +12,19 @@ namespace {
 
 using region::kMaxDevices;
 
-// A variable's value: nullptr when unset. Set-but-empty is returned as "".
-const char* Raw(const char* name) { return std::getenv(name); }
+// Where the variables come from (ReadConfig's lookup).
+struct EnvSource {
+  EnvLookup lookup;
+  void* context;
+  // A variable's value: nullptr when unset. Set-but-empty is returned as "".
+  const char* Raw(const char* name) const { return lookup(name, context); }
+  const char* NonEmpty(const char* name) const {
+    const char* v = Raw(name);
+    return (v != nullptr && *v != '\0') ? v : nullptr;
+  }
+};
 
-const char* NonEmpty(const char* name) {
-  const char* v = Raw(name);
-  return (v != nullptr && *v != '\0') ? v : nullptr;
-}
+const char* GetEnv(const char* name, void*) { return std::getenv(name); }
 
 void Fail(Config& c, const char* name, const char* value, const char* why) {
   SHIM_ERROR("%s=\"%s\" %s", name, value, why);
@@ -28,8 +34,8 @@ void Fail(Config& c, const char* name, const char* value, const char* why) {
 
 // A memory limit variable: nullopt when unset; a set value that is not a positive size is an
 // error (recorded in `c`), never "no limit".
-std::optional<uint64_t> MemEnv(Config& c, const char* name) {
-  const char* v = Raw(name);
+std::optional<uint64_t> MemEnv(const EnvSource& env, Config& c, const char* name) {
+  const char* v = env.Raw(name);
   if (v == nullptr) return std::nullopt;
   auto p = limit::ParseMemoryLimit(v);
   if (!p) {
@@ -43,24 +49,24 @@ std::optional<uint64_t> MemEnv(Config& c, const char* name) {
   return p;
 }
 
-std::optional<uint32_t> SmEnv(Config& c, const char* name) {
-  const char* v = Raw(name);
+std::optional<uint32_t> SmEnv(const EnvSource& env, Config& c, const char* name) {
+  const char* v = env.Raw(name);
   if (v == nullptr) return std::nullopt;
   auto p = limit::ParseSmLimit(v);
   if (!p) Fail(c, name, v, "is not a percentage 0..100");
   return p;
 }
 
-void ReadLimits(Config& c) {
-  const std::optional<uint64_t> all = MemEnv(c, "CUDA_DEVICE_MEMORY_LIMIT");
-  const std::optional<uint32_t> all_sm = SmEnv(c, "CUDA_DEVICE_SM_LIMIT");
+void ReadLimits(const EnvSource& env, Config& c) {
+  const std::optional<uint64_t> all = MemEnv(env, c, "CUDA_DEVICE_MEMORY_LIMIT");
+  const std::optional<uint32_t> all_sm = SmEnv(env, c, "CUDA_DEVICE_SM_LIMIT");
   for (int d = 0; d < kMaxDevices; ++d) {
     char name[64];
     std::snprintf(name, sizeof(name), "CUDA_DEVICE_MEMORY_LIMIT_%d", d);
-    std::optional<uint64_t> mem = MemEnv(c, name);
+    std::optional<uint64_t> mem = MemEnv(env, c, name);
     c.mem_limit[d] = mem ? *mem : all.value_or(0);
     std::snprintf(name, sizeof(name), "CUDA_DEVICE_SM_LIMIT_%d", d);
-    std::optional<uint32_t> sm = SmEnv(c, name);
+    std::optional<uint32_t> sm = SmEnv(env, c, name);
     const uint32_t pct = sm ? *sm : all_sm.value_or(0);
     c.sm_limit[d] = pct >= 100 ? 0 : pct;
     if (c.sm_limit[d] != 0) c.any_sm_limit = true;
@@ -76,15 +82,18 @@ bool Config::AnyMemoryLimit() const {
   return false;
 }
 
-Config ReadConfig() {
+Config ReadConfig() { return ReadConfig(GetEnv, nullptr); }
+
+Config ReadConfig(EnvLookup lookup, void* context) {
+  const EnvSource env{lookup, context};
   Config c;
-  if (const char* v = NonEmpty("LIBCUDA_LOG_LEVEL")) {
+  if (const char* v = env.NonEmpty("LIBCUDA_LOG_LEVEL")) {
     auto lvl = limit::ParseSmallInt(v);
     SetLogLevel(lvl ? *lvl : 1);
     if (!lvl) SHIM_ERROR("LIBCUDA_LOG_LEVEL=\"%s\" is not an integer; using 1", v);
   }
-  ReadLimits(c);
-  if (const char* v = NonEmpty("GPU_CORE_UTILIZATION_POLICY")) {
+  ReadLimits(env, c);
+  if (const char* v = env.NonEmpty("GPU_CORE_UTILIZATION_POLICY")) {
     auto p = limit::ParseCorePolicy(v);
     if (p)
       c.policy = *p;
@@ -92,14 +101,14 @@ Config ReadConfig() {
       SHIM_ERROR("GPU_CORE_UTILIZATION_POLICY=\"%s\" unknown (default|force|disable)", v);
   }
   if (c.policy == limit::CorePolicy::kDisable) c.any_sm_limit = false;
-  if (const char* v = NonEmpty("CUDA_TASK_PRIORITY")) {
+  if (const char* v = env.NonEmpty("CUDA_TASK_PRIORITY")) {
     auto p = limit::ParseSmallInt(v);
     if (p)
       c.priority = *p;
     else
       SHIM_ERROR("CUDA_TASK_PRIORITY=\"%s\" is not an integer; using 1", v);
   }
-  if (const char* v = NonEmpty("HAMI_CONTEXT_OVERHEAD")) {
+  if (const char* v = env.NonEmpty("HAMI_CONTEXT_OVERHEAD")) {
     auto p = limit::ParseMemoryLimit(v);
     if (p) {
       c.context_overhead = *p;
@@ -108,7 +117,7 @@ Config ReadConfig() {
       SHIM_ERROR("HAMI_CONTEXT_OVERHEAD=\"%s\" is not a memory size; measuring instead", v);
     }
   }
-  if (const char* v = NonEmpty("CUDA_DEVICE_MEMORY_SHARED_CACHE")) {
+  if (const char* v = env.NonEmpty("CUDA_DEVICE_MEMORY_SHARED_CACHE")) {
     if (std::strlen(v) >= sizeof(c.region_path)) {
       Fail(c, "CUDA_DEVICE_MEMORY_SHARED_CACHE", v, "is longer than 255 bytes");
     } else {

@@ -5,7 +5,9 @@
 // plugin, KAI and Koordinator is read as before; a limit variable that is set but cannot be read
 // (`abc`, `-5`, `1e99`, `0`, empty, overflow, an SM percentage above 100) is never "no limit":
 // ReadConfig records it in `error` and the runtime then refuses device memory (fail closed).
-// Pure apart from getenv; not thread-safe (called once, before any hook runs).
+// Reads variables through an EnvLookup (getenv in libvgpu; a map in the fuzz target
+// fuzz/shim_env_fuzz.cc), logs each malformed value, sets the log level from LIBCUDA_LOG_LEVEL;
+// not thread-safe (called once, before any hook runs).
 #pragma once
 
 #include <cstdint>
@@ -33,7 +35,14 @@ struct Config {
   bool Enforcing() const { return AnyMemoryLimit() || any_sm_limit || error[0] != '\0'; }
 };
 
-// Reads the environment; every malformed value is logged as an error (always printed).
+// The value of variable `name`, nullptr when it is unset (set but empty is ""); the string must
+// stay valid until ReadConfig returns. `context` is the pointer given to ReadConfig.
+using EnvLookup = const char* (*)(const char* name, void* context);
+
+// Reads the configuration through `lookup`; every malformed value is logged as an error (always
+// printed unless LIBCUDA_LOG_LEVEL=0).
+Config ReadConfig(EnvLookup lookup, void* context);
+// ReadConfig over the process environment (getenv).
 Config ReadConfig();
 
 }  // namespace hami::shim

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "shim/limit/env_parse.h"
 #include "shim/loader.h"
 
 namespace hami::shim {
@@ -49,27 +50,8 @@ int NvmlToCudaIndex(const region::SharedRegion& r, nvmlDevice_t device) {
   if (get_index == nullptr || get_index(device, &index) != NVML_SUCCESS) return -1;
   const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
   if (visible == nullptr) return index < region::kMaxDevices ? static_cast<int>(index) : -1;
-  // Walk the list: numeric entries are NVML indices, others UUID prefixes; cut at a bad entry.
-  int pos = 0;
-  const char* p = visible;
-  while (*p != '\0' && pos < region::kMaxDevices) {
-    const char* end = std::strchr(p, ',');
-    size_t n = end ? static_cast<size_t>(end - p) : std::strlen(p);
-    if (n == 0) break;
-    char* num_end = nullptr;
-    unsigned long v = std::strtoul(p, &num_end, 10);
-    if (num_end == p + n) {
-      if (v == index) return pos;
-    } else if (have_uuid && std::strncmp(uuid, p, n) == 0) {
-      return pos;
-    } else if (!(p[0] == 'G' || p[0] == 'M')) {
-      break;
-    }
-    ++pos;
-    if (end == nullptr) break;
-    p = end + 1;
-  }
-  return -1;
+  return limit::VisibleDevicePosition(visible, index, have_uuid ? uuid : nullptr,
+                                      region::kMaxDevices);
 }
 
 nvmlDevice_t NvmlHandleForCuda(const region::SharedRegion& r, int dev) {

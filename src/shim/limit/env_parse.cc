@@ -1,5 +1,8 @@
 #include "shim/limit/env_parse.h"
 
+#include <cstdlib>
+#include <cstring>
+
 namespace hami::shim::limit {
 namespace {
 
@@ -94,6 +97,30 @@ std::optional<int32_t> ParseSmallInt(std::string_view text) {
   size_t n = ParseDigits(s, &v);
   if (n == 0 || n != s.size() || v > 1000000) return std::nullopt;
   return static_cast<int32_t>(v);
+}
+
+int VisibleDevicePosition(const char* visible, unsigned int nvml_index, const char* uuid,
+                          int max_entries) {
+  int pos = 0;
+  const char* p = visible;
+  while (*p != '\0' && pos < max_entries) {
+    const char* end = std::strchr(p, ',');
+    size_t n = end ? static_cast<size_t>(end - p) : std::strlen(p);
+    if (n == 0) break;
+    char* num_end = nullptr;
+    unsigned long v = std::strtoul(p, &num_end, 10);
+    if (num_end == p + n) {
+      if (v == nvml_index) return pos;
+    } else if (uuid != nullptr && std::strncmp(uuid, p, n) == 0) {
+      return pos;
+    } else if (!(p[0] == 'G' || p[0] == 'M')) {
+      break;
+    }
+    ++pos;
+    if (end == nullptr) break;
+    p = end + 1;
+  }
+  return -1;
 }
 
 }  // namespace hami::shim::limit

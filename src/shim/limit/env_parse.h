@@ -30,4 +30,13 @@ std::optional<CorePolicy> ParseCorePolicy(std::string_view text);
 // A small non-negative integer (CUDA_TASK_PRIORITY, LIBCUDA_LOG_LEVEL).
 std::optional<int32_t> ParseSmallInt(std::string_view text);
 
+// CUDA ordinal of a device in CUDA_VISIBLE_DEVICES (`visible`, NUL-terminated): its position in
+// the comma-separated list, where an entry that strtoul reads whole (base 10) is an NVML index
+// matched against `nvml_index`, and any other entry is a UUID prefix matched against `uuid`
+// (nullptr: the device's UUID is unknown). The walk stops at an empty entry, at an entry that is
+// neither a number nor starts with 'G' or 'M' ("GPU-", "MIG-"), and after `max_entries` entries.
+// -1 when the device is not found before that.
+int VisibleDevicePosition(const char* visible, unsigned int nvml_index, const char* uuid,
+                          int max_entries);
+
 }  // namespace hami::shim::limit
