@@ -1,17 +1,22 @@
-// The scheduler cache under concurrent /filter decisions, bookings from the informer, expiry and
-// metrics reads: whatever the interleaving, no device is booked past its memory, cores or slots,
-// and the cache's usage equals the sum of what it holds. Built with -DHAMI_SANITIZE=thread (the
-// `tsan` preset) it is also the data-race check of DecideAndAssume.
+// The scheduler cache under concurrent /filter decisions, /bind commits and forgets, bookings from
+// the informer, expiry and metrics reads: whatever the interleaving, no device is booked past its
+// memory, cores or slots, and the cache's usage equals the sum of what it holds. Built with
+// -DHAMI_SANITIZE=thread (the `tsan` preset) it is also the data-race check of DecideAndAssume.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
+#include <map>
 #include <random>
 #include <thread>
 #include <vector>
 
+#include "codec/k8s_object.h"
+#include "extender/bind.h"
 #include "extender/filter.h"
 #include "extender/scheduler_cache.h"
 #include "extender/wire.h"
+#include "test/fakes/fake_kube_api.h"
 
 namespace hami::extender {
 namespace {
@@ -128,6 +133,139 @@ TEST(SchedulerCacheConcurrencyTest, ParallelFiltersNeverOverbookAndUsageMatchesA
   cache.ExpireAssumed(now + config.assume_ttl + std::chrono::seconds(1));
   EXPECT_EQ(CheckWithinLimits(cache), 0);
   EXPECT_EQ(cache.PodCount(), 0u);
+}
+
+// Usage of every device, by UUID: {memory, cores, slots}.
+std::map<std::string, std::array<int64_t, 3>> DeviceUsage(const SchedulerCache& cache) {
+  std::map<std::string, std::array<int64_t, 3>> usage;
+  for (const auto& node : cache.NodesCopy()) {
+    for (const auto& d : node.devices) {
+      usage[d.info.id] = {d.usage.usedmem, d.usage.usedcores, static_cast<int64_t>(d.usage.used)};
+    }
+  }
+  return usage;
+}
+
+// /bind commits (annotations, Binding, the informer's booking of the bound pod, later its
+// deletion) and forgets (a bind losing the node lock to another) race /filter decisions on the same
+// nodes and the expiry of pods filtered but never bound. No device is ever over its limits; in
+// the end the cache books exactly the bound pods still alive, as a cache rebuilt from the API
+// server's pods does.
+TEST(SchedulerCacheConcurrencyTest, BindsRaceFiltersAndExpiryWithoutOverbooking) {
+  fakes::FakeKubeApi api;
+  vendor::Registry registry;
+  SchedulerCache cache(registry);
+  BindConfig bind_config;
+  bind_config.unix_now = [] { return int64_t{1700000000}; };
+  Binder binder(api, cache, registry, bind_config);
+  for (int n = 0; n < kNodes; ++n) {
+    ASSERT_TRUE(cache.UpsertNode(Node(n)).ok());
+    ASSERT_TRUE(
+        api.Create(k8s::NodesPath(), {{"metadata", {{"name", "n" + std::to_string(n)}}}}).ok());
+  }
+  constexpr int kBinders = 4;
+  constexpr int kPodsPerBinder = 40;
+  std::vector<std::vector<nlohmann::json>> pods(kBinders);
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> mem(500, 9000);
+  std::uniform_int_distribution<int> cores(0, 60);
+  std::map<std::string, int64_t> mem_of;  // by pod name
+  for (int t = 0; t < kBinders; ++t) {
+    for (int i = 0; i < kPodsPerBinder; ++i) {
+      const std::string name = "b" + std::to_string(t) + "-" + std::to_string(i);
+      const int m = mem(rng);
+      nlohmann::json pod = PodJson(name, m, cores(rng));
+      pod["metadata"].erase("uid");
+      auto created = api.Create(k8s::PodsPath("default"), pod);
+      ASSERT_TRUE(created.ok());
+      pods[t].push_back(*created);
+      mem_of[name] = m;
+    }
+  }
+  const FilterConfig config;
+  const auto now = Clock::now();
+  // Pods that will not be bound are filtered "earlier": their deadline is already past `now`.
+  const auto stale = now - 2 * config.assume_ttl;
+  std::atomic<bool> done{false};
+  std::atomic<int> bound{0};
+  std::atomic<int> lost_lock{0};
+
+  std::thread expiry([&] {
+    while (!done.load()) {
+      (void)cache.ExpireAssumed(now);
+      CheckWithinLimits(cache);
+    }
+  });
+  std::vector<std::thread> binders;
+  for (int t = 0; t < kBinders; ++t) {
+    binders.emplace_back([&, t] {
+      for (int i = 0; i < kPodsPerBinder; ++i) {
+        const nlohmann::json& pod = pods[t][i];
+        const std::string name = pod["metadata"]["name"];
+        const std::string uid = pod["metadata"]["uid"];
+        const bool abandoned = i % 4 == 3;  // filtered, never bound: expires
+        for (int attempt = 0; attempt < 3; ++attempt) {
+          FilterArgs args;
+          args.pod = pod;
+          args.node_names = NodeNames();
+          auto out = Filter(cache, registry, config, args, abandoned ? stale : now);
+          if (abandoned || !out.result.node_names || out.result.node_names->size() != 1) break;
+          const std::string node = out.result.node_names->front();
+          const base::Status status = binder.Bind({name, "default", uid, node});
+          if (!status.ok()) {
+            lost_lock.fetch_add(1);  // the assumption is forgotten; kube-scheduler retries
+            EXPECT_FALSE(cache.Assumed(uid)) << status.message();
+            continue;
+          }
+          bound.fetch_add(1);
+          // The device plugin's Allocate releases the lock; the pod's watch event books it.
+          EXPECT_TRUE(binder.ReleaseNodeLock(node, "default", name).ok());
+          auto written = api.Get(k8s::PodsPath("default", name));
+          EXPECT_TRUE(written.ok());
+          auto model_pod = codec::PodFromJson(*written);
+          EXPECT_TRUE(model_pod.ok());
+          EXPECT_TRUE(cache.UpsertPod(*model_pod).ok());
+          if (i % 5 == 4) {  // the pod finishes: its devices are free again
+            EXPECT_TRUE(api.Delete(k8s::PodsPath("default", name)).ok());
+            cache.DeletePod(uid);
+          }
+          break;
+        }
+      }
+    });
+  }
+  for (auto& b : binders) b.join();
+  done = true;
+  expiry.join();
+  (void)cache.ExpireAssumed(now);
+
+  EXPECT_GT(bound.load(), kNodes * kDevicesPerNode);
+  const int64_t booked = CheckWithinLimits(cache);
+  auto listed = api.List(k8s::PodsPath(""), {});
+  ASSERT_TRUE(listed.ok());
+  SchedulerCache rebuilt(registry);
+  for (int n = 0; n < kNodes; ++n) ASSERT_TRUE(rebuilt.UpsertNode(Node(n)).ok());
+  int64_t live_bound_mem = 0;
+  size_t live_bound = 0;
+  for (const nlohmann::json& pod : listed->items) {
+    if (pod["spec"].value("nodeName", "").empty()) continue;
+    ++live_bound;
+    live_bound_mem += mem_of[pod["metadata"]["name"]];
+    auto model_pod = codec::PodFromJson(pod);
+    ASSERT_TRUE(model_pod.ok());
+    ASSERT_TRUE(rebuilt.UpsertPod(*model_pod).ok());
+  }
+  EXPECT_EQ(cache.PodCount(), live_bound);
+  EXPECT_EQ(booked, live_bound_mem);
+  EXPECT_EQ(DeviceUsage(cache), DeviceUsage(rebuilt));
+  CheckWithinLimits(rebuilt);
+  for (int n = 0; n < kNodes; ++n) {
+    auto node = api.Get(k8s::NodesPath("n" + std::to_string(n)));
+    ASSERT_TRUE(node.ok());
+    EXPECT_FALSE(node->at("metadata")
+                     .value("annotations", nlohmann::json::object())
+                     .contains("hami.io/mutex.lock"));
+  }
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -254,6 +256,136 @@ TEST(RegionTest, ConcurrentProcessesNeverExceedLimit) {
   EXPECT_GT(max_seen->load(), 0u);
   EXPECT_EQ(UsedBytes(r, 0), 0u);
   munmap(max_seen, 4096);
+}
+
+// Processes of several threads each, every thread reserving and releasing on one shared Account
+// of its process (the contract: calls on an Account are serialised by the region lock), while one
+// process is SIGKILLed mid-run holding memory. At every observation the running total is within
+// the limit; each surviving process's slot says exactly what its threads reserved minus what they
+// released; the killed process's slot is reaped and its memory is reservable again.
+TEST(RegionTest, ProcessesOfThreadsStayConsistentAndAKilledOneIsReaped) {
+  RegionFile f;
+  const uint64_t kLimit = 64 * 1000;
+  const uint64_t kHold = 20 * 1000;                      // what the victim holds when it is killed
+  ASSERT_EQ(f.OpenPrivate(Limits(kLimit)), Error::kOk);  // MAP_SHARED: children share it
+  SharedRegion& r = *f.get();
+  struct Shared {
+    std::atomic<uint64_t> max_seen{0};
+    std::atomic<int> victim_slot{-1};
+  };
+  auto* shared = static_cast<Shared*>(
+      mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(shared, MAP_FAILED);
+  new (shared) Shared();
+  constexpr int kProcs = 4;
+  constexpr int kThreads = 4;
+  constexpr int kIterations = 1500;
+  constexpr int kVictim = kProcs - 1;
+  int ready_pipe[2];
+  ASSERT_EQ(pipe(ready_pipe), 0);
+
+  // One thread's loop; returns what it still holds (granted minus released), or -1 when an
+  // observation broke the limit or the slot disagreed with the account.
+  auto worker = [&](Account& a, int t, int iterations, std::atomic<int>* progress) -> int64_t {
+    const UsageKind kind = static_cast<UsageKind>(t % kUsageKinds);
+    const uint64_t sizes[] = {1000, 3000, 7000};
+    int64_t held = 0;
+    for (int i = 0; i < iterations; ++i) {
+      const uint64_t n = sizes[(i + t) % 3];
+      if (TryReserve(r, a, 0, n, kind, kLimit, false) == Verdict::kGranted) {
+        held += static_cast<int64_t>(n);
+        const uint64_t seen = UsedBytes(r, 0);
+        if (seen > kLimit) return -1;
+        uint64_t m = shared->max_seen.load();
+        while (seen > m && !shared->max_seen.compare_exchange_weak(m, seen)) {
+        }
+      }
+      if (held > 0 && (i % 2 == 1 || held > 10000)) {
+        const uint64_t back = std::min<uint64_t>(static_cast<uint64_t>(held), sizes[i % 3]);
+        if (Unreserve(r, a, 0, back, kind) == Verdict::kGranted) held -= back;
+      }
+      if (i % 64 == 0) (void)TryReapDead(r);
+      if (progress != nullptr) progress->fetch_add(1);
+    }
+    return held;
+  };
+
+  // The victim starts first and takes its hold before the others start: one byte on the pipe. A
+  // second byte says its threads are well into their loops: it is killed then.
+  pid_t kids[kProcs];
+  char c = 0;
+  for (int k : {kVictim, 0, 1, 2}) {
+    kids[k] = fork();
+    if (kids[k] != 0) {
+      if (k == kVictim) {
+        ASSERT_EQ(read(ready_pipe[0], &c, 1), 1) << "the victim failed early";
+      }
+      continue;
+    }
+    close(ready_pipe[0]);
+    if (k != kVictim) close(ready_pipe[1]);
+    Account a;
+    if (!ClaimFor(r, a, getpid(), ProcessStartTime(getpid()))) _exit(2);
+    const bool victim = k == kVictim;
+    if (victim) {
+      if (TryReserve(r, a, 0, kHold, UsageKind::kData, kLimit, false) != Verdict::kGranted)
+        _exit(3);
+      shared->victim_slot.store(a.slot);
+      (void)!write(ready_pipe[1], &c, 1);
+    }
+    std::atomic<int> progress{0};
+    std::vector<int64_t> held(kThreads, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        // The victim runs until it is killed (bounded in case the parent fails first).
+        held[t] = worker(a, t, victim ? 1000000 : kIterations, victim ? &progress : nullptr);
+      });
+    }
+    if (victim) {
+      // Killed once every thread is well into its loop (a few hundred calls each).
+      while (progress.load() < 200 * kThreads) std::this_thread::yield();
+      (void)!write(ready_pipe[1], &c, 1);
+    }
+    for (auto& th : threads) th.join();
+    int64_t total = 0;
+    for (int64_t h : held) {
+      if (h < 0) _exit(4);
+      total += h;
+    }
+    if (a.Total(0) != static_cast<uint64_t>(total)) _exit(5);
+    if (r.procs[a.slot].used[0].total != a.Total(0) || r.procs[a.slot].pid != getpid()) _exit(6);
+    ReleaseSlot(r, a.slot);
+    _exit(0);
+  }
+  close(ready_pipe[1]);
+  const bool victim_ready = read(ready_pipe[0], &c, 1) == 1;  // EOF if the victim failed early
+  kill(kids[kVictim], SIGKILL);
+  for (int k = 0; k < kProcs; ++k) {
+    int st = 0;
+    ASSERT_EQ(waitpid(kids[k], &st, 0), kids[k]);
+    if (k == kVictim) {
+      EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    } else {
+      EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+          << "process " << k << " status " << st << " (exit 4: over the limit or a bad slot)";
+    }
+  }
+  ASSERT_TRUE(victim_ready);
+  EXPECT_GE(ReapDead(r), 0);
+  const int victim_slot = shared->victim_slot.load();
+  ASSERT_GE(victim_slot, 0);
+  EXPECT_NE(r.procs[victim_slot].pid, kids[kVictim]);
+  EXPECT_EQ(UsedBytes(r, 0), 0u);
+  EXPECT_EQ(SumOfSlots(r, 0), 0u);
+  EXPECT_LE(shared->max_seen.load(), kLimit);
+  EXPECT_GT(shared->max_seen.load(), 0u);
+  // The whole limit is reservable again.
+  Account me = ClaimSelf(r);
+  EXPECT_EQ(TryReserve(r, me, 0, kLimit, UsageKind::kData, kLimit, false), Verdict::kGranted);
+  ReleaseSlot(r, me.slot);
+  close(ready_pipe[0]);
+  munmap(shared, sizeof(Shared));
 }
 
 // A process SIGKILLed while holding the region lock neither blocks others nor keeps its usage.
