@@ -95,27 +95,37 @@ void RunAccounting(SharedRegion& r, const RegionConfig& config) {
   Check(CheckHeader(r) == Error::kOk);
 }
 
-bool WriteFile(const std::string& path, const char* data, size_t size) {
-  const int fd = open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  for (size_t done = 0; done < size;) {
-    const ssize_t n = write(fd, data + done, size - done);
-    if (n <= 0) {
-      close(fd);
-      return false;
-    }
-    done += static_cast<size_t>(n);
+// The file the region is written to: one per process, rewritten in place for every input (tmpfs
+// keeps its pages, which an unlink and re-create would free and zero again each time), removed
+// at exit.
+class RegionPath {
+ public:
+  RegionPath() {
+    const char* dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    char buf[128];
+    std::snprintf(buf, sizeof(buf), "%s/hami_region_file_fuzz_%d.cache", dir, getpid());
+    path_ = buf;
+    fd_ = open(path_.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   }
-  close(fd);
-  return true;
-}
+  ~RegionPath() {
+    if (fd_ >= 0) close(fd_);
+    unlink(path_.c_str());
+  }
+  const char* path() const { return path_.c_str(); }
+  bool Write(const char* data, size_t size) {
+    if (fd_ < 0 || ftruncate(fd_, static_cast<off_t>(size)) != 0) return false;
+    for (size_t done = 0; done < size;) {
+      const ssize_t n = pwrite(fd_, data + done, size - done, static_cast<off_t>(done));
+      if (n <= 0) return false;
+      done += static_cast<size_t>(n);
+    }
+    return true;
+  }
 
-std::string TempPath() {
-  const char* dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-  char buf[128];
-  std::snprintf(buf, sizeof(buf), "%s/hami_region_file_fuzz_%d.cache", dir, getpid());
-  return buf;
-}
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
 
 Error ExpectedValidate(hami::fuzz::RegionImage& image) {
   if (image.size() < sizeof(SharedRegion)) return Error::kTooSmall;
@@ -135,7 +145,7 @@ bool LimitsAre(const SharedRegion& r, const RegionConfig& c) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static hami::fuzz::RegionImage* image = new hami::fuzz::RegionImage();
-  static const std::string path = TempPath();
+  static RegionPath file;
   if (!image->Build(data, size)) return 0;
   const Error valid = ExpectedValidate(*image);
   Check(Validate(image->bytes(), image->size()) == valid);
@@ -143,10 +153,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Error header = sized ? CheckHeader(*image->region()) : Error::kTooSmall;
   if (sized && valid != Error::kOk) Check(header == valid);
 
-  if (!WriteFile(path, image->bytes(), image->size())) return 0;
+  if (!file.Write(image->bytes(), image->size())) return 0;
   {
     RegionFile ro;
-    Check(ro.OpenReadOnly(path.c_str()) == valid);
+    Check(ro.OpenReadOnly(file.path()) == valid);
     Check((ro.get() != nullptr) == (valid == Error::kOk));
   }
   RegionConfig config;
@@ -156,8 +166,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.priority = 1;
   RegionFile rw;
   Attach attach = Attach::kAttached;
-  const Error opened = rw.OpenShared(path.c_str(), config, &attach);
-  unlink(path.c_str());
+  const Error opened = rw.OpenShared(file.path(), config, &attach);
   if (image->size() != 0 && image->size() < kFileSize) Check(opened == Error::kTooSmall);
   if (image->size() == 0) Check(opened == Error::kOk && attach == Attach::kCreated);
   if (opened == Error::kOk) {

@@ -52,7 +52,7 @@ class RegionImage {
     size_ = kRegionSizes[(selector >> 2) & 7];
     std::memset(words_.data(), 0, kRegionBufferBytes);
     const std::vector<char>& base = Base(selector & 3);
-    std::memcpy(bytes(), base.data(), std::min(base.size(), size_));
+    if (!base.empty()) std::memcpy(bytes(), base.data(), std::min(base.size(), size_));
     for (size_t i = 1; i + 6 <= size;) {
       const uint8_t area = data[i];
       const size_t index = data[i + 1] | (data[i + 2] << 8);
