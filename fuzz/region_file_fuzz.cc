@@ -1,6 +1,8 @@
 // The shared region as libvgpu meets it (src/region): Validate and CheckHeader over hostile bytes,
 // OpenReadOnly and OpenShared over a file holding them, then a process's accounting (claim,
-// reserve, release, reap) on the region it attached to. Input: fuzz/region_image.h.
+// reserve, release, reap) on the region it attached to while the container writes the input's
+// deferred records between the calls. Input: fuzz/region_image.h; bit 5 of the first byte also
+// reaps once by trylock over the file's own mutex bytes.
 //
 // Properties beyond no crash or UB:
 //   * Validate accepts exactly: at least the v1 struct's size, the magic, major version 1;
@@ -9,10 +11,8 @@
 //     a region it accepts passes CheckHeader and holds our limits unless a live process keeps
 //     others (kLimitsDiffer);
 //   * whatever the slots say, a granted reservation leaves the claimed slots' sum (and Reserved)
-//     within the caller's limit, the caller's slot saying exactly what its Account says; our own
-//     writes never make the header fail CheckHeader.
-// The region mutex is re-initialised before the accounting: a mutex written over by the container
-// makes every lock wait kLockTimeoutNs and deny (region_tamper_test covers that).
+//     within the caller's limit, the caller's slot saying exactly what its Account says; without
+//     the container's writes, ours never make the header fail CheckHeader.
 #include <fcntl.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -73,26 +73,42 @@ void Reserve(SharedRegion& r, Account& a, int dev, uint64_t bytes, UsageKind kin
   }
 }
 
-void RunAccounting(SharedRegion& r, const RegionConfig& config) {
+// One process's accounting on the attached region, the container writing the deferred records
+// of the input between its calls (never over the mutex, re-initialised first: a mutex written
+// over makes every lock wait kLockTimeoutNs and deny, which region_tamper_test covers).
+void RunAccounting(SharedRegion& r, const RegionConfig& config,
+                   const hami::fuzz::RegionImage& image, bool try_hostile_mutex) {
+  // A trylock never waits, whatever the mutex bytes say.
+  if (try_hostile_mutex) (void)TryReapDead(r, FakeAlive);
   pthread_mutexattr_t attr;
   pthread_mutexattr_init(&attr);
   pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
   pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
   pthread_mutex_init(&RegionMutex(r), &attr);
   pthread_mutexattr_destroy(&attr);
+  size_t tampered = 0;
+  auto tamper = [&] { image.Tamper(tampered++, r); };
   Account a;
   if (!ClaimFor(r, a, kSelfPid, 1, FakeAlive)) return;
+  tamper();
   Reserve(r, a, 0, 256u << 20, UsageKind::kData, config.limit[0], false);
+  tamper();
   Reserve(r, a, 1, 1u << 30, UsageKind::kContext, config.limit[1], false);
+  tamper();
   Reserve(r, a, 0, config.limit[0], UsageKind::kModule, config.limit[0], false);
+  tamper();
   Reserve(r, a, 2, 4096, UsageKind::kData, 0, false);
+  tamper();
   if (Unreserve(r, a, 0, 128u << 20, UsageKind::kData, FakeAlive) == Verdict::kGranted)
     CheckOwnSlot(r, a, 0);
+  tamper();
   Reserve(r, a, 0, 64u << 20, UsageKind::kContext, config.limit[0], true);
+  tamper();
   Reserve(r, a, 0, 1u << 20, UsageKind::kData, config.limit[0], false);
+  tamper();
   Check(ReapDead(r, FakeAlive) >= 0);
   ReleaseSlot(r, a.slot);
-  Check(CheckHeader(r) == Error::kOk);
+  if (image.deferred() == 0) Check(CheckHeader(r) == Error::kOk);
 }
 
 // The file the region is written to: one per process, rewritten in place for every input (tmpfs
@@ -146,7 +162,7 @@ bool LimitsAre(const SharedRegion& r, const RegionConfig& c) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static hami::fuzz::RegionImage* image = new hami::fuzz::RegionImage();
   static RegionPath file;
-  if (!image->Build(data, size)) return 0;
+  if (!image->Build(data, size, /*defer=*/true)) return 0;
   const Error valid = ExpectedValidate(*image);
   Check(Validate(image->bytes(), image->size()) == valid);
   const bool sized = image->size() >= sizeof(SharedRegion);
@@ -177,7 +193,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (attach != Attach::kLimitsDiffer) Check(LimitsAre(r, config));
     if (attach == Attach::kCreated || attach == Attach::kLimitsRewritten)
       Check(Load(r.priority) == config.priority);
-    RunAccounting(r, config);
+    RunAccounting(r, config, *image, (data[0] & 0x20) != 0);
   } else if (image->size() >= kFileSize) {
     Check(header != Error::kOk);
   }

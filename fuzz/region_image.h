@@ -9,14 +9,18 @@
 //   then records, each [area][index: 2 bytes][word: 2 bytes][n][n % 16 + 1 bytes] written at
 //   area base + index * stride + 4 * word (index and word taken modulo the area's counts):
 //   header, v1 slot, v1 tail, v0 slot, v0 tail, or anywhere (index:word as a 32-bit offset).
+//   A record whose area byte has bit 7 set is deferred when Build is asked to: it is not written
+//   into the image but kept for Tamper (a container writing while a process uses the region).
 // Writes past the image's size are cut. The image is 8-byte aligned (it holds a pthread mutex).
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "monitor/region_format.h"
@@ -45,8 +49,10 @@ class RegionImage {
  public:
   RegionImage() : words_((kRegionBufferBytes + 7) / 8) {}
 
-  // Rebuilds the image from `data`; returns false when the input is empty.
-  bool Build(const uint8_t* data, size_t size) {
+  // Rebuilds the image from `data`; returns false when the input is empty. With `defer`, records
+  // marked deferred are kept for Tamper instead of being written.
+  bool Build(const uint8_t* data, size_t size, bool defer = false) {
+    deferred_.clear();
     if (size == 0) return false;
     const uint8_t selector = data[0];
     size_ = kRegionSizes[(selector >> 2) & 7];
@@ -60,10 +66,30 @@ class RegionImage {
       size_t n = data[i + 5] % 16 + 1;
       i += 6;
       n = std::min(n, size - i);
-      Write(Offset(area, index, word), data + i, n);
+      if (defer && (area & 0x80) != 0) {
+        deferred_.push_back(
+            {Offset(area, index, word), std::vector<uint8_t>(data + i, data + i + n)});
+      } else {
+        Write(Offset(area, index, word), data + i, n);
+      }
       i += n;
     }
     return true;
+  }
+
+  size_t deferred() const { return deferred_.size(); }
+  // Writes deferred record `i` into the region at `r`, except over the region mutex (a mutex
+  // written over makes every lock wait kLockTimeoutNs: region_tamper_test covers it).
+  void Tamper(size_t i, region::SharedRegion& r) const {
+    if (i >= deferred_.size()) return;
+    constexpr size_t kMutexBegin = offsetof(region::SharedRegion, owner_pid);
+    constexpr size_t kMutexEnd = offsetof(region::SharedRegion, device_num);
+    const auto& [offset, bytes] = deferred_[i];
+    auto* base = reinterpret_cast<unsigned char*>(&r);
+    for (size_t k = 0; k < bytes.size() && offset + k < sizeof(region::SharedRegion); ++k) {
+      if (offset + k >= kMutexBegin && offset + k < kMutexEnd) continue;
+      std::atomic_ref<unsigned char>(base[offset + k]).store(bytes[k]);
+    }
   }
 
   char* bytes() { return reinterpret_cast<char*>(words_.data()); }
@@ -154,6 +180,7 @@ class RegionImage {
 
   std::vector<uint64_t> words_;
   size_t size_ = 0;
+  std::vector<std::pair<size_t, std::vector<uint8_t>>> deferred_;
 };
 
 }  // namespace hami::fuzz

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 
 #include "region/region.h"
 
@@ -129,12 +130,36 @@ void InitMutex(pthread_mutex_t* m) {
   pthread_mutexattr_destroy(&attr);
 }
 
+// glibc's kind word of a mutex (type, robust, process-shared and elision bits; x86_64 layout).
+static_assert(offsetof(pthread_mutex_t, __data.__kind) == 16);
+int KindOf(const pthread_mutex_t* m) {
+  return std::atomic_ref<int>(const_cast<int&>(m->__data.__kind)).load(std::memory_order_relaxed);
+}
+
+// The kind InitMutex gives (robust, process-shared, normal), as this glibc encodes it.
+int OurKind() {
+  static const int kind = [] {
+    pthread_mutex_t m;
+    InitMutex(&m);
+    const int k = KindOf(&m);
+    pthread_mutex_destroy(&m);
+    return k;
+  }();
+  return kind;
+}
+
 // Scoped robust lock, waited for at most kLockTimeoutNs. `acquired()` is false on timeout, on a
-// failed TryLock, or when the mutex bytes are unusable (EINVAL: someone wrote over them).
+// failed TryLock, or when the mutex bytes are unusable: glibc refuses them (EINVAL), or their kind
+// is not the one InitRegion wrote. glibc picks its lock path from the kind word without checking
+// it; with the lock-elision bit it runs RTM instructions, which kill the process with SIGILL on a
+// CPU without TSX (fuzz finding region_file_fuzz crash-8e06c84b517f4f9a), and the priority-
+// inheritance and -protection paths act on other threads' priorities. Someone writing the word
+// between this check and the lock or unlock (a process of the same container, racing) still can.
 class Lock {
  public:
   Lock(SharedRegion& r, LivenessFn alive, bool try_only) : r_(r) {
     pthread_mutex_t* m = &RegionMutex(r);
+    if (KindOf(m) != OurKind()) return;
     int rc = try_only ? pthread_mutex_trylock(m) : TimedLock(m);
     if (rc == ENOTRECOVERABLE) {
       // Only reachable if a recoverer unlocked without marking consistent (nobody holds it).

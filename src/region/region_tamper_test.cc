@@ -159,6 +159,24 @@ TEST_F(TamperTest, GarbageInTheMutexDenies) {
   EXPECT_EQ(SumOfSlots(r(), 0), 0u);
 }
 
+// A mutex kind with glibc's lock-elision bit sends every lock through RTM instructions: SIGILL on a
+// CPU without TSX (fuzz finding region_file_fuzz crash-8e06c84b517f4f9a). Any kind other than the
+// one InitRegion wrote is refused at once, by the waiting and the trying lock alike.
+TEST_F(TamperTest, AnotherMutexKindDeniesInsteadOfCrashing) {
+  ASSERT_EQ(Reserve(a_, 10), Verdict::kGranted);
+  const int kind = RegionMutex(r()).__data.__kind;
+  for (int bits : {0x100, 0x20, 0x40, 0x1, 0x2}) {
+    RegionMutex(r()).__data.__kind = kind ^ bits;
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(Reserve(a_, 1), Verdict::kLockTimeout) << bits;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1)) << bits;
+    EXPECT_EQ(TryReapDead(r(), AlwaysAlive), -1) << bits;
+  }
+  RegionMutex(r()).__data.__kind = kind;
+  EXPECT_EQ(Reserve(a_, 1), Verdict::kGranted);
+  EXPECT_EQ(SumOfSlots(r(), 0), 11u);
+}
+
 TEST(RegionHeaderTest, ImpossibleHeaderWordsAreCorrupt) {
   RegionFile f;
   ASSERT_EQ(f.OpenPrivate(RegionConfig{}), Error::kOk);
