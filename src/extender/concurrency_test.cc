@@ -1,5 +1,5 @@
-// The scheduler cache under concurrent /filter decisions, /bind commits and forgets, bookings from
-// the informer, expiry and metrics reads: whatever the interleaving, no device is booked past its
+// The scheduler cache under concurrent /filter decisions, /bind commits, bookings from the
+// informer, expiry and metrics reads: whatever the interleaving, no device is booked past its
 // memory, cores or slots, and the cache's usage equals the sum of what it holds. Built with
 // -DHAMI_SANITIZE=thread (the `tsan` preset) it is also the data-race check of DecideAndAssume.
 #include <gtest/gtest.h>
@@ -146,9 +146,9 @@ std::map<std::string, std::array<int64_t, 3>> DeviceUsage(const SchedulerCache& 
   return usage;
 }
 
-// /bind commits (annotations, Binding, the informer's booking of the bound pod, later its
-// deletion) and forgets (a bind losing the node lock to another) race /filter decisions on the same
-// nodes and the expiry of pods filtered but never bound. No device is ever over its limits; in
+// /bind commits (node lock, annotations, Binding, the informer's booking of the bound pod, later
+// its deletion) and binds losing the node lock to another race /filter decisions on the same nodes
+// and the expiry of pods filtered but never bound. No device is ever over its limits; in
 // the end the cache books exactly the bound pods still alive, as a cache rebuilt from the API
 // server's pods does.
 TEST(SchedulerCacheConcurrencyTest, BindsRaceFiltersAndExpiryWithoutOverbooking) {
@@ -213,18 +213,21 @@ TEST(SchedulerCacheConcurrencyTest, BindsRaceFiltersAndExpiryWithoutOverbooking)
           const std::string node = out.result.node_names->front();
           const base::Status status = binder.Bind({name, "default", uid, node});
           if (!status.ok()) {
-            lost_lock.fetch_add(1);  // the assumption is forgotten; kube-scheduler retries
-            EXPECT_FALSE(cache.Assumed(uid)) << status.message();
+            // Node lock contention. Bind keeps the assumption then (it expires, or the retry's
+            // filter replaces it); kube-scheduler retries the pod.
+            EXPECT_NE(status.message().find("node lock contention"), std::string::npos)
+                << status.message();
+            lost_lock.fetch_add(1);
             continue;
           }
           bound.fetch_add(1);
-          // The device plugin's Allocate releases the lock; the pod's watch event books it.
-          EXPECT_TRUE(binder.ReleaseNodeLock(node, "default", name).ok());
+          // The pod's watch event books it; the device plugin's Allocate releases the lock.
           auto written = api.Get(k8s::PodsPath("default", name));
           EXPECT_TRUE(written.ok());
           auto model_pod = codec::PodFromJson(*written);
           EXPECT_TRUE(model_pod.ok());
           EXPECT_TRUE(cache.UpsertPod(*model_pod).ok());
+          EXPECT_TRUE(binder.ReleaseNodeLock(node, "default", name).ok());
           if (i % 5 == 4) {  // the pod finishes: its devices are free again
             EXPECT_TRUE(api.Delete(k8s::PodsPath("default", name)).ok());
             cache.DeletePod(uid);
@@ -237,9 +240,13 @@ TEST(SchedulerCacheConcurrencyTest, BindsRaceFiltersAndExpiryWithoutOverbooking)
   for (auto& b : binders) b.join();
   done = true;
   expiry.join();
-  (void)cache.ExpireAssumed(now);
+  // What is left assumed: pods filtered last and abandoned, and pods whose every bind lost the
+  // node lock. All of it expires.
+  (void)cache.ExpireAssumed(now + config.assume_ttl);
 
   EXPECT_GT(bound.load(), kNodes * kDevicesPerNode);
+  RecordProperty("bound", bound.load());
+  RecordProperty("binds_lost_lock", lost_lock.load());
   const int64_t booked = CheckWithinLimits(cache);
   auto listed = api.List(k8s::PodsPath(""), {});
   ASSERT_TRUE(listed.ok());
@@ -266,6 +273,84 @@ TEST(SchedulerCacheConcurrencyTest, BindsRaceFiltersAndExpiryWithoutOverbooking)
                      .value("annotations", nlohmann::json::object())
                      .contains("hami.io/mutex.lock"));
   }
+}
+
+// A FakeKubeApi that runs `before_binding` once, just before the next Binding POST is applied.
+class BindingHookApi : public fakes::FakeKubeApi {
+ public:
+  std::function<void()> before_binding;
+  base::Result<nlohmann::json> Create(const k8s::ResourcePath& path,
+                                      const nlohmann::json& object) override {
+    if (path.subresource == "binding" && before_binding) {
+      auto hook = std::move(before_binding);
+      before_binding = nullptr;
+      hook();
+    }
+    return fakes::FakeKubeApi::Create(path, object);
+  }
+};
+
+// KNOWN BUG, disabled until bind.cc / scheduler_cache.cc fix it (found writing the test above):
+// /bind reads the assumption once at its start. When the assumption reaches its deadline while
+// the bind is still in flight (slow API server, node-lock retries), ExpireAssumed frees its
+// devices, another pod is filtered onto them, and the bound pod's watch event then books the
+// device past its memory (20000 of 16000 MiB here). The interleaving is scripted, so the test is
+// deterministic. A fix: /bind pins its assumption (ExpireAssumed skips a pinned one; Undo or the
+// pod's booking unpins it), or refuses to bind one that has expired.
+TEST(SchedulerCacheConcurrencyTest, DISABLED_ExpiryWhileBindInFlightMustNotOverbook) {
+  BindingHookApi api;
+  vendor::Registry registry;
+  SchedulerCache cache(registry);
+  BindConfig bind_config;
+  bind_config.unix_now = [] { return int64_t{1700000000}; };
+  Binder binder(api, cache, registry, bind_config);
+  codec::NodeObject node;  // one device, so the second pod can only go where the first is
+  node.name = "n0";
+  node.annotations["hami.io/node-nvidia-register"] = nlohmann::json::array({{{"id", "GPU-only"},
+                                                                             {"count", kSlots},
+                                                                             {"devmem", kDeviceMiB},
+                                                                             {"devcore", 100},
+                                                                             {"type", "NVIDIA-T4"},
+                                                                             {"mode", "hami-core"},
+                                                                             {"health", true}}})
+                                                         .dump();
+  ASSERT_TRUE(cache.UpsertNode(node).ok());
+  ASSERT_TRUE(api.Create(k8s::NodesPath(), {{"metadata", {{"name", "n0"}}}}).ok());
+  auto create = [&](const std::string& name) {
+    nlohmann::json pod = PodJson(name, 10000, 10);
+    pod["metadata"].erase("uid");
+    return *api.Create(k8s::PodsPath("default"), pod);
+  };
+  const nlohmann::json a = create("a");
+  const nlohmann::json b = create("b");
+  const FilterConfig config;
+  const auto now = Clock::now();
+  auto filter = [&](const nlohmann::json& pod, Clock::time_point at) {
+    FilterArgs args;
+    args.pod = pod;
+    args.node_names = std::vector<std::string>{"n0"};
+    auto out = Filter(cache, registry, config, args, at);
+    return out.result.node_names && !out.result.node_names->empty();
+  };
+  ASSERT_TRUE(filter(a, now));
+  const std::string device =
+      cache.Assumed(a["metadata"]["uid"])->devices.begin()->second[0][0].uuid;
+  bool b_placed_on_same_device = false;
+  api.before_binding = [&] {
+    (void)cache.ExpireAssumed(now + config.assume_ttl);
+    const auto later = now + config.assume_ttl;
+    if (!filter(b, later)) return;
+    const auto assumed = cache.Assumed(b["metadata"]["uid"]);
+    b_placed_on_same_device = assumed && assumed->devices.begin()->second[0][0].uuid == device;
+  };
+  ASSERT_TRUE(binder.Bind({"a", "default", a["metadata"]["uid"], "n0"}).ok());
+  auto bound = api.Get(k8s::PodsPath("default", "a"));
+  ASSERT_TRUE(bound.ok());
+  ASSERT_TRUE(cache.UpsertPod(*codec::PodFromJson(*bound)).ok());
+  if (b_placed_on_same_device) {
+    ADD_FAILURE() << "pod b was placed on " << device << " while pod a was being bound to it";
+  }
+  CheckWithinLimits(cache);
 }
 
 }  // namespace
