@@ -12,6 +12,17 @@
 
 #include "region/region.h"
 
+#if defined(__SANITIZE_THREAD__)
+#define HAMI_REGION_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HAMI_REGION_TSAN 1
+#endif
+#endif
+#if HAMI_REGION_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace hami::region {
 namespace {
 
@@ -188,7 +199,17 @@ class Lock {
       deadline.tv_sec += 1;
       deadline.tv_nsec -= 1'000'000'000;
     }
-    return pthread_mutex_timedlock(m, &deadline);
+    const int rc = pthread_mutex_timedlock(m, &deadline);
+#if HAMI_REGION_TSAN
+    // ThreadSanitizer's timedlock interceptor counts only 0 as an acquisition (its lock and
+    // trylock ones also count EOWNERDEAD): without this the recovering critical section reads as
+    // unlocked and its unlock as the unlock of an unlocked mutex.
+    if (rc == EOWNERDEAD) {
+      __tsan_mutex_pre_lock(m, 0);
+      __tsan_mutex_post_lock(m, 0, 0);
+    }
+#endif
+    return rc;
   }
   SharedRegion& r_;
   bool acquired_ = false;
