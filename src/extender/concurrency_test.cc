@@ -16,6 +16,7 @@
 #include "extender/filter.h"
 #include "extender/scheduler_cache.h"
 #include "extender/wire.h"
+#include "test/fakes/fake_env.h"
 #include "test/fakes/fake_kube_api.h"
 
 namespace hami::extender {
@@ -155,8 +156,10 @@ TEST(SchedulerCacheConcurrencyTest, BindsRaceFiltersAndExpiryWithoutOverbooking)
   fakes::FakeKubeApi api;
   vendor::Registry registry;
   SchedulerCache cache(registry);
+  fakes::FakeEnv env;  // auto-advance: node-lock backoffs return at once
+  env.SetUnixSeconds(1700000000);
   BindConfig bind_config;
-  bind_config.unix_now = [] { return int64_t{1700000000}; };
+  bind_config.env = &env;
   Binder binder(api, cache, registry, bind_config);
   for (int n = 0; n < kNodes; ++n) {
     ASSERT_TRUE(cache.UpsertNode(Node(n)).ok());
@@ -226,7 +229,7 @@ TEST(SchedulerCacheConcurrencyTest, BindsRaceFiltersAndExpiryWithoutOverbooking)
           EXPECT_TRUE(written.ok());
           auto model_pod = codec::PodFromJson(*written);
           EXPECT_TRUE(model_pod.ok());
-          EXPECT_TRUE(cache.UpsertPod(*model_pod).ok());
+          EXPECT_TRUE(cache.UpsertPod(*model_pod, env.UnixSeconds()).ok());
           EXPECT_TRUE(binder.ReleaseNodeLock(node, "default", name).ok());
           if (i % 5 == 4) {  // the pod finishes: its devices are free again
             EXPECT_TRUE(api.Delete(k8s::PodsPath("default", name)).ok());
@@ -260,7 +263,7 @@ TEST(SchedulerCacheConcurrencyTest, BindsRaceFiltersAndExpiryWithoutOverbooking)
     live_bound_mem += mem_of[pod["metadata"]["name"]];
     auto model_pod = codec::PodFromJson(pod);
     ASSERT_TRUE(model_pod.ok());
-    ASSERT_TRUE(rebuilt.UpsertPod(*model_pod).ok());
+    ASSERT_TRUE(rebuilt.UpsertPod(*model_pod, env.UnixSeconds()).ok());
   }
   EXPECT_EQ(cache.PodCount(), live_bound);
   EXPECT_EQ(booked, live_bound_mem);
@@ -301,8 +304,10 @@ TEST(SchedulerCacheConcurrencyTest, DISABLED_ExpiryWhileBindInFlightMustNotOverb
   BindingHookApi api;
   vendor::Registry registry;
   SchedulerCache cache(registry);
+  fakes::FakeEnv env;  // auto-advance: node-lock backoffs return at once
+  env.SetUnixSeconds(1700000000);
   BindConfig bind_config;
-  bind_config.unix_now = [] { return int64_t{1700000000}; };
+  bind_config.env = &env;
   Binder binder(api, cache, registry, bind_config);
   codec::NodeObject node;  // one device, so the second pod can only go where the first is
   node.name = "n0";
@@ -346,7 +351,7 @@ TEST(SchedulerCacheConcurrencyTest, DISABLED_ExpiryWhileBindInFlightMustNotOverb
   ASSERT_TRUE(binder.Bind({"a", "default", a["metadata"]["uid"], "n0"}).ok());
   auto bound = api.Get(k8s::PodsPath("default", "a"));
   ASSERT_TRUE(bound.ok());
-  ASSERT_TRUE(cache.UpsertPod(*codec::PodFromJson(*bound)).ok());
+  ASSERT_TRUE(cache.UpsertPod(*codec::PodFromJson(*bound), env.UnixSeconds()).ok());
   if (b_placed_on_same_device) {
     ADD_FAILURE() << "pod b was placed on " << device << " while pod a was being bound to it";
   }
