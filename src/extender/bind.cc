@@ -108,7 +108,9 @@ Binder::BindingOutcome Binder::CheckBinding(const BindArgs& args) {
 
 base::Status Binder::Bind(const BindArgs& args) {
   const std::string key = args.pod_namespace + "/" + args.pod_name;
-  std::optional<Assumption> assumption = cache_.Assumed(args.pod_uid);
+  // From here on the assumption does not expire: its devices stay booked until the bound pod's
+  // own booking replaces it, or a failure below forgets it.
+  std::optional<Assumption> assumption = cache_.BeginBind(args.pod_uid);
   if (!assumption) return BindPassedThrough(args);
   if (assumption->pod_key != key) {
     return base::FailedPrecondition("bind " + key + ": pod UID " + args.pod_uid +
@@ -121,8 +123,13 @@ base::Status Binder::Bind(const BindArgs& args) {
                                     ", bind asked for " + args.node);
   }
   const std::vector<k8s::NodeLocker*> lockers = LockersFor(*assumption);
-  HAMI_RETURN_IF_ERROR(AcquireAll(args, lockers));
-  base::Status status = PatchPod(args, *assumption);
+  base::Status status = AcquireAll(args, lockers);
+  if (!status.ok()) {
+    // Contention: kube-scheduler retries the pod through /filter, which decides afresh.
+    cache_.Forget(args.pod_uid);
+    return status;
+  }
+  status = PatchPod(args, *assumption);
   if (!status.ok()) return Undo(args, lockers, status.WithContext("bind " + key));
   status = k8s::BindPod(api_, args.pod_namespace, args.pod_name, args.pod_uid, args.node);
   if (status.ok()) return {};

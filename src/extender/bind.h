@@ -9,9 +9,11 @@
 // Binding call failed but may have been applied: then the pod is read back; bound to this node
 // counts as success (idempotent bind; upstream releases the lock here and can hand the node to a
 // second pod while the first waits for Allocate), unreadable keeps the lock and the assumption and
-// says so. On success the lock stays held: the device plugin releases it after Allocate (or it
-// expires), which keeps at most one pod per node between bind and device allocation. Thread-safe;
-// performs API I/O through KubeApi.
+// says so. The assumption no longer expires once /bind takes it (SchedulerCache::BeginBind): a bind
+// slower than the assume TTL must not free devices a second pod could then be filtered onto. On
+// success the lock stays held: the device plugin releases it after Allocate (or it expires), which
+// keeps at most one pod per node between bind and device allocation. Thread-safe; performs API I/O
+// through KubeApi.
 #pragma once
 
 #include <map>

@@ -90,6 +90,7 @@ TEST_F(BindTest, LockContentionFailsAndForgetsTheAssumption) {
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("node lock contention"), std::string::npos) << status.message();
   EXPECT_EQ(NodeLock(), "2023-11-14T22:13:20Z,default,holder");
+  EXPECT_FALSE(cache_.Assumed(args.pod_uid));
   // Five minutes later the lock is stale and is taken over.
   env_.Advance(std::chrono::seconds(300));
   args = FilterPod(pod);

@@ -293,14 +293,11 @@ class BindingHookApi : public fakes::FakeKubeApi {
   }
 };
 
-// KNOWN BUG, disabled until bind.cc / scheduler_cache.cc fix it (found writing the test above):
-// /bind reads the assumption once at its start. When the assumption reaches its deadline while
-// the bind is still in flight (slow API server, node-lock retries), ExpireAssumed frees its
-// devices, another pod is filtered onto them, and the bound pod's watch event then books the
-// device past its memory (20000 of 16000 MiB here). The interleaving is scripted, so the test is
-// deterministic. A fix: /bind pins its assumption (ExpireAssumed skips a pinned one; Undo or the
-// pod's booking unpins it), or refuses to bind one that has expired.
-TEST(SchedulerCacheConcurrencyTest, DISABLED_ExpiryWhileBindInFlightMustNotOverbook) {
+// The assumption reaches its deadline while /bind is in flight (slow API server, node-lock
+// retries): expiry must not free its devices, or another pod is filtered onto them and the bound
+// pod's watch event then books the device past its memory (20000 of 16000 MiB here, before
+// SchedulerCache::BeginBind). The interleaving is scripted, so the test is deterministic.
+TEST(SchedulerCacheConcurrencyTest, ExpiryWhileBindInFlightMustNotOverbook) {
   BindingHookApi api;
   vendor::Registry registry;
   SchedulerCache cache(registry);

@@ -146,6 +146,14 @@ std::optional<Assumption> SchedulerCache::Assumed(const std::string& uid) const 
   return it->second;
 }
 
+std::optional<Assumption> SchedulerCache::BeginBind(const std::string& uid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = assumed_.find(uid);
+  if (it == assumed_.end()) return std::nullopt;
+  it->second.binding = true;
+  return it->second;
+}
+
 void SchedulerCache::Forget(const std::string& uid) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = bookings_.find(uid);
@@ -170,7 +178,7 @@ std::vector<std::string> SchedulerCache::ExpireAssumed(Clock::time_point now) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> expired;
   for (auto it = assumed_.begin(); it != assumed_.end();) {
-    if (it->second.deadline > now) {
+    if (it->second.deadline > now || it->second.binding) {
       ++it;
       continue;
     }

@@ -44,6 +44,9 @@ struct Assumption {
   std::map<std::string, std::vector<std::string>> tags;  // Vendor::BookingTags, by vendor key
   size_t init_count = 0;
   Clock::time_point deadline;
+  // Set by BeginBind: /bind is writing (or has written) this decision, so the deadline no longer
+  // applies; only the pod's own booking (UpsertPod), its deletion, a re-filter or Forget end it.
+  bool binding = false;
 };
 
 // A pod /filter passed through because it asks for no device: /bind may bind it to one of `nodes`
@@ -84,7 +87,11 @@ class SchedulerCache {
   // Drops an assumption and its booking, or a pass-through (bind done or failed, or the pod is
   // being re-filtered).
   void Forget(const std::string& uid);
-  // Drops assumptions past their deadline (returns their pod keys) and pass-throughs past theirs.
+  // Returns the assumption of `uid` (nullopt when there is none, e.g. it expired) and marks it
+  // `binding` in the same step, so expiry cannot free its devices while /bind writes it.
+  std::optional<Assumption> BeginBind(const std::string& uid);
+  // Drops assumptions past their deadline that no /bind holds (returns their pod keys) and
+  // pass-throughs past theirs.
   std::vector<std::string> ExpireAssumed(Clock::time_point now);
 
   // Records (replaces) the pass-through of `uid`; DecideAndAssume, Forget and DeletePod drop it.
