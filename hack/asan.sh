@@ -25,11 +25,12 @@ fi
 profiles="$build/profiles"
 rm -rf "$profiles" && mkdir -p "$profiles"
 log="$build/ctest.log"
-# %p: one profile per process (the tests fork and exec probes); hack/coverage.sh merges them.
+# %4m: each program and library merges its counters into a pool of four files as its processes
+# exit (the tests fork and exec thousands); hack/coverage.sh merges the pools.
 # Leaks are errors; a finding halts the process with its report (the -fno-sanitize-recover build).
 # shellcheck disable=SC2097,SC2098 # the values are for ctest's children
 (cd "$build" &&
-  LLVM_PROFILE_FILE="$PWD/profiles/%p-%m.profraw" \
+  LLVM_PROFILE_FILE="$PWD/profiles/%4m.profraw" \
   ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1" \
   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   ctest --output-on-failure -j "$jobs" -L 'unit|integration' -E '^chart_' "$@") | tee "$log"

@@ -29,7 +29,7 @@ for f in "$build"/tests/* "$build"/fuzz/* "$build"/bin/* "$build"/lib/*.so "$bui
   [[ -f "$f" && $(head -c 4 "$f" | tail -c 3) == ELF ]] || continue
   objects+=(-object "$f")
 done
-ignore='(_test\.cc|_test_util\.(h|cc)|/test/|/fuzz/|/usr/|_output/|/gen/)'
+ignore='(_test\.cc|_test_util\.(h|cc)|/test/|/fuzz/|^/usr/|/gen/)'
 "$cov" report -instr-profile="$build/coverage.profdata" -ignore-filename-regex="$ignore" \
   "${objects[@]:1}" >"$build/coverage.txt" 2>"$build/llvm-cov.log"
 "$cov" export -summary-only -instr-profile="$build/coverage.profdata" \
