@@ -11,6 +11,18 @@
 
 #include "region/region.h"
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HAMI_REGION_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define HAMI_REGION_TSAN 1
+#endif
+#ifdef HAMI_REGION_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace hami::region {
 namespace {
 
@@ -163,7 +175,17 @@ class Lock {
       deadline.tv_sec += 1;
       deadline.tv_nsec -= 1'000'000'000;
     }
-    return pthread_mutex_timedlock(m, &deadline);
+    const int rc = pthread_mutex_timedlock(m, &deadline);
+#ifdef HAMI_REGION_TSAN
+    // EOWNERDEAD hands us the lock, but ThreadSanitizer's pthread_mutex_timedlock interceptor
+    // records an acquisition only for 0 (its lock and trylock interceptors know EOWNERDEAD): tell
+    // it, or our unlock after recovery reads as "unlock of an unlocked mutex".
+    if (rc == EOWNERDEAD) {
+      __tsan_mutex_pre_lock(m, __tsan_mutex_try_lock);
+      __tsan_mutex_post_lock(m, __tsan_mutex_try_lock, 0);
+    }
+#endif
+    return rc;
   }
   SharedRegion& r_;
   bool acquired_ = false;
