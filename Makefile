@@ -4,7 +4,7 @@ BUILD_DIR ?= $(OUT)/build
 JOBS      ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build test fuzz unit e2e bench demo tools up down clean
+.PHONY: all deps configure build test fuzz asan tsan coverage unit e2e bench demo tools up down clean
 
 all: build
 
@@ -22,12 +22,29 @@ build: configure
 
 # Every test: unit, integration against the simulated driver, e2e on the local control plane.
 # Tests labelled `gpu` skip themselves (reported as skipped) where no GPU exists.
-# hack/test.sh runs the fuzz gate (every libFuzzer target for FUZZ_RUNS inputs from seed 1, clang
-# ASan+UBSan, bounded and repeatable for one build; FUZZ_RUNS=0 skips it), then every ctest, and ends
-# with one summary line.
+# hack/test.sh runs the gates on the clang `check` build (_output/check) first: the fuzz gate (every
+# libFuzzer target for FUZZ_RUNS inputs from seed 1; FUZZ_RUNS=0 skips it), the ASan+UBSan run of
+# the unit and integration tests (ASAN_GATE=0 skips it and coverage), the coverage floors
+# (COVERAGE_GATE=0 skips), the TSan run of the concurrent tests (TSAN_GATE=0 skips), then every
+# ctest of the main build, and ends with one summary line.
 FUZZ_RUNS ?= 20000
+ASAN_GATE ?= 1
+COVERAGE_GATE ?= 1
+TSAN_GATE ?= 1
 test: build
-	@BUILD_DIR=$(BUILD_DIR) JOBS=$(JOBS) CTEST_ARGS="$(CTEST_ARGS)" FUZZ_RUNS=$(FUZZ_RUNS) bash hack/test.sh
+	@BUILD_DIR=$(BUILD_DIR) JOBS=$(JOBS) CTEST_ARGS="$(CTEST_ARGS)" FUZZ_RUNS=$(FUZZ_RUNS) \
+	  ASAN_GATE=$(ASAN_GATE) COVERAGE_GATE=$(COVERAGE_GATE) TSAN_GATE=$(TSAN_GATE) bash hack/test.sh
+
+# One gate alone: `make asan` (ASan+UBSan tests, CTEST_ARGS e.g. "-R region"), `make coverage`
+# (asan, then the floors), `make tsan` (TSAN_TESTS e.g. "k8s_test").
+asan:
+	JOBS=$(JOBS) bash hack/asan.sh $(CTEST_ARGS)
+
+coverage: asan
+	bash hack/coverage.sh
+
+tsan:
+	JOBS=$(JOBS) bash hack/tsan.sh $(TSAN_TESTS)
 
 # Fuzz exploration (random seed, time-bounded), all targets or some:
 #   make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS=quantity_fuzz

@@ -10,6 +10,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev openssl
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   shellcheck clang-format-14 clang-tidy-14
+  clang-14 libclang-rt-14-dev llvm-14  # the check and tsan-check builds (hack/clang.sh)
 )
 
 missing=()

@@ -4,7 +4,9 @@
 #   hack/fuzz.sh --runs=N [target ...]    gate (what `make test` runs): seed 1, exactly N inputs per
 #                                         target, so the inputs depend only on the corpus and the binary
 #                                         (a rebuild with other paths or flags may explore differently)
-# Builds the `fuzz` preset (clang-14, ASan + UBSan) in _output/fuzz. New coverage-increasing inputs
+# Builds the targets in the `check` preset's build (_output/check: clang-14, ASan + UBSan, the build
+# the ASan gate and coverage share; FUZZ_PRESET=fuzz builds the fuzz-only preset in _output/fuzz
+# instead; the coverage profiles the targets write are discarded). New coverage-increasing inputs
 # go to a scratch copy of the corpus, not the repo. A crash keeps its input under
 # fuzz/corpus/<target>/crash-<sha1>, where the replay test of every build (ctest -L fuzz) runs it
 # from then on, and prints it as base64 so an input found on a CI machine can be kept from its log;
@@ -25,17 +27,18 @@ case "${1:-}" in
     label="${seconds}s"
     shift || true ;;
 esac
-build=_output/fuzz
+preset="${FUZZ_PRESET:-check}"
+build="_output/$preset"
 # clang and its libFuzzer runtime (Debian's packages), installed on first use.
-fuzz_packages=(clang-14 libclang-rt-14-dev)
-if ! command -v clang++-14 >/dev/null || ! dpkg-query -W libclang-rt-14-dev >/dev/null 2>&1; then
-  sudo=""
-  [[ $(id -u) -eq 0 ]] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    "${fuzz_packages[@]}" >/dev/null
+# shellcheck source=hack/clang.sh
+source hack/clang.sh
+hami::install_clang
+mkdir -p "$build"
+if ! cmake --preset "$preset" >"$build/fuzz-configure.log" 2>&1; then
+  tail -20 "$build/fuzz-configure.log"
+  echo "FUZZ FAILURE: cmake --preset $preset failed"
+  exit 1
 fi
-cmake --preset fuzz >/dev/null
 mapfile -t all < <(sed -n 's/^hami_fuzzer(\([a-z_]*\) .*/\1/p' fuzz/CMakeLists.txt)
 targets=("${@:-${all[@]}}")
 if ! ninja -C "$build" "${targets[@]}" >"$build/fuzz-build.log" 2>&1; then
@@ -45,6 +48,8 @@ if ! ninja -C "$build" "${targets[@]}" >"$build/fuzz-build.log" 2>&1; then
 fi
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
+# The check build instruments for coverage; the fuzz runs' profiles are not the tests' coverage.
+export LLVM_PROFILE_FILE="$scratch/%p.profraw"
 failed=()
 for t in "${targets[@]}"; do
   mkdir -p "$scratch/$t"
@@ -70,7 +75,7 @@ for t in "${targets[@]}"; do
   fi
 done
 if ((${#failed[@]})); then
-  echo "fuzz: ${#failed[@]} of ${#targets[@]} targets crashed: ${failed[*]}"
+  echo "fuzz: $((${#targets[@]} - ${#failed[@]})) of ${#targets[@]} targets clean; crashed: ${failed[*]}"
   exit 1
 fi
-echo "fuzz: ${#targets[@]} targets ran ($label each) without a crash"
+echo "fuzz: ${#targets[@]} of ${#targets[@]} targets clean ($label each)"

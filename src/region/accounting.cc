@@ -12,14 +12,15 @@
 
 #include "region/region.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define HAMI_REGION_TSAN 1
-#elif defined(__has_feature)
+#if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define HAMI_REGION_TSAN 1
 #endif
 #endif
-#if HAMI_REGION_TSAN
+#if defined(__SANITIZE_THREAD__)
+#define HAMI_REGION_TSAN 1
+#endif
+#ifdef HAMI_REGION_TSAN
 #include <sanitizer/tsan_interface.h>
 #endif
 
@@ -200,13 +201,13 @@ class Lock {
       deadline.tv_nsec -= 1'000'000'000;
     }
     const int rc = pthread_mutex_timedlock(m, &deadline);
-#if HAMI_REGION_TSAN
-    // ThreadSanitizer's timedlock interceptor counts only 0 as an acquisition (its lock and
-    // trylock ones also count EOWNERDEAD): without this the recovering critical section reads as
-    // unlocked and its unlock as the unlock of an unlocked mutex.
+#ifdef HAMI_REGION_TSAN
+    // EOWNERDEAD hands us the lock, but ThreadSanitizer's pthread_mutex_timedlock interceptor
+    // records an acquisition only for 0 (its lock and trylock interceptors know EOWNERDEAD): tell
+    // it, or our unlock after recovery reads as "unlock of an unlocked mutex".
     if (rc == EOWNERDEAD) {
-      __tsan_mutex_pre_lock(m, 0);
-      __tsan_mutex_post_lock(m, 0, 0);
+      __tsan_mutex_pre_lock(m, __tsan_mutex_try_lock);
+      __tsan_mutex_post_lock(m, __tsan_mutex_try_lock, 0);
     }
 #endif
     return rc;

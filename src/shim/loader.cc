@@ -94,17 +94,19 @@ void MapInsert(void* real, void* hook) {
 }
 
 using DlsymFn = void* (*)(void*, const char*);
-std::atomic<DlsymFn> g_real_dlsym{nullptr};
+// Read and written with the __atomic builtins, not std::atomic: GetRealDlsym is early (loader.h),
+// and an uninstrumented function cannot inline std::atomic's instrumented members.
+DlsymFn g_real_dlsym = nullptr;
 
-DlsymFn GetRealDlsym() {
-  DlsymFn f = g_real_dlsym.load(std::memory_order_acquire);
+HAMI_SHIM_EARLY DlsymFn GetRealDlsym() {
+  DlsymFn f = __atomic_load_n(&g_real_dlsym, __ATOMIC_ACQUIRE);
   if (f != nullptr) return f;
   static const char* const kVersions[] = {"GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17"};
   for (const char* v : kVersions) {
     f = reinterpret_cast<DlsymFn>(dlvsym(RTLD_NEXT, "dlsym", v));
     if (f != nullptr) break;
   }
-  g_real_dlsym.store(f, std::memory_order_release);
+  __atomic_store_n(&g_real_dlsym, f, __ATOMIC_RELEASE);
   return f;
 }
 
@@ -146,7 +148,7 @@ void LoadNvmlOnce() {
 
 }  // namespace
 
-void* RealDlsym(void* handle, const char* name) {
+HAMI_SHIM_EARLY void* RealDlsym(void* handle, const char* name) {
   DlsymFn f = GetRealDlsym();
   return f != nullptr ? f(handle, name) : nullptr;
 }

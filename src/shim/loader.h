@@ -14,6 +14,11 @@
 #include "gpuapi/cuda_functions.h"
 #include "gpuapi/nvml_functions.h"
 
+// Code that can run before the AddressSanitizer runtime is initialized, so is left uninstrumented
+// (its shadow memory is not mapped yet): a sanitized program's runtime looks up libc through dlsym
+// from its pre-init start-up, and a preloaded libvgpu.so answers dlsym (hooks/entry.cc).
+#define HAMI_SHIM_EARLY __attribute__((no_sanitize("address")))
+
 namespace hami::shim {
 
 enum class CudaFn : int {
@@ -42,7 +47,7 @@ bool CudaAvailable();
 bool NvmlAvailable();
 
 // glibc's dlsym (our exported dlsym overrides it for the application).
-void* RealDlsym(void* handle, const char* name);
+HAMI_SHIM_EARLY void* RealDlsym(void* handle, const char* name);
 
 // If `real` is the driver's (or NVML's) entry point of a hooked symbol, our hook; else nullptr.
 // Only consults libraries already loaded; never loads one.

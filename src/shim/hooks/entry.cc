@@ -43,8 +43,9 @@ CUresult cuGetProcAddress_v2(const char* symbol, void** pfn, int cuda_version, c
 
 // Overrides glibc's dlsym for the application: driver and NVML symbols we hook resolve to the
 // hook whatever the handle; everything else is glibc's answer unchanged. No recursion guard is
-// needed (nothing here calls back into dlsym), so repeated lookups are never refused.
-__attribute__((visibility("default"))) void* dlsym(void* handle, const char* name) {
+// needed (nothing here calls back into dlsym), so repeated lookups are never refused. Early: the
+// sanitizer runtime of a sanitized program calls it before it is initialized (loader.h).
+__attribute__((visibility("default"))) HAMI_SHIM_EARLY void* dlsym(void* handle, const char* name) {
   void* p = hami::shim::RealDlsym(handle, name);
   if (p == nullptr || name == nullptr) return p;
   if (!((name[0] == 'c' && name[1] == 'u') || std::strncmp(name, "nvml", 4) == 0)) return p;
