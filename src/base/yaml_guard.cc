@@ -29,6 +29,18 @@ size_t SkipNodeProperties(std::string_view line) {
   }
 }
 
+// True when the ',' at `i` (outside flow collections and quotes) starts a node: it follows a `:`,
+// `-` or `?` indicator and blanks. A plain scalar cannot start with ',', so YAML allows no such
+// text; yaml-cpp reads it as a flow entry in block context and loops.
+bool StartsNodeAfterIndicator(std::string_view line, size_t i) {
+  size_t j = i;
+  while (j > 0 && IsBlank(line[j - 1])) --j;
+  if (j == i || j == 0) return false;  // no blank before it, or only blanks (checked elsewhere)
+  const char indicator = line[j - 1];
+  const bool alone = j == 1 || IsBlank(line[j - 2]);  // `a-` or `x:` glued to a scalar is text
+  return (indicator == '-' || indicator == '?') ? alone : indicator == ':';
+}
+
 size_t Indent(std::string_view line) {
   size_t i = 0;
   while (i < line.size() && line[i] == ' ') ++i;
@@ -54,6 +66,7 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
   char quote = 0;               // the open quote of a scalar spanning lines, or 0
   std::optional<size_t> block;  // indentation of the line that opened a block scalar
   bool root_block = false;      // a block scalar at the document's root (content may be at 0)
+  bool after_quote = false;     // a quoted scalar just closed outside flow collections
   int line_number = 0;
   size_t start = 0;
   while (start <= yaml.size()) {
@@ -81,30 +94,41 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
     for (; i < line.size(); ++i) {
       const char c = line[i];
       if (quote == '"') {
-        if (c == '\\')
+        if (c == '\\') {
           ++i;
-        else if (c == '"')
+        } else if (c == '"') {
           quote = 0;
+          after_quote = flow_depth == 0;
+        }
         continue;
       }
       if (quote == '\'') {
-        if (c == '\'' && i + 1 < line.size() && line[i + 1] == '\'')
+        if (c == '\'' && i + 1 < line.size() && line[i + 1] == '\'') {
           ++i;
-        else if (c == '\'')
+        } else if (c == '\'') {
           quote = 0;
+          after_quote = flow_depth == 0;
+        }
         continue;
       }
+      // After a quoted scalar in block context only blanks, ':', a comment or the line's end may
+      // follow; a ',' there (`'a', b`) is the flow entry yaml-cpp loops on.
+      if (after_quote && !IsBlank(c)) {
+        if (c == ',') return line_number;
+        after_quote = false;
+      }
+      if (c == ',' && flow_depth == 0 && StartsNodeAfterIndicator(line, i)) return line_number;
       const bool token_start = i == 0 || IsBlank(line[i - 1]) || line[i - 1] == '[' ||
                                line[i - 1] == '{' || line[i - 1] == ',';
       if (c == '#' && (i == 0 || IsBlank(line[i - 1]))) break;
-      if ((c == '"' || c == '\'') && token_start)
+      if ((c == '"' || c == '\'') && token_start) {
         quote = c;
-      else if (c == '[' || c == '{')
+      } else if (c == '[' || c == '{') {
         ++flow_depth;
-      else if ((c == ']' || c == '}') && flow_depth > 0)
+      } else if ((c == ']' || c == '}') && flow_depth > 0) {
         --flow_depth;
-      else if ((c == '|' || c == '>') && token_start && flow_depth == 0 &&
-               IsBlockScalarHeader(line.substr(i + 1))) {
+      } else if ((c == '|' || c == '>') && token_start && flow_depth == 0 &&
+                 IsBlockScalarHeader(line.substr(i + 1))) {
         block = Indent(line);
         root_block = SkipNodeProperties(line) == i;  // `--- |` or `|` alone: the root is the scalar
         break;

@@ -22,6 +22,12 @@ TEST(YamlGuardTest, RootFlowEntriesAreFound) {
   EXPECT_EQ(FindRootFlowEntry("  ,"), 1);
   EXPECT_EQ(FindRootFlowEntry("\t,.@<= 2."), 1);  // crash-1998c2e11c4aa01e, found on CI
   EXPECT_EQ(FindRootFlowEntry("a:\n  ,\n"), 2);
+  EXPECT_EQ(FindRootFlowEntry("'z)',\xd0)"), 1);  // after a quoted scalar: crash-b8fa0bedd7b96c72
+  EXPECT_EQ(FindRootFlowEntry("a: \"x\" , y"), 1);
+  EXPECT_EQ(FindRootFlowEntry("a: 'x\ny' ,"), 2);  // the quote closes on the next line
+  EXPECT_EQ(FindRootFlowEntry("a: , b"), 1);       // a node starting with ',' after an indicator
+  EXPECT_EQ(FindRootFlowEntry("- ,"), 1);
+  EXPECT_EQ(FindRootFlowEntry("? ,"), 1);
   EXPECT_EQ(FindRootFlowEntry(std::string_view("a: b\n\0,@", 8)),
             2);  // NUL: not YAML text  // not a hang, but no valid YAML either
 }
@@ -36,6 +42,9 @@ TEST(YamlGuardTest, CommasWhereYamlAllowsThemPass) {
   EXPECT_EQ(FindRootFlowEntry("a: >-  # folded\n  ,x\n"), std::nullopt);
   EXPECT_EQ(FindRootFlowEntry("a: b, c\nd: it's, [x]\n"), std::nullopt);  // inside plain scalars
   EXPECT_EQ(FindRootFlowEntry("# ,\na: 1 # ,\n"), std::nullopt);          // comments
+  EXPECT_EQ(FindRootFlowEntry("a: x ,y\nb: a- ,c\nc: 'q' # ,\n"), std::nullopt);
+  EXPECT_EQ(FindRootFlowEntry("a: ['x', 'y']\nb: {'k': 'v', 'l': 'w'}\n"), std::nullopt);
+  EXPECT_EQ(FindRootFlowEntry("'k': 'v'\n\"a\": b\n"), std::nullopt);
   EXPECT_EQ(FindRootFlowEntry(""), std::nullopt);
 }
 
