@@ -107,7 +107,7 @@ base::Result<SmiView> ClusterView(const SmiFlags& f) {
   SmiView view = monitor::ViewFromCluster(nodes.items, pods.items, registry, &errors);
   for (const std::string& e : errors) view.notes.push_back("skipped " + e);
   if (f.no_monitors) {
-    view.notes.push_back("used values not shown (--no-monitors)");
+    view.notes.emplace_back("used values not shown (--no-monitors)");
     return view;
   }
   std::map<std::string, std::string> overrides;
@@ -192,10 +192,11 @@ int Run(const SmiFlags& f) {
     view = ClusterView(f);
   } else if (!f.metrics_url.empty()) {
     auto snap = ScrapeSnapshot(f.metrics_url, f.node_name);
-    if (snap.ok())
+    if (snap.ok()) {
       view = monitor::ViewFromSnapshot(*snap, "HAMi smi: " + f.metrics_url);
-    else
+    } else {
       view = snap.error();
+    }
   } else if (f.container || !f.region.empty() || InsideSlice()) {
     view = ContainerView(f);
   } else {

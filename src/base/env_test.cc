@@ -114,6 +114,7 @@ TEST(FakeEnvTest, AutoAdvanceSleepsAndTimeoutsInstantly) {
 TEST(FakeEnvTest, AutoAdvanceIsThreadSafe) {
   fakes::FakeEnv env;
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 100; ++i) env.SleepFor(milliseconds(1));

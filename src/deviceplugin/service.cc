@@ -23,7 +23,7 @@ std::vector<std::string> ControlDeviceNodes() {
   std::vector<std::string> present;
   for (const char* path :
        {"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"}) {
-    if (access(path, F_OK) == 0) present.push_back(path);
+    if (access(path, F_OK) == 0) present.emplace_back(path);
   }
   return present;
 }

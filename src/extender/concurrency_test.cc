@@ -56,6 +56,7 @@ nlohmann::json PodJson(const std::string& uid, int mem, int cores) {
 
 std::vector<std::string> NodeNames() {
   std::vector<std::string> names;
+  names.reserve(kNodes);
   for (int n = 0; n < kNodes; ++n) names.push_back("n" + std::to_string(n));
   return names;
 }
@@ -94,6 +95,7 @@ TEST(SchedulerCacheConcurrencyTest, ParallelFiltersNeverOverbookAndUsageMatchesA
     }
   });
   std::vector<std::thread> filters;
+  filters.reserve(kFilterThreads);
   for (int t = 0; t < kFilterThreads; ++t) {
     filters.emplace_back([&, t] {
       std::mt19937 rng(t);
@@ -200,6 +202,7 @@ TEST(SchedulerCacheConcurrencyTest, BindsRaceFiltersAndExpiryWithoutOverbooking)
     }
   });
   std::vector<std::thread> binders;
+  binders.reserve(kBinders);
   for (int t = 0; t < kBinders; ++t) {
     binders.emplace_back([&, t] {
       for (int i = 0; i < kPodsPerBinder; ++i) {

@@ -28,9 +28,10 @@ std::optional<EventQueue::Item> EventQueue::Pop(std::stop_token stop) {
   while (cv_.wait(lock, stop, [this] { return !items_.empty(); })) {
     // Pace before taking the item, so a Warning pushed meanwhile can still evict it.
     const auto wait = pace_.Reserve(env_->SteadyNow());
-    if (wait.count() > 0)
+    if (wait.count() > 0) {
       env_->WaitFor(
           cv_, lock, wait, [] { return false; }, stop);
+    }
     if (stop.stop_requested()) break;
     if (items_.empty()) continue;
     Item item = std::move(items_.front());

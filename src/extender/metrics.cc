@@ -81,14 +81,14 @@ void WriteDevices(DualWriter& w, const std::vector<sched::NodeState>& nodes) {
       with_cores.emplace_back("device_cores", std::to_string(d.usage.usedcores));
       Labels with_limit = with_cores;
       with_limit.emplace_back("device_memory_limit", std::to_string(d.info.devmem));
-      limit.push_back({base, d.info.devmem * kMiB});
-      cores.push_back({base, static_cast<double>(d.info.devcore)});
-      allocated.push_back({with_cores, d.usage.usedmem * kMiB});
-      shared.push_back({base, static_cast<double>(d.usage.used)});
-      core_allocated.push_back({base, static_cast<double>(d.usage.usedcores)});
-      overview.push_back({with_limit, d.usage.usedmem * kMiB});
+      limit.emplace_back(base, d.info.devmem * kMiB);
+      cores.emplace_back(base, static_cast<double>(d.info.devcore));
+      allocated.emplace_back(with_cores, d.usage.usedmem * kMiB);
+      shared.emplace_back(base, static_cast<double>(d.usage.used));
+      core_allocated.emplace_back(base, static_cast<double>(d.usage.usedcores));
+      overview.emplace_back(with_limit, d.usage.usedmem * kMiB);
       if (d.info.devmem > 0) {
-        ratio.push_back({base, static_cast<double>(d.usage.usedmem) / d.info.devmem});
+        ratio.emplace_back(base, static_cast<double>(d.usage.usedmem) / d.info.devmem);
       }
     }
   }
@@ -118,8 +118,8 @@ void WritePods(DualWriter& w, const std::vector<SchedulerCache::PodAllocation>& 
     for (const auto& [uuid, booking] : pod.devices) {
       const Labels labels = {{"namespace", pod.ns},    {"node", pod.node},    {"pod", pod.pod},
                              {"container_index", "0"}, {"device_uuid", uuid}, {"zone", "vGPU"}};
-      memory.push_back({labels, booking.mem * kMiB});
-      cores.push_back({labels, static_cast<double>(booking.cores)});
+      memory.emplace_back(labels, booking.mem * kMiB);
+      cores.emplace_back(labels, static_cast<double>(booking.cores));
     }
   }
   const std::map<std::string, std::string> legacy = {{"node", "nodename"}};
@@ -144,8 +144,8 @@ void WriteQuotas(DualWriter& w, const sched::QuotaTable& quotas, const vendor::R
             {"namespace", ns}, {"quota_name", "limits." + resource}, {"zone", "vGPU"}};
         Labels with_limit = base;
         with_limit.emplace_back("limit", std::to_string(*limit));
-        used.push_back({with_limit, static_cast<double>(value)});
-        limits.push_back({base, static_cast<double>(*limit)});
+        used.emplace_back(with_limit, static_cast<double>(value));
+        limits.emplace_back(base, static_cast<double>(*limit));
       };
       const vendor::QuotaResources names = vendor->Quota();
       if (!names.memory.empty()) add(names.memory, q.mem_limit, q.used_mem);

@@ -273,23 +273,24 @@ base::Result<std::string> DecodeBase64(std::string_view text) {
   int padding = 0;
   for (char c : text) {
     int value;
-    if (c >= 'A' && c <= 'Z')
+    if (c >= 'A' && c <= 'Z') {
       value = c - 'A';
-    else if (c >= 'a' && c <= 'z')
+    } else if (c >= 'a' && c <= 'z') {
       value = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
+    } else if (c >= '0' && c <= '9') {
       value = c - '0' + 52;
-    else if (c == '+')
+    } else if (c == '+') {
       value = 62;
-    else if (c == '/')
+    } else if (c == '/') {
       value = 63;
-    else if (c == '=') {
+    } else if (c == '=') {
       ++padding;
       continue;
-    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
       continue;
-    else
+    } else {
       return InvalidArgument("invalid base64 character " + Quote(std::string(1, c)));
+    }
     if (padding > 0) return InvalidArgument("invalid base64: data after padding");
     bits = (bits << 6) | static_cast<uint32_t>(value);
     if (++count == 4) {

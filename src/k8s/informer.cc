@@ -126,7 +126,7 @@ Informer::WatchOutcome Informer::WatchOnce(std::stop_token stop, bool* progresse
   base::Status event_error;
   base::Status status = api_->Watch(
       options_.collection, watch_options,
-      [&](WatchEvent event) {
+      [&](const WatchEvent& event) {
         if (event.type == WatchEventType::kError) {
           event_error =
               StatusFromApiStatus(event.object, "WATCH " + options_.collection.Describe());

@@ -195,7 +195,8 @@ TEST_F(K8sE2eTest, WatchEndsAtServerTimeoutAndOnStop) {
   ListOptions short_watch;
   short_watch.timeout_seconds = 1;
   auto started = std::chrono::steady_clock::now();
-  base::Status ended = api_->Watch(PodsPath(ns_), short_watch, [](WatchEvent) { return true; }, {});
+  base::Status ended =
+      api_->Watch(PodsPath(ns_), short_watch, [](const WatchEvent&) { return true; }, {});
   EXPECT_TRUE(ended.ok()) << ended.ToString();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
 
@@ -207,7 +208,7 @@ TEST_F(K8sE2eTest, WatchEndsAtServerTimeoutAndOnStop) {
   });
   started = std::chrono::steady_clock::now();
   base::Status stopped = api_->Watch(
-      PodsPath(ns_), ListOptions{}, [](WatchEvent) { return true; }, stop.get_token());
+      PodsPath(ns_), ListOptions{}, [](const WatchEvent&) { return true; }, stop.get_token());
   stopper.join();
   EXPECT_TRUE(stopped.ok()) << stopped.ToString();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2500));
@@ -216,7 +217,8 @@ TEST_F(K8sE2eTest, WatchEndsAtServerTimeoutAndOnStop) {
   // resource is NotFound.
   ResourcePath bogus = PodsPath(ns_);
   bogus.resource = "nosuchthings";
-  base::Status missing = api_->Watch(bogus, ListOptions{}, [](WatchEvent) { return true; }, {});
+  base::Status missing =
+      api_->Watch(bogus, ListOptions{}, [](const WatchEvent&) { return true; }, {});
   EXPECT_TRUE(IsNotFound(missing)) << missing.ToString();
 }
 

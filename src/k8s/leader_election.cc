@@ -173,10 +173,11 @@ void LeaderElector::Tick() {
     lost = (read_ok && !wrote && !new_holder.empty() && new_holder != config_.identity) ||
            (!wrote && now - last_renew_ > config_.renew_deadline);
   }
-  if (wrote)
+  if (wrote) {
     SetLeader(true);
-  else if (lost)
+  } else if (lost) {
     SetLeader(false);
+  }
   if (read_ok && new_holder != previous && callbacks_.on_new_leader) {
     callbacks_.on_new_leader(new_holder);
   }

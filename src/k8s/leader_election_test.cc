@@ -110,12 +110,13 @@ TEST(DecideLeadershipTest, TakesOverReleasedLeaseAtOnce) {
 TEST(LeaderElectorTest, TwoCandidatesHandOverOnRelease) {
   fakes::FakeKubeApi api;
   std::vector<std::string> events;
-  LeaderElector a(
-      &api, Config("a"),
-      {[&] { events.push_back("a started"); }, [&] { events.push_back("a stopped"); }, nullptr});
-  LeaderElector b(&api, Config("b"),
-                  {[&] { events.push_back("b started"); }, [&] { events.push_back("b stopped"); },
-                   [&](const std::string& h) { events.push_back("b sees " + h); }});
+  LeaderElector a(&api, Config("a"),
+                  {[&] { events.emplace_back("a started"); },
+                   [&] { events.emplace_back("a stopped"); }, nullptr});
+  LeaderElector b(
+      &api, Config("b"),
+      {[&] { events.emplace_back("b started"); }, [&] { events.emplace_back("b stopped"); },
+       [&](const std::string& h) { events.emplace_back("b sees " + h); }});
   a.Tick();
   EXPECT_TRUE(a.IsLeader());
   b.Tick();

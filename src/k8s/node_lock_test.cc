@@ -152,6 +152,7 @@ TEST_F(NodeLockTest, ConflictsBackOffDoublingUntilAttemptsRunOut) {
 TEST_F(NodeLockTest, ConcurrentAcquiresOnOneNodeQueueInsteadOfConflicting) {
   NodeLocker eager(api_, NodeLockConfig{std::chrono::seconds(0), 1, &env_});
   std::vector<std::thread> threads;
+  threads.reserve(8);
   std::atomic<int> failures{0};
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {

@@ -31,7 +31,7 @@ namespace hami::fakes {
 
 class FakeEnv : public base::Env {
  public:
-  using nanoseconds = std::chrono::nanoseconds;
+  using Nanoseconds = std::chrono::nanoseconds;
   static constexpr std::chrono::seconds kWallStart{1735689600};  // 2025-01-01T00:00:00Z
 
   SteadyTime SteadyNow() override {
@@ -50,13 +50,13 @@ class FakeEnv : public base::Env {
   void SetUnixSeconds(int64_t seconds) { SetWallTime(WallTime(std::chrono::seconds(seconds))); }
 
   // How far the clocks have moved since this FakeEnv was made.
-  nanoseconds Elapsed() const {
+  Nanoseconds Elapsed() const {
     std::lock_guard<std::mutex> lock(mu_);
     return elapsed_;
   }
 
   // Moves both clocks forward and wakes every sleep and wait whose deadline has come.
-  void Advance(nanoseconds duration) {
+  void Advance(Nanoseconds duration) {
     std::lock_guard<std::mutex> lock(mu_);
     AdvanceLocked(duration);
   }
@@ -66,16 +66,16 @@ class FakeEnv : public base::Env {
     auto_advance_ = on;
   }
 
-  bool SleepFor(nanoseconds duration, std::stop_token stop = {}) override {
+  bool SleepFor(Nanoseconds duration, std::stop_token stop = {}) override {
     std::unique_lock<std::mutex> lock(mu_);
     if (stop.stop_requested()) return false;
     sleeps_.push_back(duration);
     changed_.notify_all();
     if (auto_advance_) {
-      AdvanceLocked(std::max(duration, nanoseconds(0)));
+      AdvanceLocked(std::max(duration, Nanoseconds(0)));
       return true;
     }
-    const nanoseconds deadline = elapsed_ + duration;
+    const Nanoseconds deadline = elapsed_ + duration;
     ++blocked_;
     changed_.notify_all();
     changed_.wait(lock, stop, [&] { return elapsed_ >= deadline; });
@@ -84,17 +84,17 @@ class FakeEnv : public base::Env {
   }
 
   bool WaitFor(std::condition_variable_any& cv, std::unique_lock<std::mutex>& caller,
-               nanoseconds timeout, const std::function<bool()>& done,
+               Nanoseconds timeout, const std::function<bool()>& done,
                std::stop_token stop = {}) override {
     if (done()) return true;
     std::unique_lock<std::mutex> lock(mu_);
     if (stop.stop_requested()) return false;
     if (auto_advance_) {
-      AdvanceLocked(std::max(timeout, nanoseconds(0)));
+      AdvanceLocked(std::max(timeout, Nanoseconds(0)));
       lock.unlock();
       return done();
     }
-    const nanoseconds deadline = elapsed_ + timeout;
+    const Nanoseconds deadline = elapsed_ + timeout;
     waiters_.push_back(&cv);
     ++blocked_;
     changed_.notify_all();
@@ -142,7 +142,7 @@ class FakeEnv : public base::Env {
   }
 
   // Every SleepFor duration asked for, in call order.
-  std::vector<nanoseconds> sleeps() const {
+  std::vector<Nanoseconds> sleeps() const {
     std::lock_guard<std::mutex> lock(mu_);
     return sleeps_;
   }
@@ -180,7 +180,7 @@ class FakeEnv : public base::Env {
     }
   };
 
-  void AdvanceLocked(nanoseconds duration) {
+  void AdvanceLocked(Nanoseconds duration) {
     elapsed_ += duration;
     changed_.notify_all();
     for (std::condition_variable_any* cv : waiters_) cv->notify_all();
@@ -188,10 +188,10 @@ class FakeEnv : public base::Env {
 
   mutable std::mutex mu_;
   std::condition_variable_any changed_;  // the clock, sleeps_ or blocked_ changed
-  nanoseconds elapsed_{0};
+  Nanoseconds elapsed_{0};
   WallTime wall_start_{kWallStart};
   bool auto_advance_ = true;
-  std::vector<nanoseconds> sleeps_;
+  std::vector<Nanoseconds> sleeps_;
   int blocked_ = 0;
   std::vector<std::condition_variable_any*> waiters_;  // of WaitFor calls blocked now
   std::map<std::string, std::string> env_;
