@@ -14,6 +14,8 @@ build=_output/check
 jobs="${JOBS:-$(nproc)}"
 # shellcheck source=hack/clang.sh
 source hack/clang.sh
+# shellcheck source=hack/lib/ctest_report.sh
+source hack/lib/ctest_report.sh
 hami::install_clang || { echo "ASAN FAILURE: clang-14 could not be installed"; exit 1; }
 mkdir -p "$build"
 if ! cmake --preset check >"$build/configure.log" 2>&1 ||
@@ -35,13 +37,4 @@ log="$build/ctest.log"
   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   ctest --output-on-failure -j "$jobs" -L 'unit|integration' -E '^chart_' "$@") | tee "$log"
 rc=${PIPESTATUS[0]}
-read -r failed total < <(
-  sed -n 's/.*tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\1 \2/p' "$log" | tail -1)
-failed=${failed:-0} total=${total:-0}
-sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\) (.*/ASAN FAILURE: \1/p' "$log"
-if ((rc != 0 && failed == 0)); then
-  echo "ASAN FAILURE: ctest exited $rc (log $log)"
-  failed=1
-fi
-echo "asan: $((total - failed)) of $total tests clean"
-((rc == 0))
+hami::ctest_report asan "$rc" "$log"

@@ -17,6 +17,8 @@ tests=("${@:-extender_test region_test region_tamper_test k8s_test net_test}")
 read -r -a tests <<<"${tests[*]}"
 # shellcheck source=hack/clang.sh
 source hack/clang.sh
+# shellcheck source=hack/lib/ctest_report.sh
+source hack/lib/ctest_report.sh
 hami::install_clang || { echo "TSAN FAILURE: clang-14 could not be installed"; exit 1; }
 mkdir -p "$build"
 if ! cmake --preset tsan-check >"$build/configure.log" 2>&1 ||
@@ -31,13 +33,4 @@ regex="^($(IFS='|'; echo "${tests[*]}"))\$"
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/../../hack/tsan.supp" \
   ctest --output-on-failure -j "$jobs" -R "$regex") | tee "$log"
 rc=${PIPESTATUS[0]}
-read -r failed total < <(
-  sed -n 's/.*tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\1 \2/p' "$log" | tail -1)
-failed=${failed:-0} total=${total:-0}
-sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\) (.*/TSAN FAILURE: \1/p' "$log"
-if ((rc != 0 && failed == 0)); then
-  echo "TSAN FAILURE: ctest exited $rc (log $log)"
-  failed=1
-fi
-echo "tsan: $((total - failed)) of $total tests clean"
-((rc == 0))
+hami::ctest_report tsan "$rc" "$log"

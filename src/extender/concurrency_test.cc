@@ -149,20 +149,26 @@ std::map<std::string, std::array<int64_t, 3>> DeviceUsage(const SchedulerCache& 
   return usage;
 }
 
+// A Binder over `Api` and one SchedulerCache, on a FakeEnv in auto-advance mode (node-lock
+// backoffs return at once) whose wall clock starts at a fixed time.
+template <typename Api>
+struct BindRig {
+  BindRig() { env.SetUnixSeconds(1700000000); }
+  Api api;
+  vendor::Registry registry;
+  SchedulerCache cache{registry};
+  fakes::FakeEnv env;
+  Binder binder{api, cache, registry, BindConfig{.env = &env}};
+};
+
 // /bind commits (node lock, annotations, Binding, the informer's booking of the bound pod, later
 // its deletion) and binds losing the node lock to another race /filter decisions on the same nodes
 // and the expiry of pods filtered but never bound. No device is ever over its limits; in
 // the end the cache books exactly the bound pods still alive, as a cache rebuilt from the API
 // server's pods does.
 TEST(SchedulerCacheConcurrencyTest, BindsRaceFiltersAndExpiryWithoutOverbooking) {
-  fakes::FakeKubeApi api;
-  vendor::Registry registry;
-  SchedulerCache cache(registry);
-  fakes::FakeEnv env;  // auto-advance: node-lock backoffs return at once
-  env.SetUnixSeconds(1700000000);
-  BindConfig bind_config;
-  bind_config.env = &env;
-  Binder binder(api, cache, registry, bind_config);
+  BindRig<fakes::FakeKubeApi> rig;
+  auto& [api, registry, cache, env, binder] = rig;
   for (int n = 0; n < kNodes; ++n) {
     ASSERT_TRUE(cache.UpsertNode(Node(n)).ok());
     ASSERT_TRUE(
@@ -301,14 +307,8 @@ class BindingHookApi : public fakes::FakeKubeApi {
 // pod's watch event then books the device past its memory (20000 of 16000 MiB here, before
 // SchedulerCache::BeginBind). The interleaving is scripted, so the test is deterministic.
 TEST(SchedulerCacheConcurrencyTest, ExpiryWhileBindInFlightMustNotOverbook) {
-  BindingHookApi api;
-  vendor::Registry registry;
-  SchedulerCache cache(registry);
-  fakes::FakeEnv env;  // auto-advance: node-lock backoffs return at once
-  env.SetUnixSeconds(1700000000);
-  BindConfig bind_config;
-  bind_config.env = &env;
-  Binder binder(api, cache, registry, bind_config);
+  BindRig<BindingHookApi> rig;
+  auto& [api, registry, cache, env, binder] = rig;
   codec::NodeObject node;  // one device, so the second pod can only go where the first is
   node.name = "n0";
   node.annotations["hami.io/node-nvidia-register"] = nlohmann::json::array({{{"id", "GPU-only"},
