@@ -218,7 +218,8 @@ class Lock {
 
 void RaiseWater(SharedRegion& r, int i) {
   uint64_t hw = A(HighWater(r)).load();
-  while (hw < static_cast<uint64_t>(i + 1) && !A(HighWater(r)).compare_exchange_weak(hw, i + 1)) {
+  const uint64_t water = static_cast<uint64_t>(i) + 1;
+  while (hw < water && !A(HighWater(r)).compare_exchange_weak(hw, water)) {
   }
   int32_t pn = A(r.proc_num).load();
   while (pn < i + 1 && !A(r.proc_num).compare_exchange_weak(pn, i + 1)) {
@@ -356,8 +357,8 @@ uint64_t UsedBytes(const SharedRegion& r, int dev) {
 uint64_t SumOfSlots(const SharedRegion& r, int dev) {
   if (!ValidDev(dev)) return 0;
   uint64_t sum = 0;
-  for (int i = 0; i < kMaxSlots; ++i) {
-    sum = SatAdd(sum, A(const_cast<SharedRegion&>(r).procs[i].used[dev].total).load());
+  for (auto& slot : const_cast<SharedRegion&>(r).procs) {
+    sum = SatAdd(sum, A(slot.used[dev].total).load());
   }
   return sum;
 }
