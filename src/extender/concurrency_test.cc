@@ -168,7 +168,11 @@ struct BindRig {
 // server's pods does.
 TEST(SchedulerCacheConcurrencyTest, BindsRaceFiltersAndExpiryWithoutOverbooking) {
   BindRig<fakes::FakeKubeApi> rig;
-  auto& [api, registry, cache, env, binder] = rig;
+  auto& api = rig.api;
+  auto& cache = rig.cache;
+  auto& env = rig.env;
+  auto& binder = rig.binder;
+  const vendor::Registry& registry = rig.registry;
   for (int n = 0; n < kNodes; ++n) {
     ASSERT_TRUE(cache.UpsertNode(Node(n)).ok());
     ASSERT_TRUE(
@@ -308,7 +312,11 @@ class BindingHookApi : public fakes::FakeKubeApi {
 // SchedulerCache::BeginBind). The interleaving is scripted, so the test is deterministic.
 TEST(SchedulerCacheConcurrencyTest, ExpiryWhileBindInFlightMustNotOverbook) {
   BindRig<BindingHookApi> rig;
-  auto& [api, registry, cache, env, binder] = rig;
+  auto& api = rig.api;
+  auto& cache = rig.cache;
+  auto& env = rig.env;
+  auto& binder = rig.binder;
+  const vendor::Registry& registry = rig.registry;
   codec::NodeObject node;  // one device, so the second pod can only go where the first is
   node.name = "n0";
   node.annotations["hami.io/node-nvidia-register"] = nlohmann::json::array({{{"id", "GPU-only"},
