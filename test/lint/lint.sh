@@ -56,7 +56,15 @@ for e in json.load(open(sys.argv[1])):
       files=("${units[@]}")
     else
       base=$(cat "$mark")
-      git cat-file -e "$base^{commit}" 2>/dev/null || { echo "$mark names no commit here: $base"; exit 1; }
+      if ! git cat-file -e "$base^{commit}" 2>/dev/null; then
+        # A shallow clone lacks the history to diff against: say so rather than fail or guess.
+        if [[ $(git rev-parse --is-shallow-repository) == true ]]; then
+          echo "clang-tidy: SKIPPED, shallow clone without $mark's commit $base (fetch more history)"
+          exit 0
+        fi
+        echo "$mark names no commit here: $base"
+        exit 1
+      fi
       # Changed since the mark (committed or not), then every unit including a changed header.
       mapfile -t changed < <({ git diff --name-only "$base" -- '*.cc' '*.c' '*.h'
                                git ls-files --others --exclude-standard '*.cc' '*.c' '*.h'; } | sort -u)
