@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "extender/service.h"
+#include "extender/service_test_util.h"
 #include "test/fakes/fake_env.h"
 #include "test/fakes/fake_kube_api.h"
 
@@ -29,11 +30,7 @@ class ServiceReadyTest : public ::testing::Test {
     config.env = &env_;
     service_ = std::make_unique<SchedulerService>(api_, registry_, config);
     ASSERT_TRUE(service_->Start().ok());
-    codec::NodeObject node;
-    node.name = "n1";
-    node.annotations["hami.io/node-nvidia-register"] =
-        R"([{"id":"GPU-1","count":10,"devmem":1000,"devcore":100,"type":"NVIDIA-T4","mode":"hami-core","health":true}])";
-    ASSERT_TRUE(service_->cache().UpsertNode(node).ok());
+    ASSERT_TRUE(service_->cache().UpsertNode(OneT4Node()).ok());
   }
   void TearDown() override {
     if (filter_.joinable()) filter_.join();

@@ -2,6 +2,7 @@
 // /bind and an added route (hami-scheduler's /webhook) from clients that are not kube-scheduler or
 // the API server.
 #include "extender/service.h"
+#include "extender/service_test_util.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -57,11 +58,7 @@ class ServiceTest : public ::testing::Test {
         },
         net::ClientCertPolicy{ca_.cert_file, {"hami-webhook-client"}});
     ASSERT_TRUE(service_->Start().ok());
-    codec::NodeObject node;
-    node.name = "n1";
-    node.annotations["hami.io/node-nvidia-register"] =
-        R"([{"id":"GPU-1","count":10,"devmem":1000,"devcore":100,"type":"NVIDIA-T4","mode":"hami-core","health":true}])";
-    ASSERT_TRUE(service_->cache().UpsertNode(node).ok());
+    ASSERT_TRUE(service_->cache().UpsertNode(OneT4Node()).ok());
   }
   void TearDown() override {
     service_->Stop();
