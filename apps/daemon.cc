@@ -2,8 +2,6 @@
 
 #include <pthread.h>
 
-#include <cstdlib>
-
 #include "base/log.h"
 
 namespace hami::apps {
@@ -22,11 +20,6 @@ int AwaitTermination(const sigset_t& signals) {
   sigwait(&signals, &signal);
   base::LogInfo("shutting down", {{"signal", std::to_string(signal)}});
   return signal;
-}
-
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
 }
 
 }  // namespace hami::apps

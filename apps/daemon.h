@@ -34,7 +34,4 @@ int ServeUntilTerminated(Service& service, const sigset_t& signals) {
   return ServeUntilTerminated(service, signals, [] {});
 }
 
-// The environment variable `name` when set and non-empty, else `fallback`.
-std::string EnvOr(const char* name, const std::string& fallback);
-
 }  // namespace hami::apps

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <csignal>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +14,7 @@
 #include "apps/device_config_file.h"
 #include "apps/go_flags.h"
 #include "base/duration.h"
+#include "base/env.h"
 #include "base/log.h"
 #include "deviceplugin/service.h"
 #include "k8s/client_config.h"
@@ -63,7 +63,8 @@ hami::base::Result<dp::PluginConfig> BuildPluginConfig(const Flags& flags) {
   config.device_id_strategy = flags.device_id_strategy == "index" ? dp::DeviceIdStrategy::kIndex
                                                                   : dp::DeviceIdStrategy::kUuid;
   config.pass_device_specs = flags.pass_device_specs;
-  config.enable_topology_score = hami::apps::EnvOr("ENABLE_TOPOLOGY_SCORE", "") == "true";
+  config.enable_topology_score =
+      hami::base::Env::Default()->GetEnvOr("ENABLE_TOPOLOGY_SCORE", "") == "true";
   std::ifstream in(flags.node_config_file);
   if (in) {
     std::stringstream text;
@@ -115,8 +116,9 @@ int Run(const Flags& flags) {
   dp::ServiceConfig config;
   config.plugin = std::move(plugin).value();
   config.plugin_dir = flags.device_plugin_path;
-  const std::string hook =
-      !flags.hook_path.empty() ? flags.hook_path : hami::apps::EnvOr("HOOK_PATH", "/usr/local");
+  const std::string hook = !flags.hook_path.empty()
+                               ? flags.hook_path
+                               : hami::base::Env::Default()->GetEnvOr("HOOK_PATH", "/usr/local");
   config.host_vgpu_dir = hook + "/vgpu";
   config.register_interval = *interval;
   config.health_interval = std::min(*interval, std::chrono::milliseconds(5000));
@@ -137,7 +139,7 @@ int Run(const Flags& flags) {
 
 int main(int argc, char** argv) {
   Flags flags;
-  flags.node_name = hami::apps::EnvOr("NODE_NAME", "");
+  flags.node_name = hami::base::Env::Default()->GetEnvOr("NODE_NAME", "");
   CLI::App app{"hami-device-plugin: NVIDIA node agent (node registration + kubelet device plugin)"};
   app.add_option("--node-name", flags.node_name, "this node's name (default env NODE_NAME)");
   app.add_option("--kubeconfig", flags.kubeconfig,

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <cstdlib>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +13,7 @@
 #include "apps/go_flags.h"
 #include "base/build_info.h"
 #include "base/duration.h"
+#include "base/env.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "k8s/client_config.h"
@@ -102,9 +102,9 @@ int Run(const Flags& flags) {
 int main(int argc, char** argv) {
   CLI::App app{"hami-monitor: per-node vGPU metrics and priority feedback (HAMi-compatible)"};
   Flags flags;
-  flags.hook_path = hami::apps::EnvOr("HOOK_PATH", "/usr/local/vgpu");
-  flags.node_name = hami::apps::EnvOr("NODE_NAME", "");
-  flags.resync_interval = hami::apps::EnvOr("HAMI_RESYNC_INTERVAL", "5m");
+  flags.hook_path = hami::base::Env::Default()->GetEnvOr("HOOK_PATH", "/usr/local/vgpu");
+  flags.node_name = hami::base::Env::Default()->GetEnvOr("NODE_NAME", "");
+  flags.resync_interval = hami::base::Env::Default()->GetEnvOr("HAMI_RESYNC_INTERVAL", "5m");
   app.add_option("--hook-path", flags.hook_path,
                  "directory holding containers/<podUID>_<container>/ (env HOOK_PATH)")
       ->capture_default_str();

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -17,6 +16,7 @@
 #include "apps/go_flags.h"
 #include "apps/vendor_flags.h"
 #include "base/duration.h"
+#include "base/env.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "extender/service.h"
@@ -185,14 +185,13 @@ int Run(const Flags& flags) {
   if (flags.leader_elect) {
     hami::k8s::LeaderElectionConfig election;
     election.lease_name = flags.leader_elect_resource_name;
-    const char* pod_namespace = std::getenv("POD_NAMESPACE");
+    hami::base::Env* env = hami::base::Env::Default();
     election.lease_namespace = !flags.leader_elect_resource_namespace.empty()
                                    ? flags.leader_elect_resource_namespace
-                                   : (pod_namespace ? pod_namespace : "kube-system");
+                                   : env->GetEnvOr("POD_NAMESPACE", "kube-system");
     char host[256] = {0};
     gethostname(host, sizeof(host) - 1);
-    const char* pod_name = std::getenv("POD_NAME");
-    election.identity = std::string(pod_name ? pod_name : host) + "_" + std::to_string(getpid());
+    election.identity = env->GetEnvOr("POD_NAME", host) + "_" + std::to_string(getpid());
     config.leader_election = election;
   }
 

@@ -5,13 +5,12 @@
 #include <httplib.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 
 #include "apps/device_config_file.h"
 #include "apps/vendor_flags.h"
+#include "base/env.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "k8s/client_config.h"
@@ -44,16 +43,15 @@ struct SmiFlags {
   vendor::FlagValues vendor_flags;  // cluster mode: --enable-ascend, ...
 };
 
-std::string Env(const char* name, const std::string& fallback = "") {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : fallback;
+std::string Env(const std::string& name, const std::string& fallback = "") {
+  return base::Env::Default()->GetEnvOr(name, fallback);
 }
 
 // libvgpu in this process's environment: we are inside a container's slice.
 bool InsideSlice() {
   if (!Env("CUDA_DEVICE_MEMORY_LIMIT").empty()) return true;
   for (int i = 0; i < 16; ++i) {
-    if (!Env(("CUDA_DEVICE_MEMORY_LIMIT_" + std::to_string(i)).c_str()).empty()) return true;
+    if (!Env("CUDA_DEVICE_MEMORY_LIMIT_" + std::to_string(i)).empty()) return true;
   }
   if (Env("LD_PRELOAD").find("libvgpu") != std::string::npos) return true;
   std::ifstream preload("/etc/ld.so.preload");
@@ -155,7 +153,7 @@ base::Result<SmiView> ContainerView(const SmiFlags& f) {
 
 SmiView NodeView(const SmiFlags& f) {
   monitor::RegionScanner scanner({f.hook_path, std::chrono::hours(24 * 365)});
-  scanner.Scan({}, std::chrono::system_clock::now());
+  scanner.Scan({}, base::Env::Default()->WallNow());
   monitor::NvmlHost nvml;
   const base::Status nvml_status = nvml.Open(f.nvml_library);
   std::optional<std::vector<monitor::PodRef>> pods;
@@ -172,8 +170,8 @@ SmiView NodeView(const SmiFlags& f) {
   } else {
     pod_note = "pod names unknown (no API access or no --node-name): pods shown by UID";
   }
-  auto snapshot = monitor::BuildSnapshot(f.node_name, std::time(nullptr), nvml.Read(),
-                                         scanner.Read(), pods, {});
+  auto snapshot = monitor::BuildSnapshot(f.node_name, base::Env::Default()->UnixSeconds(),
+                                         nvml.Read(), scanner.Read(), pods, {});
   SmiView view = monitor::ViewFromSnapshot(
       snapshot, "HAMi smi: node " + (f.node_name.empty() ? std::string("(local)") : f.node_name) +
                     " (regions under " + f.hook_path + " + NVML)");

@@ -48,6 +48,11 @@ Env* Env::Default() {
   return env;
 }
 
+std::string Env::GetEnvOr(const std::string& name, const std::string& fallback) {
+  std::optional<std::string> value = GetEnv(name);
+  return value && !value->empty() ? *value : fallback;
+}
+
 int64_t Env::UnixSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(WallNow().time_since_epoch()).count();
 }

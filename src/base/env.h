@@ -53,6 +53,8 @@ class Env {
 
   // The value of environment variable `name`; nullopt when it is not set.
   virtual std::optional<std::string> GetEnv(const std::string& name) = 0;
+  // GetEnv(name) when set and not empty, else `fallback`.
+  std::string GetEnvOr(const std::string& name, const std::string& fallback);
 };
 
 }  // namespace hami::base

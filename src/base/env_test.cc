@@ -203,5 +203,14 @@ TEST(FakeEnvTest, GetEnvAnswersFromItsOwnTable) {
   ::unsetenv("HAMI_ENV_TEST_VALUE");
 }
 
+TEST(EnvTest, GetEnvOrFallsBackWhenUnsetOrEmpty) {
+  fakes::FakeEnv env;
+  EXPECT_EQ(env.GetEnvOr("NODE_NAME", "fallback"), "fallback");
+  env.SetEnv("NODE_NAME", "");
+  EXPECT_EQ(env.GetEnvOr("NODE_NAME", "fallback"), "fallback");
+  env.SetEnv("NODE_NAME", "node-a");
+  EXPECT_EQ(env.GetEnvOr("NODE_NAME", "fallback"), "node-a");
+}
+
 }  // namespace
 }  // namespace hami::base
