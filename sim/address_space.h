@@ -45,9 +45,10 @@ class AddressSpace {
   std::map<uint64_t, uint64_t> free_;  // start -> length, non-overlapping, non-adjacent
 };
 
-// kIpc: another process's allocation opened with cuIpcOpenMemHandle (charged 0: its memory is
-// the exporter's).
-enum class AllocKind { kDevice, kPitch, kManaged, kAsync, kPool, kIpc };
+// kIpc: another process's allocation opened with cuIpcOpenMemHandle; kPoolImport: another
+// process's pool allocation imported with cuMemPoolImportPointer (both charged 0: their memory
+// is the exporter's).
+enum class AllocKind { kDevice, kPitch, kManaged, kAsync, kPool, kIpc, kPoolImport };
 
 struct Allocation {
   uint64_t base = 0;

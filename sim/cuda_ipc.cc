@@ -45,7 +45,7 @@ CUresult cuIpcGetMemHandle(CUipcMemHandle* handle, CUdeviceptr dptr) {
   if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
   const Allocation* a = p.allocations.FindBase(dptr);
   if (handle == nullptr || a == nullptr || a->kind == AllocKind::kManaged ||
-      a->kind == AllocKind::kIpc) {
+      a->kind == AllocKind::kIpc || a->kind == AllocKind::kPoolImport) {
     return CUDA_ERROR_INVALID_VALUE;
   }
   HandleData d{kMagic, p.pid(), a->base, a->size, a->reserved, p.Phys(a->device)};

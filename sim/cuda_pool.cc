@@ -3,11 +3,13 @@
 // A pool's memory is what its live allocations use plus the freed blocks it keeps: up to its
 // release threshold (default 0: freed memory returns to the GPU at once); cuMemPoolTrimTo
 // releases down to a floor. Both count as the GPU's used memory. A pool destroyed with
-// allocations outstanding lives on until they are freed, as with the driver.
+// allocations outstanding lives on until they are freed, as with the driver. Sharing pools
+// between processes is in cuda_share.cc.
 #include <mutex>
 
 #include "gpuapi/cuda_functions.h"
 #include "sim/cuda_process.h"
+#include "sim/share_record.h"
 
 using hami::sim::Allocation;
 using hami::sim::AllocKind;
@@ -38,7 +40,7 @@ CUresult PoolAllocate(CUdeviceptr* dptr, size_t bytesize, CUmemoryPool pool_hand
                    ? (p.current_pool[ref.ctx->device] != nullptr ? p.current_pool[ref.ctx->device]
                                                                  : p.DefaultPool(ref.ctx->device))
                    : LivePool(p, pool_handle);
-  if (pool == nullptr) return CUDA_ERROR_INVALID_VALUE;
+  if (pool == nullptr || pool->imported) return CUDA_ERROR_INVALID_VALUE;
   AllocKind kind = pool_handle == nullptr ? AllocKind::kAsync : AllocKind::kPool;
   return p.AllocateDevice(pool->device, bytesize, kind, pool, dptr);
 }
@@ -51,7 +53,8 @@ CUresult PoolFree(CUdeviceptr dptr, CUstream stream, bool per_thread) {
   if (CUresult r = p.ResolveStream(stream, per_thread, &ref); r != CUDA_SUCCESS) return r;
   if (p.FreeGraphAlloc(dptr)) return CUDA_SUCCESS;
   const Allocation* a = p.allocations.FindBase(dptr);
-  if (a == nullptr || (a->kind != AllocKind::kAsync && a->kind != AllocKind::kPool)) {
+  if (a == nullptr || (a->kind != AllocKind::kAsync && a->kind != AllocKind::kPool &&
+                       a->kind != AllocKind::kPoolImport)) {
     return CUDA_ERROR_INVALID_VALUE;
   }
   p.FreeDevice(dptr);
@@ -94,6 +97,7 @@ CUresult cuMemPoolCreate(CUmemoryPool* pool, const CUmemPoolProps* props) {
   if (!p.ValidDevice(props->location.id)) return CUDA_ERROR_INVALID_DEVICE;
   auto created = std::make_unique<Pool>();
   created->device = props->location.id;
+  created->handle_types = props->handleTypes;
   *pool = reinterpret_cast<CUmemoryPool>(p.Add(std::move(created)));
   return CUDA_SUCCESS;
 }
@@ -106,6 +110,10 @@ CUresult cuMemPoolDestroy(CUmemoryPool handle) {
   if (pool == nullptr || pool->is_default) return CUDA_ERROR_INVALID_VALUE;
   for (Pool*& current : p.current_pool) {
     if (current == pool) current = nullptr;
+  }
+  if (pool->export_fd >= 0) {  // no new importer; pointers imported already stay valid
+    hami::sim::RevokeShareFd(pool->export_fd);
+    pool->export_fd = -1;
   }
   // Outstanding allocations keep the pool's memory until they are freed.
   pool->destroyed = true;
@@ -212,7 +220,7 @@ CUresult cuDeviceSetMemPool(CUdevice dev, CUmemoryPool handle) {
   if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
   if (!p.ValidDevice(dev)) return CUDA_ERROR_INVALID_DEVICE;
   Pool* pool = LivePool(p, handle);
-  if (pool == nullptr || pool->device != dev) return CUDA_ERROR_INVALID_VALUE;
+  if (pool == nullptr || pool->device != dev || pool->imported) return CUDA_ERROR_INVALID_VALUE;
   p.current_pool[dev] = pool;
   return CUDA_SUCCESS;
 }

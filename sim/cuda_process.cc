@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "sim/share_record.h"
+
 namespace hami::sim {
 namespace {
 
@@ -272,10 +274,11 @@ CUresult Process::AllocateDevice(int ordinal, uint64_t size, AllocKind kind, con
   }
   auto address = DeviceVa(ordinal).Allocate(reserved, alignment);
   if (!address) {
-    if (from_cache)
+    if (from_cache) {
       pool->cached += reserved;
-    else
+    } else {
       Uncharge(ordinal, reserved);
+    }
     return CUDA_ERROR_OUT_OF_MEMORY;
   }
   if (pool != nullptr) {
@@ -351,9 +354,20 @@ Pool* Process::DefaultPool(int ordinal) {
 
 void Process::MaybeFreeVmmHandle(CUmemGenericAllocationHandle handle) {
   auto it = vmm_handles.find(handle);
-  if (it == vmm_handles.end() || it->second.refs > 0 || it->second.mappings > 0) return;
-  if (it->second.device >= 0) Uncharge(it->second.device, it->second.size);
+  if (it == vmm_handles.end() || it->second.refs > 0 || it->second.mappings > 0 ||
+      it->second.importers > 0) {
+    return;
+  }
+  const VmmHandle gone = it->second;
   vmm_handles.erase(it);
+  if (gone.export_fd >= 0) RevokeShareFd(gone.export_fd);
+  if (gone.source != 0) {  // an import of this process's own export: its reference goes
+    auto source = vmm_handles.find(gone.source);
+    if (source != vmm_handles.end()) --source->second.importers;
+    MaybeFreeVmmHandle(gone.source);
+    return;
+  }
+  if (!gone.foreign && gone.device >= 0) Uncharge(gone.device, gone.size);
 }
 
 void WaitUntil(int64_t end_ns) {

@@ -128,8 +128,17 @@ struct GraphExec : Object {
   std::vector<GraphMemOp> mem_ops;
 };
 
+// The exporter of an imported pool (cuda_share.cc): pointers exported from that pool only.
+struct PoolOrigin {
+  int32_t pid = 0;
+  uint64_t start_time = 0;
+  uint64_t pool_id = 0;
+};
+
 // A pool's physical memory is `used` (live allocations) plus `cached` (freed blocks it keeps, up
-// to the release threshold); the GPU is charged both.
+// to the release threshold); the GPU is charged both. An imported pool
+// (cuMemPoolImportFromShareableHandle) holds no memory and serves no allocations, only
+// cuMemPoolImportPointer.
 struct Pool : Object {
   Pool() : Object(ObjKind::kPool) {}
   int device = 0;
@@ -139,6 +148,10 @@ struct Pool : Object {
   uint64_t cached = 0, reserved_high = 0;
   uint64_t release_threshold = 0;
   int reuse[3] = {1, 1, 1};
+  CUmemAllocationHandleType handle_types = CU_MEM_HANDLE_TYPE_NONE;  // as created
+  int export_fd = -1;  // the memfd behind this pool's exported handles (share_record.h)
+  bool imported = false;
+  PoolOrigin origin;  // imported pools only
 };
 
 struct Array : Object {
@@ -158,12 +171,19 @@ struct MipmappedArray : Object {
   std::vector<Array*> level_arrays;
 };
 
+// A VMM handle: its memory is gone with the last reference, mapping and importer. An imported
+// handle (cuMemImportFromShareableHandle) takes no memory of its own: one from another process
+// shares the exporter's (charged there), one from this process holds a reference on `source`.
 struct VmmHandle {
   uint64_t size = 0;
   int device = -1;  // CUDA ordinal; -1: host-located, no device charge
   CUmemAllocationProp prop{};
-  int refs = 1;  // cuMemCreate + cuMemRetainAllocationHandle - cuMemRelease
+  int refs = 1;  // cuMemCreate (or the import) + cuMemRetainAllocationHandle - cuMemRelease
   int mappings = 0;
+  int importers = 0;     // handles imported from it in this process that are not gone yet
+  int export_fd = -1;    // the memfd behind this handle's exported fds, revoked with the memory
+  bool foreign = false;  // imported from another process
+  CUmemGenericAllocationHandle source = 0;  // imported from this process: the exported handle
 };
 
 struct VmmMapping {
@@ -284,7 +304,8 @@ class Process {
   // `dptr` is not one.
   bool FreeGraphAlloc(CUdeviceptr dptr);
 
-  // Returns the physical memory of a VMM handle once it is released and unmapped.
+  // Returns the physical memory of a VMM handle once it is released, unmapped and no import of
+  // it in this process is left; revokes its export.
   void MaybeFreeVmmHandle(CUmemGenericAllocationHandle handle);
   // Releases a pool's cached memory above max(keep, used); removes a destroyed pool once empty.
   void TrimPool(Pool* pool, uint64_t keep);

@@ -40,5 +40,5 @@ std::string TempStatePath();
 }  // namespace hami::sim::testing
 
 // Calls a CUDA/NVML entry point of `driver` by name with its declared prototype.
-#define CU(driver, fn) (reinterpret_cast<decltype(&fn)>((driver).Cuda(#fn)))
-#define NVML(driver, fn) (reinterpret_cast<decltype(&fn)>((driver).Nvml(#fn)))
+#define CU(driver, fn) (reinterpret_cast<decltype(&(fn))>((driver).Cuda(#fn)))
+#define NVML(driver, fn) (reinterpret_cast<decltype(&(fn))>((driver).Nvml(#fn)))

@@ -289,6 +289,16 @@ HAMI_CUAPI CUresult cuGraphInstantiate_v2(CUgraphExec* exec, CUgraph graph, CUgr
 HAMI_CUAPI CUresult cuGraphChildGraphNodeGetGraph(CUgraphNode node, CUgraph* graph);
 HAMI_CUAPI CUresult cuMemPoolImportPointer(CUdeviceptr* ptr_out, CUmemoryPool pool,
                                            CUmemPoolPtrExportData* share_data);
+// Pool sharing between processes (CUDA 11.2): the pool's OS handle (for
+// CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR an int written to / passed by value in the void*),
+// and one allocation's export data.
+HAMI_CUAPI CUresult cuMemPoolExportToShareableHandle(void* handle_out, CUmemoryPool pool,
+                                                     CUmemAllocationHandleType handle_type,
+                                                     unsigned long long flags);
+HAMI_CUAPI CUresult cuMemPoolImportFromShareableHandle(CUmemoryPool* pool_out, void* handle,
+                                                       CUmemAllocationHandleType handle_type,
+                                                       unsigned long long flags);
+HAMI_CUAPI CUresult cuMemPoolExportPointer(CUmemPoolPtrExportData* share_data_out, CUdeviceptr ptr);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -16,6 +16,17 @@
 //   trim                      -> "ok" | "err <CUresult>": cuDeviceGraphMemTrim(0)
 //   x <id>                    -> "h <hex>" | "err <CUresult>": cuIpcGetMemHandle of a held pointer
 //   i <hex>                   -> "ok <id>" | "err <CUresult>": cuIpcOpenMemHandle_v2 (f closes it)
+//   sx <id> <socket>          -> "ok" | "err <CUresult>": exports a held vmmx handle
+//                                (cuMemExportToShareableHandle) or poolx pointer (its pool's
+//                                cuMemPoolExportToShareableHandle + cuMemPoolExportPointer) as a
+//                                file descriptor sent over the inherited Unix socket (SCM_RIGHTS)
+//   iv <socket>               -> "ok <id>" | "err <CUresult>": receives a descriptor and imports
+//                                the VMM handle (cuMemImportFromShareableHandle; f releases it)
+//   ip <socket>               -> "ok <id>" | "err <CUresult>": receives a pool descriptor and its
+//                                pointer's data, imports the pool and the pointer
+//                                (cuMemPoolImportPointer; f frees it with cuMemFreeAsync)
+//   m <id> <bytes>            -> "ok <id>" | "err <CUresult>": maps `bytes` of a held VMM handle
+//                                at a new reservation (f unmaps it)
 //   q                         -> exits 0 (everything still held is left to process exit)
 // The probe never checks limits itself: it reports what the driver (through libvgpu) answered.
 #include <dlfcn.h>
@@ -29,52 +40,60 @@
 #include <vector>
 
 #include "gpuapi/cuda_functions.h"
+#include "sim/fd_passing.h"
 
 namespace {
 
-#define PROBE_FNS(X)             \
-  X(cuInit)                      \
-  X(cuDeviceGet)                 \
-  X(cuDevicePrimaryCtxRetain)    \
-  X(cuCtxSetCurrent)             \
-  X(cuCtxGetCurrent)             \
-  X(cuCtxCreate_v2)              \
-  X(cuCtxDestroy_v2)             \
-  X(cuMemAlloc_v2)               \
-  X(cuMemFree_v2)                \
-  X(cuMemAllocManaged)           \
-  X(cuMemAllocPitch_v2)          \
-  X(cuArrayCreate_v2)            \
-  X(cuArray3DCreate_v2)          \
-  X(cuArrayDestroy)              \
-  X(cuMipmappedArrayCreate)      \
-  X(cuMipmappedArrayDestroy)     \
-  X(cuMemAllocAsync)             \
-  X(cuMemFreeAsync)              \
-  X(cuMemPoolCreate)             \
-  X(cuMemAllocFromPoolAsync)     \
-  X(cuMemCreate)                 \
-  X(cuMemRelease)                \
-  X(cuMemAddressReserve)         \
-  X(cuMemAddressFree)            \
-  X(cuMemMap)                    \
-  X(cuMemUnmap)                  \
-  X(cuMemGetInfo_v2)             \
-  X(cuCtxSetLimit)               \
-  X(cuGraphCreate)               \
-  X(cuGraphDestroy)              \
-  X(cuGraphAddMemAllocNode)      \
-  X(cuGraphAddMemFreeNode)       \
-  X(cuGraphInstantiateWithFlags) \
-  X(cuGraphLaunch)               \
-  X(cuGraphExecDestroy)          \
-  X(cuDeviceGraphMemTrim)        \
-  X(cuCtxSynchronize)            \
-  X(cuIpcGetMemHandle)           \
-  X(cuIpcOpenMemHandle_v2)       \
-  X(cuIpcCloseMemHandle)
+#define PROBE_FNS(X)                    \
+  X(cuInit)                             \
+  X(cuDeviceGet)                        \
+  X(cuDevicePrimaryCtxRetain)           \
+  X(cuCtxSetCurrent)                    \
+  X(cuCtxGetCurrent)                    \
+  X(cuCtxCreate_v2)                     \
+  X(cuCtxDestroy_v2)                    \
+  X(cuMemAlloc_v2)                      \
+  X(cuMemFree_v2)                       \
+  X(cuMemAllocManaged)                  \
+  X(cuMemAllocPitch_v2)                 \
+  X(cuArrayCreate_v2)                   \
+  X(cuArray3DCreate_v2)                 \
+  X(cuArrayDestroy)                     \
+  X(cuMipmappedArrayCreate)             \
+  X(cuMipmappedArrayDestroy)            \
+  X(cuMemAllocAsync)                    \
+  X(cuMemFreeAsync)                     \
+  X(cuMemPoolCreate)                    \
+  X(cuMemAllocFromPoolAsync)            \
+  X(cuMemCreate)                        \
+  X(cuMemRelease)                       \
+  X(cuMemAddressReserve)                \
+  X(cuMemAddressFree)                   \
+  X(cuMemMap)                           \
+  X(cuMemUnmap)                         \
+  X(cuMemGetInfo_v2)                    \
+  X(cuCtxSetLimit)                      \
+  X(cuGraphCreate)                      \
+  X(cuGraphDestroy)                     \
+  X(cuGraphAddMemAllocNode)             \
+  X(cuGraphAddMemFreeNode)              \
+  X(cuGraphInstantiateWithFlags)        \
+  X(cuGraphLaunch)                      \
+  X(cuGraphExecDestroy)                 \
+  X(cuDeviceGraphMemTrim)               \
+  X(cuCtxSynchronize)                   \
+  X(cuIpcGetMemHandle)                  \
+  X(cuIpcOpenMemHandle_v2)              \
+  X(cuIpcCloseMemHandle)                \
+  X(cuMemExportToShareableHandle)       \
+  X(cuMemImportFromShareableHandle)     \
+  X(cuMemPoolExportToShareableHandle)   \
+  X(cuMemPoolImportFromShareableHandle) \
+  X(cuMemPoolExportPointer)             \
+  X(cuMemPoolImportPointer)
 
 struct Api {
+// NOLINTNEXTLINE(bugprone-macro-parentheses): f names the member being declared
 #define PROBE_FIELD(f) decltype(&::f) f = nullptr;
   PROBE_FNS(PROBE_FIELD)
 #undef PROBE_FIELD
@@ -90,7 +109,15 @@ struct Held {
   bool live = false;
 };
 std::vector<Held> g_held;
+
+// A held handle as the driver's pointer-typed handle `T` (the probe holds every handle as a
+// number).
+template <typename T>
+T As(uint64_t handle) {
+  return reinterpret_cast<T>(handle);  // NOLINT(performance-no-int-to-ptr)
+}
 CUmemoryPool g_pools[16] = {};
+CUmemoryPool g_shareable_pools[16] = {};  // created with POSIX file descriptor handles
 CUcontext g_primary = nullptr;
 
 void Load() {
@@ -113,17 +140,20 @@ CUresult Setup() {
   return r;
 }
 
-CUresult PoolOn(int dev, CUmemoryPool* pool) {
-  if (g_pools[dev] != nullptr) {
-    *pool = g_pools[dev];
+CUresult PoolOn(int dev, CUmemoryPool* pool, bool shareable = false) {
+  CUmemoryPool& slot = shareable ? g_shareable_pools[dev] : g_pools[dev];
+  if (slot != nullptr) {
+    *pool = slot;
     return CUDA_SUCCESS;
   }
   CUmemPoolProps props{};
   props.allocType = CU_MEM_ALLOCATION_TYPE_PINNED;
+  props.handleTypes =
+      shareable ? CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR : CU_MEM_HANDLE_TYPE_NONE;
   props.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
   props.location.id = dev;
-  const CUresult r = g.cuMemPoolCreate(&g_pools[dev], &props);
-  *pool = g_pools[dev];
+  const CUresult r = g.cuMemPoolCreate(&slot, &props);
+  *pool = slot;
   return r;
 }
 
@@ -154,7 +184,7 @@ CUresult GraphExec(unsigned n, uint64_t bytes, bool with_free, int dev, Held* h)
 CUresult GraphLaunched(uint64_t bytes, int dev, Held* h) {
   CUresult r = GraphExec(1, bytes, true, dev, h);
   if (r != CUDA_SUCCESS) return r;
-  const auto exec = reinterpret_cast<CUgraphExec>(h->handle);
+  const auto exec = As<CUgraphExec>(h->handle);
   r = g.cuGraphLaunch(exec, nullptr);
   if (r == CUDA_SUCCESS) r = g.cuCtxSynchronize();
   if (r != CUDA_SUCCESS) {
@@ -165,8 +195,10 @@ CUresult GraphLaunched(uint64_t bytes, int dev, Held* h) {
   return r;
 }
 
-// Kinds: mem, managed, pitch, array, array3d, mipmap, async, pool, vmm, ctx, graph. Arrays are
-// float rows of 4 KiB (`bytes` rounded to whole rows); `dev` matters for pool, vmm and ctx.
+// Kinds: mem, managed, pitch, array, array3d, mipmap, async, pool, vmm, ctx, graph, and the
+// exportable vmmx (an unmapped VMM handle) and poolx (from a pool with POSIX file descriptor
+// handles). Arrays are float rows of 4 KiB (`bytes` rounded to whole rows); `dev` matters for
+// pool, vmm and ctx.
 CUresult Allocate(const char* kind, uint64_t bytes, int dev, Held* h) {
   auto* out = reinterpret_cast<CUdeviceptr*>(&h->handle);
   const size_t rows = bytes / 4096 != 0 ? bytes / 4096 : 1;
@@ -199,6 +231,24 @@ CUresult Allocate(const char* kind, uint64_t bytes, int dev, Held* h) {
     return r != CUDA_SUCCESS ? r : g.cuMemAllocFromPoolAsync(out, bytes, pool, nullptr);
   }
   if (!std::strcmp(kind, "vmm")) return VmmMapped(bytes, dev, h);
+  if (!std::strcmp(kind, "poolx")) {
+    CUmemoryPool pool;
+    const CUresult r = PoolOn(dev, &pool, true);
+    h->size = static_cast<uint64_t>(dev);
+    return r != CUDA_SUCCESS ? r : g.cuMemAllocFromPoolAsync(out, bytes, pool, nullptr);
+  }
+  if (!std::strcmp(kind, "vmmx")) {
+    CUmemAllocationProp prop{};
+    prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
+    prop.requestedHandleTypes = CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR;
+    prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+    prop.location.id = dev;
+    CUmemGenericAllocationHandle handle = 0;
+    const CUresult r =
+        g.cuMemCreate(&handle, (bytes + (2u << 20) - 1) / (2u << 20) * (2u << 20), &prop, 0);
+    h->handle = handle;
+    return r;
+  }
   if (!std::strcmp(kind, "graph")) return GraphLaunched(bytes, dev, h);
   if (!std::strcmp(kind, "ctx")) {
     CUcontext ctx;
@@ -213,24 +263,27 @@ CUresult Allocate(const char* kind, uint64_t bytes, int dev, Held* h) {
 CUresult Free(Held& h) {
   const char* k = h.kind;
   if (!std::strcmp(k, "array") || !std::strcmp(k, "array3d")) {
-    return g.cuArrayDestroy(reinterpret_cast<CUarray>(h.handle));
+    return g.cuArrayDestroy(As<CUarray>(h.handle));
   }
   if (!std::strcmp(k, "mipmap")) {
-    return g.cuMipmappedArrayDestroy(reinterpret_cast<CUmipmappedArray>(h.handle));
+    return g.cuMipmappedArrayDestroy(As<CUmipmappedArray>(h.handle));
   }
-  if (!std::strcmp(k, "async") || !std::strcmp(k, "pool"))
+  if (!std::strcmp(k, "async") || !std::strcmp(k, "pool") || !std::strcmp(k, "poolx") ||
+      !std::strcmp(k, "pooli")) {
     return g.cuMemFreeAsync(h.handle, nullptr);
+  }
+  if (!std::strcmp(k, "vmmx") || !std::strcmp(k, "vmmi")) return g.cuMemRelease(h.handle);
   if (!std::strcmp(k, "vmm")) {
     const CUresult r = g.cuMemUnmap(h.handle, h.size);
     g.cuMemAddressFree(h.handle, h.size);
     return r;
   }
-  if (!std::strcmp(k, "ctx")) return g.cuCtxDestroy_v2(reinterpret_cast<CUcontext>(h.handle));
+  if (!std::strcmp(k, "ctx")) return g.cuCtxDestroy_v2(As<CUcontext>(h.handle));
   if (!std::strcmp(k, "gexec")) {
-    return g.cuGraphExecDestroy(reinterpret_cast<CUgraphExec>(h.handle));
+    return g.cuGraphExecDestroy(As<CUgraphExec>(h.handle));
   }
   if (!std::strcmp(k, "graph")) {
-    const CUresult r = g.cuGraphExecDestroy(reinterpret_cast<CUgraphExec>(h.handle));
+    const CUresult r = g.cuGraphExecDestroy(As<CUgraphExec>(h.handle));
     return r != CUDA_SUCCESS ? r : g.cuDeviceGraphMemTrim(static_cast<CUdevice>(h.size));
   }
   if (!std::strcmp(k, "ipc")) return g.cuIpcCloseMemHandle(h.handle);
@@ -271,6 +324,99 @@ void Remember(const Held& h) {
   std::printf("ok %zu\n", g_held.size() - 1);
 }
 
+// Answers a command: "ok" (holding `h` when given: "ok <id>") or "err <CUresult>".
+void Reply(CUresult r, const Held* h = nullptr) {
+  if (r != CUDA_SUCCESS) {
+    std::printf("err %d\n", r);
+  } else if (h != nullptr) {
+    Remember(*h);
+  } else {
+    std::printf("ok\n");
+  }
+}
+
+// sx: exports a held vmmx handle or poolx pointer over `sock`.
+CUresult Export(const Held& h, int sock) {
+  int fd = -1;
+  CUmemPoolPtrExportData data{};
+  CUresult r = CUDA_ERROR_INVALID_VALUE;
+  if (!std::strcmp(h.kind, "vmmx")) {
+    r = g.cuMemExportToShareableHandle(&fd, h.handle, CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR, 0);
+  } else if (!std::strcmp(h.kind, "poolx")) {
+    r = g.cuMemPoolExportPointer(&data, h.handle);
+    if (r == CUDA_SUCCESS) {
+      r = g.cuMemPoolExportToShareableHandle(&fd, g_shareable_pools[h.size],
+                                             CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR, 0);
+    }
+  }
+  if (r != CUDA_SUCCESS) return r;
+  const bool sent = hami::sim::SendFd(sock, fd, &data, sizeof(data));
+  close(fd);
+  return sent ? CUDA_SUCCESS : CUDA_ERROR_OPERATING_SYSTEM;
+}
+
+// iv / ip: imports the VMM handle, or the pool and its pointer, that arrives on `sock`.
+CUresult Import(bool pool, int sock, Held* h) {
+  CUmemPoolPtrExportData data{};
+  const int fd = hami::sim::ReceiveFd(sock, &data, sizeof(data));
+  if (fd < 0) return CUDA_ERROR_OPERATING_SYSTEM;
+  void* os_handle = As<void*>(static_cast<uint64_t>(fd));  // the int travels in the void*
+  const auto type = CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR;
+  std::snprintf(h->kind, sizeof(h->kind), pool ? "pooli" : "vmmi");
+  CUresult r = CUDA_SUCCESS;
+  if (!pool) {
+    CUmemGenericAllocationHandle handle = 0;
+    r = g.cuMemImportFromShareableHandle(&handle, os_handle, type);
+    h->handle = handle;
+  } else {
+    CUmemoryPool imported = nullptr;
+    r = g.cuMemPoolImportFromShareableHandle(&imported, os_handle, type, 0);
+    CUdeviceptr ptr = 0;
+    if (r == CUDA_SUCCESS) r = g.cuMemPoolImportPointer(&ptr, imported, &data);
+    h->handle = ptr;
+  }
+  close(fd);
+  return r;
+}
+
+// m: maps `bytes` of VMM handle `handle` at a new reservation.
+CUresult MapHandle(uint64_t handle, uint64_t bytes, Held* h) {
+  CUdeviceptr va = 0;
+  CUresult r = g.cuMemAddressReserve(&va, bytes, 0, 0, 0);
+  if (r == CUDA_SUCCESS) r = g.cuMemMap(va, bytes, 0, handle, 0);
+  if (r != CUDA_SUCCESS) {
+    if (va != 0) g.cuMemAddressFree(va, bytes);
+    return r;
+  }
+  std::snprintf(h->kind, sizeof(h->kind), "vmm");
+  h->handle = va;
+  h->size = bytes;
+  return r;
+}
+
+// The sharing commands: sx, iv, ip, m; false when `line` is none of them.
+bool ShareCommand(const char* line) {
+  unsigned id = 0;
+  int sock = -1;
+  unsigned long long bytes = 0;
+  Held h;
+  CUresult r = CUDA_SUCCESS;
+  const auto held = [&id] { return id < g_held.size() && g_held[id].live; };
+  if (std::sscanf(line, "sx %u %d", &id, &sock) == 2) {
+    Reply(held() ? Export(g_held[id], sock) : CUDA_ERROR_INVALID_VALUE);
+    return true;
+  }
+  if (std::sscanf(line, "iv %d", &sock) == 1 || std::sscanf(line, "ip %d", &sock) == 1) {
+    r = Import(line[1] == 'p', sock, &h);
+  } else if (std::sscanf(line, "m %u %llu", &id, &bytes) == 2) {
+    r = held() ? MapHandle(g_held[id].handle, bytes, &h) : CUDA_ERROR_INVALID_VALUE;
+  } else {
+    return false;
+  }
+  Reply(r, &h);
+  return true;
+}
+
 void Fork(uint64_t bytes) {
   std::fflush(stdout);
   const pid_t pid = fork();
@@ -294,15 +440,7 @@ void Command(const char* line) {
   if (std::sscanf(line, "a %15s %llu %d", kind, &bytes, &dev) >= 2) {
     Held h;
     std::snprintf(h.kind, sizeof(h.kind), "%s", kind);
-    const CUresult r =
-        dev >= 0 && dev < 16 ? Allocate(kind, bytes, dev, &h) : CUDA_ERROR_INVALID_VALUE;
-    if (r != CUDA_SUCCESS) {
-      std::printf("err %d\n", r);
-      return;
-    }
-    h.live = true;
-    g_held.push_back(h);
-    std::printf("ok %zu\n", g_held.size() - 1);
+    Reply(dev >= 0 && dev < 16 ? Allocate(kind, bytes, dev, &h) : CUDA_ERROR_INVALID_VALUE, &h);
   } else if (std::sscanf(line, "f %u", &id) == 1) {
     if (id >= g_held.size() || !g_held[id].live) {
       std::printf("err -1\n");
@@ -310,34 +448,20 @@ void Command(const char* line) {
     }
     const CUresult r = Free(g_held[id]);
     g_held[id].live = false;
-    if (r == CUDA_SUCCESS)
-      std::printf("ok\n");
-    else
-      std::printf("err %d\n", r);
+    Reply(r);
   } else if (unsigned n = 0, with_free = 0;
              std::sscanf(line, "g %u %llu %u", &n, &bytes, &with_free) == 3) {
     Held h;
     std::snprintf(h.kind, sizeof(h.kind), "gexec");
-    const CUresult r = GraphExec(n, bytes, with_free != 0, 0, &h);
-    if (r != CUDA_SUCCESS)
-      std::printf("err %d\n", r);
-    else
-      Remember(h);
+    Reply(GraphExec(n, bytes, with_free != 0, 0, &h), &h);
   } else if (std::sscanf(line, "l %u", &id) == 1) {
     CUresult r = id < g_held.size() && g_held[id].live
-                     ? g.cuGraphLaunch(reinterpret_cast<CUgraphExec>(g_held[id].handle), nullptr)
+                     ? g.cuGraphLaunch(As<CUgraphExec>(g_held[id].handle), nullptr)
                      : CUDA_ERROR_INVALID_VALUE;
     if (r == CUDA_SUCCESS) r = g.cuCtxSynchronize();
-    if (r == CUDA_SUCCESS)
-      std::printf("ok\n");
-    else
-      std::printf("err %d\n", r);
+    Reply(r);
   } else if (!std::strncmp(line, "trim", 4)) {
-    const CUresult r = g.cuDeviceGraphMemTrim(0);
-    if (r == CUDA_SUCCESS)
-      std::printf("ok\n");
-    else
-      std::printf("err %d\n", r);
+    Reply(g.cuDeviceGraphMemTrim(0));
   } else if (std::sscanf(line, "x %u", &id) == 1) {
     CUipcMemHandle handle;
     const CUresult r = id < g_held.size() && g_held[id].live
@@ -361,23 +485,16 @@ void Command(const char* line) {
     std::snprintf(h.kind, sizeof(h.kind), "ipc");
     const CUresult r = g.cuIpcOpenMemHandle_v2(reinterpret_cast<CUdeviceptr*>(&h.handle), handle,
                                                CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS);
-    if (r != CUDA_SUCCESS)
-      std::printf("err %d\n", r);
-    else
-      Remember(h);
+    Reply(r, &h);
   } else if (std::sscanf(line, "fork %llu", &bytes) == 1) {
     Fork(bytes);
   } else if (std::sscanf(line, "heap %llu", &bytes) == 1) {
-    const CUresult r = g.cuCtxSetLimit(CU_LIMIT_MALLOC_HEAP_SIZE, bytes);
-    if (r == CUDA_SUCCESS)
-      std::printf("ok\n");
-    else
-      std::printf("err %d\n", r);
+    Reply(g.cuCtxSetLimit(CU_LIMIT_MALLOC_HEAP_SIZE, bytes));
   } else if (!std::strncmp(line, "info", 4)) {
     size_t free = 0, total = 0;
     const CUresult r = g.cuMemGetInfo_v2(&free, &total);
     std::printf("free=%zu total=%zu rc=%d\n", free, total, r);
-  } else {
+  } else if (!ShareCommand(line)) {
     std::printf("err -2\n");
   }
 }

@@ -4,6 +4,7 @@
 // read without libvgpu). The numbers in the comments are what the same attack got before.
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -52,7 +53,33 @@ class EscapeTest : public hami::test::ProbeTest {
     return static_cast<region::SharedRegion*>(p);
   }
 
+  // A foreign exporter (no limit, another container's region) holding two `kind` pieces of
+  // 64 MiB (vmmx or poolx) and sending both over the socket to the probes started after it.
+  Child ForeignExporter(const std::string& kind) {
+    std::map<std::string, std::string> foreign = Env("");
+    foreign["CUDA_DEVICE_MEMORY_SHARED_CACHE"] = region_path_ + ".other";
+    Child exporter = Start(foreign);
+    EXPECT_EQ(setup_, "setup=0");
+    EXPECT_EQ(Ask(exporter, "a " + kind + " " + std::to_string(64 * kMiB)), "ok 0");
+    EXPECT_EQ(Ask(exporter, "a " + kind + " " + std::to_string(64 * kMiB)), "ok 1");
+    EXPECT_EQ(Ask(exporter, "sx 0 " + std::to_string(socket_[0])), "ok");
+    EXPECT_EQ(Ask(exporter, "sx 1 " + std::to_string(socket_[0])), "ok");
+    return exporter;
+  }
+  std::string Receive() const { return std::to_string(socket_[1]); }
+
+  void SetUp() override {
+    ProbeTest::SetUp();
+    // Inherited by the probes: exporters send descriptors on [0], importers receive on [1].
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, socket_), 0);
+  }
+  void TearDown() override {
+    for (int fd : socket_) close(fd);
+    ProbeTest::TearDown();
+  }
+
   std::string setup_;
+  int socket_[2] = {-1, -1};
 };
 
 // Finding: "cuMemRelease of a still-mapped VMM handle returns the budget: 640 MiB held under a
@@ -335,6 +362,64 @@ TEST_F(EscapeTest, SameContainerIpcImportIsChargedToTheImporterToo) {
   EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 2);
   EXPECT_EQ(Ask(c, "f 0"), "ok");
   EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 2);
+  EXPECT_EQ(Wait(c), 0);
+  EXPECT_EQ(Wait(exporter), 0);
+}
+
+// Issue 14: a VMM handle exported by another container (cuMemExportToShareableHandle, a file
+// descriptor passed over a Unix socket) took no budget in the importer. Each mapping of the
+// imported handle is charged to the importer now (its size is only known there), refused over
+// the limit, and given back when the handle is released and unmapped.
+TEST_F(EscapeTest, ForeignVmmImportIsChargedPerMappingAndRefusedOverTheLimit) {
+  Child exporter = ForeignExporter("vmmx");
+  const uint64_t exported = PhysicalUsed(0);
+  Child c = Start(Env("100m"));
+  ASSERT_EQ(setup_, "setup=0");
+  EXPECT_EQ(Ask(c, "iv " + Receive()), "ok 0");
+  EXPECT_EQ(Ask(c, "iv " + Receive()), "ok 1");
+  EXPECT_EQ(Ask(c, "m 0 " + std::to_string(64 * kMiB)), "ok 2");
+  EXPECT_EQ(Ask(c, "m 1 " + std::to_string(64 * kMiB)), "err 2");  // 128 MiB mapped under 100
+  EXPECT_EQ(PhysicalUsed(0), exported);         // the imports share the exporter's memory
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 2);  // 64 + 32
+  EXPECT_EQ(Ask(c, "f 2"), "ok");               // unmapped, the handle still held: charged
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 0);
+  EXPECT_EQ(Ask(c, "f 0"), "ok");  // released too: the memory is gone from here
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 4);
+  EXPECT_EQ(Wait(c), 0);
+  EXPECT_EQ(Wait(exporter), 0);
+}
+
+// An imported VMM handle released while still mapped (normal CUDA practice) keeps its charge
+// until the mapping goes too: the driver keeps the memory mapped.
+TEST_F(EscapeTest, ImportedVmmHandleReleasedWhileMappedStaysChargedUntilUnmapped) {
+  Child exporter = ForeignExporter("vmmx");
+  Child c = Start(Env("100m"));
+  ASSERT_EQ(setup_, "setup=0");
+  EXPECT_EQ(Ask(c, "iv " + Receive()), "ok 0");
+  EXPECT_EQ(Ask(c, "m 0 " + std::to_string(64 * kMiB)), "ok 1");
+  EXPECT_EQ(Ask(c, "f 0"), "ok");               // cuMemRelease while mapped
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 2);  // the 64 MiB mapping is still charged
+  EXPECT_EQ(Ask(c, "f 1"), "ok");               // unmapped: now it is gone
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 4);
+  EXPECT_EQ(Wait(c), 0);
+  EXPECT_EQ(Wait(exporter), 0);
+}
+
+// Issue 14: a pointer of a pool exported by another container (cuMemPoolExportToShareableHandle
+// + cuMemPoolExportPointer) was free to the importer. cuMemPoolImportPointer is charged to the
+// importer now at the allocation's footprint, refused over the limit, and given back when the
+// importer frees it.
+TEST_F(EscapeTest, ForeignPoolPointerImportIsChargedAndRefusedOverTheLimit) {
+  Child exporter = ForeignExporter("poolx");
+  const uint64_t exported = PhysicalUsed(0);
+  Child c = Start(Env("100m"));
+  ASSERT_EQ(setup_, "setup=0");
+  EXPECT_EQ(Ask(c, "ip " + Receive()), "ok 0");
+  EXPECT_EQ(Ask(c, "ip " + Receive()), "err 2");  // 128 MiB of imports under 100
+  EXPECT_EQ(PhysicalUsed(0), exported);           // the import shares the exporter's memory
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 2);    // 64 + 32
+  EXPECT_EQ(Ask(c, "f 0"), "ok");                 // cuMemFreeAsync gives the charge back
+  EXPECT_EQ(Fill(c, "mem", 16 * kMiB, 20), 4);
   EXPECT_EQ(Wait(c), 0);
   EXPECT_EQ(Wait(exporter), 0);
 }
