@@ -67,8 +67,8 @@ class RegionImage {
       i += 6;
       n = std::min(n, size - i);
       if (defer && (area & 0x80) != 0) {
-        deferred_.push_back(
-            {Offset(area, index, word), std::vector<uint8_t>(data + i, data + i + n)});
+        deferred_.emplace_back(Offset(area, index, word),
+                               std::vector<uint8_t>(data + i, data + i + n));
       } else {
         Write(Offset(area, index, word), data + i, n);
       }

@@ -41,7 +41,7 @@ std::vector<std::string> VariableNames() {
   for (const char* name :
        {"GPU_CORE_UTILIZATION_POLICY", "CUDA_TASK_PRIORITY", "HAMI_CONTEXT_OVERHEAD",
         "CUDA_DEVICE_MEMORY_SHARED_CACHE", "CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_MEMORY_LIMIT_16"}) {
-    names.push_back(name);
+    names.emplace_back(name);
   }
   return names;
 }

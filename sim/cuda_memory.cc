@@ -2,6 +2,7 @@
 //
 // Device contents are not stored: copies and memsets validate their ranges and are ordered like
 // the driver's (synchronous ones wait for the context's queued work), but read back nothing.
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -145,7 +146,7 @@ CUresult PointerAttribute(Process& p, void* data, CUpointer_attribute attribute,
       return CUDA_SUCCESS;
     case CU_POINTER_ATTRIBUTE_HOST_POINTER:
       if (type == CU_MEMORYTYPE_DEVICE) return CUDA_ERROR_INVALID_VALUE;
-      *static_cast<void**>(data) = reinterpret_cast<void*>(ptr);
+      *static_cast<void**>(data) = std::bit_cast<void*>(ptr);
       return CUDA_SUCCESS;
     case CU_POINTER_ATTRIBUTE_IS_MANAGED:
       *static_cast<unsigned*>(data) = managed;

@@ -35,9 +35,7 @@ std::optional<int> DeviceAttribute(const GpuSpec& gpu, int attribute) {
   bool hopper = gpu.cc_major >= 9;
   switch (attribute) {
     case CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK:
-      return 1024;
     case CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X:
-      return 1024;
     case CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y:
       return 1024;
     case CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z:
@@ -45,7 +43,6 @@ std::optional<int> DeviceAttribute(const GpuSpec& gpu, int attribute) {
     case CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X:
       return 2147483647;
     case CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y:
-      return 65535;
     case CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z:
       return 65535;
     case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK:
@@ -67,9 +64,7 @@ std::optional<int> DeviceAttribute(const GpuSpec& gpu, int attribute) {
     case CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT:
       return gpu.sms;
     case CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY:
-      return 1;
     case CU_DEVICE_ATTRIBUTE_CONCURRENT_KERNELS:
-      return 1;
     case CU_DEVICE_ATTRIBUTE_ECC_ENABLED:
       return 1;
     case CU_DEVICE_ATTRIBUTE_PCI_BUS_ID:
@@ -97,9 +92,7 @@ std::optional<int> DeviceAttribute(const GpuSpec& gpu, int attribute) {
     case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR:
       return gpu.cc_minor;
     case CU_DEVICE_ATTRIBUTE_STREAM_PRIORITIES_SUPPORTED:
-      return 1;
     case CU_DEVICE_ATTRIBUTE_GLOBAL_L1_CACHE_SUPPORTED:
-      return 1;
     case CU_DEVICE_ATTRIBUTE_LOCAL_L1_CACHE_SUPPORTED:
       return 1;
     case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR:
@@ -107,19 +100,14 @@ std::optional<int> DeviceAttribute(const GpuSpec& gpu, int attribute) {
     case CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR:
       return 65536;
     case CU_DEVICE_ATTRIBUTE_MANAGED_MEMORY:
-      return 1;
     case CU_DEVICE_ATTRIBUTE_CONCURRENT_MANAGED_ACCESS:
-      return 1;
     case CU_DEVICE_ATTRIBUTE_COMPUTE_PREEMPTION_SUPPORTED:
-      return 1;
     case CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH:
       return 1;
     case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN:
       return SharedMemoryOptin(gpu);
     case CU_DEVICE_ATTRIBUTE_HOST_REGISTER_SUPPORTED:
-      return 1;
     case CU_DEVICE_ATTRIBUTE_VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED:
-      return 1;
     case CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR_SUPPORTED:
       return 1;
     case CU_DEVICE_ATTRIBUTE_MAX_BLOCKS_PER_MULTIPROCESSOR:
@@ -135,7 +123,6 @@ std::optional<int> DeviceAttribute(const GpuSpec& gpu, int attribute) {
     case CU_DEVICE_ATTRIBUTE_NUMA_CONFIG:
       return gpu.numa_node >= 0 ? 1 : 0;
     case CU_DEVICE_ATTRIBUTE_NUMA_ID:
-      return gpu.numa_node;
     case CU_DEVICE_ATTRIBUTE_HOST_NUMA_ID:
       return gpu.numa_node;
     default:

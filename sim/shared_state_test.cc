@@ -103,9 +103,9 @@ TEST_F(SharedStateTest, ConcurrentProcessesNeverOvercommit) {
   ASSERT_EQ(pipe(done), 0);
   ASSERT_EQ(pipe(release), 0);
   pid_t children[kProcs];
-  for (int i = 0; i < kProcs; ++i) {
-    children[i] = fork();
-    if (children[i] == 0) {
+  for (int& i : children) {
+    i = fork();
+    if (i == 0) {
       close(go[1]);
       close(release[1]);
       auto mine = SharedState::Open(path_, gpus_);

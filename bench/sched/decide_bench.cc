@@ -31,6 +31,7 @@ std::vector<NodeState> Cluster(int nodes) {
 void BM_Decide(benchmark::State& state, const char* gpu_policy, hami::sched::NodePolicy node) {
   auto nodes = Cluster(static_cast<int>(state.range(0)));
   std::vector<const NodeState*> ptrs;
+  ptrs.reserve(nodes.size());
   for (const auto& n : nodes) ptrs.push_back(&n);
   auto pod = hami::testing::PodWith(
       {hami::testing::RequestBuilder().Gpu(1).MemMiB(3000).Cores(30).Build()});

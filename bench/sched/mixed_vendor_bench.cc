@@ -117,6 +117,7 @@ hami::sched::PodInput PodAsking(std::map<std::string, std::string> limits) {
 void Run(benchmark::State& state, const std::vector<NodeState>& nodes,
          const hami::sched::PodInput& pod) {
   std::vector<const NodeState*> ptrs;
+  ptrs.reserve(nodes.size());
   for (const auto& n : nodes) ptrs.push_back(&n);
   for (auto _ : state) {
     auto decision = hami::sched::Decide(ptrs, pod, nullptr);

@@ -20,11 +20,14 @@
 namespace hami::codec {
 namespace {
 
+constexpr char kMigRegister[] =
+    R"([{"id":"GPU-a","index":1,"count":10,"devmem":32768,"devcore":100,"type":"T4",)"
+    R"("numa":1,"mode":"mig","migProfiles":[{"name":"1g","memoryMB":1,"core":1,"sliceCount":1,)"
+    R"("placements":[{"start":0,"size":1}]}],"health":true}])";
+
 const std::vector<std::string>& Seeds() {
   static const std::vector<std::string> seeds = {
-      R"([{"id":"GPU-a","index":1,"count":10,"devmem":32768,"devcore":100,"type":"T4",)"
-      R"("numa":1,"mode":"mig","migProfiles":[{"name":"1g","memoryMB":1,"core":1,"sliceCount":1,)"
-      R"("placements":[{"start":0,"size":1}]}],"health":true}])",
+      kMigRegister,
       "GPU-a,10,32768,100,NVIDIA-T4,0,true:GPU-b,10,32768,100,NVIDIA-T4,0,true,1,mig:",
       R"([{"uuid":"GPU-a","score":{"GPU-b":200}}])",
       "GPU-a,NVIDIA,3000,30:GPU-b,NVIDIA,3000,30:;;",

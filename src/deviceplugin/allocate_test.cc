@@ -10,8 +10,8 @@
 namespace hami::deviceplugin {
 namespace {
 
-model::Pod PodWith(const std::string& to_allocate, std::vector<std::string> containers,
-                   std::vector<std::string> init = {}) {
+model::Pod PodWith(const std::string& to_allocate, const std::vector<std::string>& containers,
+                   const std::vector<std::string>& init = {}) {
   model::Pod pod;
   pod.name = "p";
   pod.uid = "uid-1";
@@ -225,8 +225,8 @@ TEST(PlanAllocateTest, Errors) {
 }
 
 TEST(SelectPendingPodTest, FirstMatchingPod) {
-  auto make = [](std::string name, std::string phase, std::string bind_phase, std::string node,
-                 bool bind_time = true) {
+  auto make = [](std::string name, std::string phase, const std::string& bind_phase,
+                 std::string node, bool bind_time = true) {
     model::Pod pod;
     pod.name = std::move(name);
     pod.phase = std::move(phase);

@@ -8,7 +8,7 @@
 namespace hami::extender {
 
 Binder::Binder(k8s::KubeApi& api, SchedulerCache& cache, const vendor::Registry& registry,
-               BindConfig config)
+               const BindConfig& config)
     : api_(api), cache_(cache), registry_(registry), locker_(api, config) {
   for (const auto& vendor : registry_.vendors()) {
     const std::optional<vendor::NodeLockSpec> spec = vendor->Lock();
@@ -39,6 +39,7 @@ std::vector<k8s::NodeLocker*> Binder::LockersFor(const Assumption& assumption) {
     by_key[spec->annotation] = it == other_lockers_.end() ? &locker_ : it->second.get();
   }
   std::vector<k8s::NodeLocker*> out;
+  out.reserve(by_key.size());
   for (const auto& [key, locker] : by_key) out.push_back(locker);
   return out;
 }

@@ -38,7 +38,7 @@ using BindConfig = k8s::NodeLockConfig;
 class Binder {
  public:
   Binder(k8s::KubeApi& api, SchedulerCache& cache, const vendor::Registry& registry,
-         BindConfig config);
+         const BindConfig& config);
 
   // Returns OK when the pod is bound. The error text is what goes into ExtenderBindingResult.
   // Binds only what /filter decided for the pod UID sent, under the namespace and name /filter saw

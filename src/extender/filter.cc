@@ -72,6 +72,7 @@ FilterOutcome FilterGivenNodes(const vendor::Registry& registry, const sched::Po
     objects.push_back(item);
   }
   std::vector<const sched::NodeState*> ptrs;
+  ptrs.reserve(states.size());
   for (const auto& s : states) ptrs.push_back(&s);
   sched::Decision decision = sched::Decide(ptrs, input, nullptr);
   for (const auto& [index, failure] : decision.failures) {

@@ -8,6 +8,9 @@
 // exportable; which ones are exported is decided by each library's version script.
 #pragma once
 
+// The C ABI as the vendor headers declare it: their names, and typedefs (this header is C too).
+// NOLINTBEGIN(readability-identifier-naming, modernize-use-using)
+
 #include "gpuapi/cuda_types.h"
 
 #ifdef __cplusplus
@@ -303,3 +306,4 @@ HAMI_CUAPI CUresult cuMemPoolExportPointer(CUmemPoolPtrExportData* share_data_ou
 #ifdef __cplusplus
 }  // extern "C"
 #endif
+// NOLINTEND(readability-identifier-naming, modernize-use-using)

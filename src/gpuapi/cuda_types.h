@@ -8,6 +8,9 @@
 // C++.
 #pragma once
 
+// The C ABI as the vendor headers declare it: their names, and typedefs (this header is C too).
+// NOLINTBEGIN(readability-identifier-naming, modernize-use-using)
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -546,3 +549,4 @@ static_assert(sizeof(CUDA_MEM_ALLOC_NODE_PARAMS) == 120, "CUDA_MEM_ALLOC_NODE_PA
 static_assert(offsetof(CUDA_MEM_ALLOC_NODE_PARAMS, bytesize) == 104, "CUDA_MEM_ALLOC_NODE_PARAMS");
 static_assert(sizeof(CUDA_GRAPH_INSTANTIATE_PARAMS) == 32, "CUDA_GRAPH_INSTANTIATE_PARAMS layout");
 #endif
+// NOLINTEND(readability-identifier-naming, modernize-use-using)

@@ -6,6 +6,9 @@
 // declared too. Both the simulated NVML (sim/) and libvgpu (src/shim/) define these functions.
 #pragma once
 
+// The C ABI as the vendor headers declare it: their names, and typedefs (this header is C too).
+// NOLINTBEGIN(readability-identifier-naming, modernize-use-using)
+
 #include "gpuapi/nvml_types.h"
 
 #ifdef __cplusplus
@@ -73,3 +76,4 @@ HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned 
 #ifdef __cplusplus
 }  // extern "C"
 #endif
+// NOLINTEND(readability-identifier-naming, modernize-use-using)

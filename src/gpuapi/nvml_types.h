@@ -5,6 +5,9 @@
 // sizes. Only the subset the project uses is declared. Plain C, usable from C and C++.
 #pragma once
 
+// The C ABI as the vendor headers declare it: their names, and typedefs (this header is C too).
+// NOLINTBEGIN(readability-identifier-naming, modernize-use-using)
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -156,3 +159,4 @@ static_assert(sizeof(nvmlProcessUtilizationSample_t) == 32, "nvmlProcessUtilizat
 static_assert(sizeof(nvmlPciInfo_t) == 68, "nvmlPciInfo_t layout");
 static_assert(offsetof(nvmlPciInfo_t, busId) == 36, "nvmlPciInfo_t layout");
 #endif
+// NOLINTEND(readability-identifier-naming, modernize-use-using)

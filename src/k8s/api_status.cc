@@ -40,7 +40,8 @@ std::string StringMember(const nlohmann::json& object, const char* key) {
   return it->get<std::string>();
 }
 
-base::Status Build(long http_code, std::string message, std::string reason, std::string_view what) {
+base::Status Build(long http_code, const std::string& message, const std::string& reason,
+                   std::string_view what) {
   StatusCode code = CodeFor(http_code, reason);
   std::string text(what);
   text += ": ";

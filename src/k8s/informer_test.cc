@@ -248,6 +248,7 @@ TEST(InformerTest, ReadersSeeConsistentCacheWhileWatchesDropAndExpire) {
   std::atomic<int64_t> reads{0};
   std::latch readers_started(kReaders);
   std::vector<std::thread> readers;
+  readers.reserve(kReaders);
   for (int t = 0; t < kReaders; ++t) {
     readers.emplace_back([&, t] {
       readers_started.count_down();

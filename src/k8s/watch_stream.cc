@@ -35,18 +35,19 @@ base::Result<WatchEvent> ParseWatchEvent(std::string_view line) {
   }
   WatchEvent event;
   const std::string& name = type->get_ref<const std::string&>();
-  if (name == "ADDED")
+  if (name == "ADDED") {
     event.type = WatchEventType::kAdded;
-  else if (name == "MODIFIED")
+  } else if (name == "MODIFIED") {
     event.type = WatchEventType::kModified;
-  else if (name == "DELETED")
+  } else if (name == "DELETED") {
     event.type = WatchEventType::kDeleted;
-  else if (name == "BOOKMARK")
+  } else if (name == "BOOKMARK") {
     event.type = WatchEventType::kBookmark;
-  else if (name == "ERROR")
+  } else if (name == "ERROR") {
     event.type = WatchEventType::kError;
-  else
+  } else {
     return base::InvalidArgument("watch event: unknown type " + base::Quote(name));
+  }
   event.object = std::move(*object);
   return event;
 }

@@ -77,12 +77,13 @@ std::string UsageBar(std::optional<uint64_t> used, uint64_t allocated, uint64_t 
   const int used_cells = used ? Cells(*used, total, width) : 0;
   std::string bar = "[";
   for (int i = 0; i < width; ++i) {
-    if (used && i < used_cells)
+    if (used && i < used_cells) {
       bar += '#';
-    else if (i < alloc_cells)
+    } else if (i < alloc_cells) {
       bar += used ? '=' : '?';
-    else
+    } else {
       bar += '.';
+    }
   }
   return bar + "]";
 }

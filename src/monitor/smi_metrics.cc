@@ -53,10 +53,11 @@ base::Result<PromSample> ParseLine(std::string_view line, int number) {
   if (value.empty()) return bad("no value");
   char* end = nullptr;
   s.value = std::strtod(value.c_str(), &end);
-  if (value == "NaN")
+  if (value == "NaN") {
     s.value = std::nan("");
-  else if (end == value.c_str() || *end != '\0')
+  } else if (end == value.c_str() || *end != '\0') {
     return bad("bad value \"" + value + "\"");
+  }
   return s;
 }
 

@@ -125,7 +125,7 @@ TEST(Smi, ClusterViewGoldenWithAndWithoutMonitor) {
   std::vector<std::string> errors;
   SmiView view = ViewFromCluster(nodes, pods, vendor::Registry(), &errors);
   ASSERT_EQ(errors.size(), 2u);
-  view.notes.push_back(
+  view.notes.emplace_back(
       "node-1: monitor http://node-1:9394/metrics unreachable: used values unknown");
   std::string got = RenderSmi(view);
   EXPECT_EQ(got, Golden("smi_cluster_golden.txt", got));

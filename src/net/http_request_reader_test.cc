@@ -144,7 +144,8 @@ TEST(RequestReaderTest, MutatedRequestsNeverBreakTheBounds) {
       "POST /bind HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
       "GET /metrics HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
   };
-  const std::string alphabet = std::string("\r\n :;0123456789abcdefGET/HTP.\x00\xff", 32);
+  const char kAlphabet[] = "\r\n :;0123456789abcdefGET/HTP.\x00\xff";
+  const std::string alphabet(kAlphabet, sizeof(kAlphabet) - 1);  // with the NUL inside
   std::mt19937 rng(14);
   HttpLimits limits;
   limits.max_body_bytes = 64;

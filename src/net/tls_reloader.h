@@ -16,10 +16,10 @@
 
 #include "base/status.h"
 
-typedef struct ssl_ctx_st SSL_CTX;
-typedef struct ssl_st SSL;
-typedef struct x509_st X509;
-typedef struct evp_pkey_st EVP_PKEY;
+using SSL_CTX = struct ssl_ctx_st;
+using SSL = struct ssl_st;
+using X509 = struct x509_st;
+using EVP_PKEY = struct evp_pkey_st;
 struct stack_st_X509;
 
 namespace hami::net {

@@ -21,7 +21,7 @@
 #include "net/http_server.h"
 #include "net/tls_reloader.h"
 
-typedef struct x509_store_st X509_STORE;
+using X509_STORE = struct x509_store_st;
 
 namespace hami::net {
 

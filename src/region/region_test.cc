@@ -229,9 +229,9 @@ TEST(RegionTest, ConcurrentProcessesNeverExceedLimit) {
   new (max_seen) std::atomic<uint64_t>(0);
   const int kProcs = 8;
   pid_t kids[kProcs];
-  for (int k = 0; k < kProcs; ++k) {
-    kids[k] = fork();
-    if (kids[k] == 0) {
+  for (int& kid : kids) {
+    kid = fork();
+    if (kid == 0) {
       Account a;
       if (!ClaimFor(r, a, getpid(), ProcessStartTime(getpid()))) _exit(1);
       for (int i = 0; i < 2000; ++i) {
@@ -336,6 +336,7 @@ TEST(RegionTest, ProcessesOfThreadsStayConsistentAndAKilledOneIsReaped) {
     std::atomic<int> progress{0};
     std::vector<int64_t> held(kThreads, 0);
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         // The victim runs until it is killed (bounded in case the parent fails first).

@@ -13,6 +13,7 @@ using testing::RequestBuilder;
 
 std::vector<const NodeState*> Ptrs(const std::vector<NodeState>& nodes) {
   std::vector<const NodeState*> out;
+  out.reserve(nodes.size());
   for (const auto& n : nodes) out.push_back(&n);
   return out;
 }

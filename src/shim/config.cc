@@ -95,18 +95,20 @@ Config ReadConfig(EnvLookup lookup, void* context) {
   ReadLimits(env, c);
   if (const char* v = env.NonEmpty("GPU_CORE_UTILIZATION_POLICY")) {
     auto p = limit::ParseCorePolicy(v);
-    if (p)
+    if (p) {
       c.policy = *p;
-    else
+    } else {
       SHIM_ERROR("GPU_CORE_UTILIZATION_POLICY=\"%s\" unknown (default|force|disable)", v);
+    }
   }
   if (c.policy == limit::CorePolicy::kDisable) c.any_sm_limit = false;
   if (const char* v = env.NonEmpty("CUDA_TASK_PRIORITY")) {
     auto p = limit::ParseSmallInt(v);
-    if (p)
+    if (p) {
       c.priority = *p;
-    else
+    } else {
       SHIM_ERROR("CUDA_TASK_PRIORITY=\"%s\" is not an integer; using 1", v);
+    }
   }
   if (const char* v = env.NonEmpty("HAMI_CONTEXT_OVERHEAD")) {
     auto p = limit::ParseMemoryLimit(v);

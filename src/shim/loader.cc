@@ -192,10 +192,11 @@ void* HookForDlsym(void* real, const char* name) {
   void* resident = dlopen(cuda ? "libcuda.so.1" : "libnvidia-ml.so.1", RTLD_NOW | RTLD_NOLOAD);
   if (resident == nullptr) return nullptr;
   dlclose(resident);
-  if (cuda)
+  if (cuda) {
     CudaAvailable();
-  else
+  } else {
     NvmlAvailable();
+  }
   return HookForReal(real);
 }
 

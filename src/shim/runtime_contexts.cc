@@ -147,10 +147,11 @@ CUresult Runtime::SetContextLimit(CUlimit limit, size_t value, DriverCall call) 
   }
   const CUresult r = call();
   if (next > now) {
-    if (r == CUDA_SUCCESS)
+    if (r == CUDA_SUCCESS) {
       charge.grown += next - now;
-    else
+    } else {
       Unreserve(dev, next - now, UsageKind::kContext);
+    }
   } else if (r == CUDA_SUCCESS) {
     const uint64_t back = std::min(now - next, charge.grown);
     charge.grown -= back;

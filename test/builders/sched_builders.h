@@ -19,7 +19,7 @@ class NodeBuilder {
   explicit NodeBuilder(std::string name) { node_.name = std::move(name); }
 
   // Adds `n` healthy NVIDIA GPUs of `mem` MiB, 100 cores, split count 10.
-  NodeBuilder& Gpus(int n, int32_t mem = 16384, std::string type = "NVIDIA-Tesla T4",
+  NodeBuilder& Gpus(int n, int32_t mem = 16384, const std::string& type = "NVIDIA-Tesla T4",
                     int32_t numa = 0) {
     for (int i = 0; i < n; ++i) {
       sched::DeviceState d;

@@ -169,6 +169,7 @@ class DevicePluginIntegrationTest : public ::testing::Test {
                                        "--register-interval",
                                        "1s"};
       std::vector<char*> argv;
+      argv.reserve(args.size());
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
       execv(argv[0], argv.data());

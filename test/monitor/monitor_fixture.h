@@ -84,10 +84,11 @@ class MonitorIT : public ::testing::Test {
       pod["metadata"]["annotations"] = {
           {"hami.io/vgpu-devices-allocated", gpu + ",NVIDIA," + std::to_string(mem_mib) + ",0:;"}};
     }
-    if (by_label)
+    if (by_label) {
       pod["metadata"]["labels"] = {{"hami.io/vgpu-node", kNode}};
-    else
+    } else {
       pod["spec"]["nodeName"] = kNode;
+    }
     auto created = api_.Create(k8s::PodsPath("team-a"), pod);
     EXPECT_TRUE(created.ok());
     return created.ok() ? (*created)["metadata"]["uid"].get<std::string>() : std::string("none");

@@ -76,6 +76,7 @@ inline Child Spawn(const std::vector<std::string>& argv, const Env& env,
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<std::string> copy = argv;
     std::vector<char*> args;
+    args.reserve(copy.size());
     for (auto& a : copy) args.push_back(a.data());
     args.push_back(nullptr);
     execv(args[0], args.data());

@@ -141,6 +141,7 @@ TEST_F(ShimTest, SixteenProcessesAllocatingConcurrentlyNeverExceedTheLimit) {
   ASSERT_EQ(info(dev, &base), NVML_SUCCESS);
 
   std::vector<Child> kids;
+  kids.reserve(16);
   for (int i = 0; i < 16; ++i)
     kids.push_back(Spawn({"dlsym", "hammer", "48", "100"}, Env("1024m")));
   // Independent witness: the simulated GPU's physical usage, polled while they run.

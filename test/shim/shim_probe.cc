@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -176,7 +177,7 @@ int Paths(const Api& a) {
         CUDA_ARRAY_DESCRIPTOR d{4096, 4096, CU_AD_FORMAT_FLOAT, 1};
         return a.ArrayCreate(reinterpret_cast<CUarray*>(h), &d);
       },
-      [&](uint64_t h) { return a.ArrayDestroy(reinterpret_cast<CUarray>(h)); });
+      [&](uint64_t h) { return a.ArrayDestroy(std::bit_cast<CUarray>(h)); });
   FillAndDrain(
       "async", c,
       [&](uint64_t* h) { return a.MemAllocAsync(reinterpret_cast<CUdeviceptr*>(h), c, nullptr); },

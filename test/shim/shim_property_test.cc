@@ -102,10 +102,11 @@ void PropertyTest::RunSeed(uint64_t seed) {
   EXPECT_GT(refused, 0) << "the sequence never reached the limit";
   // Half leave normally, half are SIGKILLed while holding memory.
   for (int i = 0; i < kProcesses; ++i) {
-    if (i % 2 == 0)
+    if (i % 2 == 0) {
       EXPECT_EQ(Wait(procs[i]), 0);
-    else
+    } else {
       Kill(procs[i]);
+    }
   }
   region::RegionFile f;
   region::Attach attach;

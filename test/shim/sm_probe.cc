@@ -71,42 +71,42 @@ int main(int argc, char** argv) {
     std::printf("error=no_libcuda\n");
     return 1;
   }
-  auto Init = Sym<decltype(&cuInit)>("cuInit");
-  auto DeviceGet = Sym<decltype(&cuDeviceGet)>("cuDeviceGet");
-  auto Retain = Sym<decltype(&cuDevicePrimaryCtxRetain)>("cuDevicePrimaryCtxRetain");
-  auto SetCurrent = Sym<decltype(&cuCtxSetCurrent)>("cuCtxSetCurrent");
-  auto Sync = Sym<decltype(&cuCtxSynchronize)>("cuCtxSynchronize");
-  auto LoadData = Sym<decltype(&cuModuleLoadData)>("cuModuleLoadData");
-  auto GetFunction = Sym<decltype(&cuModuleGetFunction)>("cuModuleGetFunction");
-  auto Launch = Sym<decltype(&cuLaunchKernel)>("cuLaunchKernel");
-  auto LaunchEx = Sym<decltype(&cuLaunchKernelEx)>("cuLaunchKernelEx");
-  auto LaunchCoop = Sym<decltype(&cuLaunchCooperativeKernel)>("cuLaunchCooperativeKernel");
-  auto EventCreate = Sym<decltype(&cuEventCreate)>("cuEventCreate");
-  auto EventRecord = Sym<decltype(&cuEventRecord)>("cuEventRecord");
-  auto EventSync = Sym<decltype(&cuEventSynchronize)>("cuEventSynchronize");
-  auto GraphCreate = Sym<decltype(&cuGraphCreate)>("cuGraphCreate");
-  auto GraphAddKernelNode = Sym<decltype(&cuGraphAddKernelNode)>("cuGraphAddKernelNode");
-  auto GraphInstantiate =
+  auto init = Sym<decltype(&cuInit)>("cuInit");
+  auto device_get = Sym<decltype(&cuDeviceGet)>("cuDeviceGet");
+  auto retain = Sym<decltype(&cuDevicePrimaryCtxRetain)>("cuDevicePrimaryCtxRetain");
+  auto set_current = Sym<decltype(&cuCtxSetCurrent)>("cuCtxSetCurrent");
+  auto sync = Sym<decltype(&cuCtxSynchronize)>("cuCtxSynchronize");
+  auto load_data = Sym<decltype(&cuModuleLoadData)>("cuModuleLoadData");
+  auto get_function = Sym<decltype(&cuModuleGetFunction)>("cuModuleGetFunction");
+  auto launch = Sym<decltype(&cuLaunchKernel)>("cuLaunchKernel");
+  auto launch_ex = Sym<decltype(&cuLaunchKernelEx)>("cuLaunchKernelEx");
+  auto launch_coop = Sym<decltype(&cuLaunchCooperativeKernel)>("cuLaunchCooperativeKernel");
+  auto event_create = Sym<decltype(&cuEventCreate)>("cuEventCreate");
+  auto event_record = Sym<decltype(&cuEventRecord)>("cuEventRecord");
+  auto event_sync = Sym<decltype(&cuEventSynchronize)>("cuEventSynchronize");
+  auto graph_create = Sym<decltype(&cuGraphCreate)>("cuGraphCreate");
+  auto graph_add_kernel_node = Sym<decltype(&cuGraphAddKernelNode)>("cuGraphAddKernelNode");
+  auto graph_instantiate =
       Sym<decltype(&cuGraphInstantiateWithFlags)>("cuGraphInstantiateWithFlags");
-  auto GraphLaunch = Sym<decltype(&cuGraphLaunch)>("cuGraphLaunch");
+  auto graph_launch = Sym<decltype(&cuGraphLaunch)>("cuGraphLaunch");
 
   CUdevice dev;
   CUcontext ctx;
   CUmodule mod;
   CUfunction fn;
-  CALL(Init(0));
-  CALL(DeviceGet(&dev, 0));
-  CALL(Retain(&ctx, dev));
-  CALL(SetCurrent(ctx));
+  CALL(init(0));
+  CALL(device_get(&dev, 0));
+  CALL(retain(&ctx, dev));
+  CALL(set_current(ctx));
   static const char kImage[] = "sm_probe";
-  CALL(LoadData(&mod, kImage));
-  CALL(GetFunction(&fn, mod, "busy"));
+  CALL(load_data(&mod, kImage));
+  CALL(get_function(&fn, mod, "busy"));
 
   uint64_t blocks_per_launch = grid;
   CUgraphExec exec = nullptr;
   if (std::strcmp(path, "graph") == 0) {
     CUgraph g;
-    CALL(GraphCreate(&g, 0));
+    CALL(graph_create(&g, 0));
     CUDA_KERNEL_NODE_PARAMS p{};
     p.func = fn;
     p.gridDimX = grid;
@@ -114,9 +114,9 @@ int main(int argc, char** argv) {
     p.blockDimX = kBlock;
     p.blockDimY = p.blockDimZ = 1;
     CUgraphNode a, b;
-    CALL(GraphAddKernelNode(&a, g, nullptr, 0, &p));
-    CALL(GraphAddKernelNode(&b, g, &a, 1, &p));
-    CALL(GraphInstantiate(&exec, g, 0));
+    CALL(graph_add_kernel_node(&a, g, nullptr, 0, &p));
+    CALL(graph_add_kernel_node(&b, g, &a, 1, &p));
+    CALL(graph_instantiate(&exec, g, 0));
     blocks_per_launch = 2ull * grid;
   } else if (std::strcmp(path, "kernel") != 0 && std::strcmp(path, "ex") != 0 &&
              std::strcmp(path, "coop") != 0) {
@@ -129,15 +129,15 @@ int main(int argc, char** argv) {
   cfg.blockDimX = kBlock;
   cfg.blockDimY = cfg.blockDimZ = 1;
 
-  auto LaunchOnce = [&] {
+  auto launch_once = [&] {
     if (exec != nullptr) {
-      CALL(GraphLaunch(exec, nullptr));
+      CALL(graph_launch(exec, nullptr));
     } else if (path[0] == 'e') {
-      CALL(LaunchEx(&cfg, fn, nullptr, nullptr));
+      CALL(launch_ex(&cfg, fn, nullptr, nullptr));
     } else if (path[0] == 'c') {
-      CALL(LaunchCoop(fn, grid, 1, 1, kBlock, 1, 1, 0, nullptr, nullptr));
+      CALL(launch_coop(fn, grid, 1, 1, kBlock, 1, 1, 0, nullptr, nullptr));
     } else {
-      CALL(Launch(fn, grid, 1, 1, kBlock, 1, 1, 0, nullptr, nullptr, nullptr));
+      CALL(launch(fn, grid, 1, 1, kBlock, 1, 1, 0, nullptr, nullptr, nullptr));
     }
   };
 
@@ -146,15 +146,15 @@ int main(int argc, char** argv) {
   // cannot queue seconds of work past the end of the interval.
   constexpr int kSyncEvery = 4;
   CUevent batch_done[2];
-  CALL(EventCreate(&batch_done[0], 0));
-  CALL(EventCreate(&batch_done[1], 0));
+  CALL(event_create(&batch_done[0], 0));
+  CALL(event_create(&batch_done[1], 0));
   uint64_t batches = 0;
   uint64_t longest_gap = 0, gap_from = 0, gap_to = 0;
   uint64_t prev = NowNs();
-  auto Loop = [&](uint64_t until_ns) {
+  auto loop = [&](uint64_t until_ns) {
     uint64_t launches = 0;
     while (NowNs() < until_ns) {
-      LaunchOnce();
+      launch_once();
       ++launches;
       const uint64_t t = NowNs();
       if (t - prev > longest_gap) {
@@ -164,35 +164,35 @@ int main(int argc, char** argv) {
       }
       prev = t;
       if (launches % kSyncEvery == 0) {
-        CALL(EventRecord(batch_done[batches % 2], nullptr));
-        if (batches > 0) CALL(EventSync(batch_done[(batches + 1) % 2]));  // the batch before
+        CALL(event_record(batch_done[batches % 2], nullptr));
+        if (batches > 0) CALL(event_sync(batch_done[(batches + 1) % 2]));  // the batch before
         ++batches;
       }
     }
     batches = 0;
-    CALL(Sync());
+    CALL(sync());
     return launches;
   };
 
   const uint64_t start = NowNs();
-  Loop(start + warmup_ns);
+  loop(start + warmup_ns);
   const uint64_t t0 = NowNs();
-  const uint64_t launches = Loop(t0 + measure_ns);
+  const uint64_t launches = loop(t0 + measure_ns);
   const uint64_t t1 = NowNs();
   const uint64_t busy_ns = launches * blocks_per_launch * ns_per_block;
 
   // The device's own view (busy fraction over the simulator's utilization window).
   unsigned nvml_util = 0;
   if (void* nvml = dlopen("libnvidia-ml.so.1", RTLD_NOW)) {
-    auto NInit = reinterpret_cast<decltype(&nvmlInit_v2)>(dlsym(nvml, "nvmlInit_v2"));
-    auto NHandle = reinterpret_cast<decltype(&nvmlDeviceGetHandleByIndex_v2)>(
+    auto n_init = reinterpret_cast<decltype(&nvmlInit_v2)>(dlsym(nvml, "nvmlInit_v2"));
+    auto n_handle = reinterpret_cast<decltype(&nvmlDeviceGetHandleByIndex_v2)>(
         dlsym(nvml, "nvmlDeviceGetHandleByIndex_v2"));
-    auto NUtil = reinterpret_cast<decltype(&nvmlDeviceGetUtilizationRates)>(
+    auto n_util = reinterpret_cast<decltype(&nvmlDeviceGetUtilizationRates)>(
         dlsym(nvml, "nvmlDeviceGetUtilizationRates"));
     nvmlDevice_t h;
     nvmlUtilization_t u{};
-    if (NInit != nullptr && NHandle != nullptr && NUtil != nullptr && NInit() == NVML_SUCCESS &&
-        NHandle(0, &h) == NVML_SUCCESS && NUtil(h, &u) == NVML_SUCCESS) {
+    if (n_init != nullptr && n_handle != nullptr && n_util != nullptr && n_init() == NVML_SUCCESS &&
+        n_handle(0, &h) == NVML_SUCCESS && n_util(h, &u) == NVML_SUCCESS) {
       nvml_util = u.gpu;
     }
   }

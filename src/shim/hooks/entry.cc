@@ -45,6 +45,7 @@ CUresult cuGetProcAddress_v2(const char* symbol, void** pfn, int cuda_version, c
 // hook whatever the handle; everything else is glibc's answer unchanged. No recursion guard is
 // needed (nothing here calls back into dlsym), so repeated lookups are never refused. Early: the
 // sanitizer runtime of a sanitized program calls it before it is initialized (loader.h).
+// NOLINTNEXTLINE(readability-identifier-naming): glibc's name, which this definition interposes.
 __attribute__((visibility("default"))) HAMI_SHIM_EARLY void* dlsym(void* handle, const char* name) {
   void* p = hami::shim::RealDlsym(handle, name);
   if (p == nullptr || name == nullptr) return p;

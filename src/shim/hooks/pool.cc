@@ -2,6 +2,8 @@
 // shares. A pool is charged what the driver says it reserves (limit/pool_ledger.h), on the device
 // its memory lives on — the pool's, or for cuMemAllocAsync the stream's device's current pool —
 // whatever the current context is. WIRE: driver ABI names.
+#include <bit>
+
 #include "shim/hooks/hook_util.h"
 
 using hami::shim::AccountedAlloc;
@@ -18,7 +20,7 @@ namespace {
 constexpr int kHostPool = -2;  // a pool of host memory: nothing to charge
 
 uint64_t Key(CUmemoryPool pool) { return reinterpret_cast<uint64_t>(pool); }
-CUmemoryPool Pool(uint64_t key) { return reinterpret_cast<CUmemoryPool>(key); }
+CUmemoryPool Pool(uint64_t key) { return std::bit_cast<CUmemoryPool>(key); }
 
 // CUDA ordinal of a stream's device: the current context's for the NULL, legacy and per-thread
 // streams, else that of the stream's context.

@@ -18,13 +18,13 @@ TEST(ParseMemoryLimitTest, Table) {
     const char* in;
     std::optional<uint64_t> want;
   };
-  const uint64_t Mi = 1ull << 20;
+  const uint64_t kMi = 1ull << 20;
   const Case cases[] = {
-      {"3000m", 3000 * Mi},
-      {"3000M", 3000 * Mi},
-      {"3000Mi", 3000 * Mi},
-      {"3000MiB", 3000 * Mi},
-      {"3000MB", 3000 * Mi},
+      {"3000m", 3000 * kMi},
+      {"3000M", 3000 * kMi},
+      {"3000Mi", 3000 * kMi},
+      {"3000MiB", 3000 * kMi},
+      {"3000MB", 3000 * kMi},
       {"1g", 1ull << 30},
       {"1Gi", 1ull << 30},
       {"2G", 2ull << 30},
@@ -33,7 +33,7 @@ TEST(ParseMemoryLimitTest, Table) {
       {"1t", 1ull << 40},
       {"1073741824", 1ull << 30},
       {"0", 0},
-      {" 10m ", 10 * Mi},
+      {" 10m ", 10 * kMi},
       {"", std::nullopt},
       {"m", std::nullopt},
       {"-1", std::nullopt},
@@ -110,6 +110,7 @@ TEST(TokenBucketTest, SharedWordLongRunRateHoldsAcrossThreads) {
   std::atomic_ref<uint64_t> tat(word);
   const uint64_t kRate = 1'000'000, kNow = 5'000'000'000ull;
   std::vector<std::thread> ts;
+  ts.reserve(8);
   for (int t = 0; t < 8; ++t) {
     ts.emplace_back([&] {
       for (int i = 0; i < 1000; ++i) Acquire(tat, kNow, 100, kRate, 0);
@@ -133,7 +134,7 @@ double RunPlant(uint32_t target, double ns_per_unit, uint64_t units_per_launch, 
   uint64_t now = 1'000'000'000, next_sample = now + kTick, gpu_free = 0;
   const uint64_t dur = static_cast<uint64_t>(units_per_launch * ns_per_unit);
   const uint64_t end = now + static_cast<uint64_t>(seconds) * 1'000'000'000;
-  auto BusyIn = [&](uint64_t from, uint64_t to) {
+  auto busy_in = [&](uint64_t from, uint64_t to) {
     uint64_t b = 0;
     for (auto& [s, e] : runs) {
       const uint64_t lo = std::max(s, from), hi = std::min(e, to);
@@ -146,7 +147,7 @@ double RunPlant(uint32_t target, double ns_per_unit, uint64_t units_per_launch, 
     if (now >= next_sample) {
       next_sample = now + kTick;
       const uint32_t util = static_cast<uint32_t>(
-          std::min(100.0, BusyIn(now - kWindow, now) * 100.0 / kWindow + 0.5));
+          std::min(100.0, busy_in(now - kWindow, now) * 100.0 / kWindow + 0.5));
       uint64_t then;
       if (hist.CumAt(now - kWindow, &then)) {
         rate = RateFromUtilization(rate, util, kWindow, cum - then, target, 1, 1ull << 50);
@@ -160,7 +161,7 @@ double RunPlant(uint32_t target, double ns_per_unit, uint64_t units_per_launch, 
     cum += units_per_launch;
     now += 20'000;  // host time per launch
   }
-  return BusyIn(end - 2'000'000'000, end) * 100.0 / 2e9;
+  return busy_in(end - 2'000'000'000, end) * 100.0 / 2e9;
 }
 
 TEST(RateControllerTest, SettlesOnTheTargetWhateverTheKernelDuration) {

@@ -157,10 +157,11 @@ TEST(AscendFitTest, NetworkIdGroupsMultiNpuContainers) {
   EXPECT_EQ(Place(r, p310, Req("Ascend310P", 2, 64, 101, 0)), "fit:dev-0:64:0,dev-1:64:0");
 }
 
-std::vector<Npu> ModuleNpus(std::vector<int32_t> indices, bool network_id = true) {
+std::vector<Npu> ModuleNpus(const std::vector<int32_t>& indices, bool network_id = true) {
   std::vector<Npu> npus;
+  npus.reserve(indices.size());
   for (int32_t i : indices) {
-    npus.push_back({"dev-" + std::to_string(i), 32000, 0, 0, true, i, network_id ? "0" : ""});
+    npus.emplace_back("dev-" + std::to_string(i), 32000, 0, 0, true, i, network_id ? "0" : "");
   }
   return npus;
 }

@@ -70,7 +70,7 @@ std::string Place(const sched::NodeState& node, const model::Pod& pod) {
   return out->at(kAllocatedAnnotation);
 }
 
-std::string Grants(std::vector<int> devices) {
+std::string Grants(const std::vector<int>& devices) {
   std::string out;
   for (int d : devices) out += "br-" + std::to_string(d) + ",Biren,0,0:";
   return out + ";";

@@ -109,6 +109,7 @@ std::vector<int32_t> SelectRanks(const std::vector<bool>& fits, int nums) {
     const std::vector<int> slots = SelectOnBoard(board, nums);
     if (slots.empty()) continue;
     std::vector<int32_t> ranks;
+    ranks.reserve(slots.size());
     for (int s : slots) ranks.push_back(base + s);
     return ranks;
   }

@@ -2,6 +2,8 @@
 // requests, topology through sched::Decide, failure reasons, node score, webhook and bind.
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "model/pod_test_util.h"
 #include "sched/decide.h"
 #include "vendor/cluster_state.h"
@@ -43,7 +45,7 @@ class KunlunWholeTest : public ::testing::Test {
     }
   }
 
-  sched::Decision Place(const model::Pod& pod, sched::Policy policy = {}) {
+  sched::Decision Place(const model::Pod& pod, const sched::Policy& policy = {}) {
     auto input = BuildPodInput(pod, registry_, policy);
     EXPECT_TRUE(input.ok()) << input.error().ToString();
     const sched::NodeState* nodes[] = {&node_};
@@ -51,7 +53,7 @@ class KunlunWholeTest : public ::testing::Test {
   }
 
   // Device indices the first container got, or the rendered failure.
-  std::string Outcome(const model::Pod& pod, sched::Policy policy = {}) {
+  std::string Outcome(const model::Pod& pod, const sched::Policy& policy = {}) {
     sched::Decision d = Place(pod, policy);
     if (!d.chosen) return model::RenderReasons(d.failures.at(0).second);
     std::string out;
@@ -213,6 +215,7 @@ TEST_F(KunlunWholeTest, NodeScoreCountsBubbles) {
   const sched::VendorFit& fit = registry_.Find("kunlun")->Fit();
   ASSERT_TRUE(fit.rules().score_hook);
   std::vector<sched::PendingGrant> grants;
+  grants.reserve(8);
   for (int i = 0; i < 8; ++i) grants.push_back({0, "kunlun", i, 98304, 100, 1, -1, {}});
   sched::PodInput pod;
   EXPECT_EQ(fit.ScoreNode(node_, pod, grants, sched::NodePolicy::kBinpack), 3000);

@@ -17,7 +17,7 @@ model::Container C(model::ResourceList limits, model::ResourceList requests = {}
 }
 
 const model::Pod kPod;
-model::Pod pod_;  // what Admit may change at pod level (the NVIDIA backend changes nothing)
+model::Pod admit_pod;  // what Admit may change at pod level (the NVIDIA backend changes nothing)
 
 model::DeviceRequest Want(int32_t nums, int64_t mem, int32_t pct, int64_t cores) {
   model::DeviceRequest r;
@@ -121,28 +121,28 @@ TEST(NvidiaRequestTest, MalformedQuantitiesAreErrorsNamingTheResource) {
 TEST(NvidiaAdmitTest, ExclusiveCoreDefaultAndCountDefault) {
   NvidiaVendor v{NvidiaConfig{}};
   auto gpu_only = C({{"nvidia.com/gpu", "1"}});
-  ASSERT_TRUE(*v.Admit(pod_, gpu_only));
+  ASSERT_TRUE(*v.Admit(admit_pod, gpu_only));
   EXPECT_EQ(gpu_only.limits.at("nvidia.com/gpucores"), "100");
 
   auto shared = C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem", "3000"}});
-  ASSERT_TRUE(*v.Admit(pod_, shared));
+  ASSERT_TRUE(*v.Admit(admit_pod, shared));
   EXPECT_EQ(shared.limits.count("nvidia.com/gpucores"), 0u);
 
   auto half = C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "50"}});
-  ASSERT_TRUE(*v.Admit(pod_, half));
+  ASSERT_TRUE(*v.Admit(admit_pod, half));
   EXPECT_EQ(half.limits.count("nvidia.com/gpucores"), 0u);
 
   auto whole = C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "100"}});
-  ASSERT_TRUE(*v.Admit(pod_, whole));
+  ASSERT_TRUE(*v.Admit(admit_pod, whole));
   EXPECT_EQ(whole.limits.at("nvidia.com/gpucores"), "100");
 
   auto mem_only = C({{"nvidia.com/gpumem", "3000"}});
-  ASSERT_TRUE(*v.Admit(pod_, mem_only));
+  ASSERT_TRUE(*v.Admit(admit_pod, mem_only));
   EXPECT_EQ(mem_only.limits.at("nvidia.com/gpu"), "1");
 
   auto requests_only = C({}, {{"nvidia.com/gpumem", "3000"}});
   EXPECT_FALSE(
-      *v.Admit(pod_, requests_only));  // upstream only looks at limits for the count default
+      *v.Admit(admit_pod, requests_only));  // upstream only looks at limits for the count default
 }
 
 TEST(NvidiaAdmitTest, EnvAndErrors) {
@@ -151,14 +151,14 @@ TEST(NvidiaAdmitTest, EnvAndErrors) {
   config.overwrite_env = true;
   NvidiaVendor v(config);
   auto c = C({{"nvidia.com/gpu", "1"}, {"nvidia.com/priority", "0"}, {"nvidia.com/gpumem", "10"}});
-  ASSERT_TRUE(*v.Admit(pod_, c));
+  ASSERT_TRUE(*v.Admit(admit_pod, c));
   EXPECT_EQ(c.env.at("CUDA_TASK_PRIORITY"), "0");
   EXPECT_EQ(c.env.at("GPU_CORE_UTILIZATION_POLICY"), "force");
   auto cpu = C({{"cpu", "1"}});
-  EXPECT_FALSE(*v.Admit(pod_, cpu));
+  EXPECT_FALSE(*v.Admit(admit_pod, cpu));
   EXPECT_EQ(cpu.env.at("NVIDIA_VISIBLE_DEVICES"), "none");
   auto bad = C({{"nvidia.com/gpu", "1"}, {"nvidia.com/gpumem-percentage", "101"}});
-  EXPECT_FALSE(v.Admit(pod_, bad).ok());
+  EXPECT_FALSE(v.Admit(admit_pod, bad).ok());
 }
 
 TEST(NvidiaSelectorTest, AnnotationsBecomeConstraints) {
