@@ -1,5 +1,6 @@
 #include "deviceplugin/allocator.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -61,7 +62,50 @@ void Allocator::UpdateSettings(const AllocateSettings& settings) {
   config_.settings = settings;
 }
 
+constexpr size_t kFinishedKept = 4096;  // far more than a node admits while the API view lags
+
 base::Result<Allocator::PodRecord> Allocator::FindPendingPod() {
+  return config_.kubelet_pods ? FindAdmittedPod() : FindLockOwner();
+}
+
+base::Result<Allocator::PodRecord> Allocator::FindAdmittedPod() {
+  k8s::ListOptions options;
+  options.field_selector = "spec.nodeName=" + config_.node_name;
+  base::Status last;
+  for (int attempt = 0; attempt < std::max(config_.match_attempts, 1); ++attempt) {
+    if (attempt > 0) config_.env->SleepFor(config_.retry_delay);
+    HAMI_ASSIGN_OR_RETURN(k8s::ListPage page, k8s::ListAll(api_, k8s::PodsPath(""), options));
+    HAMI_ASSIGN_OR_RETURN(std::vector<KubeletPod> kubelet, config_.kubelet_pods());
+    std::vector<model::Pod> bound;
+    std::vector<const Json*> raw;
+    for (const auto& item : page.items) {
+      auto pod = codec::PodFromJson(item);
+      if (!pod.ok()) continue;
+      bound.push_back(std::move(pod).value());
+      raw.push_back(&item);
+    }
+    auto admitted = AdmittedPod(bound, config_.node_name, kubelet, finished_);
+    if (!admitted.ok()) {
+      last = admitted.error();
+      continue;
+    }
+    for (size_t i = 0; i < bound.size(); ++i) {
+      if (bound[i].uid == admitted->uid) return PodRecord{std::move(bound[i]), *raw[i]};
+    }
+  }
+  return last;
+}
+
+void Allocator::Finish(const model::Pod& pod) {
+  if (!finished_.insert(pod.uid).second) return;
+  finished_order_.push_back(pod.uid);
+  if (finished_order_.size() > kFinishedKept) {
+    finished_.erase(finished_order_.front());
+    finished_order_.pop_front();
+  }
+}
+
+base::Result<Allocator::PodRecord> Allocator::FindLockOwner() {
   HAMI_ASSIGN_OR_RETURN(Json node, api_.Get(k8s::NodesPath(config_.node_name)));
   auto lock = codec::ParseNodeLock(AnnotationOf(node, model::kNodeLockAnnotation));
   if (lock.ok() && !lock->legacy) {
@@ -115,6 +159,20 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
         PrepareContainerDir(container.host_dir, container.owner).WithContext("pod " + pod.Key()));
   }
   const auto path = k8s::PodsPath(pod.namespace_name, pod.name);
+  if (config_.kubelet_pods) {
+    // Allocate calls are serialized here and the kubelet admits one pod at a time, so what is left
+    // is what this plan says: one patch, carrying the end of the bind when nothing is left.
+    Json annotations = {{nvidia::kToAllocateAnnotation, plan.remaining_to_allocate}};
+    Json patch = {{"metadata", {{"annotations", annotations}}}};
+    if (plan.all_allocated) {
+      patch["metadata"]["annotations"][model::kBindPhaseAnnotation] = model::kBindPhaseSuccess;
+      patch["metadata"]["labels"] = {{model::kVgpuNodeAnnotation, config_.node_name}};
+    }
+    auto patched = api_.Patch(path, k8s::PatchType::kMerge, patch);
+    if (!patched.ok()) return patched.error().WithContext("patch pod " + pod.Key());
+    if (plan.all_allocated) Finish(pod);
+    return std::move(plan.containers);
+  }
   auto patched = k8s::PatchAnnotations(
       api_, path, {{nvidia::kToAllocateAnnotation, plan.remaining_to_allocate}});
   if (!patched.ok()) return patched.error().WithContext("patch pod " + pod.Key());
@@ -145,9 +203,11 @@ base::Result<std::vector<ContainerAllocation>> Allocator::Allocate(
     return result;
   }
   base::LogError("allocate failed", {{"pod", pod.Key()}, {"error", result.error().message()}});
+  Finish(pod);
   if (auto s = SetBindPhase(pod, model::kBindPhaseFailed); !s.ok()) {
     base::LogWarn("set bind-phase failed", {{"pod", pod.Key()}, {"error", s.message()}});
   }
+  if (config_.kubelet_pods) return result.error();
   if (auto s = locker_.Release(config_.node_name, pod.namespace_name, pod.name); !s.ok()) {
     base::LogWarn("release node lock", {{"pod", pod.Key()}, {"error", s.message()}});
   }

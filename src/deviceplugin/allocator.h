@@ -1,21 +1,31 @@
 // Allocator: the kubelet's Allocate and GetPreferredAllocation against the API server
 // (hami-wire §5.2, §5.3); the decisions are made by the pure functions of allocate.h.
 //
-// Allocate: finds the pod being placed (the node lock's owner when it is bound here with NVIDIA
-// devices left to allocate, else the first pending pod of SelectPendingPod), plans every
-// container, prepares the host directories, patches the pod's to-allocate annotation with the
-// allocated entries emptied, and when nothing is left sets hami.io/bind-phase=success and releases
-// the node lock. Any failure after the pod is known sets bind-phase=failed and releases the lock;
-// the error (naming the pod) goes back to the kubelet.
+// Allocate: finds the pod being placed, plans every container, prepares the host directories and
+// patches the pod's to-allocate annotation with the allocated entries emptied; when nothing is
+// left it sets hami.io/bind-phase=success. Any failure after the pod is known sets
+// bind-phase=failed; the error (naming the pod) goes back to the kubelet.
+// Finding the pod, two ways:
+//   * with `kubelet_pods` (the kubelet's pod-resources List): admitted_pod.h's rule, no node lock;
+//     the last container's patch also carries bind-phase and the hami.io/vgpu-node label, so a pod
+//     costs one write here. Ambiguity or no match is retried on fresh views, then an error.
+//   * without (upstream's protocol): the node lock's owner when it is bound here with NVIDIA
+//     devices left, else the first pending pod of SelectPendingPod; the lock is released when the
+//     pod is done or failed.
 // Thread-safe: Allocate calls are serialized by an internal mutex (as upstream).
 #pragma once
 
+#include <chrono>
+#include <deque>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "base/env.h"
 #include "base/result.h"
+#include "deviceplugin/admitted_pod.h"
 #include "deviceplugin/allocate.h"
 #include "k8s/kube_api.h"
 #include "k8s/node_lock.h"
@@ -26,6 +36,12 @@ struct AllocatorConfig {
   std::string node_name;
   AllocateSettings settings;
   std::function<std::string()> new_cache_name;  // default: random UUID
+  // The kubelet's pod-resources List (PodResourcesClient::List); empty: the node-lock protocol.
+  std::function<base::Result<std::vector<KubeletPod>>()> kubelet_pods;
+  // Retries of an ambiguous or missing match, `retry_delay` apart on `env`'s clock.
+  int match_attempts = 5;
+  std::chrono::milliseconds retry_delay{200};
+  base::Env* env = base::Env::Default();
 };
 
 class Allocator {
@@ -52,6 +68,9 @@ class Allocator {
     nlohmann::json json;
   };
   base::Result<PodRecord> FindPendingPod();
+  base::Result<PodRecord> FindLockOwner();
+  base::Result<PodRecord> FindAdmittedPod();
+  void Finish(const model::Pod& pod);
   base::Result<std::vector<ContainerAllocation>> AllocateFor(
       const PodRecord& record, const std::vector<std::vector<std::string>>& requests);
   base::Status SetBindPhase(const model::Pod& pod, const char* phase);
@@ -60,6 +79,9 @@ class Allocator {
   k8s::NodeLocker& locker_;
   AllocatorConfig config_;
   std::mutex mu_;
+  // UIDs of pods whose admission this allocator ended (served or refused), newest last; bounded.
+  std::set<std::string> finished_;
+  std::deque<std::string> finished_order_;
 };
 
 // A random (version 4) UUID string.

@@ -9,6 +9,7 @@
 #include "codec/node_lock.h"
 #include "deviceplugin/host_files.h"
 #include "model/protocol.h"
+#include "test/fakes/fake_env.h"
 #include "test/fakes/fake_kube_api.h"
 
 namespace hami::deviceplugin {
@@ -142,6 +143,99 @@ TEST_F(AllocatorTest, PreferredFollowsTheAnnotation) {
   auto got = allocator_->Preferred({{{"GPU-a-0", "GPU-b-0"}, {}, 1}},
                                    {{"GPU-a-0", "GPU-a"}, {"GPU-b-0", "GPU-b"}});
   EXPECT_EQ(got, (std::vector<std::vector<std::string>>{{"GPU-b-0"}}));
+}
+
+// Without a node lock: the kubelet's pod-resources List says which bound pod is being admitted.
+class LocklessAllocatorTest : public AllocatorTest {
+ protected:
+  void SetUp() override {
+    AllocatorTest::SetUp();
+    AllocatorConfig config;
+    config.node_name = "n1";
+    config.settings.host_vgpu_dir = root_ + "/vgpu";
+    config.settings.host_lock_dir = root_ + "/lock";
+    config.new_cache_name = [] { return std::string("fixed"); };
+    config.kubelet_pods = [this]() -> base::Result<std::vector<KubeletPod>> {
+      if (!kubelet_error_.ok()) return kubelet_error_;
+      return kubelet_;
+    };
+    config.env = &env_;
+    allocator_ = std::make_unique<Allocator>(api_, locker_, config);
+  }
+  void KubeletLists(const std::vector<std::string>& names) {
+    kubelet_.clear();
+    for (const auto& name : names) kubelet_.push_back({"default", name});
+  }
+  int Writes() { return api_.Calls("PATCH") + api_.Calls("UPDATE") + api_.Calls("CREATE"); }
+
+  std::vector<KubeletPod> kubelet_;
+  base::Status kubelet_error_;
+  fakes::FakeEnv env_;
+};
+
+TEST_F(LocklessAllocatorTest, ServesThePodTheKubeletIsAdmittingInOneWrite) {
+  CreatePod("a", "GPU-a,NVIDIA,1000,10:;");
+  CreatePod("b", "GPU-a,NVIDIA,3000,30:;");
+  CreatePod("c", "GPU-a,NVIDIA,1000,10:;");
+  KubeletLists({"b"});
+  const int before = Writes();
+  auto result = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_TRUE(result.ok()) << result.error().message();
+  EXPECT_EQ((*result)[0].envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "3000m");
+  EXPECT_EQ(Writes() - before, 1) << "to-allocate, bind-phase and label in one patch";
+  EXPECT_EQ(PodAnnotation("b", "hami.io/bind-phase"), "success");
+  EXPECT_EQ(PodAnnotation("b", "hami.io/vgpu-devices-to-allocate"), ";");
+  auto b = api_.Get(k8s::PodsPath("default", "b"));
+  EXPECT_EQ(b->at("metadata").at("labels").value("hami.io/vgpu-node", ""), "n1");
+  EXPECT_TRUE(NodeLock().empty()) << "no node lock taken or needed";
+  KubeletLists({"b", "a"});
+  auto next = allocator_->Allocate({{"GPU-a-1"}});
+  ASSERT_TRUE(next.ok()) << next.error().message();
+  EXPECT_EQ((*next)[0].envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "1000m");
+  EXPECT_EQ(PodAnnotation("a", "hami.io/bind-phase"), "success");
+  EXPECT_EQ(PodAnnotation("c", "hami.io/bind-phase"), "allocating");
+}
+
+// The refused pod's bind-phase patch is lost: the API still says it is allocating, yet the next
+// pod the kubelet admits is not charged to it (the allocator remembers what it finished).
+TEST_F(LocklessAllocatorTest, APodRefusedHereIsNotAskingEvenBeforeTheApiSaysSo) {
+  CreatePod("broken", "GPU-a,NVIDIA,1,1:;");
+  CreatePod("next", "GPU-a,NVIDIA,2000,0:;");
+  KubeletLists({"broken"});
+  api_.FailNext("PATCH", base::Unavailable("apiserver down"));  // the plan's own patch
+  auto failed = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(PodAnnotation("broken", "hami.io/bind-phase"), "failed");
+  // Make the API lag: back to allocating, as if the failed mark had not been written.
+  ASSERT_TRUE(k8s::PatchAnnotations(api_, k8s::PodsPath("default", "broken"),
+                                    {{"hami.io/bind-phase", "allocating"}})
+                  .ok());
+  KubeletLists({"broken", "next"});
+  auto served = allocator_->Allocate({{"GPU-a-1"}});
+  ASSERT_TRUE(served.ok()) << served.error().message();
+  EXPECT_EQ((*served)[0].envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "2000m");
+}
+
+TEST_F(LocklessAllocatorTest, TwoPodsAskingIsRetriedThenRefusedNeverGuessed) {
+  CreatePod("refused", "GPU-a,NVIDIA,1000,10:;");
+  CreatePod("asking", "GPU-a,NVIDIA,3000,30:;");
+  KubeletLists({"refused", "asking"});
+  auto result = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message().find("cannot tell which pod"), std::string::npos)
+      << result.error().message();
+  EXPECT_EQ(env_.sleeps().size(), 4U) << "five looks, 200 ms apart";
+  EXPECT_EQ(PodAnnotation("asking", "hami.io/bind-phase"), "allocating") << "nothing written";
+  EXPECT_EQ(PodAnnotation("refused", "hami.io/bind-phase"), "allocating");
+}
+
+TEST_F(LocklessAllocatorTest, AnUnreachableKubeletIsAnErrorNotAGuess) {
+  CreatePod("only", "GPU-a,NVIDIA,1000,10:;");
+  kubelet_error_ = base::Unavailable("kubelet pod-resources List at /x.sock: connection refused");
+  auto result = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message().find("/x.sock"), std::string::npos);
+  EXPECT_EQ(PodAnnotation("only", "hami.io/bind-phase"), "allocating");
 }
 
 }  // namespace
