@@ -16,7 +16,6 @@
 
 using hami::sim::Graph;
 using hami::sim::GraphAlloc;
-using hami::sim::GraphExec;
 using hami::sim::GraphMemOp;
 using hami::sim::KernelNode;
 using hami::sim::ObjKind;

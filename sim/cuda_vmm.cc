@@ -6,15 +6,11 @@
 #include "gpuapi/cuda_functions.h"
 #include "sim/cuda_process.h"
 
-using hami::sim::Allocation;
-using hami::sim::AllocKind;
 using hami::sim::Array;
 using hami::sim::Context;
 using hami::sim::MipmappedArray;
 using hami::sim::ObjKind;
-using hami::sim::Pool;
 using hami::sim::Process;
-using hami::sim::StreamRef;
 using hami::sim::VmmHandle;
 using hami::sim::VmmMapping;
 

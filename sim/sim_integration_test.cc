@@ -203,7 +203,9 @@ TEST_F(SimIntegration, AllocateUntilOutOfMemoryAndFree) {
             EXPECT_EQ(CU(d, cuMemFree_v2)(0x1234), CUDA_ERROR_INVALID_VALUE);  // unknown pointer
             EXPECT_EQ(CU(d, cuMemFree_v2)(chunks[0] + 512), CUDA_ERROR_INVALID_VALUE);  // interior
             EXPECT_EQ(CU(d, cuMemFree_v2)(0), CUDA_SUCCESS);
-            for (CUdeviceptr c : chunks) EXPECT_EQ(CU(d, cuMemFree_v2)(c), CUDA_SUCCESS);
+            for (CUdeviceptr c : chunks) {
+              EXPECT_EQ(CU(d, cuMemFree_v2)(c), CUDA_SUCCESS);
+            }
             EXPECT_EQ(CU(d, cuMemFree_v2)(chunks[0]), CUDA_ERROR_INVALID_VALUE);  // double free
             EXPECT_EQ(CU(d, cuMemFree_v2)(small), CUDA_SUCCESS);
             ASSERT_EQ(CU(d, cuMemGetInfo_v2)(&free, &total), CUDA_SUCCESS);

@@ -164,8 +164,9 @@ TEST_F(SimTiming, NvmlUtilizationReportsTheBusyFraction) {
             nvmlDevice_t busy = nullptr, idle = nullptr;
             NVML(d, nvmlDeviceGetHandleByIndex_v2)(0, &busy);
             NVML(d, nvmlDeviceGetHandleByIndex_v2)(1, &idle);
-            for (int i = 0; i < 3; ++i)
+            for (int i = 0; i < 3; ++i) {
               ASSERT_EQ(LaunchBlocks(d, f, 100000), CUDA_SUCCESS);  // 300 ms
+            }
             ASSERT_EQ(CU(d, cuCtxSynchronize)(), CUDA_SUCCESS);
             nvmlUtilization_t util{};
             ASSERT_EQ(NVML(d, nvmlDeviceGetUtilizationRates)(busy, &util), NVML_SUCCESS);

@@ -25,19 +25,24 @@ constexpr char kMigRegister[] =
     R"("numa":1,"mode":"mig","migProfiles":[{"name":"1g","memoryMB":1,"core":1,"sliceCount":1,)"
     R"("placements":[{"start":0,"size":1}]}],"health":true}])";
 
+constexpr char kMigAllocations[] =
+    R"([{"containerIndex":0,"deviceIndex":0,"gpuUUID":"GPU-a","profile":"1g.10gb",)"
+    R"("placement":{"start":2,"size":1},"migUUID":"M","gpuInstanceID":0,"computeInstanceID":0}])";
+constexpr char kPodJson[] =
+    R"({"kind":"Pod","metadata":{"name":"p","annotations":{"a":"b"}},"spec":{"containers":)"
+    R"([{"name":"c","resources":{"limits":{"nvidia.com/gpu":1}},"env":[{"name":"A","value":"1"}]}]}})";
+
 const std::vector<std::string>& Seeds() {
   static const std::vector<std::string> seeds = {
       kMigRegister,
       "GPU-a,10,32768,100,NVIDIA-T4,0,true:GPU-b,10,32768,100,NVIDIA-T4,0,true,1,mig:",
       R"([{"uuid":"GPU-a","score":{"GPU-b":200}}])",
       "GPU-a,NVIDIA,3000,30:GPU-b,NVIDIA,3000,30:;;",
-      R"([{"containerIndex":0,"deviceIndex":0,"gpuUUID":"GPU-a","profile":"1g.10gb",)"
-      R"("placement":{"start":2,"size":1},"migUUID":"M","gpuInstanceID":0,"computeInstanceID":0}])",
+      kMigAllocations,
       "2024-05-01T10:00:00.5+02:00,default,train-0",
       "Requesting_2024-05-01 10:00:00",
       "Reported 2024-05-01 10:00:00.5 +0000 UTC m=+1.0",
-      R"({"kind":"Pod","metadata":{"name":"p","annotations":{"a":"b"}},"spec":{"containers":)"
-      R"([{"name":"c","resources":{"limits":{"nvidia.com/gpu":1}},"env":[{"name":"A","value":"1"}]}]}})",
+      kPodJson,
       "1.5Gi",
       "-12.5e-3",
   };

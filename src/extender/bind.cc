@@ -67,7 +67,7 @@ base::Status Binder::ReleaseNodeLock(const std::string& node_name, const std::st
   return locker_.Release(node_name, ns, pod);
 }
 
-base::Status Binder::PatchPod(const BindArgs& args, const Assumption& assumption) {
+base::Result<nlohmann::json> Binder::BookingAnnotations(const Assumption& assumption) {
   const int64_t now = locker_.Now();
   const std::string stamp = std::to_string(now);
   nlohmann::json annotations = {{model::kVgpuNodeAnnotation, assumption.node},
@@ -87,6 +87,11 @@ base::Status Binder::PatchPod(const BindArgs& args, const Assumption& assumption
                           {pod, assumption.node, devices, partitions, assumption.registered, now}));
     for (auto& [key, value] : written) annotations[key] = std::move(value);
   }
+  return annotations;
+}
+
+base::Status Binder::PatchPod(const BindArgs& args, const Assumption& assumption) {
+  HAMI_ASSIGN_OR_RETURN(nlohmann::json annotations, BookingAnnotations(assumption));
   nlohmann::json patch = {{"metadata",
                            {{"annotations", annotations},
                             {"labels", {{model::kVgpuNodeAnnotation, assumption.node}}}}}};
@@ -124,6 +129,7 @@ base::Status Binder::Bind(const BindArgs& args) {
                                     ", bind asked for " + args.node);
   }
   const std::vector<k8s::NodeLocker*> lockers = LockersFor(*assumption);
+  if (lockers.empty()) return BindWithBooking(args, *assumption);
   base::Status status = AcquireAll(args, lockers);
   if (!status.ok()) {
     // Contention: kube-scheduler retries the pod through /filter, which decides afresh.
@@ -134,6 +140,23 @@ base::Status Binder::Bind(const BindArgs& args) {
   if (!status.ok()) return Undo(args, lockers, status.WithContext("bind " + key));
   status = k8s::BindPod(api_, args.pod_namespace, args.pod_name, args.pod_uid, args.node);
   if (status.ok()) return {};
+  return SettleFailedBinding(args, lockers, status);
+}
+
+base::Status Binder::BindWithBooking(const BindArgs& args, const Assumption& assumption) {
+  const std::string key = args.pod_namespace + "/" + args.pod_name;
+  auto annotations = BookingAnnotations(assumption);
+  if (!annotations.ok()) return Undo(args, {}, annotations.error().WithContext("bind " + key));
+  base::Status status =
+      k8s::BindPod(api_, args.pod_namespace, args.pod_name, args.pod_uid, args.node, *annotations);
+  if (status.ok()) return {};
+  return SettleFailedBinding(args, {}, status);
+}
+
+base::Status Binder::SettleFailedBinding(const BindArgs& args,
+                                         const std::vector<k8s::NodeLocker*>& lockers,
+                                         const base::Status& status) {
+  const std::string key = args.pod_namespace + "/" + args.pod_name;
   // The Binding may have been applied although this call failed (its response lost to a timeout or
   // a broken connection, or an earlier attempt for this pod succeeded: 409 "already assigned").
   // Releasing the lock of a bound pod would let a second pod reach the device plugin while this one
@@ -148,11 +171,12 @@ base::Status Binder::Bind(const BindArgs& args) {
     case BindingOutcome::kUnknown:
       break;
   }
-  // Unknown: keep the lock (it expires, is taken over once the pod is gone, and is ours again if
-  // kube-scheduler retries this pod) and the assumption (it expires; a bound pod's annotations
+  // Unknown: keep the locks (they expire, are taken over once the pod is gone, and are ours again
+  // if kube-scheduler retries this pod) and the assumption (it expires; a bound pod's annotations
   // book its devices anyway).
   return base::Status(status.code(), "bind " + key + ": " + status.message() +
-                                         "; whether the pod is bound is unknown, node lock kept");
+                                         "; whether the pod is bound is unknown" +
+                                         (lockers.empty() ? "" : ", node lock kept"));
 }
 
 base::Status Binder::BindPassedThrough(const BindArgs& args) {

@@ -56,7 +56,18 @@ class Binder {
  private:
   // Bind of a pod /filter passed through (it asks for no device): nothing to write or lock.
   base::Status BindPassedThrough(const BindArgs& args);
+  // Bind of a pod none of whose vendors needs a node lock: one Binding carrying the booking (the
+  // device plugin adds the hami.io/vgpu-node label when it has served the pod).
+  base::Status BindWithBooking(const BindArgs& args, const Assumption& assumption);
+  // The booking written at bind (hami-wire §3.2): node, times, bind-phase allocating and each
+  // vendor's allocation annotations.
+  base::Result<nlohmann::json> BookingAnnotations(const Assumption& assumption);
   base::Status PatchPod(const BindArgs& args, const Assumption& assumption);
+  // After a failed Binding call: OK when the pod is bound anyway, undone when it is not, and when
+  // that is unknown the locks and the assumption are kept and the error says so.
+  base::Status SettleFailedBinding(const BindArgs& args,
+                                   const std::vector<k8s::NodeLocker*>& lockers,
+                                   const base::Status& status);
   // After a failed Binding call: is the pod (this UID) bound to args.node?
   enum class BindingOutcome { kBound, kNotBound, kUnknown };
   BindingOutcome CheckBinding(const BindArgs& args);

@@ -1,4 +1,5 @@
-// Binder against the in-memory API server fake: lock, annotations, Binding, failure paths.
+// Binder against the in-memory API server fake: annotations, Binding, failure paths; with
+// upstream's node lock (--nvidia-node-lock, BindTest) and without (LocklessBindTest).
 #include "extender/bind.h"
 
 #include <gtest/gtest.h>
@@ -12,9 +13,16 @@ namespace {
 
 using Json = nlohmann::json;
 
+vendor::Registry MakeRegistry(bool node_lock) {
+  auto registry = vendor::Registry::Create(vendor::DeviceConfig{},
+                                           {{"nvidia-node-lock", node_lock ? "true" : "false"}});
+  EXPECT_TRUE(registry.ok());
+  return std::move(registry).value();
+}
+
 class BindTest : public ::testing::Test {
  protected:
-  BindTest() : registry_(), cache_(registry_) {
+  explicit BindTest(bool node_lock = true) : registry_(MakeRegistry(node_lock)), cache_(registry_) {
     BindConfig config;
     env_.SetUnixSeconds(1700000000);
     config.env = &env_;
@@ -231,6 +239,61 @@ TEST_F(BindTest, BindOfAFilteredUidUnderAnotherNameOrNodeIsRefused) {
   EXPECT_NE(status.message().find("node n9 was not a candidate"), std::string::npos);
   EXPECT_FALSE((*api_.Get(k8s::PodsPath("other", "victim")))["spec"].contains("nodeName"));
   EXPECT_TRUE(binder_->Bind(gpu).ok());
+}
+
+class LocklessBindTest : public BindTest {
+ protected:
+  LocklessBindTest() : BindTest(/*node_lock=*/false) {}
+  int Writes() { return api_.Calls("PATCH") + api_.Calls("UPDATE") + api_.Calls("CREATE"); }
+};
+
+TEST_F(LocklessBindTest, OneBindingCarriesTheBookingAndNoLockIsTaken) {
+  Json pod = CreatePod("p");
+  BindArgs args = FilterPod(pod);
+  const int before = Writes();
+  ASSERT_TRUE(binder_->Bind(args).ok());
+  EXPECT_EQ(Writes() - before, 1) << "the Binding alone";
+  auto bound = api_.Get(k8s::PodsPath("default", "p"));
+  const Json& a = (*bound)["metadata"]["annotations"];
+  EXPECT_EQ(a["hami.io/vgpu-devices-to-allocate"], "GPU-1,NVIDIA,3000,30:;");
+  EXPECT_EQ(a["hami.io/vgpu-devices-allocated"], "GPU-1,NVIDIA,3000,30:;");
+  EXPECT_EQ(a["hami.io/vgpu-node"], "n1");
+  EXPECT_EQ(a["hami.io/bind-phase"], "allocating");
+  EXPECT_EQ((*bound)["spec"]["nodeName"], "n1");
+  EXPECT_TRUE(NodeLock().empty());
+  // A second pod binds to the same node at once: nothing waits for the first one's Allocate.
+  Json second = CreatePod("q");
+  ASSERT_TRUE(binder_->Bind(FilterPod(second)).ok());
+  EXPECT_EQ((*api_.Get(k8s::PodsPath("default", "q")))["spec"]["nodeName"], "n1");
+}
+
+TEST_F(LocklessBindTest, ARefusedBindingForgetsTheAssumption) {
+  Json pod = CreatePod("p");
+  BindArgs args = FilterPod(pod);
+  api_.FailNext("CREATE", base::Unavailable("CREATE pods/p/binding: 503"));
+  EXPECT_FALSE(binder_->Bind(args).ok());
+  EXPECT_FALSE(cache_.Assumed(args.pod_uid));
+  EXPECT_EQ((*api_.Get(k8s::PodsPath("default", "p")))["metadata"].count("annotations"), 0U)
+      << "the booking travels with the Binding: nothing is left on an unbound pod";
+}
+
+TEST_F(LocklessBindTest, ALostBindingResponseIsReadBack) {
+  Json pod = CreatePod("p");
+  BindArgs args = FilterPod(pod);
+  api_.LoseNextResponse(
+      base::Status(base::StatusCode::kDeadlineExceeded, "CREATE pods/p/binding: timed out"));
+  ASSERT_TRUE(binder_->Bind(args).ok());
+  auto bound = api_.Get(k8s::PodsPath("default", "p"));
+  EXPECT_EQ((*bound)["metadata"]["annotations"]["hami.io/bind-phase"], "allocating");
+  Json second = CreatePod("q");
+  BindArgs unknown = FilterPod(second);
+  api_.FailNext("CREATE", base::Unavailable("CREATE pods/q/binding: connection reset"));
+  api_.FailNext("GET", base::Unavailable("GET pods/q: connection refused"));
+  auto status = binder_->Bind(unknown);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("whether the pod is bound is unknown"), std::string::npos);
+  EXPECT_EQ(status.message().find("node lock"), std::string::npos) << status.message();
+  EXPECT_TRUE(cache_.Assumed(unknown.pod_uid));
 }
 
 }  // namespace

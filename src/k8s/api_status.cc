@@ -73,7 +73,7 @@ base::Status StatusFromHttp(long http_code, std::string_view body, std::string_v
     message = std::string(trimmed.substr(0, kMaxBody));
     if (trimmed.size() > kMaxBody) message += "...";
   }
-  return Build(http_code, std::move(message), std::move(reason), what);
+  return Build(http_code, message, reason, what);
 }
 
 base::Status StatusFromApiStatus(const nlohmann::json& status, std::string_view what) {

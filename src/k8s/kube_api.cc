@@ -37,7 +37,8 @@ base::Result<ListPage> ListAll(KubeApi& api, const ResourcePath& collection, Lis
 }
 
 base::Status BindPod(KubeApi& api, const std::string& ns, const std::string& name,
-                     const std::string& uid, const std::string& node) {
+                     const std::string& uid, const std::string& node,
+                     const nlohmann::json& annotations) {
   nlohmann::json binding = {
       {"apiVersion", "v1"},
       {"kind", "Binding"},
@@ -45,6 +46,7 @@ base::Status BindPod(KubeApi& api, const std::string& ns, const std::string& nam
       {"target", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}}},
   };
   if (!uid.empty()) binding["metadata"]["uid"] = uid;
+  if (!annotations.empty()) binding["metadata"]["annotations"] = annotations;
   ResourcePath path = PodsPath(ns, name);
   path.subresource = "binding";
   auto result = api.Create(path, binding);

@@ -75,9 +75,11 @@ class KubeApi {
 base::Result<ListPage> ListAll(KubeApi& api, const ResourcePath& collection, ListOptions options,
                                int64_t page_size = 500);
 
-// POST pods/<name>/binding: binds the pod to `node` (what a scheduler's bind does).
+// POST pods/<name>/binding: binds the pod to `node` (what a scheduler's bind does). The API server
+// merges the Binding's `annotations` into the pod's in the same write.
 base::Status BindPod(KubeApi& api, const std::string& ns, const std::string& name,
-                     const std::string& uid, const std::string& node);
+                     const std::string& uid, const std::string& node,
+                     const nlohmann::json& annotations = nlohmann::json::object());
 
 // Merge-patches metadata.annotations (a null value removes the key).
 base::Result<nlohmann::json> PatchAnnotations(KubeApi& api, const ResourcePath& object,

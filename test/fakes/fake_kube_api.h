@@ -3,7 +3,8 @@
 // Behaves like a small API server: objects per (groupVersion, resource), a global resourceVersion
 // counter, uid/namespace/resourceVersion filled on create, optimistic concurrency (an update or
 // patch whose metadata.resourceVersion is stale fails with 409 Conflict), merge and JSON patches,
-// delete with uid precondition, pods/<name>/binding (sets spec.nodeName once), <x>/status (replaces
+// delete with uid precondition, pods/<name>/binding (sets spec.nodeName once, merges the
+// Binding's annotations), <x>/status (replaces
 // status only), label selectors (k=v, k==v, k!=v, k, !k), field selectors metadata.name /
 // metadata.namespace / spec.nodeName, paged lists (limit/continue), and watches that replay the
 // event log after a resourceVersion then stream live events.
@@ -332,6 +333,12 @@ class FakeKubeApi : public k8s::KubeApi {
     }
     Json bound = *pod;
     bound["spec"]["nodeName"] = binding.value("target", Json::object()).value("name", "");
+    // As the API server's Binding: its annotations are merged into the pod's.
+    const Json annotations =
+        binding.value("metadata", Json::object()).value("annotations", Json::object());
+    for (const auto& [key, value] : annotations.items()) {
+      bound["metadata"]["annotations"][key] = value;
+    }
     HAMI_RETURN_IF_ERROR(Store(pod_path, bound, k8s::WatchEventType::kModified).status());
     return Json{{"kind", "Status"}, {"status", "Success"}, {"code", 201}};
   }

@@ -42,6 +42,10 @@ struct NvidiaConfig {
   std::string runtime_class_name;
   bool disable_core_limit = false;
   std::vector<MigAllowlistEntry> mig_profile_allowlist;
+  // Upstream's bind protocol: hami.io/mutex.lock held from bind until the device plugin's Allocate
+  // (flag --nvidia-node-lock). Off by default: our device plugin finds the pod being admitted
+  // through the kubelet's pod-resources API (docs/scheduler.md, "Bind without a node lock").
+  bool node_lock = false;
 
   int64_t EffectiveMemoryFactor() const { return memory_factor > 1 ? memory_factor : 1; }
 };

@@ -5,8 +5,11 @@
 namespace hami::vendor::nvidia {
 namespace {
 
+constexpr char kNodeLockFlag[] = "nvidia-node-lock";
+
 base::Result<std::vector<std::unique_ptr<Vendor>>> Create(const ModuleInput& input) {
   HAMI_ASSIGN_OR_RETURN(NvidiaConfig config, NvidiaConfigFromJson(input.block, input.warnings));
+  config.node_lock = FlagOr(input.flags, kNodeLockFlag, "false") == "true";
   std::vector<std::unique_ptr<Vendor>> out;
   out.push_back(std::make_unique<NvidiaVendor>(std::move(config)));
   return out;
@@ -14,6 +17,13 @@ base::Result<std::vector<std::unique_ptr<Vendor>>> Create(const ModuleInput& inp
 
 }  // namespace
 
-VendorModule Module() { return {"nvidia", {}, &Create}; }
+VendorModule Module() {
+  return {"nvidia",
+          {{kNodeLockFlag, "false",
+            "bind NVIDIA pods with upstream's node lock (hami.io/mutex.lock held until Allocate), "
+            "for node agents that need it",
+            true}},
+          &Create};
+}
 
 }  // namespace hami::vendor::nvidia

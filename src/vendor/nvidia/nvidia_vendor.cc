@@ -42,6 +42,7 @@ base::Result<sched::DeviceSelector> NvidiaVendor::Selector(const model::Pod& pod
 }
 
 std::optional<NodeLockSpec> NvidiaVendor::Lock() const {
+  if (!config_.node_lock) return std::nullopt;
   return NodeLockSpec{model::kNodeLockAnnotation, true, 0};
 }
 
