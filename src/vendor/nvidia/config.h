@@ -43,9 +43,10 @@ struct NvidiaConfig {
   bool disable_core_limit = false;
   std::vector<MigAllowlistEntry> mig_profile_allowlist;
   // Upstream's bind protocol: hami.io/mutex.lock held from bind until the device plugin's Allocate
-  // (flag --nvidia-node-lock). Off by default: our device plugin finds the pod being admitted
-  // through the kubelet's pod-resources API (docs/scheduler.md, "Bind without a node lock").
-  bool node_lock = false;
+  // (flag --nvidia-node-lock, default true). False: no lock, the device plugin finds the pod being
+  // admitted through the kubelet's pod-resources API (docs/scheduler.md, "Bind without a node
+  // lock"; not the default until the device plugin binary uses it).
+  bool node_lock = true;
 
   int64_t EffectiveMemoryFactor() const { return memory_factor > 1 ? memory_factor : 1; }
 };
