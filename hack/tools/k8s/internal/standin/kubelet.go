@@ -137,7 +137,7 @@ func (k *Kubelet) loadHandledPods() {
 	pods, err := k.lister.List(labels.Everything())
 	if err == nil {
 		for _, p := range pods {
-			if p.Status.Phase != v1.PodPending && p.DeletionTimestamp == nil {
+			if p.Status.Phase != v1.PodPending {
 				k.pods.AddPod(p)
 			}
 		}
