@@ -7,7 +7,8 @@
 # start_sim_node NAME SIM_GPUS [LABELS] [PLUGIN_FLAGS...]
 #     e.g. start_sim_node demo-t4 4xT4-16GB gpu-model=t4
 #     State in $HAMI_LOCAL_DIR/nodes/NAME/: kubelet/ (kubelet-standin --root-dir: device-plugins/
-#     with kubelet.sock, pods/<ns>_<pod>.json records), hook/vgpu/ (the plugin's host files,
+#     with kubelet.sock, pod-resources/kubelet.sock (the pod-resources API), pods/<ns>_<pod>.json
+#     records), hook/vgpu/ (the plugin's host files,
 #     libvgpu.so linked in), sim.state, kubelet.pid, plugin.pid. Logs: $LOG_DIR/kubelet-NAME.log,
 #     $LOG_DIR/device-plugin-NAME.log. Returns once both run; wait_sim_node waits for registration.
 # wait_sim_node NAME GPU_REPLICAS [TIMEOUT]: until allocatable nvidia.com/gpu == GPU_REPLICAS

@@ -4,10 +4,12 @@
 // device plugins' capacity, admits the pods bound to the node through the device manager (Allocate
 // per init and app container, then the run options), writes what the plugins returned to
 // <root-dir>/pods/<namespace>_<name>.json and reports the pod Running (or Failed with
-// UnexpectedAdmissionError when Allocate fails). It starts nothing. SIGTERM/SIGINT: clean stop.
+// UnexpectedAdmissionError when Allocate fails). It serves the kubelet's pod-resources API (v1 and
+// v1alpha1) at <root-dir>/pod-resources/kubelet.sock. It starts nothing. SIGTERM/SIGINT: clean stop.
 //
 //	kubelet-standin --kubeconfig PATH --node-name NAME --root-dir DIR [--labels k=v,...]
-//	                [--cpu 32] [--memory 256Gi] [--max-pods 110] [--heartbeat 10s] [-v N]
+//	                [--cpu 32] [--memory 256Gi] [--max-pods 110] [--heartbeat 10s]
+//	                [--feature-gates KubeletPodResourcesGet=true,...] [-v N]
 package main
 
 import (
@@ -19,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
@@ -33,12 +36,14 @@ func main() {
 	klog.InitFlags(nil)
 	kubeconfig := flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the API server (default $KUBECONFIG)")
 	nodeName := flag.String("node-name", os.Getenv("NODE_NAME"), "Node to register and serve (default $NODE_NAME)")
-	rootDir := flag.String("root-dir", "", "state directory: device-plugins/ (kubelet.sock, checkpoint), pods/ (records)")
+	rootDir := flag.String("root-dir", "", "state directory: device-plugins/ (kubelet.sock, checkpoint), pod-resources/ (kubelet.sock), pods/ (records)")
 	labelFlag := flag.String("labels", "", "extra node labels k=v,k2=v2")
 	cpu := flag.String("cpu", "32", "node cpu capacity")
 	memory := flag.String("memory", "256Gi", "node memory capacity")
 	maxPods := flag.Int("max-pods", 110, "node pods capacity")
 	heartbeat := flag.Duration("heartbeat", 10*time.Second, "node status refresh interval")
+	flag.Func("feature-gates", "kubelet feature gates A=true,B=false (e.g. KubeletPodResourcesGet, alpha and off in v1.32: the pod-resources Get method)",
+		utilfeature.DefaultMutableFeatureGate.Set)
 	flag.Parse()
 	if err := run(*kubeconfig, *nodeName, *rootDir, *labelFlag, *cpu, *memory, *maxPods, *heartbeat); err != nil {
 		fmt.Fprintln(os.Stderr, "kubelet-standin:", err)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -19,23 +21,36 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+	podutil "k8s.io/kubernetes/pkg/api/v1/pod"
+	"k8s.io/kubernetes/pkg/kubelet/lifecycle"
+	kubepod "k8s.io/kubernetes/pkg/kubelet/pod"
 )
 
 // Kubelet watches the pods bound to one node, admits them through the device manager (Allocate),
 // records what the device plugins returned and reports them Running (or Failed, as the kubelet
-// rejects a pod). It starts no container. Run is the only entry point; everything else runs on
-// Run's goroutines (one pod worker, one status loop).
+// rejects a pod). It starts no container. It serves the pod-resources API from the kubelet's pod
+// manager and the device manager. Run is the only entry point; everything else runs on Run's
+// goroutines (one pod worker, one status loop, the pod-resources server).
 type Kubelet struct {
 	Client    kubernetes.Interface
 	Node      NodeConfig
-	RootDir   string        // device-plugins/ (registration socket, checkpoint) and pods/ (records)
+	RootDir   string        // device-plugins/ (registration socket, checkpoint), pod-resources/ (kubelet.sock), pods/ (records)
 	Heartbeat time.Duration // node status refresh (default 10s); capacity changes are posted within 1s
 
-	dm      *DeviceManager
-	lister  corelisters.PodLister
-	synced  cache.InformerSynced
-	queue   workqueue.TypedRateLimitingInterface[string]
-	handled map[types.UID]bool // pods already admitted (or rejected) by this process
+	dm     *DeviceManager
+	lister corelisters.PodLister
+	synced cache.InformerSynced
+	queue  workqueue.TypedRateLimitingInterface[string]
+	// pods is the kubelet's own pod manager: the pods this kubelet has started to handle (a pod
+	// is added right before its admission, as HandlePodAdditions does, updated on every change
+	// and removed once deleted from the API server). It is the pod-resources API's pod list and
+	// the device manager's active pods (minus terminal ones).
+	pods    kubepod.Manager
+	handled map[types.UID]bool // pods this process has finished admitting (or rejecting); worker only
+	ready   atomic.Bool        // the pods of an earlier run are in pods: the device manager may reclaim
+
+	mu       sync.Mutex
+	rejected map[types.UID]lifecycle.PodAdmitResult // the status manager's part: rejected = terminal
 }
 
 // PodsDir is where the per-pod records go.
@@ -44,8 +59,12 @@ func (k *Kubelet) PodsDir() string { return filepath.Join(k.RootDir, "pods") }
 // PluginDir is the device-plugin directory (kubelet.sock).
 func (k *Kubelet) PluginDir() string { return filepath.Join(k.RootDir, "device-plugins") }
 
-// Run starts the device manager, registers the node and serves until ctx is done; then it stops
-// the device manager (plugins see the registration socket go away) and returns.
+// PodResourcesDir is the pod-resources API's directory (kubelet.sock).
+func (k *Kubelet) PodResourcesDir() string { return filepath.Join(k.RootDir, PodResourcesDirName) }
+
+// Run starts the device manager and the pod-resources server, registers the node and serves until
+// ctx is done; then it stops both (plugins see the registration socket go away, pod-resources
+// clients their connection close) and returns.
 func (k *Kubelet) Run(ctx context.Context) error {
 	if k.Heartbeat <= 0 {
 		k.Heartbeat = 10 * time.Second
@@ -55,7 +74,9 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		return err
 	}
 	k.dm = dm
+	k.pods = kubepod.NewBasicPodManager()
 	k.handled = map[types.UID]bool{}
+	k.rejected = map[types.UID]lifecycle.PodAdmitResult{}
 	factory := informers.NewSharedInformerFactoryWithOptions(k.Client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "spec.nodeName=" + k.Node.Name }))
 	inf := factory.Core().V1().Pods()
@@ -73,7 +94,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		return err
 	}
 
-	if err := dm.Start(k.activePods, k.synced); err != nil {
+	if err := dm.Start(k.activePods, k.ready.Load); err != nil {
 		return fmt.Errorf("device manager: %w", err)
 	}
 	defer func() {
@@ -82,14 +103,22 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		}
 	}()
 	klog.InfoS("device manager serving", "socket", dm.SocketPath())
+	podres, err := StartPodResources(k.PodResourcesDir(), dm.PodResourcesProviders(k.pods))
+	if err != nil {
+		return err
+	}
+	defer podres.Stop()
+	klog.InfoS("pod-resources API serving", "socket", podres.SocketPath())
 	if err := EnsureNode(ctx, k.Client, &k.Node); err != nil {
 		return fmt.Errorf("node %s: %w", k.Node.Name, err)
 	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	if !cache.WaitForCacheSync(ctx.Done(), k.synced) {
-		return ctx.Err()
+	if !cache.WaitForCacheSync(ctx.Done(), k.synced) { // false only when ctx is done: a stop
+		klog.InfoS("shutting down before the pod cache synced")
+		return nil
 	}
+	k.loadHandledPods()
 	go k.statusLoop(ctx)
 	go func() {
 		for k.processNext(ctx) {
@@ -100,19 +129,50 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	return nil
 }
 
-// activePods is the kubelet's notion: pods bound here that have not terminated.
-func (k *Kubelet) activePods() []*v1.Pod {
+// loadHandledPods puts the pods an earlier run of the stand-in admitted or rejected (no longer
+// Pending) into the pod manager, as a restarted kubelet re-adds the pods it runs, before any
+// admission; Pending pods wait for the pod worker. Only then may the device manager free the
+// devices of pods it does not see (sources ready), so the checkpoint's allocations survive.
+func (k *Kubelet) loadHandledPods() {
 	pods, err := k.lister.List(labels.Everything())
-	if err != nil {
-		return nil
+	if err == nil {
+		for _, p := range pods {
+			if p.Status.Phase != v1.PodPending {
+				k.pods.AddPod(p)
+			}
+		}
 	}
+	k.ready.Store(true)
+}
+
+// activePods is the kubelet's GetActivePods: the pod manager's pods that are not terminal (by
+// their phase or, before the API server shows it, because this kubelet rejected them).
+func (k *Kubelet) activePods() []*v1.Pod {
+	pods := k.pods.GetPods()
 	out := pods[:0:0]
 	for _, p := range pods {
-		if p.Status.Phase != v1.PodSucceeded && p.Status.Phase != v1.PodFailed {
+		if !podutil.IsPodPhaseTerminal(p.Status.Phase) && !k.isRejected(p.UID) {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+func (k *Kubelet) isRejected(uid types.UID) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	_, ok := k.rejected[uid]
+	return ok
+}
+
+// forget is HandlePodRemoves: the pod leaves the pod manager (and the pod-resources API); the
+// device manager frees its devices at its next UpdateAllocatedDevices.
+func (k *Kubelet) forget(pod *v1.Pod) {
+	k.pods.RemovePod(pod)
+	delete(k.handled, pod.UID)
+	k.mu.Lock()
+	delete(k.rejected, pod.UID)
+	k.mu.Unlock()
 }
 
 // statusLoop posts the node status every Heartbeat, and within a second of a capacity change.
@@ -160,21 +220,32 @@ func (k *Kubelet) processNext(ctx context.Context) bool {
 	return true
 }
 
-// syncPod: a deleted pod loses its record; a pod being deleted is finished (deleted with grace
-// period 0, as the kubelet does once its containers are gone); a new Pending pod is admitted.
+// syncPod mirrors the kubelet's HandlePodAdditions/Updates/Removes for one pod: a pod deleted
+// from the API server leaves the pod manager and loses its record; a pod being deleted is finished
+// (deleted with grace period 0, as the kubelet does once its containers are gone); a pod seen for
+// the first time enters the pod manager and, when Pending, is admitted right after (so a device
+// plugin asking the pod-resources API during its Allocate sees it, and no pod bound after it).
 func (k *Kubelet) syncPod(ctx context.Context, key string) error {
 	ns, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
 		return err
 	}
+	known, isKnown := k.pods.GetPodByName(ns, name)
 	pod, err := k.lister.Pods(ns).Get(name)
 	if apierrors.IsNotFound(err) {
 		klog.V(2).InfoS("pod gone", "pod", key)
+		if isKnown {
+			k.forget(known)
+		}
 		return RemoveRecord(k.PodsDir(), ns, name)
 	}
 	if err != nil {
 		return err
 	}
+	if isKnown && known.UID != pod.UID { // deleted and created again under the same name
+		k.forget(known)
+	}
+	k.pods.UpdatePod(pod) // AddPod for a new pod (the same call in the kubelet's pod manager)
 	if pod.DeletionTimestamp != nil {
 		uid := pod.UID
 		err := k.Client.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{
@@ -185,16 +256,26 @@ func (k *Kubelet) syncPod(ctx context.Context, key string) error {
 		return RemoveRecord(k.PodsDir(), ns, name)
 	}
 	if k.handled[pod.UID] || pod.Status.Phase != v1.PodPending {
-		return nil // admitted by us already, or by an earlier run of the stand-in
+		return nil // admitted by us already, or by an earlier run of the stand-in (or terminal)
 	}
 	return k.admit(ctx, pod)
 }
 
 func (k *Kubelet) admit(ctx context.Context, pod *v1.Pod) error {
-	res := k.dm.Admit(pod)
+	k.mu.Lock()
+	res, rejected := k.rejected[pod.UID]
+	k.mu.Unlock()
+	if !rejected { // a rejection is final (the kubelet's status manager retries only the status)
+		res = k.dm.Admit(pod)
+	}
 	if !res.Admit {
-		klog.InfoS("pod rejected", "pod", klog.KObj(pod), "reason", res.Reason, "message", res.Message)
-		k.event(ctx, pod, v1.EventTypeWarning, res.Reason, res.Message)
+		if !rejected {
+			klog.InfoS("pod rejected", "pod", klog.KObj(pod), "reason", res.Reason, "message", res.Message)
+			k.mu.Lock()
+			k.rejected[pod.UID] = res
+			k.mu.Unlock()
+			k.event(ctx, pod, v1.EventTypeWarning, res.Reason, res.Message)
+		}
 		if err := k.patchStatus(ctx, pod, failedStatus(res.Reason, "Pod was rejected: "+res.Message)); err != nil {
 			return err
 		}
