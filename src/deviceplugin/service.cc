@@ -36,7 +36,7 @@ DevicePluginService::DevicePluginService(k8s::KubeApi& api, std::unique_ptr<Devi
       source_(std::move(source)),
       config_(std::move(config)),
       locker_(api, k8s::NodeLockConfig{.env = config_.env}),
-      allocator_(api, locker_, AllocatorConfig{config_.plugin.node_name, {}, {}}),
+      allocator_(api, locker_, AllocatorConfig{.node_name = config_.plugin.node_name}),
       server_(store_, allocator_,
               PluginServerConfig{config_.plugin_dir, kDefaultEndpoint, config_.plugin.resource_name,
                                  config_.plugin.enable_preferred_allocation,
