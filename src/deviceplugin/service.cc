@@ -28,6 +28,12 @@ std::vector<std::string> ControlDeviceNodes() {
   return present;
 }
 
+AllocatorConfig AllocatorConfigFor(const ServiceConfig& service) {
+  AllocatorConfig config;
+  config.node_name = service.plugin.node_name;
+  return config;
+}
+
 }  // namespace
 
 DevicePluginService::DevicePluginService(k8s::KubeApi& api, std::unique_ptr<DeviceSource> source,
@@ -36,7 +42,7 @@ DevicePluginService::DevicePluginService(k8s::KubeApi& api, std::unique_ptr<Devi
       source_(std::move(source)),
       config_(std::move(config)),
       locker_(api, k8s::NodeLockConfig{.env = config_.env}),
-      allocator_(api, locker_, AllocatorConfig{.node_name = config_.plugin.node_name}),
+      allocator_(api, locker_, AllocatorConfigFor(config_)),
       server_(store_, allocator_,
               PluginServerConfig{config_.plugin_dir, kDefaultEndpoint, config_.plugin.resource_name,
                                  config_.plugin.enable_preferred_allocation,
