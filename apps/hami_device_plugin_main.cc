@@ -40,6 +40,8 @@ struct Flags {
   bool pass_device_specs = false;
   bool fail_on_init_error = true;
   std::string register_interval = "30s";
+  bool node_lock = true;  // upstream's bind protocol; false: the kubelet's pod-resources API
+  std::string pod_resources_socket = hami::deviceplugin::kKubeletPodResourcesSocket;
   bool debug = false;
   int verbosity = 0;  // klog -v (upstream compatibility); >= 4 means debug logging
 };
@@ -122,6 +124,7 @@ int Run(const Flags& flags) {
   config.host_vgpu_dir = hook + "/vgpu";
   config.register_interval = *interval;
   config.health_interval = std::min(*interval, std::chrono::milliseconds(5000));
+  if (!flags.node_lock) config.pod_resources_socket = flags.pod_resources_socket;
 
   const sigset_t signals = hami::apps::BlockTerminationSignals();
 
@@ -175,6 +178,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--register-interval", flags.register_interval,
                  "node annotation refresh, e.g. 30s")
+      ->capture_default_str();
+  app.add_option("--node-lock", flags.node_lock,
+                 "find the pod of an Allocate through the node lock (upstream's protocol; must "
+                 "match hami-scheduler's --nvidia-node-lock); false: through the kubelet's "
+                 "pod-resources API")
+      ->capture_default_str();
+  app.add_option("--pod-resources-socket", flags.pod_resources_socket,
+                 "the kubelet's pod-resources socket (used with --node-lock=false)")
       ->capture_default_str();
   app.add_flag("--debug", flags.debug, "debug logging");
   hami::apps::AddVerbosityFlag(app, &flags.verbosity);

@@ -28,9 +28,11 @@ std::vector<std::string> ControlDeviceNodes() {
   return present;
 }
 
-AllocatorConfig AllocatorConfigFor(const ServiceConfig& service) {
+AllocatorConfig AllocatorConfigFor(const ServiceConfig& service, PodResourcesClient* kubelet) {
   AllocatorConfig config;
   config.node_name = service.plugin.node_name;
+  config.env = service.env;
+  if (kubelet != nullptr) config.kubelet_pods = [kubelet] { return kubelet->List(); };
   return config;
 }
 
@@ -41,8 +43,11 @@ DevicePluginService::DevicePluginService(k8s::KubeApi& api, std::unique_ptr<Devi
     : api_(api),
       source_(std::move(source)),
       config_(std::move(config)),
+      pod_resources_(config_.pod_resources_socket.empty()
+                         ? nullptr
+                         : std::make_unique<PodResourcesClient>(config_.pod_resources_socket)),
       locker_(api, k8s::NodeLockConfig{.env = config_.env}),
-      allocator_(api, locker_, AllocatorConfigFor(config_)),
+      allocator_(api, locker_, AllocatorConfigFor(config_, pod_resources_.get())),
       server_(store_, allocator_,
               PluginServerConfig{config_.plugin_dir, kDefaultEndpoint, config_.plugin.resource_name,
                                  config_.plugin.enable_preferred_allocation,

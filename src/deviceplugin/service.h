@@ -20,6 +20,7 @@
 #include "deviceplugin/nvml_device_source.h"
 #include "deviceplugin/plugin_config.h"
 #include "deviceplugin/plugin_server.h"
+#include "deviceplugin/pod_resources_client.h"
 #include "k8s/kube_api.h"
 #include "k8s/node_lock.h"
 
@@ -33,6 +34,10 @@ struct ServiceConfig {
   std::chrono::milliseconds register_interval{30000};
   std::chrono::milliseconds health_interval{5000};
   std::chrono::milliseconds retry_interval{5000};
+  // Empty: upstream's protocol (the node lock's owner is the pod an Allocate is for). Else the
+  // kubelet's pod-resources socket: Allocate finds the pod being admitted without a node lock
+  // (allocator.h), for a scheduler run with --nvidia-node-lock=false.
+  std::string pod_resources_socket;
   // Clocks and sleeps of the loops, the node lock and the plugin server's registration retries.
   base::Env* env = base::Env::Default();
 };
@@ -60,6 +65,7 @@ class DevicePluginService {
   k8s::KubeApi& api_;
   std::unique_ptr<DeviceSource> source_;
   ServiceConfig config_;
+  std::unique_ptr<PodResourcesClient> pod_resources_;  // null in the node-lock protocol
   DeviceStore store_;
   k8s::NodeLocker locker_;
   Allocator allocator_;
