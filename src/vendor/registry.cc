@@ -2,8 +2,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <set>
 
+#include "base/strings.h"
 #include "vendor/amd/module.h"
 #include "vendor/ascend/module.h"
 #include "vendor/awsneuron/module.h"
@@ -34,6 +36,15 @@ const std::vector<VendorModule>& Modules() {
 std::string FlagOr(const FlagValues& flags, const std::string& name, const std::string& fallback) {
   auto it = flags.find(name);
   return it == flags.end() || it->second.empty() ? fallback : it->second;
+}
+
+base::Result<bool> BoolFlagOr(const FlagValues& flags, const std::string& name, bool fallback) {
+  const std::string value = FlagOr(flags, name, fallback ? "true" : "false");
+  const std::optional<bool> parsed = base::ParseBool(base::Trim(value));
+  if (!parsed) {
+    return base::InvalidArgument("flag --" + name + ": \"" + value + "\" is not a boolean");
+  }
+  return *parsed;
 }
 
 std::vector<FlagSpec> VendorFlags() {

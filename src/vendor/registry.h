@@ -31,6 +31,9 @@ using FlagValues = std::map<std::string, std::string>;
 
 // The value of flag `name` when given and not empty, else `fallback`.
 std::string FlagOr(const FlagValues& flags, const std::string& name, const std::string& fallback);
+// FlagOr read as a boolean (true/false, 1/0, as base::ParseBool); anything else is
+// InvalidArgument naming the flag and the value.
+base::Result<bool> BoolFlagOr(const FlagValues& flags, const std::string& name, bool fallback);
 
 // HAMi's device-config.yaml (converted to JSON), one block per vendor folder; each folder reads
 // its own. A null root means the defaults.

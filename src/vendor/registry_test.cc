@@ -38,6 +38,21 @@ TEST(RegistryTest, UnknownBlocksKeysAndFlagsAreWarnedByName) {
   EXPECT_NE(std::find(names.begin(), names.end(), "x.com/gpu"), names.end());
 }
 
+TEST(RegistryTest, BooleanFlagsAreParsedOrRefusedByName) {
+  auto locked = Registry::Create(DeviceConfig{}, {});
+  ASSERT_TRUE(locked.ok());
+  EXPECT_TRUE(locked->Find("NVIDIA")->Lock().has_value()) << "upstream's node lock by default";
+  auto lockless = Registry::Create(DeviceConfig{}, {{"nvidia-node-lock", "false"}});
+  ASSERT_TRUE(lockless.ok());
+  EXPECT_FALSE(lockless->Find("NVIDIA")->Lock().has_value());
+  for (const char* flag : {"nvidia-node-lock", "enable-ascend", "enable-iluvatar"}) {
+    auto bad = Registry::Create(DeviceConfig{}, {{flag, "maybe"}});
+    ASSERT_FALSE(bad.ok()) << flag;
+    EXPECT_EQ(bad.error().message(),
+              std::string("flag --") + flag + ": \"maybe\" is not a boolean");
+  }
+}
+
 TEST(RegistryTest, QuotedNumbersAreAcceptedWrongTypesAreErrors) {
   auto quoted = Registry::Create({json::parse(
       R"({"nvidia":{"libCudaLogLevel":"1","deviceSplitCount":"4","overwriteEnv":"true"}})")});

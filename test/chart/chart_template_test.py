@@ -254,6 +254,20 @@ class OverridesTest(unittest.TestCase):
         env = {e["name"]: e.get("value") for e in r.container(*DP)["env"]}
         self.assertEqual(env["ENABLE_TOPOLOGY_SCORE"], "true")
 
+    def test_node_lock_off_binds_without_it_and_mounts_pod_resources(self):
+        default = case({})
+        self.assertEqual(flag_value(default.args(*SCHED), "--nvidia-node-lock"), "true")
+        self.assertEqual(flag_value(default.args(*DP), "--node-lock"), "true")
+        self.assertIsNone(flag_value(default.args(*DP), "--pod-resources-socket"))
+        r = case({"nodeLock": False})
+        self.assertEqual(flag_value(r.args(*SCHED), "--nvidia-node-lock"), "false")
+        self.assertEqual(flag_value(r.args(*DP), "--node-lock"), "false")
+        self.assertEqual(flag_value(r.args(*DP), "--pod-resources-socket"),
+                         "/var/lib/kubelet/pod-resources/kubelet.sock")
+        mounts = {m["name"]: m for m in r.container(*DP)["volumeMounts"]}
+        self.assertEqual(mounts["pod-resources"]["mountPath"], "/var/lib/kubelet/pod-resources")
+        self.assertTrue(mounts["pod-resources"]["readOnly"])
+
     def test_webhook_values(self):
         r = case({"scheduler": {"admissionWebhook": {
             "failurePolicy": "Fail", "reinvocationPolicy": "IfNeeded", "whitelistNamespaces": ["infra", "ci"],

@@ -1,6 +1,5 @@
 #include "vendor/iluvatar/module.h"
 
-#include "base/strings.h"
 #include "vendor/iluvatar/iluvatar_vendor.h"
 
 namespace hami::vendor::iluvatar {
@@ -9,14 +8,8 @@ namespace {
 base::Result<std::vector<std::unique_ptr<Vendor>>> Create(const ModuleInput& input) {
   HAMI_ASSIGN_OR_RETURN(auto chips, IluvatarChipsFrom(input.block, input.warnings));
   std::vector<std::unique_ptr<Vendor>> out;
-  auto it = input.flags.find(kEnableFlag);
-  const std::string value = it == input.flags.end() ? "false" : it->second;
-  const std::optional<bool> enabled = base::ParseBool(base::Trim(value));
-  if (!enabled) {
-    return base::InvalidArgument(std::string("flag --") + kEnableFlag + ": \"" + value +
-                                 "\" is not a boolean");
-  }
-  if (!*enabled) return out;
+  HAMI_ASSIGN_OR_RETURN(const bool enabled, BoolFlagOr(input.flags, kEnableFlag, false));
+  if (!enabled) return out;
   for (auto& chip : chips) out.push_back(std::make_unique<IluvatarVendor>(std::move(chip)));
   return out;
 }

@@ -22,13 +22,7 @@ base::Result<MetaxConfig> MetaxConfigFrom(const nlohmann::json& block, const Fla
   c.resource_vcount_name = FlagOr(flags, kFlagVCountName, kDefaultVCountResource);
   c.resource_vcore_name = FlagOr(flags, kFlagVCoreName, kDefaultVCoreResource);
   c.resource_vmemory_name = FlagOr(flags, kFlagVMemoryName, kDefaultVMemoryResource);
-  const std::string aware = FlagOr(flags, kFlagTopologyAware, "false");
-  std::optional<bool> parsed = base::ParseBool(base::Trim(aware));
-  if (!parsed) {
-    return base::InvalidArgument(std::string("flag --") + kFlagTopologyAware + ": \"" + aware +
-                                 "\" is not a boolean");
-  }
-  c.sgpu_topology_aware = *parsed;
+  HAMI_ASSIGN_OR_RETURN(c.sgpu_topology_aware, BoolFlagOr(flags, kFlagTopologyAware, false));
   ConfigBlock b(block, kConfigBlock);
   HAMI_RETURN_IF_ERROR(b.Check());
   HAMI_RETURN_IF_ERROR(b.Override(kConfigCountName, &c.resource_count_name));

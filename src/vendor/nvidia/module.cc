@@ -9,7 +9,7 @@ constexpr char kNodeLockFlag[] = "nvidia-node-lock";
 
 base::Result<std::vector<std::unique_ptr<Vendor>>> Create(const ModuleInput& input) {
   HAMI_ASSIGN_OR_RETURN(NvidiaConfig config, NvidiaConfigFromJson(input.block, input.warnings));
-  config.node_lock = FlagOr(input.flags, kNodeLockFlag, "true") == "true";
+  HAMI_ASSIGN_OR_RETURN(config.node_lock, BoolFlagOr(input.flags, kNodeLockFlag, true));
   std::vector<std::unique_ptr<Vendor>> out;
   out.push_back(std::make_unique<NvidiaVendor>(std::move(config)));
   return out;
