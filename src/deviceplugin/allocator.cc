@@ -37,6 +37,19 @@ bool HasPendingDevices(const model::Pod& pod, const std::string& node) {
   return value != nullptr && value->find(nvidia::kVendorName) != std::string::npos;
 }
 
+// The pods of a list that decode, each beside its JSON (for securityContext); others are skipped.
+std::pair<std::vector<model::Pod>, std::vector<const Json*>> DecodePods(
+    const std::vector<Json>& items) {
+  std::pair<std::vector<model::Pod>, std::vector<const Json*>> out;
+  for (const auto& item : items) {
+    auto pod = codec::PodFromJson(item);
+    if (!pod.ok()) continue;
+    out.first.push_back(std::move(pod).value());
+    out.second.push_back(&item);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RandomUuid() {
@@ -76,14 +89,7 @@ base::Result<Allocator::PodRecord> Allocator::FindAdmittedPod() {
     if (attempt > 0) config_.env->SleepFor(config_.retry_delay);
     HAMI_ASSIGN_OR_RETURN(k8s::ListPage page, k8s::ListAll(api_, k8s::PodsPath(""), options));
     HAMI_ASSIGN_OR_RETURN(std::vector<KubeletPod> kubelet, config_.kubelet_pods());
-    std::vector<model::Pod> bound;
-    std::vector<const Json*> raw;
-    for (const auto& item : page.items) {
-      auto pod = codec::PodFromJson(item);
-      if (!pod.ok()) continue;
-      bound.push_back(std::move(pod).value());
-      raw.push_back(&item);
-    }
+    auto [bound, raw] = DecodePods(page.items);
     auto admitted = AdmittedPod(bound, config_.node_name, kubelet, finished_);
     if (!admitted.ok()) {
       last = admitted.error();
@@ -120,14 +126,7 @@ base::Result<Allocator::PodRecord> Allocator::FindLockOwner() {
   k8s::ListOptions options;
   options.field_selector = "spec.nodeName=" + config_.node_name;
   HAMI_ASSIGN_OR_RETURN(k8s::ListPage page, k8s::ListAll(api_, k8s::PodsPath(""), options));
-  std::vector<model::Pod> pods;
-  std::vector<const Json*> raw;
-  for (const auto& item : page.items) {
-    auto pod = codec::PodFromJson(item);
-    if (!pod.ok()) continue;
-    pods.push_back(std::move(pod).value());
-    raw.push_back(&item);
-  }
+  auto [pods, raw] = DecodePods(page.items);
   auto chosen = SelectPendingPod(pods, config_.node_name);
   if (!chosen) {
     return base::NotFound("no pending pod with GPUs to allocate on node " + config_.node_name);
