@@ -40,7 +40,7 @@ struct Flags {
   bool pass_device_specs = false;
   bool fail_on_init_error = true;
   std::string register_interval = "30s";
-  bool node_lock = true;  // upstream's bind protocol; false: the kubelet's pod-resources API
+  bool node_lock = false;  // true: upstream's bind protocol; false: the kubelet's pod-resources API
   std::string pod_resources_socket = hami::deviceplugin::kKubeletPodResourcesSocket;
   bool debug = false;
   int verbosity = 0;  // klog -v (upstream compatibility); >= 4 means debug logging
@@ -180,9 +180,9 @@ int main(int argc, char** argv) {
                  "node annotation refresh, e.g. 30s")
       ->capture_default_str();
   app.add_option("--node-lock", flags.node_lock,
-                 "find the pod of an Allocate through the node lock (upstream's protocol; must "
-                 "match hami-scheduler's --nvidia-node-lock); false: through the kubelet's "
-                 "pod-resources API")
+                 "true: find the pod of an Allocate through the node lock (upstream's protocol); "
+                 "false: through the kubelet's pod-resources API (must match hami-scheduler's "
+                 "--nvidia-node-lock)")
       ->capture_default_str();
   app.add_option("--pod-resources-socket", flags.pod_resources_socket,
                  "the kubelet's pod-resources socket (used with --node-lock=false)")

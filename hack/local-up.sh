@@ -17,7 +17,10 @@
 # Environment: HAMI_SCHEDULER_BIN, HAMI_SCHEDULER_FLAGS, HAMI_CLIENT_AUTH=0 (hami-scheduler
 # without client certificates; see hack/lib/hami.sh),
 # HAMI_START_HAMI_SCHEDULER=0 (never start hami-scheduler), HAMI_APISERVER_FLAGS /
-# HAMI_KUBE_SCHEDULER_FLAGS (extra flags), HAMI_UP_TIMEOUT (seconds per component wait, default 120).
+# HAMI_KUBE_SCHEDULER_FLAGS (extra flags), HAMI_UP_TIMEOUT (seconds per component wait, default 120),
+# HAMI_NODE_LOCK=true|false (the bind protocol: hami-scheduler's --nvidia-node-lock, recorded in env
+# so that hack/lib/sim_nodes.sh starts device plugins with the matching --node-lock; unset: both
+# binaries' default, no node lock).
 set -euo pipefail
 hack_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$hack_dir/lib/common.sh"
@@ -93,6 +96,7 @@ etcd_data=/dev/shm/hami-etcd-$(id -u)-$etcd_port
   q WEBHOOK_PORT "$webhook_port"
   q WEBHOOK_URL "https://127.0.0.1:$webhook_port/webhook"
   q METRICS_PORT "$metrics_port"
+  [[ -z ${HAMI_NODE_LOCK:-} ]] || q HAMI_NODE_LOCK "$HAMI_NODE_LOCK"
 } > "$env_file"
 record() { printf 'export %s=%q\n' "$1" "$2" >> "$env_file"; }
 hami::load_env

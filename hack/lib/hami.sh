@@ -22,7 +22,7 @@ HAMI_DEVICE_CONFIG=${HAMI_DEVICE_CONFIG:-$HAMI_ROOT/hack/device-config.yaml}
 # hami::hami_scheduler_args: THE place that knows hami-scheduler's command line. Fills the array
 # HAMI_SCHEDULER_ARGS from the env variables local-up.sh records (HAMI_SCHEDULER_KUBECONFIG, else
 # KUBECONFIG; PKI_DIR, EXTENDER_PORT, WEBHOOK_PORT, METRICS_PORT). Extra flags: HAMI_SCHEDULER_FLAGS
-# (space separated).
+# (space separated); HAMI_NODE_LOCK=true|false sets --nvidia-node-lock.
 hami::hami_scheduler_args() {
   HAMI_SCHEDULER_ARGS=(
     "$HAMI_SCHEDULER_BIN"
@@ -40,6 +40,7 @@ hami::hami_scheduler_args() {
       --webhook-client-ca-file "$PKI_DIR/ca.crt" --webhook-client-names hami-webhook-client
     )
   fi
+  [[ -z ${HAMI_NODE_LOCK:-} ]] || HAMI_SCHEDULER_ARGS+=("--nvidia-node-lock=$HAMI_NODE_LOCK")
   # shellcheck disable=SC2206
   HAMI_SCHEDULER_ARGS+=($HAMI_VENDOR_FLAGS)
   if [[ -n ${HAMI_SCHEDULER_FLAGS:-} ]]; then

@@ -6,6 +6,8 @@
 #
 # start_sim_node NAME SIM_GPUS [LABELS] [PLUGIN_FLAGS...]
 #     e.g. start_sim_node demo-t4 4xT4-16GB gpu-model=t4
+#     The plugin reads the stand-in's pod-resources socket; its --node-lock follows the plane's
+#     HAMI_NODE_LOCK when set (hack/local-up.sh), else the binary's default (no node lock).
 #     State in $HAMI_LOCAL_DIR/nodes/NAME/: kubelet/ (kubelet-standin --root-dir: device-plugins/
 #     with kubelet.sock, pod-resources/kubelet.sock (the pod-resources API), pods/<ns>_<pod>.json
 #     records), hook/vgpu/ (the plugin's host files,
@@ -46,7 +48,8 @@ start_sim_node() {
   chmod 700 "$dir"
   [[ -e $libvgpu ]] && ln -sfn "$libvgpu" "$dir/hook/vgpu/libvgpu.so"
 
-  local kpid ppid
+  local kpid ppid lock_flag=()
+  [[ -z ${HAMI_NODE_LOCK:-} ]] || lock_flag=("--node-lock=$HAMI_NODE_LOCK")
   kpid=$(hami::start_daemon "kubelet-standin $name" "$LOG_DIR/kubelet-$name.log" \
     "$HAMI_KUBELET_STANDIN" --kubeconfig "$KUBECONFIG" --node-name "$name" --root-dir "$dir/kubelet" \
     --labels "$labels")
@@ -60,7 +63,8 @@ start_sim_node() {
     hami::start_daemon "hami-device-plugin $name" "$LOG_DIR/device-plugin-$name.log" \
     "$HAMI_DP_BIN" --node-name "$name" --kubeconfig "$KUBECONFIG" \
     --device-plugin-path "$dir/kubelet/device-plugins" --hook-path "$dir/hook" \
-    --node-config-file "$dir/node-config.json" "$@")
+    --node-config-file "$dir/node-config.json" \
+    --pod-resources-socket "$dir/kubelet/pod-resources/kubelet.sock" "${lock_flag[@]}" "$@")
   echo "$ppid" > "$dir/plugin.pid"
   hami::log "sim node $name: $gpus (kubelet-standin pid $kpid, hami-device-plugin pid $ppid)"
 }

@@ -137,10 +137,24 @@ base::Result<Allocator::PodRecord> Allocator::FindLockOwner() {
   return base::Internal("selected pod vanished from the list");
 }
 
+base::Status Allocator::TryWrite(const std::function<base::Status()>& write) {
+  base::Status status = write();
+  for (int attempt = 1;
+       attempt < config_.match_attempts && status.code() == base::StatusCode::kUnavailable;
+       ++attempt) {
+    base::LogWarn("API write refused, retrying", {{"error", status.message()}});
+    config_.env->SleepFor(config_.retry_delay * attempt);
+    status = write();
+  }
+  return status;
+}
+
 base::Status Allocator::SetBindPhase(const model::Pod& pod, const char* phase) {
-  auto patched = k8s::PatchAnnotations(api_, k8s::PodsPath(pod.namespace_name, pod.name),
-                                       {{model::kBindPhaseAnnotation, phase}});
-  return patched.ok() ? base::Status() : patched.error();
+  return TryWrite([&] {
+    auto patched = k8s::PatchAnnotations(api_, k8s::PodsPath(pod.namespace_name, pod.name),
+                                         {{model::kBindPhaseAnnotation, phase}});
+    return patched.ok() ? base::Status() : patched.error();
+  });
 }
 
 base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
@@ -167,8 +181,11 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
       patch["metadata"]["annotations"][model::kBindPhaseAnnotation] = model::kBindPhaseSuccess;
       patch["metadata"]["labels"] = {{model::kVgpuNodeAnnotation, config_.node_name}};
     }
-    auto patched = api_.Patch(path, k8s::PatchType::kMerge, patch);
-    if (!patched.ok()) return patched.error().WithContext("patch pod " + pod.Key());
+    auto patched = TryWrite([&] {
+      auto result = api_.Patch(path, k8s::PatchType::kMerge, patch);
+      return result.ok() ? base::Status() : result.error();
+    });
+    if (!patched.ok()) return patched.WithContext("patch pod " + pod.Key());
     if (plan.all_allocated) Finish(pod);
     return std::move(plan.containers);
   }

@@ -8,7 +8,9 @@
 // Finding the pod, two ways:
 //   * with `kubelet_pods` (the kubelet's pod-resources List): admitted_pod.h's rule, no node lock;
 //     the last container's patch also carries bind-phase and the hami.io/vgpu-node label, so a pod
-//     costs one write here. Ambiguity or no match is retried on fresh views, then an error.
+//     costs one write here. Ambiguity or no match is retried on fresh views, then an error; so
+//     is a write the API server refuses as Unavailable (429, 5xx, no connection), since failing
+//     the Allocate would fail the pod for good.
 //   * without (upstream's protocol): the node lock's owner when it is bound here with NVIDIA
 //     devices left, else the first pending pod of SelectPendingPod; the lock is released when the
 //     pod is done or failed.
@@ -38,7 +40,8 @@ struct AllocatorConfig {
   std::function<std::string()> new_cache_name;  // default: random UUID
   // The kubelet's pod-resources List (PodResourcesClient::List); empty: the node-lock protocol.
   std::function<base::Result<std::vector<KubeletPod>>()> kubelet_pods;
-  // Retries of an ambiguous or missing match, `retry_delay` apart on `env`'s clock.
+  // Tries of an ambiguous or missing match, and of a write refused as Unavailable, `retry_delay`
+  // apart on `env`'s clock.
   int match_attempts = 5;
   std::chrono::milliseconds retry_delay{200};
   base::Env* env = base::Env::Default();
@@ -74,6 +77,8 @@ class Allocator {
   base::Result<std::vector<ContainerAllocation>> AllocateFor(
       const PodRecord& record, const std::vector<std::vector<std::string>>& requests);
   base::Status SetBindPhase(const model::Pod& pod, const char* phase);
+  // `write` tried up to match_attempts times while it fails Unavailable.
+  base::Status TryWrite(const std::function<base::Status()>& write);
 
   k8s::KubeApi& api_;
   k8s::NodeLocker& locker_;

@@ -202,7 +202,7 @@ TEST_F(LocklessAllocatorTest, APodRefusedHereIsNotAskingEvenBeforeTheApiSaysSo) 
   CreatePod("broken", "GPU-a,NVIDIA,1,1:;");
   CreatePod("next", "GPU-a,NVIDIA,2000,0:;");
   KubeletLists({"broken"});
-  api_.FailNext("PATCH", base::Unavailable("apiserver down"));  // the plan's own patch
+  api_.FailNext("PATCH", base::InvalidArgument("HTTP 422"));  // the plan's own patch
   auto failed = allocator_->Allocate({{"GPU-a-0"}});
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(PodAnnotation("broken", "hami.io/bind-phase"), "failed");
@@ -214,6 +214,28 @@ TEST_F(LocklessAllocatorTest, APodRefusedHereIsNotAskingEvenBeforeTheApiSaysSo) 
   auto served = allocator_->Allocate({{"GPU-a-1"}});
   ASSERT_TRUE(served.ok()) << served.error().message();
   EXPECT_EQ((*served)[0].envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "2000m");
+}
+
+// An API server refusing writes for a moment (429, 5xx) must not fail the pod for good.
+TEST_F(LocklessAllocatorTest, AWriteRefusedAsUnavailableIsRetried) {
+  CreatePod("p", "GPU-a,NVIDIA,1000,10:;");
+  KubeletLists({"p"});
+  api_.FailNext("PATCH", base::Unavailable("HTTP 500"));
+  api_.FailNext("PATCH", base::Unavailable("HTTP 429"));
+  auto result = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_TRUE(result.ok()) << result.error().message();
+  EXPECT_EQ(env_.sleeps().size(), 2U) << "two refusals, two backoffs";
+  EXPECT_EQ(PodAnnotation("p", "hami.io/bind-phase"), "success");
+}
+
+TEST_F(LocklessAllocatorTest, AWriteRefusedEveryTimeFailsThePod) {
+  CreatePod("p", "GPU-a,NVIDIA,1000,10:;");
+  KubeletLists({"p"});
+  for (int i = 0; i < 5; ++i) api_.FailNext("PATCH", base::Unavailable("HTTP 503"));
+  auto result = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message().find("HTTP 503"), std::string::npos);
+  EXPECT_EQ(PodAnnotation("p", "hami.io/bind-phase"), "failed") << "the failed mark retried too";
 }
 
 TEST_F(LocklessAllocatorTest, TwoPodsAskingIsRetriedThenRefusedNeverGuessed) {

@@ -39,12 +39,12 @@ TEST(RegistryTest, UnknownBlocksKeysAndFlagsAreWarnedByName) {
 }
 
 TEST(RegistryTest, BooleanFlagsAreParsedOrRefusedByName) {
-  auto locked = Registry::Create(DeviceConfig{}, {});
-  ASSERT_TRUE(locked.ok());
-  EXPECT_TRUE(locked->Find("NVIDIA")->Lock().has_value()) << "upstream's node lock by default";
-  auto lockless = Registry::Create(DeviceConfig{}, {{"nvidia-node-lock", "false"}});
+  auto lockless = Registry::Create(DeviceConfig{}, {});
   ASSERT_TRUE(lockless.ok());
-  EXPECT_FALSE(lockless->Find("NVIDIA")->Lock().has_value());
+  EXPECT_FALSE(lockless->Find("NVIDIA")->Lock().has_value()) << "no node lock by default";
+  auto locked = Registry::Create(DeviceConfig{}, {{"nvidia-node-lock", "true"}});
+  ASSERT_TRUE(locked.ok());
+  EXPECT_TRUE(locked->Find("NVIDIA")->Lock().has_value()) << "upstream's node lock on request";
   for (const char* flag : {"nvidia-node-lock", "enable-ascend", "enable-iluvatar"}) {
     auto bad = Registry::Create(DeviceConfig{}, {{flag, "maybe"}});
     ASSERT_FALSE(bad.ok()) << flag;

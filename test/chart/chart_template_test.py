@@ -195,7 +195,7 @@ class DefaultsTest(unittest.TestCase):
             self.assertTrue(sc["readOnlyRootFilesystem"], c["name"])
         host = sorted(v["hostPath"]["path"] for v in pod["volumes"] if "hostPath" in v)
         self.assertEqual(host, ["/tmp/vgpulock", "/usr/local/vgpu", "/usr/local/vgpu/containers",
-                                "/var/lib/kubelet/device-plugins"])
+                                "/var/lib/kubelet/device-plugins", "/var/lib/kubelet/pod-resources"])
         args = self.r.args(*DP)
         self.assertEqual(args[0], "hami-device-plugin")
         for flag, value in {"--config-file": "/device-config.yaml", "--node-config-file": "/config/config.json",
@@ -254,12 +254,8 @@ class OverridesTest(unittest.TestCase):
         env = {e["name"]: e.get("value") for e in r.container(*DP)["env"]}
         self.assertEqual(env["ENABLE_TOPOLOGY_SCORE"], "true")
 
-    def test_node_lock_off_binds_without_it_and_mounts_pod_resources(self):
-        default = case({})
-        self.assertEqual(flag_value(default.args(*SCHED), "--nvidia-node-lock"), "true")
-        self.assertEqual(flag_value(default.args(*DP), "--node-lock"), "true")
-        self.assertIsNone(flag_value(default.args(*DP), "--pod-resources-socket"))
-        r = case({"nodeLock": False})
+    def test_no_node_lock_by_default_mounts_pod_resources(self):
+        r = case({})
         self.assertEqual(flag_value(r.args(*SCHED), "--nvidia-node-lock"), "false")
         self.assertEqual(flag_value(r.args(*DP), "--node-lock"), "false")
         self.assertEqual(flag_value(r.args(*DP), "--pod-resources-socket"),
@@ -267,6 +263,13 @@ class OverridesTest(unittest.TestCase):
         mounts = {m["name"]: m for m in r.container(*DP)["volumeMounts"]}
         self.assertEqual(mounts["pod-resources"]["mountPath"], "/var/lib/kubelet/pod-resources")
         self.assertTrue(mounts["pod-resources"]["readOnly"])
+
+    def test_node_lock_compatibility_mode(self):
+        r = case({"nodeLock": True})
+        self.assertEqual(flag_value(r.args(*SCHED), "--nvidia-node-lock"), "true")
+        self.assertEqual(flag_value(r.args(*DP), "--node-lock"), "true")
+        self.assertIsNone(flag_value(r.args(*DP), "--pod-resources-socket"))
+        self.assertNotIn("pod-resources", {m["name"] for m in r.container(*DP)["volumeMounts"]})
 
     def test_webhook_values(self):
         r = case({"scheduler": {"admissionWebhook": {

@@ -3,9 +3,11 @@
 //   * writes hami.io/node-nvidia-register on its Node (API server: FakeKubeApi over HTTP),
 //   * ListAndWatch lists split-count replica IDs, all Healthy, socket mode 0600,
 //   * Allocate for a pod placed by the scheduler gives the §5.2 env and mounts, sets bind-phase
-//     success and releases the node lock; a CUDA process under that env with libvgpu.so on the
-//     simulated driver sees exactly its 3000 MiB slice (CUDA and NVML), its region lands in the
-//     container's host directory,
+//     success and releases the node lock (the compatibility mode, --node-lock=true: the default
+//     path, through the kubelet's pod-resources API, runs in e2e_device_plugin and e2e_bind
+//     against the kubelet's own pod-resources server); a CUDA process under that env with
+//     libvgpu.so on the simulated driver sees exactly its 3000 MiB slice (CUDA and NVML), its
+//     region lands in the container's host directory,
 //   * a kubelet restart (socket dir wiped, kubelet.sock recreated) leads to a new registration,
 //   * SIGTERM: exits 0 and removes its socket.
 #include <signal.h>
@@ -167,7 +169,8 @@ class DevicePluginIntegrationTest : public ::testing::Test {
                                        "--hook-path",
                                        root_ + "/hook",
                                        "--register-interval",
-                                       "1s"};
+                                       "1s",
+                                       "--node-lock=true"};
       std::vector<char*> argv;
       argv.reserve(args.size());
       for (auto& a : args) argv.push_back(a.data());

@@ -42,11 +42,11 @@ struct NvidiaConfig {
   std::string runtime_class_name;
   bool disable_core_limit = false;
   std::vector<MigAllowlistEntry> mig_profile_allowlist;
-  // Upstream's bind protocol: hami.io/mutex.lock held from bind until the device plugin's Allocate
-  // (flag --nvidia-node-lock, default true). False: no lock, the device plugin finds the pod being
-  // admitted through the kubelet's pod-resources API (docs/scheduler.md, "Bind without a node
-  // lock"; not the default until the device plugin binary uses it).
-  bool node_lock = true;
+  // False (the default): one Binding carrying the booking, no lock; the device plugin finds the pod
+  // being admitted through the kubelet's pod-resources API (docs/scheduler.md, "Bind without a
+  // node lock"). True (flag --nvidia-node-lock, compatibility mode): upstream's protocol,
+  // hami.io/mutex.lock held from bind until the device plugin's Allocate.
+  bool node_lock = false;
 
   int64_t EffectiveMemoryFactor() const { return memory_factor > 1 ? memory_factor : 1; }
 };
