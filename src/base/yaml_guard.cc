@@ -6,6 +6,7 @@ namespace hami::base {
 namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+bool IsFlowIndicator(char c) { return c == ',' || c == '[' || c == ']' || c == '{' || c == '}'; }
 
 // Skips leading blanks, `---`/`...` markers, `&anchor` and `!tag` tokens at the start of `line`;
 // returns the position of the first other character.
@@ -18,10 +19,7 @@ size_t SkipNodeProperties(std::string_view line) {
       i += 3;
     } else if (i < line.size() && (line[i] == '&' || line[i] == '!')) {
       ++i;  // a name ends at a blank or a flow indicator (yaml-cpp's reading)
-      while (i < line.size() && !IsBlank(line[i]) && line[i] != ',' && line[i] != '[' &&
-             line[i] != ']' && line[i] != '{' && line[i] != '}') {
-        ++i;
-      }
+      while (i < line.size() && !IsBlank(line[i]) && !IsFlowIndicator(line[i])) ++i;
     } else {
       return i;
     }
@@ -112,9 +110,14 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
         continue;
       }
       // After a quoted scalar in block context only blanks, ':', a comment or the line's end may
-      // follow; a ',' there (`'a', b`) is the flow entry yaml-cpp loops on.
+      // follow; a ',' there (`'a', b`), also behind an anchor or tag (`'a'&z,b`), is the flow
+      // entry yaml-cpp loops on.
       if (after_quote && !IsBlank(c)) {
         if (c == ',') return line_number;
+        if (c == '&' || c == '!') {
+          while (i + 1 < line.size() && !IsBlank(line[i + 1]) && !IsFlowIndicator(line[i + 1])) ++i;
+          continue;
+        }
         after_quote = false;
       }
       if (c == ',' && flow_depth == 0 && StartsNodeAfterIndicator(line, i)) return line_number;

@@ -23,6 +23,10 @@ TEST(YamlGuardTest, RootFlowEntriesAreFound) {
   EXPECT_EQ(FindRootFlowEntry("\t,.@<= 2."), 1);  // crash-1998c2e11c4aa01e, found on CI
   EXPECT_EQ(FindRootFlowEntry("a:\n  ,\n"), 2);
   EXPECT_EQ(FindRootFlowEntry("'z)',\xd0)"), 1);  // after a quoted scalar: crash-b8fa0bedd7b96c72
+  // behind an anchor or tag: crash-759f31260d424605, found by the check build's fuzz gate
+  EXPECT_EQ(FindRootFlowEntry("'z\xc6\xd0'&z,z,)"), 1);
+  EXPECT_EQ(FindRootFlowEntry("\"a\" &z ,b"), 1);
+  EXPECT_EQ(FindRootFlowEntry("'a' !t,b"), 1);
   EXPECT_EQ(FindRootFlowEntry("a: \"x\" , y"), 1);
   EXPECT_EQ(FindRootFlowEntry("a: 'x\ny' ,"), 2);  // the quote closes on the next line
   EXPECT_EQ(FindRootFlowEntry("a: , b"), 1);       // a node starting with ',' after an indicator
@@ -45,6 +49,7 @@ TEST(YamlGuardTest, CommasWhereYamlAllowsThemPass) {
   EXPECT_EQ(FindRootFlowEntry("a: x ,y\nb: a- ,c\nc: 'q' # ,\n"), std::nullopt);
   EXPECT_EQ(FindRootFlowEntry("a: ['x', 'y']\nb: {'k': 'v', 'l': 'w'}\n"), std::nullopt);
   EXPECT_EQ(FindRootFlowEntry("'k': 'v'\n\"a\": b\n"), std::nullopt);
+  EXPECT_EQ(FindRootFlowEntry("'k': &a 'v'\nx: 'y' &z\n"), std::nullopt);  // properties, no ','
   EXPECT_EQ(FindRootFlowEntry(""), std::nullopt);
 }
 

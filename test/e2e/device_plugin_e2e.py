@@ -16,32 +16,9 @@ import subprocess
 import sys
 import time
 
-from e2e_lib import ENV, FAILURES, check, kubectl, load_env
+from e2e_lib import ENV, FAILURES, check, get, kubectl, load_env, sim_nodes, wait
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 NODES = {"dp-e2e-a": "2xT4-16GB", "dp-e2e-b": "1xA100-40GB"}
-
-
-def sim_nodes(script):
-    """Runs bash with hack/lib/sim_nodes.sh sourced and the plane's env loaded."""
-    env = dict(os.environ, HAMI_LOCAL_DIR=ENV["HAMI_LOCAL_DIR"])
-    full = f'source "{ENV["HAMI_LOCAL_DIR"]}/env" && source "{ROOT}/hack/lib/sim_nodes.sh" && {script}'
-    return subprocess.run(["bash", "-c", full], env=env, capture_output=True, text=True, timeout=180)
-
-
-def get(kind, name):
-    r = kubectl("get", kind, name, "-o", "json", check=False)
-    return json.loads(r.stdout) if r.returncode == 0 else None
-
-
-def wait(pred, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.3)
-    return pred()
 
 
 def pod(name, limits, annotations=None, node_selector=None):

@@ -1,14 +1,18 @@
 """Shared plumbing of the e2e scripts in this folder (they run as `python3 <script> <env file>`).
 
 ENV holds the plane's env file (hack/local-up.sh writes `export KEY=VALUE` lines); FAILURES collects
-the names of failed checks; kubectl runs the plane's kubectl against its kubeconfig.
+the names of failed checks; kubectl runs the plane's kubectl against its kubeconfig; sim_nodes runs
+hack/lib/sim_nodes.sh functions against the plane; the rest reads pods the way several tests do.
 """
+import json
 import os
 import shlex
 import subprocess
+import time
 
 ENV = {}
 FAILURES = []
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 
 def load_env(path):
@@ -31,3 +35,63 @@ def check(name, ok, detail=""):
     print(("PASS " if ok else "FAIL ") + name + ("" if ok else f": {detail}"), flush=True)
     if not ok:
         FAILURES.append(name)
+
+
+def sim_nodes(script, env=None):
+    """Runs bash with hack/lib/sim_nodes.sh sourced and the plane's env loaded (then `env`)."""
+    full = f'source "{ENV["HAMI_LOCAL_DIR"]}/env" && source "{ROOT}/hack/lib/sim_nodes.sh" && {script}'
+    return subprocess.run(["bash", "-c", full], env=dict(os.environ, HAMI_LOCAL_DIR=ENV["HAMI_LOCAL_DIR"],
+                                                       **(env or {})),
+                          capture_output=True, text=True, timeout=180)
+
+
+def wait(pred, timeout, interval=0.3):
+    """pred() until it is truthy or `timeout` seconds passed; returns its last value."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(interval)
+    return pred()
+
+
+def get(kind, name, ns=None):
+    r = kubectl("get", kind, name, *(["-n", ns] if ns else []), "-o", "json", check=False)
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+def list_pods(ns):
+    return json.loads(kubectl("get", "pods", "-n", ns, "-o", "json").stdout)["items"]
+
+
+def allocated(p):
+    """[(uuid, mem, cores)] from hami.io/vgpu-devices-allocated."""
+    value = (p or {}).get("metadata", {}).get("annotations", {}).get("hami.io/vgpu-devices-allocated", "")
+    out = []
+    for container in value.split(";"):
+        for dev in container.split(":"):
+            f = dev.split(",")
+            if len(f) >= 4:
+                out.append((f[0], int(f[2]), int(f[3])))
+    return out
+
+
+def events(name, ns="default"):
+    r = kubectl("get", "events", "-n", ns, "--field-selector", f"involvedObject.name={name}",
+                "-o", "json", check=False)
+    return json.loads(r.stdout)["items"] if r.returncode == 0 else []
+
+
+def over_committed(pods, gpus):
+    """{uuid: (memory, cores, slots)} of the GPUs (register entries by id) the live pods of `pods`
+    book beyond their memory, cores or slots."""
+    used = {}
+    for p in pods:
+        if not p["spec"].get("nodeName") or p["status"].get("phase") in ("Failed", "Succeeded"):
+            continue
+        for uuid, mem, cores in allocated(p):
+            m, c, s = used.get(uuid, (0, 0, 0))
+            used[uuid] = (m + mem, c + cores, s + 1)
+    return {u: v for u, v in used.items()
+            if u not in gpus or v[0] > gpus[u]["devmem"] or v[1] > gpus[u]["devcore"] or v[2] > gpus[u]["count"]}

@@ -18,7 +18,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "hack", "lib"))
 from device_plugin_standin import DevicePluginStandIn  # noqa: E402
 
-from e2e_lib import ENV, FAILURES, check, kubectl, load_env  # noqa: E402
+from e2e_lib import ENV, FAILURES, allocated, check, events, kubectl, load_env  # noqa: E402
 
 
 def gpu(uuid, index, mem=16000, model="NVIDIA-Tesla T4", count=10, numa=0):
@@ -65,24 +65,6 @@ def wait_bound(name, ns="default", timeout=40):
             return p
         time.sleep(0.3)
     return get_pod(name, ns)
-
-
-def allocated(p):
-    """[(uuid, mem, cores)] from hami.io/vgpu-devices-allocated."""
-    value = (p or {}).get("metadata", {}).get("annotations", {}).get("hami.io/vgpu-devices-allocated", "")
-    out = []
-    for container in value.split(";"):
-        for dev in container.split(":"):
-            f = dev.split(",")
-            if len(f) >= 4:
-                out.append((f[0], int(f[2]), int(f[3])))
-    return out
-
-
-def events(name, ns="default"):
-    r = kubectl("get", "events", "-n", ns, "--field-selector", f"involvedObject.name={name}",
-                "-o", "json", check=False)
-    return json.loads(r.stdout)["items"] if r.returncode == 0 else []
 
 
 def wait_event(name, reason, ns="default", timeout=40):
