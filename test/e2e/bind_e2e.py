@@ -15,7 +15,8 @@ what Allocate returned), and no node carries hami.io/mutex.lock.
   refusals   for a minute the API server (through test/e2e/fault_proxy.py) refuses every 10th write
              of hami-scheduler and of a node's plugin and kubelet while 60 pods arrive: all Running
 
-Usage: bind_e2e.py ENV_FILE [CASE...]   (HAMI_DP_BIN etc. as for device_plugin_e2e.py)"""
+Usage: bind_e2e.py ENV_FILE [CASE...]   (HAMI_DP_BIN etc. as for device_plugin_e2e.py; HAMI_E2E_KEEP=1
+leaves each case's pods and the nodes)"""
 import json
 import os
 import random
@@ -47,7 +48,7 @@ def start_node(name, labels="", kubeconfig=None):
 def register(name):
     reg = (get("node", name) or {}).get("metadata", {}).get("annotations", {}).get(
         "hami.io/node-nvidia-register", "[]")
-    return {d["id"]: d for d in json.loads(reg)}
+    return {(name, d["id"]): d for d in json.loads(reg)}
 
 
 def gpu_pod(name, ns, mem, cores, selector):
@@ -114,6 +115,8 @@ def check_consistent(case, ns, nodes):
 
 
 def delete_all(ns):
+    if os.environ.get("HAMI_E2E_KEEP") == "1":  # left for a look
+        return
     kubectl("delete", "pods", "--all", "-n", ns, "--wait=true", "--timeout=180s", check=False)
 
 
@@ -235,10 +238,10 @@ def test_api_refusals():
     proxy = FaultProxy(ENV).start()
     kc_dir = os.path.join(ENV["HAMI_LOCAL_DIR"], "fault-proxy")
     os.makedirs(kc_dir, exist_ok=True)
-    admin = proxy.kubeconfig(ENV["KUBECONFIG"], os.path.join(kc_dir, "kubeconfig"))
-    sched = proxy.kubeconfig(ENV["HAMI_SCHEDULER_KUBECONFIG"], os.path.join(kc_dir, "hami-scheduler.kubeconfig"))
+    # A token kubeconfig (the admin one authenticates with a client certificate, which a proxy ends).
+    sched = proxy.kubeconfig(ENV["HAMI_SCHEDULER_KUBECONFIG"], os.path.join(kc_dir, "kubeconfig"))
     try:
-        if not start_node(node, "e2e=bind-refusals", kubeconfig=admin):
+        if not start_node(node, "e2e=bind-refusals", kubeconfig=sched):
             return
         check("refusals: hami-scheduler restarted through the proxy",
               restart_hami_scheduler(**{ENV["HAMI_SCHEDULER_KUBECONFIG"]: sched}))
@@ -277,7 +280,7 @@ def main():
             if "refusals" in cases:
                 test_api_refusals()
     finally:
-        for n in nodes:
+        for n in nodes if os.environ.get("HAMI_E2E_KEEP") != "1" else []:
             sim_nodes(f"stop_sim_node {n}")
             kubectl("delete", "node", n, "--wait=false", check=False)
     print(f"{len(FAILURES)} failed" if FAILURES else "all bind e2e checks passed")

@@ -84,14 +84,16 @@ def events(name, ns="default"):
 
 
 def over_committed(pods, gpus):
-    """{uuid: (memory, cores, slots)} of the GPUs (register entries by id) the live pods of `pods`
-    book beyond their memory, cores or slots."""
+    """{(node, uuid): (memory, cores, slots)} of the GPUs the live pods of `pods` book beyond their
+    memory, cores or slots; `gpus` maps (node, uuid) to the node's register entry (a GPU is one
+    node's: simulated nodes of one model share UUIDs)."""
     used = {}
     for p in pods:
-        if not p["spec"].get("nodeName") or p["status"].get("phase") in ("Failed", "Succeeded"):
+        node = p["spec"].get("nodeName")
+        if not node or p["status"].get("phase") in ("Failed", "Succeeded"):
             continue
         for uuid, mem, cores in allocated(p):
-            m, c, s = used.get(uuid, (0, 0, 0))
-            used[uuid] = (m + mem, c + cores, s + 1)
-    return {u: v for u, v in used.items()
-            if u not in gpus or v[0] > gpus[u]["devmem"] or v[1] > gpus[u]["devcore"] or v[2] > gpus[u]["count"]}
+            m, c, s = used.get((node, uuid), (0, 0, 0))
+            used[(node, uuid)] = (m + mem, c + cores, s + 1)
+    return {k: v for k, v in used.items()
+            if k not in gpus or v[0] > gpus[k]["devmem"] or v[1] > gpus[k]["devcore"] or v[2] > gpus[k]["count"]}

@@ -6,7 +6,8 @@ FaultProxy(env).start() listens on 127.0.0.1 with the plane's serving certificat
 to $API_SERVER, streaming the answers (watches included). While `refuse_every` is N > 0, every Nth
 write (POST, PUT, PATCH, DELETE) is answered 500 InternalError without being forwarded: the write
 did not happen, as when an API server or its etcd fails a request. kubeconfig(src, dst) writes a
-copy of a kubeconfig pointing at the proxy. Counters: writes, refused."""
+copy of a kubeconfig pointing at the proxy; its user must authenticate with a token (a client
+certificate ends at the proxy). Counters: writes, refused."""
 import http.client
 import http.server
 import json

@@ -18,7 +18,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "hack", "lib"))
 from device_plugin_standin import DevicePluginStandIn  # noqa: E402
 
-from e2e_lib import ENV, FAILURES, allocated, check, events, kubectl, load_env  # noqa: E402
+from e2e_lib import ENV, FAILURES, allocated, check, events, kubectl, load_env, over_committed  # noqa: E402
 
 
 def gpu(uuid, index, mem=16000, model="NVIDIA-Tesla T4", count=10, numa=0):
@@ -182,7 +182,7 @@ def test_burst_with_restart(ns="burst"):
     for n in range(10):
         devs = [gpu(f"GPU-burst-{n}-{i}", i, mem=24000, model="NVIDIA-L4", count=6) for i in range(4)]
         for d in devs:
-            gpus[d["id"]] = d
+            gpus[(f"burst-{n}", d["id"])] = d
         create_node(f"burst-{n}", devs)
     time.sleep(2)
     rng = random.Random(7)
@@ -217,17 +217,8 @@ def test_burst_with_restart(ns="burst"):
             break
         time.sleep(2)
     items = json.loads(kubectl("get", "pods", "-n", ns, "-o", "json").stdout)["items"]
-    used = {}
-    bound = 0
-    for p in items:
-        if not p["spec"].get("nodeName"):
-            continue
-        bound += 1
-        for uuid, mem, cores in allocated(p):
-            m, c, s = used.get(uuid, (0, 0, 0))
-            used[uuid] = (m + mem, c + cores, s + 1)
-    over = {u: v for u, v in used.items()
-            if v[0] > gpus[u]["devmem"] or v[1] > gpus[u]["devcore"] or v[2] > gpus[u]["count"]}
+    bound = sum(1 for p in items if p["spec"].get("nodeName"))
+    over = over_committed(items, gpus)
     no_devices = [p["metadata"]["name"] for p in items if p["spec"].get("nodeName") and not allocated(p)
                   and p["spec"].get("schedulerName") == "hami-scheduler"]
     check(f"burst: 200 pods created, {bound} bound, no GPU over memory/cores/slots",
