@@ -81,7 +81,25 @@ base::Result<Allocator::PodRecord> Allocator::FindPendingPod() {
   return config_.kubelet_pods ? FindAdmittedPod() : FindLockOwner();
 }
 
+base::Result<Allocator::PodRecord> Allocator::MatchAdmitted(const std::vector<Json>& items,
+                                                           const std::vector<KubeletPod>& kubelet) {
+  auto [bound, raw] = DecodePods(items);
+  HAMI_ASSIGN_OR_RETURN(model::Pod admitted,
+                        AdmittedPod(bound, config_.node_name, kubelet, finished_));
+  for (size_t i = 0; i < bound.size(); ++i) {
+    if (bound[i].uid == admitted.uid) return PodRecord{std::move(bound[i]), *raw[i]};
+  }
+  return base::Internal("matched pod vanished from the list");
+}
+
 base::Result<Allocator::PodRecord> Allocator::FindAdmittedPod() {
+  if (config_.node_pods) {
+    if (auto cached = config_.node_pods()) {
+      HAMI_ASSIGN_OR_RETURN(std::vector<KubeletPod> kubelet, config_.kubelet_pods());
+      auto match = MatchAdmitted(*cached, kubelet);
+      if (match.ok()) return match;
+    }
+  }
   k8s::ListOptions options;
   options.field_selector = "spec.nodeName=" + config_.node_name;
   base::Status last;
@@ -89,15 +107,9 @@ base::Result<Allocator::PodRecord> Allocator::FindAdmittedPod() {
     if (attempt > 0) config_.env->SleepFor(config_.retry_delay);
     HAMI_ASSIGN_OR_RETURN(k8s::ListPage page, k8s::ListAll(api_, k8s::PodsPath(""), options));
     HAMI_ASSIGN_OR_RETURN(std::vector<KubeletPod> kubelet, config_.kubelet_pods());
-    auto [bound, raw] = DecodePods(page.items);
-    auto admitted = AdmittedPod(bound, config_.node_name, kubelet, finished_);
-    if (!admitted.ok()) {
-      last = admitted.error();
-      continue;
-    }
-    for (size_t i = 0; i < bound.size(); ++i) {
-      if (bound[i].uid == admitted->uid) return PodRecord{std::move(bound[i]), *raw[i]};
-    }
+    auto match = MatchAdmitted(page.items, kubelet);
+    if (match.ok()) return match;
+    last = match.error();
   }
   return last;
 }

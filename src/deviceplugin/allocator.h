@@ -8,7 +8,9 @@
 // Finding the pod, two ways:
 //   * with `kubelet_pods` (the kubelet's pod-resources List): admitted_pod.h's rule, no node lock;
 //     the last container's patch also carries bind-phase and the hami.io/vgpu-node label, so a pod
-//     costs one write here. Ambiguity or no match is retried on fresh views, then an error; so
+//     costs one write here. The pods bound here are read first from `node_pods` (a watch cache:
+//     no API call), then, when that view names no single pod (it may lag the Binding), from a
+//     fresh LIST. Ambiguity or no match is retried on fresh views, then an error; so
 //     is a write the API server refuses as Unavailable (429, 5xx, no connection), since failing
 //     the Allocate would fail the pod for good.
 //   * without (upstream's protocol): the node lock's owner when it is bound here with NVIDIA
@@ -21,6 +23,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -40,6 +43,9 @@ struct AllocatorConfig {
   std::function<std::string()> new_cache_name;  // default: random UUID
   // The kubelet's pod-resources List (PodResourcesClient::List); empty: the node-lock protocol.
   std::function<base::Result<std::vector<KubeletPod>>()> kubelet_pods;
+  // With kubelet_pods: the pods bound to this node as a watch cache shows them, nullopt while it
+  // is not synced; empty function: every look is a LIST.
+  std::function<std::optional<std::vector<nlohmann::json>>()> node_pods;
   // Tries of an ambiguous or missing match, and of a write refused as Unavailable, `retry_delay`
   // apart on `env`'s clock.
   int match_attempts = 5;
@@ -73,6 +79,9 @@ class Allocator {
   base::Result<PodRecord> FindPendingPod();
   base::Result<PodRecord> FindLockOwner();
   base::Result<PodRecord> FindAdmittedPod();
+  // AdmittedPod over `items` (pods bound here, as JSON) and the kubelet's list.
+  base::Result<PodRecord> MatchAdmitted(const std::vector<nlohmann::json>& items,
+                                        const std::vector<KubeletPod>& kubelet);
   void Finish(const model::Pod& pod);
   base::Result<std::vector<ContainerAllocation>> AllocateFor(
       const PodRecord& record, const std::vector<std::vector<std::string>>& requests);

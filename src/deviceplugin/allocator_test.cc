@@ -159,8 +159,14 @@ class LocklessAllocatorTest : public AllocatorTest {
       if (!kubelet_error_.ok()) return kubelet_error_;
       return kubelet_;
     };
+    config.node_pods = [this] { return cache_; };
     config.env = &env_;
     allocator_ = std::make_unique<Allocator>(api_, locker_, config);
+  }
+  // The watch cache as it would be after seeing `names` (their current API state).
+  void CacheHolds(const std::vector<std::string>& names) {
+    cache_.emplace();
+    for (const auto& name : names) cache_->push_back(*api_.Get(k8s::PodsPath("default", name)));
   }
   void KubeletLists(const std::vector<std::string>& names) {
     kubelet_.clear();
@@ -170,6 +176,7 @@ class LocklessAllocatorTest : public AllocatorTest {
 
   std::vector<KubeletPod> kubelet_;
   base::Status kubelet_error_;
+  std::optional<std::vector<nlohmann::json>> cache_;  // nullopt: not synced
   fakes::FakeEnv env_;
 };
 
@@ -214,6 +221,31 @@ TEST_F(LocklessAllocatorTest, APodRefusedHereIsNotAskingEvenBeforeTheApiSaysSo) 
   auto served = allocator_->Allocate({{"GPU-a-1"}});
   ASSERT_TRUE(served.ok()) << served.error().message();
   EXPECT_EQ((*served)[0].envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "2000m");
+}
+
+TEST_F(LocklessAllocatorTest, ASyncedWatchCacheSparesTheList) {
+  CreatePod("a", "GPU-a,NVIDIA,1000,10:;");
+  CreatePod("b", "GPU-a,NVIDIA,3000,30:;");
+  CacheHolds({"a", "b"});
+  KubeletLists({"b"});
+  const int lists = api_.Calls("LIST");
+  auto result = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_TRUE(result.ok()) << result.error().message();
+  EXPECT_EQ((*result)[0].envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "3000m");
+  EXPECT_EQ(api_.Calls("LIST"), lists) << "the pod came from the cache";
+}
+
+// The kubelet saw the Binding before the plugin's watch did: a fresh LIST, at once, settles it.
+TEST_F(LocklessAllocatorTest, ACacheBehindTheBindingFallsBackToAList) {
+  CacheHolds({});
+  CreatePod("p", "GPU-a,NVIDIA,2000,20:;");
+  KubeletLists({"p"});
+  const int lists = api_.Calls("LIST");
+  auto result = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_TRUE(result.ok()) << result.error().message();
+  EXPECT_EQ((*result)[0].envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "2000m");
+  EXPECT_EQ(api_.Calls("LIST"), lists + 1);
+  EXPECT_TRUE(env_.sleeps().empty()) << "no wait before the fresh look";
 }
 
 // An API server refusing writes for a moment (429, 5xx) must not fail the pod for good.

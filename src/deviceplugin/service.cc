@@ -28,12 +28,30 @@ std::vector<std::string> ControlDeviceNodes() {
   return present;
 }
 
-AllocatorConfig AllocatorConfigFor(const ServiceConfig& service, PodResourcesClient* kubelet) {
+AllocatorConfig AllocatorConfigFor(const ServiceConfig& service, PodResourcesClient* kubelet,
+                                   k8s::Informer* node_pods) {
   AllocatorConfig config;
   config.node_name = service.plugin.node_name;
   config.env = service.env;
   if (kubelet != nullptr) config.kubelet_pods = [kubelet] { return kubelet->List(); };
+  if (node_pods != nullptr) {
+    config.node_pods = [node_pods]() -> std::optional<std::vector<nlohmann::json>> {
+      if (!node_pods->HasSynced()) return std::nullopt;
+      return node_pods->List();
+    };
+  }
   return config;
+}
+
+// The watch cache of the pods bound to the node, for the lockless Allocate (null with the lock).
+std::unique_ptr<k8s::Informer> NodePodsInformer(k8s::KubeApi& api, const ServiceConfig& config) {
+  if (config.pod_resources_socket.empty()) return nullptr;
+  k8s::InformerOptions options;
+  options.collection = k8s::PodsPath("");
+  options.field_selector = "spec.nodeName=" + config.plugin.node_name;
+  options.name = "device-plugin-node-pods";
+  options.env = config.env;
+  return std::make_unique<k8s::Informer>(&api, options, k8s::InformerHandlers{});
 }
 
 }  // namespace
@@ -46,8 +64,9 @@ DevicePluginService::DevicePluginService(k8s::KubeApi& api, std::unique_ptr<Devi
       pod_resources_(config_.pod_resources_socket.empty()
                          ? nullptr
                          : std::make_unique<PodResourcesClient>(config_.pod_resources_socket)),
+      node_pods_(NodePodsInformer(api, config_)),
       locker_(api, k8s::NodeLockConfig{.env = config_.env}),
-      allocator_(api, locker_, AllocatorConfigFor(config_, pod_resources_.get())),
+      allocator_(api, locker_, AllocatorConfigFor(config_, pod_resources_.get(), node_pods_.get())),
       server_(store_, allocator_,
               PluginServerConfig{config_.plugin_dir, kDefaultEndpoint, config_.plugin.resource_name,
                                  config_.plugin.enable_preferred_allocation,
@@ -171,6 +190,7 @@ base::Status DevicePluginService::Start() {
   }
   last_check_ = last_cleanup_ = config_.env->SteadyNow();
   DiscoverOnce(/*force_check=*/true);
+  if (node_pods_) node_pods_->Start();
   discovery_ = std::jthread([this](std::stop_token stop) { DiscoveryLoop(stop); });
   serving_ = std::jthread([this](std::stop_token stop) { server_.Run(stop); });
   return {};
@@ -187,6 +207,7 @@ void DevicePluginService::Stop() {
     discovery_.join();
   }
   server_.Shutdown();
+  if (node_pods_) node_pods_->Stop();
 }
 
 }  // namespace hami::deviceplugin

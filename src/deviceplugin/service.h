@@ -22,6 +22,7 @@
 #include "deviceplugin/plugin_server.h"
 #include "deviceplugin/pod_resources_client.h"
 #include "k8s/kube_api.h"
+#include "k8s/informer.h"
 #include "k8s/node_lock.h"
 
 namespace hami::deviceplugin {
@@ -66,6 +67,7 @@ class DevicePluginService {
   std::unique_ptr<DeviceSource> source_;
   ServiceConfig config_;
   std::unique_ptr<PodResourcesClient> pod_resources_;  // null in the node-lock protocol
+  std::unique_ptr<k8s::Informer> node_pods_;           // null in the node-lock protocol
   DeviceStore store_;
   k8s::NodeLocker locker_;
   Allocator allocator_;

@@ -125,16 +125,28 @@ def pids_of(pattern):
     return [int(x) for x in r.stdout.split()]
 
 
-def relaunch(pid, log, **replace):
-    """SIGKILLs `pid` and starts its command line again with its environment (words in `replace`
-    swapped), as a crashed daemon's supervisor would; returns the new pid."""
+def swap(old, new):
+    """An argv edit for relaunch: the word `old` becomes `new`."""
+    return lambda argv: [new if a == old else a for a in argv]
+
+
+def with_flag(name, value):
+    """An argv edit for relaunch: --name=value in place of any --name... word."""
+    return lambda argv: [a for a in argv if a != f"--{name}" and not a.startswith(f"--{name}=")] + \
+        [f"--{name}={value}"]
+
+
+def relaunch(pid, log, edit=None):
+    """SIGKILLs `pid` and starts its command line again (through `edit`, argv -> argv) with its
+    environment, as a crashed daemon's supervisor would; returns the new pid."""
     argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")[:-1]
     env = dict(e.split(b"=", 1) for e in open(f"/proc/{pid}/environ", "rb").read().split(b"\0") if b"=" in e)
     os.kill(pid, signal.SIGKILL)
     wait(lambda: not os.path.exists(f"/proc/{pid}") or
          open(f"/proc/{pid}/stat").read().split(") ")[-1].startswith("Z"), 10, 0.05)
     time.sleep(1.0)
-    argv = [replace.get(a.decode(), a.decode()) for a in argv]
+    argv = [a.decode() for a in argv]
+    argv = edit(argv) if edit else argv
     out = open(log, "a")
     return subprocess.Popen(argv, env={k.decode(): v.decode() for k, v in env.items()}, stdout=out,
                             stderr=out, start_new_session=True).pid
@@ -145,11 +157,11 @@ def hami_scheduler_pid():
     return pids[0] if pids else None
 
 
-def restart_hami_scheduler(**replace):
+def restart_hami_scheduler(edit=None):
     pid = hami_scheduler_pid()
     if not pid:
         return False
-    relaunch(pid, os.path.join(ENV["LOG_DIR"], "hami-scheduler-restarted.log"), **replace)
+    relaunch(pid, os.path.join(ENV["LOG_DIR"], "hami-scheduler-restarted.log"), edit)
     return bool(wait(lambda: subprocess.run(
         ["curl", "-sk", "-o", "/dev/null", "--max-time", "2", f"https://127.0.0.1:{ENV['EXTENDER_PORT']}/healthz"]
     ).returncode == 0, 60, 0.5))
@@ -244,7 +256,7 @@ def test_api_refusals():
         if not start_node(node, "e2e=bind-refusals", kubeconfig=sched):
             return
         check("refusals: hami-scheduler restarted through the proxy",
-              restart_hami_scheduler(**{ENV["HAMI_SCHEDULER_KUBECONFIG"]: sched}))
+              restart_hami_scheduler(swap(ENV["HAMI_SCHEDULER_KUBECONFIG"], sched)))
         proxy.refuse_every = 10
         sel = {"kubernetes.io/hostname": node}
         start = time.time()
@@ -258,7 +270,7 @@ def test_api_refusals():
         check("refusals: all 60 pods Running afterwards (none Failed)", done, str(phases(ns)))
         check_consistent("refusals", ns, [node])
     finally:
-        restart_hami_scheduler(**{sched: ENV["HAMI_SCHEDULER_KUBECONFIG"]})
+        restart_hami_scheduler(swap(sched, ENV["HAMI_SCHEDULER_KUBECONFIG"]))
         delete_all(ns)
         sim_nodes(f"stop_sim_node {node}")
         kubectl("delete", "node", node, "--wait=false", check=False)

@@ -9,6 +9,7 @@
 //
 //	kubelet-standin --kubeconfig PATH --node-name NAME --root-dir DIR [--labels k=v,...]
 //	                [--cpu 32] [--memory 256Gi] [--max-pods 110] [--heartbeat 10s]
+//	                [--kube-api-qps 50] [--kube-api-burst 100]
 //	                [--feature-gates KubeletPodResourcesGet=true,...] [-v N]
 package main
 
@@ -42,16 +43,27 @@ func main() {
 	memory := flag.String("memory", "256Gi", "node memory capacity")
 	maxPods := flag.Int("max-pods", 110, "node pods capacity")
 	heartbeat := flag.Duration("heartbeat", 10*time.Second, "node status refresh interval")
+	// The kubelet's own client limits and defaults (KubeletConfiguration kubeAPIQPS/kubeAPIBurst):
+	// client-go's 5/10 would make this node admit pods far slower than a kubelet does.
+	qps := flag.Float64("kube-api-qps", 50, "API requests per second (the kubelet's kubeAPIQPS)")
+	burst := flag.Int("kube-api-burst", 100, "API request burst (the kubelet's kubeAPIBurst)")
 	flag.Func("feature-gates", "kubelet feature gates A=true,B=false (e.g. KubeletPodResourcesGet, alpha and off in v1.32: the pod-resources Get method)",
 		utilfeature.DefaultMutableFeatureGate.Set)
 	flag.Parse()
-	if err := run(*kubeconfig, *nodeName, *rootDir, *labelFlag, *cpu, *memory, *maxPods, *heartbeat); err != nil {
+	limits := apiLimits{qps: float32(*qps), burst: *burst}
+	if err := run(*kubeconfig, *nodeName, *rootDir, *labelFlag, *cpu, *memory, *maxPods, *heartbeat, limits); err != nil {
 		fmt.Fprintln(os.Stderr, "kubelet-standin:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubeconfig, nodeName, rootDir, labelFlag, cpu, memory string, maxPods int, heartbeat time.Duration) error {
+// apiLimits: the client's rate limits toward the API server.
+type apiLimits struct {
+	qps   float32
+	burst int
+}
+
+func run(kubeconfig, nodeName, rootDir, labelFlag, cpu, memory string, maxPods int, heartbeat time.Duration, limits apiLimits) error {
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
 	}
@@ -71,6 +83,7 @@ func run(kubeconfig, nodeName, rootDir, labelFlag, cpu, memory string, maxPods i
 		return fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
 	}
 	cfg.UserAgent = "kubelet-standin/" + nodeName
+	cfg.QPS, cfg.Burst = limits.qps, limits.burst
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err
