@@ -81,9 +81,16 @@ base::Result<Allocator::PodRecord> Allocator::FindPendingPod() {
   return config_.kubelet_pods ? FindAdmittedPod() : FindLockOwner();
 }
 
-base::Result<Allocator::PodRecord> Allocator::MatchAdmitted(const std::vector<Json>& items,
-                                                           const std::vector<KubeletPod>& kubelet) {
-  auto [bound, raw] = DecodePods(items);
+base::Result<Allocator::PodRecord> Allocator::MatchAdmitted(
+    const std::vector<Json>& items, const std::vector<KubeletPod>& kubelet) {
+  // Only a Pending pod can be asking (AwaitsAllocation): the node's running pods are not decoded.
+  std::vector<Json> pending;
+  for (const auto& item : items) {
+    if (!item.is_object()) continue;
+    const auto& status = item.value("status", Json::object());
+    if (status.value("phase", "") == "Pending") pending.push_back(item);
+  }
+  auto [bound, raw] = DecodePods(pending);
   HAMI_ASSIGN_OR_RETURN(model::Pod admitted,
                         AdmittedPod(bound, config_.node_name, kubelet, finished_));
   for (size_t i = 0; i < bound.size(); ++i) {

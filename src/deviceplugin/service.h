@@ -21,8 +21,8 @@
 #include "deviceplugin/plugin_config.h"
 #include "deviceplugin/plugin_server.h"
 #include "deviceplugin/pod_resources_client.h"
-#include "k8s/kube_api.h"
 #include "k8s/informer.h"
+#include "k8s/kube_api.h"
 #include "k8s/node_lock.h"
 
 namespace hami::deviceplugin {

@@ -84,9 +84,13 @@ func startPlugin(t *testing.T, e harnessEnv, node, pluginDir, dir string) *exec.
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The node-lock protocol (the compatibility mode): these cases hold the lock as /bind leaves it.
+	// The default, lockless path needs the kubelet's pod-resources server beside the device manager,
+	// which kubelet-standin runs (e2e_device_plugin, e2e_bind).
 	cmd := exec.Command(e.dpBin, "--node-name", node, "--kubeconfig", e.kubeconfig,
 		"--device-plugin-path", pluginDir, "--hook-path", hook,
-		"--node-config-file", filepath.Join(dir, "no-node-config.json"), "--register-interval", "2s")
+		"--node-config-file", filepath.Join(dir, "no-node-config.json"), "--register-interval", "2s",
+		"--node-lock=true")
 	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+e.simLib, "HAMI_SIM_GPUS="+simGPUs,
 		"HAMI_SIM_STATE="+filepath.Join(dir, "sim.state"))
 	cmd.Stdout, cmd.Stderr = logf, logf
