@@ -9,7 +9,7 @@ PACKAGES=(
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
   libcurl4-openssl-dev libssl-dev openssl
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  shellcheck clang-format-14 clang-tidy-14
+  shellcheck clang-format-14 clang-tidy-14 pyflakes3
   clang-14 libclang-rt-14-dev llvm-14  # the check and tsan-check builds (hack/clang.sh)
 )
 

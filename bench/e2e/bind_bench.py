@@ -25,7 +25,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "e2e"))
 from bind_e2e import (REPLICAS, delete_all, gpu_pod, hami_scheduler_pid, relaunch,  # noqa: E402
                       restart_hami_scheduler, start_node, with_flag)
-from e2e_lib import ENV, kubectl, list_pods, load_env, sim_nodes, wait  # noqa: E402
+from e2e_lib import ENV, kubectl, list_pods, load_env, remove_sim_node, sim_nodes, wait  # noqa: E402
 from hami_bench import cpu_seconds  # noqa: E402
 
 NODE = "bench-bind"
@@ -110,8 +110,7 @@ def main():
     finally:
         if locked:
             set_node_lock(False)
-        sim_nodes(f"stop_sim_node {NODE}")
-        kubectl("delete", "node", NODE, "--wait=false", check=False)
+        remove_sim_node(NODE)
     med = {m: (statistics.median(r["seconds"] for r in rs), statistics.median(r["cpu_ms_per_pod_total"] for r in rs))
            for m, rs in rows.items() if rs}
     base = med.get("plain")

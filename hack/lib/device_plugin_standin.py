@@ -12,7 +12,6 @@ import os
 import ssl
 import sys
 import threading
-import time
 import urllib.request
 
 

@@ -9,7 +9,7 @@ import unittest
 
 import yaml
 
-from chartlib import (CHART, RenderError, Rendered, check_serving_cert, flag_value, helm,
+from chartlib import (CHART, RenderError, check_serving_cert, flag_value, helm,
                       render)
 
 SCHED = ("Deployment", "hami-scheduler", "vgpu-scheduler-extender")

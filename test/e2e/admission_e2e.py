@@ -11,7 +11,7 @@ import copy
 import json
 import sys
 
-from e2e_lib import FAILURES, check, kubectl, load_env
+from e2e_lib import check, kubectl, load_env, report
 
 NS = "default"
 
@@ -148,8 +148,7 @@ def main():
     load_env(sys.argv[1])
     test_denied()
     test_admitted()
-    print(f"{len(FAILURES)} failed" if FAILURES else "all admission e2e checks passed")
-    return 1 if FAILURES else 0
+    return report("admission e2e")
 
 
 if __name__ == "__main__":

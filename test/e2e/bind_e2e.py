@@ -25,8 +25,8 @@ import subprocess
 import sys
 import time
 
-from e2e_lib import (ENV, FAILURES, check, events, get, kubectl, list_pods, load_env, over_committed,
-                     allocated, sim_nodes, wait)
+from e2e_lib import (ENV, allocated, check, events, get, kubectl, list_pods, load_env, over_committed,
+                     remove_sim_node, report, sim_nodes, wait)
 from fault_proxy import FaultProxy
 
 GPUS = "8xA100-40GB"
@@ -272,8 +272,7 @@ def test_api_refusals():
     finally:
         restart_hami_scheduler(swap(sched, ENV["HAMI_SCHEDULER_KUBECONFIG"]))
         delete_all(ns)
-        sim_nodes(f"stop_sim_node {node}")
-        kubectl("delete", "node", node, "--wait=false", check=False)
+        remove_sim_node(node)
         proxy.stop()
 
 
@@ -293,10 +292,8 @@ def main():
                 test_api_refusals()
     finally:
         for n in nodes if os.environ.get("HAMI_E2E_KEEP") != "1" else []:
-            sim_nodes(f"stop_sim_node {n}")
-            kubectl("delete", "node", n, "--wait=false", check=False)
-    print(f"{len(FAILURES)} failed" if FAILURES else "all bind e2e checks passed")
-    return 1 if FAILURES else 0
+            remove_sim_node(n)
+    return report("bind e2e")
 
 
 if __name__ == "__main__":

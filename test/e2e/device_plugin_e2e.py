@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from e2e_lib import ENV, FAILURES, check, get, kubectl, load_env, sim_nodes, wait
+from e2e_lib import ENV, FAILURES, check, get, kubectl, load_env, remove_sim_node, report, sim_nodes, wait
 
 NODES = {"dp-e2e-a": "2xT4-16GB", "dp-e2e-b": "1xA100-40GB"}
 
@@ -157,10 +157,8 @@ def main():
             test_allocate_failure()
     finally:
         for node in NODES:
-            sim_nodes(f"stop_sim_node {node}")
-            kubectl("delete", "node", node, "--wait=false", check=False)
-    print(f"{len(FAILURES)} failed" if FAILURES else "all device-plugin e2e checks passed")
-    return 1 if FAILURES else 0
+            remove_sim_node(node)
+    return report("device-plugin e2e")
 
 
 if __name__ == "__main__":

@@ -37,12 +37,24 @@ def check(name, ok, detail=""):
         FAILURES.append(name)
 
 
+def report(what):
+    """Prints the run's verdict; returns main()'s exit status."""
+    print(f"{len(FAILURES)} failed" if FAILURES else f"all {what} checks passed")
+    return 1 if FAILURES else 0
+
+
 def sim_nodes(script, env=None):
     """Runs bash with hack/lib/sim_nodes.sh sourced and the plane's env loaded (then `env`)."""
     full = f'source "{ENV["HAMI_LOCAL_DIR"]}/env" && source "{ROOT}/hack/lib/sim_nodes.sh" && {script}'
     return subprocess.run(["bash", "-c", full], env=dict(os.environ, HAMI_LOCAL_DIR=ENV["HAMI_LOCAL_DIR"],
                                                        **(env or {})),
                           capture_output=True, text=True, timeout=180)
+
+
+def remove_sim_node(name):
+    """Stops a simulated node's processes and deletes its Node."""
+    sim_nodes(f"stop_sim_node {name}")
+    kubectl("delete", "node", name, "--wait=false", check=False)
 
 
 def wait(pred, timeout, interval=0.3):

@@ -17,24 +17,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
-from e2e_lib import ENV, FAILURES, check, kubectl, load_env
+from e2e_lib import ENV, check, kubectl, load_env, report, wait
 
 NODE = "e2e-monitor"
 GPU_UUID = "GPU-0e2e0000-1111-2222-3333-444444444444"
 MIB = 1048576
 
-
-def wait_for(fn, timeout, interval=0.3):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(interval)
-    return fn()
 
 
 def create_node():
@@ -90,7 +80,7 @@ def main():
                         "containers": [{"name": "main", "image": "cuda", "resources": {"limits": {
                             "nvidia.com/gpu": "1", "nvidia.com/gpumem": "3000", "nvidia.com/gpucores": "30"}}}]}}
         kubectl("apply", "-f", "-", input=json.dumps(pod))
-        bound = wait_for(lambda: (lambda p: p if p and p["spec"].get("nodeName") else None)(get_pod(pod_name)), 60)
+        bound = wait(lambda: (lambda p: p if p and p["spec"].get("nodeName") else None)(get_pod(pod_name)), 60)
         check("pod bound to the GPU node", bound is not None and bound["spec"]["nodeName"] == NODE,
               json.dumps((bound or {}).get("status", {})))
         if not bound:
@@ -117,10 +107,10 @@ def main():
              "--feedback-interval", "500ms", "--resync-interval", "2s"],
             env=sim_env, stdout=subprocess.DEVNULL, stderr=open(log_path, "w"))
         procs.append(monitor)
-        port = wait_for(lambda: (re.search(r'msg="serving metrics".* port=(\d+)', open(log_path).read()) or [None, None])[1], 20)
+        port = wait(lambda: (re.search(r'msg="serving metrics".* port=(\d+)', open(log_path).read()) or [None, None])[1], 20)
         check("hami-monitor serves /metrics", port is not None, open(log_path).read())
         labels = ['namespace="default"', f'pod="{pod_name}"', 'container="main"', f'device_uuid="{GPU_UUID}"']
-        text = wait_for(lambda: (lambda t: t if sample(t, "hami_vgpu_memory_used_bytes", labels) == 100 * MIB else None)(scrape(port)), 30) or scrape(port)
+        text = wait(lambda: (lambda t: t if sample(t, "hami_vgpu_memory_used_bytes", labels) == 100 * MIB else None)(scrape(port)), 30) or scrape(port)
         check("pod's usage in /metrics (pod name from the API)",
               sample(text, "hami_vgpu_memory_used_bytes", labels) == 100 * MIB, text[-3000:])
         check("pod's limit in /metrics", sample(text, "hami_vgpu_memory_limit_bytes", labels) == 3000 * MIB)
@@ -140,7 +130,7 @@ def main():
         probe.stdin.close()
         probe.wait(timeout=30)
         kubectl("delete", "pod", pod_name, "-n", "default", "--grace-period=0", "--force")
-        check("directory of the deleted pod removed", wait_for(lambda: not os.path.exists(cdir), 30),
+        check("directory of the deleted pod removed", wait(lambda: not os.path.exists(cdir), 30),
               open(log_path).read()[-2000:])
     finally:
         for p in procs:
@@ -153,8 +143,7 @@ def main():
         kubectl("delete", "pod", pod_name, "-n", "default", "--grace-period=0", "--force", check=False)
         kubectl("delete", "node", NODE, check=False)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{len(FAILURES)} failed" if FAILURES else "all monitor e2e checks passed")
-    return 1 if FAILURES else 0
+    return report("monitor e2e")
 
 
 if __name__ == "__main__":

@@ -11,14 +11,12 @@ import signal
 import ssl
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "hack", "lib"))
 from device_plugin_standin import DevicePluginStandIn  # noqa: E402
 
-from e2e_lib import ENV, FAILURES, allocated, check, events, kubectl, load_env, over_committed  # noqa: E402
+from e2e_lib import ENV, allocated, check, events, kubectl, load_env, over_committed, report  # noqa: E402
 
 
 def gpu(uuid, index, mem=16000, model="NVIDIA-Tesla T4", count=10, numa=0):
@@ -292,8 +290,7 @@ def main():
     test_unschedulable_and_denied()
     test_callers_are_authenticated()
     test_burst_with_restart()
-    print(f"{len(FAILURES)} failed" if FAILURES else "all e2e checks passed")
-    return 1 if FAILURES else 0
+    return report("e2e")
 
 
 if __name__ == "__main__":

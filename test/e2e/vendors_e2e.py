@@ -21,7 +21,7 @@ import yaml
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "hack", "lib"))
 from device_plugin_standin import DevicePluginStandIn  # noqa: E402
 
-from e2e_lib import ENV, FAILURES, check, kubectl, load_env  # noqa: E402
+from e2e_lib import ENV, check, kubectl, load_env, report  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NODE_BASICS = {"cpu": "64", "memory": "256Gi", "pods": "500"}
@@ -113,8 +113,7 @@ def main():
     stand_in.start()
     for vendor in vendors:
         run_vendor(hami, vendor)
-    print(f"{len(FAILURES)} failed" if FAILURES else "all vendor e2e checks passed")
-    return 1 if FAILURES else 0
+    return report("vendor e2e")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 # file and line, and fails on any finding.
 #   lint.sh shellcheck   every shell script of hack/, test/ and .ci/ (sources followed)
 #   lint.sh govet        go vet over our Go tools (hack/tools/*)
+#   lint.sh pyflakes     pyflakes over every Python file git tracks (unused imports, undefined names)
 #   lint.sh format       clang-format (the root .clang-format) over every C/C++ file git tracks
 #   lint.sh tidy BUILD [--all]
 #                        clang-tidy (the root .clang-tidy) with BUILD's compile_commands.json over the
@@ -29,6 +30,12 @@ case ${1:-} in
       (cd "$dir" && go vet ./...)
       echo "go vet: $dir clean"
     done
+    ;;
+  pyflakes)
+    command -v pyflakes3 >/dev/null || { echo "pyflakes3 not installed (hack/deps.sh installs it)"; exit 1; }
+    mapfile -t files < <(git ls-files '*.py')
+    pyflakes3 "${files[@]}"
+    echo "pyflakes: ${#files[@]} files clean"
     ;;
   format)
     formatter=$(command -v clang-format-14 || command -v clang-format || true)
