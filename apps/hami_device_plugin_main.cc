@@ -38,6 +38,7 @@ struct Flags {
   std::string device_list_strategy = "envvar";
   std::string device_id_strategy = "uuid";
   bool pass_device_specs = false;
+  std::string mps_root = "/run/nvidia/mps";
   bool fail_on_init_error = true;
   std::string register_interval = "30s";
   bool node_lock = false;  // true: upstream's bind protocol; false: the kubelet's pod-resources API
@@ -65,6 +66,7 @@ hami::base::Result<dp::PluginConfig> BuildPluginConfig(const Flags& flags) {
   config.device_id_strategy = flags.device_id_strategy == "index" ? dp::DeviceIdStrategy::kIndex
                                                                   : dp::DeviceIdStrategy::kUuid;
   config.pass_device_specs = flags.pass_device_specs;
+  config.mps_root = flags.mps_root;
   config.enable_topology_score =
       hami::base::Env::Default()->GetEnvOr("ENABLE_TOPOLOGY_SCORE", "") == "true";
   std::ifstream in(flags.node_config_file);
@@ -173,6 +175,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--pass-device-specs", flags.pass_device_specs,
                "also pass /dev/nvidia* device nodes to the kubelet");
+  app.add_option("--mps-root", flags.mps_root,
+                 "operating mode mps: the MPS control daemon's host directory (pipe/, shm/)")
+      ->capture_default_str();
   app.add_option("--fail-on-init-error", flags.fail_on_init_error,
                  "exit when NVML cannot be loaded (false: run without GPUs)")
       ->capture_default_str();

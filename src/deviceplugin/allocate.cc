@@ -62,6 +62,25 @@ std::string VisibleDevices(const model::ContainerDevices& devices,
   return base::Join(names, ",");
 }
 
+// Mode "mps": the MPS client contract of AllocateSettings::mps_root, added to `out`.
+void AddMpsClient(const model::ContainerDevices& devices, const std::string& mps_root,
+                  ContainerAllocation& out) {
+  auto& env = out.envs;
+  env[nvidia::kMpsPipeDirectoryEnv] = kContainerMpsPipeDir;
+  if (devices.front().usedcores > 0) {
+    env[nvidia::kMpsActiveThreadPercentageEnv] =
+        std::to_string(std::min<int64_t>(devices.front().usedcores, 100));
+  }
+  std::vector<std::string> limits;
+  for (size_t i = 0; i < devices.size(); ++i) {
+    limits.push_back(std::to_string(i) + "=" + std::to_string(devices[i].usedmem) + "M");
+  }
+  env[nvidia::kMpsPinnedDeviceMemLimitEnv] = base::Join(limits, ",");
+  env[nvidia::kCorePolicyEnv] = "disable";
+  out.mounts.push_back({kContainerMpsPipeDir, mps_root + "/" + kMpsPipeSubdir, false});
+  out.mounts.push_back({kContainerShm, mps_root + "/" + kMpsShmSubdir, false});
+}
+
 ContainerAllocation BuildContainer(const model::Pod& pod, const model::Container& container,
                                    const model::ContainerDevices& devices,
                                    const AllocateSettings& settings,
@@ -88,6 +107,7 @@ ContainerAllocation BuildContainer(const model::Pod& pod, const model::Container
   if (control == container.env.end() || control->second != "true") {
     out.mounts.push_back({kContainerPreload, settings.host_vgpu_dir + "/ld.so.preload", true});
   }
+  if (!settings.mps_root.empty()) AddMpsClient(devices, settings.mps_root, out);
   if (settings.pass_device_specs) {
     std::set<std::string> seen;
     for (const auto& device : devices) {

@@ -26,6 +26,13 @@ inline constexpr char kContainerVgpuDir[] = "/usr/local/vgpu";
 inline constexpr char kContainerLibVgpu[] = "/usr/local/vgpu/libvgpu.so";
 inline constexpr char kContainerPreload[] = "/etc/ld.so.preload";
 inline constexpr char kContainerLockDir[] = "/tmp/vgpulock";
+// Mode "mps": the MPS daemon's host directory layout (under --mps-root), and where a container
+// finds its pipes and shared memory.
+inline constexpr char kMpsPipeSubdir[] = "pipe";
+inline constexpr char kMpsShmSubdir[] = "shm";
+inline constexpr char kMpsControlPipe[] = "control";  // in pipe/, while the daemon runs
+inline constexpr char kContainerMpsPipeDir[] = "/tmp/nvidia-mps";
+inline constexpr char kContainerShm[] = "/dev/shm";
 
 // Host-side paths and Allocate knobs (from PluginConfig and flags).
 struct AllocateSettings {
@@ -41,6 +48,12 @@ struct AllocateSettings {
   bool pass_device_specs = false;
   std::map<std::string, std::string> uuid_to_device_node;
   std::vector<std::string> control_device_nodes;
+  // Mode "mps" (empty otherwise): the MPS daemon's host directory (PluginConfig::mps_root). Each
+  // container then also gets the MPS client contract: the daemon's pipe/ and shm/ mounted,
+  // CUDA_MPS_PIPE_DIRECTORY, CUDA_MPS_ACTIVE_THREAD_PERCENTAGE = the slice's cores (unset for 0:
+  // no limit), CUDA_MPS_PINNED_DEVICE_MEM_LIMIT = each device's memory ("0=3000M,1=2000M"), and
+  // libvgpu's own core throttle off (the daemon partitions the SMs; libvgpu still limits memory).
+  std::string mps_root;
 };
 
 struct MountSpec {

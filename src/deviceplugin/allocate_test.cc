@@ -204,6 +204,34 @@ TEST(PlanAllocateTest, DeviceSpecsWhenPassed) {
   EXPECT_EQ(plan->containers[0].devices, want);
 }
 
+// Mode "mps": the MPS client contract on top of hami-core's (libvgpu still limits memory).
+TEST(PlanAllocateTest, MpsModeAddsTheClientContract) {
+  AllocateSettings s = Settings();
+  s.mps_root = "/run/nvidia/mps";
+  auto plan = PlanAllocate(PodWith("GPU-a,NVIDIA,3000,30:GPU-b,NVIDIA,2000,30:;", {"c"}),
+                           {{"x", "y"}}, s, {}, Cache());
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  const auto& c = plan->containers[0];
+  EXPECT_EQ(c.envs.at("CUDA_MPS_PIPE_DIRECTORY"), "/tmp/nvidia-mps");
+  EXPECT_EQ(c.envs.at("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"), "30");
+  EXPECT_EQ(c.envs.at("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), "0=3000M,1=2000M");
+  EXPECT_EQ(c.envs.at("GPU_CORE_UTILIZATION_POLICY"), "disable") << "the daemon partitions SMs";
+  EXPECT_EQ(c.envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "3000m") << "libvgpu still limits memory";
+  auto mounts = StandardMounts("/h/vgpu/containers/uid-1_c");
+  mounts.push_back({"/tmp/nvidia-mps", "/run/nvidia/mps/pipe", false});
+  mounts.push_back({"/dev/shm", "/run/nvidia/mps/shm", false});
+  EXPECT_EQ(c.mounts, mounts);
+
+  auto unlimited = PlanAllocate(PodWith("GPU-a,NVIDIA,3000,0:;", {"c"}), {{"x"}}, s, {}, Cache());
+  ASSERT_TRUE(unlimited.ok());
+  EXPECT_EQ(unlimited->containers[0].envs.count("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"), 0U)
+      << "cores 0: no SM limit";
+  auto core =
+      PlanAllocate(PodWith("GPU-a,NVIDIA,3000,0:;", {"c"}), {{"x"}}, Settings(), {}, Cache());
+  ASSERT_TRUE(core.ok());
+  EXPECT_EQ(core->containers[0].envs.count("CUDA_MPS_PIPE_DIRECTORY"), 0U) << "hami-core mode";
+}
+
 TEST(PlanAllocateTest, Errors) {
   struct Case {
     model::Pod pod;

@@ -184,6 +184,9 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
   for (const auto* list : {&pod.init_containers, &pod.containers}) {
     for (const auto& c : *list) owners[c.name] = OwnerOf(record.json, c.name);
   }
+  if (!config_.settings.mps_root.empty()) {
+    HAMI_RETURN_IF_ERROR(CheckMpsDaemon(config_.settings.mps_root).WithContext("pod " + pod.Key()));
+  }
   HAMI_ASSIGN_OR_RETURN(AllocatePlan plan, PlanAllocate(pod, requests, config_.settings, owners,
                                                         config_.new_cache_name));
   for (const auto& container : plan.containers) {

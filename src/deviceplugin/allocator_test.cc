@@ -2,6 +2,8 @@
 // annotation patch, bind-phase success/failed, node lock release, host directories.
 #include "deviceplugin/allocator.h"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -130,6 +132,29 @@ TEST_F(AllocatorTest, PatchFailureMarksFailed) {
   EXPECT_NE(result.error().message().find("apiserver down"), std::string::npos);
   EXPECT_EQ(PodAnnotation("p", "hami.io/bind-phase"), "failed");
   EXPECT_TRUE(NodeLock().empty());
+}
+
+// Mode "mps" without its daemon: the container could not run a CUDA call, so the pod fails at
+// admission with the reason, rather than at run time; with the daemon's pipe it is served.
+TEST_F(AllocatorTest, MpsModeRefusesWithoutTheDaemon) {
+  AllocateSettings settings;
+  settings.host_vgpu_dir = root_ + "/vgpu";
+  settings.host_lock_dir = root_ + "/lock";
+  settings.mps_root = root_ + "/mps";
+  allocator_->UpdateSettings(settings);
+  CreatePod("p", "GPU-a,NVIDIA,3000,30:;");
+  auto refused = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("no MPS control daemon"), std::string::npos)
+      << refused.error().message();
+  EXPECT_EQ(PodAnnotation("p", "hami.io/bind-phase"), "failed");
+
+  fs::create_directories(root_ + "/mps/pipe");
+  ASSERT_EQ(mkfifo((root_ + "/mps/pipe/control").c_str(), 0600), 0);
+  CreatePod("q", "GPU-a,NVIDIA,2000,20:;");
+  auto served = allocator_->Allocate({{"GPU-a-1"}});
+  ASSERT_TRUE(served.ok()) << served.error().message();
+  EXPECT_EQ((*served)[0].envs.at("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"), "20");
 }
 
 TEST_F(AllocatorTest, NoPendingPodIsAClearError) {

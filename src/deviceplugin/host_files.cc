@@ -89,4 +89,15 @@ base::Result<std::vector<std::string>> RemoveStaleContainerDirs(
   return removed;
 }
 
+base::Status CheckMpsDaemon(const std::string& mps_root) {
+  const std::string control = mps_root + "/" + kMpsPipeSubdir + "/" + kMpsControlPipe;
+  struct stat st {};
+  if (stat(control.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) return {};
+  return base::FailedPrecondition(
+      "operating mode mps: no MPS control daemon (" + control +
+      (access(control.c_str(), F_OK) == 0 ? " is not a pipe" : " is missing") +
+      "); run nvidia-cuda-mps-control -d on the node with CUDA_MPS_PIPE_DIRECTORY=" + mps_root +
+      "/" + kMpsPipeSubdir + " (docs/device-plugin.md, \"MPS mode\")");
+}
+
 }  // namespace hami::deviceplugin

@@ -32,6 +32,11 @@ base::Status EnsureHostLayout(const std::string& host_vgpu_dir, const std::strin
 // Wipes and recreates one container's directory with the mode/owner described above.
 base::Status PrepareContainerDir(const std::string& dir, const ContainerOwner& owner);
 
+// Mode "mps": OK when the MPS control daemon serves `mps_root` (its pipe/control exists);
+// FailedPrecondition saying how to start it otherwise. A container given the MPS contract without
+// a daemon would fail at its first CUDA call, so Allocate refuses it first (fail closed).
+base::Status CheckMpsDaemon(const std::string& mps_root);
+
 // Names (not paths) of entries of containers/ whose "<podUID>_<container>" podUID is not in
 // `live_pod_uids`. Entries without '_' are left alone (not ours).
 std::vector<std::string> StaleContainerDirs(const std::vector<std::string>& entries,

@@ -63,6 +63,22 @@ TEST_F(HostFilesTest, ContainerDirWipedAndOwned) {
   EXPECT_EQ(st.st_uid, getuid());
 }
 
+TEST_F(HostFilesTest, MpsDaemonIsItsControlPipe) {
+  const std::string mps = root_ + "/mps";
+  auto missing = CheckMpsDaemon(mps);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.code(), base::StatusCode::kFailedPrecondition);
+  EXPECT_NE(missing.message().find(mps + "/pipe/control is missing"), std::string::npos)
+      << missing.message();
+  EXPECT_NE(missing.message().find("CUDA_MPS_PIPE_DIRECTORY=" + mps + "/pipe"), std::string::npos);
+  fs::create_directories(mps + "/pipe");
+  std::ofstream(mps + "/pipe/control") << "not a pipe";
+  EXPECT_NE(CheckMpsDaemon(mps).message().find("is not a pipe"), std::string::npos);
+  fs::remove(mps + "/pipe/control");
+  ASSERT_EQ(mkfifo((mps + "/pipe/control").c_str(), 0600), 0);
+  EXPECT_TRUE(CheckMpsDaemon(mps).ok());
+}
+
 TEST(StaleContainerDirsTest, Rule) {
   EXPECT_EQ(StaleContainerDirs({"uid-1_a", "uid-2_b", "uid-2_c", "noseparator", "_x", "uid-3_d_e"},
                                {"uid-2"}),

@@ -41,6 +41,9 @@ struct PluginConfig {
   DeviceIdStrategy device_id_strategy = DeviceIdStrategy::kUuid;
   bool pass_device_specs = false;
   bool enable_topology_score = false;  // env ENABLE_TOPOLOGY_SCORE=true
+  // Mode "mps": the MPS control daemon's directory on the host (--mps-root): pipe/ (its
+  // CUDA_MPS_PIPE_DIRECTORY, with the `control` pipe), shm/ (its /dev/shm), log/.
+  std::string mps_root = "/run/nvidia/mps";
 };
 
 // The yaml-level defaults: resource name, split count, scaling, preconfigured memory, NUMA,

@@ -10,6 +10,7 @@
 #include "codec/topology_score.h"
 #include "deviceplugin/host_files.h"
 #include "k8s/resource_path.h"
+#include "model/device.h"
 #include "vendor/nvidia/wire.h"
 
 namespace hami::deviceplugin {
@@ -84,6 +85,7 @@ AllocateSettings DevicePluginService::SettingsFor(const std::vector<GpuInfo>& gp
   settings.disable_core_limit = config_.plugin.disable_core_limit;
   settings.device_id_strategy = config_.plugin.device_id_strategy;
   settings.pass_device_specs = config_.plugin.pass_device_specs;
+  if (config_.plugin.operating_mode == model::kModeMps) settings.mps_root = config_.plugin.mps_root;
   for (const auto& gpu : gpus) {
     settings.uuid_to_index[gpu.uuid] = gpu.index;
     if (gpu.minor)

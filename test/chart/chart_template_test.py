@@ -194,14 +194,17 @@ class DefaultsTest(unittest.TestCase):
             self.assertEqual(sc["capabilities"], {"drop": ["ALL"]}, c["name"])
             self.assertTrue(sc["readOnlyRootFilesystem"], c["name"])
         host = sorted(v["hostPath"]["path"] for v in pod["volumes"] if "hostPath" in v)
-        self.assertEqual(host, ["/tmp/vgpulock", "/usr/local/vgpu", "/usr/local/vgpu/containers",
+        self.assertEqual(host, ["/run/nvidia/mps", "/tmp/vgpulock", "/usr/local/vgpu", "/usr/local/vgpu/containers",
                                 "/var/lib/kubelet/device-plugins", "/var/lib/kubelet/pod-resources"])
+        mounts = {m["name"]: m for m in self.r.container(*DP)["volumeMounts"]}
+        self.assertEqual((mounts["mps"]["mountPath"], mounts["mps"].get("readOnly")), ("/run/nvidia/mps", True))
         args = self.r.args(*DP)
         self.assertEqual(args[0], "hami-device-plugin")
         for flag, value in {"--config-file": "/device-config.yaml", "--node-config-file": "/config/config.json",
                             "--device-plugin-path": "/var/lib/kubelet/device-plugins", "--hook-path": "/usr/local",
                             "--mig-strategy": "none", "--disable-core-limit": "false",
-                            "--device-list-strategy": "envvar", "--device-id-strategy": "uuid"}.items():
+                            "--device-list-strategy": "envvar", "--device-id-strategy": "uuid",
+                            "--mps-root": "/run/nvidia/mps"}.items():
             self.assertEqual(flag_value(args, flag), value, flag)
         margs = self.r.args(*MON)
         self.assertEqual(margs[0], "hami-monitor")

@@ -18,7 +18,8 @@ import time
 
 from e2e_lib import ENV, FAILURES, check, get, kubectl, load_env, remove_sim_node, report, sim_nodes, wait
 
-NODES = {"dp-e2e-a": "2xT4-16GB", "dp-e2e-b": "1xA100-40GB"}
+NODES = {"dp-e2e-a": "2xT4-16GB", "dp-e2e-b": "1xA100-40GB", "dp-e2e-mps": "1xT4-16GB"}
+MPS_NODE = "dp-e2e-mps"  # operating mode mps
 
 
 def pod(name, limits, annotations=None, node_selector=None):
@@ -134,6 +135,45 @@ def test_allocate_failure():
     kubectl("delete", "pod", name, "--wait=false", check=False)
 
 
+def test_mps_mode():
+    """Operating mode mps: without the MPS control daemon's pipe the kubelet's Allocate is refused
+    (the pod fails at admission, saying why); with it the container gets the MPS client contract."""
+    node = MPS_NODE
+    reg = json.loads((get("node", node) or {}).get("metadata", {}).get("annotations", {}).get(
+        "hami.io/node-nvidia-register", "[]"))
+    check("mps node registers its GPU in mode mps", [d.get("mode") for d in reg] == ["mps"], str(reg))
+    limits = {"nvidia.com/gpu": "1", "nvidia.com/gpumem": "2000", "nvidia.com/gpucores": "25"}
+    sel = {"kubernetes.io/hostname": node}
+
+    def settled(name):
+        return wait(lambda: (lambda x: x if x and x["status"].get("phase") in ("Running", "Failed") else None)(
+            get("pod", name)), 90) or get("pod", name) or {}
+    kubectl("apply", "-f", "-", input=json.dumps(pod("dp-e2e-mps-nodaemon", limits, node_selector=sel)))
+    st = settled("dp-e2e-mps-nodaemon").get("status", {})
+    check("mps without its daemon: Failed at admission naming the missing control pipe",
+          st.get("phase") == "Failed" and st.get("reason") == "UnexpectedAdmissionError"
+          and "no MPS control daemon" in st.get("message", ""), str(st)[:500])
+    mps = os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", node, "mps")
+    os.makedirs(os.path.join(mps, "pipe"), exist_ok=True)
+    os.makedirs(os.path.join(mps, "shm"), exist_ok=True)
+    os.mkfifo(os.path.join(mps, "pipe", "control"))  # what nvidia-cuda-mps-control -d creates
+    kubectl("apply", "-f", "-", input=json.dumps(pod("dp-e2e-mps-slice", limits, node_selector=sel)))
+    p = settled("dp-e2e-mps-slice")
+    c = ((record(node, "dp-e2e-mps-slice") or {}).get("containers") or [{}])[0]
+    env = c.get("env", {})
+    mounts = {m["containerPath"]: m["hostPath"] for m in c.get("mounts", [])}
+    check("mps with its daemon: Running, MPS client env (threads 25%, 2000M pinned) and mounts",
+          p.get("status", {}).get("phase") == "Running"
+          and env.get("CUDA_MPS_PIPE_DIRECTORY") == "/tmp/nvidia-mps"
+          and env.get("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE") == "25"
+          and env.get("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT") == "0=2000M"
+          and env.get("CUDA_DEVICE_MEMORY_LIMIT_0") == "2000m"
+          and mounts.get("/tmp/nvidia-mps") == os.path.join(mps, "pipe")
+          and mounts.get("/dev/shm") == os.path.join(mps, "shm"), json.dumps(c)[:800])
+    for name in ("dp-e2e-mps-nodaemon", "dp-e2e-mps-slice"):
+        kubectl("delete", "pod", name, "--wait=false", check=False)
+
+
 def main():
     global SIM_LIBDIR
     load_env(sys.argv[1])
@@ -144,9 +184,14 @@ def main():
         # scheduler chose; off (upstream's default) it picks any replicas, which Allocate ignores.
         node_dir = os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", node)
         os.makedirs(node_dir, exist_ok=True)
+        entry = {"name": node, "enablegetpreferredallocation": True}
+        flags = ""
+        if node == MPS_NODE:
+            entry["operatingmode"] = "mps"
+            flags = f"--mps-root {os.path.join(node_dir, 'mps')}"
         with open(os.path.join(node_dir, "node-config.json"), "w") as f:
-            json.dump({"nodeconfig": [{"name": node, "enablegetpreferredallocation": True}]}, f)
-        r = sim_nodes(f"start_sim_node {node} {gpus} e2e=device-plugin")
+            json.dump({"nodeconfig": [entry]}, f)
+        r = sim_nodes(f"start_sim_node {node} {gpus} e2e=device-plugin {flags}")
         if r.returncode != 0:
             print(r.stderr, file=sys.stderr)
             check(f"{node}: started", False, r.stderr[-500:])
@@ -155,6 +200,7 @@ def main():
             test_node_registration()
             test_pod_path()
             test_allocate_failure()
+            test_mps_mode()
     finally:
         for node in NODES:
             remove_sim_node(node)

@@ -47,6 +47,11 @@ inline constexpr char kLogLevelEnv[] = "LIBCUDA_LOG_LEVEL";
 inline constexpr char kCorePolicyEnv[] = "GPU_CORE_UTILIZATION_POLICY";
 inline constexpr char kTaskPriorityEnv[] = "CUDA_TASK_PRIORITY";
 inline constexpr char kDisableControlEnv[] = "CUDA_DISABLE_CONTROL";
+// CUDA MPS client variables (the driver's), set in mode "mps" (ours; upstream's "mps" is
+// hami-core).
+inline constexpr char kMpsPipeDirectoryEnv[] = "CUDA_MPS_PIPE_DIRECTORY";
+inline constexpr char kMpsActiveThreadPercentageEnv[] = "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE";
+inline constexpr char kMpsPinnedDeviceMemLimitEnv[] = "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT";
 // libvgpu's charge for each CUDA context (ours; upstream has no such variable).
 inline constexpr char kContextOverheadEnv[] = "HAMI_CONTEXT_OVERHEAD";
 // Loader variables that decide which libraries run before or around libvgpu.so.
