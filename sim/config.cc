@@ -287,32 +287,62 @@ uint64_t ConfigDigest(const std::vector<GpuSpec>& gpus) {
 std::vector<int> ParseVisibleDevices(std::optional<std::string_view> value,
                                      const std::vector<GpuSpec>& gpus) {
   std::vector<int> visible;
+  for (const VisibleDevice& d : ParseVisibleDevicesWithMig(
+           value, gpus, [](int) { return false; },
+           [](std::string_view) { return std::optional<VisibleDevice>(); })) {
+    visible.push_back(d.phys);
+  }
+  return visible;
+}
+
+namespace {
+
+// The GPU an index or GPU- UUID prefix names; -1 when none or ambiguous.
+int ResolveGpuEntry(std::string_view entry, const std::vector<GpuSpec>& gpus) {
+  int index = -1;
+  if (auto n = base::ParseInt64(entry)) {
+    if (*n >= 0 && *n < static_cast<int64_t>(gpus.size())) index = static_cast<int>(*n);
+  } else if (base::StartsWith(entry, "GPU-") && entry.size() > 4) {
+    for (size_t i = 0; i < gpus.size(); ++i) {
+      if (base::StartsWith(gpus[i].uuid, entry)) {
+        if (index >= 0) return -1;  // ambiguous prefix
+        index = static_cast<int>(i);
+      }
+    }
+  }
+  return index;
+}
+
+}  // namespace
+
+std::vector<VisibleDevice> ParseVisibleDevicesWithMig(
+    std::optional<std::string_view> value, const std::vector<GpuSpec>& gpus,
+    const std::function<bool(int)>& in_mig_mode,
+    const std::function<std::optional<VisibleDevice>(std::string_view)>& find_mig) {
+  std::vector<VisibleDevice> visible;
   if (!value) {
-    for (size_t i = 0; i < gpus.size(); ++i) visible.push_back(static_cast<int>(i));
+    for (size_t i = 0; i < gpus.size(); ++i) {
+      if (!in_mig_mode(static_cast<int>(i))) visible.push_back({static_cast<int>(i)});
+    }
     return visible;
   }
   std::string_view list = base::Trim(*value);
   if (list.empty()) return visible;
+  bool have_mig = false;
   for (std::string_view raw : base::Split(list, ',')) {
     std::string_view entry = base::Trim(raw);
-    int index = -1;
-    if (auto n = base::ParseInt64(entry)) {
-      if (*n >= 0 && *n < static_cast<int64_t>(gpus.size())) index = static_cast<int>(*n);
-    } else if (base::StartsWith(entry, "GPU-") && entry.size() > 4) {
-      for (size_t i = 0; i < gpus.size(); ++i) {
-        if (base::StartsWith(gpus[i].uuid, entry)) {
-          if (index >= 0) {  // ambiguous prefix
-            index = -1;
-            break;
-          }
-          index = static_cast<int>(i);
-        }
-      }
+    if (base::StartsWith(entry, "MIG-")) {
+      auto mig = have_mig ? std::nullopt : find_mig(entry);
+      if (!mig) break;
+      have_mig = true;
+      visible.push_back(*mig);
+      continue;
     }
+    int index = ResolveGpuEntry(entry, gpus);
     bool repeated = false;
-    for (int v : visible) repeated |= (v == index);
-    if (index < 0 || repeated) break;
-    visible.push_back(index);
+    for (const VisibleDevice& v : visible) repeated |= (v.gi < 0 && v.phys == index);
+    if (index < 0 || repeated || in_mig_mode(index)) break;
+    visible.push_back({index});
   }
   return visible;
 }
@@ -338,6 +368,7 @@ Result<SimOptions> ParseOptions(
     options.context_bytes = *ctx * kMiB;
   }
   if (auto path = getenv("HAMI_SIM_STATE")) options.state_path = *path;
+  if (auto mig = getenv("HAMI_SIM_MIG")) options.mig = *mig;
   return options;
 }
 

@@ -61,12 +61,31 @@ uint64_t ConfigDigest(const std::vector<GpuSpec>& gpus);
 std::vector<int> ParseVisibleDevices(std::optional<std::string_view> value,
                                      const std::vector<GpuSpec>& gpus);
 
+// A CUDA device: a whole GPU (gi < 0) or a MIG device (compute instance `ci` of GPU instance `gi`)
+// of GPU `phys`.
+struct VisibleDevice {
+  int phys = 0;
+  int gi = -1;
+  int ci = -1;
+  uint32_t stamp = 0;  // the compute instance's incarnation (sim/shared_state.h)
+};
+
+// ParseVisibleDevices on a machine with MIG. GPUs for which `in_mig_mode` is true are no CUDA
+// devices themselves: left out when the variable is unset, and an index or GPU- UUID naming one
+// ends the list. "MIG-<uuid>" entries are looked up with `find_mig` (nullopt: unknown, which ends
+// the list); as with the driver, a process sees at most one MIG device (a second ends the list).
+std::vector<VisibleDevice> ParseVisibleDevicesWithMig(
+    std::optional<std::string_view> value, const std::vector<GpuSpec>& gpus,
+    const std::function<bool(int)>& in_mig_mode,
+    const std::function<std::optional<VisibleDevice>(std::string_view)>& find_mig);
+
 // Knobs of the simulation, from HAMI_SIM_* variables.
 struct SimOptions {
   uint64_t ns_per_block = 1000;    // HAMI_SIM_NS_PER_BLOCK: simulated time per thread block
   uint64_t util_window_ms = 1000;  // HAMI_SIM_UTIL_WINDOW_MS: NVML utilization sample window
   uint64_t context_bytes = 0;      // HAMI_SIM_CONTEXT_MIB: device memory a context consumes
   std::string state_path;          // HAMI_SIM_STATE: shared state file ("" = derived default)
+  std::string mig;                 // HAMI_SIM_MIG: GPUs starting in MIG mode (ParseMigGpus)
 };
 
 // `getenv` returns the value of a variable or nullopt when unset.

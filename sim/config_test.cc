@@ -120,6 +120,41 @@ TEST(ParseGpuList, MalformedJson) {
   EXPECT_NE(missing.error().message().find("/nonexistent/gpus.json"), std::string::npos);
 }
 
+TEST(ParseVisibleDevicesWithMig, MigGpusAreReachedOnlyThroughTheirInstances) {
+  auto gpus = *ParseCompactGpuList("2xA100-40GB,T4-16GB");
+  auto in_mig = [](int i) { return i == 0; };  // GPU 0 is in MIG mode
+  auto find = [](std::string_view uuid) -> std::optional<VisibleDevice> {
+    if (uuid == "MIG-aaaa") return VisibleDevice{0, 7, 0, 11};
+    if (uuid == "MIG-bbbb") return VisibleDevice{0, 2, 0, 12};
+    return std::nullopt;
+  };
+  auto phys = [](const std::vector<VisibleDevice>& v) {
+    std::vector<int> out;
+    out.reserve(v.size());
+    for (const VisibleDevice& d : v) out.push_back(d.gi < 0 ? d.phys : 100 + d.gi);
+    return out;
+  };
+  EXPECT_EQ(phys(ParseVisibleDevicesWithMig(std::nullopt, gpus, in_mig, find)),
+            (std::vector<int>{1, 2}));
+  EXPECT_EQ(phys(ParseVisibleDevicesWithMig("MIG-aaaa", gpus, in_mig, find)),
+            (std::vector<int>{107}));
+  auto one = ParseVisibleDevicesWithMig("MIG-aaaa", gpus, in_mig, find);
+  EXPECT_EQ(one[0].ci, 0);
+  EXPECT_EQ(one[0].stamp, 11u);
+  EXPECT_EQ(phys(ParseVisibleDevicesWithMig("2,MIG-bbbb,1", gpus, in_mig, find)),
+            (std::vector<int>{2, 102, 1}));
+  // One MIG device per process; an unknown one or the MIG-mode GPU itself ends the list.
+  EXPECT_EQ(phys(ParseVisibleDevicesWithMig("MIG-aaaa,MIG-bbbb,1", gpus, in_mig, find)),
+            (std::vector<int>{107}));
+  EXPECT_EQ(phys(ParseVisibleDevicesWithMig("1,MIG-cccc,2", gpus, in_mig, find)),
+            (std::vector<int>{1}));
+  EXPECT_EQ(phys(ParseVisibleDevicesWithMig("1,0,2", gpus, in_mig, find)), (std::vector<int>{1}));
+  EXPECT_EQ(phys(ParseVisibleDevicesWithMig(gpus[0].uuid, gpus, in_mig, find)),
+            (std::vector<int>{}));
+  // Without MIG the answer is ParseVisibleDevices'.
+  EXPECT_EQ(ParseVisibleDevices("MIG-aaaa,0", gpus), (std::vector<int>{}));
+}
+
 TEST(ParseVisibleDevices, IndicesUuidsAndTruncation) {
   auto gpus = *ParseCompactGpuList("4xA100-40GB");
   EXPECT_EQ(ParseVisibleDevices(std::nullopt, gpus), (std::vector<int>{0, 1, 2, 3}));

@@ -185,8 +185,8 @@ CUresult cuMemGetInfo_v2(size_t* free, size_t* total) {
   if (CUresult r = ReadyWithContext(p, &ctx); r != CUDA_SUCCESS) return r;
   if (free == nullptr || total == nullptr) return CUDA_ERROR_INVALID_VALUE;
   p.ReclaimDeadPeriodically();  // the driver frees a killed process's memory at once
-  uint64_t capacity = p.shared().TotalBytes(ctx->phys);
-  uint64_t used = std::min(p.shared().UsedBytes(ctx->phys), capacity);
+  uint64_t capacity = p.TotalBytes(ctx->device);
+  uint64_t used = std::min(p.UsedBytes(ctx->device), capacity);
   *total = capacity;
   *free = capacity - used;
   return CUDA_SUCCESS;

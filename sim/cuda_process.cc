@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/strings.h"
 #include "sim/share_record.h"
 
 namespace hami::sim {
@@ -97,38 +98,80 @@ CUresult Process::Init() {
   }
   gpus_ = std::move(gpus).value();
   options_ = std::move(options).value();
+  auto mig = ParseMigGpus(options_.mig, gpus_);
+  if (!mig.ok()) {
+    Complain(mig.error().message());
+    return init_result_ = CUDA_ERROR_SYSTEM_NOT_READY;
+  }
   auto visible = GetEnv("CUDA_VISIBLE_DEVICES");
-  visible_ = ParseVisibleDevices(visible ? std::optional<std::string_view>(*visible) : std::nullopt,
-                                 gpus_);
-  if (visible_.empty()) return init_result_ = CUDA_ERROR_NO_DEVICE;
+  if (gpus_.empty() || (visible && base::Trim(*visible).empty())) {
+    return init_result_ = CUDA_ERROR_NO_DEVICE;
+  }
   std::string path = options_.state_path;
   if (path.empty()) path = DefaultStatePath(ConfigDigest(gpus_), access("/dev/shm", W_OK) == 0);
-  auto shared = SharedState::Open(path, gpus_);
+  auto shared = SharedState::Open(path, gpus_, *mig);
   if (!shared.ok()) {
     Complain(shared.error().message());
     return init_result_ = CUDA_ERROR_OPERATING_SYSTEM;
   }
   shared_ = std::move(shared).value();
+  return init_result_ = AttachDevices(path);
+}
+
+CUresult Process::AttachDevices(const std::string& path) {
+  auto visible = GetEnv("CUDA_VISIBLE_DEVICES");
+  visible_ = ParseVisibleDevicesWithMig(
+      visible ? std::optional<std::string_view>(*visible) : std::nullopt, gpus_,
+      [&](int i) { return shared_->MigMode(i).current == NVML_DEVICE_MIG_ENABLE; },
+      [&](std::string_view uuid) { return FindMigDevice(*shared_, gpus_, uuid); });
+  if (visible_.empty()) return CUDA_ERROR_NO_DEVICE;
   pid_ = getpid();
   slot_ = shared_->ClaimSlot(pid_);
   if (slot_ < 0) {
     Complain("HAMI_SIM_STATE '" + path + "': all process slots are in use");
-    return init_result_ = CUDA_ERROR_OPERATING_SYSTEM;
+    return CUDA_ERROR_OPERATING_SYSTEM;
   }
   for (size_t i = 0; i < visible_.size(); ++i) {
+    const VisibleDevice& v = visible_[i];
+    std::optional<GpuSpec> spec = gpus_[v.phys];
+    if (v.gi >= 0) {
+      spec = MigDeviceSpec(*shared_, gpus_[v.phys], v);
+      if (!spec || !shared_->BindMig(slot_, v.phys, v.gi, v.ci, v.stamp)) {  // gone meanwhile
+        visible_.resize(i);
+        break;
+      }
+    }
+    specs_.push_back(*spec);
     device_va_.emplace_back(kDeviceVaBase + i * kDeviceVaSpan, kDeviceVaSpan);
   }
+  if (visible_.empty()) {
+    shared_->ReleaseSlot(slot_);
+    slot_ = -1;
+    return CUDA_ERROR_NO_DEVICE;
+  }
   initialized_ = true;
-  return init_result_ = CUDA_SUCCESS;
+  return CUDA_SUCCESS;
 }
 
 bool Process::Charge(int ordinal, uint64_t bytes) {
   if (bytes == 0) return true;
-  return slot_ >= 0 && shared_->Reserve(slot_, Phys(ordinal), bytes);  // no slot: exiting
+  if (slot_ < 0) return false;  // no slot: exiting
+  return IsMig(ordinal) ? shared_->ReserveMig(slot_, Phys(ordinal), bytes)
+                        : shared_->Reserve(slot_, Phys(ordinal), bytes);
 }
 
 void Process::Uncharge(int ordinal, uint64_t bytes) {
   if (bytes != 0 && slot_ >= 0) shared_->Unreserve(slot_, Phys(ordinal), bytes);
+}
+
+uint64_t Process::TotalBytes(int ordinal) {
+  return IsMig(ordinal) ? Spec(ordinal).memory_bytes : shared_->TotalBytes(Phys(ordinal));
+}
+
+uint64_t Process::UsedBytes(int ordinal) {
+  return IsMig(ordinal)
+             ? shared_->MigUsedBytes(Phys(ordinal), static_cast<unsigned>(visible_[ordinal].gi))
+             : shared_->UsedBytes(Phys(ordinal));
 }
 
 void Process::ReclaimDeadPeriodically() {
@@ -157,8 +200,15 @@ Context* Process::Primary(int ordinal) {
 bool Process::Activate(Context* ctx) {
   if (ctx->active) return true;
   if (!Charge(ctx->device, options_.context_bytes)) return false;
+  if (IsMig(ctx->device)) {
+    if (!shared_->AddMigContext(slot_, ctx->phys)) {  // its instance is gone
+      Uncharge(ctx->device, options_.context_bytes);
+      return false;
+    }
+  } else {
+    shared_->AddContext(slot_, ctx->phys, 1);
+  }
   ctx->charged = options_.context_bytes;
-  shared_->AddContext(slot_, ctx->phys, 1);
   ctx->active = true;
   return true;
 }

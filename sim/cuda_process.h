@@ -7,7 +7,7 @@
 // error code rather than a crash. Current contexts are a per-thread stack.
 //
 // Thread-safety: entry points hold Process::mu while touching process state and never while
-// sleeping for simulated work; lock order is Process::mu, then a device's timeline mutex.
+// sleeping for simulated work; lock order is Process::mu, then a device's timeline or MIG mutex.
 #pragma once
 
 #include <cstdint>
@@ -209,18 +209,27 @@ class Process {
 
   // cuInit: reads HAMI_SIM_* once; later calls return the first result.
   CUresult Init();
+  // The part of Init that needs the shared state: visible devices, the slot, the MIG binding.
+  CUresult AttachDevices(const std::string& path);
   // CUDA_SUCCESS after a successful cuInit, else CUDA_ERROR_NOT_INITIALIZED.
   CUresult Ready() const { return initialized_ ? CUDA_SUCCESS : CUDA_ERROR_NOT_INITIALIZED; }
   bool no_device() const { return init_result_ == CUDA_ERROR_NO_DEVICE; }
   int device_count() const { return static_cast<int>(visible_.size()); }
   bool ValidDevice(int ordinal) const { return ordinal >= 0 && ordinal < device_count(); }
-  const GpuSpec& Spec(int ordinal) const { return gpus_[visible_[ordinal]]; }
-  int Phys(int ordinal) const { return visible_[ordinal]; }
+  // The device as CUDA reports it (a MIG device: its name, UUID, memory and SMs).
+  const GpuSpec& Spec(int ordinal) const { return specs_[ordinal]; }
+  // The physical GPU (a MIG device's parent): index into the machine's GPUs / shared state.
+  int Phys(int ordinal) const { return visible_[ordinal].phys; }
+  bool IsMig(int ordinal) const { return visible_[ordinal].gi >= 0; }
+  // Device memory as cuMemGetInfo reports it: a MIG device's is its GPU instance's.
+  uint64_t TotalBytes(int ordinal);
+  uint64_t UsedBytes(int ordinal);
   const SimOptions& options() const { return options_; }
   SharedState& shared() { return *shared_; }
   int32_t pid() const { return pid_; }
 
-  // Physical memory of GPU `ordinal` for this process; false when the GPU is full.
+  // Physical memory of GPU `ordinal` for this process; false when the GPU (a MIG device: its GPU
+  // instance) is full.
   bool Charge(int ordinal, uint64_t bytes);
   void Uncharge(int ordinal, uint64_t bytes);
   // Returns the memory of dead processes, at most every 50 ms (for usage queries; allocation
@@ -323,7 +332,8 @@ class Process {
   bool init_attempted_ = false;
   CUresult init_result_ = CUDA_ERROR_NOT_INITIALIZED;
   std::vector<GpuSpec> gpus_;
-  std::vector<int> visible_;
+  std::vector<VisibleDevice> visible_;
+  std::vector<GpuSpec> specs_;  // per CUDA ordinal
   SimOptions options_;
   std::unique_ptr<SharedState> shared_;
   int slot_ = -1;

@@ -22,31 +22,21 @@
 #include "sim/config.h"
 #include "sim/cuda_errors.h"
 #include "sim/device_attributes.h"
+#include "sim/nvml_state.h"
 #include "sim/shared_state.h"
-
-struct nvmlDevice_st {
-  unsigned index;
-};
 
 namespace {
 
-using hami::sim::GpuSpec;
 using hami::sim::SharedState;
-using Lock = std::lock_guard<std::mutex>;
-
-struct NvmlState {
-  std::mutex mu;
-  int refcount = 0;
-  std::vector<GpuSpec> gpus;
-  hami::sim::SimOptions options;
-  std::unique_ptr<SharedState> shared;
-  nvmlDevice_st devices[hami::sim::kMaxGpus];
-};
-
-NvmlState& State() {
-  static NvmlState* state = new NvmlState();  // never destroyed: usable from atexit handlers
-  return *state;
-}
+using hami::sim::nvml::AnyDevice;
+using hami::sim::nvml::CopyString;
+using hami::sim::nvml::Device;
+using hami::sim::nvml::DeviceRef;
+using hami::sim::nvml::InitHandles;
+using hami::sim::nvml::Lock;
+using hami::sim::nvml::NvmlState;
+using hami::sim::nvml::SpecOf;
+using hami::sim::nvml::State;
 
 std::optional<std::string> GetEnv(const char* name) {
   const char* value = std::getenv(name);
@@ -73,6 +63,11 @@ nvmlReturn_t Initialize(NvmlState& s) {
                  (!gpus.ok() ? gpus.error() : options.error()).message().c_str());
     return NVML_ERROR_DRIVER_NOT_LOADED;
   }
+  auto mig = hami::sim::ParseMigGpus(options->mig, *gpus);
+  if (!mig.ok()) {
+    std::fprintf(stderr, "hami-sim: %s\n", mig.error().message().c_str());
+    return NVML_ERROR_DRIVER_NOT_LOADED;
+  }
   s.gpus = std::move(gpus).value();
   s.options = std::move(options).value();
   s.shared.reset();
@@ -82,30 +77,15 @@ nvmlReturn_t Initialize(NvmlState& s) {
       path = hami::sim::DefaultStatePath(hami::sim::ConfigDigest(s.gpus),
                                          access("/dev/shm", W_OK) == 0);
     }
-    auto shared = SharedState::Open(path, s.gpus);
+    auto shared = SharedState::Open(path, s.gpus, *mig);
     if (!shared.ok()) {
       std::fprintf(stderr, "hami-sim: %s\n", shared.error().message().c_str());
       return NVML_ERROR_DRIVER_NOT_LOADED;
     }
     s.shared = std::move(shared).value();
   }
-  for (unsigned i = 0; i < hami::sim::kMaxGpus; ++i) s.devices[i].index = i;
+  InitHandles(s);
   s.refcount = 1;
-  return NVML_SUCCESS;
-}
-
-// Validates initialization and the device handle; on success *index is the GPU index.
-nvmlReturn_t Device(NvmlState& s, nvmlDevice_t device, unsigned* index) {
-  if (s.refcount == 0) return NVML_ERROR_UNINITIALIZED;
-  if (device < s.devices || device >= s.devices + s.gpus.size()) return NVML_ERROR_INVALID_ARGUMENT;
-  *index = device->index;
-  return NVML_SUCCESS;
-}
-
-nvmlReturn_t CopyString(const std::string& value, char* out, unsigned length) {
-  if (out == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
-  if (length < value.size() + 1) return NVML_ERROR_INSUFFICIENT_SIZE;
-  std::memcpy(out, value.c_str(), value.size() + 1);
   return NVML_SUCCESS;
 }
 
@@ -120,10 +100,15 @@ template <typename Info>
 nvmlReturn_t RunningProcesses(nvmlDevice_t device, unsigned* count, Info* infos) {
   NvmlState& s = State();
   Lock lock(s.mu);
-  unsigned index = 0;
-  if (nvmlReturn_t r = Device(s, device, &index); r != NVML_SUCCESS) return r;
+  DeviceRef ref;
+  if (nvmlReturn_t r = AnyDevice(s, device, &ref); r != NVML_SUCCESS) return r;
   if (count == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
-  auto processes = s.shared->Processes(static_cast<int>(index));
+  auto processes = s.shared->Processes(static_cast<int>(ref.index));
+  if (ref.mig()) {  // a MIG device lists the processes running on it
+    std::erase_if(processes, [&](const hami::sim::ProcessUsage& p) {
+      return p.gpu_instance != ref.gi || p.compute_instance != ref.ci;
+    });
+  }
   if (*count < processes.size() || (infos == nullptr && !processes.empty())) {
     *count = static_cast<unsigned>(processes.size());
     return NVML_ERROR_INSUFFICIENT_SIZE;
@@ -133,8 +118,11 @@ nvmlReturn_t RunningProcesses(nvmlDevice_t device, unsigned* count, Info* infos)
     info.pid = static_cast<unsigned>(processes[i].pid);
     info.usedGpuMemory = processes[i].used_bytes;
     if constexpr (sizeof(Info) == sizeof(nvmlProcessInfo_v2_t)) {
-      info.gpuInstanceId = NVML_VALUE_NOT_AVAILABLE_UINT;
-      info.computeInstanceId = NVML_VALUE_NOT_AVAILABLE_UINT;
+      const bool mig = processes[i].gpu_instance >= 0;
+      info.gpuInstanceId =
+          mig ? static_cast<unsigned>(processes[i].gpu_instance) : NVML_VALUE_NOT_AVAILABLE_UINT;
+      info.computeInstanceId = mig ? static_cast<unsigned>(processes[i].compute_instance)
+                                   : NVML_VALUE_NOT_AVAILABLE_UINT;
     }
     infos[i] = info;
   }
@@ -197,8 +185,12 @@ const char* nvmlErrorString(nvmlReturn_t result) {
       return "GPU is lost";
     case NVML_ERROR_MEMORY:
       return "Insufficient Memory";
+    case NVML_ERROR_IN_USE:
+      return "In use by another client";
     case NVML_ERROR_NO_DATA:
       return "No data";
+    case NVML_ERROR_INSUFFICIENT_RESOURCES:
+      return "Insufficient resources";
     case NVML_ERROR_ARGUMENT_VERSION_MISMATCH:
       return "Argument version mismatch";
     default:
@@ -261,6 +253,12 @@ nvmlReturn_t nvmlDeviceGetHandleByUUID(const char* uuid, nvmlDevice_t* device) {
       return NVML_SUCCESS;
     }
   }
+  if (s.shared != nullptr) {
+    if (auto mig = hami::sim::FindMigDevice(*s.shared, s.gpus, uuid)) {
+      *device = &s.mig_devices[mig->phys][mig->gi][mig->ci];
+      return NVML_SUCCESS;
+    }
+  }
   return NVML_ERROR_NOT_FOUND;
 }
 
@@ -293,17 +291,17 @@ nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int* index) {
 nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char* uuid, unsigned int length) {
   NvmlState& s = State();
   Lock lock(s.mu);
-  unsigned i = 0;
-  if (nvmlReturn_t r = Device(s, device, &i); r != NVML_SUCCESS) return r;
-  return CopyString(s.gpus[i].uuid, uuid, length);
+  DeviceRef ref;
+  if (nvmlReturn_t r = AnyDevice(s, device, &ref); r != NVML_SUCCESS) return r;
+  return CopyString(SpecOf(s, ref).uuid, uuid, length);
 }
 
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char* name, unsigned int length) {
   NvmlState& s = State();
   Lock lock(s.mu);
-  unsigned i = 0;
-  if (nvmlReturn_t r = Device(s, device, &i); r != NVML_SUCCESS) return r;
-  return CopyString(s.gpus[i].name, name, length);
+  DeviceRef ref;
+  if (nvmlReturn_t r = AnyDevice(s, device, &ref); r != NVML_SUCCESS) return r;
+  return CopyString(SpecOf(s, ref).name, name, length);
 }
 
 nvmlReturn_t nvmlDeviceGetSerial(nvmlDevice_t device, char* serial, unsigned int length) {
@@ -351,21 +349,21 @@ nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t device, nvmlPciInfo_t* pci) {
 nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int* major, int* minor) {
   NvmlState& s = State();
   Lock lock(s.mu);
-  unsigned i = 0;
-  if (nvmlReturn_t r = Device(s, device, &i); r != NVML_SUCCESS) return r;
+  DeviceRef ref;
+  if (nvmlReturn_t r = AnyDevice(s, device, &ref); r != NVML_SUCCESS) return r;
   if (major == nullptr || minor == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
-  *major = s.gpus[i].cc_major;
-  *minor = s.gpus[i].cc_minor;
+  *major = s.gpus[ref.index].cc_major;
+  *minor = s.gpus[ref.index].cc_minor;
   return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetArchitecture(nvmlDevice_t device, nvmlDeviceArchitecture_t* arch) {
   NvmlState& s = State();
   Lock lock(s.mu);
-  unsigned i = 0;
-  if (nvmlReturn_t r = Device(s, device, &i); r != NVML_SUCCESS) return r;
+  DeviceRef ref;
+  if (nvmlReturn_t r = AnyDevice(s, device, &ref); r != NVML_SUCCESS) return r;
   if (arch == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
-  *arch = s.gpus[i].architecture;
+  *arch = s.gpus[ref.index].architecture;
   return NVML_SUCCESS;
 }
 
@@ -388,20 +386,25 @@ nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device, unsigned int* current_mod
   if (nvmlReturn_t r = Device(s, device, &i); r != NVML_SUCCESS) return r;
   if (current_mode == nullptr || pending_mode == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   if (!s.gpus[i].mig_capable) return NVML_ERROR_NOT_SUPPORTED;
-  *current_mode = NVML_DEVICE_MIG_DISABLE;
-  *pending_mode = NVML_DEVICE_MIG_DISABLE;
+  hami::sim::MigModeValues mode = s.shared->MigMode(static_cast<int>(i));
+  *current_mode = mode.current;
+  *pending_mode = mode.pending;
   return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t* memory) {
   NvmlState& s = State();
   Lock lock(s.mu);
-  unsigned i = 0;
-  if (nvmlReturn_t r = Device(s, device, &i); r != NVML_SUCCESS) return r;
+  DeviceRef ref;
+  if (nvmlReturn_t r = AnyDevice(s, device, &ref); r != NVML_SUCCESS) return r;
   if (memory == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   s.shared->ReclaimDead();
-  uint64_t total = s.shared->TotalBytes(static_cast<int>(i));
-  uint64_t used = std::min(s.shared->UsedBytes(static_cast<int>(i)), total);
+  const int i = static_cast<int>(ref.index);
+  // A MIG device has its GPU instance's memory, used by the processes running on it.
+  uint64_t total = ref.mig() ? SpecOf(s, ref).memory_bytes : s.shared->TotalBytes(i);
+  uint64_t used = std::min(
+      ref.mig() ? s.shared->MigUsedBytes(i, static_cast<unsigned>(ref.gi)) : s.shared->UsedBytes(i),
+      total);
   *memory = nvmlMemory_t{total, total - used, used};
   return NVML_SUCCESS;
 }

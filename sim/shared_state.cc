@@ -17,7 +17,7 @@ namespace hami::sim {
 namespace {
 
 constexpr uint64_t kMagic = 0x314D495349414D48ull;  // "HAMISIM1" little-endian
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;                    // 2: MIG tables
 
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
 static_assert(std::atomic<int32_t>::is_always_lock_free);
@@ -70,7 +70,8 @@ bool AnyLiveSlot(const StateFile& f) {
 }
 
 // Writes a fresh state for `gpus` (the caller holds the file lock; no live process uses it).
-void Initialize(StateFile& f, const std::vector<GpuSpec>& gpus, uint64_t digest) {
+void Initialize(StateFile& f, const std::vector<GpuSpec>& gpus, uint64_t digest,
+                uint32_t mig_enabled) {
   f.magic = 0;
   std::atomic_thread_fence(std::memory_order_release);
   std::memset(static_cast<void*>(&f), 0, sizeof(StateFile));
@@ -80,6 +81,11 @@ void Initialize(StateFile& f, const std::vector<GpuSpec>& gpus, uint64_t digest)
   for (size_t d = 0; d < gpus.size(); ++d) {
     f.devices[d].total_bytes = gpus[d].memory_bytes;
     InitRobustMutex(&f.devices[d].timeline_mu);
+    InitRobustMutex(&f.devices[d].mig.mu);
+    if ((mig_enabled >> d) & 1) {
+      f.devices[d].mig.current_mode = NVML_DEVICE_MIG_ENABLE;
+      f.devices[d].mig.pending_mode = NVML_DEVICE_MIG_ENABLE;
+    }
   }
   std::atomic_thread_fence(std::memory_order_release);
   f.magic = kMagic;
@@ -99,7 +105,8 @@ class SharedState::TimelineLock {
 };
 
 base::Result<std::unique_ptr<SharedState>> SharedState::Open(const std::string& path,
-                                                             const std::vector<GpuSpec>& gpus) {
+                                                             const std::vector<GpuSpec>& gpus,
+                                                             uint32_t mig_enabled) {
   // The mapping keeps the open file description (and with it a flock) alive after close(), so
   // every exit unlocks explicitly.
   auto unlock_close = [](int fd) {
@@ -139,7 +146,7 @@ base::Result<std::unique_ptr<SharedState>> SharedState::Open(const std::string& 
       return base::FailedPrecondition("HAMI_SIM_STATE '" + path +
                                       "' is in use by processes simulating other GPUs");
     }
-    Initialize(*file, gpus, digest);
+    Initialize(*file, gpus, digest, mig_enabled);
   } else {
     state->ReclaimDead();
     if (!AnyLiveSlot(*file)) {
@@ -170,6 +177,7 @@ int SharedState::ClaimSlot(int32_t pid) {
         s.used[d].store(0);
         s.contexts[d].store(0);
       }
+      s.mig.store(0);
       s.pid.store(pid);
       return i;
     }
@@ -184,6 +192,7 @@ void SharedState::ReturnSlotUsage(ProcSlot& s) {
     if (held != 0) file_->devices[d].used_bytes.fetch_sub(held);
     s.contexts[d].store(0);
   }
+  s.mig.store(0);
 }
 
 void SharedState::ReleaseSlot(int slot) {
@@ -239,7 +248,13 @@ std::vector<ProcessUsage> SharedState::Processes(int dev) {
     int32_t pid = s.pid.load();
     if (pid <= 0) continue;
     uint64_t used = s.used[dev].load();
-    if (used != 0 || s.contexts[dev].load() != 0) out.push_back({pid, used});
+    if (used == 0 && s.contexts[dev].load() == 0) continue;
+    ProcessUsage usage{pid, used};
+    if (auto mig = UnpackMigBinding(s.mig.load()); mig && mig->dev == dev) {
+      usage.gpu_instance = static_cast<int>(mig->gi);
+      usage.compute_instance = static_cast<int>(mig->ci);
+    }
+    out.push_back(usage);
   }
   return out;
 }

@@ -8,6 +8,13 @@
 // memory returned) when it exits normally, and by any other process that finds it dead (pid gone,
 // zombie, or reused with another start time) when memory runs out or usage is read.
 //
+// MIG (sim/mig_state.cc): per GPU, the MIG mode and fixed tables of GPU instances (indexed by
+// their id) and their compute instances, guarded by a second robust mutex. A row changes as
+// kMigWriting -> fields -> kMigLive (created) or kMigFree (destroyed); a process killed in between
+// leaves kMigWriting, which the next holder of the mutex (EOWNERDEAD) turns into kMigFree. A
+// process running on a MIG device records it in its slot (`mig`); the memory a GPU instance uses
+// is the sum over the slots bound to it, so it needs no counter of its own that a crash could skew.
+//
 // Thread-safe and multi-process-safe. Not copyable; unmaps on destruction.
 #pragma once
 
@@ -16,22 +23,53 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
+#include "gpuapi/nvml_types.h"
 #include "sim/config.h"
+#include "sim/mig_profiles.h"
 #include "sim/timeline.h"
 
 namespace hami::sim {
 
 inline constexpr int kMaxSlots = 1024;
 
+enum : uint32_t { kMigFree = 0, kMigWriting = 1, kMigLive = 2 };
+
+struct ComputeInstanceShared {
+  uint32_t state;        // kMig*
+  uint32_t profile;      // compute-instance profile id (its NVML constant)
+  uint32_t start, size;  // compute slices inside the GPU instance
+  uint32_t stamp;        // unique per GPU: tells one incarnation of an id from the next
+  uint32_t reserved;
+};
+
+struct GpuInstanceShared {
+  uint32_t state;        // kMig*
+  uint32_t profile_id;   // GiProfile::id
+  uint32_t start, size;  // memory slices
+  uint64_t memory_bytes;
+  ComputeInstanceShared cis[kMaxComputeInstances];  // indexed by compute-instance id
+};
+
+struct MigShared {
+  alignas(64) pthread_mutex_t mu;  // robust, process-shared
+  uint32_t current_mode;           // NVML_DEVICE_MIG_*
+  uint32_t pending_mode;
+  uint32_t next_stamp;
+  uint32_t reserved;
+  GpuInstanceShared gis[kMaxGpuInstances];  // indexed by GPU-instance id
+};
+
 struct DeviceShared {
   std::atomic<uint64_t> used_bytes;
   uint64_t total_bytes;
   alignas(64) pthread_mutex_t timeline_mu;  // robust, process-shared
   Timeline timeline;
+  MigShared mig;
 };
 
 struct ProcSlot {
@@ -40,7 +78,27 @@ struct ProcSlot {
   std::atomic<uint64_t> start_time;  // owner's start time in clock ticks (guards pid reuse)
   std::atomic<uint64_t> used[kMaxGpus];
   std::atomic<uint32_t> contexts[kMaxGpus];
+  // The MIG device the process runs on: bit 63 set, GPU << 48, GPU instance << 40, compute
+  // instance << 32, the compute instance's stamp; 0 none. Its usage is used[GPU].
+  std::atomic<uint64_t> mig;
 };
+
+// ProcSlot::mig, packed and unpacked.
+struct MigBinding {
+  int dev = 0;
+  unsigned gi = 0;
+  unsigned ci = 0;
+  uint32_t stamp = 0;
+};
+inline uint64_t PackMigBinding(const MigBinding& b) {
+  return (1ull << 63) | (uint64_t(b.dev & 0xff) << 48) | (uint64_t(b.gi & 0xff) << 40) |
+         (uint64_t(b.ci & 0xff) << 32) | b.stamp;
+}
+inline std::optional<MigBinding> UnpackMigBinding(uint64_t v) {
+  if ((v >> 63) == 0) return std::nullopt;
+  return MigBinding{static_cast<int>((v >> 48) & 0xff), static_cast<unsigned>((v >> 40) & 0xff),
+                    static_cast<unsigned>((v >> 32) & 0xff), static_cast<uint32_t>(v)};
+}
 
 struct StateFile {
   uint64_t magic;
@@ -55,14 +113,37 @@ struct StateFile {
 struct ProcessUsage {
   int32_t pid;
   uint64_t used_bytes;
+  int gpu_instance = -1;  // the MIG device it runs on, -1 none
+  int compute_instance = -1;
+};
+
+struct GpuInstanceRecord {
+  unsigned id = 0;
+  unsigned profile_id = 0;
+  MigPlacement placement;
+  uint64_t memory_bytes = 0;
+};
+
+struct ComputeInstanceRecord {
+  unsigned id = 0;
+  unsigned profile = 0;
+  MigPlacement placement;
+  uint32_t stamp = 0;
+};
+
+struct MigModeValues {
+  unsigned current = NVML_DEVICE_MIG_DISABLE;
+  unsigned pending = NVML_DEVICE_MIG_DISABLE;
 };
 
 class SharedState {
  public:
   // Maps (creating or re-initialising when it describes another configuration and no live process
-  // uses it) the state file at `path` for `gpus`.
+  // uses it) the state file at `path` for `gpus`. A fresh state starts the GPUs in bit mask
+  // `mig_enabled` in MIG mode.
   static base::Result<std::unique_ptr<SharedState>> Open(const std::string& path,
-                                                         const std::vector<GpuSpec>& gpus);
+                                                         const std::vector<GpuSpec>& gpus,
+                                                         uint32_t mig_enabled = 0);
   ~SharedState();
   SharedState(const SharedState&) = delete;
   SharedState& operator=(const SharedState&) = delete;
@@ -92,14 +173,56 @@ class SharedState {
   std::vector<int32_t> ActivePids(int dev, int64_t from_ns, int64_t to_ns);
   int64_t BusyUntil(int dev);
 
+  // MIG of GPU `dev` (sim/mig_state.cc). Every call that changes instances needs MIG mode on
+  // (NVML_ERROR_NOT_SUPPORTED otherwise) and returns NVML codes.
+  MigModeValues MigMode(int dev);
+  // Requests `mode` and returns the activation status: NVML_SUCCESS when it is applied at once,
+  // NVML_ERROR_IN_USE when a process holds memory or a context on the GPU, or (disabling) GPU
+  // instances exist; then only the pending mode changes.
+  nvmlReturn_t SetMigMode(int dev, unsigned mode);
+  // Creates a GPU instance of `profile` at `placement` (or the first free one); its id in *id.
+  // NVML_ERROR_INSUFFICIENT_RESOURCES when it overlaps an instance or the profile's instance count
+  // is reached.
+  nvmlReturn_t CreateGpuInstance(int dev, const MigModel& model, const GiProfile& profile,
+                                 std::optional<MigPlacement> placement, unsigned* id);
+  // NVML_ERROR_IN_USE while it has compute instances or a process runs on it.
+  nvmlReturn_t DestroyGpuInstance(int dev, unsigned id);
+  // Live GPU instances, by ascending id.
+  std::vector<GpuInstanceRecord> GpuInstances(int dev);
+  nvmlReturn_t CreateComputeInstance(int dev, unsigned gi, const CiProfile& profile, unsigned* id);
+  // NVML_ERROR_IN_USE while a process runs on it.
+  nvmlReturn_t DestroyComputeInstance(int dev, unsigned gi, unsigned ci);
+  // Live compute instances of GPU instance `gi`, by ascending id.
+  std::vector<ComputeInstanceRecord> ComputeInstances(int dev, unsigned gi);
+  // Memory that processes running on GPU instance `gi` hold.
+  uint64_t MigUsedBytes(int dev, unsigned gi);
+  // Records that `slot` runs on compute instance `ci` of `gi` as it was when stamped `stamp`;
+  // false when that instance is gone.
+  bool BindMig(int slot, int dev, unsigned gi, unsigned ci, uint32_t stamp);
+  // Reserve() for a slot bound to a MIG device of `dev`: also within its GPU instance's memory.
+  bool ReserveMig(int slot, int dev, uint64_t bytes);
+  // AddContext(slot, dev, 1) for a bound slot; false when its instance is gone.
+  bool AddMigContext(int slot, int dev);
+
  private:
   SharedState(StateFile* file, size_t size) : file_(file), size_(size) {}
   void ReturnSlotUsage(ProcSlot& slot);
+  // True when a live slot runs on GPU instance `gi` (and compute instance `ci` unless -1).
+  bool MigInUse(int dev, unsigned gi, int ci);
+  bool MigBindingLive(int slot, int dev);
   class TimelineLock;
+  class MigLock;
 
   StateFile* file_;
   size_t size_;
 };
+
+// The MIG device whose UUID is `uuid` among the live compute instances of the GPUs in MIG mode.
+std::optional<VisibleDevice> FindMigDevice(SharedState& state, const std::vector<GpuSpec>& gpus,
+                                           std::string_view uuid);
+// The description of MIG device `device` of `parent` (MigDeviceSpec); nullopt when it is gone.
+std::optional<GpuSpec> MigDeviceSpec(SharedState& state, const GpuSpec& parent,
+                                     const VisibleDevice& device);
 
 // True when process `pid` exists, is not a zombie and (if start_time != 0) started at start_time.
 bool ProcessAlive(int32_t pid, uint64_t start_time);

@@ -51,6 +51,68 @@ HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetNumaNodeId(nvmlDevice_t device, unsigned 
 HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device, unsigned int* current_mode,
                                                unsigned int* pending_mode);
 
+// MIG: mode, GPU instances, compute instances and MIG device handles.
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceSetMigMode(nvmlDevice_t device, unsigned int mode,
+                                               nvmlReturn_t* activation_status);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfo(nvmlDevice_t device,
+                                                              unsigned int profile,
+                                                              nvmlGpuInstanceProfileInfo_t* info);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfoV(
+    nvmlDevice_t device, unsigned int profile, nvmlGpuInstanceProfileInfo_v2_t* info);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements(
+    nvmlDevice_t device, unsigned int profile_id, nvmlGpuInstancePlacement_t* placements,
+    unsigned int* count);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(
+    nvmlDevice_t device, unsigned int profile_id, nvmlGpuInstancePlacement_t* placements,
+    unsigned int* count);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetGpuInstanceRemainingCapacity(nvmlDevice_t device,
+                                                                    unsigned int profile_id,
+                                                                    unsigned int* count);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceCreateGpuInstance(nvmlDevice_t device, unsigned int profile_id,
+                                                      nvmlGpuInstance_t* gpu_instance);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceCreateGpuInstanceWithPlacement(
+    nvmlDevice_t device, unsigned int profile_id, const nvmlGpuInstancePlacement_t* placement,
+    nvmlGpuInstance_t* gpu_instance);
+HAMI_NVMLAPI nvmlReturn_t nvmlGpuInstanceDestroy(nvmlGpuInstance_t gpu_instance);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetGpuInstances(nvmlDevice_t device, unsigned int profile_id,
+                                                    nvmlGpuInstance_t* gpu_instances,
+                                                    unsigned int* count);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetGpuInstanceById(nvmlDevice_t device, unsigned int id,
+                                                       nvmlGpuInstance_t* gpu_instance);
+HAMI_NVMLAPI nvmlReturn_t nvmlGpuInstanceGetInfo(nvmlGpuInstance_t gpu_instance,
+                                                 nvmlGpuInstanceInfo_t* info);
+HAMI_NVMLAPI nvmlReturn_t nvmlGpuInstanceGetComputeInstanceProfileInfo(
+    nvmlGpuInstance_t gpu_instance, unsigned int profile, unsigned int eng_profile,
+    nvmlComputeInstanceProfileInfo_t* info);
+HAMI_NVMLAPI nvmlReturn_t nvmlGpuInstanceGetComputeInstanceProfileInfoV(
+    nvmlGpuInstance_t gpu_instance, unsigned int profile, unsigned int eng_profile,
+    nvmlComputeInstanceProfileInfo_v2_t* info);
+HAMI_NVMLAPI nvmlReturn_t nvmlGpuInstanceGetComputeInstanceRemainingCapacity(
+    nvmlGpuInstance_t gpu_instance, unsigned int profile_id, unsigned int* count);
+HAMI_NVMLAPI nvmlReturn_t
+nvmlGpuInstanceCreateComputeInstance(nvmlGpuInstance_t gpu_instance, unsigned int profile_id,
+                                     nvmlComputeInstance_t* compute_instance);
+HAMI_NVMLAPI nvmlReturn_t nvmlComputeInstanceDestroy(nvmlComputeInstance_t compute_instance);
+HAMI_NVMLAPI nvmlReturn_t
+nvmlGpuInstanceGetComputeInstances(nvmlGpuInstance_t gpu_instance, unsigned int profile_id,
+                                   nvmlComputeInstance_t* compute_instances, unsigned int* count);
+HAMI_NVMLAPI nvmlReturn_t nvmlGpuInstanceGetComputeInstanceById(
+    nvmlGpuInstance_t gpu_instance, unsigned int id, nvmlComputeInstance_t* compute_instance);
+HAMI_NVMLAPI nvmlReturn_t nvmlComputeInstanceGetInfo(nvmlComputeInstance_t compute_instance,
+                                                     nvmlComputeInstanceInfo_t* info);
+HAMI_NVMLAPI nvmlReturn_t nvmlComputeInstanceGetInfo_v2(nvmlComputeInstance_t compute_instance,
+                                                        nvmlComputeInstanceInfo_t* info);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device, unsigned int* count);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t device,
+                                                              unsigned int index,
+                                                              nvmlDevice_t* mig_device);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetDeviceHandleFromMigDeviceHandle(nvmlDevice_t mig_device,
+                                                                       nvmlDevice_t* device);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceIsMigDeviceHandle(nvmlDevice_t device,
+                                                      unsigned int* is_mig_device);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetGpuInstanceId(nvmlDevice_t device, unsigned int* id);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetComputeInstanceId(nvmlDevice_t device, unsigned int* id);
+
 // Memory, utilization, processes.
 HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t* memory);
 HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t* memory);
