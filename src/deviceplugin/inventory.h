@@ -15,6 +15,18 @@
 
 namespace hami::deviceplugin {
 
+// A GPU-instance profile a MIG-mode GPU offers, as NVML reports it.
+struct MigProfileInfo {
+  std::string name;         // "1g.5gb" (NVML's "MIG 1g.5gb" without the prefix)
+  uint32_t profile_id = 0;  // NVML's profile id (what instance creation takes), not the constant
+  int32_t slice_count = 0;  // compute slices
+  int32_t instance_count = 0;
+  int32_t sms = 0;
+  int64_t memory_mib = 0;
+  std::vector<model::Placement> placements;  // in memory slices
+  friend bool operator==(const MigProfileInfo&, const MigProfileInfo&) = default;
+};
+
 // One physical GPU as discovered (NvmlDeviceSource fills it; tests build it by hand).
 struct GpuInfo {
   int32_t index = 0;                  // NVML index
@@ -23,7 +35,8 @@ struct GpuInfo {
   std::optional<int64_t> memory_mib;  // nullopt: NVML answered NOT_SUPPORTED
   int32_t numa = 0;                   // negative/unknown read as 0
   bool mig_enabled = false;
-  std::optional<uint32_t> minor;  // /dev/nvidia<minor>
+  std::vector<MigProfileInfo> mig_profiles;  // with mig_enabled: every profile NVML offers
+  std::optional<uint32_t> minor;             // /dev/nvidia<minor>
   std::string pci_bus_id;
   bool healthy = true;
   friend bool operator==(const GpuInfo&, const GpuInfo&) = default;

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <cstring>
 #include <fstream>
 
 #include "base/strings.h"
@@ -29,6 +30,8 @@ struct NvmlDeviceSource::Functions {
   decltype(&nvmlDeviceGetNumaNodeId) numa = nullptr;
   decltype(&nvmlDeviceGetMigMode) mig = nullptr;
   decltype(&nvmlDeviceGetMinorNumber) minor = nullptr;
+  decltype(&nvmlDeviceGetGpuInstanceProfileInfoV) mig_profile = nullptr;
+  decltype(&nvmlDeviceGetGpuInstancePossiblePlacements_v2) mig_placements = nullptr;
   CommonAncestorFn common_ancestor = nullptr;
 };
 
@@ -48,6 +51,39 @@ int32_t SysfsNuma(const std::string& bus_id) {
   int value = -1;
   if (!(in >> value) || value < 0) return 0;
   return value;
+}
+
+// Every GPU-instance profile of a MIG-mode GPU (NVML_GPU_INSTANCE_PROFILE_* constants the GPU
+// supports), with its possible placements; empty when the library lacks the MIG calls.
+std::vector<MigProfileInfo> MigProfiles(const NvmlDeviceSource::Functions& fns,
+                                        nvmlDevice_t device) {
+  std::vector<MigProfileInfo> out;
+  if (fns.mig_profile == nullptr || fns.mig_placements == nullptr) return out;
+  for (unsigned int constant = 0; constant < NVML_GPU_INSTANCE_PROFILE_COUNT; ++constant) {
+    nvmlGpuInstanceProfileInfo_v2_t info{};
+    info.version = nvmlGpuInstanceProfileInfo_v2;
+    if (fns.mig_profile(device, constant, &info) != NVML_SUCCESS) continue;
+    MigProfileInfo profile;
+    std::string name(info.name, strnlen(info.name, sizeof(info.name)));
+    profile.name = base::StartsWith(name, "MIG ") ? name.substr(4) : name;
+    profile.profile_id = info.id;
+    profile.slice_count = static_cast<int32_t>(info.sliceCount);
+    profile.instance_count = static_cast<int32_t>(info.instanceCount);
+    profile.sms = static_cast<int32_t>(info.multiprocessorCount);
+    profile.memory_mib = static_cast<int64_t>(info.memorySizeMB);
+    unsigned int count = 0;
+    if (fns.mig_placements(device, info.id, nullptr, &count) == NVML_SUCCESS && count > 0) {
+      std::vector<nvmlGpuInstancePlacement_t> placements(count);
+      if (fns.mig_placements(device, info.id, placements.data(), &count) == NVML_SUCCESS) {
+        for (unsigned int i = 0; i < count && i < placements.size(); ++i) {
+          profile.placements.push_back({static_cast<int32_t>(placements[i].start),
+                                        static_cast<int32_t>(placements[i].size)});
+        }
+      }
+    }
+    out.push_back(std::move(profile));
+  }
+  return out;
 }
 
 }  // namespace
@@ -76,6 +112,8 @@ base::Result<std::unique_ptr<NvmlDeviceSource>> NvmlDeviceSource::Open(const std
   Resolve(handle, "nvmlDeviceGetNumaNodeId", fns->numa);
   Resolve(handle, "nvmlDeviceGetMigMode", fns->mig);
   Resolve(handle, "nvmlDeviceGetMinorNumber", fns->minor);
+  Resolve(handle, "nvmlDeviceGetGpuInstanceProfileInfoV", fns->mig_profile);
+  Resolve(handle, "nvmlDeviceGetGpuInstancePossiblePlacements_v2", fns->mig_placements);
   Resolve(handle, "nvmlDeviceGetTopologyCommonAncestor", fns->common_ancestor);
   nvmlReturn_t rc = fns->init();
   if (rc != NVML_SUCCESS) {
@@ -129,6 +167,7 @@ base::Result<GpuInfo> NvmlDeviceSource::Query(unsigned int index) {
   if (fns_->mig != nullptr && fns_->mig(device, &current, &pending) == NVML_SUCCESS) {
     gpu.mig_enabled = current == NVML_DEVICE_MIG_ENABLE;
   }
+  if (gpu.mig_enabled) gpu.mig_profiles = MigProfiles(*fns_, device);
   unsigned int minor = 0;
   if (fns_->minor != nullptr && fns_->minor(device, &minor) == NVML_SUCCESS) gpu.minor = minor;
   return gpu;
