@@ -145,17 +145,23 @@ Result<std::optional<uint64_t>> OptionalU64(const char* name,
 
 }  // namespace
 
-std::string MakeUuid(int index, std::string_view model, uint64_t memory_bytes) {
-  std::string key =
-      std::to_string(index) + "/" + base::ToUpper(model) + "/" + std::to_string(memory_bytes);
-  uint64_t a = Fnv1a(key, 0x5151);
-  uint64_t b = Fnv1a(key, 0xa7a7);
+std::string DigestUuid(std::string_view prefix, std::string_view key, uint64_t seed_a,
+                       uint64_t seed_b) {
+  uint64_t a = Fnv1a(key, seed_a);
+  uint64_t b = Fnv1a(key, seed_b);
   char buf[48];
-  std::snprintf(buf, sizeof(buf), "GPU-%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+  std::snprintf(buf, sizeof(buf), "-%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
                 static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
                 static_cast<unsigned>(b >> 48),
                 static_cast<unsigned long long>(b & 0xffffffffffffull));
-  return buf;
+  return std::string(prefix) + buf;
+}
+
+std::string MakeUuid(int index, std::string_view model, uint64_t memory_bytes) {
+  return DigestUuid(
+      "GPU",
+      std::to_string(index) + "/" + base::ToUpper(model) + "/" + std::to_string(memory_bytes),
+      0x5151, 0xa7a7);
 }
 
 Result<std::vector<GpuSpec>> ParseCompactGpuList(std::string_view text) {

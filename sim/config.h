@@ -52,6 +52,11 @@ base::Result<std::vector<GpuSpec>> ParseJsonGpuList(std::string_view json);
 // Deterministic UUID for GPU `index` of `model` with `memory_bytes`.
 std::string MakeUuid(int index, std::string_view model, uint64_t memory_bytes);
 
+// "<prefix>-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" from two FNV-1a digests of `key`, seeded with
+// `seed_a` and `seed_b`: the same arguments always give the same UUID (MakeUuid, MigUuid).
+std::string DigestUuid(std::string_view prefix, std::string_view key, uint64_t seed_a,
+                       uint64_t seed_b);
+
 // Stable 64-bit digest of the GPU list (names, UUIDs, memory), used to name the shared state.
 uint64_t ConfigDigest(const std::vector<GpuSpec>& gpus);
 

@@ -1,23 +1,14 @@
 #include "sim/mig_profiles.h"
 
+#include <array>
 #include <bit>
-#include <cstdio>
+#include <cstddef>
 
 #include "base/strings.h"
 #include "gpuapi/nvml_types.h"
 
 namespace hami::sim {
 namespace {
-
-// One row of `nvidia-smi mig -lgip` / `-lgipp`. Copy engines follow the compute slices; the media
-// engines (decoder, JPEG, OFA) are given to the "+me" profiles only.
-constexpr GiProfile Row(unsigned constant, unsigned id, const char* name, unsigned slices,
-                        unsigned instances, uint64_t mib, unsigned sms, unsigned size,
-                        unsigned placements, bool media = false) {
-  unsigned m = media ? 1 : 0;
-  return GiProfile{constant, id,         name,   slices, instances, mib, sms,
-                   size,     placements, slices, m,      m,         m};
-}
 
 constexpr unsigned k1 = NVML_GPU_INSTANCE_PROFILE_1_SLICE;
 constexpr unsigned k2 = NVML_GPU_INSTANCE_PROFILE_2_SLICE;
@@ -28,43 +19,101 @@ constexpr unsigned k1Me = NVML_GPU_INSTANCE_PROFILE_1_SLICE_REV1;
 constexpr unsigned k2Me = NVML_GPU_INSTANCE_PROFILE_2_SLICE_REV1;
 constexpr unsigned k1Rev2 = NVML_GPU_INSTANCE_PROFILE_1_SLICE_REV2;
 
-constexpr GiProfile kA100With40Gb[] = {
-    Row(k1, 19, "1g.5gb", 1, 7, 4864, 14, 1, 7),
-    Row(k1Me, 20, "1g.5gb+me", 1, 1, 4864, 14, 1, 7, true),
-    Row(k1Rev2, 15, "1g.10gb", 1, 4, 9856, 14, 2, 4),
-    Row(k2, 14, "2g.10gb", 2, 3, 9856, 28, 2, 3),
-    Row(k3, 9, "3g.20gb", 3, 2, 19968, 42, 4, 2),
-    Row(k4, 5, "4g.20gb", 4, 1, 19968, 56, 4, 1),
-    Row(k7, 0, "7g.40gb", 7, 1, 40192, 98, 8, 1),
+// The columns of `nvidia-smi mig -lgip` / `-lgipp` that every GPU with the same number of memory
+// slices shares: NVML constant, profile id, compute slices, instance count, placement size and
+// count, and whether the profile holds the media engines ("+me").
+struct ProfileLayout {
+  unsigned constant;
+  unsigned id;
+  unsigned slices;
+  unsigned instances;
+  unsigned placement_size;
+  unsigned placements;
+  bool media;
 };
 
-constexpr GiProfile kA100With80Gb[] = {
-    Row(k1, 19, "1g.10gb", 1, 7, 9728, 14, 1, 7),
-    Row(k1Me, 20, "1g.10gb+me", 1, 1, 9728, 14, 1, 7, true),
-    Row(k1Rev2, 15, "1g.20gb", 1, 4, 19712, 14, 2, 4),
-    Row(k2, 14, "2g.20gb", 2, 3, 19712, 28, 2, 3),
-    Row(k3, 9, "3g.40gb", 3, 2, 39936, 42, 4, 2),
-    Row(k4, 5, "4g.40gb", 4, 1, 39936, 56, 4, 1),
-    Row(k7, 0, "7g.80gb", 7, 1, 80384, 98, 8, 1),
+// The columns that differ between GPU models of one layout.
+struct ProfileSize {
+  const char* name;
+  uint64_t mib;
+  unsigned sms;
 };
 
-constexpr GiProfile kH100With80Gb[] = {
-    Row(k1, 19, "1g.10gb", 1, 7, 9984, 16, 1, 7),
-    Row(k1Me, 20, "1g.10gb+me", 1, 1, 9984, 16, 1, 7, true),
-    Row(k1Rev2, 15, "1g.20gb", 1, 4, 20096, 26, 2, 4),
-    Row(k2, 14, "2g.20gb", 2, 3, 20096, 32, 2, 3),
-    Row(k3, 9, "3g.40gb", 3, 2, 40448, 60, 4, 2),
-    Row(k4, 5, "4g.40gb", 4, 1, 40448, 64, 4, 1),
-    Row(k7, 0, "7g.80gb", 7, 1, 81152, 132, 8, 1),
+// 8 memory slices, 7 compute slices (A100, H100).
+constexpr ProfileLayout kEightSliceLayout[] = {
+    {k1, 19, 1, 7, 1, 7, false},      // 1g
+    {k1Me, 20, 1, 1, 1, 7, true},     // 1g+me
+    {k1Rev2, 15, 1, 4, 2, 4, false},  // 1g with two memory slices
+    {k2, 14, 2, 3, 2, 3, false},      // 2g
+    {k3, 9, 3, 2, 4, 2, false},       // 3g
+    {k4, 5, 4, 1, 4, 1, false},       // 4g
+    {k7, 0, 7, 1, 8, 1, false},       // 7g
 };
 
-constexpr GiProfile kA30With24Gb[] = {
-    Row(k1, 14, "1g.6gb", 1, 4, 5952, 14, 1, 4),
-    Row(k1Me, 21, "1g.6gb+me", 1, 1, 5952, 14, 1, 4, true),
-    Row(k2, 5, "2g.12gb", 2, 2, 11968, 28, 2, 2),
-    Row(k2Me, 6, "2g.12gb+me", 2, 1, 11968, 28, 2, 2, true),
-    Row(k4, 0, "4g.24gb", 4, 1, 24000, 56, 4, 1),
+// 4 memory slices, 4 compute slices (A30).
+constexpr ProfileLayout kFourSliceLayout[] = {
+    {k1, 14, 1, 4, 1, 4, false},   // 1g
+    {k1Me, 21, 1, 1, 1, 4, true},  // 1g+me
+    {k2, 5, 2, 2, 2, 2, false},    // 2g
+    {k2Me, 6, 2, 1, 2, 2, true},   // 2g+me
+    {k4, 0, 4, 1, 4, 1, false},    // 4g
 };
+
+// A model's profile table: row k is layout[k] with sizes[k]. Copy engines follow the compute
+// slices; the media engines (decoder, JPEG, OFA) are given to the "+me" profiles only.
+template <size_t N>
+constexpr std::array<GiProfile, N> ProfileTable(const ProfileLayout (&layout)[N],
+                                                const ProfileSize (&sizes)[N]) {
+  std::array<GiProfile, N> table{};
+  for (size_t k = 0; k < N; ++k) {
+    const ProfileLayout& l = layout[k];
+    const unsigned media = l.media ? 1 : 0;
+    table[k] = GiProfile{.constant = l.constant,
+                         .id = l.id,
+                         .name = sizes[k].name,
+                         .slices = l.slices,
+                         .instance_count = l.instances,
+                         .memory_mib = sizes[k].mib,
+                         .sms = sizes[k].sms,
+                         .placement_size = l.placement_size,
+                         .placement_count = l.placements,
+                         .copy_engines = l.slices,
+                         .decoders = media,
+                         .jpegs = media,
+                         .ofas = media};
+  }
+  return table;
+}
+
+constexpr auto kA100With40Gb = ProfileTable(kEightSliceLayout, {{"1g.5gb", 4864, 14},
+                                                                {"1g.5gb+me", 4864, 14},
+                                                                {"1g.10gb", 9856, 14},
+                                                                {"2g.10gb", 9856, 28},
+                                                                {"3g.20gb", 19968, 42},
+                                                                {"4g.20gb", 19968, 56},
+                                                                {"7g.40gb", 40192, 98}});
+
+constexpr auto kA100With80Gb = ProfileTable(kEightSliceLayout, {{"1g.10gb", 9728, 14},
+                                                                {"1g.10gb+me", 9728, 14},
+                                                                {"1g.20gb", 19712, 14},
+                                                                {"2g.20gb", 19712, 28},
+                                                                {"3g.40gb", 39936, 42},
+                                                                {"4g.40gb", 39936, 56},
+                                                                {"7g.80gb", 80384, 98}});
+
+constexpr auto kH100With80Gb = ProfileTable(kEightSliceLayout, {{"1g.10gb", 9984, 16},
+                                                                {"1g.10gb+me", 9984, 16},
+                                                                {"1g.20gb", 20096, 26},
+                                                                {"2g.20gb", 20096, 32},
+                                                                {"3g.40gb", 40448, 60},
+                                                                {"4g.40gb", 40448, 64},
+                                                                {"7g.80gb", 81152, 132}});
+
+constexpr auto kA30With24Gb = ProfileTable(kFourSliceLayout, {{"1g.6gb", 5952, 14},
+                                                              {"1g.6gb+me", 5952, 14},
+                                                              {"2g.12gb", 11968, 28},
+                                                              {"2g.12gb+me", 11968, 28},
+                                                              {"4g.24gb", 24000, 56}});
 
 constexpr MigModel kModels[] = {
     {"A100", 40, 8, 7, kA100With40Gb},
@@ -75,15 +124,6 @@ constexpr MigModel kModels[] = {
 
 // Compute slices of each NVML_COMPUTE_INSTANCE_PROFILE_* constant; 0: not modelled.
 constexpr unsigned kCiSlices[NVML_COMPUTE_INSTANCE_PROFILE_COUNT] = {1, 2, 3, 4, 7, 0, 0, 0};
-
-uint64_t Fnv1a(std::string_view data, uint64_t seed) {
-  uint64_t h = 0xcbf29ce484222325ull ^ seed;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 }  // namespace
 
@@ -211,16 +251,9 @@ std::string CiProfileName(const GiProfile& gi, const CiProfile& ci) {
 }
 
 std::string MigUuid(std::string_view parent_uuid, unsigned gi, unsigned ci) {
-  std::string key =
-      std::string(parent_uuid) + "/mig/" + std::to_string(gi) + "/" + std::to_string(ci);
-  uint64_t a = Fnv1a(key, 0x6d69);
-  uint64_t b = Fnv1a(key, 0x4d49);
-  char buf[48];
-  std::snprintf(buf, sizeof(buf), "MIG-%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
-                static_cast<unsigned>(b >> 48),
-                static_cast<unsigned long long>(b & 0xffffffffffffull));
-  return buf;
+  return DigestUuid(
+      "MIG", std::string(parent_uuid) + "/mig/" + std::to_string(gi) + "/" + std::to_string(ci),
+      0x6d69, 0x4d49);
 }
 
 GpuSpec MigDeviceSpec(const GpuSpec& parent, const GiProfile& gi, const CiProfile& ci,

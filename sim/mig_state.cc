@@ -21,6 +21,24 @@ bool FreeOf(MigPlacement p, const std::vector<MigPlacement>& used) {
   return true;
 }
 
+// GPU instance `gid` of `m` while it is live; nullptr otherwise (an id out of range too).
+GpuInstanceShared* LiveGpuInstance(MigShared& m, unsigned gid) {
+  if (gid >= static_cast<unsigned>(kMaxGpuInstances) || m.gis[gid].state != kMigLive) {
+    return nullptr;
+  }
+  return &m.gis[gid];
+}
+
+// Compute instance `id` of GPU instance `gid` while both are live; nullptr otherwise.
+ComputeInstanceShared* LiveComputeInstance(MigShared& m, unsigned gid, unsigned id) {
+  GpuInstanceShared* gi = LiveGpuInstance(m, gid);
+  if (gi == nullptr || id >= static_cast<unsigned>(kMaxComputeInstances) ||
+      gi->cis[id].state != kMigLive) {
+    return nullptr;
+  }
+  return &gi->cis[id];
+}
+
 }  // namespace
 
 // Holds a GPU's MIG mutex. Taking it over from a process that died holding it drops the rows
@@ -105,16 +123,14 @@ nvmlReturn_t SharedState::DestroyGpuInstance(int dev, unsigned id) {
   MigShared& m = file_->devices[dev].mig;
   MigLock lock(m);
   if (m.current_mode != NVML_DEVICE_MIG_ENABLE) return NVML_ERROR_NOT_SUPPORTED;
-  if (id >= static_cast<unsigned>(kMaxGpuInstances) || m.gis[id].state != kMigLive) {
-    return NVML_ERROR_NOT_FOUND;
-  }
-  GpuInstanceShared& gi = m.gis[id];
-  for (const ComputeInstanceShared& ci : gi.cis) {
+  GpuInstanceShared* gi = LiveGpuInstance(m, id);
+  if (gi == nullptr) return NVML_ERROR_NOT_FOUND;
+  for (const ComputeInstanceShared& ci : gi->cis) {
     if (ci.state == kMigLive) return NVML_ERROR_IN_USE;
   }
   if (MigInUse(dev, id, -1)) return NVML_ERROR_IN_USE;
-  SetState(gi.state, kMigWriting);
-  std::memset(static_cast<void*>(&gi), 0, sizeof(gi));  // leaves the state kMigFree
+  SetState(gi->state, kMigWriting);
+  std::memset(static_cast<void*>(gi), 0, sizeof(*gi));  // leaves the state kMigFree
   return NVML_SUCCESS;
 }
 
@@ -136,15 +152,13 @@ nvmlReturn_t SharedState::CreateComputeInstance(int dev, unsigned gid, const CiP
   MigShared& m = file_->devices[dev].mig;
   MigLock lock(m);
   if (m.current_mode != NVML_DEVICE_MIG_ENABLE) return NVML_ERROR_NOT_SUPPORTED;
-  if (gid >= static_cast<unsigned>(kMaxGpuInstances) || m.gis[gid].state != kMigLive) {
-    return NVML_ERROR_NOT_FOUND;
-  }
-  GpuInstanceShared& gi = m.gis[gid];
+  GpuInstanceShared* gi = LiveGpuInstance(m, gid);
+  if (gi == nullptr) return NVML_ERROR_NOT_FOUND;
   std::vector<MigPlacement> used;
   unsigned same = 0;
   int free_id = -1;
   for (int k = 0; k < kMaxComputeInstances; ++k) {
-    const ComputeInstanceShared& ci = gi.cis[k];
+    const ComputeInstanceShared& ci = gi->cis[k];
     if (ci.state != kMigLive) {
       if (free_id < 0) free_id = k;
       continue;
@@ -156,7 +170,7 @@ nvmlReturn_t SharedState::CreateComputeInstance(int dev, unsigned gid, const CiP
   auto placement = FirstFreeCiPlacement(profile, used);
   if (!placement) return NVML_ERROR_INSUFFICIENT_RESOURCES;
   if (++m.next_stamp == 0) ++m.next_stamp;
-  ComputeInstanceShared& ci = gi.cis[free_id];
+  ComputeInstanceShared& ci = gi->cis[free_id];
   SetState(ci.state, kMigWriting);
   ci.profile = profile.id;
   ci.start = placement->start;
@@ -171,14 +185,11 @@ nvmlReturn_t SharedState::DestroyComputeInstance(int dev, unsigned gid, unsigned
   MigShared& m = file_->devices[dev].mig;
   MigLock lock(m);
   if (m.current_mode != NVML_DEVICE_MIG_ENABLE) return NVML_ERROR_NOT_SUPPORTED;
-  if (gid >= static_cast<unsigned>(kMaxGpuInstances) || m.gis[gid].state != kMigLive ||
-      id >= static_cast<unsigned>(kMaxComputeInstances) || m.gis[gid].cis[id].state != kMigLive) {
-    return NVML_ERROR_NOT_FOUND;
-  }
+  ComputeInstanceShared* ci = LiveComputeInstance(m, gid, id);
+  if (ci == nullptr) return NVML_ERROR_NOT_FOUND;
   if (MigInUse(dev, gid, static_cast<int>(id))) return NVML_ERROR_IN_USE;
-  ComputeInstanceShared& ci = m.gis[gid].cis[id];
-  SetState(ci.state, kMigWriting);
-  std::memset(static_cast<void*>(&ci), 0, sizeof(ci));
+  SetState(ci->state, kMigWriting);
+  std::memset(static_cast<void*>(ci), 0, sizeof(*ci));
   return NVML_SUCCESS;
 }
 
@@ -186,9 +197,10 @@ std::vector<ComputeInstanceRecord> SharedState::ComputeInstances(int dev, unsign
   MigShared& m = file_->devices[dev].mig;
   MigLock lock(m);
   std::vector<ComputeInstanceRecord> out;
-  if (gid >= static_cast<unsigned>(kMaxGpuInstances) || m.gis[gid].state != kMigLive) return out;
+  const GpuInstanceShared* gi = LiveGpuInstance(m, gid);
+  if (gi == nullptr) return out;
   for (unsigned id = 0; id < static_cast<unsigned>(kMaxComputeInstances); ++id) {
-    const ComputeInstanceShared& ci = m.gis[gid].cis[id];
+    const ComputeInstanceShared& ci = gi->cis[id];
     if (ci.state == kMigLive) out.push_back({id, ci.profile, {ci.start, ci.size}, ci.stamp});
   }
   return out;

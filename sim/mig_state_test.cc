@@ -11,31 +11,23 @@
 #include <gtest/gtest.h>
 
 #include "sim/shared_state.h"
+#include "sim/shared_state_test_fixture.h"
 
 namespace hami::sim {
 namespace {
 
 constexpr uint64_t kMiB = 1ull << 20;
 
-class MigStateTest : public ::testing::Test {
+// GPU 0 (an A100 40 GB, like GPU 1; GPU 2 is a T4) starts in MIG mode unless a test says otherwise.
+class MigStateTest : public SharedStateFileTest {
  protected:
+  MigStateTest() : SharedStateFileTest("A100-40GB,A100-40GB,T4-16GB", /*mig_enabled=*/0b1) {}
   void SetUp() override {
-    char tmpl[] = "/tmp/hami-sim-mig-XXXXXX";
-    int fd = mkstemp(tmpl);
-    ASSERT_GE(fd, 0);
-    close(fd);
-    path_ = tmpl;
-    gpus_ = *ParseCompactGpuList("A100-40GB,A100-40GB,T4-16GB");
+    SharedStateFileTest::SetUp();
     model_ = FindMigModel(gpus_[0]);
     ASSERT_NE(model_, nullptr);
   }
-  void TearDown() override { std::remove(path_.c_str()); }
 
-  std::unique_ptr<SharedState> Open(uint32_t mig = 0b1) {
-    auto state = SharedState::Open(path_, gpus_, mig);
-    EXPECT_TRUE(state.ok()) << state.error().ToString();
-    return state.ok() ? std::move(state).value() : nullptr;
-  }
   const GiProfile& Gi(unsigned id) { return *GiProfileById(*model_, id); }
   CiProfile FullCi(unsigned gi_profile_id) {
     const GiProfile& gi = Gi(gi_profile_id);
@@ -47,8 +39,6 @@ class MigStateTest : public ::testing::Test {
     return {};
   }
 
-  std::string path_;
-  std::vector<GpuSpec> gpus_;
   const MigModel* model_ = nullptr;
 };
 

@@ -71,11 +71,11 @@ void InitHandles(NvmlState& s) {
   }
 }
 
-nvmlReturn_t MigGpu(NvmlState& s, nvmlDevice_t device, unsigned* index, const MigModel** model) {
-  if (nvmlReturn_t r = Device(s, device, index); r != NVML_SUCCESS) return r;
-  *model = hami::sim::FindMigModel(s.gpus[*index]);
-  if (*model == nullptr) return NVML_ERROR_NOT_SUPPORTED;
-  if (s.shared->MigMode(static_cast<int>(*index)).current != NVML_DEVICE_MIG_ENABLE) {
+nvmlReturn_t MigGpu(NvmlState& s, nvmlDevice_t device, MigGpuRef* ref) {
+  if (nvmlReturn_t r = Device(s, device, &ref->index); r != NVML_SUCCESS) return r;
+  ref->model = hami::sim::FindMigModel(s.gpus[ref->index]);
+  if (ref->model == nullptr) return NVML_ERROR_NOT_SUPPORTED;
+  if (s.shared->MigMode(static_cast<int>(ref->index)).current != NVML_DEVICE_MIG_ENABLE) {
     return NVML_ERROR_NOT_SUPPORTED;
   }
   return NVML_SUCCESS;

@@ -75,8 +75,12 @@ nvmlReturn_t CopyString(const std::string& value, char* out, unsigned length);
 // Points every handle of the fixed arrays at its GPU, instance and compute instance.
 void InitHandles(NvmlState& s);
 
-// A GPU handle with a MIG table, in MIG mode: *index and *model. NOT_SUPPORTED otherwise.
-nvmlReturn_t MigGpu(NvmlState& s, nvmlDevice_t device, unsigned* index, const MigModel** model);
+// A GPU handle with a MIG table, in MIG mode: its index and table. NOT_SUPPORTED otherwise.
+struct MigGpuRef {
+  unsigned index = 0;
+  const MigModel* model = nullptr;
+};
+nvmlReturn_t MigGpu(NvmlState& s, nvmlDevice_t device, MigGpuRef* ref);
 
 // A GPU-instance handle whose instance exists: its GPU, record and profile.
 struct GiRef {
@@ -92,5 +96,18 @@ struct CiRef {
   ComputeInstanceRecord record;
 };
 nvmlReturn_t ComputeInstance(NvmlState& s, nvmlComputeInstance_t handle, CiRef* ref);
+
+// The shape every entry point shares: under s.mu, `lookup` (Device, AnyDevice, MigGpu,
+// GpuInstance or ComputeInstance) checks `handle`, and its error is the answer; otherwise
+// `answer(s, ref)` gives it, still under s.mu.
+template <typename Handle, typename Ref, typename Answer>
+nvmlReturn_t WithHandle(Handle handle, nvmlReturn_t (*lookup)(NvmlState&, Handle, Ref*),
+                        Answer&& answer) {
+  NvmlState& s = State();
+  Lock lock(s.mu);
+  Ref ref{};
+  if (nvmlReturn_t r = lookup(s, handle, &ref); r != NVML_SUCCESS) return r;
+  return answer(s, static_cast<const Ref&>(ref));
+}
 
 }  // namespace hami::sim::nvml

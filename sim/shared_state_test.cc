@@ -9,31 +9,16 @@
 
 #include <gtest/gtest.h>
 
+#include "sim/shared_state_test_fixture.h"
+
 namespace hami::sim {
 namespace {
 
 constexpr uint64_t kGiB = 1ull << 30;
 
-class SharedStateTest : public ::testing::Test {
+class SharedStateTest : public SharedStateFileTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/hami-sim-test-XXXXXX";
-    int fd = mkstemp(tmpl);
-    ASSERT_GE(fd, 0);
-    close(fd);
-    path_ = tmpl;
-    gpus_ = *ParseCompactGpuList("2xA100-40GB");
-  }
-  void TearDown() override { std::remove(path_.c_str()); }
-
-  std::unique_ptr<SharedState> Open() {
-    auto state = SharedState::Open(path_, gpus_);
-    EXPECT_TRUE(state.ok()) << state.error().ToString();
-    return state.ok() ? std::move(state).value() : nullptr;
-  }
-
-  std::string path_;
-  std::vector<GpuSpec> gpus_;
+  SharedStateTest() : SharedStateFileTest("2xA100-40GB", /*mig_enabled=*/0) {}
 };
 
 TEST_F(SharedStateTest, ReserveUpToCapacityThenRefuse) {

@@ -24,20 +24,7 @@ namespace {
 constexpr uint64_t kMiB = 1ull << 20;
 constexpr uint64_t kGiB = 1ull << 30;
 
-class SimIntegration : public ::testing::Test {
- protected:
-  void TearDown() override { std::remove(state_.c_str()); }
-  // Variables are applied in order, so `extra` overrides the defaults.
-  Env Machine(const std::string& gpus, const Env& extra = {}) {
-    Env env = {{"HAMI_SIM_GPUS", gpus},
-               {"HAMI_SIM_STATE", state_},
-               {"CUDA_VISIBLE_DEVICES", "<unset>"},
-               {"HAMI_SIM_CONTEXT_MIB", "<unset>"}};
-    env.insert(env.end(), extra.begin(), extra.end());
-    return env;
-  }
-  std::string state_ = TempStatePath();
-};
+class SimIntegration : public SimMachineTest {};
 
 // cuInit + primary context of device 0 made current.
 void StartOnDevice(const Driver& d, CUdevice dev) {

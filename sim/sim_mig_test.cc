@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,20 +26,7 @@ constexpr unsigned kProfile1g = 19;  // A100-40GB profile ids
 constexpr unsigned kProfile3g = 9;
 constexpr unsigned kProfile4g = 5;
 
-class SimMig : public ::testing::Test {
- protected:
-  void TearDown() override { std::remove(state_.c_str()); }
-  Env Machine(const std::string& gpus, const Env& extra = {}) {
-    Env env = {{"HAMI_SIM_GPUS", gpus},
-               {"HAMI_SIM_STATE", state_},
-               {"HAMI_SIM_MIG", "<unset>"},
-               {"CUDA_VISIBLE_DEVICES", "<unset>"},
-               {"HAMI_SIM_CONTEXT_MIB", "<unset>"}};
-    env.insert(env.end(), extra.begin(), extra.end());
-    return env;
-  }
-  std::string state_ = TempStatePath();
-};
+class SimMig : public SimMachineTest {};
 
 nvmlDevice_t Gpu(const Driver& d, unsigned index) {
   nvmlDevice_t h = nullptr;
@@ -69,6 +57,96 @@ void CreateWithCi(const Driver& d, unsigned profile_id, unsigned ci_profile,
   ASSERT_EQ(NVML(d, nvmlGpuInstanceCreateComputeInstance)(gi, ci_profile, &ci), NVML_SUCCESS);
 }
 
+struct MigModes {
+  unsigned current = 9;  // 9: not answered
+  unsigned pending = 9;
+};
+
+MigModes GetMigModes(const Driver& d, nvmlDevice_t gpu) {
+  MigModes modes;
+  EXPECT_EQ(NVML(d, nvmlDeviceGetMigMode)(gpu, &modes.current, &modes.pending), NVML_SUCCESS);
+  return modes;
+}
+
+// Asks for MIG mode `mode` on `gpu`; the activation status it answers (UNKNOWN: none).
+nvmlReturn_t RequestMigMode(const Driver& d, nvmlDevice_t gpu, unsigned mode) {
+  nvmlReturn_t status = NVML_ERROR_UNKNOWN;
+  EXPECT_EQ(NVML(d, nvmlDeviceSetMigMode)(gpu, mode, &status), NVML_SUCCESS);
+  return status;
+}
+
+// The memory the processes on MIG device `index` of `gpu` use.
+uint64_t MigDeviceUsedBytes(const Driver& d, nvmlDevice_t gpu, unsigned index) {
+  nvmlDevice_t mig = nullptr;
+  EXPECT_EQ(NVML(d, nvmlDeviceGetMigDeviceHandleByIndex)(gpu, index, &mig), NVML_SUCCESS);
+  nvmlMemory_t memory{};
+  EXPECT_EQ(NVML(d, nvmlDeviceGetMemoryInfo)(mig, &memory), NVML_SUCCESS);
+  return memory.used;
+}
+
+// Destroys compute instance `ci_id` of GPU instance `gi_id` on `gpu`, then the GPU instance;
+// both must answer `expected`.
+void ExpectDestroy(const Driver& d, nvmlDevice_t gpu, unsigned gi_id, unsigned ci_id,
+                   nvmlReturn_t expected) {
+  nvmlGpuInstance_t gi = nullptr;
+  nvmlComputeInstance_t ci = nullptr;
+  ASSERT_EQ(NVML(d, nvmlDeviceGetGpuInstanceById)(gpu, gi_id, &gi), NVML_SUCCESS);
+  ASSERT_EQ(NVML(d, nvmlGpuInstanceGetComputeInstanceById)(gi, ci_id, &ci), NVML_SUCCESS);
+  EXPECT_EQ(NVML(d, nvmlComputeInstanceDestroy)(ci), expected);
+  EXPECT_EQ(NVML(d, nvmlGpuInstanceDestroy)(gi), expected);
+}
+
+// A forked process that applies `env`, loads the driver and runs `setup` (true when every step
+// succeeded), reports the result, and keeps what it set up (contexts, memory) until Release().
+class HoldingProcess {
+ public:
+  HoldingProcess(const Env& env, const std::function<bool(const Driver&)>& setup) {
+    if (pipe(ready_) != 0 || pipe(done_) != 0) {
+      ADD_FAILURE() << "pipe";
+      return;
+    }
+    pid_ = fork();
+    if (pid_ == 0) {
+      ApplyEnv(env);
+      Driver d = LoadDriver();
+      char c = setup(d) ? 'y' : 'n';
+      (void)!write(ready_[1], &c, 1);
+      (void)!read(done_[0], &c, 1);
+      _exit(0);
+    }
+  }
+  ~HoldingProcess() {
+    if (pid_ > 0) Release();
+  }
+  HoldingProcess(const HoldingProcess&) = delete;
+  HoldingProcess& operator=(const HoldingProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  // Waits for the process's report: true when its setup succeeded.
+  bool SetUpSucceeded() {
+    char c = 0;
+    return pid_ > 0 && read(ready_[0], &c, 1) == 1 && c == 'y';
+  }
+
+  // Lets the process exit and reaps it: true when it exited with status 0.
+  bool Release() {
+    if (pid_ <= 0) return false;
+    char c = 'x';
+    (void)!write(done_[1], &c, 1);
+    int status = 0;
+    const bool reaped = waitpid(pid_, &status, 0) == pid_;
+    pid_ = -1;
+    for (int fd : {ready_[0], ready_[1], done_[0], done_[1]}) close(fd);
+    return reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+
+ private:
+  int ready_[2] = {-1, -1};
+  int done_[2] = {-1, -1};
+  pid_t pid_ = -1;
+};
+
 TEST_F(SimMig, ModeIsPerGpuAndProfilesComeFromTheModelsTable) {
   EXPECT_EQ(
       RunInChild(
@@ -94,12 +172,10 @@ TEST_F(SimMig, ModeIsPerGpuAndProfilesComeFromTheModelsTable) {
             EXPECT_EQ(NVML(d, nvmlDeviceCreateGpuInstance)(a100, kProfile1g, &gi),
                       NVML_ERROR_NOT_SUPPORTED);
 
-            ASSERT_EQ(NVML(d, nvmlDeviceSetMigMode)(a100, kEnable, &status), NVML_SUCCESS);
-            EXPECT_EQ(status, NVML_SUCCESS);
-            unsigned current = 9, pending = 9;
-            ASSERT_EQ(NVML(d, nvmlDeviceGetMigMode)(a100, &current, &pending), NVML_SUCCESS);
-            EXPECT_EQ(current, kEnable);
-            EXPECT_EQ(pending, kEnable);
+            EXPECT_EQ(RequestMigMode(d, a100, kEnable), NVML_SUCCESS);
+            MigModes modes = GetMigModes(d, a100);
+            EXPECT_EQ(modes.current, kEnable);
+            EXPECT_EQ(modes.pending, kEnable);
             EXPECT_EQ(NVML(d, nvmlDeviceGetMaxMigDeviceCount)(a100, &count), NVML_SUCCESS);
             EXPECT_EQ(count, 7u);
 
@@ -168,10 +244,7 @@ TEST_F(SimMig, ModeIsPerGpuAndProfilesComeFromTheModelsTable) {
   EXPECT_EQ(RunInChild(Machine("A100-40GB,T4-16GB"),
                        [] {
                          Driver d = LoadDriver();
-                         unsigned current = 9, pending = 9;
-                         ASSERT_EQ(NVML(d, nvmlDeviceGetMigMode)(Gpu(d, 0), &current, &pending),
-                                   NVML_SUCCESS);
-                         EXPECT_EQ(current, kEnable);
+                         EXPECT_EQ(GetMigModes(d, Gpu(d, 0)).current, kEnable);
                        }),
             0);
 }
@@ -315,13 +388,10 @@ TEST_F(SimMig, InstancesPlacementsAndMigDeviceHandles) {
                       NVML_ERROR_INVALID_ARGUMENT);
             ASSERT_EQ(NVML(d, nvmlGpuInstanceDestroy)(three), NVML_SUCCESS);
             EXPECT_EQ(NVML(d, nvmlGpuInstanceGetInfo)(three, &info), NVML_ERROR_INVALID_ARGUMENT);
-            nvmlReturn_t status = NVML_SUCCESS;
-            ASSERT_EQ(NVML(d, nvmlDeviceSetMigMode)(gpu, kDisable, &status), NVML_SUCCESS);
-            EXPECT_EQ(status, NVML_ERROR_IN_USE);
-            unsigned current = 9, pending = 9;
-            ASSERT_EQ(NVML(d, nvmlDeviceGetMigMode)(gpu, &current, &pending), NVML_SUCCESS);
-            EXPECT_EQ(current, kEnable);
-            EXPECT_EQ(pending, kDisable);
+            EXPECT_EQ(RequestMigMode(d, gpu, kDisable), NVML_ERROR_IN_USE);
+            MigModes modes = GetMigModes(d, gpu);
+            EXPECT_EQ(modes.current, kEnable);
+            EXPECT_EQ(modes.pending, kDisable);
           }),
       0);
 }
@@ -359,13 +429,7 @@ TEST_F(SimMig, CudaRunsOnAMigDeviceCreatedByAnotherProcess) {
             0);
 
   // A container process on the 1g (MIG device 1: GPU instance 7) holds memory.
-  int ready[2], done[2];
-  ASSERT_EQ(pipe(ready), 0);
-  ASSERT_EQ(pipe(done), 0);
-  pid_t holder = fork();
-  if (holder == 0) {
-    ApplyEnv(env);
-    Driver d = LoadDriver();
+  HoldingProcess holder(env, [](const Driver& d) {
     nvmlDevice_t mig = nullptr;
     bool ok = NVML(d, nvmlDeviceGetMigDeviceHandleByIndex)(Gpu(d, 0), 1, &mig) == NVML_SUCCESS;
     std::string uuid = ok ? Uuid(d, mig) : "";
@@ -392,25 +456,19 @@ TEST_F(SimMig, CudaRunsOnAMigDeviceCreatedByAnotherProcess) {
     ok = ok && CU(d, cuMemAlloc_v2)(&p, 768 * kMiB) == CUDA_SUCCESS;
     ok = ok && CU(d, cuMemGetInfo_v2)(&free, &total) == CUDA_SUCCESS && total == 4864 * kMiB &&
          free == 0;
-    char c = ok ? 'y' : 'n';
-    (void)!write(ready[1], &c, 1);
-    (void)!read(done[0], &c, 1);
-    _exit(0);
-  }
-  char c = 0;
-  ASSERT_EQ(read(ready[0], &c, 1), 1);
-  EXPECT_EQ(c, 'y');
+    return ok;
+  });
+  ASSERT_TRUE(holder.SetUpSucceeded());
   EXPECT_EQ(
       RunInChild(
           env,
-          [holder] {
+          [pid = holder.pid()] {
             Driver d = LoadDriver();
             nvmlDevice_t gpu = Gpu(d, 0);
             nvmlDevice_t mig = nullptr;
             ASSERT_EQ(NVML(d, nvmlDeviceGetMigDeviceHandleByIndex)(gpu, 1, &mig), NVML_SUCCESS);
+            EXPECT_EQ(MigDeviceUsedBytes(d, gpu, 1), 4864 * kMiB);
             nvmlMemory_t memory{};
-            ASSERT_EQ(NVML(d, nvmlDeviceGetMemoryInfo)(mig, &memory), NVML_SUCCESS);
-            EXPECT_EQ(memory.used, 4864 * kMiB);
             ASSERT_EQ(NVML(d, nvmlDeviceGetMemoryInfo)(gpu, &memory), NVML_SUCCESS);
             EXPECT_EQ(memory.used, 4864 * kMiB);
             nvmlProcessInfo_t infos[4];
@@ -418,7 +476,7 @@ TEST_F(SimMig, CudaRunsOnAMigDeviceCreatedByAnotherProcess) {
             ASSERT_EQ(NVML(d, nvmlDeviceGetComputeRunningProcesses_v3)(mig, &n, infos),
                       NVML_SUCCESS);
             ASSERT_EQ(n, 1u);
-            EXPECT_EQ(infos[0].pid, static_cast<unsigned>(holder));
+            EXPECT_EQ(infos[0].pid, static_cast<unsigned>(pid));
             EXPECT_EQ(infos[0].gpuInstanceId, 7u);
             EXPECT_EQ(infos[0].computeInstanceId, 0u);
             nvmlDevice_t other = nullptr;
@@ -428,94 +486,53 @@ TEST_F(SimMig, CudaRunsOnAMigDeviceCreatedByAnotherProcess) {
                       NVML_SUCCESS);
             EXPECT_EQ(n, 0u);
             // In use: neither instance may go.
-            nvmlGpuInstance_t gi = nullptr;
-            nvmlComputeInstance_t ci = nullptr;
-            ASSERT_EQ(NVML(d, nvmlDeviceGetGpuInstanceById)(gpu, 7, &gi), NVML_SUCCESS);
-            ASSERT_EQ(NVML(d, nvmlGpuInstanceGetComputeInstanceById)(gi, 0, &ci), NVML_SUCCESS);
-            EXPECT_EQ(NVML(d, nvmlComputeInstanceDestroy)(ci), NVML_ERROR_IN_USE);
-            EXPECT_EQ(NVML(d, nvmlGpuInstanceDestroy)(gi), NVML_ERROR_IN_USE);
+            ExpectDestroy(d, gpu, 7, 0, NVML_ERROR_IN_USE);
           }),
       0);
-  (void)!write(done[1], &c, 1);
-  int status = 0;
-  waitpid(holder, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  EXPECT_EQ(
-      RunInChild(
-          env,
-          [] {
-            Driver d = LoadDriver();
-            nvmlDevice_t gpu = Gpu(d, 0);
-            nvmlDevice_t mig = nullptr;
-            ASSERT_EQ(NVML(d, nvmlDeviceGetMigDeviceHandleByIndex)(gpu, 1, &mig), NVML_SUCCESS);
-            nvmlMemory_t memory{};
-            ASSERT_EQ(NVML(d, nvmlDeviceGetMemoryInfo)(mig, &memory), NVML_SUCCESS);
-            EXPECT_EQ(memory.used, 0u);
-            nvmlGpuInstance_t gi = nullptr;
-            nvmlComputeInstance_t ci = nullptr;
-            ASSERT_EQ(NVML(d, nvmlDeviceGetGpuInstanceById)(gpu, 7, &gi), NVML_SUCCESS);
-            ASSERT_EQ(NVML(d, nvmlGpuInstanceGetComputeInstanceById)(gi, 0, &ci), NVML_SUCCESS);
-            EXPECT_EQ(NVML(d, nvmlComputeInstanceDestroy)(ci), NVML_SUCCESS);
-            EXPECT_EQ(NVML(d, nvmlGpuInstanceDestroy)(gi), NVML_SUCCESS);
-          }),
-      0);
+  EXPECT_TRUE(holder.Release());
+  EXPECT_EQ(RunInChild(env,
+                       [] {
+                         Driver d = LoadDriver();
+                         nvmlDevice_t gpu = Gpu(d, 0);
+                         EXPECT_EQ(MigDeviceUsedBytes(d, gpu, 1), 0u);
+                         ExpectDestroy(d, gpu, 7, 0, NVML_SUCCESS);
+                       }),
+            0);
 }
 
 TEST_F(SimMig, EnablingWaitsWhileAProcessHoldsMemory) {
   const Env env = Machine("A100-40GB");
-  int ready[2], done[2];
-  ASSERT_EQ(pipe(ready), 0);
-  ASSERT_EQ(pipe(done), 0);
-  pid_t holder = fork();
-  if (holder == 0) {
-    ApplyEnv(env);
-    Driver d = LoadDriver();
+  HoldingProcess holder(env, [](const Driver& d) {
     CUcontext ctx = nullptr;
     CUdeviceptr p = 0;
-    bool ok = CU(d, cuInit)(0) == CUDA_SUCCESS &&
-              CU(d, cuDevicePrimaryCtxRetain)(&ctx, 0) == CUDA_SUCCESS &&
-              CU(d, cuCtxSetCurrent)(ctx) == CUDA_SUCCESS &&
-              CU(d, cuMemAlloc_v2)(&p, 64 * kMiB) == CUDA_SUCCESS;
-    char c = ok ? 'y' : 'n';
-    (void)!write(ready[1], &c, 1);
-    (void)!read(done[0], &c, 1);
-    _exit(0);
-  }
-  char c = 0;
-  ASSERT_EQ(read(ready[0], &c, 1), 1);
-  EXPECT_EQ(c, 'y');
-  EXPECT_EQ(
-      RunInChild(env,
-                 [] {
-                   Driver d = LoadDriver();
-                   nvmlDevice_t gpu = Gpu(d, 0);
-                   nvmlReturn_t status = NVML_SUCCESS;
-                   ASSERT_EQ(NVML(d, nvmlDeviceSetMigMode)(gpu, kEnable, &status), NVML_SUCCESS);
-                   EXPECT_EQ(status, NVML_ERROR_IN_USE);
-                   unsigned current = 9, pending = 9;
-                   ASSERT_EQ(NVML(d, nvmlDeviceGetMigMode)(gpu, &current, &pending), NVML_SUCCESS);
-                   EXPECT_EQ(current, kDisable);
-                   EXPECT_EQ(pending, kEnable);
-                   nvmlGpuInstance_t gi = nullptr;
-                   EXPECT_EQ(NVML(d, nvmlDeviceCreateGpuInstance)(gpu, kProfile1g, &gi),
-                             NVML_ERROR_NOT_SUPPORTED);
-                 }),
-      0);
-  (void)!write(done[1], &c, 1);
-  waitpid(holder, nullptr, 0);
-  EXPECT_EQ(
-      RunInChild(env,
-                 [] {
-                   Driver d = LoadDriver();
-                   nvmlDevice_t gpu = Gpu(d, 0);
-                   nvmlReturn_t status = NVML_ERROR_UNKNOWN;
-                   ASSERT_EQ(NVML(d, nvmlDeviceSetMigMode)(gpu, kEnable, &status), NVML_SUCCESS);
-                   EXPECT_EQ(status, NVML_SUCCESS);
-                   unsigned current = 9, pending = 9;
-                   ASSERT_EQ(NVML(d, nvmlDeviceGetMigMode)(gpu, &current, &pending), NVML_SUCCESS);
-                   EXPECT_EQ(current, kEnable);
-                 }),
-      0);
+    return CU(d, cuInit)(0) == CUDA_SUCCESS &&
+           CU(d, cuDevicePrimaryCtxRetain)(&ctx, 0) == CUDA_SUCCESS &&
+           CU(d, cuCtxSetCurrent)(ctx) == CUDA_SUCCESS &&
+           CU(d, cuMemAlloc_v2)(&p, 64 * kMiB) == CUDA_SUCCESS;
+  });
+  ASSERT_TRUE(holder.SetUpSucceeded());
+  EXPECT_EQ(RunInChild(env,
+                       [] {
+                         Driver d = LoadDriver();
+                         nvmlDevice_t gpu = Gpu(d, 0);
+                         EXPECT_EQ(RequestMigMode(d, gpu, kEnable), NVML_ERROR_IN_USE);
+                         MigModes modes = GetMigModes(d, gpu);
+                         EXPECT_EQ(modes.current, kDisable);
+                         EXPECT_EQ(modes.pending, kEnable);
+                         nvmlGpuInstance_t gi = nullptr;
+                         EXPECT_EQ(NVML(d, nvmlDeviceCreateGpuInstance)(gpu, kProfile1g, &gi),
+                                   NVML_ERROR_NOT_SUPPORTED);
+                       }),
+            0);
+  EXPECT_TRUE(holder.Release());
+  EXPECT_EQ(RunInChild(env,
+                       [] {
+                         Driver d = LoadDriver();
+                         nvmlDevice_t gpu = Gpu(d, 0);
+                         EXPECT_EQ(RequestMigMode(d, gpu, kEnable), NVML_SUCCESS);
+                         EXPECT_EQ(GetMigModes(d, gpu).current, kEnable);
+                       }),
+            0);
 }
 
 TEST_F(SimMig, BadMigListFailsInit) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 
 #include <gtest/gtest.h>
@@ -64,6 +65,18 @@ std::string TempStatePath() {
   static std::atomic<int> counter{0};
   return "/tmp/hami-sim-it-" + std::to_string(getpid()) + "-" + std::to_string(counter++) +
          ".state";
+}
+
+void SimMachineTest::TearDown() { std::remove(state_.c_str()); }
+
+Env SimMachineTest::Machine(const std::string& gpus, const Env& extra) const {
+  Env env = {{"HAMI_SIM_GPUS", gpus},
+             {"HAMI_SIM_STATE", state_},
+             {"HAMI_SIM_MIG", "<unset>"},
+             {"CUDA_VISIBLE_DEVICES", "<unset>"},
+             {"HAMI_SIM_CONTEXT_MIB", "<unset>"}};
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
 }
 
 }  // namespace hami::sim::testing

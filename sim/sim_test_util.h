@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 namespace hami::sim::testing {
 
 struct Driver {
@@ -36,6 +38,20 @@ int RunInChild(const Env& env, const std::function<void()>& body);
 
 // A fresh path for a shared-state file, removed by the caller.
 std::string TempStatePath();
+
+// A fixture for tests that run scenarios on a simulated machine: each test gets its own
+// shared-state path (removed after it).
+class SimMachineTest : public ::testing::Test {
+ protected:
+  void TearDown() override;
+
+  // The environment of a machine with HAMI_SIM_GPUS=`gpus` and this test's state file;
+  // HAMI_SIM_MIG, CUDA_VISIBLE_DEVICES and HAMI_SIM_CONTEXT_MIB unset. Variables are applied in
+  // order, so `extra` overrides these.
+  Env Machine(const std::string& gpus, const Env& extra = {}) const;
+
+  const std::string state_ = TempStatePath();
+};
 
 }  // namespace hami::sim::testing
 

@@ -3,11 +3,11 @@
 //
 // Discover() enumerates every GPU: index, UUID, name, memory (nullopt on NOT_SUPPORTED), NUMA
 // (nvmlDeviceGetNumaNodeId, else sysfs numa_node of the PCI bus id, else 0), MIG mode (and, when
-// on, every GPU-instance profile with its placements), minor number, bus id and health. Health is polled: a GPU is unhealthy when NVML cannot read its
-// identity or memory (GPU_IS_LOST, UNKNOWN, ...). XID event sets are not used (the simulated
-// driver has none). Links() gives NVML topology levels between GPUs where the library exports
-// nvmlDeviceGetTopologyCommonAncestor (the simulated one does not).
-// Thread-safe: calls are serialized by an internal mutex.
+// on, every GPU-instance profile with its placements), minor number, bus id and health. Health is
+// polled: a GPU is unhealthy when NVML cannot read its identity or memory (GPU_IS_LOST, UNKNOWN,
+// ...). XID event sets are not used (the simulated driver has none). Links() gives NVML topology
+// levels between GPUs where the library exports nvmlDeviceGetTopologyCommonAncestor (the simulated
+// one does not). Thread-safe: calls are serialized by an internal mutex.
 #pragma once
 
 #include <map>
