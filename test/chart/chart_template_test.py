@@ -267,6 +267,13 @@ class OverridesTest(unittest.TestCase):
         self.assertEqual(mounts["pod-resources"]["mountPath"], "/var/lib/kubelet/pod-resources")
         self.assertTrue(mounts["pod-resources"]["readOnly"])
 
+    def test_pod_resources_follow_a_custom_kubelet_root(self):
+        r = case({"devicePlugin": {"pluginPath": "/var/lib/k0s/kubelet/device-plugins"}})
+        self.assertEqual(flag_value(r.args(*DP), "--pod-resources-socket"),
+                         "/var/lib/k0s/kubelet/pod-resources/kubelet.sock")
+        mounts = {m["name"]: m for m in r.container(*DP)["volumeMounts"]}
+        self.assertEqual(mounts["pod-resources"]["mountPath"], "/var/lib/k0s/kubelet/pod-resources")
+
     def test_node_lock_compatibility_mode(self):
         r = case({"nodeLock": True})
         self.assertEqual(flag_value(r.args(*SCHED), "--nvidia-node-lock"), "true")
