@@ -64,7 +64,8 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
   char quote = 0;               // the open quote of a scalar spanning lines, or 0
   std::optional<size_t> block;  // indentation of the line that opened a block scalar
   bool root_block = false;      // a block scalar at the document's root (content may be at 0)
-  bool after_quote = false;     // a quoted scalar just closed outside flow collections
+  bool after_node = false;      // a quoted scalar or flow collection just closed in block context
+  bool flow_node = false;       // the open outermost flow collection started a node
   int line_number = 0;
   size_t start = 0;
   while (start <= yaml.size()) {
@@ -96,7 +97,7 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
           ++i;
         } else if (c == '"') {
           quote = 0;
-          after_quote = flow_depth == 0;
+          after_node = flow_depth == 0;
         }
         continue;
       }
@@ -105,20 +106,24 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
           ++i;
         } else if (c == '\'') {
           quote = 0;
-          after_quote = flow_depth == 0;
+          after_node = flow_depth == 0;
         }
         continue;
       }
-      // After a quoted scalar in block context only blanks, ':', a comment or the line's end may
-      // follow; a ',' there (`'a', b`), also behind an anchor or tag (`'a'&z,b`), is the flow
-      // entry yaml-cpp loops on.
-      if (after_quote && !IsBlank(c)) {
+      // After a quoted scalar or a flow collection in block context only blanks, ':', a comment
+      // or the line's end may follow; a ',' there (`'a', b`, `[a],b`), also behind anchors, tags
+      // or more such nodes (`'a'&z,b`, `"""",b`, `"a"[b],c`), is the flow entry yaml-cpp loops on.
+      if (after_node && flow_depth == 0 && !IsBlank(c)) {
         if (c == ',') return line_number;
         if (c == '&' || c == '!') {
           while (i + 1 < line.size() && !IsBlank(line[i + 1]) && !IsFlowIndicator(line[i + 1])) ++i;
           continue;
         }
-        after_quote = false;
+        if (c == '"' || c == '\'') {  // another quoted node: after_node again once it closes
+          quote = c;
+          continue;
+        }
+        if (c != '[' && c != '{') after_node = false;  // a flow node: decided where it opens
       }
       if (c == ',' && flow_depth == 0 && StartsNodeAfterIndicator(line, i)) return line_number;
       const bool token_start = i == 0 || IsBlank(line[i - 1]) || line[i - 1] == '[' ||
@@ -127,9 +132,12 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
       if ((c == '"' || c == '\'') && token_start) {
         quote = c;
       } else if (c == '[' || c == '{') {
+        // A collection opened where a root node starts (not inside a plain scalar: `a [b], c`).
+        if (flow_depth == 0) flow_node = after_node || SkipNodeProperties(line) == i;
+        after_node = false;
         ++flow_depth;
       } else if ((c == ']' || c == '}') && flow_depth > 0) {
-        --flow_depth;
+        after_node = --flow_depth == 0 && flow_node;
       } else if ((c == '|' || c == '>') && token_start && flow_depth == 0 &&
                  IsBlockScalarHeader(line.substr(i + 1))) {
         block = Indent(line);

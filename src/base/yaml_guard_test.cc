@@ -27,6 +27,15 @@ TEST(YamlGuardTest, RootFlowEntriesAreFound) {
   EXPECT_EQ(FindRootFlowEntry("'z\xc6\xd0'&z,z,)"), 1);
   EXPECT_EQ(FindRootFlowEntry("\"a\" &z ,b"), 1);
   EXPECT_EQ(FindRootFlowEntry("'a' !t,b"), 1);
+  // after a flow collection or another quoted node: crash-deeb392081150067 (device_config_fuzz)
+  // and crash-7e4f9cbb2200bc61 (kubeconfig_fuzz), found by the check build's fuzz gate
+  EXPECT_EQ(FindRootFlowEntry("[NULLz\xc6\xd0]&z6z,)"), 1);
+  EXPECT_EQ(FindRootFlowEntry("[a],b"), 1);
+  EXPECT_EQ(FindRootFlowEntry("{a: 1} ,b"), 1);
+  EXPECT_EQ(FindRootFlowEntry("\"\"\"\",b"), 1);
+  EXPECT_EQ(FindRootFlowEntry("'a'\"b\",c"), 1);
+  EXPECT_EQ(FindRootFlowEntry("\"a\" [b],c"), 1);
+  EXPECT_EQ(FindRootFlowEntry("[a][b],c"), 1);
   EXPECT_EQ(FindRootFlowEntry("a: \"x\" , y"), 1);
   EXPECT_EQ(FindRootFlowEntry("a: 'x\ny' ,"), 2);  // the quote closes on the next line
   EXPECT_EQ(FindRootFlowEntry("a: , b"), 1);       // a node starting with ',' after an indicator
@@ -50,6 +59,7 @@ TEST(YamlGuardTest, CommasWhereYamlAllowsThemPass) {
   EXPECT_EQ(FindRootFlowEntry("a: ['x', 'y']\nb: {'k': 'v', 'l': 'w'}\n"), std::nullopt);
   EXPECT_EQ(FindRootFlowEntry("'k': 'v'\n\"a\": b\n"), std::nullopt);
   EXPECT_EQ(FindRootFlowEntry("'k': &a 'v'\nx: 'y' &z\n"), std::nullopt);  // properties, no ','
+  EXPECT_EQ(FindRootFlowEntry("x: a [b], c\ny: [p, q] # ,\nz: {k: v}\n"), std::nullopt);
   EXPECT_EQ(FindRootFlowEntry(""), std::nullopt);
 }
 
