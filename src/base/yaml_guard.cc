@@ -54,6 +54,7 @@ bool IsBlockScalarHeader(std::string_view rest) {
     ++i;
   }
   while (i < rest.size() && IsBlank(rest[i])) ++i;
+  // yaml-cpp also takes a comment with no blank before it (`>#x`) as a header: so does this.
   return i == rest.size() || rest[i] == '#';
 }
 
@@ -78,7 +79,10 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
     if (block) {
       const bool blank = line.find_first_not_of(" \t") == std::string_view::npos;
       const bool marker = line.substr(0, 3) == "---" || line.substr(0, 3) == "...";
-      if (blank || (root_block && !marker) || Indent(line) > *block) continue;
+      // A root block scalar may hold lines at column 0, but yaml-cpp loops on one starting with
+      // ',' (`--- |` then `,x`): those fall through to the checks below.
+      const bool root_content = root_block && !marker && line.substr(0, 1) != ",";
+      if (blank || root_content || Indent(line) > *block) continue;
       block.reset();
       root_block = false;
     }

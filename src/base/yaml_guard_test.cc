@@ -51,7 +51,7 @@ TEST(YamlGuardTest, CommasWhereYamlAllowsThemPass) {
   EXPECT_EQ(FindRootFlowEntry("a: \"x\n,y\"\n"), std::nullopt);       // double-quoted, two lines
   EXPECT_EQ(FindRootFlowEntry("a: 'it''s\n,y'\n"), std::nullopt);     // single-quoted
   EXPECT_EQ(FindRootFlowEntry("a: |\n  ,x\nb: c\n"), std::nullopt);   // block scalar content
-  EXPECT_EQ(FindRootFlowEntry("--- |\n,x\n,y\n"), std::nullopt);      // root block scalar
+  EXPECT_EQ(FindRootFlowEntry("--- |\nx\n y,\n"), std::nullopt);      // root block scalar
   EXPECT_EQ(FindRootFlowEntry("a: >-  # folded\n  ,x\n"), std::nullopt);
   EXPECT_EQ(FindRootFlowEntry("a: b, c\nd: it's, [x]\n"), std::nullopt);  // inside plain scalars
   EXPECT_EQ(FindRootFlowEntry("# ,\na: 1 # ,\n"), std::nullopt);          // comments
@@ -65,7 +65,12 @@ TEST(YamlGuardTest, CommasWhereYamlAllowsThemPass) {
 
 TEST(YamlGuardTest, BlockScalarEndsAtItsParentsIndentation) {
   EXPECT_EQ(FindRootFlowEntry("a: |\n  x\n,\n"), 3);
-  EXPECT_EQ(FindRootFlowEntry("--- |\n,x\n---\n,\n"), 4);
+  EXPECT_EQ(FindRootFlowEntry("--- |\nx\n---\n,\n"), 4);  // the root block scalar ends at ---
+  // A root block scalar's column-0 line starting with ',' (YAML content, but yaml-cpp loops on
+  // it): crash-30ab0ccd4f6ddc7e, found by exploring device_config_fuzz.
+  EXPECT_EQ(FindRootFlowEntry("--- |\n,x\n,y\n"), 2);
+  EXPECT_EQ(FindRootFlowEntry(">\n,\n"), 2);
+  EXPECT_EQ(FindRootFlowEntry(">#x\n,\n"), 2);  // a header as yaml-cpp reads it, then ','
 }
 
 }  // namespace
