@@ -67,6 +67,7 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
   bool root_block = false;      // a block scalar at the document's root (content may be at 0)
   bool after_node = false;      // a quoted scalar or flow collection just closed in block context
   bool flow_node = false;       // the open outermost flow collection started a node
+  bool plain = false;           // inside a plain scalar (block context): its ',' are text
   int line_number = 0;
   size_t start = 0;
   while (start <= yaml.size()) {
@@ -81,7 +82,9 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
       const bool marker = line.substr(0, 3) == "---" || line.substr(0, 3) == "...";
       // A root block scalar may hold lines at column 0, but yaml-cpp loops on one starting with
       // ',' (`--- |` then `,x`): those fall through to the checks below.
-      const bool root_content = root_block && !marker && line.substr(0, 1) != ",";
+      const size_t first = SkipNodeProperties(line);
+      const bool root_content =
+          root_block && !marker && (first >= line.size() || line[first] != ',');
       if (blank || root_content || Indent(line) > *block) continue;
       block.reset();
       root_block = false;
@@ -90,6 +93,7 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
       if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return line_number;
     }
     size_t i = 0;
+    plain = false;  // a plain scalar continued on this line restarts as text below
     if (quote == 0 && flow_depth == 0) {
       i = SkipNodeProperties(line);
       if (i < line.size() && line[i] == ',') return line_number;
@@ -130,6 +134,30 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
         if (c != '[' && c != '{') after_node = false;  // a flow node: decided where it opens
       }
       if (c == ',' && flow_depth == 0 && StartsNodeAfterIndicator(line, i)) return line_number;
+      // The general rule: in block context a ',' is text only inside a plain scalar. A plain
+      // scalar starts at a character that starts no other node and ends at ": " (a key) or a
+      // comment; quotes and brackets inside it are text.
+      if (flow_depth == 0) {
+        const bool indicator_gap = i + 1 >= line.size() || IsBlank(line[i + 1]);
+        if (plain) {
+          if (c == ':' && indicator_gap) plain = false;
+          if (c == '#' && i > 0 && IsBlank(line[i - 1])) break;
+          continue;
+        }
+        if (c == ',') return line_number;
+        const bool starts_node = c == '"' || c == '\'' || c == '[' || c == '{' || c == '&' ||
+                                 c == '!' || c == '*' || c == '#' || c == '|' || c == '>' ||
+                                 ((c == '-' || c == '?' || c == ':') && indicator_gap);
+        if (!starts_node && !IsBlank(c)) {
+          plain = true;
+          after_node = false;
+          continue;
+        }
+        if (c == '*' || c == '&' || c == '!') {  // an alias or a property: its name
+          while (i + 1 < line.size() && !IsBlank(line[i + 1]) && !IsFlowIndicator(line[i + 1])) ++i;
+          continue;
+        }
+      }
       const bool token_start = i == 0 || IsBlank(line[i - 1]) || line[i - 1] == '[' ||
                                line[i - 1] == '{' || line[i - 1] == ',';
       if (c == '#' && (i == 0 || IsBlank(line[i - 1]))) break;

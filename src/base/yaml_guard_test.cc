@@ -36,6 +36,11 @@ TEST(YamlGuardTest, RootFlowEntriesAreFound) {
   EXPECT_EQ(FindRootFlowEntry("'a'\"b\",c"), 1);
   EXPECT_EQ(FindRootFlowEntry("\"a\" [b],c"), 1);
   EXPECT_EQ(FindRootFlowEntry("[a][b],c"), 1);
+  // The general rule: in block context a ',' outside a plain scalar (crash-d24f3a75f6587066 and
+  // two inputs found by exploring, kept in the corpora).
+  EXPECT_EQ(FindRootFlowEntry("k: *a, b"), 1);
+  EXPECT_EQ(FindRootFlowEntry("- [a], b"), 1);
+  EXPECT_EQ(FindRootFlowEntry(">\n!,\n"), 2);
   EXPECT_EQ(FindRootFlowEntry("a: \"x\" , y"), 1);
   EXPECT_EQ(FindRootFlowEntry("a: 'x\ny' ,"), 2);  // the quote closes on the next line
   EXPECT_EQ(FindRootFlowEntry("a: , b"), 1);       // a node starting with ',' after an indicator
@@ -60,6 +65,8 @@ TEST(YamlGuardTest, CommasWhereYamlAllowsThemPass) {
   EXPECT_EQ(FindRootFlowEntry("'k': 'v'\n\"a\": b\n"), std::nullopt);
   EXPECT_EQ(FindRootFlowEntry("'k': &a 'v'\nx: 'y' &z\n"), std::nullopt);  // properties, no ','
   EXPECT_EQ(FindRootFlowEntry("x: a [b], c\ny: [p, q] # ,\nz: {k: v}\n"), std::nullopt);
+  EXPECT_EQ(FindRootFlowEntry("u: http://h:1/a,b\n- -a, b\n? k, l\n: v, w\nm: &x y, z\n"),
+            std::nullopt);  // plain scalars hold their commas
   EXPECT_EQ(FindRootFlowEntry(""), std::nullopt);
 }
 
