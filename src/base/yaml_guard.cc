@@ -94,6 +94,7 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
     }
     size_t i = 0;
     plain = false;  // a plain scalar continued on this line restarts as text below
+    if (quote == 0) after_node = false;  // a node closed on an earlier line: a new line follows
     if (quote == 0 && flow_depth == 0) {
       i = SkipNodeProperties(line);
       if (i < line.size() && line[i] == ',') return line_number;
@@ -131,6 +132,9 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
           quote = c;
           continue;
         }
+        // Text glued to a quoted scalar or flow collection (`"a"x`, `[a] b`) is not YAML either,
+        // and yaml-cpp reads what follows it into the same loop.
+        if (c != '[' && c != '{' && c != ':' && c != '#') return line_number;
         if (c != '[' && c != '{') after_node = false;  // a flow node: decided where it opens
       }
       if (c == ',' && flow_depth == 0 && StartsNodeAfterIndicator(line, i)) return line_number;

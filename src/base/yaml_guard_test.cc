@@ -39,6 +39,9 @@ TEST(YamlGuardTest, RootFlowEntriesAreFound) {
   // The general rule: in block context a ',' outside a plain scalar (crash-d24f3a75f6587066 and
   // two inputs found by exploring, kept in the corpora).
   EXPECT_EQ(FindRootFlowEntry("k: *a, b"), 1);
+  EXPECT_EQ(FindRootFlowEntry("\"a\"x\n"),
+            1);  // text glued to a quoted node: crash-fab1248377f02c21
+  EXPECT_EQ(FindRootFlowEntry("[a] b\n"), 1);
   EXPECT_EQ(FindRootFlowEntry("- [a], b"), 1);
   EXPECT_EQ(FindRootFlowEntry(">\n!,\n"), 2);
   EXPECT_EQ(FindRootFlowEntry("a: \"x\" , y"), 1);
