@@ -77,6 +77,9 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     start = end + 1;
     ++line_number;
+    for (char c : line) {  // YAML text is printable: no C0 controls but tab, no DEL
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return line_number;
+    }
     if (block) {
       const bool blank = line.find_first_not_of(" \t") == std::string_view::npos;
       const bool marker = line.substr(0, 3) == "---" || line.substr(0, 3) == "...";
@@ -88,9 +91,6 @@ std::optional<int> FindRootFlowEntry(std::string_view yaml) {
       if (blank || root_content || Indent(line) > *block) continue;
       block.reset();
       root_block = false;
-    }
-    for (char c : line) {  // YAML text is printable: no C0 controls but tab, no DEL
-      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return line_number;
     }
     size_t i = 0;
     plain = false;  // a plain scalar continued on this line restarts as text below

@@ -42,6 +42,7 @@ TEST(YamlGuardTest, RootFlowEntriesAreFound) {
   EXPECT_EQ(FindRootFlowEntry("\"a\"x\n"),
             1);  // text glued to a quoted node: crash-fab1248377f02c21
   EXPECT_EQ(FindRootFlowEntry("[a] b\n"), 1);
+  EXPECT_EQ(FindRootFlowEntry(">#x\n  a\003b\n"), 2);  // a control character, block content too
   EXPECT_EQ(FindRootFlowEntry("- [a], b"), 1);
   EXPECT_EQ(FindRootFlowEntry(">\n!,\n"), 2);
   EXPECT_EQ(FindRootFlowEntry("a: \"x\" , y"), 1);
