@@ -10,7 +10,7 @@ sim/ are one module each) and fails, naming file:line and the rule, when:
   cycle      headers include each other in a cycle, or modules do;
   pure       a pure layer (PURE) includes network, HTTP, gRPC, curl, TLS or stream/file I/O headers
              (tests excepted);
-  owner      a library that one module wraps (OWNED: yaml-cpp, behind codec/yaml.h) is included or
+  owner      a library that one module wraps (OWNED: libyaml, behind codec/yaml.h) is included or
              linked by another;
   cmake      a CMakeLists.txt under src/ links (hami_library/hami_test DEPS, target_link_libraries)
              a library of a module RULE does not let it reach, or a pure layer links an I/O
@@ -77,7 +77,7 @@ PURE_BANNED_LIBS = ("CURL::", "gRPC::", "protobuf::", "OpenSSL::", "PkgConfig::C
 TEST_FAKE_LIBS = {"hami_http_client"}
 
 # Third-party libraries one module wraps for all the others: header prefix -> (module, CMake target).
-OWNED = {"yaml-cpp/": ("codec", "yaml-cpp")}
+OWNED = {"yaml.h": ("codec", "PkgConfig::LIBYAML")}
 
 SOURCE_SUFFIXES = (".h", ".cc", ".c", ".inc", ".def")
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -18,8 +18,8 @@ CLEAN = {
     "src/base/status.h": "#pragma once\n#include <string>\n",
     "src/model/reason.h": '#pragma once\n#include "base/status.h"\n',
     "src/codec/yaml.h": '#pragma once\n#include "model/reason.h"\n',
-    "src/codec/yaml.cc": '#include "codec/yaml.h"\n#include <yaml-cpp/yaml.h>\n',
-    "src/codec/CMakeLists.txt": "hami_library(codec SRCS yaml.cc DEPS hami_model yaml-cpp)\n",
+    "src/codec/yaml.cc": '#include "codec/yaml.h"\n#include <yaml.h>\n',
+    "src/codec/CMakeLists.txt": "hami_library(codec SRCS yaml.cc DEPS hami_model PkgConfig::LIBYAML)\n",
     "src/model/CMakeLists.txt": "hami_library(model SRCS reason.cc DEPS hami_base)\n",
     "src/base/CMakeLists.txt": "hami_library(base SRCS status.cc)\n",
     "src/webhook/CMakeLists.txt": "hami_library(webhook SRCS handler.cc DEPS hami_codec)\n",
@@ -103,11 +103,11 @@ class CheckLayeringTest(unittest.TestCase):
         self.assertOne({"src/sched/x.h": "#include <grpcpp/grpcpp.h>\n"},
                        "pure", "src/sched/x.h", 1, "gRPC")
 
-    def test_yaml_cpp_only_in_codec(self):
-        self.assertOne({"src/webhook/y.cc": "#include <yaml-cpp/yaml.h>\n"},
-                       "owner", "src/webhook/y.cc", 1, "only codec uses yaml-cpp")
+    def test_libyaml_only_in_codec(self):
+        self.assertOne({"src/webhook/y.cc": "#include <yaml.h>\n"},
+                       "owner", "src/webhook/y.cc", 1, "only codec uses yaml.h")
         self.assertOne({"src/webhook/CMakeLists.txt":
-                        "hami_library(webhook SRCS handler.cc DEPS hami_codec yaml-cpp)\n"},
+                        "hami_library(webhook SRCS handler.cc DEPS hami_codec PkgConfig::LIBYAML)\n"},
                        "owner", "src/webhook/CMakeLists.txt", 1, "only codec links it")
 
     def test_cmake_deps_obey_the_rule(self):

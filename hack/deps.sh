@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
+  nlohmann-json3-dev libyaml-dev libcli11-dev libcpp-httplib-dev
   libcurl4-openssl-dev libssl-dev openssl
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   shellcheck clang-format-14 clang-tidy-14 pyflakes3

@@ -1,13 +1,14 @@
 // YAML text -> JSON: the project's one YAML reader (kubeconfig, device-config.yaml, manifests for
-// `hami simulate`). yaml-cpp does the parsing; callers see only nlohmann::json.
+// `hami simulate`). libyaml (the C parser behind PyYAML, fuzzed by OSS-Fuzz) does the parsing, as
+// an event stream; callers see only nlohmann::json. (yaml-cpp 0.7, used before, loops allocating
+// until memory runs out on a family of malformed inputs our fuzz targets kept finding.)
 //
 // Input from outside is hostile (docs/architecture.md, convention 12), so:
-//   - text yaml-cpp would never return on is refused first (base::FindRootFlowEntry);
 //   - one document is at most kMaxYamlNodes nodes once aliases are expanded and at most
 //     kMaxYamlDepth levels deep ("billion laughs" and self-referencing anchors end in an error);
-//   - the JSON out is valid UTF-8 (a later dump cannot throw);
+//   - the JSON out is valid UTF-8 (libyaml refuses other bytes; a later dump cannot throw);
 //   - every failure is an error naming `source` (a file path, "kubeconfig", ...) and, for bad
-//     YAML, its line and column. No exception escapes.
+//     YAML, its line and column (for bad bytes, their offset). No exception escapes.
 // Reading files is the caller's. Pure; thread-safe.
 #pragma once
 
