@@ -86,9 +86,9 @@ struct Node {
 };
 
 // Builds each document's JSON from libyaml's event stream with an explicit stack (no recursion, so
-// nesting costs no native stack). Aliases make YAML a graph: nine anchors of nine aliases each expand
-// to 9^9 nodes, so the bound counts expanded nodes; an anchor is usable only once its node is
-// complete, so an anchor aliased inside itself is an undefined alias. Every failure is an error
+// nesting costs no native stack). Aliases make YAML a graph: nine anchors of nine aliases each
+// expand to 9^9 nodes, so the bound counts expanded nodes; an anchor is usable only once its node
+// is complete, so an anchor aliased inside itself is an undefined alias. Every failure is an error
 // naming the source; nothing throws.
 class DocumentBuilder {
  public:
