@@ -76,6 +76,8 @@ HAMI_CUAPI CUresult cuMemAlloc_v2(CUdeviceptr* dptr, size_t bytesize);
 HAMI_CUAPI CUresult cuMemAllocPitch_v2(CUdeviceptr* dptr, size_t* pitch, size_t width_in_bytes,
                                        size_t height, unsigned int element_size_bytes);
 HAMI_CUAPI CUresult cuMemAllocManaged(CUdeviceptr* dptr, size_t bytesize, unsigned int flags);
+HAMI_CUAPI CUresult cuMemAdvise(CUdeviceptr dptr, size_t count, CUmem_advise advice,
+                                CUdevice device);
 HAMI_CUAPI CUresult cuMemFree_v2(CUdeviceptr dptr);
 HAMI_CUAPI CUresult cuMemGetAddressRange_v2(CUdeviceptr* pbase, size_t* psize, CUdeviceptr dptr);
 HAMI_CUAPI CUresult cuPointerGetAttribute(void* data, CUpointer_attribute attribute,

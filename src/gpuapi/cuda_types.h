@@ -152,6 +152,17 @@ typedef enum CUmemAttach_flags_enum {
   CU_MEM_ATTACH_SINGLE = 0x4
 } CUmemAttach_flags;
 
+// cuMemAdvise advice on managed memory. Values are ABI; CU_DEVICE_CPU names the host.
+typedef enum CUmem_advise_enum {
+  CU_MEM_ADVISE_SET_READ_MOSTLY = 1,
+  CU_MEM_ADVISE_UNSET_READ_MOSTLY = 2,
+  CU_MEM_ADVISE_SET_PREFERRED_LOCATION = 3,
+  CU_MEM_ADVISE_UNSET_PREFERRED_LOCATION = 4,
+  CU_MEM_ADVISE_SET_ACCESSED_BY = 5,
+  CU_MEM_ADVISE_UNSET_ACCESSED_BY = 6
+} CUmem_advise;
+#define CU_DEVICE_CPU ((CUdevice)-1)
+
 // ---------------------------------------------------------------------------------------------
 // Device attributes (cuDeviceGetAttribute). Values are ABI.
 typedef enum CUdevice_attribute_enum {
