@@ -201,6 +201,26 @@ CUresult cuMemAllocManaged(CUdeviceptr* dptr, size_t bytesize, unsigned int flag
   return Allocate(dptr, bytesize, AllocKind::kManaged);
 }
 
+// Advice is validated as the driver does (a managed range, a known advice, the host or a visible
+// device) and otherwise has no effect: managed memory never migrates to the simulated GPU.
+CUresult cuMemAdvise(CUdeviceptr dptr, size_t count, CUmem_advise advice, CUdevice device) {
+  Process& p = Process::Get();
+  Lock lock(p.mu);
+  if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
+  const Allocation* a = p.allocations.FindContaining(dptr);
+  if (count == 0 || a == nullptr || a->kind != AllocKind::kManaged ||
+      count > a->base + a->size - dptr || advice < CU_MEM_ADVISE_SET_READ_MOSTLY ||
+      advice > CU_MEM_ADVISE_UNSET_ACCESSED_BY) {
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  const bool names_device =
+      advice != CU_MEM_ADVISE_SET_READ_MOSTLY && advice != CU_MEM_ADVISE_UNSET_READ_MOSTLY;
+  if (names_device && device != CU_DEVICE_CPU && !p.ValidDevice(device)) {
+    return CUDA_ERROR_INVALID_DEVICE;
+  }
+  return CUDA_SUCCESS;
+}
+
 CUresult cuMemAllocPitch_v2(CUdeviceptr* dptr, size_t* pitch, size_t width_in_bytes, size_t height,
                             unsigned int element_size_bytes) {
   if (element_size_bytes != 4 && element_size_bytes != 8 && element_size_bytes != 16) {

@@ -61,6 +61,7 @@ const ProcEntry kTable[] = {
     {"cuMemAlloc", 3020, Fn(&cuMemAlloc_v2), nullptr},
     {"cuMemAllocPitch", 3020, Fn(&cuMemAllocPitch_v2), nullptr},
     {"cuMemAllocManaged", 6000, Fn(&cuMemAllocManaged), nullptr},
+    {"cuMemAdvise", 8000, Fn(&cuMemAdvise), nullptr},
     {"cuMemFree", 3020, Fn(&cuMemFree_v2), nullptr},
     {"cuMemGetAddressRange", 3020, Fn(&cuMemGetAddressRange_v2), nullptr},
     {"cuPointerGetAttribute", 4000, Fn(&cuPointerGetAttribute), nullptr},

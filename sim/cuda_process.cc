@@ -317,9 +317,11 @@ CUresult Process::AllocateDevice(int ordinal, uint64_t size, AllocKind kind, con
                    ? Find<Pool>(owner, ObjKind::kPool)
                    : nullptr;
   const bool from_cache = pool != nullptr && pool->cached >= reserved;
+  // Managed memory lives in host memory until migrated (never, here): it takes no device memory.
+  const uint64_t charge = kind == AllocKind::kManaged ? 0 : reserved;
   if (from_cache) {
     pool->cached -= reserved;
-  } else if (!Charge(ordinal, reserved)) {
+  } else if (!Charge(ordinal, charge)) {
     return CUDA_ERROR_OUT_OF_MEMORY;
   }
   auto address = DeviceVa(ordinal).Allocate(reserved, alignment);
@@ -327,7 +329,7 @@ CUresult Process::AllocateDevice(int ordinal, uint64_t size, AllocKind kind, con
     if (from_cache) {
       pool->cached += reserved;
     } else {
-      Uncharge(ordinal, reserved);
+      Uncharge(ordinal, charge);
     }
     return CUDA_ERROR_OUT_OF_MEMORY;
   }
@@ -340,7 +342,7 @@ CUresult Process::AllocateDevice(int ordinal, uint64_t size, AllocKind kind, con
   a.base = *address;
   a.size = size;
   a.reserved = reserved;
-  a.charged = reserved;
+  a.charged = charge;
   a.device = ordinal;
   a.kind = kind;
   a.owner = owner;

@@ -220,6 +220,60 @@ TEST_F(SimIntegration, AllocateUntilOutOfMemoryAndFree) {
       0);
 }
 
+// Managed memory lives in host memory (it never migrates here): a full GPU still hands it out,
+// NVML and cuMemGetInfo do not count it, copies and memsets reach it, cuMemAdvise is validated.
+TEST_F(SimIntegration, ManagedMemoryTakesNoDeviceMemory) {
+  EXPECT_EQ(
+      RunInChild(
+          Machine("A100-1GB"),
+          [] {
+            Driver d = LoadDriver();
+            StartOnDevice(d, 0);
+            ASSERT_EQ(NVML(d, nvmlInit_v2)(), NVML_SUCCESS);
+            nvmlDevice_t h = nullptr;
+            ASSERT_EQ(NVML(d, nvmlDeviceGetHandleByIndex_v2)(0, &h), NVML_SUCCESS);
+            CUdeviceptr full = 0, more = 0, managed = 0;
+            ASSERT_EQ(CU(d, cuMemAlloc_v2)(&full, kGiB), CUDA_SUCCESS);
+            EXPECT_EQ(CU(d, cuMemAlloc_v2)(&more, 1), CUDA_ERROR_OUT_OF_MEMORY);
+            ASSERT_EQ(CU(d, cuMemAllocManaged)(&managed, 2 * kGiB, CU_MEM_ATTACH_GLOBAL),
+                      CUDA_SUCCESS);
+            EXPECT_EQ(CU(d, cuMemsetD8_v2)(managed, 1, 2 * kGiB), CUDA_SUCCESS);
+            char host[64] = {};
+            EXPECT_EQ(CU(d, cuMemcpyHtoD_v2)(managed + kGiB, host, sizeof(host)), CUDA_SUCCESS);
+            nvmlMemory_t m{};
+            ASSERT_EQ(NVML(d, nvmlDeviceGetMemoryInfo)(h, &m), NVML_SUCCESS);
+            EXPECT_EQ(m.used, kGiB);
+            unsigned n = 4;
+            nvmlProcessInfo_t infos[4];
+            ASSERT_EQ(NVML(d, nvmlDeviceGetComputeRunningProcesses_v3)(h, &n, infos), NVML_SUCCESS);
+            ASSERT_EQ(n, 1u);
+            EXPECT_EQ(infos[0].usedGpuMemory, kGiB);
+            size_t free = 1, total = 0;
+            ASSERT_EQ(CU(d, cuMemGetInfo_v2)(&free, &total), CUDA_SUCCESS);
+            EXPECT_EQ(free, 0u);
+
+            auto advise = CU(d, cuMemAdvise);
+            EXPECT_EQ(
+                advise(managed, 2 * kGiB, CU_MEM_ADVISE_SET_PREFERRED_LOCATION, CU_DEVICE_CPU),
+                CUDA_SUCCESS);
+            EXPECT_EQ(advise(managed, kMiB, CU_MEM_ADVISE_SET_ACCESSED_BY, 0), CUDA_SUCCESS);
+            EXPECT_EQ(advise(managed, kMiB, CU_MEM_ADVISE_SET_ACCESSED_BY, 7),
+                      CUDA_ERROR_INVALID_DEVICE);
+            EXPECT_EQ(advise(managed, 2 * kGiB + 1, CU_MEM_ADVISE_SET_ACCESSED_BY, 0),
+                      CUDA_ERROR_INVALID_VALUE);
+            EXPECT_EQ(advise(managed, kMiB, static_cast<CUmem_advise>(99), 0),
+                      CUDA_ERROR_INVALID_VALUE);
+            EXPECT_EQ(advise(full, kMiB, CU_MEM_ADVISE_SET_ACCESSED_BY, 0),
+                      CUDA_ERROR_INVALID_VALUE);  // not managed memory
+
+            EXPECT_EQ(CU(d, cuMemFree_v2)(managed), CUDA_SUCCESS);
+            ASSERT_EQ(NVML(d, nvmlDeviceGetMemoryInfo)(h, &m), NVML_SUCCESS);
+            EXPECT_EQ(m.used, kGiB);
+            EXPECT_EQ(CU(d, cuMemsetD8_v2)(managed, 1, 1), CUDA_ERROR_INVALID_VALUE);
+          }),
+      0);
+}
+
 TEST_F(SimIntegration, ContextsChargeOverheadAndFreeTheirMemory) {
   EXPECT_EQ(RunInChild(
                 Machine("A100-40GB", {{"HAMI_SIM_CONTEXT_MIB", "300"}}),
