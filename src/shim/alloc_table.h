@@ -16,9 +16,10 @@ class AllocTable {
   struct Entry {
     uint64_t bytes = 0;
     int32_t dev = -1;
-    int32_t kind = 0;   // region::UsageKind
-    uint64_t ctx = 0;   // context it was made in (freed with it), 0 = none
-    uint64_t pool = 0;  // memory pool it came from, 0 = none
+    int32_t kind = 0;      // region::UsageKind
+    uint64_t ctx = 0;      // context it was made in (freed with it), 0 = none
+    uint64_t pool = 0;     // memory pool it came from, 0 = none
+    bool spilled = false;  // backed by host memory (oversubscription): managed, never a pool's
   };
 
   AllocTable();

@@ -119,6 +119,12 @@ Config ReadConfig(EnvLookup lookup, void* context) {
       SHIM_ERROR("HAMI_CONTEXT_OVERHEAD=\"%s\" is not a memory size; measuring instead", v);
     }
   }
+  if (const char* v = env.NonEmpty(kOversubscribeEnv)) {
+    auto on = limit::ParseSwitch(v);
+    c.oversubscribe = on.value_or(false);
+    if (!on)
+      SHIM_ERROR("%s=\"%s\" is not true or false; not oversubscribing", kOversubscribeEnv, v);
+  }
   if (const char* v = env.NonEmpty("CUDA_DEVICE_MEMORY_SHARED_CACHE")) {
     if (std::strlen(v) >= sizeof(c.region_path)) {
       Fail(c, "CUDA_DEVICE_MEMORY_SHARED_CACHE", v, "is longer than 255 bytes");

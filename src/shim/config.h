@@ -17,6 +17,11 @@
 
 namespace hami::shim {
 
+// WIRE: the same name as vendor::nvidia::kOversubscribeEnv (the device plugin sets it when the
+// node's deviceMemoryScaling > 1); libvgpu may not include vendor/ (layering), so the test
+// shim_oversubscribe_test pins the two together.
+inline constexpr char kOversubscribeEnv[] = "CUDA_OVERSUBSCRIBE";
+
 struct Config {
   uint64_t mem_limit[region::kMaxDevices] = {};  // bytes, 0 = no limit set
   uint32_t sm_limit[region::kMaxDevices] = {};   // percent, 0 = no limit
@@ -26,6 +31,9 @@ struct Config {
   bool context_overhead_set = false;  // unset: measured from NVML around the first context
   char region_path[256] = "/tmp/cudevshr.cache";
   bool any_sm_limit = false;
+  // CUDA_OVERSUBSCRIBE=true: on a device with a memory limit, an allocation the GPU has no room
+  // for is backed by host memory (managed memory) within the same limit (docs/libvgpu.md).
+  bool oversubscribe = false;
   // Non-empty when a limit variable (or the region path) was set but unusable: the first such
   // problem, as the error line names it.
   char error[224] = "";

@@ -57,6 +57,12 @@ class Runtime {
   bool MayRunUnaccounted() const { return !enforcing_ && broken() == nullptr; }
   // Whether any limit applies to this process (or one was meant to).
   bool enforcing() const { return enforcing_; }
+  // Whether an allocation on `dev` that the GPU has no room for is backed by host memory
+  // (CUDA_OVERSUBSCRIBE): only under a limit, which then bounds device and host memory together,
+  // and never while broken.
+  bool Oversubscribes(int dev) const {
+    return config_.oversubscribe && Limit(dev) != 0 && broken() == nullptr;
+  }
 
   AllocTable& allocs() { return *allocs_; }   // device pointers (plain, pitch, managed, imports)
   AllocTable& arrays() { return *arrays_; }   // CUarray and CUmipmappedArray handles

@@ -9,7 +9,13 @@
 //   fork <bytes>              -> "child_setup=<r> child_alloc=<r>" (from the forked child)
 //   heap <bytes>              -> "ok" | "err <CUresult>"   (cuCtxSetLimit, device malloc heap)
 //   info                      -> "free=<bytes> total=<bytes>"
-//   g <n> <bytes> <free>      -> "ok <id>" | "err <CUresult>": a graph of n alloc nodes of `bytes`
+//   nvml                      -> "nfree=<bytes> ntotal=<bytes> nused=<bytes> rc=<nvmlReturn_t>":
+//                                nvmlDeviceGetMemoryInfo of NVML device 0
+//   t <id>                    -> "ok" | "err <CUresult>": touches a held pointer: cuMemsetD8 over
+//                                its whole size, then a kernel given the pointer, synchronized
+//   pm <id>                   -> "managed=<0|1>" | "err <CUresult>":
+//   CU_POINTER_ATTRIBUTE_IS_MANAGED g <n> <bytes> <free>      -> "ok <id>" | "err <CUresult>": a
+//   graph of n alloc nodes of `bytes`
 //                                on device 0 (each followed by its free node when free is 1),
 //                                instantiated; the exec is held (f destroys it)
 //   l <id>                    -> "ok" | "err <CUresult>": launches a held graph exec, synchronizes
@@ -40,6 +46,7 @@
 #include <vector>
 
 #include "gpuapi/cuda_functions.h"
+#include "gpuapi/nvml_functions.h"
 #include "sim/fd_passing.h"
 
 namespace {
@@ -90,7 +97,12 @@ namespace {
   X(cuMemPoolExportToShareableHandle)   \
   X(cuMemPoolImportFromShareableHandle) \
   X(cuMemPoolExportPointer)             \
-  X(cuMemPoolImportPointer)
+  X(cuMemPoolImportPointer)             \
+  X(cuMemsetD8_v2)                      \
+  X(cuModuleLoadData)                   \
+  X(cuModuleGetFunction)                \
+  X(cuLaunchKernel)                     \
+  X(cuPointerGetAttribute)
 
 struct Api {
 // NOLINTNEXTLINE(bugprone-macro-parentheses): f names the member being declared
@@ -106,6 +118,7 @@ struct Held {
   char kind[16] = "";
   uint64_t handle = 0;  // pointer, array, context or VA start
   uint64_t size = 0;    // VMM mapping size
+  uint64_t bytes = 0;   // as asked for
   bool live = false;
 };
 std::vector<Held> g_held;
@@ -417,6 +430,45 @@ bool ShareCommand(const char* line) {
   return true;
 }
 
+// t: what a program does with its memory: a memset over all of it and a kernel reading it.
+CUresult Touch(const Held& h) {
+  static CUfunction kernel = nullptr;
+  CUresult r = CUDA_SUCCESS;
+  if (kernel == nullptr) {
+    CUmodule module;
+    r = g.cuModuleLoadData(&module, "touch");
+    if (r == CUDA_SUCCESS) r = g.cuModuleGetFunction(&kernel, module, "touch");
+  }
+  if (r == CUDA_SUCCESS) r = g.cuMemsetD8_v2(h.handle, 0xab, h.bytes);
+  CUdeviceptr ptr = h.handle;
+  uint64_t n = h.bytes;
+  void* params[] = {&ptr, &n};
+  if (r == CUDA_SUCCESS)
+    r = g.cuLaunchKernel(kernel, 64, 1, 1, 256, 1, 1, 0, nullptr, params, nullptr);
+  return r == CUDA_SUCCESS ? g.cuCtxSynchronize() : r;
+}
+
+// nvml: the memory NVML reports for device 0 (libvgpu's view when it is preloaded).
+void NvmlInfo() {
+  void* lib = dlopen("libnvidia-ml.so.1", RTLD_NOW);
+  auto init = lib ? reinterpret_cast<decltype(&nvmlInit_v2)>(dlsym(lib, "nvmlInit_v2")) : nullptr;
+  auto get = lib ? reinterpret_cast<decltype(&nvmlDeviceGetHandleByIndex_v2)>(
+                       dlsym(lib, "nvmlDeviceGetHandleByIndex_v2"))
+                 : nullptr;
+  auto info = lib ? reinterpret_cast<decltype(&nvmlDeviceGetMemoryInfo)>(
+                        dlsym(lib, "nvmlDeviceGetMemoryInfo"))
+                  : nullptr;
+  nvmlMemory_t m{};
+  nvmlDevice_t dev = nullptr;
+  nvmlReturn_t r = NVML_ERROR_LIBRARY_NOT_FOUND;
+  if (init != nullptr && get != nullptr && info != nullptr) {
+    r = init();
+    if (r == NVML_SUCCESS) r = get(0, &dev);
+    if (r == NVML_SUCCESS) r = info(dev, &m);
+  }
+  std::printf("nfree=%llu ntotal=%llu nused=%llu rc=%d\n", m.free, m.total, m.used, r);
+}
+
 void Fork(uint64_t bytes) {
   std::fflush(stdout);
   const pid_t pid = fork();
@@ -440,6 +492,7 @@ void Command(const char* line) {
   if (std::sscanf(line, "a %15s %llu %d", kind, &bytes, &dev) >= 2) {
     Held h;
     std::snprintf(h.kind, sizeof(h.kind), "%s", kind);
+    h.bytes = bytes;
     Reply(dev >= 0 && dev < 16 ? Allocate(kind, bytes, dev, &h) : CUDA_ERROR_INVALID_VALUE, &h);
   } else if (std::sscanf(line, "f %u", &id) == 1) {
     if (id >= g_held.size() || !g_held[id].live) {
@@ -494,6 +547,21 @@ void Command(const char* line) {
     size_t free = 0, total = 0;
     const CUresult r = g.cuMemGetInfo_v2(&free, &total);
     std::printf("free=%zu total=%zu rc=%d\n", free, total, r);
+  } else if (!std::strncmp(line, "nvml", 4)) {
+    NvmlInfo();
+  } else if (std::sscanf(line, "t %u", &id) == 1) {
+    Reply(id < g_held.size() && g_held[id].live ? Touch(g_held[id]) : CUDA_ERROR_INVALID_VALUE);
+  } else if (std::sscanf(line, "pm %u", &id) == 1) {
+    unsigned managed = 0;
+    const CUresult r =
+        id < g_held.size() && g_held[id].live
+            ? g.cuPointerGetAttribute(&managed, CU_POINTER_ATTRIBUTE_IS_MANAGED, g_held[id].handle)
+            : CUDA_ERROR_INVALID_VALUE;
+    if (r == CUDA_SUCCESS) {
+      std::printf("managed=%u\n", managed);
+    } else {
+      std::printf("err %d\n", r);
+    }
   } else if (!ShareCommand(line)) {
     std::printf("err -2\n");
   }

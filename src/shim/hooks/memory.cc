@@ -1,6 +1,7 @@
 // Memory hooks: plain, pitched and managed allocations, arrays and mipmapped arrays, each reserved
 // in the shared region at its device footprint before the driver call; memory info reports the
-// limit. Pools and the stream-ordered allocator are in pool.cc, VMM in vmm.cc.
+// limit. Plain and pitched allocations spill to host memory when oversubscribed (spill.cc).
+// Pools and the stream-ordered allocator are in pool.cc, VMM in vmm.cc.
 // WIRE: the exported names are the driver's ABI.
 #include "shim/hooks/hook_util.h"
 
@@ -8,6 +9,7 @@ using hami::shim::AccountedAlloc;
 using hami::shim::AccountedFree;
 using hami::shim::CurrentDevice;
 using hami::shim::Runtime;
+using hami::shim::SpillAlloc;
 using hami::shim::UsageKind;
 using hami::shim::limit::DeviceFootprint;
 
@@ -68,9 +70,10 @@ extern "C" {
 CUresult cuMemAlloc_v2(CUdeviceptr* dptr, size_t bytesize) {
   HAMI_REAL_OR_FAIL(cuMemAlloc_v2);
   if (dptr == nullptr || bytesize == 0) return real(dptr, bytesize);
+  const int dev = CurrentDevice();
   return AccountedAlloc(
-      Runtime::Get().allocs(), CurrentDevice(), DeviceFootprint(bytesize),
-      [&] { return real(dptr, bytesize); }, dptr);
+      Runtime::Get().allocs(), dev, DeviceFootprint(bytesize), [&] { return real(dptr, bytesize); },
+      dptr, [&] { return SpillAlloc(dev, bytesize, dptr); });
 }
 
 CUresult cuMemAllocManaged(CUdeviceptr* dptr, size_t bytesize, unsigned int flags) {
@@ -92,9 +95,15 @@ CUresult cuMemAllocPitch_v2(CUdeviceptr* dptr, size_t* pitch, size_t width, size
   Runtime& rt = Runtime::Get();
   const int dev = CurrentDevice();
   const uint64_t estimate = DeviceFootprint(rows);
+  const uint64_t spill_pitch = hami::shim::limit::RoundUp(width, 512);
   const CUresult r = AccountedAlloc(
       rt.allocs(), dev, estimate, [&] { return real(dptr, pitch, width, height, element_size); },
-      dptr);
+      dptr,
+      [&] {
+        const CUresult s = SpillAlloc(dev, rows, dptr);  // rows = spill_pitch x height
+        if (s == CUDA_SUCCESS) *pitch = spill_pitch;
+        return s;
+      });
   if (r != CUDA_SUCCESS || dev < 0) return r;
   // Settle on what the driver really took: pitch x height.
   uint64_t actual = estimate;
@@ -164,7 +173,8 @@ CUresult cuMemGetInfo_v2(size_t* free, size_t* total) {
   Runtime& rt = Runtime::Get();
   const uint64_t limit = rt.Limit(dev);
   if (limit != 0) {
-    const auto m = hami::shim::limit::LimitedMemInfo(limit, rt.Used(dev), {f, t});
+    const auto m =
+        hami::shim::limit::LimitedMemInfo(limit, rt.Used(dev), {f, t}, rt.Oversubscribes(dev));
     f = m.free;
     t = m.total;
   }
@@ -178,8 +188,9 @@ CUresult cuDeviceTotalMem_v2(size_t* bytes, CUdevice dev) {
   HAMI_REAL_OR_FAIL(cuDeviceTotalMem_v2);
   const CUresult r = real(bytes, dev);
   if (r != CUDA_SUCCESS || bytes == nullptr) return r;
-  const uint64_t limit = Runtime::Get().Limit(dev);
-  if (limit != 0 && limit < *bytes) *bytes = limit;
+  Runtime& rt = Runtime::Get();
+  const uint64_t limit = rt.Limit(dev);
+  if (limit != 0 && (limit < *bytes || rt.Oversubscribes(dev))) *bytes = limit;
   return r;
 }
 

@@ -15,7 +15,8 @@ bool Limited(nvmlDevice_t device, unsigned long long* free, unsigned long long* 
   const int dev = rt.CudaIndexForNvml(device);
   const uint64_t limit = rt.Limit(dev);
   if (dev < 0 || limit == 0) return false;
-  const auto m = hami::shim::limit::LimitedMemInfo(limit, rt.Used(dev), {*free, *total});
+  const auto m = hami::shim::limit::LimitedMemInfo(limit, rt.Used(dev), {*free, *total},
+                                                   rt.Oversubscribes(dev));
   *free = m.free;
   *total = m.total;
   return true;

@@ -1,7 +1,9 @@
 // Pool hooks: memory pools and the stream-ordered allocator, and the frees every pointer path
 // shares. A pool is charged what the driver says it reserves (limit/pool_ledger.h), on the device
 // its memory lives on — the pool's, or for cuMemAllocAsync the stream's device's current pool —
-// whatever the current context is. WIRE: driver ABI names.
+// whatever the current context is. An allocation the pool has no room for spills to host memory
+// when the device oversubscribes (hook_util.h); it is then no pool's and is freed synchronously.
+// WIRE: driver ABI names.
 #include <bit>
 
 #include "shim/hooks/hook_util.h"
@@ -12,6 +14,7 @@ using hami::shim::AllocTable;
 using hami::shim::CurrentDevice;
 using hami::shim::PoolLedger;
 using hami::shim::Runtime;
+using hami::shim::SpillAlloc;
 using hami::shim::UsageKind;
 using hami::shim::limit::DeviceFootprint;
 
@@ -89,6 +92,12 @@ CUresult PoolAlloc(CUdeviceptr* dptr, size_t bytes, uint64_t key, int guess, Cal
     if (!rt.Reserve(dev, charge, UsageKind::kData)) return CUDA_ERROR_OUT_OF_MEMORY;
   }
   const CUresult r = call();
+  if (r == CUDA_ERROR_OUT_OF_MEMORY && rt.Oversubscribes(dev) &&
+      SpillAlloc(dev, bytes, dptr) == CUDA_SUCCESS) {
+    rt.allocs().Insert(*dptr, AllocTable::Entry{charge, dev, static_cast<int32_t>(UsageKind::kData),
+                                                hami::shim::CurrentContextKey(), 0, true});
+    return CUDA_SUCCESS;
+  }
   if (r != CUDA_SUCCESS) {
     rt.Unreserve(dev, charge, UsageKind::kData);
     return r;
@@ -143,6 +152,17 @@ CUresult FreePointer(CUdeviceptr dptr, Call&& call) {
   return r;
 }
 
+// Frees a spilled pointer handed to cuMemFreeAsync: managed memory is no pool's, so the stream's
+// work is waited for and the memory freed at once (under stream capture the wait fails and the
+// pointer stays allocated and charged).
+CUresult FreeSpilled(CUdeviceptr dptr, CUstream stream) {
+  auto sync = CU_REAL(cuStreamSynchronize);
+  auto free_fn = CU_REAL(cuMemFree_v2);
+  if (sync == nullptr || free_fn == nullptr) return CUDA_ERROR_NOT_SUPPORTED;
+  const CUresult r = sync(stream);
+  return r != CUDA_SUCCESS ? r : free_fn(dptr);
+}
+
 void LearnPool(CUmemoryPool pool, int dev) {
   PoolLedger& ledger = Runtime::Get().pools();
   std::lock_guard<std::mutex> lock(ledger.mu());
@@ -159,21 +179,22 @@ CUresult cuMemFree_v2(CUdeviceptr dptr) {
   return FreePointer(dptr, [&] { return real(dptr); });
 }
 
-#define HAMI_ASYNC_ALLOC(sym)                                                                     \
-  CUresult sym(CUdeviceptr* dptr, size_t bytesize, CUstream stream) {                             \
-    HAMI_REAL_OR_FAIL(sym);                                                                       \
-    if (dptr == nullptr || bytesize == 0) return real(dptr, bytesize, stream);                    \
-    const int dev = StreamDevice(stream);                                                         \
-    auto current = CU_REAL(cuDeviceGetMemPool);                                                   \
-    CUmemoryPool pool = nullptr;                                                                  \
-    auto call = [&] { return real(dptr, bytesize, stream); };                                     \
-    if (dev < 0 || current == nullptr || current(&pool, dev) != CUDA_SUCCESS) {                   \
-      return AccountedAlloc(Runtime::Get().allocs(), dev, DeviceFootprint(bytesize), call, dptr); \
-    }                                                                                             \
-    LearnPool(pool, dev);                                                                         \
-    return PoolAlloc(dptr, bytesize, Key(pool), dev, call, [&](CUdeviceptr p) {                   \
-      if (auto f = CU_REAL(cuMemFreeAsync)) f(p, stream);                                         \
-    });                                                                                           \
+#define HAMI_ASYNC_ALLOC(sym)                                                                    \
+  CUresult sym(CUdeviceptr* dptr, size_t bytesize, CUstream stream) {                            \
+    HAMI_REAL_OR_FAIL(sym);                                                                      \
+    if (dptr == nullptr || bytesize == 0) return real(dptr, bytesize, stream);                   \
+    const int dev = StreamDevice(stream);                                                        \
+    auto current = CU_REAL(cuDeviceGetMemPool);                                                  \
+    CUmemoryPool pool = nullptr;                                                                 \
+    auto call = [&] { return real(dptr, bytesize, stream); };                                    \
+    if (dev < 0 || current == nullptr || current(&pool, dev) != CUDA_SUCCESS) {                  \
+      return AccountedAlloc(Runtime::Get().allocs(), dev, DeviceFootprint(bytesize), call, dptr, \
+                            [&] { return SpillAlloc(dev, bytesize, dptr); });                    \
+    }                                                                                            \
+    LearnPool(pool, dev);                                                                        \
+    return PoolAlloc(dptr, bytesize, Key(pool), dev, call, [&](CUdeviceptr p) {                  \
+      if (auto f = CU_REAL(cuMemFreeAsync)) f(p, stream);                                        \
+    });                                                                                          \
   }
 HAMI_ASYNC_ALLOC(cuMemAllocAsync)
 HAMI_ASYNC_ALLOC(cuMemAllocAsync_ptsz)
@@ -196,11 +217,15 @@ HAMI_POOL_ALLOC(cuMemAllocFromPoolAsync)
 HAMI_POOL_ALLOC(cuMemAllocFromPoolAsync_ptsz)
 #undef HAMI_POOL_ALLOC
 
-#define HAMI_ASYNC_FREE(sym)                                      \
-  CUresult sym(CUdeviceptr dptr, CUstream stream) {               \
-    HAMI_REAL_OR_FAIL(sym);                                       \
-    if (dptr == 0) return real(dptr, stream);                     \
-    return FreePointer(dptr, [&] { return real(dptr, stream); }); \
+#define HAMI_ASYNC_FREE(sym)                                               \
+  CUresult sym(CUdeviceptr dptr, CUstream stream) {                        \
+    HAMI_REAL_OR_FAIL(sym);                                                \
+    if (dptr == 0) return real(dptr, stream);                              \
+    AllocTable::Entry e;                                                   \
+    if (Runtime::Get().allocs().Find(dptr, &e) && e.spilled) {             \
+      return FreePointer(dptr, [&] { return FreeSpilled(dptr, stream); }); \
+    }                                                                      \
+    return FreePointer(dptr, [&] { return real(dptr, stream); });          \
   }
 HAMI_ASYNC_FREE(cuMemFreeAsync)
 HAMI_ASYNC_FREE(cuMemFreeAsync_ptsz)

@@ -4,12 +4,12 @@
 
 namespace hami::shim::limit {
 
-MemInfo LimitedMemInfo(uint64_t limit, uint64_t used, MemInfo phys) {
+MemInfo LimitedMemInfo(uint64_t limit, uint64_t used, MemInfo phys, bool oversubscribed) {
   if (limit == 0) return phys;
   MemInfo out;
-  out.total = phys.total != 0 ? std::min(limit, phys.total) : limit;
+  out.total = phys.total != 0 && !oversubscribed ? std::min(limit, phys.total) : limit;
   const uint64_t room = used >= out.total ? 0 : out.total - used;
-  out.free = std::min(room, phys.free);
+  out.free = oversubscribed ? room : std::min(room, phys.free);
   return out;
 }
 

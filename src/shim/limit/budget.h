@@ -1,8 +1,11 @@
 // What libvgpu reports for memory info under a limit (pure arithmetic).
 //
 // Contract: total = the limit (never above the physical total), free = min(limit - used,
-// physically free), clamped at 0 — never negative, never wrapped (upstream #200). Without a limit
-// the driver's numbers pass through. Thread-safe (no state).
+// physically free), clamped at 0 — never negative, never wrapped (upstream #200). Oversubscribed
+// (CUDA_OVERSUBSCRIBE: what does not fit on the GPU is backed by host memory), total = the limit
+// even above the physical total and free = limit - used, clamped at 0: the limit is all that
+// bounds an allocation then. Without a limit the driver's numbers pass through. Thread-safe (no
+// state).
 #pragma once
 
 #include <cstdint>
@@ -15,7 +18,7 @@ struct MemInfo {
 };
 
 // `limit` 0 = unlimited. `phys` is what the driver reported.
-MemInfo LimitedMemInfo(uint64_t limit, uint64_t used, MemInfo phys);
+MemInfo LimitedMemInfo(uint64_t limit, uint64_t used, MemInfo phys, bool oversubscribed = false);
 
 // Rounds `bytes` up to a multiple of `granularity` (0 or 1 = unchanged); saturates.
 uint64_t RoundUp(uint64_t bytes, uint64_t granularity);

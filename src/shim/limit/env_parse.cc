@@ -91,6 +91,13 @@ std::optional<CorePolicy> ParseCorePolicy(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<bool> ParseSwitch(std::string_view text) {
+  std::string_view s = Trim(text);
+  if (EqualsIgnoreCase(s, "true") || s == "1") return true;
+  if (EqualsIgnoreCase(s, "false") || s == "0") return false;
+  return std::nullopt;
+}
+
 std::optional<int32_t> ParseSmallInt(std::string_view text) {
   std::string_view s = Trim(text);
   uint64_t v = 0;

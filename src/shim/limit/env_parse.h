@@ -27,6 +27,10 @@ enum class CorePolicy { kDefault, kForce, kDisable };
 // "default", "force", "disable" in any letter case; nullopt otherwise.
 std::optional<CorePolicy> ParseCorePolicy(std::string_view text);
 
+// An on/off switch (CUDA_OVERSUBSCRIBE): "true"/"1" and "false"/"0", in any letter case,
+// surrounding blanks ignored; nullopt otherwise.
+std::optional<bool> ParseSwitch(std::string_view text);
+
 // A small non-negative integer (CUDA_TASK_PRIORITY, LIBCUDA_LOG_LEVEL).
 std::optional<int32_t> ParseSmallInt(std::string_view text);
 

@@ -68,6 +68,14 @@ TEST(ParseCorePolicyTest, Table) {
   EXPECT_EQ(ParseCorePolicy("disable"), CorePolicy::kDisable);
   EXPECT_EQ(ParseCorePolicy("default"), CorePolicy::kDefault);
   EXPECT_EQ(ParseCorePolicy("forced"), std::nullopt);
+  EXPECT_EQ(ParseSwitch("true"), true);
+  EXPECT_EQ(ParseSwitch(" TRUE "), true);
+  EXPECT_EQ(ParseSwitch("1"), true);
+  EXPECT_EQ(ParseSwitch("False"), false);
+  EXPECT_EQ(ParseSwitch("0"), false);
+  EXPECT_EQ(ParseSwitch(""), std::nullopt);
+  EXPECT_EQ(ParseSwitch("yes"), std::nullopt);
+  EXPECT_EQ(ParseSwitch("truex"), std::nullopt);
   EXPECT_EQ(ParseSmallInt("1"), 1);
   EXPECT_EQ(ParseSmallInt("x"), std::nullopt);
 }
@@ -84,6 +92,17 @@ TEST(LimitedMemInfoTest, ClampsAndNeverWraps) {
   EXPECT_EQ(RoundUp(1, 2 << 20), 2u << 20);
   EXPECT_EQ(RoundUp(4 << 20, 2 << 20), 4u << 20);
   EXPECT_EQ(RoundUp(UINT64_MAX - 1, 4096), UINT64_MAX);
+}
+
+TEST(LimitedMemInfoTest, OversubscribedReportsTheLimitBeyondThePhysicalMemory) {
+  const MemInfo phys{500, 40000};  // the GPU is physically almost full
+  EXPECT_EQ(LimitedMemInfo(60000, 1000, phys, true).total, 60000u);
+  EXPECT_EQ(LimitedMemInfo(60000, 1000, phys, true).free, 59000u);
+  EXPECT_EQ(LimitedMemInfo(60000, 70000, phys, true).free, 0u);
+  EXPECT_EQ(LimitedMemInfo(3000, 1000, phys, true).total, 3000u);
+  EXPECT_EQ(LimitedMemInfo(0, 1000, phys, true).total, 40000u);  // no limit: the driver's
+  EXPECT_EQ(LimitedMemInfo(60000, 1000, phys, false).total, 40000u);
+  EXPECT_EQ(LimitedMemInfo(60000, 1000, phys, false).free, 500u);
 }
 
 TEST(TokenBucketTest, ScheduleAdmitsBurstThenPaces) {
