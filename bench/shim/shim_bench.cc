@@ -1,7 +1,8 @@
 // Per-call cost of libvgpu's interception vs the direct driver call, on the simulated driver,
 // in one run. Both pointers come from the same process: the direct one from the simulated
 // libcuda, the hooked one from libvgpu.so (whose real table points at that same libcuda).
-// Run: shim_bench (HAMI_SIM_GPUS defaults to 1xA100-80GB; paths are compiled in).
+// Run: shim_bench (HAMI_SIM_GPUS defaults to 1xA100-80GB; paths are compiled in; libvgpu runs
+// with CUDA_DEVICE_MEMORY_LIMIT=60g and CUDA_OVERSUBSCRIBE=true).
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@ Driver& Get() {
     std::string region = "/tmp/hami_shim_bench_" + std::to_string(getpid()) + ".cache";
     setenv("CUDA_DEVICE_MEMORY_SHARED_CACHE", region.c_str(), 0);
     setenv("CUDA_DEVICE_MEMORY_LIMIT", "60g", 0);
+    setenv("CUDA_OVERSUBSCRIBE", "true", 0);  // spills only once the GPU is full (BM_Spilled...)
     x.sim = dlopen(HAMI_SIM_LIBDIR "/libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
     dlopen(HAMI_SIM_LIBDIR "/libnvidia-ml.so.1", RTLD_NOW | RTLD_GLOBAL);
     x.shim = dlopen(HAMI_LIBVGPU, RTLD_NOW | RTLD_LOCAL);
@@ -102,6 +104,41 @@ void BM_cuMemAllocFree(benchmark::State& state) {
                  " live=" + std::to_string(state.range(1)));
 }
 BENCHMARK(BM_cuMemAllocFree)->ArgsProduct({{0, 1}, {0, 1000, 100000}});
+
+// Alloc + free of 2 MiB through libvgpu while the GPU is full (filled behind libvgpu's back, so
+// the container's limit still has room): every allocation is refused by the driver and spilled
+// to managed memory (arg 1), vs the same call while the GPU has room (arg 0). libvgpu's CPU cost
+// only: the simulated driver moves no data.
+void BM_SpilledAllocFree(benchmark::State& state) {
+  Driver& d = Get();
+  if (!d.ok) {
+    state.SkipWithError("simulated driver not available");
+    return;
+  }
+  auto alloc = Fn<decltype(&cuMemAlloc_v2)>(true, "cuMemAlloc_v2");
+  auto free_fn = Fn<decltype(&cuMemFree_v2)>(true, "cuMemFree_v2");
+  auto direct_alloc = Fn<decltype(&cuMemAlloc_v2)>(false, "cuMemAlloc_v2");
+  auto direct_free = Fn<decltype(&cuMemFree_v2)>(false, "cuMemFree_v2");
+  auto info = Fn<decltype(&cuMemGetInfo_v2)>(false, "cuMemGetInfo_v2");
+  CUdeviceptr filler = 0;
+  size_t free = 0, total = 0;
+  if (state.range(0) && (info(&free, &total) != CUDA_SUCCESS ||
+                         direct_alloc(&filler, free / (2 << 20) * (2 << 20)) != CUDA_SUCCESS)) {
+    state.SkipWithError("could not fill the GPU");
+    return;
+  }
+  for (auto _ : state) {
+    CUdeviceptr p;
+    if (alloc(&p, 2 << 20) != CUDA_SUCCESS) {
+      state.SkipWithError("alloc failed");
+      break;
+    }
+    free_fn(p);
+  }
+  if (filler != 0) direct_free(filler);
+  state.SetLabel(state.range(0) ? "spilled" : "device");
+}
+BENCHMARK(BM_SpilledAllocFree)->Arg(0)->Arg(1);
 
 void BM_cuMemGetInfo(benchmark::State& state) {
   Driver& d = Get();
