@@ -64,6 +64,9 @@ inline Status Unavailable(std::string message) {
   return {StatusCode::kUnavailable, std::move(message)};
 }
 inline Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
+inline Status Unimplemented(std::string message) {
+  return {StatusCode::kUnimplemented, std::move(message)};
+}
 
 }  // namespace hami::base
 

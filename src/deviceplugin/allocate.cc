@@ -87,6 +87,7 @@ ContainerAllocation BuildContainer(const model::Pod& pod, const model::Container
                                    const std::string& cache_name) {
   ContainerAllocation out;
   out.container_name = container.name;
+  if (settings.mig) return out;  // NVIDIA_VISIBLE_DEVICES once its instances exist
   out.host_dir = settings.host_vgpu_dir + "/containers/" + pod.uid + "_" + container.name;
   auto& env = out.envs;
   env[nvidia::kVisibleDevicesEnv] = VisibleDevices(devices, settings);
@@ -192,6 +193,7 @@ base::Result<AllocatePlan> PlanAllocate(const model::Pod& pod,
     }
     ContainerAllocation allocation =
         BuildContainer(pod, *container, *next, settings, new_cache_name());
+    allocation.container_index = static_cast<int32_t>(index);
     auto owner = owners.find(container->name);
     if (owner != owners.end()) allocation.owner = owner->second;
     plan.containers.push_back(std::move(allocation));
@@ -200,6 +202,26 @@ base::Result<AllocatePlan> PlanAllocate(const model::Pod& pod,
   HAMI_ASSIGN_OR_RETURN(plan.remaining_to_allocate, codec::EncodePodSingleDevice(pending));
   plan.all_allocated = !HasNvidiaDevice(pending);
   return plan;
+}
+
+base::Result<std::vector<model::MigAllocation>> MigBookingsFor(
+    const model::Pod& pod, const std::vector<model::MigAllocation>& all,
+    const ContainerAllocation& container, size_t devices) {
+  std::vector<model::MigAllocation> out;
+  for (const auto& entry : all) {
+    if (entry.container_index == container.container_index) out.push_back(entry);
+  }
+  if (out.size() != devices) {
+    return base::FailedPrecondition("pod " + pod.Key() + " container " + container.container_name +
+                                    ": " + std::to_string(out.size()) + " MIG bookings in " +
+                                    nvidia::kMigAllocationsAnnotation + " for " +
+                                    std::to_string(devices) + " devices");
+  }
+  return out;
+}
+
+void SetMigVisibleDevices(ContainerAllocation& container, const std::vector<std::string>& uuids) {
+  container.envs[nvidia::kVisibleDevicesEnv] = base::Join(uuids, ",");
 }
 
 std::vector<std::vector<std::string>> PreferredAllocation(

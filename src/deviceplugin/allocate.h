@@ -54,6 +54,10 @@ struct AllocateSettings {
   // no limit), CUDA_MPS_PINNED_DEVICE_MEM_LIMIT = each device's memory ("0=3000M,1=2000M"), and
   // libvgpu's own core throttle off (the daemon partitions the SMs; libvgpu still limits memory).
   std::string mps_root;
+  // Mode "mig": a container gets only NVIDIA_VISIBLE_DEVICES, the MIG UUIDs of the instances the
+  // Allocator realizes for its bookings (MigVisibleDevices); no libvgpu env, mounts or host dir
+  // (the hardware partitions memory and SMs).
+  bool mig = false;
 };
 
 struct MountSpec {
@@ -80,7 +84,8 @@ struct ContainerOwner {
 
 struct ContainerAllocation {
   std::string container_name;
-  std::string host_dir;  // <host_vgpu_dir>/containers/<podUID>_<container>
+  int32_t container_index = 0;  // over init containers then app containers
+  std::string host_dir;         // <host_vgpu_dir>/containers/<podUID>_<container>; "" in mode "mig"
   ContainerOwner owner;
   std::map<std::string, std::string> envs;
   std::vector<MountSpec> mounts;
@@ -115,6 +120,15 @@ base::Result<AllocatePlan> PlanAllocate(const model::Pod& pod,
                                         const AllocateSettings& settings,
                                         const std::map<std::string, ContainerOwner>& owners,
                                         const std::function<std::string()>& new_cache_name);
+
+// Mode "mig": the bookings of hami.io/vgpu-mig-allocations for `container` (container_index),
+// checked to be exactly `devices` of them (the kubelet's device count). Errors name the pod.
+base::Result<std::vector<model::MigAllocation>> MigBookingsFor(
+    const model::Pod& pod, const std::vector<model::MigAllocation>& all,
+    const ContainerAllocation& container, size_t devices);
+
+// Mode "mig": NVIDIA_VISIBLE_DEVICES of a container given its realized instances' MIG UUIDs.
+void SetMigVisibleDevices(ContainerAllocation& container, const std::vector<std::string>& uuids);
 
 // One kubelet GetPreferredAllocation container request.
 struct PreferredRequest {

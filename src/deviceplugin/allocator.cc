@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "codec/k8s_object.h"
+#include "codec/mig_allocations.h"
 #include "codec/node_lock.h"
 #include "codec/pod_devices.h"
 #include "deviceplugin/host_files.h"
@@ -189,7 +190,13 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
   }
   HAMI_ASSIGN_OR_RETURN(AllocatePlan plan, PlanAllocate(pod, requests, config_.settings, owners,
                                                         config_.new_cache_name));
+  Json annotations = {{nvidia::kToAllocateAnnotation, plan.remaining_to_allocate}};
+  if (config_.settings.mig) {
+    HAMI_ASSIGN_OR_RETURN(annotations[nvidia::kMigAllocationsAnnotation],
+                          RealizeMig(pod, requests, plan.containers));
+  }
   for (const auto& container : plan.containers) {
+    if (container.host_dir.empty()) continue;  // mode "mig"
     HAMI_RETURN_IF_ERROR(
         PrepareContainerDir(container.host_dir, container.owner).WithContext("pod " + pod.Key()));
   }
@@ -197,7 +204,6 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
   if (config_.kubelet_pods) {
     // Allocate calls are serialized here and the kubelet admits one pod at a time, so what is left
     // is what this plan says: one patch, carrying the end of the bind when nothing is left.
-    Json annotations = {{nvidia::kToAllocateAnnotation, plan.remaining_to_allocate}};
     Json patch = {{"metadata", {{"annotations", annotations}}}};
     if (plan.all_allocated) {
       patch["metadata"]["annotations"][model::kBindPhaseAnnotation] = model::kBindPhaseSuccess;
@@ -211,8 +217,7 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
     if (plan.all_allocated) Finish(pod);
     return std::move(plan.containers);
   }
-  auto patched = k8s::PatchAnnotations(
-      api_, path, {{nvidia::kToAllocateAnnotation, plan.remaining_to_allocate}});
+  auto patched = k8s::PatchAnnotations(api_, path, annotations);
   if (!patched.ok()) return patched.error().WithContext("patch pod " + pod.Key());
   // Re-read: another container's Allocate may have run in between (as upstream does).
   HAMI_ASSIGN_OR_RETURN(Json fresh, api_.Get(path));
@@ -226,6 +231,36 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
     }
   }
   return std::move(plan.containers);
+}
+
+base::Result<std::string> Allocator::RealizeMig(
+    const model::Pod& pod, const std::vector<std::vector<std::string>>& requests,
+    std::vector<ContainerAllocation>& containers) {
+  const std::string where = "pod " + pod.Key();
+  if (config_.mig == nullptr) return base::FailedPrecondition(where + ": MIG control unavailable");
+  const std::string* value = pod.Annotation(nvidia::kMigAllocationsAnnotation);
+  if (value == nullptr || value->empty()) {
+    return base::FailedPrecondition(where + ": no " +
+                                    std::string(nvidia::kMigAllocationsAnnotation));
+  }
+  auto decoded = codec::DecodeMigAllocations(*value);
+  if (!decoded.ok()) {
+    return decoded.error().WithContext(where + ": " + nvidia::kMigAllocationsAnnotation);
+  }
+  std::vector<model::MigAllocation> entries = std::move(decoded).value();
+  for (size_t r = 0; r < containers.size(); ++r) {
+    HAMI_ASSIGN_OR_RETURN(auto wanted,
+                          MigBookingsFor(pod, entries, containers[r], requests[r].size()));
+    auto realized = config_.mig->Realize(wanted);
+    if (!realized.ok()) return realized.error().WithContext(where);
+    std::vector<std::string> uuids;
+    for (size_t k = 0; k < wanted.size(); ++k) {
+      RecordRealized(entries, wanted[k], (*realized)[k]);
+      uuids.push_back((*realized)[k].mig_uuid);
+    }
+    SetMigVisibleDevices(containers[r], uuids);
+  }
+  return codec::EncodeMigAllocations(entries);
 }
 
 base::Result<std::vector<ContainerAllocation>> Allocator::Allocate(

@@ -16,6 +16,9 @@
 //   * without (upstream's protocol): the node lock's owner when it is bound here with NVIDIA
 //     devices left, else the first pending pod of SelectPendingPod; the lock is released when the
 //     pod is done or failed.
+// Mode "mig" (settings.mig): before the patch, each container's bookings in
+// hami.io/vgpu-mig-allocations are realized by the MigManager (created or reused), the container
+// sees their MIG UUIDs, and the same patch writes the realized ids back into that annotation.
 // Thread-safe: Allocate calls are serialized by an internal mutex (as upstream).
 #pragma once
 
@@ -32,6 +35,7 @@
 #include "base/result.h"
 #include "deviceplugin/admitted_pod.h"
 #include "deviceplugin/allocate.h"
+#include "deviceplugin/mig_manager.h"
 #include "k8s/kube_api.h"
 #include "k8s/node_lock.h"
 
@@ -51,6 +55,8 @@ struct AllocatorConfig {
   int match_attempts = 5;
   std::chrono::milliseconds retry_delay{200};
   base::Env* env = base::Env::Default();
+  // Mode "mig": realizes the bookings (owned by the service); null otherwise.
+  MigManager* mig = nullptr;
 };
 
 class Allocator {
@@ -86,6 +92,11 @@ class Allocator {
   base::Result<std::vector<ContainerAllocation>> AllocateFor(
       const PodRecord& record, const std::vector<std::vector<std::string>>& requests);
   base::Status SetBindPhase(const model::Pod& pod, const char* phase);
+  // Mode "mig": realizes the planned containers' bookings, sets their visible devices; returns
+  // the pod's hami.io/vgpu-mig-allocations with the realized ids.
+  base::Result<std::string> RealizeMig(const model::Pod& pod,
+                                       const std::vector<std::vector<std::string>>& requests,
+                                       std::vector<ContainerAllocation>& containers);
   // `write` tried up to match_attempts times while it fails Unavailable.
   base::Status TryWrite(const std::function<base::Status()>& write);
 

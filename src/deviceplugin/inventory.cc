@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "base/strings.h"
+#include "deviceplugin/mig.h"
 
 namespace hami::deviceplugin {
 namespace {
@@ -13,6 +14,48 @@ bool Filtered(const GpuInfo& gpu, const PluginConfig& config) {
              config.filter_uuids.end() ||
          std::find(config.filter_indices.begin(), config.filter_indices.end(), gpu.index) !=
              config.filter_indices.end();
+}
+
+model::DeviceInfo BaseDevice(const GpuInfo& gpu, const PluginConfig& config) {
+  model::DeviceInfo device;
+  device.id = gpu.uuid;
+  device.index = gpu.index;
+  device.type = RegisteredType(gpu.name);
+  device.numa = gpu.numa < 0 ? 0 : gpu.numa;
+  device.mode = config.operating_mode;
+  device.health = gpu.healthy;
+  return device;
+}
+
+// Mode "mig": a MIG-mode GPU with its allowed profiles, its whole memory (no scaling), devcore 100
+// and count = the most instances any allowed profile allows; nullopt (and a skip) otherwise.
+std::optional<model::DeviceInfo> MigDevice(const GpuInfo& gpu, const PluginConfig& config,
+                                           std::vector<SkippedGpu>& skipped) {
+  if (!gpu.mig_enabled) {
+    skipped.push_back({gpu.uuid, "MIG mode is off; mode mig needs it on (nvidia-smi -i " +
+                                     std::to_string(gpu.index) + " -mig 1)"});
+    return std::nullopt;
+  }
+  const auto allowed = AllowedMigProfiles(gpu, config.mig_profile_allowlist);
+  if (allowed.empty()) {
+    skipped.push_back(
+        {gpu.uuid, gpu.mig_profiles.empty()
+                       ? "MIG mode is on but NVML lists no MIG profile"
+                       : "no MIG profile of " + gpu.name + " is in migProfileAllowlist"});
+    return std::nullopt;
+  }
+  int32_t gpu_sms = 0;
+  for (const auto& p : gpu.mig_profiles) gpu_sms = std::max(gpu_sms, p.sms);
+  model::DeviceInfo device = BaseDevice(gpu, config);
+  int64_t memory = gpu.memory_mib.value_or(0);
+  for (const auto& p : gpu.mig_profiles) memory = std::max(memory, p.memory_mib);
+  device.devmem = static_cast<int32_t>(std::min<int64_t>(memory, INT32_MAX));
+  device.devcore = 100;
+  for (const auto& p : allowed) {
+    device.count = std::max(device.count, p.instance_count);
+    device.partitions.push_back(RegisteredMigProfile(p, gpu_sms));
+  }
+  return device;
 }
 
 }  // namespace
@@ -30,7 +73,9 @@ Inventory BuildInventory(const std::vector<GpuInfo>& gpus, const PluginConfig& c
       continue;
     }
     if (config.operating_mode == model::kModeMig) {
-      inventory.skipped.push_back({gpu.uuid, "operating mode mig is not supported"});
+      if (auto device = MigDevice(gpu, config, inventory.skipped)) {
+        inventory.devices.push_back(std::move(*device));
+      }
       continue;
     }
     if (gpu.mig_enabled) {
@@ -50,16 +95,10 @@ Inventory BuildInventory(const std::vector<GpuInfo>& gpus, const PluginConfig& c
       continue;
     }
     if (memory > INT32_MAX) memory = INT32_MAX;
-    model::DeviceInfo device;
-    device.id = gpu.uuid;
-    device.index = gpu.index;
+    model::DeviceInfo device = BaseDevice(gpu, config);
     device.count = config.split_count;
     device.devmem = static_cast<int32_t>(memory);
     device.devcore = static_cast<int32_t>(config.core_scaling * 100);
-    device.type = RegisteredType(gpu.name);
-    device.numa = gpu.numa < 0 ? 0 : gpu.numa;
-    device.mode = config.operating_mode;
-    device.health = gpu.healthy;
     inventory.devices.push_back(std::move(device));
   }
   return inventory;

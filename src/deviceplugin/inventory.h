@@ -61,8 +61,9 @@ std::string RegisteredType(const std::string& nvml_name);
 // floor(MiB × memory_scaling), or preconfigured MiB when NVML cannot tell (no preconfigured
 // value: skipped); devcore = int(core_scaling × 100); count = split count; mode = operating
 // mode; health as discovered. GPUs with MIG enabled are skipped unless the operating mode is
-// "mig" (hami-core cannot share a MIG-partitioned GPU) and in "mig" mode every GPU is skipped
-// (dynamic MIG is not implemented; see docs/device-plugin.md).
+// "mig" (hami-core and MPS cannot share a MIG-partitioned GPU). In mode "mig" only MIG-enabled
+// GPUs register, with the profiles migProfileAllowlist allows (mig.h; none: skipped) as
+// migProfiles, their whole memory, devcore 100 and count = the largest instance count.
 Inventory BuildInventory(const std::vector<GpuInfo>& gpus, const PluginConfig& config);
 
 // One kubelet-visible device: a replica of a physical GPU.

@@ -6,42 +6,11 @@
 #include <fstream>
 
 #include "base/strings.h"
-#include "gpuapi/nvml_functions.h"
+#include "deviceplugin/nvml_entry_points.h"
 
 namespace hami::deviceplugin {
 
-// nvmlDeviceGetTopologyCommonAncestor is not declared in gpuapi (libvgpu does not hook it).
-// WIRE (NVML ABI): nvmlReturn_t (nvmlDevice_t, nvmlDevice_t, nvmlGpuTopologyLevel_t*), the level
-// an int-sized enum with the values of TopologyLevel.
-using CommonAncestorFn = nvmlReturn_t (*)(nvmlDevice_t, nvmlDevice_t, int*);
-
-struct NvmlDeviceSource::Functions {
-  decltype(&nvmlInit_v2) init = nullptr;
-  decltype(&nvmlShutdown) shutdown = nullptr;
-  decltype(&nvmlErrorString) error_string = nullptr;
-  decltype(&nvmlDeviceGetCount_v2) count = nullptr;
-  decltype(&nvmlDeviceGetHandleByIndex_v2) by_index = nullptr;
-  decltype(&nvmlDeviceGetHandleByUUID) by_uuid = nullptr;
-  decltype(&nvmlDeviceGetUUID) uuid = nullptr;
-  decltype(&nvmlDeviceGetName) name = nullptr;
-  decltype(&nvmlDeviceGetMemoryInfo) memory = nullptr;
-  decltype(&nvmlDeviceGetPciInfo_v3) pci = nullptr;
-  // Optional (older drivers / the simulator may lack them).
-  decltype(&nvmlDeviceGetNumaNodeId) numa = nullptr;
-  decltype(&nvmlDeviceGetMigMode) mig = nullptr;
-  decltype(&nvmlDeviceGetMinorNumber) minor = nullptr;
-  decltype(&nvmlDeviceGetGpuInstanceProfileInfoV) mig_profile = nullptr;
-  decltype(&nvmlDeviceGetGpuInstancePossiblePlacements_v2) mig_placements = nullptr;
-  CommonAncestorFn common_ancestor = nullptr;
-};
-
 namespace {
-
-template <typename T>
-bool Resolve(void* handle, const char* symbol, T& out) {
-  out = reinterpret_cast<T>(dlsym(handle, symbol));
-  return out != nullptr;
-}
 
 // NUMA node of a PCI device from sysfs ("00000000:3B:00.0" -> /sys/bus/pci/devices/0000:3b:00.0).
 int32_t SysfsNuma(const std::string& bus_id) {
@@ -121,11 +90,13 @@ base::Result<std::unique_ptr<NvmlDeviceSource>> NvmlDeviceSource::Open(const std
     dlclose(handle);
     return base::FailedPrecondition("nvmlInit (" + library + "): " + message);
   }
-  return std::unique_ptr<NvmlDeviceSource>(new NvmlDeviceSource(handle, std::move(fns)));
+  return std::unique_ptr<NvmlDeviceSource>(
+      new NvmlDeviceSource(handle, std::move(fns), ResolveMig(handle)));
 }
 
-NvmlDeviceSource::NvmlDeviceSource(void* handle, std::unique_ptr<Functions> fns)
-    : handle_(handle), fns_(std::move(fns)) {}
+NvmlDeviceSource::NvmlDeviceSource(void* handle, std::unique_ptr<Functions> fns,
+                                   std::unique_ptr<MigFunctions> mig_fns)
+    : handle_(handle), fns_(std::move(fns)), mig_fns_(std::move(mig_fns)) {}
 
 NvmlDeviceSource::~NvmlDeviceSource() {
   fns_->shutdown();

@@ -7,7 +7,8 @@
 // polled: a GPU is unhealthy when NVML cannot read its identity or memory (GPU_IS_LOST, UNKNOWN,
 // ...). XID event sets are not used (the simulated driver has none). Links() gives NVML topology
 // levels between GPUs where the library exports nvmlDeviceGetTopologyCommonAncestor (the simulated
-// one does not). Thread-safe: calls are serialized by an internal mutex.
+// one does not). Dynamic MIG (nvml_mig_control.cc): lists, creates and destroys GPU instances with
+// their one spanning compute instance. Thread-safe: calls are serialized by an internal mutex.
 #pragma once
 
 #include <map>
@@ -19,6 +20,7 @@
 
 #include "base/result.h"
 #include "deviceplugin/inventory.h"
+#include "deviceplugin/mig.h"
 
 namespace hami::deviceplugin {
 
@@ -30,6 +32,19 @@ class DeviceSource {
   // Link facts between pairs of the given GPUs (both orders); empty when unknown.
   virtual std::map<std::pair<std::string, std::string>, PairLink> Links(
       const std::vector<GpuInfo>& gpus) = 0;
+
+  // Dynamic MIG on a MIG-mode GPU (`gpu` as discovered, with its profiles). A source without MIG
+  // control answers Unimplemented.
+  // Every GPU instance of `gpu`, with its spanning compute instance and MIG UUID when it has one.
+  virtual base::Result<std::vector<MigInstance>> MigInstances(const GpuInfo& gpu);
+  // A GPU instance of `profile` at `placement` plus one compute instance spanning it; on failure
+  // nothing is left behind. Errors name the GPU, profile and placement.
+  virtual base::Result<MigInstance> CreateMigInstance(const GpuInfo& gpu,
+                                                      const MigProfileInfo& profile,
+                                                      const model::Placement& placement);
+  // Destroys the GPU instance's compute instances, then the GPU instance. An instance still used
+  // by a process fails (FailedPrecondition) and stays.
+  virtual base::Status DestroyMigInstance(const GpuInfo& gpu, uint32_t gpu_instance_id);
 };
 
 class NvmlDeviceSource final : public DeviceSource {
@@ -42,16 +57,25 @@ class NvmlDeviceSource final : public DeviceSource {
   base::Result<std::vector<GpuInfo>> Discover() override;
   std::map<std::pair<std::string, std::string>, PairLink> Links(
       const std::vector<GpuInfo>& gpus) override;
+  base::Result<std::vector<MigInstance>> MigInstances(const GpuInfo& gpu) override;
+  base::Result<MigInstance> CreateMigInstance(const GpuInfo& gpu, const MigProfileInfo& profile,
+                                              const model::Placement& placement) override;
+  base::Status DestroyMigInstance(const GpuInfo& gpu, uint32_t gpu_instance_id) override;
 
-  struct Functions;  // resolved entry points (defined in the .cc)
+  struct Functions;     // resolved entry points (nvml_entry_points.h)
+  struct MigFunctions;  // the MIG control ones, all or none (nvml_entry_points.h)
 
  private:
-  NvmlDeviceSource(void* handle, std::unique_ptr<Functions> fns);
+  NvmlDeviceSource(void* handle, std::unique_ptr<Functions> fns,
+                   std::unique_ptr<MigFunctions> mig_fns);
   base::Result<GpuInfo> Query(unsigned int index);
+  // Resolves MigFunctions from `handle` (nvml_mig_control.cc); null when any is missing.
+  static std::unique_ptr<MigFunctions> ResolveMig(void* handle);
 
   std::mutex mu_;
   void* handle_;
   std::unique_ptr<Functions> fns_;
+  std::unique_ptr<MigFunctions> mig_fns_;  // null: the library lacks MIG control
 };
 
 }  // namespace hami::deviceplugin

@@ -101,6 +101,7 @@ PluginConfig FromNvidiaConfig(const vendor::nvidia::NvidiaConfig& nvidia, std::s
   config.enable_numa_topology = nvidia.enable_numa_topology;
   config.lib_cuda_log_level = std::to_string(nvidia.lib_cuda_log_level);
   config.disable_core_limit = nvidia.disable_core_limit;
+  config.mig_profile_allowlist = nvidia.mig_profile_allowlist;
   return config;
 }
 

@@ -44,6 +44,8 @@ struct PluginConfig {
   // Mode "mps": the MPS control daemon's directory on the host (--mps-root): pipe/ (its
   // CUDA_MPS_PIPE_DIRECTORY, with the `control` pipe), shm/ (its /dev/shm), log/.
   std::string mps_root = "/run/nvidia/mps";
+  // Mode "mig": the profiles each model may register (nvidia.migProfileAllowlist; empty: all).
+  std::vector<vendor::nvidia::MigAllowlistEntry> mig_profile_allowlist;
 };
 
 // The yaml-level defaults: resource name, split count, scaling, preconfigured memory, NUMA,

@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "codec/json_util.h"
+#include "codec/mig_allocations.h"
 #include "codec/node_register.h"
 #include "codec/topology_score.h"
 #include "deviceplugin/host_files.h"
@@ -30,10 +31,11 @@ std::vector<std::string> ControlDeviceNodes() {
 }
 
 AllocatorConfig AllocatorConfigFor(const ServiceConfig& service, PodResourcesClient* kubelet,
-                                   k8s::Informer* node_pods) {
+                                   k8s::Informer* node_pods, MigManager* mig) {
   AllocatorConfig config;
   config.node_name = service.plugin.node_name;
   config.env = service.env;
+  config.mig = mig;
   if (kubelet != nullptr) config.kubelet_pods = [kubelet] { return kubelet->List(); };
   if (node_pods != nullptr) {
     config.node_pods = [node_pods]() -> std::optional<std::vector<nlohmann::json>> {
@@ -55,7 +57,56 @@ std::unique_ptr<k8s::Informer> NodePodsInformer(k8s::KubeApi& api, const Service
   return std::make_unique<k8s::Informer>(&api, options, k8s::InformerHandlers{});
 }
 
+// The MIG bookings of the pods in `items` that still hold devices (not Succeeded/Failed). Any
+// booking that cannot be read is an error: a view missing a pod's booking must not destroy it.
+base::Result<std::vector<model::MigAllocation>> LiveMigBookings(const std::vector<Json>& items) {
+  std::vector<model::MigAllocation> out;
+  for (const auto& pod : items) {
+    const Json status = pod.value("status", Json::object());
+    const std::string phase = status.is_object() ? status.value("phase", "") : "";
+    if (phase == "Succeeded" || phase == "Failed") continue;
+    const Json meta = pod.value("metadata", Json::object());
+    const Json annotations = meta.is_object() ? meta.value("annotations", Json::object()) : Json();
+    if (!annotations.is_object()) continue;
+    auto it = annotations.find(nvidia::kMigAllocationsAnnotation);
+    if (it == annotations.end() || !it->is_string() || it->get<std::string>().empty()) continue;
+    auto entries = codec::DecodeMigAllocations(it->get<std::string>());
+    if (!entries.ok()) {
+      return entries.error().WithContext("pod " + meta.value("namespace", "") + "/" +
+                                         meta.value("name", ""));
+    }
+    out.insert(out.end(), entries->begin(), entries->end());
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<GpuInfo> DevicePluginService::LastGpus() const {
+  std::lock_guard<std::mutex> lock(gpus_mu_);
+  return gpus_;
+}
+
+std::unique_ptr<MigManager> DevicePluginService::MakeMigManager() {
+  if (config_.plugin.operating_mode != model::kModeMig || !source_) return nullptr;
+  MigManagerConfig mig;
+  mig.gpus = [this] { return LastGpus(); };
+  mig.live_bookings = [this]() -> base::Result<std::vector<model::MigAllocation>> {
+    k8s::ListOptions options;
+    options.field_selector = "spec.nodeName=" + config_.plugin.node_name;
+    HAMI_ASSIGN_OR_RETURN(auto pods, k8s::ListAll(api_, k8s::PodsPath(""), options));
+    return LiveMigBookings(pods.items);
+  };
+  if (node_pods_) {
+    mig.cached_bookings = [this]() -> std::optional<std::vector<model::MigAllocation>> {
+      if (!node_pods_->HasSynced()) return std::nullopt;
+      auto live = LiveMigBookings(node_pods_->List());
+      if (!live.ok()) return std::nullopt;
+      return std::move(live).value();
+    };
+  }
+  return std::make_unique<MigManager>(*source_, std::move(mig));
+}
 
 DevicePluginService::DevicePluginService(k8s::KubeApi& api, std::unique_ptr<DeviceSource> source,
                                          ServiceConfig config)
@@ -67,7 +118,9 @@ DevicePluginService::DevicePluginService(k8s::KubeApi& api, std::unique_ptr<Devi
                          : std::make_unique<PodResourcesClient>(config_.pod_resources_socket)),
       node_pods_(NodePodsInformer(api, config_)),
       locker_(api, k8s::NodeLockConfig{.env = config_.env}),
-      allocator_(api, locker_, AllocatorConfigFor(config_, pod_resources_.get(), node_pods_.get())),
+      mig_(MakeMigManager()),
+      allocator_(api, locker_,
+                 AllocatorConfigFor(config_, pod_resources_.get(), node_pods_.get(), mig_.get())),
       server_(store_, allocator_,
               PluginServerConfig{config_.plugin_dir, kDefaultEndpoint, config_.plugin.resource_name,
                                  config_.plugin.enable_preferred_allocation,
@@ -86,6 +139,7 @@ AllocateSettings DevicePluginService::SettingsFor(const std::vector<GpuInfo>& gp
   settings.device_id_strategy = config_.plugin.device_id_strategy;
   settings.pass_device_specs = config_.plugin.pass_device_specs;
   if (config_.plugin.operating_mode == model::kModeMps) settings.mps_root = config_.plugin.mps_root;
+  settings.mig = config_.plugin.operating_mode == model::kModeMig;
   for (const auto& gpu : gpus) {
     settings.uuid_to_index[gpu.uuid] = gpu.index;
     if (gpu.minor)
@@ -125,6 +179,10 @@ void DevicePluginService::DiscoverOnce(bool force_check) {
       return;
     }
     gpus = std::move(discovered).value();
+  }
+  {
+    std::lock_guard<std::mutex> lock(gpus_mu_);
+    gpus_ = gpus;
   }
   Inventory inventory = BuildInventory(gpus, config_.plugin);
   for (const auto& change : store_.Update(inventory.devices)) {
@@ -177,6 +235,7 @@ void DevicePluginService::DiscoveryLoop(std::stop_token stop) {
     bool periodic = now - last_check_ >= config_.register_interval;
     if (periodic) last_check_ = now;
     DiscoverOnce(periodic);
+    if (mig_) mig_->Reconcile();
     if (now - last_cleanup_ >= config_.register_interval) {
       last_cleanup_ = now;
       CleanupOnce();

@@ -4,12 +4,14 @@
 //     ListAndWatch) -> node annotations hami.io/node-nvidia-register (+ hami.io/node-nvidia-score
 //     with topology scoring), merge-patched when they differ from what the node carries (checked
 //     against the API server every `register_interval`, immediately on a change);
-//   * cleanup (every `register_interval`): host directories of pods no longer on the node.
+//   * cleanup (every `register_interval`): host directories of pods no longer on the node;
+//     in mode "mig" also (every `health_interval`) the MIG instances of pods gone (MigManager).
 // Thread-safe: Start/Stop from the main thread.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -17,6 +19,7 @@
 #include "base/status.h"
 #include "deviceplugin/allocator.h"
 #include "deviceplugin/device_store.h"
+#include "deviceplugin/mig_manager.h"
 #include "deviceplugin/nvml_device_source.h"
 #include "deviceplugin/plugin_config.h"
 #include "deviceplugin/plugin_server.h"
@@ -62,6 +65,8 @@ class DevicePluginService {
   base::Status PublishAnnotations(const nlohmann::json& annotations, bool force_check);
   void CleanupOnce();
   AllocateSettings SettingsFor(const std::vector<GpuInfo>& gpus) const;
+  std::vector<GpuInfo> LastGpus() const;
+  std::unique_ptr<MigManager> MakeMigManager();
 
   k8s::KubeApi& api_;
   std::unique_ptr<DeviceSource> source_;
@@ -70,6 +75,9 @@ class DevicePluginService {
   std::unique_ptr<k8s::Informer> node_pods_;           // null in the node-lock protocol
   DeviceStore store_;
   k8s::NodeLocker locker_;
+  mutable std::mutex gpus_mu_;
+  std::vector<GpuInfo> gpus_;        // the last discovery (guarded by gpus_mu_)
+  std::unique_ptr<MigManager> mig_;  // mode "mig" with a device source; else null
   Allocator allocator_;
   PluginServer server_;
   std::string last_published_;  // the annotations JSON last patched (discovery thread only)
