@@ -207,14 +207,18 @@ CUresult cuMemAdvise(CUdeviceptr dptr, size_t count, CUmem_advise advice, CUdevi
   Process& p = Process::Get();
   Lock lock(p.mu);
   if (CUresult r = p.Ready(); r != CUDA_SUCCESS) return r;
+  // A caller may pass any int; reading it as the enum would be undefined, so read its bits.
+  int raw_advice = 0;
+  static_assert(sizeof raw_advice == sizeof advice);
+  std::memcpy(&raw_advice, &advice, sizeof raw_advice);
   const Allocation* a = p.allocations.FindContaining(dptr);
   if (count == 0 || a == nullptr || a->kind != AllocKind::kManaged ||
-      count > a->base + a->size - dptr || advice < CU_MEM_ADVISE_SET_READ_MOSTLY ||
-      advice > CU_MEM_ADVISE_UNSET_ACCESSED_BY) {
+      count > a->base + a->size - dptr || raw_advice < CU_MEM_ADVISE_SET_READ_MOSTLY ||
+      raw_advice > CU_MEM_ADVISE_UNSET_ACCESSED_BY) {
     return CUDA_ERROR_INVALID_VALUE;
   }
   const bool names_device =
-      advice != CU_MEM_ADVISE_SET_READ_MOSTLY && advice != CU_MEM_ADVISE_UNSET_READ_MOSTLY;
+      raw_advice != CU_MEM_ADVISE_SET_READ_MOSTLY && raw_advice != CU_MEM_ADVISE_UNSET_READ_MOSTLY;
   if (names_device && device != CU_DEVICE_CPU && !p.ValidDevice(device)) {
     return CUDA_ERROR_INVALID_DEVICE;
   }

@@ -56,6 +56,7 @@ model::MigAllocation Booking(std::string profile, int32_t start, int32_t size) {
 
 std::vector<std::string> Names(const std::vector<MigProfileInfo>& profiles) {
   std::vector<std::string> out;
+  out.reserve(profiles.size());
   for (const auto& p : profiles) out.push_back(p.name);
   return out;
 }
