@@ -131,6 +131,32 @@ void WritePods(DualWriter& w, const std::vector<SchedulerCache::PodAllocation>& 
           cores);
 }
 
+// hami_node_gpu_mig_instance_info: 1 per realized MIG instance of a live pod (its allocation
+// entry carries the device plugin's migUUID); instances still being created are not listed.
+// No legacy counterpart is written (upstream's nodeGPUMigInstance has another label set).
+void WriteMigInstances(DualWriter& w, const std::vector<SchedulerCache::PodAllocation>& pods) {
+  std::vector<DualWriter::Sample> instances;
+  for (const auto& pod : pods) {
+    for (const model::PartitionGrant& p : pod.partitions) {
+      if (!p.Realized()) continue;
+      instances.emplace_back(Labels{{"node", pod.node},
+                                    {"device_uuid", p.uuid},
+                                    {"device_index", std::to_string(p.device_index)},
+                                    {"mig_uuid", p.instance_uuid},
+                                    {"profile", p.shape},
+                                    {"gpu_instance_id", std::to_string(p.gpu_instance_id)},
+                                    {"compute_instance_id", std::to_string(p.compute_instance_id)},
+                                    {"placement_start", std::to_string(p.placement.start)},
+                                    {"placement_size", std::to_string(p.placement.size)},
+                                    {"zone", "vGPU"}},
+                             1.0);
+    }
+  }
+  w.Write({"hami_node_gpu_mig_instance_info", nullptr,
+           "MIG instances realized for pods, 1 per instance"},
+          instances);
+}
+
 void WriteQuotas(DualWriter& w, const sched::QuotaTable& quotas, const vendor::Registry& registry) {
   std::vector<DualWriter::Sample> used, limits;
   for (const auto& [quota_ns, by_vendor] : quotas) {
@@ -166,7 +192,9 @@ std::string SchedulerService::RenderMetrics() const {
   net::PrometheusText out;
   DualWriter w(out, config_.legacy_metrics);
   WriteDevices(w, cache_.NodesCopy());
-  WritePods(w, cache_.Allocations());
+  const std::vector<SchedulerCache::PodAllocation> allocations = cache_.Allocations();
+  WritePods(w, allocations);
+  WriteMigInstances(w, allocations);
   WriteQuotas(w, cache_.QuotasCopy(), registry_);
 
   auto counter = [&](const char* name, const char* help, uint64_t value) {

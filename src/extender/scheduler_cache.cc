@@ -107,8 +107,12 @@ base::Status SchedulerCache::UpsertPod(const model::Pod& pod, int64_t now_unix) 
     if (assumed_.count(pod.uid) == 0) RemoveBookingLocked(pod.uid);
     return {};
   }
-  Booking booking{pod.namespace_name, pod.name, *node, vendor::BookingOf(pod, grants, registry_),
-                  false};
+  Booking booking{pod.namespace_name,
+                  pod.name,
+                  *node,
+                  vendor::BookingOf(pod, grants, registry_),
+                  false,
+                  std::move(grants.partitions)};
   std::lock_guard<std::mutex> lock(mu_);
   assumed_.erase(pod.uid);  // the annotations are written: the pod is no longer an assumption
   AddBookingLocked(pod.uid, std::move(booking));
@@ -257,7 +261,8 @@ std::vector<SchedulerCache::PodAllocation> SchedulerCache::Allocations() const {
   std::vector<PodAllocation> out;
   for (const auto& [uid, booking] : bookings_) {
     if (booking.assumed) continue;
-    out.push_back({booking.ns, booking.pod, booking.node, booking.booking.devices});
+    out.push_back(
+        {booking.ns, booking.pod, booking.node, booking.booking.devices, booking.partitions});
   }
   return out;
 }

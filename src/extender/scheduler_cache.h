@@ -126,6 +126,7 @@ class SchedulerCache {
   struct PodAllocation {
     std::string ns, pod, node;
     std::map<std::string, sched::DeviceBooking> devices;  // by UUID, containers collapsed
+    std::vector<model::PartitionGrant> partitions = {};   // as annotated, realized or not
   };
   std::vector<PodAllocation> Allocations() const;  // for metrics
   sched::QuotaTable QuotasCopy() const;            // for metrics
@@ -137,6 +138,7 @@ class SchedulerCache {
     std::string node;
     sched::PodBooking booking;
     bool assumed = false;
+    std::vector<model::PartitionGrant> partitions = {};  // from the annotations (none when assumed)
   };
 
   void AddBookingLocked(const std::string& uid, Booking booking);

@@ -37,6 +37,13 @@ struct PartitionGrant {
   std::string shape;         // Partition::name
   std::string shape_id;      // Partition::id
   Placement placement;
+  // The realized instance once the node's device plugin has created it (NVIDIA: migUUID,
+  // gpuInstanceID, computeInstanceID of hami.io/vgpu-mig-allocations); "" and -1 until then, and
+  // always for a grant the scheduler decides.
+  std::string instance_uuid = {};
+  int32_t gpu_instance_id = -1;
+  int32_t compute_instance_id = -1;
+  bool Realized() const { return !instance_uuid.empty(); }
   friend bool operator==(const PartitionGrant&, const PartitionGrant&) = default;
 };
 

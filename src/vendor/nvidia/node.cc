@@ -55,7 +55,10 @@ base::Result<std::optional<Granted>> NvidiaVendor::GrantedDevices(const model::P
                                    e.gpu_uuid,
                                    e.profile,
                                    "",
-                                   {e.placement_start, e.placement_size}});
+                                   {e.placement_start, e.placement_size},
+                                   e.mig_uuid,
+                                   e.gpu_instance_id,
+                                   e.compute_instance_id});
   }
   return granted;
 }

@@ -113,6 +113,25 @@ TEST(NvidiaNodeTest, MigAllocationsRoundTripThroughAnnotations) {
   ASSERT_TRUE(granted.ok() && *granted);
   EXPECT_EQ((*granted)->devices, devices);
   EXPECT_EQ((*granted)->partitions, partitions);
+  EXPECT_FALSE((*granted)->partitions[0].Realized());
+}
+
+TEST(NvidiaNodeTest, RealizedMigAllocationsCarryTheInstance) {
+  NvidiaVendor v{NvidiaConfig{}};
+  model::Pod pod = PodAsking({{"nvidia.com/gpu", "1"}});
+  pod.annotations[kAllocatedAnnotation] = "GPU-m,NVIDIA,9728,14:;";
+  pod.annotations[kMigAllocationsAnnotation] =
+      R"([{"containerIndex":0,"deviceIndex":2,"gpuUUID":"GPU-m","profile":"1g.10gb","placement":{"start":6,"size":1},"migUUID":"MIG-x","gpuInstanceID":13,"computeInstanceID":0}])";
+  auto granted = v.GrantedDevices(pod);
+  ASSERT_TRUE(granted.ok() && *granted);
+  ASSERT_EQ((*granted)->partitions.size(), 1u);
+  const model::PartitionGrant& g = (*granted)->partitions[0];
+  EXPECT_TRUE(g.Realized());
+  EXPECT_EQ(g.device_index, 2);
+  EXPECT_EQ(g.placement, (model::Placement{6, 1}));
+  EXPECT_EQ(g.instance_uuid, "MIG-x");
+  EXPECT_EQ(g.gpu_instance_id, 13);
+  EXPECT_EQ(g.compute_instance_id, 0);
 }
 
 }  // namespace
