@@ -1,7 +1,7 @@
 // libvgpu's environment (docs/libvgpu.md "Environment") through shim::ReadConfig's lookup seam:
 // CUDA_DEVICE_MEMORY_LIMIT[_i], CUDA_DEVICE_SM_LIMIT[_i], GPU_CORE_UTILIZATION_POLICY,
-// CUDA_TASK_PRIORITY, HAMI_CONTEXT_OVERHEAD, CUDA_DEVICE_MEMORY_SHARED_CACHE, and
-// CUDA_VISIBLE_DEVICES through limit::VisibleDevicePosition.
+// CUDA_TASK_PRIORITY, HAMI_CONTEXT_OVERHEAD, CUDA_DEVICE_MEMORY_SHARED_CACHE, CUDA_OVERSUBSCRIBE,
+// and CUDA_VISIBLE_DEVICES through limit::VisibleDevicePosition.
 //
 // Input: records separated by NUL bytes (an env value holds none); a record's first byte picks the
 // variable (modulo the table below), the rest is its value (possibly empty: set but empty); a later
@@ -13,6 +13,8 @@
 //   * each device's memory limit is its own variable's value when that one is valid, else the
 //     global one's, else 0; its SM limit likewise, within [0, 99] (100 means none);
 //   * priority, policy, context overhead and the region path are the value read or the default;
+//   * oversubscription is on only for a valid switch that says so (never from a malformed one),
+//     and a malformed switch alone never fails the limits;
 //     `error` and `region_path` are NUL-terminated inside their arrays;
 //   * a memory size parses to the same bytes from its plain decimal spelling;
 //   * a visible-device position names an entry that is that device's index or a UUID prefix.
@@ -40,7 +42,8 @@ std::vector<std::string> VariableNames() {
   }
   for (const char* name :
        {"GPU_CORE_UTILIZATION_POLICY", "CUDA_TASK_PRIORITY", "HAMI_CONTEXT_OVERHEAD",
-        "CUDA_DEVICE_MEMORY_SHARED_CACHE", "CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_MEMORY_LIMIT_16"}) {
+        "CUDA_DEVICE_MEMORY_SHARED_CACHE", "CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_MEMORY_LIMIT_16",
+        hami::shim::kOversubscribeEnv}) {
     names.emplace_back(name);
   }
   return names;
@@ -124,6 +127,10 @@ void CheckConfig(const Vars& vars) {
     overhead = limit::ParseMemoryLimit(*v);
   Check(c.context_overhead_set == overhead.has_value() &&
         c.context_overhead == overhead.value_or(0));
+  std::optional<bool> oversubscribe;
+  if (const std::string* v = NonEmpty(vars, hami::shim::kOversubscribeEnv))
+    oversubscribe = limit::ParseSwitch(*v);
+  Check(c.oversubscribe == oversubscribe.value_or(false));
   Check(std::memchr(c.region_path, '\0', sizeof(c.region_path)) != nullptr);
   const std::string* path = NonEmpty(vars, "CUDA_DEVICE_MEMORY_SHARED_CACHE");
   if (path != nullptr && path->size() >= sizeof(c.region_path)) failed = true;
