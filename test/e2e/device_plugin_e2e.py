@@ -6,7 +6,10 @@ and capacity), a pod scheduled by the real kube-scheduler + hami-scheduler is Al
 device manager and reported Running, bind-phase becomes success and the node lock is released, the
 recorded env carries CUDA_DEVICE_MEMORY_LIMIT_0 = its gpumem, and a CUDA process run with that env
 (mounts resolved to their host paths, LD_PRELOAD=libvgpu.so) on the node's simulated GPUs sees
-exactly its slice. A pod the plugin cannot serve is Failed with UnexpectedAdmissionError.
+exactly its slice. A pod the plugin cannot serve is Failed with UnexpectedAdmissionError. Operating
+mode mps gives the MPS client contract; operating mode mig (a simulated A100-80GB in MIG mode)
+creates an instance of the booked profile per pod, hands the container its MIG UUID, writes the
+instance ids back and destroys the instance when the pod is deleted.
 
 Usage: device_plugin_e2e.py ENV_FILE   with HAMI_DP_BIN, HAMI_SHIM_PROBE (test/shim shim_probe) and
 optionally HAMI_SIM_LIBDIR / HAMI_LIBVGPU set (default: next to HAMI_DP_BIN)."""
@@ -18,8 +21,33 @@ import time
 
 from e2e_lib import ENV, FAILURES, check, get, kubectl, load_env, remove_sim_node, report, sim_nodes, wait
 
-NODES = {"dp-e2e-a": "2xT4-16GB", "dp-e2e-b": "1xA100-40GB", "dp-e2e-mps": "1xT4-16GB"}
+NODES = {"dp-e2e-a": "2xT4-16GB", "dp-e2e-b": "1xA100-40GB", "dp-e2e-mps": "1xT4-16GB",
+         "dp-e2e-mig": "1xA100-80GB"}
 MPS_NODE = "dp-e2e-mps"  # operating mode mps
+MIG_NODE = "dp-e2e-mig"  # operating mode mig, its GPU in MIG mode (HAMI_SIM_MIG=all)
+MIG_ANNOTATION = "hami.io/vgpu-mig-allocations"
+
+# The MIG devices NVML lists on GPU 0 (uuid, memory), read through the simulated NVML with ctypes.
+NVML_MIG_DEVICES = r"""
+import ctypes, json, sys
+nvml = ctypes.CDLL(sys.argv[1])
+assert nvml.nvmlInit_v2() == 0
+gpu = ctypes.c_void_p()
+assert nvml.nvmlDeviceGetHandleByIndex_v2(0, ctypes.byref(gpu)) == 0
+count = ctypes.c_uint()
+assert nvml.nvmlDeviceGetMaxMigDeviceCount(gpu, ctypes.byref(count)) == 0
+out = []
+for i in range(count.value):
+    mig = ctypes.c_void_p()
+    if nvml.nvmlDeviceGetMigDeviceHandleByIndex(gpu, i, ctypes.byref(mig)) != 0:
+        continue
+    uuid = ctypes.create_string_buffer(96)
+    assert nvml.nvmlDeviceGetUUID(mig, uuid, 96) == 0
+    memory = (ctypes.c_ulonglong * 3)()
+    assert nvml.nvmlDeviceGetMemoryInfo(mig, memory) == 0
+    out.append({"uuid": uuid.value.decode(), "mib": memory[0] >> 20})
+print(json.dumps(out))
+"""
 
 
 def pod(name, limits, annotations=None, node_selector=None):
@@ -66,7 +94,9 @@ def probe(node, container):
 def test_node_registration():
     for node, gpus in NODES.items():
         count, _ = gpus.split("x", 1)
-        r = sim_nodes(f"wait_sim_node {node} {int(count) * 10} 90")
+        # A MIG-mode GPU offers as many slots as its smallest profile has instances (A100: 7).
+        replicas = 7 if node == MIG_NODE else int(count) * 10
+        r = sim_nodes(f"wait_sim_node {node} {replicas} 90")
         n = get("node", node) or {}
         reg = n.get("metadata", {}).get("annotations", {}).get("hami.io/node-nvidia-register", "")
         check(f"{node}: plugin registered {gpus} (allocatable nvidia.com/gpu, register annotation)",
@@ -174,6 +204,88 @@ def test_mps_mode():
         kubectl("delete", "pod", name, "--wait=false", check=False)
 
 
+def node_sim_env(node):
+    env = dict(os.environ, LD_LIBRARY_PATH=SIM_LIBDIR, HAMI_SIM_GPUS=NODES[node],
+               HAMI_SIM_STATE=os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", node, "sim.state"))
+    if node == MIG_NODE:
+        env["HAMI_SIM_MIG"] = "all"
+    return env
+
+
+def mig_devices(node):
+    r = subprocess.run([sys.executable, "-c", NVML_MIG_DEVICES, os.path.join(SIM_LIBDIR, "libnvidia-ml.so.1")],
+                       env=node_sim_env(node), capture_output=True, text=True, timeout=60)
+    return json.loads(r.stdout) if r.returncode == 0 else {"error": r.stderr[-400:]}
+
+
+def test_mig_mode():
+    """Operating mode mig: the GPU registers its MIG profiles; a pod asking gpumem 10000 gets a
+    fresh instance of the smallest profile holding it (1g.20gb on an A100-80GB: 1g.10gb has 9728
+    MiB), its MIG UUID as the visible device (a CUDA process there sees the instance's memory), the
+    ids written back; a second pod gets another instance; deleting a pod destroys its instance."""
+    node = MIG_NODE
+    reg = json.loads((get("node", node) or {}).get("metadata", {}).get("annotations", {}).get(
+        "hami.io/node-nvidia-register", "[]"))
+    profiles = {p.get("name") for d in reg for p in d.get("migProfiles", [])}
+    check("mig node registers its GPU in mode mig with its profiles",
+          [d.get("mode") for d in reg] == ["mig"] and {"1g.10gb", "1g.20gb", "7g.80gb"} <= profiles, str(reg)[:600])
+    check("no MIG instance before any pod", mig_devices(node) == [], str(mig_devices(node)))
+    sel = {"kubernetes.io/hostname": node}
+
+    def running(name):
+        return wait(lambda: (lambda x: x if x and x["status"].get("phase") in ("Running", "Failed") else None)(
+            get("pod", name)), 90) or get("pod", name) or {}
+
+    def booking(p):
+        return (json.loads(p.get("metadata", {}).get("annotations", {}).get(MIG_ANNOTATION, "[]")) or [{}])[0]
+    kubectl("apply", "-f", "-", input=json.dumps(pod("dp-e2e-mig-a", {"nvidia.com/gpu": "1",
+                                                                       "nvidia.com/gpumem": "10000"},
+                                                     node_selector=sel)))
+    a = running("dp-e2e-mig-a")
+    ba = booking(a)
+    env = (((record(node, "dp-e2e-mig-a") or {}).get("containers") or [{}])[0]).get("env", {})
+    devices = mig_devices(node)
+    check("mig pod Running in a fresh 1g.20gb instance: its MIG UUID visible, ids written back, "
+          "no libvgpu env", a.get("status", {}).get("phase") == "Running" and ba.get("profile") == "1g.20gb"
+          and ba.get("migUUID", "").startswith("MIG-") and "gpuInstanceID" in ba and "computeInstanceID" in ba
+          and env.get("NVIDIA_VISIBLE_DEVICES") == ba.get("migUUID") and "CUDA_DEVICE_MEMORY_LIMIT_0" not in env
+          and [d["uuid"] for d in devices] == [ba.get("migUUID")],
+          f"status={a.get('status', {}).get('phase')} booking={ba} env={env} nvml={devices}")
+    cuda_env = dict(node_sim_env(node), CUDA_VISIBLE_DEVICES=env.get("NVIDIA_VISIBLE_DEVICES", "none"),
+                    PATH=os.environ.get("PATH", "/usr/bin:/bin"))
+    r = subprocess.run([os.environ["HAMI_SHIM_PROBE"], "dlsym", "info"], env=cuda_env, capture_output=True,
+                       text=True, timeout=60)
+    facts = dict(t.split("=", 1) for t in r.stdout.split() if "=" in t)
+    want = next((d["mib"] for d in devices), -1)
+    # No libvgpu in a MIG container: the probe reports hooked=0 and exits 1 for that alone.
+    check("a CUDA process on the MIG UUID sees the instance's memory",
+          r.returncode == 1 and facts.get("hooked") == "0" and int(facts.get("total", "0")) >> 20 == want
+          and want > 10000,
+          f"want {want} MiB; {r.stdout[-300:]} {r.stderr[-300:]}")
+
+    kubectl("apply", "-f", "-", input=json.dumps(pod("dp-e2e-mig-b", {"nvidia.com/gpu": "1",
+                                                                       "nvidia.com/gpumem": "30000"},
+                                                     node_selector=sel)))
+    bb = booking(running("dp-e2e-mig-b"))
+    overlap = (ba.get("placement", {}).get("start", 0) < bb.get("placement", {}).get("start", 0)
+               + bb.get("placement", {}).get("size", 0)
+               and bb.get("placement", {}).get("start", 0) < ba.get("placement", {}).get("start", 0)
+               + ba.get("placement", {}).get("size", 0))
+    uuids = sorted(d["uuid"] for d in mig_devices(node))
+    check("a second mig pod gets its own, non-overlapping instance",
+          bb.get("migUUID", "").startswith("MIG-") and not overlap
+          and uuids == sorted([ba.get("migUUID"), bb.get("migUUID")]), f"a={ba} b={bb} nvml={uuids}")
+
+    kubectl("delete", "pod", "dp-e2e-mig-a", "--wait=false")
+    left = wait(lambda: (lambda d: d if [x["uuid"] for x in d] == [bb.get("migUUID")] else None)(
+        mig_devices(node)), 60)
+    check("deleting a mig pod destroys its instance (the other stays)", left is not None,
+          str(mig_devices(node)))
+    kubectl("delete", "pod", "dp-e2e-mig-b", "--wait=false")
+    check("deleting the last mig pod leaves the GPU without instances",
+          wait(lambda: mig_devices(node) == [] or None, 60) is not None, str(mig_devices(node)))
+
+
 def main():
     global SIM_LIBDIR
     load_env(sys.argv[1])
@@ -186,12 +298,16 @@ def main():
         os.makedirs(node_dir, exist_ok=True)
         entry = {"name": node, "enablegetpreferredallocation": True}
         flags = ""
+        sim_env = {}
         if node == MPS_NODE:
             entry["operatingmode"] = "mps"
             flags = f"--mps-root {os.path.join(node_dir, 'mps')}"
+        if node == MIG_NODE:
+            entry["operatingmode"] = "mig"
+            sim_env["HAMI_SIM_MIG"] = "all"
         with open(os.path.join(node_dir, "node-config.json"), "w") as f:
             json.dump({"nodeconfig": [entry]}, f)
-        r = sim_nodes(f"start_sim_node {node} {gpus} e2e=device-plugin {flags}")
+        r = sim_nodes(f"start_sim_node {node} {gpus} e2e=device-plugin {flags}", env=sim_env)
         if r.returncode != 0:
             print(r.stderr, file=sys.stderr)
             check(f"{node}: started", False, r.stderr[-500:])
@@ -201,6 +317,7 @@ def main():
             test_pod_path()
             test_allocate_failure()
             test_mps_mode()
+            test_mig_mode()
     finally:
         for node in NODES:
             remove_sim_node(node)
