@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <tuple>
 
 #include "codec/k8s_object.h"
+#include "model/device.h"
+#include "model/grant.h"
 #include "model/protocol.h"
 #include "vendor/cluster_state.h"
 
@@ -40,6 +43,20 @@ std::string Fit(std::string s, size_t width) {
 std::string SliceName(const SmiSlice& s) {
   std::string name = s.namespace_name.empty() ? s.pod : s.namespace_name + "/" + s.pod;
   return s.container.empty() ? name : name + "/" + s.container;
+}
+
+// "  mig 1g.10gb    6+1    MIG-<uuid>|pending   ns/pod container 0 (main)"
+std::string InstanceLine(const SmiInstance& m) {
+  const std::string placement =
+      std::to_string(m.placement_start) + "+" + std::to_string(m.placement_size);
+  std::string holder = m.namespace_name.empty() ? m.pod : m.namespace_name + "/" + m.pod;
+  holder += " container " + std::to_string(m.container);
+  if (!m.container_name.empty()) holder += " (" + m.container_name + ")";
+  char line[512];
+  std::snprintf(line, sizeof(line), "  mig %-10s %-6s %-40s %s\n", Fit(m.profile, 10).c_str(),
+                placement.c_str(), m.instance_uuid.empty() ? "pending" : m.instance_uuid.c_str(),
+                holder.c_str());
+  return line;
 }
 
 int Cells(uint64_t part, uint64_t total, int width) {
@@ -115,6 +132,7 @@ std::string RenderSmi(const SmiView& view) {
                     Percent(s.utilization).c_str(), s.blocked ? " blocked" : "");
       out += line;
     }
+    for (const SmiInstance& m : g.instances) out += InstanceLine(m);
   }
   if (!view.notes.empty()) {
     out += "notes:\n";
@@ -144,7 +162,7 @@ SmiView ViewFromSnapshot(const Snapshot& snapshot, const std::string& title) {
       SmiGpu* g = FindGpu(view, snapshot.node, d.uuid);
       if (g == nullptr) {
         view.gpus.push_back(
-            SmiGpu{snapshot.node, -1, d.uuid, "?", 0, std::nullopt, std::nullopt, {}});
+            SmiGpu{snapshot.node, -1, d.uuid, "?", 0, std::nullopt, std::nullopt, {}, "", {}});
         g = &view.gpus.back();
       }
       SmiSlice s;
@@ -218,6 +236,8 @@ SmiView ViewFromCluster(const std::vector<nlohmann::json>& nodes,
                                  static_cast<uint64_t>(d.info.devmem) * kMiB,
                                  std::nullopt,
                                  std::nullopt,
+                                 {},
+                                 d.info.mode,
                                  {}});
     }
   }
@@ -254,6 +274,29 @@ SmiView ViewFromCluster(const std::vector<nlohmann::json>& nodes,
         }
       }
     }
+    for (const model::PartitionGrant& p : grants->partitions) {
+      SmiGpu* g = FindGpu(view, node, p.uuid);
+      if (g == nullptr || g->mode != model::kModeMig) continue;
+      SmiInstance m;
+      m.profile = p.shape;
+      m.placement_start = p.placement.start;
+      m.placement_size = p.placement.size;
+      m.instance_uuid = p.instance_uuid;
+      m.namespace_name = pod->namespace_name;
+      m.pod = pod->name;
+      m.container = p.container;
+      if (p.container >= 0 && static_cast<size_t>(p.container) < names.size()) {
+        m.container_name = names[p.container];
+      }
+      g->instances.push_back(std::move(m));
+    }
+  }
+  for (SmiGpu& g : view.gpus) {
+    std::stable_sort(g.instances.begin(), g.instances.end(),
+                     [](const SmiInstance& a, const SmiInstance& b) {
+                       return std::tie(a.placement_start, a.placement_size) <
+                              std::tie(b.placement_start, b.placement_size);
+                     });
   }
   return view;
 }

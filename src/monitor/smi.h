@@ -27,6 +27,18 @@ struct SmiSlice {
   bool blocked = false;                 // held back by the priority feedback
 };
 
+// A MIG instance booked on a GPU in MIG mode (cluster view: a pod's hami.io/vgpu-mig-allocations
+// entry, through the vendor's model::PartitionGrant).
+struct SmiInstance {
+  std::string profile;  // "1g.10gb"
+  int32_t placement_start = 0;
+  int32_t placement_size = 0;
+  std::string instance_uuid;  // the MIG UUID; "" until the device plugin realized it ("pending")
+  std::string namespace_name, pod;
+  int32_t container = 0;       // index over init containers then app containers
+  std::string container_name;  // "" when the index names no container of the pod
+};
+
 struct SmiGpu {
   std::string node;
   int index = -1;
@@ -36,6 +48,8 @@ struct SmiGpu {
   std::optional<uint64_t> memory_used;  // bytes (NVML), unknown when not measured
   std::optional<double> utilization;    // percent
   std::vector<SmiSlice> slices;
+  std::string mode;                    // register `mode` (model::kModeMig, ...); "" when unknown
+  std::vector<SmiInstance> instances;  // MIG mode: its instances, by placement
 
   uint64_t MemoryAllocated() const;  // Σ slice limits (unlimited slices count as the GPU)
   int CoresAllocated() const;        // Σ slice cores (slices without a limit count 0)
@@ -50,7 +64,8 @@ struct SmiView {
 // Width of the usage bars.
 inline constexpr int kSmiBarWidth = 20;
 
-// The whole text: title, one block per GPU (a GPU line, then one line per slice), notes.
+// The whole text: title, one block per GPU (a GPU line, then one line per slice, then one line
+// per MIG instance), notes.
 std::string RenderSmi(const SmiView& view);
 // "[####====........]": '#' used, '=' allocated but unused, '.' free; '?' fills the allocated
 // part when the used amount is unknown.
@@ -75,8 +90,9 @@ Snapshot SnapshotFromMetrics(const std::vector<PromSample>& samples, const std::
 
 // Cluster view from the API: every node some vendor of `registry` registered (its devices, any
 // vendor), every pod holding devices there (its slices, from each vendor's allocated annotation;
-// pods in phase Succeeded/Failed are skipped). Used values are unknown until
-// MergeMonitorSnapshot. Malformed registrations and annotations are reported in `errors`.
+// pods in phase Succeeded/Failed are skipped); on GPUs registered in MIG mode, the MIG instances
+// those pods hold (the vendor's partition grants), ordered by placement. Used values are unknown
+// until MergeMonitorSnapshot. Malformed registrations and annotations are reported in `errors`.
 SmiView ViewFromCluster(const std::vector<nlohmann::json>& nodes,
                         const std::vector<nlohmann::json>& pods, const vendor::Registry& registry,
                         std::vector<std::string>* errors);

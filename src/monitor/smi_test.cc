@@ -135,6 +135,104 @@ TEST(Smi, ClusterViewGoldenWithAndWithoutMonitor) {
   EXPECT_EQ(got, Golden("smi_cluster_merged_golden.txt", got));
 }
 
+nlohmann::json MigPod(const std::string& ns, const std::string& name, const std::string& allocated,
+                      const std::string& migs, const std::string& phase = "Running") {
+  nlohmann::json pod = Pod(ns, name, "node-1", allocated, phase);
+  pod["metadata"]["annotations"]["hami.io/vgpu-mig-allocations"] = migs;
+  return pod;
+}
+
+std::string MigEntry(int container, const std::string& profile, int start, int size,
+                     const std::string& mig_uuid = "", int gi = -1) {
+  std::string e = R"({"containerIndex":)" + std::to_string(container) +
+                  R"(,"deviceIndex":0,"gpuUUID":")" + kUuid0 + R"(","profile":")" + profile +
+                  R"(","placement":{"start":)" + std::to_string(start) + R"(,"size":)" +
+                  std::to_string(size) + "}";
+  if (!mig_uuid.empty()) {
+    e += R"(,"migUUID":")" + mig_uuid + R"(","gpuInstanceID":)" + std::to_string(gi) +
+         R"(,"computeInstanceID":0)";
+  }
+  return e + "}";
+}
+
+// GPU 0 in MIG mode, GPU 1 shared through HAMi-core.
+std::string MigRegister() {
+  return std::string(R"([{"id":")") + kUuid0 +
+         R"(","count":7,"devmem":81920,"devcore":100,"type":"NVIDIA-A100-SXM4-80GB","mode":"mig",)"
+         R"("migProfiles":[{"name":"1g.10gb","memoryMB":9728,"core":14,"sliceCount":1,"placements":[]},)"
+         R"({"name":"3g.40gb","memoryMB":40192,"core":42,"sliceCount":3,"placements":[{"start":0,"size":4},{"start":4,"size":4}]}],)"
+         R"("health":true,"index":0},{"id":")" +
+         kUuid1 +
+         R"(","count":10,"devmem":81920,"devcore":100,"type":"NVIDIA-A100-SXM4-80GB","health":true,"index":1}])";
+}
+
+TEST(Smi, ClusterViewListsMigInstancesUnderTheirGpu) {
+  const std::string mig0 = std::string(kUuid0) + ",NVIDIA,9728,14";
+  const std::string mig3 = std::string(kUuid0) + ",NVIDIA,40192,42";
+  std::vector<nlohmann::json> pods = {
+      // Container 1 ("side") holds a realized 1g.10gb at slice 6 and a 3g.40gb still pending.
+      MigPod("team-a", "trainer", ";" + mig0 + ":" + mig3 + ":;",
+             "[" + MigEntry(1, "1g.10gb", 6, 1, "MIG-11111111-2222-3333-4444-555555555555", 13) +
+                 "," + MigEntry(1, "3g.40gb", 0, 4) + "]"),
+      MigPod(
+          "team-b", "notebook", mig0 + ":;;",
+          "[" + MigEntry(0, "1g.10gb", 5, 1, "MIG-66666666-7777-8888-9999-000000000000", 14) + "]"),
+      MigPod("team-c", "done", mig0 + ":;;",
+             "[" + MigEntry(0, "1g.10gb", 4, 1, "MIG-done", 9) + "]", "Succeeded"),
+      Pod("team-d", "shared", "node-1", std::string(kUuid1) + ",NVIDIA,5000,30:;;")};
+  std::vector<std::string> errors;
+  const SmiView view =
+      ViewFromCluster({Node("node-1", MigRegister())}, pods, vendor::Registry(), &errors);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  ASSERT_EQ(view.gpus.size(), 2u);
+  const SmiGpu& mig = view.gpus[0];
+  EXPECT_EQ(mig.mode, "mig");
+  ASSERT_EQ(mig.instances.size(), 3u) << "the finished pod's instance is gone";
+  // Ordered by placement, whichever pod holds them.
+  EXPECT_EQ(mig.instances[0].profile, "3g.40gb");
+  EXPECT_EQ(mig.instances[0].instance_uuid, "") << "pending";
+  EXPECT_EQ(mig.instances[0].container, 1);
+  EXPECT_EQ(mig.instances[0].container_name, "side");
+  EXPECT_EQ(mig.instances[1].pod, "notebook");
+  EXPECT_EQ(mig.instances[1].placement_start, 5);
+  EXPECT_EQ(mig.instances[2].instance_uuid, "MIG-11111111-2222-3333-4444-555555555555");
+  EXPECT_EQ(mig.instances[2].placement_size, 1);
+  EXPECT_TRUE(view.gpus[1].instances.empty());
+
+  const std::string got = RenderSmi(view);
+  EXPECT_EQ(got, Golden("smi_cluster_mig_golden.txt", got));
+  EXPECT_NE(got.find("  mig 3g.40gb    0+4    pending "), std::string::npos) << got;
+  EXPECT_EQ(got.find("MIG-done"), std::string::npos);
+}
+
+TEST(Smi, MigInstancesOnlyOnMigModeGpus) {
+  // An allocation entry naming a GPU that is not in MIG mode lists nothing: its line stays as is.
+  const std::string shared = std::string(kUuid1) + ",NVIDIA,5000,30:;;";
+  std::string entry = MigEntry(0, "1g.10gb", 0, 1, "MIG-x", 1);
+  entry.replace(entry.find(kUuid0), std::string(kUuid0).size(), kUuid1);
+  std::vector<std::string> errors;
+  const SmiView with = ViewFromCluster({Node("node-1", MigRegister())},
+                                       {MigPod("team-d", "shared", shared, "[" + entry + "]")},
+                                       vendor::Registry(), &errors);
+  const SmiView without =
+      ViewFromCluster({Node("node-1", MigRegister())}, {Pod("team-d", "shared", "node-1", shared)},
+                      vendor::Registry(), &errors);
+  EXPECT_TRUE(errors.empty());
+  ASSERT_EQ(with.gpus.size(), 2u);
+  EXPECT_TRUE(with.gpus[1].instances.empty());
+  EXPECT_EQ(RenderSmi(with), RenderSmi(without));
+}
+
+TEST(Smi, RenderInstanceLine) {
+  SmiGpu g{"n", 0, kUuid0, "T", 80ull << 30, std::nullopt, std::nullopt, {}, "mig", {}};
+  g.instances.push_back({"7g.80gb", 0, 8, "", "", "bare-pod", 2, ""});
+  const std::string got = RenderSmi(SmiView{"t", {g}, {}});
+  EXPECT_NE(got.find("\n  mig 7g.80gb    0+8    pending" + std::string(33, ' ') +
+                     " bare-pod container 2\n"),
+            std::string::npos)
+      << got;
+}
+
 TEST(Smi, ContainerViewShowsOnlyTheSlice) {
   RegionSample r = Region("u1", "main", 3000, 1200, 30, 2);
   HostGpu g{0, kUuid0, "A100-SXM4-40GB", 40ull << 30, 20ull << 30, 90, 0, {}, {}};
