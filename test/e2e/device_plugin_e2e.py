@@ -9,9 +9,10 @@ recorded env carries CUDA_DEVICE_MEMORY_LIMIT_0 = its gpumem, and a CUDA process
 exactly its slice. A pod the plugin cannot serve is Failed with UnexpectedAdmissionError. Operating
 mode mps gives the MPS client contract; operating mode mig (a simulated A100-80GB in MIG mode)
 creates an instance of the booked profile per pod, hands the container its MIG UUID, writes the
-instance ids back and destroys the instance when the pod is deleted.
+instance ids back and destroys the instance when the pod is deleted. A node with deviceMemoryScaling 2
+runs two pods whose slices together exceed its GPU, both processes holding their memory at once.
 
-Usage: device_plugin_e2e.py ENV_FILE   with HAMI_DP_BIN, HAMI_SHIM_PROBE (test/shim shim_probe) and
+Usage: device_plugin_e2e.py ENV_FILE   with HAMI_DP_BIN, HAMI_SHIM_PROBE and HAMI_ALLOC_PROBE (test/shim) and
 optionally HAMI_SIM_LIBDIR / HAMI_LIBVGPU set (default: next to HAMI_DP_BIN)."""
 import json
 import os
@@ -22,8 +23,9 @@ import time
 from e2e_lib import ENV, FAILURES, check, get, kubectl, load_env, remove_sim_node, report, sim_nodes, wait
 
 NODES = {"dp-e2e-a": "2xT4-16GB", "dp-e2e-b": "1xA100-40GB", "dp-e2e-mps": "1xT4-16GB",
-         "dp-e2e-mig": "1xA100-80GB"}
+         "dp-e2e-mig": "1xA100-80GB", "dp-e2e-over": "1xT4-16GB"}
 MPS_NODE = "dp-e2e-mps"  # operating mode mps
+OVER_NODE = "dp-e2e-over"  # deviceMemoryScaling 2: its 16 GB T4 offers 32 GB
 MIG_NODE = "dp-e2e-mig"  # operating mode mig, its GPU in MIG mode (HAMI_SIM_MIG=all)
 MIG_ANNOTATION = "hami.io/vgpu-mig-allocations"
 
@@ -67,8 +69,8 @@ def record(node, name):
         return None
 
 
-def probe(node, container):
-    """Runs shim_probe `info` as the container would run: its env, libvgpu preloaded, the node's
+def container_env(node, container):
+    """The environment a process of `container` runs with: its env, libvgpu preloaded, the node's
     simulated GPUs. Container paths in the env are mapped to host paths through the mounts."""
     mounts = sorted(container["mounts"], key=lambda m: -len(m["containerPath"]))
 
@@ -85,8 +87,13 @@ def probe(node, container):
                # The container runtime exposes only NVIDIA_VISIBLE_DEVICES; the sim honours this.
                CUDA_VISIBLE_DEVICES=container["env"].get("NVIDIA_VISIBLE_DEVICES", ""),
                PATH=os.environ.get("PATH", "/usr/bin:/bin"))
-    r = subprocess.run([os.environ["HAMI_SHIM_PROBE"], "dlsym", "info"], env=env, capture_output=True,
-                       text=True, timeout=60)
+    return env
+
+
+def probe(node, container):
+    """Runs shim_probe `info` as the container would run (container_env)."""
+    r = subprocess.run([os.environ["HAMI_SHIM_PROBE"], "dlsym", "info"], env=container_env(node, container),
+                       capture_output=True, text=True, timeout=60)
     facts = dict(t.split("=", 1) for t in r.stdout.split() if "=" in t)
     return r.returncode, facts, r.stdout + r.stderr
 
@@ -286,6 +293,74 @@ def test_mig_mode():
           wait(lambda: mig_devices(node) == [] or None, 60) is not None, str(mig_devices(node)))
 
 
+class AllocProbe:
+    """alloc_probe (test/shim) running as a container's process: one command, one answer line."""
+
+    def __init__(self, env):
+        self.p = subprocess.Popen([os.environ["HAMI_ALLOC_PROBE"]], env=env, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.setup = self.p.stdout.readline().strip()
+
+    def ask(self, command):
+        self.p.stdin.write(command + "\n")
+        self.p.stdin.flush()
+        return self.p.stdout.readline().strip()
+
+    def close(self):
+        if self.p.poll() is None:
+            self.ask("q")
+        self.p.wait(timeout=30)
+
+
+def test_oversubscription():
+    """deviceMemoryScaling 2 on a 16 GB T4: two pods of 12000 MiB share the GPU (24000 MiB booked),
+    each gets CUDA_OVERSUBSCRIBE; a process in each allocates 10 GiB and both hold it at once (20 GiB
+    > the card): the second's excess is host-backed, writable, and nobody gets out-of-memory."""
+    node = OVER_NODE
+    reg = json.loads((get("node", node) or {}).get("metadata", {}).get("annotations", {}).get(
+        "hami.io/node-nvidia-register", "[]"))
+    check("oversubscribed node advertises twice its memory", [d.get("devmem") for d in reg] == [2 * 15360]
+          or [d.get("devmem") for d in reg] == [2 * 16384], str(reg)[:400])
+    names = ["dp-e2e-over-a", "dp-e2e-over-b"]
+    for name in names:
+        kubectl("apply", "-f", "-", input=json.dumps(pod(name, {"nvidia.com/gpu": "1", "nvidia.com/gpumem": "12000"},
+                                                         node_selector={"kubernetes.io/hostname": node})))
+    pods = [wait(lambda n=n: (lambda x: x if x and x["status"].get("phase") in ("Running", "Failed") else None)(
+        get("pod", n)), 90) or get("pod", n) or {} for n in names]
+    gpus = {p.get("metadata", {}).get("annotations", {}).get("hami.io/vgpu-devices-allocated", "").split(",")[0]
+            for p in pods}
+    containers = [((record(node, n) or {}).get("containers") or [{}])[0] for n in names]
+    envs = [c.get("env", {}) for c in containers]
+    check("both 12000 MiB pods Running on the one GPU, each with CUDA_OVERSUBSCRIBE=true and its limit",
+          all(p.get("status", {}).get("phase") == "Running" for p in pods) and len(gpus) == 1
+          and all(e.get("CUDA_OVERSUBSCRIBE") == "true" and e.get("CUDA_DEVICE_MEMORY_LIMIT_0") == "12000m"
+                  for e in envs), f"phases={[p.get('status', {}).get('phase') for p in pods]} gpus={gpus} envs={envs}")
+    if not all(c.get("mounts") for c in containers):
+        return
+    chunk, count = 512 << 20, 20  # 10 GiB per process, in pieces
+    procs = [AllocProbe(container_env(node, c)) for c in containers]
+    try:
+        answers = [[pr.ask(f"a mem {chunk}") for _ in range(count)] for pr in procs]
+        check("both processes set up and hold 10 GiB each at once (20 GiB on a 16 GB card)",
+              all(pr.setup == "setup=0" for pr in procs) and all(a.startswith("ok ") for x in answers for a in x),
+              f"setup={[pr.setup for pr in procs]} answers={answers}")
+        last = answers[1][-1].split()[-1]
+        check("the second's last piece is host-backed (managed) and a kernel can write all of it",
+              procs[1].ask(f"pm {last}") == "managed=1" and procs[1].ask(f"t {last}") == "ok",
+              procs[1].ask(f"pm {last}"))
+        infos = [dict(t.split("=", 1) for t in pr.ask("info").split()) for pr in procs]
+        check("each process's cuMemGetInfo reports its 12000 MiB slice, 10 GiB of it used",
+              all(int(i.get("total", 0)) == 12000 << 20 and int(i.get("free", 0)) == (12000 << 20) - count * chunk
+                  for i in infos), str(infos))
+        freed = [pr.ask(f"f {a.split()[-1]}") for pr, x in zip(procs, answers) for a in x]
+        check("everything frees", all(f == "ok" for f in freed), str(freed))
+    finally:
+        for pr in procs:
+            pr.close()
+        for name in names:
+            kubectl("delete", "pod", name, "--wait=false", check=False)
+
+
 def main():
     global SIM_LIBDIR
     load_env(sys.argv[1])
@@ -305,6 +380,8 @@ def main():
         if node == MIG_NODE:
             entry["operatingmode"] = "mig"
             sim_env["HAMI_SIM_MIG"] = "all"
+        if node == OVER_NODE:
+            entry["devicememoryscaling"] = 2
         with open(os.path.join(node_dir, "node-config.json"), "w") as f:
             json.dump({"nodeconfig": [entry]}, f)
         r = sim_nodes(f"start_sim_node {node} {gpus} e2e=device-plugin {flags}", env=sim_env)
@@ -318,6 +395,7 @@ def main():
             test_allocate_failure()
             test_mps_mode()
             test_mig_mode()
+            test_oversubscription()
     finally:
         for node in NODES:
             remove_sim_node(node)
