@@ -113,6 +113,7 @@ class DefaultsTest(unittest.TestCase):
         self.assertEqual((n["deviceSplitCount"], n["deviceMemoryScaling"], n["deviceCoreScaling"]), (10, 1, 1))
         self.assertEqual((n["defaultGPUNum"], n["gpuCorePolicy"], n["libCudaLogLevel"]), (1, "default", 1))
         self.assertIs(n["disableCoreLimit"], False)
+        self.assertNotIn("migProfileAllowlist", n)  # empty: every profile a MIG-mode GPU reports
         node = json.loads(self.r.file("hami-device-plugin", "config.json"))
         self.assertEqual(node["nodeconfig"][0]["operatingmode"], "hami-core")
 
@@ -234,6 +235,11 @@ def case(values, release="hami", namespace="kube-system"):
 
 
 class OverridesTest(unittest.TestCase):
+    def test_mig_profile_allowlist(self):
+        allow = [{"models": ["A100", "H100"], "profiles": ["1g.10gb", "3g.40gb"]}, {"models": ["A30"], "profiles": []}]
+        r = case({"devices": {"nvidia": {"migProfileAllowlist": allow}}})
+        self.assertEqual(device_config(r)["nvidia"]["migProfileAllowlist"], allow)
+
     def test_policies_and_flags_from_values(self):
         r = case({"scheduler": {"defaultSchedulerPolicy": {"nodeSchedulerPolicy": "spread",
                                                            "gpuSchedulerPolicy": "topology-aware"},
