@@ -81,6 +81,14 @@ void AddMpsClient(const model::ContainerDevices& devices, const std::string& mps
   out.mounts.push_back({kContainerShm, mps_root + "/" + kMpsShmSubdir, false});
 }
 
+bool IsMigDevice(const std::string& id) { return base::StartsWith(id, nvidia::kMigUuidPrefix); }
+
+// How many of `devices` are static MIG devices (migStrategy single).
+size_t MigDeviceCount(const model::ContainerDevices& devices) {
+  return static_cast<size_t>(std::count_if(devices.begin(), devices.end(),
+                                           [](const auto& d) { return IsMigDevice(d.uuid); }));
+}
+
 ContainerAllocation BuildContainer(const model::Pod& pod, const model::Container& container,
                                    const model::ContainerDevices& devices,
                                    const AllocateSettings& settings,
@@ -88,6 +96,12 @@ ContainerAllocation BuildContainer(const model::Pod& pod, const model::Container
   ContainerAllocation out;
   out.container_name = container.name;
   if (settings.mig) return out;  // NVIDIA_VISIBLE_DEVICES once its instances exist
+  if (MigDeviceCount(devices) == devices.size()) {
+    std::vector<std::string> uuids;
+    for (const auto& device : devices) uuids.push_back(device.uuid);
+    SetMigVisibleDevices(out, uuids);
+    return out;
+  }
   out.host_dir = settings.host_vgpu_dir + "/containers/" + pod.uid + "_" + container.name;
   auto& env = out.envs;
   env[nvidia::kVisibleDevicesEnv] = VisibleDevices(devices, settings);
@@ -191,6 +205,12 @@ base::Result<AllocatePlan> PlanAllocate(const model::Pod& pod,
           where + " container " + container->name + ": device number not matched (annotation " +
           std::to_string(next->size()) + ", kubelet " + std::to_string(requests[r].size()) + ")");
     }
+    if (const size_t mig = MigDeviceCount(*next); mig != 0 && mig != next->size()) {
+      return base::FailedPrecondition(where + " container " + container->name +
+                                      ": MIG devices and whole GPUs in one container (" +
+                                      std::to_string(mig) + " of " + std::to_string(next->size()) +
+                                      " are MIG devices); CUDA cannot use both");
+    }
     ContainerAllocation allocation =
         BuildContainer(pod, *container, *next, settings, new_cache_name());
     allocation.container_index = static_cast<int32_t>(index);
@@ -222,6 +242,23 @@ base::Result<std::vector<model::MigAllocation>> MigBookingsFor(
 
 void SetMigVisibleDevices(ContainerAllocation& container, const std::vector<std::string>& uuids) {
   container.envs[nvidia::kVisibleDevicesEnv] = base::Join(uuids, ",");
+}
+
+base::Result<std::vector<ContainerAllocation>> PlanStaticMigAllocate(
+    const std::vector<std::vector<std::string>>& requests, const std::set<std::string>& known) {
+  std::vector<ContainerAllocation> out;
+  for (size_t r = 0; r < requests.size(); ++r) {
+    for (const auto& id : requests[r]) {
+      if (known.count(id) == 0) {
+        return base::FailedPrecondition("container request " + std::to_string(r) +
+                                        ": unknown MIG device " + id);
+      }
+    }
+    ContainerAllocation allocation;
+    SetMigVisibleDevices(allocation, requests[r]);
+    out.push_back(std::move(allocation));
+  }
+  return out;
 }
 
 std::vector<std::vector<std::string>> PreferredAllocation(

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -111,7 +112,10 @@ ContainerOwner OwnerOf(const nlohmann::json& pod, const std::string& container);
 
 // hami-wire §5.2 steps 2-5: for each kubelet container request (its device IDs), pops the first
 // non-empty entry of the pod's NVIDIA to-allocate annotation (init containers first, then app
-// containers, by position) and builds the container's env and mounts. `owners` maps container
+// containers, by position) and builds the container's env and mounts. An entry of MIG devices
+// (migStrategy single: ids "MIG-...") gets only NVIDIA_VISIBLE_DEVICES, as a whole GPU of its own
+// (no libvgpu: the hardware isolates it); an entry mixing MIG devices and GPUs is refused (CUDA
+// cannot use both in one process). `owners` maps container
 // name -> owner (absent: unknown); `new_cache_name()` gives the region file's name (a random
 // UUID in production). Errors (InvalidArgument/FailedPrecondition) name the pod and container:
 // missing or malformed annotation, nothing left to allocate, "device number not matched".
@@ -136,6 +140,28 @@ struct PreferredRequest {
   std::vector<std::string> must_include;
   int32_t size = 0;
 };
+
+// What the gRPC server (plugin_server.h) calls for one registered resource: the Allocator for
+// nvidia.com/gpu, StaticMigAllocator for each nvidia.com/mig-<profile>. Thread-safe.
+class AllocateHandler {
+ public:
+  virtual ~AllocateHandler() = default;
+  // `requests`: per container, the device IDs the kubelet chose; one allocation per request.
+  virtual base::Result<std::vector<ContainerAllocation>> Allocate(
+      const std::vector<std::vector<std::string>>& requests) = 0;
+  // Never fails: a container without a preference gets an empty list.
+  virtual std::vector<std::vector<std::string>> Preferred(
+      const std::vector<PreferredRequest>& requests,
+      const std::map<std::string, std::string>& replica_to_uuid) = 0;
+};
+
+// migStrategy mixed, one nvidia.com/mig-<profile> resource: each container gets exactly the MIG
+// devices the kubelet chose, NVIDIA_VISIBLE_DEVICES = their UUIDs in the kubelet's order; no
+// libvgpu env, mounts or host directory (MIG isolates memory and SMs in hardware), no pod lookup
+// (the scheduler books nothing for a static instance). An ID that is not one of `known` (the
+// resource's MIG devices) is a FailedPrecondition naming it.
+base::Result<std::vector<ContainerAllocation>> PlanStaticMigAllocate(
+    const std::vector<std::vector<std::string>>& requests, const std::set<std::string>& known);
 
 // hami-wire §5.3: request i <-> the i-th non-empty NVIDIA to-allocate entry of `pod`; for its
 // first `size` devices pick, must-include IDs first, an unused ID whose GPU (`replica_to_uuid`)

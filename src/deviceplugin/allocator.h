@@ -59,19 +59,19 @@ struct AllocatorConfig {
   MigManager* mig = nullptr;
 };
 
-class Allocator {
+class Allocator final : public AllocateHandler {
  public:
   Allocator(k8s::KubeApi& api, k8s::NodeLocker& locker, AllocatorConfig config);
 
   // `requests`: per container, the replica IDs the kubelet chose. Returns one allocation per
   // request, in order.
   base::Result<std::vector<ContainerAllocation>> Allocate(
-      const std::vector<std::vector<std::string>>& requests);
+      const std::vector<std::vector<std::string>>& requests) override;
 
   // Never fails: without a pending pod every container gets no preference.
   std::vector<std::vector<std::string>> Preferred(
       const std::vector<PreferredRequest>& requests,
-      const std::map<std::string, std::string>& replica_to_uuid);
+      const std::map<std::string, std::string>& replica_to_uuid) override;
 
   // Settings are replaced when discovery changes the uuid -> index/device-node maps.
   void UpdateSettings(const AllocateSettings& settings);

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "base/strings.h"
 #include "deviceplugin/mig.h"
+#include "vendor/nvidia/wire.h"
 
 namespace hami::deviceplugin {
 namespace {
@@ -58,7 +60,58 @@ std::optional<model::DeviceInfo> MigDevice(const GpuInfo& gpu, const PluginConfi
   return device;
 }
 
+// Static MIG strategies: a MIG-enabled GPU's MIG devices into `inventory` (mixed: by resource;
+// single: as register devices); a GPU with none is skipped.
+void AddStaticMigDevices(const GpuInfo& gpu, const PluginConfig& config,
+                         const std::string& strategy, Inventory& inventory) {
+  if (gpu.mig_devices.empty()) {
+    inventory.skipped.push_back(
+        {gpu.uuid, "MIG mode is enabled and no MIG device exists (migStrategy " + strategy + ")"});
+    return;
+  }
+  for (const MigDeviceInfo& mig : gpu.mig_devices) {
+    model::DeviceInfo device = BaseDevice(gpu, config);
+    device.id = mig.uuid;
+    device.count = 1;
+    device.devmem = static_cast<int32_t>(std::clamp<int64_t>(mig.memory_mib, 0, INT32_MAX));
+    device.devcore = 100;
+    if (strategy == "mixed") {
+      inventory.mig_resources[vendor::nvidia::kMigResourcePrefix + mig.profile].push_back(
+          std::move(device));
+    } else {
+      device.type = MigDeviceType(gpu.name, mig.profile);
+      inventory.devices.push_back(std::move(device));
+    }
+  }
+}
+
 }  // namespace
+
+std::string EffectiveMigStrategy(const PluginConfig& config) {
+  return config.operating_mode == model::kModeMig ? "none" : config.mig_strategy;
+}
+
+std::string MigDeviceType(const std::string& nvml_name, const std::string& profile) {
+  return RegisteredType(nvml_name) + "-MIG-" + profile;
+}
+
+base::Status CheckSingleMigStrategy(const std::vector<GpuInfo>& gpus, const PluginConfig& config) {
+  std::set<std::string> all;
+  std::vector<std::string> listed;
+  for (const GpuInfo& gpu : gpus) {
+    if (!gpu.mig_enabled || Filtered(gpu, config)) continue;
+    std::set<std::string> profiles;
+    for (const auto& mig : gpu.mig_devices) profiles.insert(mig.profile);
+    if (profiles.empty()) continue;
+    all.insert(profiles.begin(), profiles.end());
+    listed.push_back(gpu.uuid + " (index " + std::to_string(gpu.index) + "): " +
+                     base::Join(std::vector<std::string>(profiles.begin(), profiles.end()), ","));
+  }
+  if (all.size() <= 1) return {};
+  return base::FailedPrecondition(
+      "migStrategy single needs MIG devices of one profile on every MIG-enabled GPU; found " +
+      base::Join(listed, "; ") + " (use migStrategy mixed, or re-partition the GPUs)");
+}
 
 std::string RegisteredType(const std::string& nvml_name) {
   if (base::StartsWith(nvml_name, "NVIDIA")) return nvml_name;
@@ -79,8 +132,14 @@ Inventory BuildInventory(const std::vector<GpuInfo>& gpus, const PluginConfig& c
       continue;
     }
     if (gpu.mig_enabled) {
-      inventory.skipped.push_back(
-          {gpu.uuid, "MIG mode is enabled; mode " + config.operating_mode + " cannot share it"});
+      const std::string strategy = EffectiveMigStrategy(config);
+      if (strategy == "mixed" || strategy == "single") {
+        AddStaticMigDevices(gpu, config, strategy, inventory);
+      } else {
+        inventory.skipped.push_back({gpu.uuid, "MIG mode is enabled; mode " +
+                                                   config.operating_mode +
+                                                   " cannot share it (migStrategy none)"});
+      }
       continue;
     }
     int64_t memory = 0;
@@ -107,6 +166,10 @@ Inventory BuildInventory(const std::vector<GpuInfo>& gpus, const PluginConfig& c
 std::vector<ReplicaDevice> ReplicaDevices(const std::vector<model::DeviceInfo>& devices) {
   std::vector<ReplicaDevice> replicas;
   for (const auto& device : devices) {
+    if (base::StartsWith(device.id, vendor::nvidia::kMigUuidPrefix)) {
+      replicas.push_back({device.id, device.id, device.health, device.numa});
+      continue;
+    }
     for (int32_t n = 0; n < device.count; ++n) {
       replicas.push_back(
           {device.id + "-" + std::to_string(n), device.id, device.health, device.numa});

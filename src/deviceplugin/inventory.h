@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "deviceplugin/plugin_config.h"
 #include "model/device.h"
 
@@ -27,6 +28,15 @@ struct MigProfileInfo {
   friend bool operator==(const MigProfileInfo&, const MigProfileInfo&) = default;
 };
 
+// A MIG device present on a MIG-enabled GPU (a GPU instance with its compute instance), for the
+// static MIG strategies: the admin creates it (nvidia-smi, mig-parted); the plugin only serves it.
+struct MigDeviceInfo {
+  std::string uuid;     // "MIG-..."
+  std::string profile;  // "1g.5gb"
+  int64_t memory_mib = 0;
+  friend bool operator==(const MigDeviceInfo&, const MigDeviceInfo&) = default;
+};
+
 // One physical GPU as discovered (NvmlDeviceSource fills it; tests build it by hand).
 struct GpuInfo {
   int32_t index = 0;                  // NVML index
@@ -36,7 +46,9 @@ struct GpuInfo {
   int32_t numa = 0;                   // negative/unknown read as 0
   bool mig_enabled = false;
   std::vector<MigProfileInfo> mig_profiles;  // with mig_enabled: every profile NVML offers
-  std::optional<uint32_t> minor;             // /dev/nvidia<minor>
+  // With mig_enabled and a static MIG strategy: the MIG devices present (the service lists them).
+  std::vector<MigDeviceInfo> mig_devices;
+  std::optional<uint32_t> minor;  // /dev/nvidia<minor>
   std::string pci_bus_id;
   bool healthy = true;
   friend bool operator==(const GpuInfo&, const GpuInfo&) = default;
@@ -51,7 +63,23 @@ struct SkippedGpu {
 struct Inventory {
   std::vector<model::DeviceInfo> devices;  // what goes into hami.io/node-nvidia-register
   std::vector<SkippedGpu> skipped;
+  // migStrategy mixed: per extended resource ("nvidia.com/mig-1g.5gb"), its MIG devices, each a
+  // device of count 1 whose id is the MIG UUID and whose health is its parent GPU's.
+  std::map<std::string, std::vector<model::DeviceInfo>> mig_resources;
 };
+
+// The MIG strategy in effect: the configured one, except "none" in operating mode "mig" (dynamic
+// MIG creates its instances; the static strategies serve instances the admin created).
+std::string EffectiveMigStrategy(const PluginConfig& config);
+
+// WIRE: the register annotation's type of a MIG device served whole (strategy single): the
+// parent's type plus "-MIG-<profile>" ("NVIDIA-A100-SXM4-40GB-MIG-1g.5gb"), so use-gputype /
+// nouse-gputype can tell it from a whole GPU.
+std::string MigDeviceType(const std::string& nvml_name, const std::string& profile);
+
+// Strategy single: every MIG-enabled GPU (not filtered) must carry MIG devices of one and the
+// same profile. FailedPrecondition naming each GPU and its profiles otherwise.
+base::Status CheckSingleMigStrategy(const std::vector<GpuInfo>& gpus, const PluginConfig& config);
 
 // WIRE: upstream's model name in the register annotation: the NVML name prefixed "NVIDIA-"
 // unless it already starts with "NVIDIA" ("Tesla T4" -> "NVIDIA-Tesla T4").
@@ -64,6 +92,10 @@ std::string RegisteredType(const std::string& nvml_name);
 // "mig" (hami-core and MPS cannot share a MIG-partitioned GPU). In mode "mig" only MIG-enabled
 // GPUs register, with the profiles migProfileAllowlist allows (mig.h; none: skipped) as
 // migProfiles, their whole memory, devcore 100 and count = the largest instance count.
+// Static MIG strategies (modes hami-core and mps; EffectiveMigStrategy): a MIG-enabled GPU is
+// skipped under "none"; under "mixed" its MIG devices go to mig_resources, by profile; under
+// "single" each MIG device is a device of its own: id = MIG UUID, count 1, devmem = its memory,
+// devcore 100, type MigDeviceType. GPUs without MIG register as above in every strategy.
 Inventory BuildInventory(const std::vector<GpuInfo>& gpus, const PluginConfig& config);
 
 // One kubelet-visible device: a replica of a physical GPU.
@@ -76,7 +108,8 @@ struct ReplicaDevice {
 };
 
 // WIRE: `count` replicas per registered device, in device order, IDs "<UUID>-0".."<UUID>-<n-1>",
-// each with its GPU's health.
+// each with its GPU's health. A MIG device (id "MIG-...") is one device with its UUID as the ID
+// (upstream passes static MIG IDs through unreplicated).
 std::vector<ReplicaDevice> ReplicaDevices(const std::vector<model::DeviceInfo>& devices);
 
 // NVML topology levels (nvmlGpuTopologyLevel_t values) between two GPUs.

@@ -17,7 +17,7 @@ namespace hami::deviceplugin {
 
 class PluginService final : public v1beta1::DevicePlugin::Service {
  public:
-  PluginService(DeviceStore& store, Allocator& allocator, const PluginServerConfig& config)
+  PluginService(DeviceStore& store, AllocateHandler& allocator, const PluginServerConfig& config)
       : store_(store), allocator_(allocator), config_(config) {}
 
   void SetStopping(bool stopping) { stopping_ = stopping; }
@@ -105,7 +105,7 @@ class PluginService final : public v1beta1::DevicePlugin::Service {
   }
 
   DeviceStore& store_;
-  Allocator& allocator_;
+  AllocateHandler& allocator_;
   const PluginServerConfig& config_;
   std::atomic<bool> stopping_{false};
 };
@@ -155,7 +155,14 @@ class KubeletSocketWatch {
 
 }  // namespace
 
-PluginServer::PluginServer(DeviceStore& store, Allocator& allocator, PluginServerConfig config)
+std::string EndpointFor(const std::string& resource_name) {
+  const size_t slash = resource_name.rfind('/');
+  return "nvidia-" +
+         (slash == std::string::npos ? resource_name : resource_name.substr(slash + 1)) + ".sock";
+}
+
+PluginServer::PluginServer(DeviceStore& store, AllocateHandler& allocator,
+                           PluginServerConfig config)
     : store_(store), allocator_(allocator), config_(std::move(config)) {}
 
 PluginServer::~PluginServer() { Shutdown(); }

@@ -9,7 +9,7 @@
 //
 // ListAndWatch sends every replica of DeviceStore with its health (NUMA topology when enabled)
 // and a new full list whenever the store's version changes. Allocate / GetPreferredAllocation
-// go to the Allocator; PreStartContainer does nothing.
+// go to the AllocateHandler (the Allocator for nvidia.com/gpu); PreStartContainer does nothing.
 // Thread-safe: Run() on one thread, Stop() from any other.
 #pragma once
 
@@ -36,6 +36,10 @@ inline constexpr char kDevicePluginApiVersion[] = "v1beta1";
 inline constexpr char kKubeletSocket[] = "kubelet.sock";
 inline constexpr char kDefaultEndpoint[] = "nvidia-gpu.sock";
 
+// WIRE: the socket of resource "<domain>/<name>" ("nvidia.com/mig-1g.5gb" ->
+// "nvidia-mig-1g.5gb.sock"), as NVIDIA's device plugin names its per-resource sockets.
+std::string EndpointFor(const std::string& resource_name);
+
 struct PluginServerConfig {
   std::string plugin_dir = "/var/lib/kubelet/device-plugins";
   std::string endpoint = kDefaultEndpoint;
@@ -52,7 +56,7 @@ class PluginService;  // the gRPC service implementation (plugin_server.cc)
 
 class PluginServer {
  public:
-  PluginServer(DeviceStore& store, Allocator& allocator, PluginServerConfig config);
+  PluginServer(DeviceStore& store, AllocateHandler& allocator, PluginServerConfig config);
   ~PluginServer();
 
   // Starts serving (removing a stale socket first). Does not register.
@@ -69,7 +73,7 @@ class PluginServer {
 
  private:
   DeviceStore& store_;
-  Allocator& allocator_;
+  AllocateHandler& allocator_;
   PluginServerConfig config_;
   std::unique_ptr<PluginService> service_;
   std::mutex mu_;

@@ -80,7 +80,106 @@ base::Result<std::vector<model::MigAllocation>> LiveMigBookings(const std::vecto
   return out;
 }
 
+// migStrategy mixed: one nvidia.com/mig-<profile> resource's Allocate (allocate.h).
+class StaticMigAllocator final : public AllocateHandler {
+ public:
+  explicit StaticMigAllocator(const DeviceStore& store) : store_(store) {}
+  base::Result<std::vector<ContainerAllocation>> Allocate(
+      const std::vector<std::vector<std::string>>& requests) override {
+    std::set<std::string> known;
+    for (const auto& device : store_.Devices()) known.insert(device.id);
+    return PlanStaticMigAllocate(requests, known);
+  }
+  std::vector<std::vector<std::string>> Preferred(
+      const std::vector<PreferredRequest>& requests,
+      const std::map<std::string, std::string>& /*replica_to_uuid*/) override {
+    return std::vector<std::vector<std::string>>(requests.size());
+  }
+
+ private:
+  const DeviceStore& store_;
+};
+
 }  // namespace
+
+struct DevicePluginService::StaticMigResource {
+  StaticMigResource(const ServiceConfig& config, const std::string& resource)
+      : allocator(store),
+        server(
+            store, allocator,
+            PluginServerConfig{config.plugin_dir, EndpointFor(resource), resource,
+                               /*preferred_allocation=*/false, config.plugin.enable_numa_topology,
+                               config.retry_interval, config.env}) {}
+  DeviceStore store;
+  StaticMigAllocator allocator;
+  PluginServer server;
+  std::jthread serving;
+};
+
+std::map<std::string, std::vector<ReplicaDevice>> DevicePluginService::MigResourceDevices() const {
+  std::lock_guard<std::mutex> lock(mig_resources_mu_);
+  std::map<std::string, std::vector<ReplicaDevice>> out;
+  for (const auto& [name, resource] : mig_resources_) out[name] = resource->store.Replicas();
+  return out;
+}
+
+void DevicePluginService::ListMigDevices(std::vector<GpuInfo>& gpus) {
+  for (GpuInfo& gpu : gpus) {
+    if (!gpu.mig_enabled) continue;
+    auto instances = source_->MigInstances(gpu);
+    if (!instances.ok()) {
+      base::LogWarn("list MIG devices",
+                    {{"uuid", gpu.uuid}, {"error", instances.error().message()}});
+      continue;
+    }
+    for (const MigInstance& instance : *instances) {
+      if (instance.mig_uuid.empty()) continue;  // no compute instance: nothing to run on
+      MigDeviceInfo mig{instance.mig_uuid, instance.profile, 0};
+      for (const auto& p : gpu.mig_profiles) {
+        if (p.name == instance.profile) mig.memory_mib = p.memory_mib;
+      }
+      gpu.mig_devices.push_back(std::move(mig));
+    }
+  }
+}
+
+void DevicePluginService::ServeMigResources(
+    const std::map<std::string, std::vector<model::DeviceInfo>>& resources) {
+  std::lock_guard<std::mutex> lock(mig_resources_mu_);
+  for (const auto& [name, devices] : resources) {
+    auto& slot = mig_resources_[name];
+    if (slot) continue;
+    slot = std::make_unique<StaticMigResource>(config_, name);
+    StaticMigResource* resource = slot.get();
+    resource->serving =
+        std::jthread([resource](std::stop_token stop) { resource->server.Run(stop); });
+    base::LogInfo("serving static MIG resource",
+                  {{"resource", name}, {"socket", resource->server.socket_path()}});
+  }
+  static const std::vector<model::DeviceInfo> kNone;
+  for (auto& [name, resource] : mig_resources_) {
+    auto it = resources.find(name);
+    for (const auto& change : resource->store.Update(it == resources.end() ? kNone : it->second)) {
+      base::Log(change.healthy ? base::LogLevel::kInfo : base::LogLevel::kWarn,
+                "MIG device health changed",
+                {{"resource", name},
+                 {"uuid", change.uuid},
+                 {"healthy", change.healthy ? "true" : "false"}});
+    }
+  }
+}
+
+void DevicePluginService::StopMigResources() {
+  std::lock_guard<std::mutex> lock(mig_resources_mu_);
+  for (auto& [name, resource] : mig_resources_) {
+    resource->store.Close();
+    if (resource->serving.joinable()) {
+      resource->serving.request_stop();
+      resource->serving.join();
+    }
+    resource->server.Shutdown();
+  }
+}
 
 std::vector<GpuInfo> DevicePluginService::LastGpus() const {
   std::lock_guard<std::mutex> lock(gpus_mu_);
@@ -170,21 +269,25 @@ base::Status DevicePluginService::PublishAnnotations(const Json& annotations, bo
   return {};
 }
 
-void DevicePluginService::DiscoverOnce(bool force_check) {
+base::Status DevicePluginService::DiscoverOnce(bool force_check) {
   std::vector<GpuInfo> gpus;
+  const std::string strategy = EffectiveMigStrategy(config_.plugin);
   if (source_) {
     auto discovered = source_->Discover();
     if (!discovered.ok()) {
       base::LogError("GPU discovery", {{"error", discovered.error().message()}});
-      return;
+      return {};
     }
     gpus = std::move(discovered).value();
+    if (strategy != "none") ListMigDevices(gpus);
   }
+  if (strategy == "single") HAMI_RETURN_IF_ERROR(CheckSingleMigStrategy(gpus, config_.plugin));
   {
     std::lock_guard<std::mutex> lock(gpus_mu_);
     gpus_ = gpus;
   }
   Inventory inventory = BuildInventory(gpus, config_.plugin);
+  if (strategy == "mixed") ServeMigResources(inventory.mig_resources);
   for (const auto& change : store_.Update(inventory.devices)) {
     base::Log(change.healthy ? base::LogLevel::kInfo : base::LogLevel::kWarn, "GPU health changed",
               {{"uuid", change.uuid}, {"healthy", change.healthy ? "true" : "false"}});
@@ -207,6 +310,7 @@ void DevicePluginService::DiscoverOnce(bool force_check) {
   if (auto status = PublishAnnotations(annotations, force_check); !status.ok()) {
     base::LogError("node registration", {{"error", status.message()}});
   }
+  return {};
 }
 
 void DevicePluginService::CleanupOnce() {
@@ -234,7 +338,9 @@ void DevicePluginService::DiscoveryLoop(std::stop_token stop) {
     const auto now = config_.env->SteadyNow();
     bool periodic = now - last_check_ >= config_.register_interval;
     if (periodic) last_check_ = now;
-    DiscoverOnce(periodic);
+    if (auto status = DiscoverOnce(periodic); !status.ok()) {
+      base::LogError("GPU discovery; registration unchanged", {{"error", status.message()}});
+    }
     if (mig_) mig_->Reconcile();
     if (now - last_cleanup_ >= config_.register_interval) {
       last_cleanup_ = now;
@@ -250,7 +356,11 @@ base::Status DevicePluginService::Start() {
                   {{"path", config_.host_vgpu_dir + "/libvgpu.so"}});
   }
   last_check_ = last_cleanup_ = config_.env->SteadyNow();
-  DiscoverOnce(/*force_check=*/true);
+  if (config_.plugin.operating_mode == model::kModeMig && config_.plugin.mig_strategy != "none") {
+    base::LogWarn("migStrategy ignored in operating mode mig (dynamic MIG creates the instances)",
+                  {{"migStrategy", config_.plugin.mig_strategy}});
+  }
+  HAMI_RETURN_IF_ERROR(DiscoverOnce(/*force_check=*/true));
   if (node_pods_) node_pods_->Start();
   discovery_ = std::jthread([this](std::stop_token stop) { DiscoveryLoop(stop); });
   serving_ = std::jthread([this](std::stop_token stop) { server_.Run(stop); });
@@ -267,6 +377,7 @@ void DevicePluginService::Stop() {
     discovery_.request_stop();
     discovery_.join();
   }
+  StopMigResources();  // after discovery: it creates them
   server_.Shutdown();
   if (node_pods_) node_pods_->Stop();
 }

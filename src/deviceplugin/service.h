@@ -6,10 +6,17 @@
 //     against the API server every `register_interval`, immediately on a change);
 //   * cleanup (every `register_interval`): host directories of pods no longer on the node;
 //     in mode "mig" also (every `health_interval`) the MIG instances of pods gone (MigManager).
+// Static MIG strategies (EffectiveMigStrategy): each discovery also lists the MIG devices of the
+// MIG-enabled GPUs. "single" registers them under nvidia.com/gpu (inventory.h) and refuses to
+// start while they are of several profiles; "mixed" serves each profile present as its own
+// resource nvidia.com/mig-<profile>: a device store, a StaticMigAllocator and a plugin server on
+// socket nvidia-mig-<profile>.sock each, created when the profile first appears (at start or
+// later) and kept until Stop (a profile whose devices are gone advertises them Unhealthy).
 // Thread-safe: Start/Stop from the main thread.
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -58,10 +65,19 @@ class DevicePluginService {
   void Stop();
 
   const DeviceStore& store() const { return store_; }
+  // migStrategy mixed: the kubelet devices of each nvidia.com/mig-<profile> resource served.
+  std::map<std::string, std::vector<ReplicaDevice>> MigResourceDevices() const;
 
  private:
   void DiscoveryLoop(std::stop_token stop);
-  void DiscoverOnce(bool force_check);
+  // Errors only for what must stop the plugin at start (migStrategy single with several
+  // profiles); other failures are logged.
+  base::Status DiscoverOnce(bool force_check);
+  // The MIG devices of each MIG-enabled GPU into GpuInfo::mig_devices (static strategies).
+  void ListMigDevices(std::vector<GpuInfo>& gpus);
+  // migStrategy mixed: updates (creating on first sight) the server of every resource.
+  void ServeMigResources(const std::map<std::string, std::vector<model::DeviceInfo>>& resources);
+  void StopMigResources();
   base::Status PublishAnnotations(const nlohmann::json& annotations, bool force_check);
   void CleanupOnce();
   AllocateSettings SettingsFor(const std::vector<GpuInfo>& gpus) const;
@@ -78,6 +94,10 @@ class DevicePluginService {
   mutable std::mutex gpus_mu_;
   std::vector<GpuInfo> gpus_;        // the last discovery (guarded by gpus_mu_)
   std::unique_ptr<MigManager> mig_;  // mode "mig" with a device source; else null
+  struct StaticMigResource;          // service.cc
+  mutable std::mutex mig_resources_mu_;
+  // migStrategy mixed: by resource name (guarded by mig_resources_mu_).
+  std::map<std::string, std::unique_ptr<StaticMigResource>> mig_resources_;
   Allocator allocator_;
   PluginServer server_;
   std::string last_published_;  // the annotations JSON last patched (discovery thread only)

@@ -16,6 +16,9 @@ inline constexpr char kDefaultCoreResource[] = "nvidia.com/gpucores";
 inline constexpr char kDefaultPriorityResource[] = "nvidia.com/priority";
 // Static MIG instances are resources named kMigResourcePrefix + profile ("nvidia.com/mig-1g.5gb").
 inline constexpr char kMigResourcePrefix[] = "nvidia.com/mig-";
+// NVML's MIG device UUIDs start with this (a whole GPU's with "GPU-"); the device plugin serves a
+// static MIG device under its UUID (kubelet device ID, register annotation id).
+inline constexpr char kMigUuidPrefix[] = "MIG-";
 
 // Node annotations written by the device plugin.
 inline constexpr char kRegisterAnnotation[] = "hami.io/node-nvidia-register";
