@@ -20,6 +20,7 @@ HttpConnection::HttpConnection(uint64_t id, int fd, SSL* ssl, const HttpLimits& 
       deadline_(now) {}
 
 HttpConnection::~HttpConnection() {
+  if (stream) stream->Detach();
   if (ssl_ != nullptr) {
     if (!ssl_broken_ && SSL_is_init_finished(ssl_)) {
       ERR_clear_error();

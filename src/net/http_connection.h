@@ -9,7 +9,10 @@
 #include <cstdint>
 #include <string>
 
+#include <memory>
+
 #include "net/http_request_reader.h"
+#include "net/http_stream.h"
 #include "net/tls_server_context.h"
 
 namespace hami::net {
@@ -25,13 +28,14 @@ class HttpConnection {
     kHandling,  // the request is with a worker
     kWrite,     // writing the response
     kLinger,    // answered and closing: dropping what the client still sends
+    kStream,    // writing a streamed body (HttpStream) for as long as it goes on
   };
   // What an I/O call achieved: progress (call again), or what it waits for, or the end.
   enum class Io { kProgress, kWantRead, kWantWrite, kEof, kError };
 
   // Takes ownership of `fd` and `ssl` (nullptr for plain HTTP).
   HttpConnection(uint64_t id, int fd, SSL* ssl, const HttpLimits& limits, Clock::time_point now);
-  ~HttpConnection();  // closes the socket (TLS: one non-blocking close_notify first)
+  ~HttpConnection();  // detaches `stream`, closes the socket (TLS: one close_notify attempt first)
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
@@ -77,10 +81,11 @@ class HttpConnection {
 
   const HttpRoute* route = nullptr;  // of the request being read or handled
   bool close_after_write = false;
-  bool linger = false;            // StartLinger() after the response (close_after_write)
-  bool head_request = false;      // the request being answered is HEAD
-  uint64_t body_reservation = 0;  // bytes held in the server's body budget
-  uint32_t interest = 0;          // epoll events registered (0: not in the epoll set)
+  bool linger = false;                 // StartLinger() after the response (close_after_write)
+  bool head_request = false;           // the request being answered is HEAD
+  uint64_t body_reservation = 0;       // bytes held in the server's body budget
+  uint32_t interest = 0;               // epoll events registered (0: not in the epoll set)
+  std::shared_ptr<HttpStream> stream;  // kStream: the body being streamed
 
  private:
   Io SslResult(int ret);

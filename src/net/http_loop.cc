@@ -30,8 +30,10 @@ std::string Serialize(const HttpResponse& r, const RequestHead& head, bool head_
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " ";
   out += StatusText(r.status);
   out += "\r\nContent-Type: " + r.content_type;
-  out += "\r\nContent-Length: " + std::to_string(r.body.size());
-  if (close) {
+  // A stream's body ends when the connection closes.
+  if (!r.stream) out += "\r\nContent-Length: " + std::to_string(r.body.size());
+  for (const auto& [name, value] : r.headers) out += "\r\n" + name + ": " + value;
+  if (close || r.stream) {
     out += "\r\nConnection: close";
   } else if (head.minor_version == 0) {
     out += "\r\nConnection: keep-alive";
@@ -205,6 +207,8 @@ void HttpLoop::OnEvent(HttpConnection& conn, Clock::time_point now) {
       return DoLinger(conn);
     case Phase::kHandling:
       return SetInterest(conn, 0);
+    case Phase::kStream:
+      return OnStreamEvent(conn);
   }
 }
 
@@ -258,11 +262,12 @@ bool HttpLoop::OnHead(HttpConnection& conn, Clock::time_point now) {
   const uint64_t body = conn.reader().BodyBytesExpected();
   const std::string method = head.method == "HEAD" ? "GET" : head.method;
   conn.head_request = head.method == "HEAD";
-  conn.route = nullptr;
-  if (auto it = routes_.find({method, head.path}); it != routes_.end()) conn.route = &it->second;
+  conn.route = FindRoute(method, head.path);
   if (conn.route == nullptr) {
     bool path_known = false;
-    for (const auto& [key, route] : routes_) path_known = path_known || key.second == head.path;
+    for (const auto& [key, route] : routes_) {
+      path_known = path_known || FindRoute(key.first, head.path) != nullptr;
+    }
     Respond(conn, path_known ? Text(405, "method not allowed") : Text(404, "not found"), body > 0,
             now, body > 0);
     return false;
@@ -308,6 +313,9 @@ void HttpLoop::Dispatch(HttpConnection& conn, Clock::time_point now) {
   HttpRequest request;
   request.method = head.method;
   request.path = head.path;
+  if (const size_t q = head.target.find('?'); q != std::string::npos) {
+    request.query = head.target.substr(q + 1);
+  }
   request.headers = head.headers;
   request.body = conn.reader().TakeBody();
   if (conn.route->client) request.client_cn = conn.peer().common_name;
@@ -331,10 +339,25 @@ void HttpLoop::ApplyCompletions(Clock::time_point now) {
     std::lock_guard<std::mutex> lock(done_mu_);
     done.swap(done_);
   }
+  std::vector<uint64_t> streams;
+  {
+    std::lock_guard<std::mutex> lock(done_mu_);
+    streams.swap(streams_ready_);
+  }
   for (auto& [id, response] : done) {
     auto it = conns_.find(id);
     if (it == conns_.end()) continue;
-    Respond(*it->second, response, it->second->close_after_write, now);
+    if (response.stream && !it->second->head_request && !stopping_) {
+      StartStream(*it->second, response, now);
+    } else {
+      if (response.stream) response.stream->Detach();
+      response.stream = nullptr;
+      Respond(*it->second, response, it->second->close_after_write, now);
+    }
+  }
+  for (uint64_t id : streams) {
+    auto it = conns_.find(id);
+    if (it != conns_.end() && it->second->phase() == Phase::kStream) DrainStream(*it->second);
   }
 }
 
@@ -347,6 +370,24 @@ void HttpLoop::Respond(HttpConnection& conn, const HttpResponse& response, bool 
       Serialize(response, conn.reader().head(), conn.head_request, conn.close_after_write);
   conn.Enter(Phase::kWrite, now, now + options_.write_timeout);
   DoWrite(conn, now);
+}
+
+void HttpLoop::StartStream(HttpConnection& conn, const HttpResponse& response,
+                           Clock::time_point now) {
+  Release(conn);
+  conn.close_after_write = true;
+  conn.out() += Serialize(response, conn.reader().head(), false, true);
+  conn.Enter(Phase::kStream, now, Clock::time_point::max());
+  conn.stream = response.stream;
+  conn.stream->Attach([this, id = conn.id()] {
+    {
+      std::lock_guard<std::mutex> lock(done_mu_);
+      streams_ready_.push_back(id);
+    }
+    const uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof(one));
+  });
+  DrainStream(conn);
 }
 
 void HttpLoop::DoWrite(HttpConnection& conn, Clock::time_point now) {

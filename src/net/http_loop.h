@@ -60,6 +60,13 @@ class HttpLoop {
   void Respond(HttpConnection& conn, const HttpResponse& response, bool close,
                Clock::time_point now, bool linger = false);
   void DoLinger(HttpConnection& conn);
+  // Streams (http_loop_stream.cc): starts streaming `response` on `conn` after its head was
+  // queued; moves what the producer wrote to the socket; handles a readable streaming socket.
+  void StartStream(HttpConnection& conn, const HttpResponse& response, Clock::time_point now);
+  void DrainStream(HttpConnection& conn);
+  void OnStreamEvent(HttpConnection& conn);
+  // A route for (method, path): exact, else the longest '*' prefix; nullptr when none.
+  const HttpRoute* FindRoute(const std::string& method, const std::string& path) const;
   void ApplyCompletions(Clock::time_point now);
   void Sweep(Clock::time_point now);
   void BeginStop();
@@ -93,6 +100,7 @@ class HttpLoop {
 
   std::mutex done_mu_;
   std::vector<std::pair<uint64_t, HttpResponse>> done_;  // guarded by done_mu_
+  std::vector<uint64_t> streams_ready_;                  // guarded by done_mu_
 
   std::atomic<uint64_t> accepted_{0}, shed_{0}, refused_{0}, timed_out_{0}, unauthorized_{0},
       open_{0};

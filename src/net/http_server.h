@@ -21,8 +21,10 @@
 //     when every connection is such, the new one is closed at once;
 //   - bodies of requests not yet answered hold at most `max_buffered_body_bytes` together: a head
 //     announcing more closes the oldest connections still reading a body, else answers 503.
-// Routes are exact (method, path) pairs; unknown path -> 404, known path with another method ->
-// 405 (both answered after the head, without reading the body); a handler that throws -> 500.
+// Routes are (method, path) pairs, exact, or a prefix when the path ends in '*' ("/ui/*" serves
+// "/ui/app.js"; an exact route wins, then the longest prefix); unknown path -> 404, known path
+// with another method -> 405 (both answered after the head, without reading the body); a handler
+// that throws -> 500. A response with `stream` set goes on after its handler (http_stream.h).
 // Client certificates: a route registered with a ClientCertPolicy answers 403 after the head
 // unless the TLS client presented a certificate that the policy's CA file verifies (as a TLS
 // client certificate, chain and validity) and whose subject CN is allowed. The server asks every
@@ -49,6 +51,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "net/http_stream.h"
 
 namespace hami::net {
 
@@ -56,7 +59,8 @@ class HttpLoop;
 
 struct HttpRequest {
   std::string method;
-  std::string path;
+  std::string path;   // the target up to '?'
+  std::string query;  // the target after '?' (still percent-encoded), "" when none
   std::map<std::string, std::string> headers;  // names lowercased; a repeated header keeps the last
   std::string body;
   // Subject CN of the client certificate the route's ClientCertPolicy accepted; "" on routes
@@ -71,6 +75,11 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  // Further header fields ("Cache-Control", "WWW-Authenticate", ...), written as given; not
+  // Content-Type, Content-Length or Connection.
+  std::vector<std::pair<std::string, std::string>> headers = {};
+  // Set: `body` is the start of a body that `stream` continues (server-sent events).
+  std::shared_ptr<HttpStream> stream = nullptr;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
