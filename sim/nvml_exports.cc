@@ -3,7 +3,9 @@
 //
 // NVML indexes every configured GPU (CUDA_VISIBLE_DEVICES does not apply, as with the real
 // library). Utilization is the busy fraction of the GPU's timeline over the last
-// HAMI_SIM_UTIL_WINDOW_MS; temperature and power follow it. Thread-safe.
+// HAMI_SIM_UTIL_WINDOW_MS; temperature and power follow it. A GPU lost to an injected fault
+// (hami-sim-ctl) answers NVML_ERROR_GPU_IS_LOST to the calls that read its hardware (memory,
+// utilization, processes, temperature, power) and still reports its identity. Thread-safe.
 #include <time.h>
 
 #include <unistd.h>
@@ -35,6 +37,7 @@ using hami::sim::nvml::DeviceRef;
 using hami::sim::nvml::InitHandles;
 using hami::sim::nvml::Lock;
 using hami::sim::nvml::NvmlState;
+using hami::sim::nvml::Reachable;
 using hami::sim::nvml::SpecOf;
 using hami::sim::nvml::State;
 
@@ -103,6 +106,7 @@ nvmlReturn_t RunningProcesses(nvmlDevice_t device, unsigned* count, Info* infos)
   DeviceRef ref;
   if (nvmlReturn_t r = AnyDevice(s, device, &ref); r != NVML_SUCCESS) return r;
   if (count == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if (nvmlReturn_t r = Reachable(s, ref.index); r != NVML_SUCCESS) return r;
   auto processes = s.shared->Processes(static_cast<int>(ref.index));
   if (ref.mig()) {  // a MIG device lists the processes running on it
     std::erase_if(processes, [&](const hami::sim::ProcessUsage& p) {
@@ -398,6 +402,7 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t* memory) 
   DeviceRef ref;
   if (nvmlReturn_t r = AnyDevice(s, device, &ref); r != NVML_SUCCESS) return r;
   if (memory == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if (nvmlReturn_t r = Reachable(s, ref.index); r != NVML_SUCCESS) return r;
   s.shared->ReclaimDead();
   const int i = static_cast<int>(ref.index);
   // A MIG device has its GPU instance's memory, used by the processes running on it.
@@ -427,6 +432,7 @@ nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_
   unsigned i = 0;
   if (nvmlReturn_t r = Device(s, device, &i); r != NVML_SUCCESS) return r;
   if (utilization == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if (nvmlReturn_t r = Reachable(s, i); r != NVML_SUCCESS) return r;
   utilization->gpu = Utilization(s, i);
   utilization->memory = 0;  // memory traffic is not simulated
   return NVML_SUCCESS;
@@ -441,6 +447,7 @@ nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t device,
   unsigned i = 0;
   if (nvmlReturn_t r = Device(s, device, &i); r != NVML_SUCCESS) return r;
   if (process_samples_count == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if (nvmlReturn_t r = Reachable(s, i); r != NVML_SUCCESS) return r;
   // Samples cover (max(now - window, last seen), now]; last_seen is CPU time in microseconds.
   timespec real;
   clock_gettime(CLOCK_REALTIME, &real);
@@ -492,6 +499,7 @@ nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t device, nvmlTemperatureSensor
   unsigned i = 0;
   if (nvmlReturn_t r = Device(s, device, &i); r != NVML_SUCCESS) return r;
   if (temp == nullptr || sensor != NVML_TEMPERATURE_GPU) return NVML_ERROR_INVALID_ARGUMENT;
+  if (nvmlReturn_t r = Reachable(s, i); r != NVML_SUCCESS) return r;
   *temp = 30 + Utilization(s, i) * 45 / 100;  // idle 30 C .. busy 75 C
   return NVML_SUCCESS;
 }
@@ -502,6 +510,7 @@ nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int* milliwat
   unsigned i = 0;
   if (nvmlReturn_t r = Device(s, device, &i); r != NVML_SUCCESS) return r;
   if (milliwatts == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if (nvmlReturn_t r = Reachable(s, i); r != NVML_SUCCESS) return r;
   *milliwatts = 50000 + Utilization(s, i) * 3000;  // idle 50 W .. busy 350 W
   return NVML_SUCCESS;
 }

@@ -28,6 +28,11 @@ nvmlReturn_t Device(NvmlState& s, nvmlDevice_t device, unsigned* index) {
   return NVML_SUCCESS;
 }
 
+nvmlReturn_t Reachable(NvmlState& s, unsigned index) {
+  return s.shared != nullptr && s.shared->Lost(static_cast<int>(index)) ? NVML_ERROR_GPU_IS_LOST
+                                                                        : NVML_SUCCESS;
+}
+
 nvmlReturn_t AnyDevice(NvmlState& s, nvmlDevice_t device, DeviceRef* ref) {
   if (s.refcount == 0) return NVML_ERROR_UNINITIALIZED;
   unsigned index = 0;

@@ -8,6 +8,7 @@
 // (lock order: NvmlState::mu, then the shared state's mutexes).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -36,6 +37,18 @@ struct nvmlComputeInstance_st {
   unsigned id;
 };
 
+// An event set: per GPU registered, the event types and the number of the next XID event to
+// deliver (nvml_events.cc). Owned by NvmlState::event_sets; guarded by NvmlState::mu.
+struct nvmlEventSet_st {
+  struct Registration {
+    unsigned index = 0;
+    unsigned long long types = 0;
+    uint64_t next_seq = 1;
+    int stalls = 0;  // polls that found next_seq posted but not yet readable
+  };
+  std::vector<Registration> registrations;
+};
+
 namespace hami::sim::nvml {
 
 using Lock = std::lock_guard<std::mutex>;
@@ -50,6 +63,7 @@ struct NvmlState {
   nvmlDevice_st mig_devices[kMaxGpus][kMaxGpuInstances][kMaxComputeInstances];
   nvmlGpuInstance_st gpu_instances[kMaxGpus][kMaxGpuInstances];
   nvmlComputeInstance_st compute_instances[kMaxGpus][kMaxGpuInstances][kMaxComputeInstances];
+  std::map<const nvmlEventSet_st*, std::unique_ptr<nvmlEventSet_st>> event_sets;  // live handles
 };
 
 // The process's state (never destroyed: usable from atexit handlers).
@@ -57,6 +71,10 @@ NvmlState& State();
 
 // Checks initialization and a GPU handle (not a MIG device); *index is the GPU index.
 nvmlReturn_t Device(NvmlState& s, nvmlDevice_t device, unsigned* index);
+
+// NVML_ERROR_GPU_IS_LOST while GPU `index` is lost (an injected fault, docs/sim.md), else
+// NVML_SUCCESS. Checked by the calls that read the hardware; identity queries still answer.
+nvmlReturn_t Reachable(NvmlState& s, unsigned index);
 
 // A GPU or a live MIG device.
 struct DeviceRef {

@@ -17,7 +17,7 @@ namespace hami::sim {
 namespace {
 
 constexpr uint64_t kMagic = 0x314D495349414D48ull;  // "HAMISIM1" little-endian
-constexpr uint32_t kVersion = 2;                    // 2: MIG tables
+constexpr uint32_t kVersion = 3;                    // 2: MIG tables, 3: XID faults
 
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
 static_assert(std::atomic<int32_t>::is_always_lock_free);
@@ -159,6 +159,23 @@ base::Result<std::unique_ptr<SharedState>> SharedState::Open(const std::string& 
 }
 
 SharedState::~SharedState() { ::munmap(file_, size_); }
+
+bool StateFileDescribes(const std::string& path, const std::vector<GpuSpec>& gpus) {
+  struct Header {
+    uint64_t magic;
+    uint32_t version;
+    uint32_t gpu_count;
+    uint64_t digest;
+  } header{};
+  static_assert(offsetof(StateFile, digest) == offsetof(Header, digest));
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = ::pread(fd, &header, sizeof(header), 0);
+  ::close(fd);
+  return n == static_cast<ssize_t>(sizeof(header)) && header.magic == kMagic &&
+         header.version == kVersion && header.gpu_count == gpus.size() &&
+         header.digest == ConfigDigest(gpus);
+}
 
 uint64_t SharedState::UsedBytes(int dev) const { return file_->devices[dev].used_bytes.load(); }
 

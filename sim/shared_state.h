@@ -64,12 +64,31 @@ struct MigShared {
   GpuInstanceShared gis[kMaxGpuInstances];  // indexed by GPU-instance id
 };
 
+// XID events of a GPU (sim/fault_state.cc): a ring of the last kXidRing, numbered from 1. A
+// writer takes the next number, fills the record, then publishes its number in `seq`; a reader
+// trusts a record only while `seq` holds the number it wants (before and after reading it).
+inline constexpr uint64_t kXidRing = 64;
+
+struct XidRecordShared {
+  std::atomic<uint64_t> seq;  // the event's number; 0 never written
+  std::atomic<uint64_t> xid;
+  std::atomic<int64_t> time_us;  // CLOCK_REALTIME
+};
+
+struct FaultShared {
+  std::atomic<uint64_t> posted;  // events taken so far (the last one's number)
+  std::atomic<uint32_t> lost;    // 1: the GPU is lost (NVML_ERROR_GPU_IS_LOST) until cleared
+  std::atomic<uint32_t> reserved;
+  XidRecordShared ring[kXidRing];
+};
+
 struct DeviceShared {
   std::atomic<uint64_t> used_bytes;
   uint64_t total_bytes;
   alignas(64) pthread_mutex_t timeline_mu;  // robust, process-shared
   Timeline timeline;
   MigShared mig;
+  FaultShared fault;
 };
 
 struct ProcSlot {
@@ -115,6 +134,13 @@ struct ProcessUsage {
   uint64_t used_bytes;
   int gpu_instance = -1;  // the MIG device it runs on, -1 none
   int compute_instance = -1;
+};
+
+// One XID event as posted.
+struct XidEvent {
+  uint64_t seq = 0;
+  uint64_t xid = 0;
+  int64_t time_us = 0;
 };
 
 struct GpuInstanceRecord {
@@ -204,6 +230,18 @@ class SharedState {
   // AddContext(slot, dev, 1) for a bound slot; false when its instance is gone.
   bool AddMigContext(int slot, int dev);
 
+  // XID faults of GPU `dev` (sim/fault_state.cc). PostXid marks the GPU lost first when `lost`,
+  // then publishes the event (so whoever sees the event also sees the GPU lost); its number.
+  uint64_t PostXid(int dev, uint64_t xid, bool lost, int64_t time_us);
+  // Clears the lost mark (a simulated GPU reset); the events stay in the ring.
+  void ClearFault(int dev);
+  bool Lost(int dev) const;
+  // The number of the last event posted on `dev` (0: none yet).
+  uint64_t LastXidSeq(int dev) const;
+  // Event number `seq` of `dev`. nullopt when it is not posted yet or was overwritten (the
+  // oldest still readable is then LastXidSeq - kXidRing + 1).
+  std::optional<XidEvent> XidAt(int dev, uint64_t seq) const;
+
  private:
   SharedState(StateFile* file, size_t size) : file_(file), size_(size) {}
   void ReturnSlotUsage(ProcSlot& slot);
@@ -223,6 +261,10 @@ std::optional<VisibleDevice> FindMigDevice(SharedState& state, const std::vector
 // The description of MIG device `device` of `parent` (MigDeviceSpec); nullopt when it is gone.
 std::optional<GpuSpec> MigDeviceSpec(SharedState& state, const GpuSpec& parent,
                                      const VisibleDevice& device);
+
+// True when `path` holds a state file of this layout version for exactly `gpus` (read without
+// mapping, creating or re-initializing it).
+bool StateFileDescribes(const std::string& path, const std::vector<GpuSpec>& gpus);
 
 // True when process `pid` exists, is not a zombie and (if start_time != 0) started at start_time.
 bool ProcessAlive(int32_t pid, uint64_t start_time);

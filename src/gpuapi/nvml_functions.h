@@ -135,6 +135,20 @@ HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t device,
                                                    unsigned int* temp);
 HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int* milliwatts);
 
+// Events: an event set receives the events of the devices registered on it that happen after
+// the registration; nvmlEventSetWait_v2 returns NVML_ERROR_TIMEOUT when none came in time.
+HAMI_NVMLAPI nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t* set);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceGetSupportedEventTypes(nvmlDevice_t device,
+                                                           unsigned long long* event_types);
+HAMI_NVMLAPI nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device,
+                                                   unsigned long long event_types,
+                                                   nvmlEventSet_t set);
+HAMI_NVMLAPI nvmlReturn_t nvmlEventSetWait(nvmlEventSet_t set, nvmlEventData_t* data,
+                                           unsigned int timeoutms);  // legacy v1 symbol
+HAMI_NVMLAPI nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t* data,
+                                              unsigned int timeoutms);
+HAMI_NVMLAPI nvmlReturn_t nvmlEventSetFree(nvmlEventSet_t set);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

@@ -262,6 +262,26 @@ typedef struct nvmlComputeInstanceInfo_st {
   nvmlComputeInstancePlacement_t placement;
 } nvmlComputeInstanceInfo_t;
 
+// Events (nvmlEventSetCreate, nvmlDeviceRegisterEvents, nvmlEventSetWait_v2): event type bits.
+#define nvmlEventTypeSingleBitEccError 0x0000000000000001LL
+#define nvmlEventTypeDoubleBitEccError 0x0000000000000002LL
+#define nvmlEventTypePState 0x0000000000000004LL
+#define nvmlEventTypeXidCriticalError 0x0000000000000008LL
+#define nvmlEventTypeClock 0x0000000000000010LL
+#define nvmlEventTypePowerSourceChange 0x0000000000000080LL
+#define nvmlEventTypeMigConfigChange 0x0000000000000100LL
+#define nvmlEventTypeNone 0x0000000000000000LL
+
+typedef struct nvmlEventSet_st* nvmlEventSet_t;
+
+typedef struct nvmlEventData_st {
+  nvmlDevice_t device;             // the GPU the event happened on
+  unsigned long long eventType;    // one nvmlEventType* bit
+  unsigned long long eventData;    // the XID for nvmlEventTypeXidCriticalError
+  unsigned int gpuInstanceId;      // MIG: the GPU instance affected, else 0xFFFFFFFF
+  unsigned int computeInstanceId;  // MIG: the compute instance affected, else 0xFFFFFFFF
+} nvmlEventData_t;
+
 #ifdef __cplusplus
 }  // extern "C"
 
@@ -292,5 +312,7 @@ static_assert(sizeof(nvmlComputeInstanceProfileInfo_v2_t) == 136,
 static_assert(sizeof(nvmlComputeInstanceInfo_t) == 32, "nvmlComputeInstanceInfo_t layout");
 static_assert(offsetof(nvmlComputeInstanceInfo_t, placement) == 24,
               "nvmlComputeInstanceInfo_t layout");
+static_assert(sizeof(nvmlEventData_t) == 32, "nvmlEventData_t layout");
+static_assert(offsetof(nvmlEventData_t, gpuInstanceId) == 24, "nvmlEventData_t layout");
 #endif
 // NOLINTEND(readability-identifier-naming, modernize-use-using)
