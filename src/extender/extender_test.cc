@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "extender/filter.h"
 #include "extender/scheduler_cache.h"
@@ -238,6 +239,32 @@ TEST_F(FilterTest, PodsWithoutDevicesPassThroughAndBadQuantitiesFail) {
   auto err = Run(bad);
   EXPECT_NE(err.result.error.find("nvidia.com/gpumem"), std::string::npos) << err.result.error;
   EXPECT_EQ(err.event_reason, "FilteringFailed");
+}
+
+// A pod asking a static MIG resource on nodes whose kubelet advertises it (device plugin
+// migStrategy mixed): the nodes serving it fit, nothing is assumed or booked, and /bind may bind
+// to any of them without writing annotations (kube-scheduler counts the resource).
+TEST_F(FilterTest, StaticMigIsServedByTheNodesResource) {
+  for (const auto& name : {"s1", "s2"}) {
+    codec::NodeObject node;
+    node.name = name;
+    node.annotations["hami.io/node-nvidia-register"] = "[]";  // every GPU is in MIG mode
+    node.allocatable["nvidia.com/mig-1g.5gb"] = "7";
+    ASSERT_TRUE(cache_.UpsertNode(node).ok()) << name;
+  }
+  auto pod = nlohmann::json::parse(
+      R"({"metadata":{"name":"mig","namespace":"default","uid":"uid-mig"},"spec":{"containers":[{"name":"c","resources":{"limits":{"nvidia.com/mig-1g.5gb":"1"}}}]}})");
+  auto out = Run(pod, {"n1", "s1", "s2", "gone"});
+  ASSERT_TRUE(out.result.node_names) << out.result.error;
+  EXPECT_EQ(*out.result.node_names, (std::vector<std::string>{"s1", "s2"}));
+  EXPECT_EQ(out.result.failed_nodes.at("n1"), "1/1 CardTypeMismatch") << "a T4 has no MIG";
+  EXPECT_EQ(out.result.failed_nodes.at("gone"), "node unregistered");
+  EXPECT_EQ(out.event_reason, "FilteringSucceed");
+  EXPECT_FALSE(cache_.Assumed("uid-mig")) << "nothing to book for a static instance";
+  EXPECT_EQ(cache_.PodCount(), 0u);
+  auto passed = cache_.PassedThrough("uid-mig");
+  ASSERT_TRUE(passed);
+  EXPECT_EQ(passed->nodes, (std::set<std::string>{"s1", "s2"}));
 }
 
 TEST_F(FilterTest, GivenNodesPathTouchesNoCache) {

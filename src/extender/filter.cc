@@ -84,6 +84,17 @@ FilterOutcome FilterGivenNodes(const vendor::Registry& registry, const sched::Po
   return out;
 }
 
+// Whether the decision gives any container a device (false: every request was served by the
+// chosen node itself, VendorFit::ServedByNode).
+bool GrantsAnything(const sched::Decision& decision) {
+  for (const auto& [vendor, containers] : decision.devices) {
+    for (const auto& devices : containers) {
+      if (!devices.empty()) return true;
+    }
+  }
+  return false;
+}
+
 // The node names of NodeNames, else of Nodes.items.
 std::set<std::string> CandidateNames(const FilterArgs& args) {
   std::set<std::string> names;
@@ -126,6 +137,7 @@ FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
   if (args.nodes) return FilterGivenNodes(registry, *input, *args.nodes);
 
   const std::vector<std::string> names = args.node_names.value_or(std::vector<std::string>{});
+  std::set<std::string> served_by_nodes;  // the fitting nodes when they book nothing
   cache.DecideAndAssume(
       pod->uid, names,
       [&](std::span<const sched::NodeState* const> nodes, const std::vector<std::string>& unknown,
@@ -141,9 +153,18 @@ FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
           return std::nullopt;
         }
         const std::string& node = nodes[*decision.chosen]->name;
-        out.result.node_names = std::vector<std::string>{node};
         out.event_reason = "FilteringSucceed";
         out.event_message = SucceedMessage(node, decision, nodes, unknown.size());
+        if (!GrantsAnything(decision)) {
+          // Every request is served by the nodes themselves (static MIG): nothing to book or
+          // annotate; kube-scheduler, which counts those resources, picks among the fits.
+          std::vector<std::string> fits;
+          for (const auto& [index, score] : decision.fits) fits.push_back(nodes[index]->name);
+          served_by_nodes.insert(fits.begin(), fits.end());
+          out.result.node_names = std::move(fits);
+          return std::nullopt;
+        }
+        out.result.node_names = std::vector<std::string>{node};
         Assumption a;
         a.pod_key = pod->Key();
         a.pod = *pod;
@@ -156,6 +177,9 @@ FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
         a.deadline = now + config.assume_ttl;
         return a;
       });
+  if (!served_by_nodes.empty()) {
+    cache.PassThroughPod(pod->uid, {pod->Key(), served_by_nodes, now + config.assume_ttl});
+  }
   return out;
 }
 

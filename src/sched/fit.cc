@@ -95,6 +95,10 @@ bool NodeFitter::FitContainer(const NodeState& node, const PodInput& pod, int32_
                               const std::map<std::string, QuotaState>* quotas) {
   for (const auto& [vendor, request] : requests) {
     if (request.nums <= 0) continue;
+    const VendorFit* fit = pod.For(vendor).fit;
+    if (fit != nullptr && fit->rules().node_served_hook && fit->ServedByNode(node, request)) {
+      continue;
+    }
     const QuotaState* quota = nullptr;
     if (quotas != nullptr) {
       auto it = quotas->find(vendor);

@@ -66,6 +66,9 @@ struct FitRules {
   // (a vendor whose selection only matters for several devices saves collecting every one).
   int32_t select_min_nums = 1;
   bool score_hook = false;  // VendorFit::ScoreNode added to the node score
+  // VendorFit::ServedByNode before each request: a request the node serves itself is granted
+  // nothing here and fits (NVIDIA static MIG instances, counted by kube-scheduler).
+  bool node_served_hook = false;
 };
 
 // Adjustments a gate makes to one node for one request.
@@ -125,6 +128,12 @@ class VendorFit {
   // AllocatedCardsInsufficientRequest = collected.size().
   virtual void Select(const SelectInput& in, std::vector<size_t>* chosen,
                       model::NodeFailure* failure) const {}
+  // rules().node_served_hook: true when `node` serves `request` outside its device list, as an
+  // extended resource the kubelet advertises and kube-scheduler counts itself; the request then
+  // books nothing and writes no annotation for this node.
+  virtual bool ServedByNode(const NodeState& node, const model::DeviceRequest& request) const {
+    return false;
+  }
   // rules().score_hook: added to the node's score once the whole pod is placed. `grants` are every
   // grant of the pod (all vendors).
   virtual double ScoreNode(const NodeState& node, const PodInput& pod,

@@ -38,7 +38,7 @@ base::Result<sched::NodeState> NodeStateFromNode(const codec::NodeObject& node,
       if (devices.error().code() == base::StatusCode::kNotFound) continue;
       return devices.error().WithContext("node " + node.name);
     }
-    registered = registered || !devices->devices.empty();
+    registered = registered || !devices->devices.empty() || devices->serves_extended_resources;
     const bool dead = dead_vendors.count(vendor->Name()) != 0;
     for (auto& info : devices->devices) {
       if (dead) info.health = false;

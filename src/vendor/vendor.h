@@ -45,6 +45,9 @@ struct NodeDevices {
   std::vector<model::DeviceInfo> devices;         // `vendor` set to the vendor key
   model::TopologyScores topology;                 // device pair scores, when published
   std::map<std::string, std::string> attributes;  // node facts for the vendor's hooks
+  // The node serves some of this vendor's requests as extended resources kube-scheduler counts
+  // itself (NVIDIA static MIG, VendorFit::ServedByNode): it counts as registered without devices.
+  bool serves_extended_resources = false;
 };
 
 // What a vendor's pod annotations are written from at bind.

@@ -1,5 +1,6 @@
-// NvidiaVendor: node registration (register + topology scores) and the allocation annotations
-// (device lists + MIG allocations).
+// NvidiaVendor: node registration (register + topology scores + static MIG resources), the static
+// MIG fit rule and the allocation annotations (device lists + MIG allocations).
+#include "base/strings.h"
 #include "codec/mig_allocations.h"
 #include "codec/topology_score.h"
 #include "vendor/common.h"
@@ -7,8 +8,49 @@
 
 namespace hami::vendor::nvidia {
 
+namespace {
+
+sched::FitRules NvidiaRules() {
+  sched::FitRules rules;
+  rules.node_served_hook = true;
+  return rules;
+}
+
+// The register annotation names no GPU: absent, empty, or an empty JSON list.
+bool RegistersNothing(const codec::NodeObject& node) {
+  auto it = node.annotations.find(kRegisterAnnotation);
+  if (it == node.annotations.end()) return true;
+  const std::string_view text = base::Trim(it->second);
+  return text.empty() || text == "[]" || text == "null";
+}
+
+}  // namespace
+
+NvidiaFit::NvidiaFit() : sched::VendorFit(NvidiaRules()) {}
+
+bool NvidiaFit::ServedByNode(const sched::NodeState& node,
+                             const model::DeviceRequest& request) const {
+  if (request.partition.empty()) return false;
+  if (node.Attribute(kMigResourcePrefix + request.partition) == nullptr) return false;
+  for (const auto& device : node.devices) {
+    if (device.info.vendor != kVendorName) continue;
+    for (const auto& shape : device.info.partitions) {
+      if (shape.name == request.partition) return false;  // dynamic MIG offers it: book there
+    }
+  }
+  return true;
+}
+
 base::Result<NodeDevices> NvidiaVendor::DevicesFromNode(const codec::NodeObject& node) const {
   NodeDevices out;
+  for (const auto& [resource, value] : node.allocatable) {
+    if (!base::StartsWith(resource, kMigResourcePrefix)) continue;
+    const int64_t count = AllocatableOf(node, resource);
+    if (count <= 0) continue;
+    out.attributes[resource] = std::to_string(count);
+    out.serves_extended_resources = true;
+  }
+  if (out.serves_extended_resources && RegistersNothing(node)) return out;
   HAMI_ASSIGN_OR_RETURN(out.devices, DevicesFromRegister(node, kRegisterAnnotation, name_));
   auto it = node.annotations.find(kScoreAnnotation);
   if (it != node.annotations.end() && !it->second.empty()) {

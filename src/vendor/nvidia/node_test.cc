@@ -134,5 +134,102 @@ TEST(NvidiaNodeTest, RealizedMigAllocationsCarryTheInstance) {
   EXPECT_EQ(g.compute_instance_id, 0);
 }
 
+// Static MIG (device plugin migStrategy mixed, or NVIDIA's plugin): the node's allocatable
+// nvidia.com/mig-<profile> serves the request; kube-scheduler counts it, nothing is booked here.
+codec::NodeObject StaticMigNode(const char* register_value) {
+  codec::NodeObject node;
+  node.name = "static";
+  if (register_value != nullptr) node.annotations[kRegisterAnnotation] = register_value;
+  node.allocatable["nvidia.com/mig-1g.5gb"] = "2";
+  node.allocatable["nvidia.com/mig-2g.10gb"] = "0";
+  node.allocatable["nvidia.com/gpu"] = "10";
+  return node;
+}
+
+constexpr char kT4[] =
+    R"([{"id":"GPU-t","count":10,"devmem":15360,"devcore":100,"type":"NVIDIA-T4","mode":"hami-core","health":true}])";
+
+TEST(NvidiaStaticMigTest, AllocatableStaticMigRegistersTheNode) {
+  NvidiaVendor v{NvidiaConfig{}};
+  for (const char* value : {static_cast<const char*>(nullptr), "[]", ""}) {
+    auto devices = v.DevicesFromNode(StaticMigNode(value));
+    ASSERT_TRUE(devices.ok()) << devices.error().ToString();
+    EXPECT_TRUE(devices->devices.empty());
+    EXPECT_TRUE(devices->serves_extended_resources);
+    EXPECT_EQ(devices->attributes,
+              (std::map<std::string, std::string>{{"nvidia.com/mig-1g.5gb", "2"}}))
+        << "a resource with allocatable 0 is not served";
+  }
+  Registry registry;
+  EXPECT_TRUE(NodeStateFromNode(StaticMigNode("[]"), registry).ok());
+  auto with_gpus = v.DevicesFromNode(StaticMigNode(kT4));
+  ASSERT_TRUE(with_gpus.ok());
+  EXPECT_EQ(with_gpus->devices.size(), 1u);
+  EXPECT_TRUE(with_gpus->serves_extended_resources);
+  codec::NodeObject none;
+  none.name = "none";
+  none.annotations[kRegisterAnnotation] = "[]";
+  EXPECT_FALSE(v.DevicesFromNode(none).ok()) << "no GPU and no static MIG: not registered";
+}
+
+TEST(NvidiaStaticMigTest, FilterDecision) {
+  Registry registry;
+  auto static_only = NodeStateFromNode(StaticMigNode("[]"), registry);
+  auto static_and_t4 = NodeStateFromNode(StaticMigNode(kT4), registry);
+  auto dynamic = NodeStateFromNode(MigNode(), registry);
+  codec::NodeObject plain;
+  plain.name = "t4";
+  plain.annotations[kRegisterAnnotation] = kT4;
+  auto t4 = NodeStateFromNode(plain, registry);
+  // A dynamic-MIG node that also shows the resource (e.g. NVIDIA's plugin ran there before).
+  codec::NodeObject both_object = MigNode();
+  both_object.allocatable["nvidia.com/mig-1g.5gb"] = "1";
+  auto both = NodeStateFromNode(both_object, registry);
+  ASSERT_TRUE(static_only.ok() && static_and_t4.ok() && dynamic.ok() && t4.ok() && both.ok());
+
+  struct Case {
+    std::string name;
+    const sched::NodeState* node;
+    std::map<std::string, std::string> limits;
+    bool fits;
+    size_t devices;     // granted to the container
+    size_t partitions;  // dynamic MIG bookings
+  } cases[] = {
+      {"static instance, no GPU registered",
+       &*static_only,
+       {{"nvidia.com/mig-1g.5gb", "1"}},
+       true,
+       0,
+       0},
+      {"static instance beside vGPUs",
+       &*static_and_t4,
+       {{"nvidia.com/mig-1g.5gb", "2"}},
+       true,
+       0,
+       0},
+      {"profile without allocatable",
+       &*static_only,
+       {{"nvidia.com/mig-2g.10gb", "1"}},
+       false,
+       0,
+       0},
+      {"no static MIG resource", &*t4, {{"nvidia.com/mig-1g.5gb", "1"}}, false, 0, 0},
+      {"dynamic MIG GPU offers it", &*dynamic, {{"nvidia.com/mig-1g.5gb", "1"}}, true, 1, 1},
+      {"dynamic path wins over allocatable", &*both, {{"nvidia.com/mig-1g.5gb", "1"}}, true, 1, 1},
+      {"vGPU request ignores static MIG", &*static_only, {{"nvidia.com/gpu", "1"}}, false, 0, 0},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto input = BuildPodInput(PodAsking(c.limits), registry, {});
+    ASSERT_TRUE(input.ok()) << input.error().ToString();
+    const sched::NodeState* nodes[] = {c.node};
+    auto decision = sched::Decide(nodes, *input, nullptr);
+    ASSERT_EQ(decision.chosen.has_value(), c.fits);
+    if (!c.fits) continue;
+    EXPECT_EQ(decision.devices.at("NVIDIA")[0].size(), c.devices);
+    EXPECT_EQ(decision.partitions.size(), c.partitions);
+  }
+}
+
 }  // namespace
 }  // namespace hami::vendor::nvidia

@@ -11,7 +11,7 @@ NvidiaVendor::NvidiaVendor(NvidiaConfig config)
       name_(kVendorName),
       // No handshake: GPU health is in the register annotation (as with upstream HEAD's plugin).
       keys_{kRegisterAnnotation, "", kToAllocateAnnotation, kAllocatedAnnotation},
-      fit_(sched::FitRules{}) {}
+      fit_() {}
 
 std::vector<std::string> NvidiaVendor::ResourceNames() const {
   return {config_.resource_count_name, config_.resource_memory_name,

@@ -11,6 +11,17 @@
 
 namespace hami::vendor::nvidia {
 
+// The standard card loop (no per-device hooks), plus static MIG: a request for a MIG profile
+// (`nvidia.com/mig-<profile>`) on a node whose allocatable has that resource (the device plugin's
+// migStrategy mixed, or NVIDIA's own plugin) and none of whose GPUs offers the profile for
+// dynamic MIG is served by the node: kube-scheduler counts the resource, nothing is booked here.
+class NvidiaFit final : public sched::VendorFit {
+ public:
+  NvidiaFit();
+  bool ServedByNode(const sched::NodeState& node,
+                    const model::DeviceRequest& request) const override;
+};
+
 class NvidiaVendor final : public Vendor {
  public:
   explicit NvidiaVendor(NvidiaConfig config);
@@ -19,6 +30,9 @@ class NvidiaVendor final : public Vendor {
   const VendorKeys& Keys() const override { return keys_; }
   std::vector<std::string> ResourceNames() const override;
   QuotaResources Quota() const override;
+  // The register annotation's GPUs, and as attributes the node's allocatable static MIG resources
+  // (kMigResourcePrefix + profile -> count > 0). A node with such resources and no GPU registered
+  // (annotation absent or an empty list) is served for those alone.
   base::Result<NodeDevices> DevicesFromNode(const codec::NodeObject& node) const override;
   std::string HealthResource() const override { return config_.resource_count_name; }
   base::Result<std::optional<model::DeviceRequest>> ContainerRequest(
@@ -42,7 +56,7 @@ class NvidiaVendor final : public Vendor {
   NvidiaConfig config_;
   std::string name_;
   VendorKeys keys_;
-  sched::VendorFit fit_;
+  NvidiaFit fit_;
 };
 
 }  // namespace hami::vendor::nvidia
