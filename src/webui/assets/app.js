@@ -1,0 +1,152 @@
+// The router and live updates. Routes are hashes (#/nodes?search=a&page=2); a route's view is
+// mounted once and re-rendered (load + render) on query changes and on every live update:
+// server-sent `update` events from api/v1/stream, or polling every 5 s while the stream is down.
+// URLs are relative, so the UI works behind a path prefix (the API server's service proxy).
+import { h, replace } from './dom.js';
+import { gpus, nodes, pods } from './lists.js';
+import { gpuDetail, nodeDetail, overview, pending, podDetail } from './views.js';
+
+const ROUTES = [
+  [/^\/?$/, 'overview', overview],
+  [/^\/nodes$/, 'nodes', nodes],
+  [/^\/nodes\/([^/]+)$/, 'node', nodeDetail],
+  [/^\/gpus$/, 'gpus', gpus],
+  [/^\/gpus\/([^/]+)$/, 'gpu', gpuDetail],
+  [/^\/pods$/, 'pods', pods],
+  [/^\/pods\/([^/]+)\/([^/]+)$/, 'pod', podDetail],
+  [/^\/pending$/, 'pending', pending],
+];
+const POLL_MS = 5000;
+
+const main = document.getElementById('view');
+const errorBox = document.getElementById('error');
+let current = null; // { path, name, query, view }
+let loadSeq = 0;
+
+async function api(path) {
+  const r = await fetch(path, { headers: { Accept: 'application/json' } });
+  if (!r.ok) {
+    let msg = r.statusText;
+    try { msg = (await r.json()).error || msg; } catch { /* not JSON */ }
+    throw new Error(`${r.status} ${msg}`);
+  }
+  return r.json();
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const [path, qs = ''] = raw.split('?');
+  return { path, query: new URLSearchParams(qs) };
+}
+
+// nav.set({key: value}): the current route with its query changed (empty values dropped).
+const nav = {
+  api,
+  set(patch, replaceEntry = false) {
+    const q = new URLSearchParams(current.query);
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === '' || v === null || v === undefined) q.delete(k);
+      else q.set(k, String(v));
+    }
+    const hash = `#${current.path}${q.toString() ? `?${q}` : ''}`;
+    if (replaceEntry) {
+      history.replaceState(null, '', hash);
+      route();
+    } else {
+      location.hash = hash;
+    }
+  },
+};
+
+async function refresh() {
+  if (!current) return;
+  const seq = ++loadSeq;
+  const r = current;
+  try {
+    const data = await r.view.load(r.query);
+    if (seq !== loadSeq || r !== current) return;
+    r.view.render(data, r.query);
+    errorBox.hidden = true;
+    delete main.dataset.error;
+  } catch (e) {
+    if (seq !== loadSeq || r !== current) return;
+    replace(errorBox, `Could not load this view: ${e.message}`);
+    errorBox.hidden = false;
+    main.dataset.error = e.message;
+  }
+  main.dataset.ready = '1';
+  main.dataset.renders = String(Number(main.dataset.renders || 0) + 1);
+}
+
+function route() {
+  const { path, query } = parseHash();
+  if (current && current.path === path) {
+    current.query = query;
+    refresh();
+    return;
+  }
+  const match = ROUTES.map(([re, name, make]) => [re.exec(path), name, make]).find(([m]) => m);
+  main.dataset.ready = '0';
+  for (const a of document.querySelectorAll('header nav a')) {
+    a.classList.toggle('active', match && a.dataset.route === match[1].replace(/^(node|gpu|pod)$/, '$1s'));
+  }
+  if (!match) {
+    current = null;
+    replace(main, h('h2', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Back to the overview')));
+    main.dataset.ready = '1';
+    return;
+  }
+  const [m, name, make] = match;
+  main.dataset.view = name;
+  replace(main, h('p', { class: 'muted' }, 'Loading…'));
+  current = { path, name, query, view: null };
+  current.view = make(main, m.slice(1).map(decodeURIComponent), nav);
+  refresh();
+}
+
+// Live updates: a burst of events makes one refresh at a time, the last one always done.
+let inFlight = null, again = false;
+function liveRefresh() {
+  if (inFlight) { again = true; return; }
+  inFlight = refresh().finally(() => {
+    inFlight = null;
+    if (again) { again = false; liveRefresh(); }
+  });
+}
+
+function setLive(mode, text) {
+  const el = document.getElementById('live');
+  el.dataset.mode = mode;
+  el.textContent = text;
+}
+
+function startLive() {
+  let timer = null;
+  const poll = () => {
+    if (!timer) timer = setInterval(liveRefresh, POLL_MS);
+    setLive('polling', 'polling every 5 s');
+  };
+  if (!('EventSource' in window)) { poll(); return; }
+  const es = new EventSource('api/v1/stream');
+  es.addEventListener('update', liveRefresh);
+  es.onopen = () => {
+    clearInterval(timer);
+    timer = null;
+    setLive('live', 'live');
+  };
+  es.onerror = poll; // EventSource reconnects by itself (unless refused); polling covers the gap
+}
+
+async function showVersion() {
+  try {
+    const v = await api('api/version');
+    const b = v.build || {};
+    document.getElementById('version').textContent =
+      `API ${(v.versions || []).join(', ')}${b.version ? ` · build ${b.version}` : ''}${b.commit ? ` (${String(b.commit).slice(0, 12)})` : ''}`;
+  } catch { /* the footer stays empty */ }
+}
+
+window.addEventListener('hashchange', route);
+route();
+startLive();
+showVersion();
