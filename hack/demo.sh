@@ -4,7 +4,7 @@
 # (each: our hami-device-plugin on the simulated driver + kubelet-standin, the kubelet's own device
 # manager; hack/lib/sim_nodes.sh), apply the examples in examples/nvidia, wait until the pods run,
 # and print pod -> node -> GPU -> slice -> the env the device plugin gave the container, then
-# `hami smi --cluster` (allocation per GPU).
+# `hami smi --cluster` (allocation per GPU), and last the web UI's URL.
 # Leaves the cluster running; `make down` (hack/local-down.sh) stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,3 +86,12 @@ echo "  _output/bin/hami smi --cluster --no-monitors --kubeconfig $KUBECONFIG"
 echo "  ls $HAMI_LOCAL_DIR/nodes/*/kubelet/pods/   # per pod: env, mounts, devices from Allocate"
 echo "  _output/bin/hami simulate --nodes examples/simulate/nodes.yaml --pods examples/simulate/pods.yaml"
 echo "Stop it with: make down   (or hack/local-down.sh)"
+echo
+echo "== web UI (docs/webui.md): the pods above on their GPUs, allocation against use, live"
+if [[ -n ${WEBUI_URL:-} ]] && curl -sf --max-time 3 -o /dev/null "${WEBUI_URL}api/version"; then
+  echo "  open $WEBUI_URL"
+  echo "  (from another machine: ssh -L $WEBUI_PORT:127.0.0.1:$WEBUI_PORT <this host>, then the same URL)"
+else
+  echo "  hami-scheduler serves no web UI at ${WEBUI_URL:-<no WEBUI_URL in $HAMI_LOCAL_DIR/env>}:" \
+       "see $LOG_DIR/hami-scheduler.log (or restart the plane: make down && make demo)"
+fi

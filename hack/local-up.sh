@@ -61,13 +61,14 @@ mkdir -p "$HAMI_LOCAL_DIR" "$log_dir"
 rm -f "$log_dir"/*.log
 hami::pki_generate "$pki_dir"
 
-etcd_port="" etcd_peer_port="" api_port="" sched_port="" extender_port="" metrics_port="" webhook_port=""
+etcd_port="" etcd_peer_port="" api_port="" sched_port="" extender_port="" metrics_port="" webhook_port="" webui_port=""
 hami::free_port etcd_port
 hami::free_port etcd_peer_port
 hami::free_port api_port
 hami::free_port sched_port
 hami::free_port extender_port
 hami::free_port metrics_port
+hami::free_port webui_port
 webhook_port=$extender_port  # one TLS listener serves /filter, /bind and /webhook
 extender_url=https://127.0.0.1:$extender_port
 etcd_data=/dev/shm/hami-etcd-$(id -u)-$etcd_port
@@ -96,6 +97,8 @@ etcd_data=/dev/shm/hami-etcd-$(id -u)-$etcd_port
   q WEBHOOK_PORT "$webhook_port"
   q WEBHOOK_URL "https://127.0.0.1:$webhook_port/webhook"
   q METRICS_PORT "$metrics_port"
+  q WEBUI_PORT "$webui_port"
+  q WEBUI_URL "http://127.0.0.1:$webui_port/"
   [[ -z ${HAMI_NODE_LOCK:-} ]] || q HAMI_NODE_LOCK "$HAMI_NODE_LOCK"
 } > "$env_file"
 record() { printf 'export %s=%q\n' "$1" "$2" >> "$env_file"; }
@@ -248,6 +251,7 @@ cat >&2 <<EOF
   API server   https://127.0.0.1:$api_port
   kubeconfig   $KUBECONFIG
   extender     $extender_url   webhook $WEBHOOK_URL
+  web UI       $WEBUI_URL
   env          $env_file       (source it: ports, URLs, pids)
   logs         $log_dir/
 

@@ -21,8 +21,10 @@ HAMI_DEVICE_CONFIG=${HAMI_DEVICE_CONFIG:-$HAMI_ROOT/hack/device-config.yaml}
 
 # hami::hami_scheduler_args: THE place that knows hami-scheduler's command line. Fills the array
 # HAMI_SCHEDULER_ARGS from the env variables local-up.sh records (HAMI_SCHEDULER_KUBECONFIG, else
-# KUBECONFIG; PKI_DIR, EXTENDER_PORT, WEBHOOK_PORT, METRICS_PORT). Extra flags: HAMI_SCHEDULER_FLAGS
-# (space separated); HAMI_NODE_LOCK=true|false sets --nvidia-node-lock.
+# KUBECONFIG; PKI_DIR, EXTENDER_PORT, WEBHOOK_PORT, METRICS_PORT, WEBUI_PORT). Extra flags:
+# HAMI_SCHEDULER_FLAGS (space separated); HAMI_NODE_LOCK=true|false sets --nvidia-node-lock.
+# The web UI listens on 127.0.0.1:$WEBUI_PORT (plain HTTP, no auth: loopback only), when the
+# binary has --webui-bind-address (a stand-in such as hack/e2e/fake-hami-scheduler may not).
 hami::hami_scheduler_args() {
   HAMI_SCHEDULER_ARGS=(
     "$HAMI_SCHEDULER_BIN"
@@ -41,6 +43,9 @@ hami::hami_scheduler_args() {
     )
   fi
   [[ -z ${HAMI_NODE_LOCK:-} ]] || HAMI_SCHEDULER_ARGS+=("--nvidia-node-lock=$HAMI_NODE_LOCK")
+  if [[ -n ${WEBUI_PORT:-} ]] && "$HAMI_SCHEDULER_BIN" --help 2>&1 | grep -q -- --webui-bind-address; then
+    HAMI_SCHEDULER_ARGS+=(--webui-bind-address "127.0.0.1:$WEBUI_PORT")
+  fi
   # shellcheck disable=SC2206
   HAMI_SCHEDULER_ARGS+=($HAMI_VENDOR_FLAGS)
   if [[ -n ${HAMI_SCHEDULER_FLAGS:-} ]]; then
