@@ -127,6 +127,12 @@ int Run(const Flags& flags) {
   config.register_interval = *interval;
   config.health_interval = std::min(*interval, std::chrono::milliseconds(5000));
   if (!flags.node_lock) config.pod_resources_socket = flags.pod_resources_socket;
+  config.xid_policy =
+      dp::ParseXidPolicy(hami::base::Env::Default()->GetEnv(dp::kDisableHealthchecksEnv));
+  for (const auto& entry : config.xid_policy.bad_entries) {
+    hami::base::LogWarn("ignoring an entry that is not an XID",
+                        {{"env", dp::kDisableHealthchecksEnv}, {"entry", entry}});
+  }
 
   const sigset_t signals = hami::apps::BlockTerminationSignals();
 

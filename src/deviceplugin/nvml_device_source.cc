@@ -84,6 +84,11 @@ base::Result<std::unique_ptr<NvmlDeviceSource>> NvmlDeviceSource::Open(const std
   Resolve(handle, "nvmlDeviceGetGpuInstanceProfileInfoV", fns->mig_profile);
   Resolve(handle, "nvmlDeviceGetGpuInstancePossiblePlacements_v2", fns->mig_placements);
   Resolve(handle, "nvmlDeviceGetTopologyCommonAncestor", fns->common_ancestor);
+  Resolve(handle, "nvmlEventSetCreate", fns->event_set_create);
+  Resolve(handle, "nvmlDeviceGetSupportedEventTypes", fns->supported_events);
+  Resolve(handle, "nvmlDeviceRegisterEvents", fns->register_events);
+  Resolve(handle, "nvmlEventSetWait_v2", fns->event_set_wait);
+  Resolve(handle, "nvmlEventSetFree", fns->event_set_free);
   nvmlReturn_t rc = fns->init();
   if (rc != NVML_SUCCESS) {
     std::string message = fns->error_string(rc);
@@ -99,6 +104,7 @@ NvmlDeviceSource::NvmlDeviceSource(void* handle, std::unique_ptr<Functions> fns,
     : handle_(handle), fns_(std::move(fns)), mig_fns_(std::move(mig_fns)) {}
 
 NvmlDeviceSource::~NvmlDeviceSource() {
+  if (events_ != nullptr) fns_->event_set_free(events_);
   fns_->shutdown();
   dlclose(handle_);
 }

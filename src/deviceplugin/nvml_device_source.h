@@ -5,15 +5,18 @@
 // (nvmlDeviceGetNumaNodeId, else sysfs numa_node of the PCI bus id, else 0), MIG mode (and, when
 // on, every GPU-instance profile with its placements), minor number, bus id and health. Health is
 // polled: a GPU is unhealthy when NVML cannot read its identity or memory (GPU_IS_LOST, UNKNOWN,
-// ...). XID event sets are not used (the simulated driver has none). Links() gives NVML topology
+// ...). XID critical errors come from an NVML event set (WatchXids / NextXid; xid_health.h judges
+// them) where the library has the event API. Links() gives NVML topology
 // levels between GPUs where the library exports nvmlDeviceGetTopologyCommonAncestor (the simulated
 // one does not). Dynamic MIG (nvml_mig_control.cc): lists, creates and destroys GPU instances with
 // their one spanning compute instance. Thread-safe: calls are serialized by an internal mutex.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,12 +25,31 @@
 #include "deviceplugin/inventory.h"
 #include "deviceplugin/mig.h"
 
+struct nvmlDevice_st;
+struct nvmlEventSet_st;
+
 namespace hami::deviceplugin {
+
+// One XID critical error the driver reported.
+struct XidEvent {
+  std::string uuid;  // the GPU; empty when the driver named a device that was not registered
+  uint64_t xid = 0;
+  friend bool operator==(const XidEvent&, const XidEvent&) = default;
+};
 
 // What the plugin needs from a GPU driver; NvmlDeviceSource is the real one.
 class DeviceSource {
  public:
   virtual ~DeviceSource() = default;
+
+  // XID events. WatchXids registers the GPUs `uuids` for XID critical errors (once; later calls
+  // add GPUs not registered yet); GPUs that cannot be registered are named in the error, the
+  // others stay registered. A source without events answers Unimplemented to both.
+  virtual base::Status WatchXids(const std::vector<std::string>& uuids);
+  // The next XID of a registered GPU, waiting at most `timeout`; nullopt when none came. May be
+  // called from one thread while the other members are called from others.
+  virtual base::Result<std::optional<XidEvent>> NextXid(std::chrono::milliseconds timeout);
+
   virtual base::Result<std::vector<GpuInfo>> Discover() = 0;
   // Link facts between pairs of the given GPUs (both orders); empty when unknown.
   virtual std::map<std::pair<std::string, std::string>, PairLink> Links(
@@ -61,6 +83,8 @@ class NvmlDeviceSource final : public DeviceSource {
   base::Result<MigInstance> CreateMigInstance(const GpuInfo& gpu, const MigProfileInfo& profile,
                                               const model::Placement& placement) override;
   base::Status DestroyMigInstance(const GpuInfo& gpu, uint32_t gpu_instance_id) override;
+  base::Status WatchXids(const std::vector<std::string>& uuids) override;
+  base::Result<std::optional<XidEvent>> NextXid(std::chrono::milliseconds timeout) override;
 
   struct Functions;     // resolved entry points (nvml_entry_points.h)
   struct MigFunctions;  // the MIG control ones, all or none (nvml_entry_points.h)
@@ -76,6 +100,8 @@ class NvmlDeviceSource final : public DeviceSource {
   void* handle_;
   std::unique_ptr<Functions> fns_;
   std::unique_ptr<MigFunctions> mig_fns_;  // null: the library lacks MIG control
+  nvmlEventSet_st* events_ = nullptr;      // created by the first WatchXids; freed on destruction
+  std::map<nvmlDevice_st*, std::string> watched_;  // registered GPU handles (guarded by mu_)
 };
 
 }  // namespace hami::deviceplugin

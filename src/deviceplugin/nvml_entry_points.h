@@ -38,6 +38,16 @@ struct NvmlDeviceSource::Functions {
   decltype(&nvmlDeviceGetGpuInstanceProfileInfoV) mig_profile = nullptr;
   decltype(&nvmlDeviceGetGpuInstancePossiblePlacements_v2) mig_placements = nullptr;
   CommonAncestorFn common_ancestor = nullptr;
+  // The event API, all or none (XID health).
+  decltype(&nvmlEventSetCreate) event_set_create = nullptr;
+  decltype(&nvmlDeviceGetSupportedEventTypes) supported_events = nullptr;
+  decltype(&nvmlDeviceRegisterEvents) register_events = nullptr;
+  decltype(&nvmlEventSetWait_v2) event_set_wait = nullptr;
+  decltype(&nvmlEventSetFree) event_set_free = nullptr;
+  bool has_events() const {
+    return event_set_create && supported_events && register_events && event_set_wait &&
+           event_set_free;
+  }
 };
 
 struct NvmlDeviceSource::MigFunctions {

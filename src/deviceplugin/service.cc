@@ -270,6 +270,7 @@ base::Status DevicePluginService::PublishAnnotations(const Json& annotations, bo
 }
 
 base::Status DevicePluginService::DiscoverOnce(bool force_check) {
+  std::lock_guard<std::mutex> discovering(discover_mu_);
   std::vector<GpuInfo> gpus;
   const std::string strategy = EffectiveMigStrategy(config_.plugin);
   if (source_) {
@@ -279,6 +280,9 @@ base::Status DevicePluginService::DiscoverOnce(bool force_check) {
       return {};
     }
     gpus = std::move(discovered).value();
+    for (const auto& uuid : xid_marks_.Apply(gpus)) {
+      base::LogInfo("GPU recovered after a critical XID", {{"uuid", uuid}});
+    }
     if (strategy != "none") ListMigDevices(gpus);
   }
   if (strategy == "single") HAMI_RETURN_IF_ERROR(CheckSingleMigStrategy(gpus, config_.plugin));
@@ -349,6 +353,55 @@ void DevicePluginService::DiscoveryLoop(std::stop_token stop) {
   }
 }
 
+void DevicePluginService::StartXidWatch() {
+  if (!source_) return;
+  if (!config_.xid_policy.enabled) {
+    base::LogInfo("XID health checks disabled", {{"env", kDisableHealthchecksEnv}});
+    return;
+  }
+  std::vector<std::string> uuids;
+  for (const auto& gpu : LastGpus()) uuids.push_back(gpu.uuid);
+  base::Status status = source_->WatchXids(uuids);
+  if (status.code() == base::StatusCode::kUnimplemented) {
+    base::LogWarn("no XID events; GPU health by polling only", {{"reason", status.message()}});
+    return;
+  }
+  if (!status.ok()) base::LogWarn("XID events", {{"error", status.message()}});
+  xid_watch_ = std::jthread([this](std::stop_token stop) { XidLoop(stop); });
+}
+
+void DevicePluginService::XidLoop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    auto event = source_->NextXid(config_.xid_wait);
+    if (!event.ok()) {
+      base::LogWarn("waiting for XID events", {{"error", event.error().message()}});
+      config_.env->SleepFor(config_.health_interval, stop);
+      continue;
+    }
+    if (!event->has_value()) continue;
+    const XidEvent& xid = **event;
+    const std::string code = std::to_string(xid.xid);
+    if (!IsCriticalXid(config_.xid_policy, xid.xid)) {
+      base::LogInfo("XID ignored (application error or disabled)",
+                    {{"uuid", xid.uuid}, {"xid", code}});
+      continue;
+    }
+    std::vector<std::string> uuids;
+    if (xid.uuid.empty()) {  // the driver named no GPU we know: all of them, as upstream
+      for (const auto& gpu : LastGpus()) uuids.push_back(gpu.uuid);
+    } else {
+      uuids.push_back(xid.uuid);
+    }
+    for (const auto& uuid : uuids) {
+      xid_marks_.Mark(uuid, xid.xid);
+      base::LogWarn("critical XID; GPU unhealthy", {{"uuid", uuid}, {"xid", code}});
+    }
+    if (auto status = DiscoverOnce(false); !status.ok()) {
+      base::LogError("GPU discovery after an XID", {{"error", status.message()}});
+    }
+  }
+}
+
 base::Status DevicePluginService::Start() {
   HAMI_RETURN_IF_ERROR(EnsureHostLayout(config_.host_vgpu_dir, config_.lock_dir));
   if (access((config_.host_vgpu_dir + "/libvgpu.so").c_str(), R_OK) != 0) {
@@ -363,12 +416,17 @@ base::Status DevicePluginService::Start() {
   HAMI_RETURN_IF_ERROR(DiscoverOnce(/*force_check=*/true));
   if (node_pods_) node_pods_->Start();
   discovery_ = std::jthread([this](std::stop_token stop) { DiscoveryLoop(stop); });
+  StartXidWatch();
   serving_ = std::jthread([this](std::stop_token stop) { server_.Run(stop); });
   return {};
 }
 
 void DevicePluginService::Stop() {
   store_.Close();
+  if (xid_watch_.joinable()) {
+    xid_watch_.request_stop();
+    xid_watch_.join();
+  }
   if (serving_.joinable()) {
     serving_.request_stop();
     serving_.join();

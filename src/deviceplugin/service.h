@@ -4,6 +4,10 @@
 //     ListAndWatch) -> node annotations hami.io/node-nvidia-register (+ hami.io/node-nvidia-score
 //     with topology scoring), merge-patched when they differ from what the node carries (checked
 //     against the API server every `register_interval`, immediately on a change);
+//   * XID events (where the source has them and xid_policy is enabled): a thread waits up to
+//     `xid_wait` at a time for the next XID; a critical one (xid_health.h) marks its GPU, and a
+//     discovery runs at once, so the kubelet and the register annotation see it Unhealthy
+//     without waiting for the next poll; Stop ends it within `xid_wait`;
 //   * cleanup (every `register_interval`): host directories of pods no longer on the node;
 //     in mode "mig" also (every `health_interval`) the MIG instances of pods gone (MigManager).
 // Static MIG strategies (EffectiveMigStrategy): each discovery also lists the MIG devices of the
@@ -31,6 +35,7 @@
 #include "deviceplugin/plugin_config.h"
 #include "deviceplugin/plugin_server.h"
 #include "deviceplugin/pod_resources_client.h"
+#include "deviceplugin/xid_health.h"
 #include "k8s/informer.h"
 #include "k8s/kube_api.h"
 #include "k8s/node_lock.h"
@@ -49,6 +54,9 @@ struct ServiceConfig {
   // kubelet's pod-resources socket: Allocate finds the pod being admitted without a node lock
   // (allocator.h), for a scheduler run with --nvidia-node-lock=false.
   std::string pod_resources_socket;
+  // XID health (DP_DISABLE_HEALTHCHECKS) and how long one wait for an event lasts.
+  XidPolicy xid_policy;
+  std::chrono::milliseconds xid_wait{1000};
   // Clocks and sleeps of the loops, the node lock and the plugin server's registration retries.
   base::Env* env = base::Env::Default();
 };
@@ -65,11 +73,16 @@ class DevicePluginService {
   void Stop();
 
   const DeviceStore& store() const { return store_; }
+  // GPUs a critical XID has marked unhealthy, with the XID.
+  std::map<std::string, uint64_t> XidMarked() const { return xid_marks_.Marked(); }
   // migStrategy mixed: the kubelet devices of each nvidia.com/mig-<profile> resource served.
   std::map<std::string, std::vector<ReplicaDevice>> MigResourceDevices() const;
 
  private:
   void DiscoveryLoop(std::stop_token stop);
+  // Registers the discovered GPUs for XID events and starts XidLoop (when the source has events).
+  void StartXidWatch();
+  void XidLoop(std::stop_token stop);
   // Errors only for what must stop the plugin at start (migStrategy single with several
   // profiles); other failures are logged.
   base::Status DiscoverOnce(bool force_check);
@@ -100,11 +113,14 @@ class DevicePluginService {
   std::map<std::string, std::unique_ptr<StaticMigResource>> mig_resources_;
   Allocator allocator_;
   PluginServer server_;
-  std::string last_published_;  // the annotations JSON last patched (discovery thread only)
+  XidMarks xid_marks_;
+  std::mutex discover_mu_;      // one DiscoverOnce at a time (discovery and XID threads)
+  std::string last_published_;  // the annotations JSON last patched (under discover_mu_)
   std::chrono::steady_clock::time_point last_check_{};
   std::chrono::steady_clock::time_point last_cleanup_{};
   std::jthread discovery_;
   std::jthread serving_;
+  std::jthread xid_watch_;
 };
 
 }  // namespace hami::deviceplugin
