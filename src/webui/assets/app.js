@@ -23,8 +23,34 @@ const errorBox = document.getElementById('error');
 let current = null; // { path, name, query, view }
 let loadSeq = 0;
 
+// With --webui-auth=token the API wants the viewer's own bearer token (what their kubectl uses);
+// it is kept for this browser tab only (sessionStorage) and sent with every request.
+const TOKEN_KEY = 'hami-webui-token';
+const token = () => sessionStorage.getItem(TOKEN_KEY);
+
+function askToken(message) {
+  if (errorBox.querySelector('form.token')) return; // keep what is being typed
+  const input = h('input', { type: 'password', class: 'search', placeholder: 'bearer token', 'aria-label': 'token' });
+  const form = h('form', { class: 'token' }, `${message}. Sign in with your Kubernetes bearer token: `, input,
+    h('button', { type: 'submit' }, 'use token'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+    location.reload();
+  });
+  replace(errorBox, form);
+  errorBox.hidden = false;
+}
+
 async function api(path) {
-  const r = await fetch(path, { headers: { Accept: 'application/json' } });
+  const headers = { Accept: 'application/json' };
+  if (token()) headers.Authorization = `Bearer ${token()}`;
+  const r = await fetch(path, { headers });
+  if (r.status === 401) {
+    const e = new Error('401 not signed in');
+    e.unauthorized = true;
+    throw e;
+  }
   if (!r.ok) {
     let msg = r.statusText;
     try { msg = (await r.json()).error || msg; } catch { /* not JSON */ }
@@ -66,14 +92,16 @@ async function refresh() {
     const data = await r.view.load(r.query);
     if (seq !== loadSeq || r !== current) return;
     r.view.render(data, r.query);
-    errorBox.hidden = true;
+    if (!errorBox.querySelector('form.token')) errorBox.hidden = true;
     delete main.dataset.error;
   } catch (e) {
     if (seq !== loadSeq || r !== current) return;
-    replace(errorBox, `Could not load this view: ${e.message}`);
+    if (e.unauthorized) askToken(token() ? 'The token was refused' : 'This UI requires a token');
+    else replace(errorBox, `Could not load this view: ${e.message}`);
     errorBox.hidden = false;
     main.dataset.error = e.message;
   }
+  main.dataset.route = r.hash; // what was rendered (tests wait on it)
   main.dataset.ready = '1';
   main.dataset.renders = String(Number(main.dataset.renders || 0) + 1);
 }
@@ -82,6 +110,7 @@ function route() {
   const { path, query } = parseHash();
   if (current && current.path === path) {
     current.query = query;
+    current.hash = location.hash;
     refresh();
     return;
   }
@@ -99,7 +128,7 @@ function route() {
   const [m, name, make] = match;
   main.dataset.view = name;
   replace(main, h('p', { class: 'muted' }, 'Loading…'));
-  current = { path, name, query, view: null };
+  current = { path, name, query, hash: location.hash, view: null };
   current.view = make(main, m.slice(1).map(decodeURIComponent), nav);
   refresh();
 }
@@ -127,7 +156,8 @@ function startLive() {
     setLive('polling', 'polling every 5 s');
   };
   if (!('EventSource' in window)) { poll(); return; }
-  const es = new EventSource('api/v1/stream');
+  // EventSource sends no headers: the token goes in the query (the API accepts it there for the stream).
+  const es = new EventSource(token() ? `api/v1/stream?access_token=${encodeURIComponent(token())}` : 'api/v1/stream');
   es.addEventListener('update', liveRefresh);
   es.onopen = () => {
     clearInterval(timer);
