@@ -224,7 +224,13 @@ TEST(Smi, MigInstancesOnlyOnMigModeGpus) {
 }
 
 TEST(Smi, RenderInstanceLine) {
-  SmiGpu g{"n", 0, kUuid0, "T", 80ull << 30, std::nullopt, std::nullopt, {}, "mig", {}};
+  SmiGpu g;
+  g.node = "n";
+  g.index = 0;
+  g.uuid = kUuid0;
+  g.type = "T";
+  g.memory_total = 80ull << 30;
+  g.mode = "mig";
   g.instances.push_back({"7g.80gb", 0, 8, "", "", "bare-pod", 2, ""});
   const std::string got = RenderSmi(SmiView{"t", {g}, {}});
   EXPECT_NE(got.find("\n  mig 7g.80gb    0+8    pending" + std::string(33, ' ') +

@@ -48,19 +48,19 @@ class StaticMigTest : public ::testing::Test {
   static void SetUpTestSuite() {
     if (access(HAMI_SIM_LIBDIR "/libnvidia-ml.so.1", R_OK) != 0) return;
     char tmpl[] = "/tmp/hami_dp_staticmig_XXXXXX";
-    state_dir_ = new std::string(mkdtemp(tmpl));
+    shared_state_dir = new std::string(mkdtemp(tmpl));
     setenv("HAMI_SIM_GPUS", "2xA100-40GB", 1);
     setenv("HAMI_SIM_MIG", "1", 1);
-    setenv("HAMI_SIM_STATE", (*state_dir_ + "/sim.state").c_str(), 1);
+    setenv("HAMI_SIM_STATE", (*shared_state_dir + "/sim.state").c_str(), 1);
   }
   static void TearDownTestSuite() {
-    if (state_dir_ != nullptr) fs::remove_all(*state_dir_);
-    delete state_dir_;
-    state_dir_ = nullptr;
+    if (shared_state_dir != nullptr) fs::remove_all(*shared_state_dir);
+    delete shared_state_dir;
+    shared_state_dir = nullptr;
   }
 
   void SetUp() override {
-    if (state_dir_ == nullptr) GTEST_SKIP() << "no sim NVML";
+    if (shared_state_dir == nullptr) GTEST_SKIP() << "no sim NVML";
     auto source = NvmlDeviceSource::Open(HAMI_SIM_LIBDIR "/libnvidia-ml.so.1");
     ASSERT_TRUE(source.ok()) << source.error().message();
     source_ = source->get();
@@ -121,7 +121,7 @@ class StaticMigTest : public ::testing::Test {
         .value(vendor::nvidia::kRegisterAnnotation, "");
   }
 
-  static std::string* state_dir_;
+  static std::string* shared_state_dir;
   std::string root_;
   fakes::FakeKubeApi api_;
   std::unique_ptr<NvmlDeviceSource> owned_source_;
@@ -130,10 +130,11 @@ class StaticMigTest : public ::testing::Test {
   std::unique_ptr<DevicePluginService> service_;
 };
 
-std::string* StaticMigTest::state_dir_ = nullptr;
+std::string* StaticMigTest::shared_state_dir = nullptr;
 
 std::vector<std::string> Ids(const std::vector<ReplicaDevice>& replicas) {
   std::vector<std::string> ids;
+  ids.reserve(replicas.size());
   for (const auto& r : replicas) ids.push_back(r.id);
   return ids;
 }
