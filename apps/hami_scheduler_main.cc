@@ -25,6 +25,7 @@
 #include "vendor/registry.h"
 #include "webhook/handler.h"
 #include "webhook/isolation.h"
+#include "webui/webui_service.h"
 
 namespace {
 
@@ -57,7 +58,60 @@ struct Flags {
   std::string leader_elect_resource_namespace;
   hami::vendor::FlagValues vendor_flags;  // --enable-ascend, --cambricon-mlu-name, ...
   hami::webhook::IsolationConfig isolation;
+  std::string webui_bind = ":9396";
+  std::string webui_auth = "none";
+  int monitor_port = 9394;
+  std::string webui_scrape_interval = "15s";
 };
+
+void AddWebUiFlags(CLI::App& app, Flags* f) {
+  app.add_option("--webui-bind-address", f->webui_bind,
+                 "address of the web UI and its JSON API (\"\" = off)")
+      ->capture_default_str();
+  app.add_option("--webui-auth", f->webui_auth,
+                 "none (anyone reaching the port reads everything) or token (Bearer token; "
+                 "TokenReview + SubjectAccessReview per namespace)")
+      ->check(CLI::IsMember({"none", "token"}))
+      ->capture_default_str();
+  app.add_option("--monitor-port", f->monitor_port,
+                 "port of hami-monitor on each GPU node (http://<InternalIP>:<port>/metrics)")
+      ->capture_default_str();
+  app.add_option("--webui-scrape-interval", f->webui_scrape_interval,
+                 "how often the web UI scrapes each node's monitor")
+      ->capture_default_str();
+}
+
+// The web UI over `service`'s informers (nullptr when --webui-bind-address is empty); its
+// /filter hook is set in `config`. `service` is read only once the UI serves requests.
+std::unique_ptr<hami::webui::WebUiService> MakeWebUi(
+    const Flags& flags, const hami::vendor::Registry& registry, hami::k8s::KubeApi* api,
+    hami::extender::SchedulerService* const* service, hami::extender::ServiceConfig* config) {
+  if (flags.webui_bind.empty()) return nullptr;
+  auto interval = hami::base::ParseDuration(flags.webui_scrape_interval);
+  auto auth = hami::webui::ParseAuthMode(flags.webui_auth);
+  if (!interval.ok() || !auth.ok() || interval->count() <= 0) {
+    hami::base::LogError("web UI flags", {{"error", !auth.ok() ? auth.error().message()
+                                                               : "--webui-scrape-interval " +
+                                                                     flags.webui_scrape_interval}});
+    return nullptr;
+  }
+  hami::webui::WebUiConfig c;
+  c.bind_address = flags.webui_bind;
+  c.auth.mode = *auth;
+  c.scraper.monitor_port = flags.monitor_port;
+  c.scraper.interval = std::chrono::duration_cast<std::chrono::milliseconds>(*interval);
+  c.build = hami::base::CurrentBuild();
+  hami::webui::ClusterSource source{[service] { return (*service)->NodeObjects(); },
+                                    [service] { return (*service)->PodObjects(); },
+                                    [service] { return (*service)->ObjectGeneration(); }};
+  auto webui = std::make_unique<hami::webui::WebUiService>(source, registry, api, c);
+  config->on_filter = [ui = webui.get()](const nlohmann::json& pod,
+                                         const hami::extender::FilterResult& result) {
+    const bool placed = result.error.empty() && result.node_names && !result.node_names->empty();
+    ui->RecordFilter(pod, result.failed_nodes, result.error, placed);
+  };
+  return webui;
+}
 
 // The webhook's isolation rules' exceptions (webhook/isolation.h, docs/webhook.md).
 void AddIsolationFlags(CLI::App& app, hami::webhook::IsolationConfig* c) {
@@ -202,7 +256,11 @@ int Run(const Flags& flags) {
   webhook.force_overwrite_default_scheduler = flags.force_overwrite_default_scheduler;
   webhook.isolation = flags.isolation;
 
+  hami::extender::SchedulerService* service_ptr = nullptr;
+  auto webui = MakeWebUi(flags, *registry, api->get(), &service_ptr, &config);
+  if (!flags.webui_bind.empty() && !webui) return 1;
   hami::extender::SchedulerService service(**api, *registry, config);
+  service_ptr = &service;
   // /webhook on the /filter server (as upstream), its quota pre-check reading the scheduler's
   // bookings.
   service.Handle(
@@ -212,7 +270,15 @@ int Run(const Flags& flags) {
                                       return service.cache().QuotaFor(ns, vendor);
                                     }),
       ClientPolicy(flags.webhook_client_ca_file, flags.webhook_client_names));
-  return hami::apps::ServeUntilTerminated(service, signals);
+  if (webui) {
+    if (auto started = webui->Start(); !started.ok()) {
+      hami::base::LogError("web UI", {{"error", started.message()}});
+      return 1;
+    }
+  }
+  const int code = hami::apps::ServeUntilTerminated(service, signals);
+  if (webui) webui->Stop();  // before `service`, whose informers it reads, goes away
+  return code;
 }
 
 }  // namespace
@@ -266,6 +332,7 @@ int main(int argc, char** argv) {
   hami::apps::AddVerbosityFlag(app, &flags.verbosity);
   hami::apps::AddVendorFlags(app, &flags.vendor_flags);
   AddIsolationFlags(app, &flags.isolation);
+  AddWebUiFlags(app, &flags);
   app.add_option("--leader-elect", flags.leader_elect,
                  "elect a leader through a Lease so several replicas can run")
       ->capture_default_str();

@@ -36,12 +36,13 @@ from pathlib import Path
 # "Dependency rule" paragraph saying the same.
 _SERVICE = {"k8s", "net", "vendor", "sched", "codec", "region", "gpuapi"}
 RULE: dict[str, set[str]] = {
-    "apps": {"extender", "webhook", "deviceplugin", "monitor", "simulate"},
+    "apps": {"extender", "webhook", "deviceplugin", "monitor", "simulate", "webui"},
     "extender": _SERVICE,
     "webhook": _SERVICE,
     "deviceplugin": _SERVICE | {"proto"},  # proto/: its generated kubelet API
     "monitor": _SERVICE,
     "simulate": _SERVICE,
+    "webui": _SERVICE | {"monitor"},  # the UI reuses hami smi's cluster view and scraping
     "k8s": {"codec"},
     "net": {"base"},
     "vendor": {"sched", "codec"},

@@ -62,13 +62,15 @@ base::Status SchedulerService::Start() {
   node_options.env = config_.env;
   nodes_ = std::make_unique<k8s::Informer>(
       &api_, node_options,
-      k8s::InformerHandlers{
-          [this](const nlohmann::json& n) { OnNode(n); },
-          [this](const nlohmann::json&, const nlohmann::json& n) { OnNode(n); },
-          [this](const nlohmann::json& n) { cache_.DeleteNode(n["metadata"].value("name", "")); },
-          [this](const std::vector<nlohmann::json>& all) {
-            for (const auto& n : all) OnNode(n);
-          }});
+      k8s::InformerHandlers{[this](const nlohmann::json& n) { OnNode(n); },
+                            [this](const nlohmann::json&, const nlohmann::json& n) { OnNode(n); },
+                            [this](const nlohmann::json& n) {
+                              object_generation_++;
+                              cache_.DeleteNode(n["metadata"].value("name", ""));
+                            },
+                            [this](const std::vector<nlohmann::json>& all) {
+                              for (const auto& n : all) OnNode(n);
+                            }});
   k8s::InformerOptions pod_options;
   pod_options.collection = k8s::PodsPath("");
   pod_options.name = "pods";
@@ -208,6 +210,7 @@ net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request
   args->pod = *std::move(pod);
   FilterOutcome out = Filter(cache_, registry_, config_.filter, *args, config_.env->SteadyNow());
   if (!out.result.error.empty() || !out.result.node_names) filter_failures_++;
+  if (config_.on_filter) config_.on_filter(args->pod, out.result);
   if (!out.event_reason.empty()) {
     RecordEvent(args->pod, {out.event_reason, out.event_message,
                             out.event_reason == "FilteringFailed" ? "Warning" : "Normal"});
@@ -245,7 +248,16 @@ net::HttpResponse SchedulerService::HandleBind(const net::HttpRequest& request) 
   return Json(200, RenderBindResult(""));
 }
 
+std::vector<nlohmann::json> SchedulerService::NodeObjects() const {
+  return nodes_ ? nodes_->List() : std::vector<nlohmann::json>{};
+}
+
+std::vector<nlohmann::json> SchedulerService::PodObjects() const {
+  return pods_ ? pods_->List() : std::vector<nlohmann::json>{};
+}
+
 std::map<std::string, std::string> SchedulerService::OnNode(const nlohmann::json& object) {
+  object_generation_++;
   auto node = codec::NodeFromJson(object);
   if (!node.ok()) {
     base::LogWarn("node object rejected", {{"error", node.error().message()}});
@@ -261,6 +273,7 @@ std::map<std::string, std::string> SchedulerService::OnNode(const nlohmann::json
 }
 
 void SchedulerService::OnPod(const nlohmann::json& object) {
+  object_generation_++;
   auto pod = codec::PodFromJson(object);
   if (!pod.ok()) {
     base::LogWarn("pod object rejected", {{"error", pod.error().message()}});
@@ -274,6 +287,7 @@ void SchedulerService::OnPod(const nlohmann::json& object) {
 }
 
 void SchedulerService::OnPodDeleted(const nlohmann::json& object) {
+  object_generation_++;
   cache_.DeletePod(object["metadata"].value("uid", ""));
 }
 

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -61,6 +62,9 @@ struct ServiceConfig {
   // (upstream's 15 s registration loop).
   std::chrono::milliseconds register_interval{std::chrono::seconds(15)};
   base::BuildInfo build;  // hami_build_info labels
+  // Called after each /filter decided for a pod (the API server's copy) with its result, on the
+  // handler's thread; must be quick and thread-safe (the web UI records pending reasons).
+  std::function<void(const nlohmann::json& pod, const FilterResult& result)> on_filter;
   // Clocks and sleeps of the service and everything it owns; replaces bind.env,
   // leader_election->env and the informers' env.
   base::Env* env = base::Env::Default();
@@ -90,6 +94,11 @@ class SchedulerService {
   int http_port() const { return http_ ? http_->port() : 0; }
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
   SchedulerCache& cache() { return cache_; }
+  // The informers' node and pod objects (copies; empty before Start()), and a counter that moves
+  // whenever either changed (for readers that rebuild views only on change).
+  std::vector<nlohmann::json> NodeObjects() const;
+  std::vector<nlohmann::json> PodObjects() const;
+  uint64_t ObjectGeneration() const { return object_generation_.load(); }
 
   // The /metrics body (upstream's scheduler metric names, hami-wire §6.1).
   std::string RenderMetrics() const;
@@ -123,6 +132,7 @@ class SchedulerService {
   std::unique_ptr<net::HttpServer> metrics_;
 
   EventQueue events_;
+  std::atomic<uint64_t> object_generation_{0};
   std::atomic<uint64_t> filters_{0}, filter_failures_{0}, binds_{0}, bind_failures_{0};
   net::LatencyHistogram filter_latency_, bind_latency_;  // handler time, request parsed to reply
   std::jthread event_thread_;

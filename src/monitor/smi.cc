@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <tuple>
+#include <unordered_map>
 
 #include "codec/k8s_object.h"
 #include "model/device.h"
@@ -161,8 +162,8 @@ SmiView ViewFromSnapshot(const Snapshot& snapshot, const std::string& title) {
       if (!d.uuid_valid || (d.limit == 0 && d.total == 0)) continue;
       SmiGpu* g = FindGpu(view, snapshot.node, d.uuid);
       if (g == nullptr) {
-        view.gpus.push_back(
-            SmiGpu{snapshot.node, -1, d.uuid, "?", 0, std::nullopt, std::nullopt, {}, "", {}});
+        view.gpus.push_back(SmiGpu{
+            snapshot.node, -1, d.uuid, "?", 0, std::nullopt, std::nullopt, {}, "", {}, "", true});
         g = &view.gpus.back();
       }
       SmiSlice s;
@@ -238,12 +239,29 @@ SmiView ViewFromCluster(const std::vector<nlohmann::json>& nodes,
                                  std::nullopt,
                                  {},
                                  d.info.mode,
-                                 {}});
+                                 {},
+                                 d.info.vendor,
+                                 d.info.health});
     }
   }
   std::stable_sort(view.gpus.begin(), view.gpus.end(), [](const SmiGpu& a, const SmiGpu& b) {
     return std::tie(a.node, a.index) < std::tie(b.node, b.index);
   });
+  // Each node's GPUs are one run of the sorted list: pods look only there (1000s of nodes).
+  std::unordered_map<std::string, std::pair<size_t, size_t>> runs;
+  for (size_t i = 0; i < view.gpus.size(); ++i) {
+    auto [it, added] = runs.try_emplace(view.gpus[i].node, i, i + 1);
+    if (!added) it->second.second = i + 1;
+  }
+  auto find_gpu = [&](const std::string& node, const std::string& uuid) -> SmiGpu* {
+    auto it = runs.find(node);
+    if (it == runs.end() || uuid.empty()) return nullptr;
+    for (size_t i = it->second.first; i < it->second.second; ++i) {
+      SmiGpu& g = view.gpus[i];
+      if (g.uuid == uuid || g.uuid.rfind(uuid, 0) == 0) return &g;
+    }
+    return nullptr;
+  };
   for (const nlohmann::json& j : pods) {
     auto pod = codec::PodFromJson(j);
     if (!pod.ok() || pod->phase == "Succeeded" || pod->phase == "Failed") continue;
@@ -262,7 +280,7 @@ SmiView ViewFromCluster(const std::vector<nlohmann::json>& nodes,
     for (const auto& [vendor_name, containers] : grants->devices) {
       for (size_t i = 0; i < containers.size(); ++i) {
         for (const model::ContainerDevice& d : containers[i]) {
-          SmiGpu* g = FindGpu(view, node, d.uuid);
+          SmiGpu* g = find_gpu(node, d.uuid);
           if (g == nullptr) continue;
           SmiSlice s;
           s.namespace_name = pod->namespace_name;
@@ -275,7 +293,7 @@ SmiView ViewFromCluster(const std::vector<nlohmann::json>& nodes,
       }
     }
     for (const model::PartitionGrant& p : grants->partitions) {
-      SmiGpu* g = FindGpu(view, node, p.uuid);
+      SmiGpu* g = find_gpu(node, p.uuid);
       if (g == nullptr || g->mode != model::kModeMig) continue;
       SmiInstance m;
       m.profile = p.shape;

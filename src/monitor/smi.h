@@ -50,6 +50,8 @@ struct SmiGpu {
   std::vector<SmiSlice> slices;
   std::string mode;                    // register `mode` (model::kModeMig, ...); "" when unknown
   std::vector<SmiInstance> instances;  // MIG mode: its instances, by placement
+  std::string vendor;                  // cluster view: the registering vendor key ("NVIDIA")
+  bool healthy = true;                 // cluster view: the register's health
 
   uint64_t MemoryAllocated() const;  // Σ slice limits (unlimited slices count as the GPU)
   int CoresAllocated() const;        // Σ slice cores (slices without a limit count 0)
