@@ -234,6 +234,66 @@ def case(values, release="hami", namespace="kube-system"):
     return render(values, release=release, namespace=namespace)
 
 
+def rbac_resources(r, name="hami-scheduler"):
+    """resource -> verbs over every rule of the ClusterRole (a resource in several rules: union)."""
+    out = {}
+    for rule in r.get("ClusterRole", name)["rules"]:
+        for res in rule.get("resources", []):
+            out.setdefault(res, set()).update(rule["verbs"])
+    return out
+
+
+class WebUiTest(unittest.TestCase):
+    def test_defaults_serve_the_ui_without_auth(self):
+        r = render()
+        args = r.args(*SCHED)
+        self.assertEqual(flag_value(args, "--webui-bind-address"), ":9396")
+        self.assertEqual(flag_value(args, "--webui-auth"), "none")
+        self.assertEqual(flag_value(args, "--webui-scrape-interval"), "15s")
+        ports = {p["name"]: p for p in r.container(*SCHED)["ports"]}
+        self.assertEqual(ports["webui"]["containerPort"], 9396)
+        svc = {p["name"]: p for p in r.get("Service", "hami-scheduler")["spec"]["ports"]}
+        self.assertEqual((svc["webui"]["port"], svc["webui"]["targetPort"]), (9396, "webui"))
+        self.assertEqual(r.all("Ingress"), [])
+        mon = {p["name"]: p for p in r.container(*MON)["ports"]}
+        self.assertEqual(mon["metrics"]["hostPort"], 9394)
+        res = rbac_resources(r)
+        self.assertIn("list", res["events"])
+        # Without the kube-scheduler side-car (which has its own reviews), auth none asks none.
+        bare = rbac_resources(case({"scheduler": {"kubeScheduler": {"enabled": False}}}))
+        self.assertNotIn("tokenreviews", bare)
+        self.assertNotIn("subjectaccessreviews", bare)
+
+    def test_token_auth_adds_the_reviews(self):
+        r = case({"scheduler": {"kubeScheduler": {"enabled": False}, "webui": {"auth": "token"}}})
+        self.assertEqual(flag_value(r.args(*SCHED), "--webui-auth"), "token")
+        res = rbac_resources(r)
+        self.assertEqual(res["tokenreviews"], {"create"})
+        self.assertEqual(res["subjectaccessreviews"], {"create"})
+
+    def test_ingress(self):
+        r = case({"scheduler": {"webui": {"ingress": {
+            "enabled": True, "className": "nginx", "host": "gpu.example.com",
+            "annotations": {"a": "b"}, "tls": [{"hosts": ["gpu.example.com"], "secretName": "t"}]}}}})
+        ing = r.get("Ingress", "hami-scheduler-webui")
+        self.assertEqual(ing["metadata"]["annotations"], {"a": "b"})
+        spec = ing["spec"]
+        self.assertEqual(spec["ingressClassName"], "nginx")
+        self.assertEqual(spec["tls"][0]["secretName"], "t")
+        rule = spec["rules"][0]
+        self.assertEqual(rule["host"], "gpu.example.com")
+        backend = rule["http"]["paths"][0]["backend"]["service"]
+        self.assertEqual(backend, {"name": "hami-scheduler", "port": {"name": "webui"}})
+
+    def test_disabled(self):
+        r = case({"scheduler": {"webui": {"enabled": False, "ingress": {"enabled": True}}}})
+        self.assertEqual(flag_value(r.args(*SCHED), "--webui-bind-address"), "")
+        self.assertNotIn("webui", {p["name"] for p in r.get("Service", "hami-scheduler")["spec"]["ports"]})
+        self.assertEqual(r.all("Ingress"), [])
+        self.assertNotIn("hostPort", r.container(*MON)["ports"][0])
+        self.assertNotIn("list", rbac_resources(r)["events"])
+
+
 class OverridesTest(unittest.TestCase):
     def test_mig_profile_allowlist(self):
         allow = [{"models": ["A100", "H100"], "profiles": ["1g.10gb", "3g.40gb"]}, {"models": ["A30"], "profiles": []}]
