@@ -129,8 +129,13 @@ base::Result<GpuInfo> NvmlDeviceSource::Query(unsigned int index) {
   rc = fns_->memory(device, &memory);
   if (rc == NVML_SUCCESS) {
     gpu.memory_mib = static_cast<int64_t>(memory.total >> 20);
+    memory_mib_[gpu.uuid] = *gpu.memory_mib;
   } else if (rc != NVML_ERROR_NOT_SUPPORTED) {
     gpu.healthy = false;  // e.g. NVML_ERROR_GPU_IS_LOST
+    // Its last known size keeps it registered, with health false, instead of dropping it.
+    if (auto known = memory_mib_.find(gpu.uuid); known != memory_mib_.end()) {
+      gpu.memory_mib = known->second;
+    }
   }
   nvmlPciInfo_t pci{};
   if (fns_->pci(device, &pci) == NVML_SUCCESS) gpu.pci_bus_id = pci.busId;

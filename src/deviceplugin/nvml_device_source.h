@@ -2,7 +2,8 @@
 // libnvidia-ml.so.1, or the simulated one from sim/), declared by src/gpuapi/nvml_functions.h.
 //
 // Discover() enumerates every GPU: index, UUID, name, memory (nullopt on NOT_SUPPORTED), NUMA
-// (nvmlDeviceGetNumaNodeId, else sysfs numa_node of the PCI bus id, else 0), MIG mode (and, when
+// (nvmlDeviceGetNumaNodeId, else sysfs numa_node of the PCI bus id, else 0; a GPU whose memory
+// cannot be read any more, e.g. lost, keeps the size last read), MIG mode (and, when
 // on, every GPU-instance profile with its placements), minor number, bus id and health. Health is
 // polled: a GPU is unhealthy when NVML cannot read its identity or memory (GPU_IS_LOST, UNKNOWN,
 // ...). XID critical errors come from an NVML event set (WatchXids / NextXid; xid_health.h judges
@@ -102,6 +103,7 @@ class NvmlDeviceSource final : public DeviceSource {
   std::unique_ptr<MigFunctions> mig_fns_;  // null: the library lacks MIG control
   nvmlEventSet_st* events_ = nullptr;      // created by the first WatchXids; freed on destruction
   std::map<nvmlDevice_st*, std::string> watched_;  // registered GPU handles (guarded by mu_)
+  std::map<std::string, int64_t> memory_mib_;      // last memory size read, by UUID (mu_)
 };
 
 }  // namespace hami::deviceplugin
