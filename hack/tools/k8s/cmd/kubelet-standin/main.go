@@ -17,6 +17,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -43,6 +44,7 @@ func main() {
 	memory := flag.String("memory", "256Gi", "node memory capacity")
 	maxPods := flag.Int("max-pods", 110, "node pods capacity")
 	heartbeat := flag.Duration("heartbeat", 10*time.Second, "node status refresh interval")
+	nodeIP := flag.String("node-ip", "127.0.0.1", "the node's InternalIP and its pods' hostIP (sim nodes: one loopback address each)")
 	// The kubelet's own client limits and defaults (KubeletConfiguration kubeAPIQPS/kubeAPIBurst):
 	// client-go's 5/10 would make this node admit pods far slower than a kubelet does.
 	qps := flag.Float64("kube-api-qps", 50, "API requests per second (the kubelet's kubeAPIQPS)")
@@ -51,7 +53,11 @@ func main() {
 		utilfeature.DefaultMutableFeatureGate.Set)
 	flag.Parse()
 	limits := apiLimits{qps: float32(*qps), burst: *burst}
-	if err := run(*kubeconfig, *nodeName, *rootDir, *labelFlag, *cpu, *memory, *maxPods, *heartbeat, limits); err != nil {
+	if ip := net.ParseIP(*nodeIP); ip == nil {
+		fmt.Fprintf(os.Stderr, "kubelet-standin: --node-ip %q is not an IP address\n", *nodeIP)
+		os.Exit(1)
+	}
+	if err := run(*kubeconfig, *nodeName, *rootDir, *labelFlag, *cpu, *memory, *maxPods, *heartbeat, *nodeIP, limits); err != nil {
 		fmt.Fprintln(os.Stderr, "kubelet-standin:", err)
 		os.Exit(1)
 	}
@@ -63,7 +69,7 @@ type apiLimits struct {
 	burst int
 }
 
-func run(kubeconfig, nodeName, rootDir, labelFlag, cpu, memory string, maxPods int, heartbeat time.Duration, limits apiLimits) error {
+func run(kubeconfig, nodeName, rootDir, labelFlag, cpu, memory string, maxPods int, heartbeat time.Duration, nodeIP string, limits apiLimits) error {
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
 	}
@@ -94,6 +100,6 @@ func run(kubeconfig, nodeName, rootDir, labelFlag, cpu, memory string, maxPods i
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	k := &standin.Kubelet{Client: cs, RootDir: rootDir, Heartbeat: heartbeat,
-		Node: standin.NodeConfig{Name: nodeName, Labels: labels, Base: base, Version: version, Hostname: nodeName}}
+		Node: standin.NodeConfig{Name: nodeName, Labels: labels, Base: base, Version: version, Hostname: nodeName, InternalIP: nodeIP}}
 	return k.Run(ctx)
 }

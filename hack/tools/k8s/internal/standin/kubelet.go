@@ -294,7 +294,7 @@ func (k *Kubelet) admit(ctx context.Context, pod *v1.Pod) error {
 	if err := WriteRecord(k.PodsDir(), rec); err != nil {
 		return fmt.Errorf("writing the pod record: %w", err)
 	}
-	if err := k.patchStatus(ctx, pod, runningStatus(pod, time.Now())); err != nil {
+	if err := k.patchStatus(ctx, pod, runningStatus(pod, k.Node.NodeIP(), time.Now())); err != nil {
 		return err
 	}
 	k.handled[pod.UID] = true
@@ -334,7 +334,7 @@ func failedStatus(reason, msg string) map[string]any {
 }
 
 // runningStatus: init containers terminated (Completed), app containers running and ready.
-func runningStatus(pod *v1.Pod, now time.Time) map[string]any {
+func runningStatus(pod *v1.Pod, hostIP string, now time.Time) map[string]any {
 	t := metav1.NewTime(now)
 	cond := func(typ v1.PodConditionType) v1.PodCondition {
 		return v1.PodCondition{Type: typ, Status: v1.ConditionTrue, LastTransitionTime: t}
@@ -352,7 +352,7 @@ func runningStatus(pod *v1.Pod, now time.Time) map[string]any {
 			State:       v1.ContainerState{Running: &v1.ContainerStateRunning{StartedAt: t}}})
 	}
 	return map[string]any{
-		"phase": v1.PodRunning, "hostIP": "127.0.0.1", "hostIPs": []map[string]string{{"ip": "127.0.0.1"}},
+		"phase": v1.PodRunning, "hostIP": hostIP, "hostIPs": []map[string]string{{"ip": hostIP}},
 		"startTime": t,
 		"conditions": []v1.PodCondition{cond(v1.PodReadyToStartContainers), cond(v1.PodInitialized),
 			cond(v1.ContainersReady), cond(v1.PodReady), cond(v1.PodScheduled)},

@@ -22,7 +22,19 @@ type NodeConfig struct {
 	Labels   map[string]string // added to kubernetes.io/hostname, os, arch and gpu=on
 	Base     v1.ResourceList   // cpu, memory, pods (capacity = allocatable)
 	Version  string            // reported kubelet version
-	Hostname string            // address; 127.0.0.1 is the InternalIP
+	Hostname string            // the HostName address
+	// InternalIP: the node's InternalIP address and its pods' hostIP; empty means 127.0.0.1.
+	// Simulated nodes get one loopback address each (127.0.0.2, ...), so a per-node service
+	// (hami-monitor on :9394) is found at <InternalIP>:<port> as in a real cluster.
+	InternalIP string
+}
+
+// NodeIP is the InternalIP the node reports.
+func (c *NodeConfig) NodeIP() string {
+	if c.InternalIP == "" {
+		return "127.0.0.1"
+	}
+	return c.InternalIP
 }
 
 // ParseLabels parses "k=v,k2=v2" (empty = none).
@@ -107,7 +119,7 @@ func (c *NodeConfig) status(old *v1.NodeStatus, devCap, devAlloc v1.ResourceList
 	st.Conditions = []v1.NodeCondition{{Type: v1.NodeReady, Status: v1.ConditionTrue, Reason: "KubeletReady",
 		Message: "kubelet-standin is posting ready status", LastHeartbeatTime: metav1.NewTime(now),
 		LastTransitionTime: transition}}
-	st.Addresses = []v1.NodeAddress{{Type: v1.NodeInternalIP, Address: "127.0.0.1"},
+	st.Addresses = []v1.NodeAddress{{Type: v1.NodeInternalIP, Address: c.NodeIP()},
 		{Type: v1.NodeHostName, Address: c.Hostname}}
 	st.NodeInfo = v1.NodeSystemInfo{KubeletVersion: c.Version, KubeProxyVersion: c.Version,
 		OperatingSystem: runtime.GOOS, Architecture: runtime.GOARCH, ContainerRuntimeVersion: "standin://0"}
