@@ -2,9 +2,10 @@
 # The main job (README `make demo`): start the local control plane (real kube-apiserver, etcd,
 # kube-scheduler with our extender, hami-scheduler with its webhook), start three simulated GPU nodes
 # (each: our hami-device-plugin on the simulated driver + kubelet-standin, the kubelet's own device
-# manager; hack/lib/sim_nodes.sh), apply the examples in examples/nvidia, wait until the pods run,
-# and print pod -> node -> GPU -> slice -> the env the device plugin gave the container, then
-# `hami smi --cluster` (allocation per GPU), and last the web UI's URL.
+# manager, + hami-monitor at the node's own loopback InternalIP; hack/lib/sim_nodes.sh), apply the
+# examples in examples/nvidia, wait until the pods run, print pod -> node -> GPU -> slice -> the
+# env the device plugin gave the container, run a CUDA workload per pod (hami-sim-workload under
+# libvgpu.so), then `hami smi --cluster` (allocation and use per GPU), and last the web UI's URL.
 # Leaves the cluster running; `make down` (hack/local-down.sh) stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ export HAMI_DP_BIN=${HAMI_DP_BIN:-$OUT/bin/hami-device-plugin}
 source hack/lib/sim_nodes.sh
 K=("$TOOLS_BIN/kubectl" --kubeconfig "$KUBECONFIG")
 
-echo "== starting simulated GPU nodes (hami-device-plugin + kubelet-standin each)"
+echo "== starting simulated GPU nodes (hami-device-plugin + kubelet-standin + hami-monitor each)"
 start_sim_node demo-a100 2xA100-40GB
 start_sim_node demo-t4 4xT4-16GB
 start_sim_node demo-h100 1xH100-80GB
@@ -76,13 +77,29 @@ for p in $pods; do
   [[ -z $msg ]] || echo "  $p is Pending: $msg"
 done
 echo
-echo "== hami smi --cluster: allocation per GPU (kubelet-standin starts no containers, so nothing is used)"
-"$OUT/bin/hami" smi --cluster --kubeconfig "$KUBECONFIG" --no-monitors || true
+echo "== a CUDA workload per running pod (kubelet-standin starts no containers): hami-sim-workload"
+echo "   under libvgpu.so with the pod's env, holding half its memory limit, GPU busy ~30%"
+for p in $pods; do
+  node=$("${K[@]}" get pod "$p" -o jsonpath='{.status.phase} {.spec.nodeName}' 2>/dev/null || true)
+  [[ $node == "Running "* ]] || continue
+  node=${node#Running }
+  limit=$(python3 -c 'import json, sys
+e = next((c["env"] for c in json.load(open(sys.argv[1]))["containers"] if "CUDA_DEVICE_MEMORY_LIMIT_0" in c["env"]), {})
+print(int(e.get("CUDA_DEVICE_MEMORY_LIMIT_0", "0m").rstrip("m") or 0))' "$(sim_node_record "$node" default "$p")" 2>/dev/null || echo 0)
+  ((limit > 0)) || continue
+  sim_node_run_pod "$node" default "$p" "$OUT/bin/hami-sim-workload" --mem-mib $((limit / 2)) --busy 30 \
+    || echo "  $p: workload not started"
+done
+sleep 3  # the monitors find new regions within their 1 s feedback interval; utilization needs a window
+echo
+echo "== hami smi --cluster: allocation per GPU and what the workloads use (each node's hami-monitor)"
+"$OUT/bin/hami" smi --cluster --kubeconfig "$KUBECONFIG" || true
 echo
 echo "The cluster keeps running. Try:"
 echo "  export KUBECONFIG=$KUBECONFIG"
 echo "  $TOOLS_BIN/kubectl get pods -o wide"
-echo "  _output/bin/hami smi --cluster --no-monitors --kubeconfig $KUBECONFIG"
+echo "  _output/bin/hami smi --cluster --kubeconfig $KUBECONFIG"
+echo "  curl http://$(sim_node_ip demo-t4):9394/metrics   # each node's hami-monitor, at its InternalIP"
 echo "  ls $HAMI_LOCAL_DIR/nodes/*/kubelet/pods/   # per pod: env, mounts, devices from Allocate"
 echo "  _output/bin/hami simulate --nodes examples/simulate/nodes.yaml --pods examples/simulate/pods.yaml"
 echo "Stop it with: make down   (or hack/local-down.sh)"

@@ -11,6 +11,10 @@ mode mps gives the MPS client contract; operating mode mig (a simulated A100-80G
 creates an instance of the booked profile per pod, hands the container its MIG UUID, writes the
 instance ids back and destroys the instance when the pod is deleted. A node with deviceMemoryScaling 2
 runs two pods whose slices together exceed its GPU, both processes holding their memory at once.
+GPU health from driver events: XID 79 injected into a node's simulated GPU (hami-sim-ctl) makes the
+plugin report it Unhealthy (allocatable drops, register annotation health false), a new pod goes to
+the other GPU, and clearing the fault brings it back. Every node runs hami-monitor at its own
+InternalIP:9394, where a pod's memory in use shows.
 
 Usage: device_plugin_e2e.py ENV_FILE   with HAMI_DP_BIN, HAMI_SHIM_PROBE and HAMI_ALLOC_PROBE (test/shim) and
 optionally HAMI_SIM_LIBDIR / HAMI_LIBVGPU set (default: next to HAMI_DP_BIN)."""
@@ -19,15 +23,18 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 
 from e2e_lib import ENV, FAILURES, check, get, kubectl, load_env, remove_sim_node, report, sim_nodes, wait
 
 NODES = {"dp-e2e-a": "2xT4-16GB", "dp-e2e-b": "1xA100-40GB", "dp-e2e-mps": "1xT4-16GB",
-         "dp-e2e-mig": "1xA100-80GB", "dp-e2e-over": "1xT4-16GB"}
+         "dp-e2e-mig": "1xA100-80GB", "dp-e2e-over": "1xT4-16GB", "dp-e2e-xid": "2xT4-16GB"}
 MPS_NODE = "dp-e2e-mps"  # operating mode mps
 OVER_NODE = "dp-e2e-over"  # deviceMemoryScaling 2: its 16 GB T4 offers 32 GB
 MIG_NODE = "dp-e2e-mig"  # operating mode mig, its GPU in MIG mode (HAMI_SIM_MIG=all)
 MIG_ANNOTATION = "hami.io/vgpu-mig-allocations"
+XID_NODE = "dp-e2e-xid"  # XID faults injected into its GPU 0
+MONITOR_PORT = 9394  # hami-monitor's default, where hami smi --cluster and the web UI look
 
 # The MIG devices NVML lists on GPU 0 (uuid, memory), read through the simulated NVML with ctypes.
 NVML_MIG_DEVICES = r"""
@@ -361,6 +368,91 @@ def test_oversubscription():
             kubectl("delete", "pod", name, "--wait=false", check=False)
 
 
+def node_ip(node):
+    for a in (get("node", node) or {}).get("status", {}).get("addresses", []):
+        if a.get("type") == "InternalIP":
+            return a.get("address")
+    return None
+
+
+def scrape(ip):
+    try:
+        with urllib.request.urlopen(f"http://{ip}:{MONITOR_PORT}/metrics", timeout=5) as r:
+            return r.read().decode()
+    except OSError:
+        return ""
+
+
+def sample(text, name, labels):
+    for line in text.splitlines():
+        if line.startswith(name + "{") and all(label in line for label in labels):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def test_monitor_per_node():
+    """Every sim node has its own loopback InternalIP and serves its monitor's /metrics there."""
+    ips = {node: node_ip(node) for node in NODES}
+    check("each sim node has its own InternalIP", len(set(ips.values())) == len(NODES) and None not in ips.values(),
+          str(ips))
+    for node, gpus in NODES.items():
+        text = scrape(ips[node])
+        count = int(gpus.split("x", 1)[0])
+        got = [line for line in text.splitlines()
+               if line.startswith("hami_host_gpu_memory_total_bytes{") and f'node="{node}"' in line]
+        check(f"{node}: hami-monitor at http://{ips[node]}:{MONITOR_PORT}/metrics reports its {count} GPU(s)",
+              len(got) == count, text[:300])
+
+
+def registered_gpus(node):
+    reg = (get("node", node) or {}).get("metadata", {}).get("annotations", {}).get("hami.io/node-nvidia-register")
+    return {d["id"]: d.get("health", False) for d in json.loads(reg or "[]")}
+
+
+def allocatable_gpus(node):
+    return (get("node", node) or {}).get("status", {}).get("allocatable", {}).get("nvidia.com/gpu")
+
+
+def test_xid_health():
+    """XID 79 on GPU 0: Unhealthy to the kubelet and the scheduler, a new pod on GPU 1 (its memory in
+    use visible at the node's monitor), healthy again after the fault is cleared."""
+    node = XID_NODE
+    reg = json.loads(get("node", node)["metadata"]["annotations"]["hami.io/node-nvidia-register"])
+    bad = next(d["id"] for d in reg if d.get("index", 0) == 0)
+    r = sim_nodes(f"sim_node_xid {node} 0 79")
+    check("hami-sim-ctl injects XID 79 on GPU 0", r.returncode == 0, r.stdout + r.stderr[-400:])
+    down = wait(lambda: registered_gpus(node).get(bad) is False and allocatable_gpus(node) == "10" or None, 60)
+    check("the plugin reports GPU 0 Unhealthy: register annotation health false, allocatable 20 -> 10",
+          down is not None, f"{registered_gpus(node)} allocatable={allocatable_gpus(node)}")
+    name = "dp-e2e-xid-pod"
+    kubectl("apply", "-f", "-", input=json.dumps(pod(name, {"nvidia.com/gpu": "1", "nvidia.com/gpumem": "2000"},
+                                                     node_selector={"kubernetes.io/hostname": node})))
+    p = wait(lambda: (lambda x: x if x and x["status"].get("phase") in ("Running", "Failed") else None)(
+        get("pod", name)), 90) or get("pod", name) or {}
+    uuid = p.get("metadata", {}).get("annotations", {}).get("hami.io/vgpu-devices-allocated", "").split(",")[0]
+    check("a new pod is Running on the healthy GPU, not the faulted one",
+          p.get("status", {}).get("phase") == "Running" and uuid.startswith("GPU-") and uuid != bad,
+          f"uuid={uuid} bad={bad} status={json.dumps(p.get('status', {}))[:300]}")
+    c = ((record(node, name) or {}).get("containers") or [{}])[0]
+    if c.get("mounts"):
+        proc = AllocProbe(container_env(node, c))
+        try:
+            held = proc.ask(f"a mem {1 << 30}")
+            labels = [f'pod="{name}"', 'namespace="default"', f'device_uuid="{uuid}"']
+            used = wait(lambda: (sample(scrape(node_ip(node)), "hami_vgpu_memory_used_bytes", labels) or 0)
+                        >= (1 << 30) or None, 30)
+            check("the pod's 1 GiB in use shows at its node's monitor (hami_vgpu_memory_used_bytes)",
+                  proc.setup == "setup=0" and held.startswith("ok ") and used is not None,
+                  f"setup={proc.setup} held={held} metrics={[x for x in scrape(node_ip(node)).splitlines() if name in x][:4]}")
+        finally:
+            proc.close()
+    kubectl("delete", "pod", name, "--wait=false", check=False)
+    r = sim_nodes(f"sim_node_clear {node} 0")
+    up = wait(lambda: registered_gpus(node).get(bad) is True and allocatable_gpus(node) == "20" or None, 60)
+    check("clearing the fault makes GPU 0 Healthy again at the next poll (annotation, allocatable 20)",
+          r.returncode == 0 and up is not None, f"{registered_gpus(node)} allocatable={allocatable_gpus(node)}")
+
+
 def main():
     global SIM_LIBDIR
     load_env(sys.argv[1])
@@ -396,6 +488,8 @@ def main():
             test_mps_mode()
             test_mig_mode()
             test_oversubscription()
+            test_monitor_per_node()
+            test_xid_health()
     finally:
         for node in NODES:
             remove_sim_node(node)
