@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "codec/mig_allocations.h"
 #include "monitor/region_trust.h"
@@ -24,6 +25,32 @@ void AddMigSamples(const PodRef& pod, std::vector<MigSample>* out) {
 }
 
 }  // namespace
+
+// Snapshot::processes from the containers' pids and the GPUs' per-process utilization.
+void AddProcessSamples(Snapshot* s) {
+  std::map<int32_t, int> claims;
+  for (const ContainerSample& c : s->containers) {
+    for (int32_t pid : std::set<int32_t>(c.reading.pids.begin(), c.reading.pids.end())) {
+      ++claims[pid];
+    }
+  }
+  for (const ContainerSample& c : s->containers) {
+    const std::set<int32_t> pids(c.reading.pids.begin(), c.reading.pids.end());
+    for (size_t i = 0; i < c.reading.devices.size(); ++i) {
+      const DeviceReading& d = c.reading.devices[i];
+      if (!d.uuid_valid) continue;
+      auto gpu = std::find_if(s->gpus.begin(), s->gpus.end(),
+                              [&](const HostGpu& g) { return g.uuid == d.uuid; });
+      if (gpu == s->gpus.end() || !gpu->process_sm_util) continue;
+      for (int32_t pid : pids) {
+        auto util = gpu->process_sm_util->find(pid);
+        if (util == gpu->process_sm_util->end() || claims[pid] != 1) continue;
+        s->processes.push_back({c.namespace_name, c.pod, c.container, static_cast<int>(i),
+                                d.uuid_label, pid, util->second});
+      }
+    }
+  }
+}
 
 Snapshot BuildSnapshot(std::string node, int64_t now_unix, std::vector<HostGpu> gpus,
                        const std::vector<RegionSample>& regions,
@@ -58,6 +85,7 @@ Snapshot BuildSnapshot(std::string node, int64_t now_unix, std::vector<HostGpu> 
   if (pods) {
     for (const PodRef& p : *pods) AddMigSamples(p, &s.migs);
   }
+  AddProcessSamples(&s);
   return s;
 }
 

@@ -7,6 +7,9 @@
 //    of the pod's containers (upstream: app containers only; we accept init containers too);
 //  * either way, only what VerifyRegion (region_trust.h) lets through: faulty device slots are
 //    dropped, priority and feedback words are clamped, regions without a grant are not exported.
+//  * process samples: a pid a region lists (hostpid, else pid) that NVML's per-process utilization
+//    names on one of the container's devices; a pid listed by two exported regions is attributed
+//    to neither (a region is written by its container and could claim another's process).
 //  * MIG samples come from each listed pod's hami.io/vgpu-mig-allocations entries that are
 //    realized (mig uuid and instance ids set); undecodable annotations are skipped.
 #pragma once

@@ -171,6 +171,47 @@ void WriteContainers(const Snapshot& s, Writer& w) {
               [](const RegionReading& r) { return D(r.live_processes); });
 }
 
+// Per-container and per-process GPU utilization as NVML measures it (not as regions report it):
+// a container device's series exists when NVML reports per-process utilization for its GPU.
+void WriteProcesses(const Snapshot& s, net::PrometheusText& out) {
+  const char* container = "hami_container_gpu_utilization_ratio";
+  out.Family(container,
+             "GPU SM utilization of the container's processes on the device, from NVML (HAMi-cpp)",
+             MetricType::kGauge);
+  for (const ContainerSample& c : s.containers) {
+    for (size_t i = 0; i < c.reading.devices.size(); ++i) {
+      const DeviceReading& d = c.reading.devices[i];
+      if (!d.uuid_valid) continue;
+      auto gpu = std::find_if(s.gpus.begin(), s.gpus.end(),
+                              [&](const HostGpu& g) { return g.uuid == d.uuid; });
+      if (gpu == s.gpus.end() || !gpu->process_sm_util) continue;
+      unsigned sum = 0;
+      for (const ProcessSample& p : s.processes) {
+        if (p.namespace_name == c.namespace_name && p.pod == c.pod && p.container == c.container &&
+            p.vdevice_index == static_cast<int>(i)) {
+          sum += p.sm_util;
+        }
+      }
+      out.Sample(container, DeviceLabels(c, static_cast<int>(i), d), std::min(sum, 100u));
+    }
+  }
+  const char* process = "hami_process_gpu_utilization_ratio";
+  out.Family(process,
+             "GPU SM utilization of one container process on the device, from NVML (HAMi-cpp)",
+             MetricType::kGauge);
+  for (const ProcessSample& p : s.processes) {
+    out.Sample(process,
+               {{"namespace", p.namespace_name},
+                {"pod", p.pod},
+                {"container", p.container},
+                {"vdevice_index", std::to_string(p.vdevice_index)},
+                {"device_uuid", p.device_uuid},
+                {"pid", std::to_string(p.pid)},
+                {"zone", kZone}},
+               p.sm_util);
+  }
+}
+
 void WriteMig(const Snapshot& s, net::PrometheusText& out, bool legacy) {
   const char* name = legacy ? "MigInfo" : "hami_mig_device_info";
   out.Family(name,
@@ -283,6 +324,7 @@ std::string RenderMetrics(const Snapshot& snapshot, const RenderOptions& options
   WriteHost(snapshot, w);
   WriteContainers(snapshot, w);
   WriteMig(snapshot, out, false);
+  WriteProcesses(snapshot, out);
   if (options.legacy) WriteLegacy(snapshot, w, out);
   WriteMonitor(snapshot, options, out);
   return out.text();

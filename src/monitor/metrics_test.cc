@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -12,7 +13,8 @@
 namespace hami::monitor {
 namespace {
 
-// A node with one A100, one container using it, one pod with a realized MIG allocation.
+// A node with one A100, one container using it (two processes NVML sees on it), one pod with a
+// realized MIG allocation.
 Snapshot Sample() {
   HostGpu g;
   g.index = 0;
@@ -24,6 +26,8 @@ Snapshot Sample() {
   g.utilization_memory = 7;
   g.temperature_c = 51;
   g.power_watts = 187.5;
+  // NVML's per-process view: the container's two processes and one of another (not exported).
+  g.process_sm_util = std::map<int32_t, unsigned>{{4101, 20}, {4102, 5}, {999, 17}};
   RegionSample r;
   r.dir = "uid-1_cuda";
   r.pod_uid = "uid-1";
@@ -43,6 +47,7 @@ Snapshot Sample() {
   r.reading.recent_kernel = -1;
   r.reading.utilization_switch = 1;
   r.reading.live_processes = 2;
+  r.reading.pids = {4101, 4102};
   r.reading.last_kernel_time = 1700000000;
   PodRef pod{
       "uid-1",
@@ -72,6 +77,43 @@ std::string Golden(const std::string& name, const std::string& got) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Per-process samples come from pids a region lists and NVML names on the container's GPU; a pid
+// two regions claim is attributed to neither.
+TEST(BuildSnapshot, ProcessesAreAttributedByTheRegionsPids) {
+  Snapshot s = Sample();
+  ASSERT_EQ(s.processes.size(), 2u);
+  EXPECT_EQ(s.processes[0].pid, 4101);
+  EXPECT_EQ(s.processes[0].sm_util, 20u);
+  EXPECT_EQ(s.processes[0].pod, "trainer");
+  EXPECT_EQ(s.processes[1].pid, 4102);
+  const std::string text = RenderMetrics(s, {});
+  EXPECT_NE(text.find("hami_container_gpu_utilization_ratio{namespace=\"team-a\",pod=\"trainer\","
+                      "container=\"cuda\",vdevice_index=\"0\",device_uuid=\"GPU-aaaaaaaa-1111-2222-"
+                      "3333-444444444444\",zone=\"vGPU\"} 25"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("pid=\"999\""), std::string::npos);
+
+  RegionSample a;
+  a.pod_uid = "uid-a";
+  a.container = "c";
+  DeviceReading d;
+  d.uuid = d.uuid_label = "GPU-x";
+  d.uuid_valid = true;
+  a.reading.devices = {d};
+  a.reading.pids = {7, 8};
+  RegionSample b = a;
+  b.pod_uid = "uid-b";
+  b.reading.pids = {8};  // claims a's process
+  HostGpu g;
+  g.uuid = "GPU-x";
+  g.process_sm_util = std::map<int32_t, unsigned>{{7, 30}, {8, 40}};
+  Snapshot two = BuildSnapshot("n", 0, {g}, {a, b}, std::nullopt, {});
+  ASSERT_EQ(two.processes.size(), 1u);
+  EXPECT_EQ(two.processes[0].pid, 7);
+  EXPECT_EQ(two.processes[0].pod, "uid-a");
 }
 
 TEST(RenderMetrics, GoldenText) {

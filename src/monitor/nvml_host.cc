@@ -2,6 +2,11 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <vector>
+
 #include "gpuapi/nvml_functions.h"
 
 namespace hami::monitor {
@@ -17,7 +22,32 @@ struct NvmlHost::Api {
   decltype(&nvmlDeviceGetUtilizationRates) utilization;
   decltype(&nvmlDeviceGetTemperature) temperature;
   decltype(&nvmlDeviceGetPowerUsage) power;
+  decltype(&nvmlDeviceGetProcessUtilization) process_utilization;
 };
+
+namespace {
+
+// SM percent by pid over NVML's last window; nullopt when NVML cannot tell.
+std::optional<std::map<int32_t, unsigned>> ProcessUtilization(
+    decltype(&nvmlDeviceGetProcessUtilization) get, nvmlDevice_t dev) {
+  std::map<int32_t, unsigned> out;
+  unsigned count = 0;
+  nvmlReturn_t rc = get(dev, nullptr, &count, 0);
+  if (rc == NVML_ERROR_NOT_FOUND) return out;  // no process ran in the window
+  if (rc != NVML_ERROR_INSUFFICIENT_SIZE && rc != NVML_SUCCESS) return std::nullopt;
+  std::vector<nvmlProcessUtilizationSample_t> samples(count + 8);  // room for late arrivals
+  count = static_cast<unsigned>(samples.size());
+  rc = get(dev, samples.data(), &count, 0);
+  if (rc == NVML_ERROR_NOT_FOUND) return out;
+  if (rc != NVML_SUCCESS) return std::nullopt;
+  for (unsigned i = 0; i < count && i < samples.size(); ++i) {
+    unsigned& util = out[static_cast<int32_t>(samples[i].pid)];
+    util = std::max(util, std::min(samples[i].smUtil, 100u));
+  }
+  return out;
+}
+
+}  // namespace
 
 NvmlHost::NvmlHost() = default;
 
@@ -54,6 +84,7 @@ base::Status NvmlHost::Open(const std::string& library) {
   sym(&api->utilization, "nvmlDeviceGetUtilizationRates", false);
   sym(&api->temperature, "nvmlDeviceGetTemperature", false);
   sym(&api->power, "nvmlDeviceGetPowerUsage", false);
+  sym(&api->process_utilization, "nvmlDeviceGetProcessUtilization", false);
   if (missing) return base::Unavailable(library + ": missing symbol " + missing_name);
   if (nvmlReturn_t rc = api->init(); rc != NVML_SUCCESS) {
     return base::Unavailable(library + ": nvmlInit_v2 returned " + std::to_string(rc));
@@ -97,6 +128,8 @@ std::vector<HostGpu> NvmlHost::Read() {
     }
     unsigned mw = 0;
     if (api_->power && api_->power(dev, &mw) == NVML_SUCCESS) g.power_watts = mw / 1000.0;
+    if (api_->process_utilization)
+      g.process_sm_util = ProcessUtilization(api_->process_utilization, dev);
     out.push_back(std::move(g));
   }
   return out;

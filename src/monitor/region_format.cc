@@ -186,6 +186,9 @@ RegionReading ReadRegion(const void* data, size_t size, Layout layout) {
     const size_t slot = o.procs + static_cast<size_t>(i) * o.slot_size;
     if (At<int32_t>(data, slot + o.slot_status) == 0) continue;
     ++r.live_processes;
+    // WIRE: a slot starts with pid, then hostpid (both layouts).
+    const int32_t hostpid = At<int32_t>(data, slot + sizeof(int32_t));
+    r.pids.push_back(hostpid > 0 ? hostpid : At<int32_t>(data, slot));
     for (int d = 0; d < device_num; ++d) {
       const size_t used = slot + o.slot_used + d * o.used_stride;
       DeviceReading& dev = r.devices[d];

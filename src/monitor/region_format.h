@@ -77,6 +77,7 @@ struct RegionReading {
   std::vector<std::string> all_uuids;  // all 16 uuid slots (empty string = unset), for feedback
   int32_t proc_num = 0;                // clamped to [0, 1024]
   int32_t live_processes = 0;          // slots within proc_num with status != 0
+  std::vector<int32_t> pids;           // per live slot: hostpid when set, else pid (as written)
   int32_t priority = 0;
   int32_t recent_kernel = 0;
   int32_t utilization_switch = 0;

@@ -24,6 +24,9 @@ struct HostGpu {
   std::optional<unsigned> utilization_memory;  // percent
   std::optional<unsigned> temperature_c;
   std::optional<double> power_watts;
+  // nvmlDeviceGetProcessUtilization over NVML's last sample window: SM percent by host pid (empty:
+  // no process ran); nullopt when NVML cannot tell (not supported, GPU lost).
+  std::optional<std::map<int32_t, unsigned>> process_sm_util = std::nullopt;
 };
 
 // What the API server says one container of a pod was granted: the reference a region of that
@@ -65,6 +68,15 @@ struct ContainerSample {
   RegionReading reading;
 };
 
+// One process of an exported container that NVML saw using one of the container's GPUs.
+struct ProcessSample {
+  std::string namespace_name, pod, container;
+  int vdevice_index = 0;
+  std::string device_uuid;  // the region's device_uuid label
+  int32_t pid = 0;          // host pid
+  unsigned sm_util = 0;     // percent of the GPU
+};
+
 struct MigSample {
   std::string namespace_name, pod, container;
   int device_index = 0;
@@ -91,6 +103,7 @@ struct Snapshot {
   std::vector<HostGpu> gpus;
   std::vector<ContainerSample> containers;
   std::vector<MigSample> migs;
+  std::vector<ProcessSample> processes;  // by container, then device, then pid
   MonitorStats stats;
 };
 
