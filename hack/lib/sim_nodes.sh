@@ -54,17 +54,31 @@ hami::sim_out_dir() { (cd "$(dirname "$HAMI_DP_BIN")/.." && pwd); }
 # WIRE: the port hami-monitor serves /metrics on (its default, what hami smi --cluster reads).
 HAMI_SIM_MONITOR_PORT=9394
 
-# hami::sim_node_alloc_ip NAME: the node's loopback address: the one it had, else the lowest
-# 127.0.0.N (N >= 2) no other sim node holds.
+# hami::sim_ip_busy IP: true when something accepts connections on IP:9394 (another plane's sim
+# node, or a process bound to all addresses).
+hami::sim_ip_busy() { (exec 3<>"/dev/tcp/$1/$HAMI_SIM_MONITOR_PORT") 2>/dev/null; }
+
+# hami::sim_node_alloc_ip NAME: the node's loopback address: the one it had while still free (the
+# node's own monitor is stopped by then), else the lowest 127.0.0.N (N >= 2) that no other sim node
+# of this plane holds and nothing listens on at :9394.
 hami::sim_node_alloc_ip() {
-  local dir=$HAMI_LOCAL_DIR/nodes/$1 n f taken
-  if [[ -s $dir/node-ip ]]; then cat "$dir/node-ip"; return; fi
+  local dir=$HAMI_LOCAL_DIR/nodes/$1 n f ip taken
+  if [[ -s $dir/node-ip ]] && ! hami::sim_ip_busy "$(cat "$dir/node-ip")"; then
+    cat "$dir/node-ip"
+    return
+  fi
+  rm -f "$dir/node-ip"
   taken=" "
   for f in "$HAMI_LOCAL_DIR"/nodes/*/node-ip; do [[ -s $f ]] && taken+="$(cat "$f") "; done
   for ((n = 2; n < 255; n++)); do
-    [[ $taken == *" 127.0.0.$n "* ]] || { echo "127.0.0.$n" > "$dir/node-ip"; echo "127.0.0.$n"; return; }
+    ip=127.0.0.$n
+    [[ $taken == *" $ip "* ]] && continue
+    hami::sim_ip_busy "$ip" && continue
+    echo "$ip" > "$dir/node-ip"
+    echo "$ip"
+    return
   done
-  hami::die "no free loopback address for sim node $1"
+  hami::die "no free loopback address for sim node $1 (is something bound to 0.0.0.0:$HAMI_SIM_MONITOR_PORT?)"
 }
 
 sim_node_ip() { cat "$HAMI_LOCAL_DIR/nodes/${1:?usage: sim_node_ip NAME}/node-ip"; }
