@@ -172,7 +172,7 @@ async function showVersion() {
     const v = await api('api/version');
     const b = v.build || {};
     document.getElementById('version').textContent =
-      `API ${(v.versions || []).join(', ')}${b.version ? ` · build ${b.version}` : ''}${b.commit ? ` (${String(b.commit).slice(0, 12)})` : ''}`;
+      `API ${(v.versions || []).join(', ')}${b.version ? ` · build ${b.version}` : ''}${b.revision ? ` (${String(b.revision).slice(0, 12)})` : ''}`;
   } catch { /* the footer stays empty */ }
 }
 

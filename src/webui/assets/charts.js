@@ -1,7 +1,7 @@
 // Small SVG charts: a meter (allocated and used against a total), allocation bars per GPU and a
 // line chart of a GPU's utilisation and memory over time. Unknown values draw nothing.
 import { h } from './dom.js';
-import { bytes, clock, cores, known, percent, toDate } from './format.js';
+import { bytes, clock, cores, known, model, percent, toDate } from './format.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 
@@ -30,11 +30,12 @@ export function meter(allocated, total, used, fmt = bytes) {
 // Allocation per GPU: per GPU a memory bar and a cores bar (allocated filled; used and
 // utilisation as the inner bar). Unhealthy GPUs are drawn red.
 export function gpuBars(gpus) {
-  const rowH = 40, labelW = 150, barW = 420, width = labelW + barW + 90;
+  const rowH = 40, labelW = 190, barW = 400, width = labelW + barW + 90;
   const height = Math.max(1, gpus.length) * rowH + 20;
   const rows = gpus.map((g, i) => {
     const y = 20 + i * rowH;
     const bad = g.health === false;
+    const name = model(g.vendor, g.type);
     const bar = (dy, alloc, total, used, text) => [
       s('rect', { class: 'track', x: labelW, y: y + dy, width: barW, height: 12 }),
       s('rect', { class: bad ? 'alloc bad' : 'alloc', x: labelW, y: y + dy, width: barW * frac(alloc, total), height: 12 }),
@@ -42,8 +43,10 @@ export function gpuBars(gpus) {
       s('text', { x: labelW + barW + 6, y: y + dy + 10, class: 'small' }, text),
     ];
     return s('g', { class: bad ? 'gpu unhealthy' : 'gpu', 'data-uuid': g.uuid },
-      s('text', { x: 0, y: y + 12, class: bad ? 'label bad' : 'label' }, `GPU ${g.index} ${g.type || ''}`.slice(0, 22)),
-      s('text', { x: 0, y: y + 27, class: 'small' }, bad ? 'unhealthy' : `${g.slices ?? 0} slice(s)`),
+      s('title', {}, `GPU ${g.index} ${name} ${g.uuid}`),
+      s('text', { x: 0, y: y + 12, class: bad ? 'label bad' : 'label' },
+        `GPU ${g.index} · ${bad ? 'unhealthy' : `${g.slices ?? 0} slice(s)`}`),
+      s('text', { x: 0, y: y + 27, class: 'small' }, name.length > 28 ? `${name.slice(0, 27)}…` : name),
       bar(0, g.memoryAllocated, g.memoryTotal, g.memoryUsed, `mem ${percent(100 * frac(g.memoryAllocated, g.memoryTotal))}`),
       bar(16, g.coresAllocated, 100, g.utilization, `cores ${cores(g.coresAllocated)}`));
   });

@@ -50,4 +50,10 @@ export const clock = (t) => {
   return d ? d.toLocaleTimeString([], { hour12: false }) : DASH;
 };
 
+// "NVIDIA-Tesla T4" rather than "NVIDIA NVIDIA-Tesla T4"; the vendor alone when no model is known.
+export function model(vendor, type) {
+  if (!type || type === vendor) return vendor || DASH;
+  return !vendor || type.startsWith(vendor) ? type : `${vendor} ${type}`;
+}
+
 export const kubectlDescribe = (ns, name) => `kubectl -n ${ns} describe pod ${name}`;

@@ -1,10 +1,13 @@
 // The paged list views: nodes, GPUs and pods (search, sort and paging done by the API).
 import { commandLine, h, href, link } from './dom.js';
-import { bytes, cores, count, gpuShare, kubectlDescribe, percent } from './format.js';
+import { bytes, cores, count, gpuShare, kubectlDescribe, model, percent } from './format.js';
 import { meter } from './charts.js';
 import { listView } from './table.js';
 
 export const gpuHref = (g) => `${href('gpus', g.uuid)}?node=${encodeURIComponent(g.node || '')}`;
+
+// "GPU-de2306ef…": enough to tell a node's GPUs apart; the whole UUID is the title and the GPU view's.
+export const shortUuid = (u) => (u && u.length > 16 ? `${u.slice(0, 12)}…` : u || '');
 
 export const healthBadge = (ok) => h('span', { class: ok === false ? 'badge bad' : 'badge ok' },
   ok === false ? 'unhealthy' : 'healthy');
@@ -35,9 +38,10 @@ export const nodes = listView({
 
 export const gpuColumns = (withNode) => [
   withNode && { key: 'node', label: 'Node', sort: 'node', cell: (g) => link(g.node, 'nodes', g.node) },
-  { key: 'index', label: '#', sort: 'index', num: true, value: (g) => g.index },
-  { key: 'uuid', label: 'GPU', cell: (g) => h('a', { href: gpuHref(g) }, g.uuid) },
-  { key: 'type', label: 'Model', sort: 'type', cell: (g) => `${g.vendor || ''} ${g.type || ''}`.trim() },
+  { key: 'index', label: '#', num: true, value: (g) => g.index },
+  { key: 'uuid', label: 'GPU', sort: 'uuid', value: (g) => g.uuid,
+    cell: (g) => h('a', { href: gpuHref(g), title: g.uuid }, shortUuid(g.uuid)) },
+  { key: 'type', label: 'Model', sort: 'type', cell: (g) => model(g.vendor, g.type) },
   { key: 'mode', label: 'Mode' },
   { key: 'health', label: 'Health', value: (g) => String(g.health !== false), cell: (g) => healthBadge(g.health) },
   { key: 'memoryAllocated', label: 'Memory allocated', sort: 'memoryAllocated', value: (g) => g.memoryAllocated,

@@ -14,8 +14,8 @@ export function table(columns, rows, { sort, order, onSort, rowAttrs } = {}) {
   const body = rows.map((r) => h('tr', rowAttrs ? rowAttrs(r) : {}, columns.map((c) =>
     h('td', { class: c.num ? 'num' : null, 'data-col': c.key,
       'data-value': c.value ? c.value(r) : null }, c.cell ? c.cell(r) : r[c.key]))));
-  return h('table', {}, h('thead', {}, head),
-    h('tbody', {}, body.length ? body : h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, 'Nothing here.'))));
+  return h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, head),
+    h('tbody', {}, body.length ? body : h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, 'Nothing here.')))));
 }
 
 // A list view over a paged API endpoint. Returns a view ({ mount, load, render }) for the router.

@@ -1,7 +1,7 @@
 // The overview and detail views. Each view is (root, args, nav) -> { load(query), render(data) }:
 // load fetches, render fills `root` (the router drops the results of superseded loads).
 import { commandLine, h, link, replace } from './dom.js';
-import { age, bytes, cores, count, DASH, gpuEquiv, gpuShare, kubectlDescribe, percent } from './format.js';
+import { age, bytes, cores, count, DASH, gpuEquiv, gpuShare, kubectlDescribe, model, percent } from './format.js';
 import { gpuBars, historyChart, meter } from './charts.js';
 import { table } from './table.js';
 import { gpuColumns, gpuHref, gpuRowAttrs, healthBadge, podName, reasonsText } from './lists.js';
@@ -28,6 +28,9 @@ export const overview = (root, _args, nav) => ({
   render([o, pending]) {
     const t = o.totals;
     const unreachable = o.monitors?.unreachable || [];
+    const reachable = o.monitors?.reachable ?? 0;
+    const monitorNote = unreachable.length ? `unreachable: ${unreachable.join(', ')}`
+      : reachable < t.nodes ? `${t.nodes - reachable} node(s) without a known monitor` : 'all reachable';
     replace(root, h('h2', {}, 'Cluster overview'),
       h('div', { class: 'cards' },
         card('nodes', 'Nodes', t.nodes, count(t.nodes), null),
@@ -35,8 +38,7 @@ export const overview = (root, _args, nav) => ({
         card('pods', 'GPU pods', t.pods, count(t.pods)),
         card('pendingPods', 'Pending GPU pods', t.pendingPods, h('a', { href: '#/pending' }, count(t.pendingPods)), null,
           t.pendingPods > 0),
-        card('monitors', 'Monitors reachable', o.monitors?.reachable, count(o.monitors?.reachable),
-          unreachable.length ? `unreachable: ${unreachable.join(', ')}` : 'all reachable', unreachable.length > 0)),
+        card('monitors', 'Monitors reachable', reachable, count(reachable), monitorNote, unreachable.length > 0)),
       h('div', { class: 'cards wide' },
         card('memoryAllocated', 'GPU memory allocated', t.memoryAllocated, meter(t.memoryAllocated, t.memoryTotal, t.memoryUsed),
           `used ${bytes(t.memoryUsed)}`),
@@ -96,7 +98,7 @@ export const gpuDetail = (root, [uuid], nav) => ({
     const instances = g.instances || [];
     replace(root,
       h('h2', { class: g.health === false ? 'bad' : null }, link(g.node, 'nodes', g.node), ` / GPU ${g.index} `, healthBadge(g.health)),
-      h('p', { class: 'muted' }, `${g.vendor || ''} ${g.type || ''} · ${g.uuid} · mode ${g.mode || DASH}`),
+      h('p', { class: 'muted' }, `${model(g.vendor, g.type)} · ${g.uuid} · mode ${g.mode || DASH}`),
       h('div', { class: 'cards' },
         card('memoryAllocated', 'Memory allocated', g.memoryAllocated, meter(g.memoryAllocated, g.memoryTotal, g.memoryUsed),
           `used ${bytes(g.memoryUsed)}`, g.health === false),
@@ -132,7 +134,7 @@ function containerBlock(c, node) {
   return h('section', { class: 'container', 'data-container': c.name }, h('h4', {}, `Container ${c.name}`),
     table([
       { key: 'uuid', label: 'GPU', value: (d) => d.uuid, cell: (d) => h('a', { href: gpuHref({ uuid: d.uuid, node }) }, d.uuid) },
-      { key: 'type', label: 'Model', cell: (d) => `${d.vendor || ''} ${d.type || ''}`.trim() },
+      { key: 'type', label: 'Model', cell: (d) => model(d.vendor, d.type) },
       { key: 'memory', label: 'Memory', num: true, value: (d) => d.memory, cell: (d) => bytes(d.memory) },
       { key: 'cores', label: 'Cores', num: true, value: (d) => d.cores, cell: (d) => cores(d.cores) },
     ], c.devices || []),
