@@ -70,6 +70,13 @@ void MonitorScraper::ScrapeOnce() {
   for (const ScrapeTarget& t : targets) live.insert(t.node);
   std::lock_guard<std::mutex> lock(mu_);
   std::erase_if(reports_, [&](const auto& entry) { return live.count(entry.first) == 0; });
+  // A GPU's history goes with the last snapshot that lists it (its node left, or it was removed).
+  std::set<std::string> listed;
+  for (const auto& [node, report] : reports_) {
+    if (!report.snapshot) continue;
+    for (const monitor::HostGpu& g : report.snapshot->gpus) listed.insert(g.uuid);
+  }
+  std::erase_if(history_, [&](const auto& entry) { return listed.count(entry.first) == 0; });
   generation_++;
 }
 

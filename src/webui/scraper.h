@@ -55,7 +55,8 @@ class MonitorScraper {
   void Start();
   void Stop();
   // One round now, on the calling thread plus up to config.workers - 1 helpers; returns when
-  // every target was tried. Nodes no longer among the targets are forgotten.
+  // every target was tried. Nodes no longer among the targets are forgotten, and so is the
+  // history of every GPU no remaining snapshot lists.
   void ScrapeOnce();
 
   MonitorReports Reports() const;

@@ -145,6 +145,15 @@ TEST_F(WebUiServiceTest, ScrapesMonitorsAndKeepsHistory) {
   EXPECT_EQ(GetJson("/api/v1/nodes/n2")["monitor"], "unreachable");
 }
 
+TEST_F(WebUiServiceTest, HistoryGoesWithItsNode) {
+  service_->scraper().ScrapeOnce();
+  ASSERT_EQ(service_->scraper().History(Uuid("n1", 0)).size(), 1u);
+  nodes_.erase(nodes_.begin());  // n1 leaves the cluster
+  generation_++;
+  service_->scraper().ScrapeOnce();
+  EXPECT_TRUE(service_->scraper().History(Uuid("n1", 0)).empty());
+}
+
 int Connect(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
