@@ -133,11 +133,14 @@ function route() {
   refresh();
 }
 
-// Live updates: a burst of events makes one refresh at a time, the last one always done.
+// Live updates: a burst of events makes one refresh at a time and at most one a second, the
+// last one always done (a busy cluster changes many times a second).
+const MIN_REFRESH_MS = 1000;
 let inFlight = null, again = false;
 function liveRefresh() {
   if (inFlight) { again = true; return; }
-  inFlight = refresh().finally(() => {
+  const pause = new Promise((resolve) => { setTimeout(resolve, MIN_REFRESH_MS); });
+  inFlight = Promise.all([refresh(), pause]).finally(() => {
     inFlight = null;
     if (again) { again = false; liveRefresh(); }
   });
