@@ -43,8 +43,12 @@ hami::hami_scheduler_args() {
     )
   fi
   [[ -z ${HAMI_NODE_LOCK:-} ]] || HAMI_SCHEDULER_ARGS+=("--nvidia-node-lock=$HAMI_NODE_LOCK")
-  if [[ -n ${WEBUI_PORT:-} ]] && "$HAMI_SCHEDULER_BIN" --help 2>&1 | grep -q -- --webui-bind-address; then
-    HAMI_SCHEDULER_ARGS+=(--webui-bind-address "127.0.0.1:$WEBUI_PORT")
+  if [[ -n ${WEBUI_PORT:-} ]]; then
+    # Not `--help | grep -q`: grep's early exit can kill --help with SIGPIPE, failing under pipefail.
+    local help
+    help=$("$HAMI_SCHEDULER_BIN" --help 2>&1 || true)
+    [[ $help != *--webui-bind-address* ]] ||
+      HAMI_SCHEDULER_ARGS+=(--webui-bind-address "127.0.0.1:$WEBUI_PORT")
   fi
   # shellcheck disable=SC2206
   HAMI_SCHEDULER_ARGS+=($HAMI_VENDOR_FLAGS)
