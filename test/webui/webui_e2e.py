@@ -9,11 +9,10 @@ pod's reason must be in words. A screenshot of each view is saved (the path is p
     test/webui/run.sh test/webui/webui_e2e.py ENV_FILE SCREENSHOT_DIR
 
 Binaries from the environment as for sim nodes: HAMI_DP_BIN, HAMI_LIBVGPU, HAMI_SIM_LIBDIR
-(and HAMI_MONITOR_BIN where sim nodes start a monitor); HAMI_SIM_CTL (default beside the device
-plugin) injects the XID fault."""
+and HAMI_MONITOR_BIN (a monitor per node), HAMI_SIM_CTL (the XID fault), HAMI_SIM_WORKLOAD (the
+CUDA process standing in for a pod's container), each defaulting to the device plugin's directory."""
 import json
 import os
-import subprocess
 import sys
 import time
 import urllib.request
@@ -102,6 +101,38 @@ def expected():
                        "memoryAllocated": sum(d[1] for d in mine) * MiB, "coresAllocated": sum(d[2] for d in mine),
                        "pods": len({p for p in PODS if where[p] == node}), "register": gpus}
     return nodes, pods, where
+
+
+def workload_bin():
+    path = os.environ.get("HAMI_SIM_WORKLOAD") or os.path.join(os.path.dirname(os.environ.get("HAMI_DP_BIN", "")),
+                                                               "hami-sim-workload")
+    return path if os.access(path, os.X_OK) else None
+
+
+def start_workload(node):
+    """w-small's container stand-in (hack/lib/sim_nodes.sh sim_node_run_pod): 1000 MiB held under
+    libvgpu, kernels ~30% of the time; its node's monitor reports it."""
+    r = sim_nodes(f"sim_node_run_pod {node} {NS} w-small {workload_bin()} --mem-mib 1000 --busy 30")
+    check("workload started in w-small's slice", r.returncode == 0, r.stderr[-1000:])
+
+
+def check_used(ui, node, uuid):
+    """The slice's used memory as its monitor reports it, shown as a number (not a dash)."""
+    key = f"{NS}/w-small/main"
+
+    def used():
+        g = api_try(f"api/v1/gpus/{uuid}") or {}
+        return next((sl.get("memoryUsed") for sl in g.get("slices", []) if sl.get("pod") == "w-small"), None)
+    value = wait(used, 60, 2)
+    check("API: w-small's memory used comes from the monitor (1000 MiB held)",
+          value is not None and value >= 1000 * MiB, value)
+    ui.show(f"#/gpus/{uuid}?node={node}")
+    ui.page.wait_for_function("k => { const c = document.querySelector(`tr[data-key='${k}'] td[data-col='memoryUsed']`);"
+                              " return c && c.dataset.value !== ''; }", arg=key, timeout=30000)
+    shown, text = ui.cell(key, "memoryUsed")
+    check("gpu view: w-small's used memory shown", shown and int(shown) >= 1000 * MiB and text.startswith(fmt_bytes(int(shown))),
+          (shown, text))
+    ui.shot("gpu-used")
 
 
 def check_overview(ui):
@@ -226,16 +257,10 @@ def check_live(ui):
 def check_unhealthy(ui):
     """An XID 48 (double-bit ECC error) on webui-a's GPU 1 (hami-sim-ctl, the simulated driver's
     fault injection): the device plugin registers it unhealthy, and the UI draws it red."""
-    ctl = os.environ.get("HAMI_SIM_CTL") or os.path.join(os.path.dirname(os.environ.get("HAMI_DP_BIN", "")), "hami-sim-ctl")
-    if not os.access(ctl, os.X_OK):
-        print(f"NOTE unhealthy GPU not checked: no {ctl}")
-        return
-    node, (gpus, _) = "webui-a", NODES["webui-a"]
-    state = sim_state(node)
+    node = "webui-a"
     uuid = next(g["id"] for g in register(node) if g.get("index") == 1)
-    r = subprocess.run([ctl, "xid", "--gpu", "1", "--code", "48"], capture_output=True, text=True, timeout=30,
-                       env=dict(os.environ, HAMI_SIM_GPUS=gpus, HAMI_SIM_STATE=state))
-    check("hami-sim-ctl posts XID 48", r.returncode == 0, r.stderr)
+    r = sim_nodes(f"sim_node_xid {node} 1 48")
+    check("hami-sim-ctl posts XID 48", r.returncode == 0, r.stderr[-1000:])
     bad = wait(lambda: any(g["uuid"] == uuid and g["health"] is False
                            for g in (api_try(f"api/v1/nodes/{node}") or {}).get("gpus", [])), 60, 1)
     check("the API reports the faulted GPU unhealthy", bad)
@@ -268,6 +293,11 @@ def main():
         check_overview(ui)
         check_nodes(ui, nodes)
         check_node_and_gpus(ui, nodes, pods, where)
+        if workload_bin() and os.environ.get("HAMI_MONITOR_BIN"):
+            start_workload(where["w-small"])
+            check_used(ui, where["w-small"], pods["w-small"][0][0])
+        else:
+            print("NOTE used values not checked: no hami-sim-workload or hami-monitor")
         check_pods(ui, pods, where)
         check_pending(ui)
         check_live(ui)

@@ -79,11 +79,17 @@ export function historyChart(history, memoryTotal) {
     s('line', { class: 'grid', x1: L, x2: W - R, y1: y(v), y2: y(v) }),
     s('text', { class: 'small', x: L - 4, y: y(v) + 4, 'text-anchor': 'end' }, `${v}%`)]);
   const memPct = (p) => (known(p.m) && memoryTotal > 0 ? (100 * p.m) / memoryTotal : null);
+  // The latest known value of a series as a dot (a lone sample draws no line).
+  const last = (get, cls) => {
+    const p = [...pts].reverse().find((q) => known(get(q)));
+    return p && s('circle', { class: `dot ${cls}`, cx: x(p.t), cy: y(get(p)), r: 3 });
+  };
   return s('svg', { class: 'chart history', viewBox: `0 0 ${W} ${H}`, width: W, role: 'img',
     'aria-label': 'utilisation over time' },
   grid,
   s('path', { class: 'line util', d: path((p) => p.u) }),
   s('path', { class: 'line mem', d: path(memPct) }),
+  last((p) => p.u, 'util'), last(memPct, 'mem'),
   s('text', { class: 'small', x: L, y: H - 8 }, clock(pts[0].t)),
   s('text', { class: 'small', x: W - R, y: H - 8, 'text-anchor': 'end' }, clock(pts[pts.length - 1].t)),
   s('text', { class: 'small legend-util', x: L + 120, y: H - 8 }, '— utilisation'),
