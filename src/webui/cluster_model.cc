@@ -224,9 +224,14 @@ const NodeRow* ClusterModel::Node(const std::string& name) const {
   auto it = node_by_name.find(name);
   return it == node_by_name.end() ? nullptr : &nodes[it->second];
 }
-const GpuRow* ClusterModel::Gpu(const std::string& uuid) const {
+const GpuRow* ClusterModel::Gpu(const std::string& uuid, const std::string& node) const {
   auto it = gpu_by_uuid.find(uuid);
-  return it == gpu_by_uuid.end() ? nullptr : &gpus[it->second];
+  if (it == gpu_by_uuid.end()) return nullptr;
+  if (node.empty() || gpus[it->second].node == node) return &gpus[it->second];
+  for (const GpuRow& g : gpus) {
+    if (g.uuid == uuid && g.node == node) return &g;
+  }
+  return nullptr;
 }
 const PodRow* ClusterModel::Pod(const std::string& key) const {
   auto it = pod_by_key.find(key);

@@ -95,7 +95,9 @@ struct ClusterModel {
   std::vector<std::string> errors;                // malformed annotations, by message
 
   const NodeRow* Node(const std::string& name) const;
-  const GpuRow* Gpu(const std::string& uuid) const;
+  // The GPU with `uuid`; on `node` when given (UUIDs are unique on real hardware, but simulated
+  // nodes of one model share them), else the first listed.
+  const GpuRow* Gpu(const std::string& uuid, const std::string& node = "") const;
   const PodRow* Pod(const std::string& key) const;
 };
 

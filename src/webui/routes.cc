@@ -7,6 +7,7 @@
 #include "k8s/resource_path.h"
 #include "webui/api_json.h"
 #include "webui/assets.h"
+#include "webui/query.h"
 #include "webui/webui_service.h"
 
 namespace hami::webui {
@@ -73,9 +74,16 @@ net::HttpResponse WebUiService::Api(const net::HttpRequest& request) {
   }
   if (what == "gpus" && seg.size() == 1) return FromResult(GpusJson(*model, request.query));
   if (what == "gpus" && seg.size() == 2) {
-    const GpuRow* gpu = model->Gpu(seg[1]);
-    if (gpu == nullptr) return Error(404, "no GPU " + seg[1]);
-    return JsonResponse(200, GpuJson(*gpu, *model, scraper_->History(gpu->uuid), viewer));
+    auto params = ParseQuery(request.query);
+    if (!params.ok()) return Error(400, params.error().message());
+    for (const auto& [key, value] : *params) {
+      if (key != "node") return Error(400, "unknown parameter " + key + " (accepted: node)");
+    }
+    const std::string node = params->count("node") ? params->at("node") : "";
+    const GpuRow* gpu = model->Gpu(seg[1], node);
+    if (gpu == nullptr) return Error(404, "no GPU " + seg[1] + (node.empty() ? "" : " on " + node));
+    return JsonResponse(200,
+                        GpuJson(*gpu, *model, scraper_->History(gpu->node, gpu->uuid), viewer));
   }
   if (what == "pods" && seg.size() == 1) return FromResult(PodsJson(*model, request.query, viewer));
   if (what == "pods" && seg.size() == 3) {

@@ -74,7 +74,7 @@ void MonitorScraper::ScrapeOnce() {
   std::set<std::string> listed;
   for (const auto& [node, report] : reports_) {
     if (!report.snapshot) continue;
-    for (const monitor::HostGpu& g : report.snapshot->gpus) listed.insert(g.uuid);
+    for (const monitor::HostGpu& g : report.snapshot->gpus) listed.insert(node + "/" + g.uuid);
   }
   std::erase_if(history_, [&](const auto& entry) { return listed.count(entry.first) == 0; });
   generation_++;
@@ -102,7 +102,7 @@ void MonitorScraper::Scrape(const ScrapeTarget& target) {
     return;
   }
   for (const monitor::HostGpu& g : snapshot->gpus) {
-    auto [it, added] = history_.try_emplace(g.uuid, config_.history_points);
+    auto [it, added] = history_.try_emplace(target.node + "/" + g.uuid, config_.history_points);
     std::optional<double> util;
     if (g.utilization_gpu) util = *g.utilization_gpu;
     it->second.Add({now, util, g.memory_used});
@@ -118,9 +118,10 @@ MonitorReports MonitorScraper::Reports() const {
   return reports_;
 }
 
-std::vector<HistoryPoint> MonitorScraper::History(const std::string& uuid) const {
+std::vector<HistoryPoint> MonitorScraper::History(const std::string& node,
+                                                  const std::string& uuid) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = history_.find(uuid);
+  auto it = history_.find(node + "/" + uuid);
   return it == history_.end() ? std::vector<HistoryPoint>{} : it->second.Points();
 }
 

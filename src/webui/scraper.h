@@ -60,7 +60,7 @@ class MonitorScraper {
   void ScrapeOnce();
 
   MonitorReports Reports() const;
-  std::vector<HistoryPoint> History(const std::string& uuid) const;
+  std::vector<HistoryPoint> History(const std::string& node, const std::string& uuid) const;
   // Bumped after every round that changed something.
   uint64_t generation() const { return generation_.load(); }
 
@@ -72,7 +72,7 @@ class MonitorScraper {
   const FetchFn fetch_;
   mutable std::mutex mu_;
   MonitorReports reports_;                     // guarded by mu_
-  std::map<std::string, GpuHistory> history_;  // by GPU UUID; guarded by mu_
+  std::map<std::string, GpuHistory> history_;  // by "<node>/<GPU UUID>"; guarded by mu_
   std::atomic<uint64_t> generation_{0};
   std::jthread thread_;
 };

@@ -145,13 +145,26 @@ TEST_F(WebUiServiceTest, ScrapesMonitorsAndKeepsHistory) {
   EXPECT_EQ(GetJson("/api/v1/nodes/n2")["monitor"], "unreachable");
 }
 
+TEST_F(WebUiServiceTest, GpuDetailOnTheNodeAsked) {
+  // Simulated nodes of one model share UUIDs: n2's GPU takes n1's.
+  auto& reg = nodes_[1]["metadata"]["annotations"]["hami.io/node-nvidia-register"];
+  std::string text = reg.get<std::string>();
+  text.replace(text.find(Uuid("n2", 0)), Uuid("n2", 0).size(), Uuid("n1", 0));
+  reg = text;
+  generation_++;
+  EXPECT_EQ(GetJson("/api/v1/gpus/" + Uuid("n1", 0) + "?node=n2")["node"], "n2");
+  EXPECT_EQ(GetJson("/api/v1/gpus/" + Uuid("n1", 0) + "?node=n1")["node"], "n1");
+  EXPECT_TRUE(GetJson("/api/v1/gpus/" + Uuid("n1", 0) + "?node=n3", 404).contains("error"));
+  EXPECT_TRUE(GetJson("/api/v1/gpus/" + Uuid("n1", 0) + "?nod=n1", 400).contains("error"));
+}
+
 TEST_F(WebUiServiceTest, HistoryGoesWithItsNode) {
   service_->scraper().ScrapeOnce();
-  ASSERT_EQ(service_->scraper().History(Uuid("n1", 0)).size(), 1u);
+  ASSERT_EQ(service_->scraper().History("n1", Uuid("n1", 0)).size(), 1u);
   nodes_.erase(nodes_.begin());  // n1 leaves the cluster
   generation_++;
   service_->scraper().ScrapeOnce();
-  EXPECT_TRUE(service_->scraper().History(Uuid("n1", 0)).empty());
+  EXPECT_TRUE(service_->scraper().History("n1", Uuid("n1", 0)).empty());
 }
 
 int Connect(int port) {
