@@ -2,6 +2,9 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -376,6 +379,19 @@ Result<SimOptions> ParseOptions(
   if (auto path = getenv("HAMI_SIM_STATE")) options.state_path = *path;
   if (auto mig = getenv("HAMI_SIM_MIG")) options.mig = *mig;
   return options;
+}
+
+std::optional<std::string> ProcessEnv(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return base::NotFound("cannot read file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::string DefaultStatePath(uint64_t digest, bool have_dev_shm) {

@@ -97,6 +97,11 @@ struct SimOptions {
 base::Result<SimOptions> ParseOptions(
     const std::function<std::optional<std::string>(const char*)>& getenv);
 
+// The process's own environment and files, for ParseOptions and ParseGpuList (what the simulated
+// libraries and hami-sim-ctl read their configuration with).
+std::optional<std::string> ProcessEnv(const char* name);
+base::Result<std::string> ReadWholeFile(const std::string& path);
+
 // Default shared-state path for a GPU list: /dev/shm/hami-sim-<digest>.state (or /tmp when
 // /dev/shm is missing).
 std::string DefaultStatePath(uint64_t digest, bool have_dev_shm);

@@ -7,8 +7,6 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "base/strings.h"
 #include "sim/share_record.h"
@@ -32,19 +30,6 @@ ThreadState& Tls(uint64_t generation) {
     tls.per_thread_end.clear();
   }
   return tls;
-}
-
-std::optional<std::string> GetEnv(const char* name) {
-  const char* value = std::getenv(name);
-  return value == nullptr ? std::nullopt : std::optional<std::string>(value);
-}
-
-base::Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return base::NotFound("cannot read file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 void Complain(const std::string& message) {
@@ -86,12 +71,12 @@ void Process::ReleaseSlot() {
 CUresult Process::Init() {
   if (init_attempted_) return init_result_;
   init_attempted_ = true;
-  auto gpus = ParseGpuList(GetEnv("HAMI_SIM_GPUS").value_or(""), ReadFile);
+  auto gpus = ParseGpuList(ProcessEnv("HAMI_SIM_GPUS").value_or(""), ReadWholeFile);
   if (!gpus.ok()) {
     Complain(gpus.error().message());
     return init_result_ = CUDA_ERROR_SYSTEM_NOT_READY;
   }
-  auto options = ParseOptions(GetEnv);
+  auto options = ParseOptions(ProcessEnv);
   if (!options.ok()) {
     Complain(options.error().message());
     return init_result_ = CUDA_ERROR_SYSTEM_NOT_READY;
@@ -103,7 +88,7 @@ CUresult Process::Init() {
     Complain(mig.error().message());
     return init_result_ = CUDA_ERROR_SYSTEM_NOT_READY;
   }
-  auto visible = GetEnv("CUDA_VISIBLE_DEVICES");
+  auto visible = ProcessEnv("CUDA_VISIBLE_DEVICES");
   if (gpus_.empty() || (visible && base::Trim(*visible).empty())) {
     return init_result_ = CUDA_ERROR_NO_DEVICE;
   }
@@ -119,7 +104,7 @@ CUresult Process::Init() {
 }
 
 CUresult Process::AttachDevices(const std::string& path) {
-  auto visible = GetEnv("CUDA_VISIBLE_DEVICES");
+  auto visible = ProcessEnv("CUDA_VISIBLE_DEVICES");
   visible_ = ParseVisibleDevicesWithMig(
       visible ? std::optional<std::string_view>(*visible) : std::nullopt, gpus_,
       [&](int i) { return shared_->MigMode(i).current == NVML_DEVICE_MIG_ENABLE; },

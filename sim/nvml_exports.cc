@@ -13,10 +13,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -41,26 +39,14 @@ using hami::sim::nvml::Reachable;
 using hami::sim::nvml::SpecOf;
 using hami::sim::nvml::State;
 
-std::optional<std::string> GetEnv(const char* name) {
-  const char* value = std::getenv(name);
-  return value == nullptr ? std::nullopt : std::optional<std::string>(value);
-}
-
-hami::base::Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return hami::base::NotFound("cannot read file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 nvmlReturn_t Initialize(NvmlState& s) {
   if (s.refcount > 0) {
     ++s.refcount;
     return NVML_SUCCESS;
   }
-  auto gpus = hami::sim::ParseGpuList(GetEnv("HAMI_SIM_GPUS").value_or(""), ReadFile);
-  auto options = hami::sim::ParseOptions(GetEnv);
+  auto gpus = hami::sim::ParseGpuList(hami::sim::ProcessEnv("HAMI_SIM_GPUS").value_or(""),
+                                      hami::sim::ReadWholeFile);
+  auto options = hami::sim::ParseOptions(hami::sim::ProcessEnv);
   if (!gpus.ok() || !options.ok()) {
     std::fprintf(stderr, "hami-sim: %s\n",
                  (!gpus.ok() ? gpus.error() : options.error()).message().c_str());

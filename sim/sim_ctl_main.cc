@@ -15,9 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -28,19 +26,6 @@ namespace {
 
 // WIRE (docs/sim.md): XID 79, "GPU has fallen off the bus", leaves the GPU lost as the driver does.
 constexpr uint64_t kFallenOffTheBus = 79;
-
-std::optional<std::string> GetEnv(const char* name) {
-  const char* value = std::getenv(name);
-  return value == nullptr ? std::nullopt : std::optional<std::string>(value);
-}
-
-hami::base::Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return hami::base::NotFound("cannot read file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 int Usage() {
   std::fprintf(stderr,
@@ -103,8 +88,9 @@ int main(int argc, char** argv) {
   if (command != "xid" && command != "clear" && command != "status") return Usage();
   if ((command != "status" && !gpu) || (command == "xid") != code.has_value()) return Usage();
 
-  auto gpus = hami::sim::ParseGpuList(GetEnv("HAMI_SIM_GPUS").value_or(""), ReadFile);
-  auto options = hami::sim::ParseOptions(GetEnv);
+  auto gpus = hami::sim::ParseGpuList(hami::sim::ProcessEnv("HAMI_SIM_GPUS").value_or(""),
+                                      hami::sim::ReadWholeFile);
+  auto options = hami::sim::ParseOptions(hami::sim::ProcessEnv);
   if (!gpus.ok() || !options.ok()) {
     std::fprintf(stderr, "hami-sim-ctl: %s\n",
                  (!gpus.ok() ? gpus.error() : options.error()).message().c_str());

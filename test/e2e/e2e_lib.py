@@ -109,3 +109,18 @@ def over_committed(pods, gpus):
             used[(node, uuid)] = (m + mem, c + cores, s + 1)
     return {k: v for k, v in used.items()
             if k not in gpus or v[0] > gpus[k]["devmem"] or v[1] > gpus[k]["devcore"] or v[2] > gpus[k]["count"]}
+
+
+def create_registered_node(name, gpu_uuid):
+    """A Node without a kubelet: Ready, one A100-40GB registered as hami-device-plugin writes it
+    (10 slices), allocatable nvidia.com/gpu 10. Scheduling onto it needs no node side."""
+    gpus = [{"id": gpu_uuid, "index": 0, "count": 10, "devmem": 40960, "devcore": 100,
+             "type": "NVIDIA-A100-SXM4-40GB", "numa": 0, "mode": "hami-core", "health": True}]
+    resources = {"cpu": "8", "memory": "64Gi", "pods": "110", "nvidia.com/gpu": "10"}
+    node = {"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": {"gpu": "on", "kubernetes.io/hostname": name},
+                         "annotations": {"hami.io/node-nvidia-register": json.dumps(gpus)}},
+            "status": {"capacity": resources, "allocatable": resources,
+                       "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
+                                       "message": "e2e"}]}}
+    kubectl("apply", "-f", "-", input=json.dumps(node))

@@ -19,25 +19,11 @@ import sys
 import tempfile
 import urllib.request
 
-from e2e_lib import ENV, check, kubectl, load_env, report, wait
+from e2e_lib import ENV, check, create_registered_node, kubectl, load_env, report, wait
 
 NODE = "e2e-monitor"
 GPU_UUID = "GPU-0e2e0000-1111-2222-3333-444444444444"
 MIB = 1048576
-
-
-
-def create_node():
-    gpus = [{"id": GPU_UUID, "index": 0, "count": 10, "devmem": 40960, "devcore": 100,
-             "type": "NVIDIA-A100-SXM4-40GB", "numa": 0, "mode": "hami-core", "health": True}]
-    node = {"apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": NODE, "labels": {"gpu": "on", "kubernetes.io/hostname": NODE},
-                         "annotations": {"hami.io/node-nvidia-register": json.dumps(gpus)}},
-            "status": {"capacity": {"cpu": "8", "memory": "64Gi", "pods": "110", "nvidia.com/gpu": "10"},
-                       "allocatable": {"cpu": "8", "memory": "64Gi", "pods": "110", "nvidia.com/gpu": "10"},
-                       "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
-                                       "message": "e2e"}]}}
-    kubectl("apply", "-f", "-", input=json.dumps(node))
 
 
 def get_pod(name):
@@ -72,7 +58,7 @@ def main():
     procs = []
     pod_name = "monitor-e2e"
     try:
-        create_node()
+        create_registered_node(NODE, GPU_UUID)
         kubectl("delete", "pod", pod_name, "-n", "default", "--grace-period=0", "--force", check=False)
         pod = {"apiVersion": "v1", "kind": "Pod",
                "metadata": {"name": pod_name, "namespace": "default"},

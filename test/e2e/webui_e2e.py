@@ -14,24 +14,11 @@ import sys
 import urllib.error
 import urllib.request
 
-from e2e_lib import ENV, check, kubectl, load_env, report, wait
+from e2e_lib import ENV, check, create_registered_node, kubectl, load_env, report, wait
 
 NODE = "e2e-webui"
 GPU_UUID = "GPU-0e2e0000-aaaa-bbbb-cccc-000000000017"
 MIB = 1048576
-
-
-def create_node():
-    gpus = [{"id": GPU_UUID, "index": 0, "count": 10, "devmem": 40960, "devcore": 100,
-             "type": "NVIDIA-A100-SXM4-40GB", "numa": 0, "mode": "hami-core", "health": True}]
-    node = {"apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": NODE, "labels": {"gpu": "on", "kubernetes.io/hostname": NODE},
-                         "annotations": {"hami.io/node-nvidia-register": json.dumps(gpus)}},
-            "status": {"capacity": {"cpu": "8", "memory": "64Gi", "pods": "110", "nvidia.com/gpu": "10"},
-                       "allocatable": {"cpu": "8", "memory": "64Gi", "pods": "110", "nvidia.com/gpu": "10"},
-                       "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
-                                       "message": "e2e"}]}}
-    kubectl("apply", "-f", "-", input=json.dumps(node))
 
 
 def create_pod(name, mem):
@@ -95,7 +82,7 @@ def main():
         return 1
     fits, too_big = "webui-fits", "webui-too-big"
     try:
-        create_node()
+        create_registered_node(NODE, GPU_UUID)
         create_pod(fits, 3000)
         create_pod(too_big, 100000)
         seen = wait(lambda: (lambda p: p if p and p["node"] == NODE else None)(find_pod(fits)), 90)
