@@ -1,4 +1,5 @@
 #include "net/http_server.h"
+#include "test/fakes/loopback_socket.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -90,26 +91,13 @@ TEST_F(PlainServerTest, BodyCapIsOneMiB) {
   EXPECT_EQ(res->status, 413);
 }
 
-int ConnectLoopback(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 TEST(HttpServer, ReadHeaderTimeoutClosesStalledConnection) {
   HttpServerOptions o;
   o.bind_address = "127.0.0.1:0";
   o.read_header_timeout = std::chrono::seconds(1);
   HttpServer server(o);
   ASSERT_TRUE(server.Start().ok());
-  int fd = ConnectLoopback(server.port());
+  int fd = fakes::ConnectLoopback(server.port());
   ASSERT_GE(fd, 0);
   const std::string partial = "POST /x HTTP/1.1\r\nHost: a\r\n";  // headers never finish
   ASSERT_EQ(send(fd, partial.data(), partial.size(), 0), ssize_t(partial.size()));
@@ -133,7 +121,7 @@ TEST(HttpServer, SlowBodyIsCutAtReadTimeout) {
   HttpServer server(o);
   server.Handle("POST", "/echo", Echo);
   ASSERT_TRUE(server.Start().ok());
-  int fd = ConnectLoopback(server.port());
+  int fd = fakes::ConnectLoopback(server.port());
   ASSERT_GE(fd, 0);
   const std::string head = "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n";
   ASSERT_EQ(send(fd, head.data(), head.size(), 0), ssize_t(head.size()));
@@ -177,7 +165,7 @@ TEST(HttpServer, GracefulStopFinishesInFlightRequest) {
   auto stopping = std::async(std::launch::async, [&] { server.Stop(); });
   // Stop waits for the handler; the listener is closed first, so new connections fail.
   auto connects = [port] {
-    int fd = ConnectLoopback(port);
+    int fd = fakes::ConnectLoopback(port);
     if (fd >= 0) close(fd);
     return fd >= 0;
   };
@@ -238,7 +226,7 @@ void WriteSelfSigned(const std::string& cn, const std::string& cert_path,
 
 // The subject CN of the certificate served on 127.0.0.1:`port` ("" when the handshake fails).
 std::string ServedCommonName(int port) {
-  int fd = ConnectLoopback(port);
+  int fd = fakes::ConnectLoopback(port);
   if (fd < 0) return "";
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   SSL* ssl = SSL_new(ctx);

@@ -15,25 +15,13 @@
 
 #include "net/http_server.h"
 #include "net/test_pki.h"
+#include "test/fakes/loopback_socket.h"
 
 namespace hami::net {
 namespace {
 
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
-
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // The first flight of a TLS client (its ClientHello), to be trickled over a raw socket.
 std::string ClientHello() {
@@ -56,7 +44,7 @@ class Tricklers {
   Tricklers(int port, size_t count, std::string payload, milliseconds period)
       : payload_(std::move(payload)) {
     for (size_t i = 0; i < count; ++i) {
-      const int fd = Connect(port);
+      const int fd = fakes::ConnectLoopback(port);
       if (fd >= 0) fds_.push_back(fd);
     }
     thread_ = std::jthread([this, period](std::stop_token stop) {
@@ -199,7 +187,7 @@ TEST_F(SlowClientsTest, BodyBudgetShedsTheOldestBodyReader) {
   std::string head = "POST /filter HTTP/1.1\r\nContent-Length: 65536\r\n\r\n";
   std::vector<int> holders;
   for (int i = 0; i < 4; ++i) {
-    holders.push_back(Connect(server.port()));
+    holders.push_back(fakes::ConnectLoopback(server.port()));
     send(holders.back(), head.data(), head.size(), MSG_NOSIGNAL);
     std::this_thread::sleep_for(milliseconds(50));
   }

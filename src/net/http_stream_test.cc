@@ -13,34 +13,17 @@
 #include <httplib.h>
 
 #include "net/http_server.h"
+#include "test/fakes/loopback_socket.h"
 
 namespace hami::net {
 namespace {
 
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
+std::string ReadUntil(int fd, const std::string& needle) {
+  std::string got;
+  return fakes::ReadUntil(fd, needle, &got);
 }
 
 // Reads from `fd` until `needle` was seen (or EOF); returns everything read.
-std::string ReadUntil(int fd, const std::string& needle) {
-  std::string got;
-  char buf[4096];
-  while (got.find(needle) == std::string::npos) {
-    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  return got;
-}
 
 class StreamServerTest : public testing::Test {
  protected:
@@ -95,7 +78,7 @@ TEST_F(StreamServerTest, PrefixRoutesQueryAndHeaders) {
 }
 
 TEST_F(StreamServerTest, StreamsUntilTheProducerCloses) {
-  const int fd = Connect(server_->port());
+  const int fd = fakes::ConnectLoopback(server_->port());
   ASSERT_GE(fd, 0);
   const std::string req = "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
@@ -114,7 +97,7 @@ TEST_F(StreamServerTest, StreamsUntilTheProducerCloses) {
 }
 
 TEST_F(StreamServerTest, ClientGoneIsSeenByTheProducer) {
-  const int fd = Connect(server_->port());
+  const int fd = fakes::ConnectLoopback(server_->port());
   ASSERT_GE(fd, 0);
   const std::string req = "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
@@ -131,7 +114,7 @@ TEST_F(StreamServerTest, ClientGoneIsSeenByTheProducer) {
 }
 
 TEST_F(StreamServerTest, StopEndsStreams) {
-  const int fd = Connect(server_->port());
+  const int fd = fakes::ConnectLoopback(server_->port());
   const std::string req = "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
   got_stream_.get_future().wait();

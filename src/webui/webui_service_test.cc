@@ -1,6 +1,7 @@
 // The web UI's HTTP surface: routes, errors, assets, scraping, pending reasons and the event
 // stream, against a fake cluster source and a fake API server.
 #include "webui/webui_service.h"
+#include "test/fakes/loopback_socket.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,6 +19,8 @@
 
 namespace hami::webui {
 namespace {
+
+using fakes::ReadUntil;
 
 using testing::GpuNode;
 using testing::PendingPod;
@@ -167,28 +170,8 @@ TEST_F(WebUiServiceTest, HistoryGoesWithItsNode) {
   EXPECT_TRUE(service_->scraper().History("n1", Uuid("n1", 0)).empty());
 }
 
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  return fd;
-}
-
-std::string ReadUntil(int fd, const std::string& needle, std::string* got) {
-  char buf[4096];
-  while (got->find(needle) == std::string::npos) {
-    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    got->append(buf, static_cast<size_t>(n));
-  }
-  return *got;
-}
-
 TEST_F(WebUiServiceTest, StreamSendsUpdatesAndIsBounded) {
-  const int fd = Connect(service_->port());
+  const int fd = fakes::ConnectLoopback(service_->port());
   const std::string req = "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
   std::string got;
