@@ -180,19 +180,9 @@ void WriteProcesses(const Snapshot& s, net::PrometheusText& out) {
              MetricType::kGauge);
   for (const ContainerSample& c : s.containers) {
     for (size_t i = 0; i < c.reading.devices.size(); ++i) {
-      const DeviceReading& d = c.reading.devices[i];
-      if (!d.uuid_valid) continue;
-      auto gpu = std::find_if(s.gpus.begin(), s.gpus.end(),
-                              [&](const HostGpu& g) { return g.uuid == d.uuid; });
-      if (gpu == s.gpus.end() || !gpu->process_sm_util) continue;
-      unsigned sum = 0;
-      for (const ProcessSample& p : s.processes) {
-        if (p.namespace_name == c.namespace_name && p.pod == c.pod && p.container == c.container &&
-            p.vdevice_index == static_cast<int>(i)) {
-          sum += p.sm_util;
-        }
-      }
-      out.Sample(container, DeviceLabels(c, static_cast<int>(i), d), std::min(sum, 100u));
+      const std::optional<unsigned> util = MeasuredContainerUtil(s, c, i);
+      if (!util) continue;
+      out.Sample(container, DeviceLabels(c, static_cast<int>(i), c.reading.devices[i]), *util);
     }
   }
   const char* process = "hami_process_gpu_utilization_ratio";
@@ -317,6 +307,24 @@ void WriteMonitor(const Snapshot& s, const RenderOptions& o, net::PrometheusText
 }
 
 }  // namespace
+
+std::optional<unsigned> MeasuredContainerUtil(const Snapshot& s, const ContainerSample& c,
+                                              size_t vdevice) {
+  if (vdevice >= c.reading.devices.size()) return std::nullopt;
+  const DeviceReading& d = c.reading.devices[vdevice];
+  if (!d.uuid_valid) return std::nullopt;
+  auto gpu = std::find_if(s.gpus.begin(), s.gpus.end(),
+                          [&](const HostGpu& g) { return g.uuid == d.uuid; });
+  if (gpu == s.gpus.end() || !gpu->process_sm_util) return std::nullopt;
+  unsigned sum = 0;
+  for (const ProcessSample& p : s.processes) {
+    if (p.namespace_name == c.namespace_name && p.pod == c.pod && p.container == c.container &&
+        p.vdevice_index == static_cast<int>(vdevice)) {
+      sum += p.sm_util;
+    }
+  }
+  return std::min(sum, 100u);
+}
 
 std::string RenderMetrics(const Snapshot& snapshot, const RenderOptions& options) {
   net::PrometheusText out;

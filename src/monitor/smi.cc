@@ -173,7 +173,9 @@ SmiView ViewFromSnapshot(const Snapshot& snapshot, const std::string& title) {
       s.memory_limit = d.limit;
       s.memory_used = d.total;
       s.cores = d.sm_limit == 0 || d.sm_limit >= 100 ? -1 : static_cast<int>(d.sm_limit);
-      s.utilization = static_cast<double>(d.sm_util);
+      const size_t vdevice = static_cast<size_t>(&d - c.reading.devices.data());
+      s.utilization = static_cast<double>(
+          MeasuredContainerUtil(snapshot, c, vdevice).value_or(static_cast<unsigned>(d.sm_util)));
       s.blocked = c.reading.recent_kernel < 0;
       g->slices.push_back(std::move(s));
     }

@@ -88,6 +88,7 @@ Snapshot SnapshotFromMetrics(const std::vector<PromSample>& samples, const std::
   std::map<std::string, HostGpu> gpus;  // by uuid
   using Key = std::tuple<std::string, std::string, std::string>;
   std::map<Key, ContainerSample> containers;
+  std::vector<PromSample> measured;  // hami_container_gpu_utilization_ratio, applied last
   auto device = [&](const PromSample& s) -> DeviceReading& {
     Key key{Label(s, "namespace"), Label(s, "pod"), Label(s, "container")};
     ContainerSample& c = containers[key];
@@ -120,11 +121,17 @@ Snapshot SnapshotFromMetrics(const std::vector<PromSample>& samples, const std::
       device(s).sm_limit = v;
     } else if (s.name == "hami_container_device_utilization_ratio") {
       device(s).sm_util = v;
+    } else if (s.name == "hami_container_gpu_utilization_ratio") {
+      device(s);  // creates the entry
+      measured.push_back(s);
     } else if (s.name == "hami_container_blocked" && s.value > 0) {
       Key key{Label(s, "namespace"), Label(s, "pod"), Label(s, "container")};
       containers[key].reading.recent_kernel = -1;
     }
   }
+  // What NVML measured for the container's processes wins over what its region reports.
+  for (const PromSample& s : measured)
+    device(s).sm_util = static_cast<uint64_t>(std::max(0.0, s.value));
   for (auto& [uuid, g] : gpus) snap.gpus.push_back(std::move(g));
   std::sort(snap.gpus.begin(), snap.gpus.end(),
             [](const HostGpu& a, const HostGpu& b) { return a.index < b.index; });

@@ -76,6 +76,23 @@ TEST(Smi, ScrapedMetricsGiveTheSameView) {
             RenderSmi(ViewFromSnapshot(NodeSnapshot(), "t")));
 }
 
+TEST(Smi, SliceUtilizationIsWhatNvmlMeasuredWhereItMeasures) {
+  Snapshot s = NodeSnapshot();
+  s.gpus[0].process_sm_util = std::map<int32_t, unsigned>{{101, 30}, {102, 25}};
+  s.processes = {{"team-a", "trainer", "main", 0, kUuid0, 101, 30},
+                 {"team-a", "trainer", "main", 0, kUuid0, 103, 5}};
+  const SmiView direct = ViewFromSnapshot(s, "t");
+  ASSERT_EQ(direct.gpus[0].slices.size(), 2u);
+  EXPECT_EQ(direct.gpus[0].slices[0].utilization, 35.0) << "trainer: its processes' NVML samples";
+  EXPECT_EQ(direct.gpus[0].slices[1].utilization, 0.0)
+      << "notebook: NVML saw none of its processes";
+  auto samples = ParsePrometheusText(RenderMetrics(s, {}));
+  ASSERT_TRUE(samples.ok()) << samples.error().message();
+  EXPECT_EQ(RenderSmi(ViewFromSnapshot(SnapshotFromMetrics(*samples, "node-1"), "t")),
+            RenderSmi(direct))
+      << "a scraped monitor gives the same numbers";
+}
+
 TEST(Smi, ParsePrometheusText) {
   auto ok = ParsePrometheusText(
       "# HELP x y\nx{a=\"1\",b=\"q\\\"uo\\\\te\\n\"} 3.5\nplain 7 1700000000\n\n");

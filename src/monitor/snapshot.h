@@ -107,4 +107,10 @@ struct Snapshot {
   MonitorStats stats;
 };
 
+// The GPU utilization NVML measured for `c`'s processes on its device `vdevice` (the sum of their
+// samples, at most 100), or nullopt where NVML gives no per-process utilization for that GPU
+// (then only the region's own figure exists).
+std::optional<unsigned> MeasuredContainerUtil(const Snapshot& s, const ContainerSample& c,
+                                              size_t vdevice);
+
 }  // namespace hami::monitor
