@@ -73,6 +73,41 @@ void ReadLimits(const EnvSource& env, Config& c) {
   }
 }
 
+// A file-name component: not empty, no '/', not "." or "..".
+bool IsPathComponent(const char* s) {
+  return *s != '\0' && std::strchr(s, '/') == nullptr && std::strcmp(s, ".") != 0 &&
+         std::strcmp(s, "..") != 0;
+}
+
+// WIRE: KAI-resource-isolator's per-container cache, used only without
+// CUDA_DEVICE_MEMORY_SHARED_CACHE: <CONTAINER_VGPU_MOUNT>/containers/<POD_UID>_<CONTAINER_NAME>/
+// usage.cache, the file its monitor reads. Any of the three unset: the default path; a value that
+// cannot name that file (a '/' in the UID or name, too long): one error line and the default path
+// (the limits still hold; only the monitor loses sight of the container).
+void ReadPerContainerCache(const EnvSource& env, Config& c) {
+  const char* mount = env.NonEmpty("CONTAINER_VGPU_MOUNT");
+  const char* uid = env.NonEmpty("POD_UID");
+  const char* name = env.NonEmpty("CONTAINER_NAME");
+  if (mount == nullptr || uid == nullptr || name == nullptr) return;
+  if (!IsPathComponent(uid) || !IsPathComponent(name)) {
+    SHIM_ERROR("POD_UID=\"%s\" CONTAINER_NAME=\"%s\" cannot name a cache directory; using %s", uid,
+               name, c.region_path);
+    return;
+  }
+  char path[sizeof(c.region_path)];
+  const int n =
+      std::snprintf(path, sizeof(path), "%s/containers/%s_%s/usage.cache", mount, uid, name);
+  if (n < 0 || static_cast<size_t>(n) >= sizeof(path)) {
+    SHIM_ERROR(
+        "CONTAINER_VGPU_MOUNT=\"%s\": the per-container cache path is longer than 255 bytes; "
+        "using %s",
+        mount, c.region_path);
+    return;
+  }
+  std::snprintf(c.region_path, sizeof(c.region_path), "%s", path);
+  c.region_dirs_to_create = true;
+}
+
 }  // namespace
 
 bool Config::AnyMemoryLimit() const {
@@ -131,6 +166,8 @@ Config ReadConfig(EnvLookup lookup, void* context) {
     } else {
       std::snprintf(c.region_path, sizeof(c.region_path), "%s", v);
     }
+  } else {
+    ReadPerContainerCache(env, c);
   }
   return c;
 }

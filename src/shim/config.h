@@ -30,6 +30,10 @@ struct Config {
   uint64_t context_overhead = 0;      // HAMI_CONTEXT_OVERHEAD: bytes counted per context
   bool context_overhead_set = false;  // unset: measured from NVML around the first context
   char region_path[256] = "/tmp/cudevshr.cache";
+  // True when region_path was derived from KAI-resource-isolator's POD_UID, CONTAINER_NAME and
+  // CONTAINER_VGPU_MOUNT (<mount>/containers/<uid>_<name>/usage.cache): the runtime creates its
+  // two directories and falls back to the default path when it cannot (docs/integrations/kai.md).
+  bool region_dirs_to_create = false;
   bool any_sm_limit = false;
   // CUDA_OVERSUBSCRIBE=true: on a device with a memory limit, an allocation the GPU has no room
   // for is backed by host memory (managed memory) within the same limit (docs/libvgpu.md).

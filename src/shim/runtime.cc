@@ -1,6 +1,8 @@
 #include "shim/runtime.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +31,22 @@ uint64_t MonotonicNs() {
 }
 
 unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
+
+// Creates the directories above the per-container cache file <mount>/containers/<uid>_<name>/
+// (Config::region_dirs_to_create); the mount itself must exist. False with errno set on failure.
+bool MakeCacheDirs(const char* file) {
+  char dir[sizeof(Config::region_path)];
+  std::snprintf(dir, sizeof(dir), "%s", file);
+  char* slash = std::strrchr(dir, '/');
+  if (slash == nullptr) return true;
+  *slash = '\0';  // <mount>/containers/<uid>_<name>
+  char* parent = std::strrchr(dir, '/');
+  if (parent == nullptr) return true;
+  *parent = '\0';  // <mount>/containers
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) return false;
+  *parent = '/';
+  return mkdir(dir, 0777) == 0 || errno == EEXIST;
+}
 
 }  // namespace
 
@@ -71,6 +89,11 @@ void Runtime::Break(const char* fmt, ...) {
 
 void Runtime::Attach() {
   if (config_.error[0] != '\0') Break("%s", config_.error);
+  if (config_.region_dirs_to_create && !MakeCacheDirs(config_.region_path)) {
+    SHIM_ERROR("cannot create the directory of %s (errno %d); using /tmp/cudevshr.cache",
+               config_.region_path, errno);
+    std::snprintf(config_.region_path, sizeof(config_.region_path), "/tmp/cudevshr.cache");
+  }
   region::RegionConfig rc;
   for (int d = 0; d < kMaxDevices; ++d) {
     rc.limit[d] = config_.mem_limit[d];
