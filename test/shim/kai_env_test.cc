@@ -24,7 +24,7 @@ namespace {
 
 using hami::test::kMiB;
 
-constexpr uint64_t kLimit = 4147 * kMiB;  // floor(41472 MiB x 0.1) as the binder writes it
+constexpr uint64_t kLimit = 4147 * kMiB;  // CUDA_DEVICE_MEMORY_LIMIT=4147m, as the binder writes
 
 class KaiEnvTest : public hami::test::ProbeTest {
  protected:
