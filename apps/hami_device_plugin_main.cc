@@ -17,6 +17,7 @@
 #include "base/env.h"
 #include "base/log.h"
 #include "deviceplugin/service.h"
+#include "deviceplugin/volcano_wire.h"
 #include "k8s/client_config.h"
 #include "k8s/http_kube_api.h"
 #include "vendor/nvidia/config.h"
@@ -43,6 +44,7 @@ struct Flags {
   std::string register_interval = "30s";
   bool node_lock = false;  // true: upstream's bind protocol; false: the kubelet's pod-resources API
   std::string pod_resources_socket = hami::deviceplugin::kKubeletPodResourcesSocket;
+  bool volcano = false;  // serve Volcano's vGPU contract (docs/integrations/volcano.md)
   bool debug = false;
   int verbosity = 0;  // klog -v (upstream compatibility); >= 4 means debug logging
 };
@@ -67,6 +69,10 @@ hami::base::Result<dp::PluginConfig> BuildPluginConfig(const Flags& flags) {
                                                                   : dp::DeviceIdStrategy::kUuid;
   config.pass_device_specs = flags.pass_device_specs;
   config.mps_root = flags.mps_root;
+  if (flags.volcano) {
+    config.volcano = true;
+    config.resource_name = dp::volcano::kVgpuNumber;
+  }
   config.enable_topology_score =
       hami::base::Env::Default()->GetEnvOr("ENABLE_TOPOLOGY_SCORE", "") == "true";
   std::ifstream in(flags.node_config_file);
@@ -198,6 +204,10 @@ int main(int argc, char** argv) {
   app.add_option("--pod-resources-socket", flags.pod_resources_socket,
                  "the kubelet's pod-resources socket (used with --node-lock=false)")
       ->capture_default_str();
+  app.add_flag(
+      "--volcano", flags.volcano,
+      "serve Volcano's vGPU contract (volcano.sh/vgpu-number, volcano.sh/node-vgpu-register, "
+      "volcano.sh/* pod annotations) for its deviceshare plugin instead of HAMi's");
   app.add_flag("--debug", flags.debug, "debug logging");
   hami::apps::AddVerbosityFlag(app, &flags.verbosity);
   hami::apps::GoArgs args(argc, argv);

@@ -12,6 +12,7 @@
 #include "codec/node_lock.h"
 #include "codec/pod_devices.h"
 #include "deviceplugin/host_files.h"
+#include "deviceplugin/volcano_wire.h"
 #include "k8s/resource_path.h"
 #include "model/device.h"
 #include "model/protocol.h"
@@ -39,12 +40,14 @@ bool HasPendingDevices(const model::Pod& pod, const std::string& node) {
 }
 
 // The pods of a list that decode, each beside its JSON (for securityContext); others are skipped.
+// Pods are seen through ViewAsHami(keys).
 std::pair<std::vector<model::Pod>, std::vector<const Json*>> DecodePods(
-    const std::vector<Json>& items) {
+    const std::vector<Json>& items, const PodKeys& keys) {
   std::pair<std::vector<model::Pod>, std::vector<const Json*>> out;
   for (const auto& item : items) {
     auto pod = codec::PodFromJson(item);
     if (!pod.ok()) continue;
+    ViewAsHami(*pod, keys);
     out.first.push_back(std::move(pod).value());
     out.second.push_back(&item);
   }
@@ -91,7 +94,7 @@ base::Result<Allocator::PodRecord> Allocator::MatchAdmitted(
     const auto& status = item.value("status", Json::object());
     if (status.value("phase", "") == "Pending") pending.push_back(item);
   }
-  auto [bound, raw] = DecodePods(pending);
+  auto [bound, raw] = DecodePods(pending, config_.keys);
   HAMI_ASSIGN_OR_RETURN(model::Pod admitted,
                         AdmittedPod(bound, config_.node_name, kubelet, finished_));
   for (size_t i = 0; i < bound.size(); ++i) {
@@ -132,22 +135,26 @@ void Allocator::Finish(const model::Pod& pod) {
 }
 
 base::Result<Allocator::PodRecord> Allocator::FindLockOwner() {
-  HAMI_ASSIGN_OR_RETURN(Json node, api_.Get(k8s::NodesPath(config_.node_name)));
-  auto lock = codec::ParseNodeLock(AnnotationOf(node, model::kNodeLockAnnotation));
-  if (lock.ok() && !lock->legacy) {
-    auto json = api_.Get(k8s::PodsPath(lock->pod_namespace, lock->pod_name));
-    if (json.ok()) {
-      auto pod = codec::PodFromJson(*json);
-      if (pod.ok() && HasPendingDevices(*pod, config_.node_name)) {
-        return PodRecord{std::move(pod).value(), std::move(json).value()};
+  if (!config_.keys.volcano) {
+    HAMI_ASSIGN_OR_RETURN(Json node, api_.Get(k8s::NodesPath(config_.node_name)));
+    auto lock = codec::ParseNodeLock(AnnotationOf(node, model::kNodeLockAnnotation));
+    if (lock.ok() && !lock->legacy) {
+      auto json = api_.Get(k8s::PodsPath(lock->pod_namespace, lock->pod_name));
+      if (json.ok()) {
+        auto pod = codec::PodFromJson(*json);
+        if (pod.ok() && HasPendingDevices(*pod, config_.node_name)) {
+          return PodRecord{std::move(pod).value(), std::move(json).value()};
+        }
       }
     }
   }
   k8s::ListOptions options;
   options.field_selector = "spec.nodeName=" + config_.node_name;
   HAMI_ASSIGN_OR_RETURN(k8s::ListPage page, k8s::ListAll(api_, k8s::PodsPath(""), options));
-  auto [pods, raw] = DecodePods(page.items);
-  auto chosen = SelectPendingPod(pods, config_.node_name);
+  auto [pods, raw] = DecodePods(page.items, config_.keys);
+  std::vector<model::Pod> ordered = pods;                            // pods[i] stays beside raw[i]
+  if (config_.keys.volcano) SortByBindTime(ordered, HamiPodKeys());  // read through ViewAsHami
+  auto chosen = SelectPendingPod(ordered, config_.node_name);
   if (!chosen) {
     return base::NotFound("no pending pod with GPUs to allocate on node " + config_.node_name);
   }
@@ -169,10 +176,24 @@ base::Status Allocator::TryWrite(const std::function<base::Status()>& write) {
   return status;
 }
 
+void Allocator::ReleaseLock(const model::Pod& pod) {
+  base::Status status;
+  if (config_.keys.volcano) {
+    Json patch = {{"metadata", {{"annotations", {{volcano::kNodeLockAnnotation, nullptr}}}}}};
+    auto patched = api_.Patch(k8s::NodesPath(config_.node_name), k8s::PatchType::kMerge, patch);
+    if (!patched.ok()) status = patched.error();
+  } else {
+    status = locker_.Release(config_.node_name, pod.namespace_name, pod.name);
+  }
+  if (!status.ok()) {
+    base::LogWarn("release node lock", {{"pod", pod.Key()}, {"error", status.message()}});
+  }
+}
+
 base::Status Allocator::SetBindPhase(const model::Pod& pod, const char* phase) {
   return TryWrite([&] {
     auto patched = k8s::PatchAnnotations(api_, k8s::PodsPath(pod.namespace_name, pod.name),
-                                         {{model::kBindPhaseAnnotation, phase}});
+                                         {{config_.keys.bind_phase, phase}});
     return patched.ok() ? base::Status() : patched.error();
   });
 }
@@ -185,12 +206,19 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
   for (const auto* list : {&pod.init_containers, &pod.containers}) {
     for (const auto& c : *list) owners[c.name] = OwnerOf(record.json, c.name);
   }
+  if (config_.keys.volcano) {
+    const std::string* mode = pod.Annotation(volcano::kModeAnnotation);
+    if (mode != nullptr && !mode->empty() && *mode != model::kModeHamiCore) {
+      return base::FailedPrecondition("pod " + pod.Key() + ": " + volcano::kModeAnnotation + " " +
+                                      *mode + " is not served (hami-core only)");
+    }
+  }
   if (!config_.settings.mps_root.empty()) {
     HAMI_RETURN_IF_ERROR(CheckMpsDaemon(config_.settings.mps_root).WithContext("pod " + pod.Key()));
   }
   HAMI_ASSIGN_OR_RETURN(AllocatePlan plan, PlanAllocate(pod, requests, config_.settings, owners,
                                                         config_.new_cache_name));
-  Json annotations = {{nvidia::kToAllocateAnnotation, plan.remaining_to_allocate}};
+  Json annotations = {{config_.keys.to_allocate, plan.remaining_to_allocate}};
   if (config_.settings.mig) {
     HAMI_ASSIGN_OR_RETURN(annotations[nvidia::kMigAllocationsAnnotation],
                           RealizeMig(pod, requests, plan.containers));
@@ -206,8 +234,10 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
     // is what this plan says: one patch, carrying the end of the bind when nothing is left.
     Json patch = {{"metadata", {{"annotations", annotations}}}};
     if (plan.all_allocated) {
-      patch["metadata"]["annotations"][model::kBindPhaseAnnotation] = model::kBindPhaseSuccess;
-      patch["metadata"]["labels"] = {{model::kVgpuNodeAnnotation, config_.node_name}};
+      patch["metadata"]["annotations"][config_.keys.bind_phase] = model::kBindPhaseSuccess;
+      if (!config_.keys.volcano) {
+        patch["metadata"]["labels"] = {{model::kVgpuNodeAnnotation, config_.node_name}};
+      }
     }
     auto patched = TryWrite([&] {
       auto result = api_.Patch(path, k8s::PatchType::kMerge, patch);
@@ -215,20 +245,18 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
     });
     if (!patched.ok()) return patched.WithContext("patch pod " + pod.Key());
     if (plan.all_allocated) Finish(pod);
+    if (plan.all_allocated && config_.keys.volcano) ReleaseLock(pod);
     return std::move(plan.containers);
   }
   auto patched = k8s::PatchAnnotations(api_, path, annotations);
   if (!patched.ok()) return patched.error().WithContext("patch pod " + pod.Key());
   // Re-read: another container's Allocate may have run in between (as upstream does).
   HAMI_ASSIGN_OR_RETURN(Json fresh, api_.Get(path));
-  std::string left = AnnotationOf(fresh, nvidia::kToAllocateAnnotation);
+  std::string left = AnnotationOf(fresh, config_.keys.to_allocate);
   if (left.find(nvidia::kVendorName) == std::string::npos) {
     HAMI_RETURN_IF_ERROR(
         SetBindPhase(pod, model::kBindPhaseSuccess).WithContext("pod " + pod.Key()));
-    auto released = locker_.Release(config_.node_name, pod.namespace_name, pod.name);
-    if (!released.ok()) {
-      base::LogWarn("release node lock", {{"pod", pod.Key()}, {"error", released.message()}});
-    }
+    ReleaseLock(pod);
   }
   return std::move(plan.containers);
 }
@@ -280,10 +308,7 @@ base::Result<std::vector<ContainerAllocation>> Allocator::Allocate(
   if (auto s = SetBindPhase(pod, model::kBindPhaseFailed); !s.ok()) {
     base::LogWarn("set bind-phase failed", {{"pod", pod.Key()}, {"error", s.message()}});
   }
-  if (config_.kubelet_pods) return result.error();
-  if (auto s = locker_.Release(config_.node_name, pod.namespace_name, pod.name); !s.ok()) {
-    base::LogWarn("release node lock", {{"pod", pod.Key()}, {"error", s.message()}});
-  }
+  if (!config_.kubelet_pods || config_.keys.volcano) ReleaseLock(pod);
   return result.error();
 }
 

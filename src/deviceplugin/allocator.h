@@ -36,6 +36,7 @@
 #include "deviceplugin/admitted_pod.h"
 #include "deviceplugin/allocate.h"
 #include "deviceplugin/mig_manager.h"
+#include "deviceplugin/volcano.h"
 #include "k8s/kube_api.h"
 #include "k8s/node_lock.h"
 
@@ -57,6 +58,11 @@ struct AllocatorConfig {
   base::Env* env = base::Env::Default();
   // Mode "mig": realizes the bookings (owned by the service); null otherwise.
   MigManager* mig = nullptr;
+  // The pod annotations read and written (volcano.h). Volcano's: pods are read through
+  // ViewAsHami, the node lock is not consulted (the pending pod with the oldest bind-time is
+  // served, as upstream Volcano's plugin does), no hami.io/vgpu-node label is set, and a pod
+  // whose volcano.sh/vgpu-mode is not hami-core is refused.
+  PodKeys keys = HamiPodKeys();
 };
 
 class Allocator final : public AllocateHandler {
@@ -97,6 +103,8 @@ class Allocator final : public AllocateHandler {
   base::Result<std::string> RealizeMig(const model::Pod& pod,
                                        const std::vector<std::vector<std::string>>& requests,
                                        std::vector<ContainerAllocation>& containers);
+  // Ends the node lock of `pod`'s bind: HAMi's (node-lock protocol only) or Volcano's.
+  void ReleaseLock(const model::Pod& pod);
   // `write` tried up to match_attempts times while it fails Unavailable.
   base::Status TryWrite(const std::function<base::Status()>& write);
 

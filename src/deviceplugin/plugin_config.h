@@ -41,6 +41,9 @@ struct PluginConfig {
   DeviceIdStrategy device_id_strategy = DeviceIdStrategy::kUuid;
   bool pass_device_specs = false;
   bool enable_topology_score = false;  // env ENABLE_TOPOLOGY_SCORE=true
+  // --volcano: serve Volcano's vGPU contract (volcano.h) instead of HAMi's: resource
+  // volcano.sh/vgpu-number, volcano.sh/node-vgpu-* node annotations, volcano.sh/* pod keys.
+  bool volcano = false;
   // Mode "mps": the MPS control daemon's directory on the host (--mps-root): pipe/ (its
   // CUDA_MPS_PIPE_DIRECTORY, with the `control` pipe), shm/ (its /dev/shm), log/.
   std::string mps_root = "/run/nvidia/mps";

@@ -10,6 +10,8 @@
 #include "codec/node_register.h"
 #include "codec/topology_score.h"
 #include "deviceplugin/host_files.h"
+#include "deviceplugin/volcano.h"
+#include "deviceplugin/volcano_wire.h"
 #include "k8s/resource_path.h"
 #include "model/device.h"
 #include "vendor/nvidia/wire.h"
@@ -36,6 +38,7 @@ AllocatorConfig AllocatorConfigFor(const ServiceConfig& service, PodResourcesCli
   config.node_name = service.plugin.node_name;
   config.env = service.env;
   config.mig = mig;
+  config.keys = service.plugin.volcano ? VolcanoPodKeys() : HamiPodKeys();
   if (kubelet != nullptr) config.kubelet_pods = [kubelet] { return kubelet->List(); };
   if (node_pods != nullptr) {
     config.node_pods = [node_pods]() -> std::optional<std::vector<nlohmann::json>> {
@@ -251,6 +254,7 @@ AllocateSettings DevicePluginService::SettingsFor(const std::vector<GpuInfo>& gp
 base::Status DevicePluginService::PublishAnnotations(const Json& annotations, bool force_check) {
   const std::string text = codec::DumpJson(annotations);
   if (text == last_published_ && !force_check) return {};
+  const bool for_volcano = config_.plugin.volcano;
   if (text == last_published_) {
     HAMI_ASSIGN_OR_RETURN(Json node, api_.Get(k8s::NodesPath(config_.plugin.node_name)));
     const Json current = node["metadata"].value("annotations", Json::object());
@@ -258,14 +262,23 @@ base::Status DevicePluginService::PublishAnnotations(const Json& annotations, bo
     for (const auto& [key, value] : annotations.items()) {
       same = same && current.contains(key) && current[key] == value;
     }
+    // Volcano's scheduler answers each report with "Requesting_<time>": report again.
+    if (for_volcano) {
+      const Json handshake = current.value(volcano::kHandshakeAnnotation, Json());
+      same = same && handshake.is_string() &&
+             handshake.get<std::string>().starts_with(volcano::kHandshakeReported);
+    }
     if (same) return {};
   }
-  auto patched = k8s::PatchAnnotations(api_, k8s::NodesPath(config_.plugin.node_name), annotations);
+  Json patch = annotations;
+  if (for_volcano) {
+    patch[volcano::kHandshakeAnnotation] = VolcanoHandshakeReported(config_.env->UnixSeconds());
+  }
+  auto patched = k8s::PatchAnnotations(api_, k8s::NodesPath(config_.plugin.node_name), patch);
   if (!patched.ok()) return patched.error().WithContext("patch node " + config_.plugin.node_name);
   last_published_ = text;
-  base::LogInfo("node registered",
-                {{"node", config_.plugin.node_name},
-                 {nvidia::kRegisterAnnotation, annotations[nvidia::kRegisterAnnotation]}});
+  const char* key = for_volcano ? volcano::kRegisterAnnotation : nvidia::kRegisterAnnotation;
+  base::LogInfo("node registered", {{"node", config_.plugin.node_name}, {key, annotations[key]}});
   return {};
 }
 
@@ -297,9 +310,11 @@ base::Status DevicePluginService::DiscoverOnce(bool force_check) {
               {{"uuid", change.uuid}, {"healthy", change.healthy ? "true" : "false"}});
   }
   allocator_.UpdateSettings(SettingsFor(gpus));
-  Json annotations = {
-      {nvidia::kRegisterAnnotation, codec::EncodeNodeDevicesJson(inventory.devices)}};
-  if (config_.plugin.enable_topology_score) {
+  Json annotations =
+      config_.plugin.volcano
+          ? VolcanoNodeAnnotations(inventory.devices)
+          : Json{{nvidia::kRegisterAnnotation, codec::EncodeNodeDevicesJson(inventory.devices)}};
+  if (config_.plugin.enable_topology_score && !config_.plugin.volcano) {
     std::vector<std::string> uuids;
     std::map<std::string, int32_t> numa;
     for (const auto& device : inventory.devices) {
