@@ -43,7 +43,7 @@ std::vector<std::string> VariableNames() {
   for (const char* name :
        {"GPU_CORE_UTILIZATION_POLICY", "CUDA_TASK_PRIORITY", "HAMI_CONTEXT_OVERHEAD",
         "CUDA_DEVICE_MEMORY_SHARED_CACHE", "CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_MEMORY_LIMIT_16",
-        hami::shim::kOversubscribeEnv}) {
+        hami::shim::kOversubscribeEnv, "POD_UID", "CONTAINER_NAME", "CONTAINER_VGPU_MOUNT"}) {
     names.emplace_back(name);
   }
   return names;
@@ -97,6 +97,25 @@ const std::string* NonEmpty(const Vars& vars, const char* name) {
   return v != nullptr && !v->empty() ? v : nullptr;
 }
 
+constexpr std::string_view kDefaultPath = "/tmp/cudevshr.cache";
+
+bool FileNameComponent(const std::string& s) {
+  return !s.empty() && s.find('/') == std::string::npos && s != "." && s != "..";
+}
+
+// KAI-resource-isolator's <mount>/containers/<uid>_<name>/usage.cache when all three are set,
+// plain file names and the path fits; else the default path.
+std::string PerContainerPath(const Vars& vars) {
+  const std::string* mount = NonEmpty(vars, "CONTAINER_VGPU_MOUNT");
+  const std::string* uid = NonEmpty(vars, "POD_UID");
+  const std::string* name = NonEmpty(vars, "CONTAINER_NAME");
+  if (mount == nullptr || uid == nullptr || name == nullptr) return std::string(kDefaultPath);
+  if (!FileNameComponent(*uid) || !FileNameComponent(*name)) return std::string(kDefaultPath);
+  std::string path = *mount + "/containers/" + *uid + "_" + *name + "/usage.cache";
+  // A value holds no NUL (records are NUL-separated), so the C string is the whole value.
+  return path.size() < sizeof(hami::shim::Config::region_path) ? path : std::string(kDefaultPath);
+}
+
 void CheckConfig(const Vars& vars) {
   const hami::shim::Config c = hami::shim::ReadConfig(Lookup, const_cast<Vars*>(&vars));
   bool failed = false;
@@ -135,7 +154,8 @@ void CheckConfig(const Vars& vars) {
   const std::string* path = NonEmpty(vars, "CUDA_DEVICE_MEMORY_SHARED_CACHE");
   if (path != nullptr && path->size() >= sizeof(c.region_path)) failed = true;
   const bool path_used = path != nullptr && path->size() < sizeof(c.region_path);
-  Check(std::string_view(c.region_path) == (path_used ? *path : "/tmp/cudevshr.cache"));
+  Check(std::string_view(c.region_path) == (path_used ? *path : PerContainerPath(vars)));
+  Check(c.region_dirs_to_create == (path == nullptr && PerContainerPath(vars) != kDefaultPath));
   Check(std::memchr(c.error, '\0', sizeof(c.error)) != nullptr);
   Check(failed == (c.error[0] != '\0'));
   if (failed) Check(c.Enforcing());
