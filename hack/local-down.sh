@@ -51,7 +51,7 @@ fi
 # Anything of this checkout's plane left over (e.g. the env file was lost mid-start), clients
 # before servers so that nothing waits on a dead etcd.
 leftovers=$(hami::find_plane_pids)
-for want in hami-device-plugin kubelet-standin hami-scheduler kube-scheduler kube-apiserver etcd; do
+for want in kueue hami-device-plugin kubelet-standin hami-scheduler kube-scheduler kube-apiserver etcd; do
   for pid in $leftovers; do
     args=()
     { mapfile -d '' -t args < "/proc/$pid/cmdline"; } 2>/dev/null || continue

@@ -157,7 +157,7 @@ hami::find_plane_pids() {
       fake-hami-scheduler) exe=hami-scheduler ;;
     esac
     case $exe in
-      etcd|kube-apiserver|kube-scheduler|hami-scheduler|kubelet-standin|hami-device-plugin) ;;
+      etcd|kube-apiserver|kube-scheduler|hami-scheduler|kubelet-standin|hami-device-plugin|kueue) ;;
       *) continue ;;
     esac
     case " ${args[*]} " in

@@ -1,0 +1,279 @@
+"""Kueue (sigs.k8s.io/kueue, built from its Go module by hack/build-tools.sh --kueue) in front of
+our scheduler on the local control plane (docs/integrations/kueue.md, issue 18).
+
+Kueue's manager runs next to the plane (hack/lib/kueue.sh: its CRDs, its webhooks registered by
+URL with the plane's CA) with the Configuration of examples/integrations/kueue/kueue-config.yaml
+(resource transformations gpumem/gpucores -> total-gpumem/total-gpucores); a simulated node with one
+T4 (real node side: device plugin + kubelet-standin); the ResourceFlavor, ClusterQueue (8000 MiB of
+GPU memory, 100 % of cores) and LocalQueue of examples/integrations/kueue/. Four Jobs of one
+4000 MiB slice each: two are admitted and unsuspended, their pods placed by our extender on the one
+GPU (two slices share it), two stay queued; when the first two complete, the other two are admitted
+and placed.
+
+The local plane has no kube-controller-manager, so this script plays the Job controller's part
+(JobStandin): for an unsuspended Job it creates the pod from the Job's template (as the Job
+controller would, owner reference and job-name labels included), and when that pod has Succeeded
+it writes the Job's Complete status. A pod completes by a status patch (kubelet-standin runs
+nothing; it leaves a pod alone once it is Running).
+
+Usage: kueue_e2e.py ENV_FILE (the plane's env file; HAMI_DP_BIN etc. as for device_plugin_e2e.py).
+"""
+import copy
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+
+import yaml
+
+from e2e_lib import ENV, FAILURES, ROOT, check, get, kubectl, load_env, remove_sim_node, report, sim_nodes, wait
+
+NODE = "kueue-n1"
+NS = "kueue-e2e"
+EXAMPLES = os.path.join(ROOT, "examples", "integrations", "kueue")
+JOBS = [f"kueue-job-{i}" for i in range(1, 5)]
+QUOTA_MEM = 8000
+SLICE_MEM = 4000
+
+
+def kueue_sh(script):
+    """Runs bash with the plane's env and hack/lib/kueue.sh sourced."""
+    full = (f'source "{ROOT}/hack/lib/common.sh" && hami::load_env && source "{ROOT}/hack/lib/kueue.sh" '
+            f'&& {script}')
+    return subprocess.run(["bash", "-c", full], env=dict(os.environ, HAMI_LOCAL_DIR=ENV["HAMI_LOCAL_DIR"]),
+                          capture_output=True, text=True, timeout=300)
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class JobStandin:
+    """The Job controller's part for Jobs of one pod (parallelism = completions = 1)."""
+
+    def __init__(self):
+        self.created = {}  # job name -> pod name
+
+    def sync(self):
+        for job in json.loads(kubectl("get", "jobs", "-n", NS, "-o", "json").stdout)["items"]:
+            name = job["metadata"]["name"]
+            if job["spec"].get("suspend") or any(c["type"] == "Complete" for c in job["status"].get("conditions", [])):
+                continue
+            if name not in self.created:
+                self.create_pod(job)
+                continue
+            pod = get("pod", self.created[name], NS)
+            if pod and pod["status"].get("phase") == "Succeeded":
+                self.complete(job)
+
+    def create_pod(self, job):
+        name = job["metadata"]["name"]
+        tmpl = copy.deepcopy(job["spec"]["template"])
+        meta = tmpl.get("metadata", {})
+        labels = dict(meta.get("labels", {}))
+        labels.update({"batch.kubernetes.io/job-name": name, "job-name": name,
+                       "batch.kubernetes.io/controller-uid": job["metadata"]["uid"],
+                       "controller-uid": job["metadata"]["uid"]})
+        pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": f"{name}-pod", "namespace": NS, "labels": labels,
+                            "annotations": meta.get("annotations", {}),
+                            "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": name,
+                                                 "uid": job["metadata"]["uid"], "controller": True,
+                                                 "blockOwnerDeletion": True}]},
+               "spec": tmpl["spec"]}
+        kubectl("create", "-f", "-", input=json.dumps(pod))
+        self.created[name] = f"{name}-pod"
+        kubectl("patch", "job", name, "-n", NS, "--subresource=status", "--type=merge",
+                "-p", json.dumps({"status": {"startTime": job["status"].get("startTime") or now(),
+                                             "active": 1}}))
+
+    def complete(self, job):
+        t = now()
+        status = {"status": {"active": 0, "succeeded": 1, "ready": 0, "terminating": 0,
+                             "completionTime": t, "startTime": job["status"].get("startTime") or t,
+                             "conditions": [
+                                 {"type": "SuccessCriteriaMet", "status": "True", "reason": "CompletionsReached",
+                                  "message": "Reached expected number of succeeded pods",
+                                  "lastProbeTime": t, "lastTransitionTime": t},
+                                 {"type": "Complete", "status": "True", "reason": "CompletionsReached",
+                                  "message": "Reached expected number of succeeded pods",
+                                  "lastProbeTime": t, "lastTransitionTime": t}]}}
+        kubectl("patch", "job", job["metadata"]["name"], "-n", NS, "--subresource=status", "--type=merge",
+                "-p", json.dumps(status))
+
+
+def qty(s):
+    """A Kubernetes quantity as a number ("8k" -> 8000, "100m" -> 0.1, "128Mi" -> 134217728)."""
+    units = {"m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+    for suffix in sorted(units, key=len, reverse=True):
+        if s and s.endswith(suffix):
+            return float(s[:-len(suffix)]) * units[suffix]
+    return float(s) if s else None
+
+
+def workloads():
+    """{job name: workload} of the namespace's Workloads (owner: the Job)."""
+    out = {}
+    for w in json.loads(kubectl("get", "workloads.kueue.x-k8s.io", "-n", NS, "-o", "json").stdout)["items"]:
+        for ref in w["metadata"].get("ownerReferences", []):
+            if ref["kind"] == "Job":
+                out[ref["name"]] = w
+    return out
+
+
+def cond(obj, typ):
+    return any(c["type"] == typ and c["status"] == "True" for c in obj.get("status", {}).get("conditions", []))
+
+
+def admitted_jobs():
+    return sorted(j for j, w in workloads().items() if cond(w, "Admitted") and not cond(w, "Finished"))
+
+
+def wait_with(standin, pred, timeout):
+    def step():
+        standin.sync()
+        return pred()
+    return wait(step, timeout, interval=0.5)
+
+
+def pod_of(job):
+    return get("pod", f"{job}-pod", NS)
+
+
+def placed(job):
+    p = pod_of(job)
+    return p if p and p["spec"].get("nodeName") and p["status"].get("phase") == "Running" and \
+        p["metadata"].get("annotations", {}).get("hami.io/vgpu-devices-allocated") else None
+
+
+def make_jobs():
+    with open(os.path.join(EXAMPLES, "job.yaml")) as f:
+        tmpl = yaml.safe_load(f)
+    for name in JOBS:
+        job = copy.deepcopy(tmpl)
+        del job["metadata"]["generateName"]
+        job["metadata"]["name"] = name
+        kubectl("create", "-n", NS, "-f", "-", input=json.dumps(job))
+        time.sleep(0.2)  # distinct creation times: Kueue admits in creation order
+
+
+def test_queueing():
+    standin = JobStandin()
+    make_jobs()
+    w = wait(lambda: len(workloads()) == len(JOBS) and workloads(), 60)
+    check("a Workload per Job", bool(w), f"{len(workloads())} workloads")
+    if not w:
+        return
+    req = w[JOBS[0]]["spec"]["podSets"][0]["template"]["spec"]["containers"][0]["resources"]
+    print("workload podSet resources:", json.dumps(req))
+    first = wait_with(standin, lambda: len(admitted_jobs()) == 2 and admitted_jobs(), 60)
+    check("two Jobs admitted up to the 8000 MiB quota", bool(first), f"admitted {admitted_jobs()}")
+    if not first:
+        return
+    wls = workloads()
+    print("admission:", json.dumps(wls[first[0]]["status"]["admission"]))
+    cq = get("clusterqueue.kueue.x-k8s.io", "hami-gpu")
+    used = {r["name"]: r["total"] for f in cq["status"].get("flavorsUsage", []) for r in f["resources"]}
+    check("ClusterQueue counts total-gpumem 8000 and total-gpucores 50 (transformations)",
+          qty(used.get("nvidia.com/total-gpumem")) == QUOTA_MEM and qty(used.get("nvidia.com/total-gpucores")) == 50
+          and qty(used.get("nvidia.com/gpu")) == 2 and "nvidia.com/gpumem" not in used, f"flavorsUsage {used}")
+    queued = [j for j in JOBS if j not in first]
+    check("the other two stay queued (suspended, not admitted)",
+          all(get("job", j, NS)["spec"].get("suspend") is True and not cond(wls[j], "QuotaReserved")
+              for j in queued), json.dumps({j: wls[j].get("status", {}) for j in queued})[:800])
+    check("ClusterQueue reports 2 pending workloads",
+          wait(lambda: get("clusterqueue.kueue.x-k8s.io", "hami-gpu")["status"].get("pendingWorkloads") == 2, 20),
+          json.dumps(get("clusterqueue.kueue.x-k8s.io", "hami-gpu")["status"])[:500])
+    pods = wait_with(standin, lambda: all(placed(j) for j in first) and [placed(j) for j in first], 90)
+    check("the admitted Jobs' pods are placed by our extender and Running", bool(pods),
+          json.dumps({j: (pod_of(j) or {}).get("status", {}) for j in first})[:800])
+    if not pods:
+        return
+    devs = [p["metadata"]["annotations"]["hami.io/vgpu-devices-allocated"] for p in pods]
+    print("allocated:", devs)
+    uuids = {d.split(",")[0] for d in devs}
+    check("the two slices share one GPU", len(uuids) == 1 and all(f",{SLICE_MEM},25" in d for d in devs), devs)
+    check("Kueue's flavor nodeSelector reached the pods",
+          all(p["spec"].get("nodeSelector", {}).get("gpu") == "on" for p in pods),
+          [p["spec"].get("nodeSelector") for p in pods])
+    check("queued Jobs have no pods", all(pod_of(j) is None for j in queued))
+    # The first two finish: their pods succeed, the Jobs complete, Kueue releases the quota.
+    for p in pods:
+        t = now()
+        kubectl("patch", "pod", p["metadata"]["name"], "-n", NS, "--subresource=status", "--type=merge", "-p",
+                json.dumps({"status": {"phase": "Succeeded", "conditions": [
+                    {"type": "Ready", "status": "False", "reason": "PodCompleted", "lastTransitionTime": t}],
+                    "containerStatuses": [{"name": "cuda", "ready": False, "restartCount": 0, "image": "cuda",
+                                           "imageID": "", "state": {"terminated": {
+                                               "exitCode": 0, "reason": "Completed", "startedAt": t,
+                                               "finishedAt": t}}}]}}))
+    t0 = time.time()
+    second = wait_with(standin, lambda: sorted(queued) == admitted_jobs() and admitted_jobs(), 90)
+    check("the queued Jobs are admitted once the first two finished", bool(second),
+          f"admitted {admitted_jobs()}, workloads " +
+          json.dumps({j: [c["type"] for c in w.get("status", {}).get("conditions", []) if c["status"] == "True"]
+                      for j, w in workloads().items()}))
+    if not second:
+        return
+    print(f"admitted {time.time() - t0:.1f}s after the first pods completed")
+    check("the finished Workloads are Finished", all(cond(workloads()[j], "Finished") for j in first))
+    pods = wait_with(standin, lambda: all(placed(j) for j in queued) and [placed(j) for j in queued], 90)
+    check("their pods are placed on the GPU the finished slices left", bool(pods) and
+          len({p["metadata"]["annotations"]["hami.io/vgpu-devices-allocated"].split(",")[0] for p in pods}) == 1,
+          json.dumps({j: (pod_of(j) or {}).get("status", {}) for j in queued})[:800])
+
+
+def main():
+    load_env(sys.argv[1])
+    t_start = time.time()
+    r = subprocess.run(["bash", os.path.join(ROOT, "hack", "build-tools.sh"), "--kueue"],
+                       capture_output=True, text=True, timeout=1500)
+    if r.returncode != 0:
+        print(r.stderr[-3000:], file=sys.stderr)
+        check("kueue built", False, "hack/build-tools.sh --kueue failed")
+        return report("kueue e2e")
+    print(f"build-tools --kueue: {time.time() - t_start:.1f}s")
+    with open(os.path.join(EXAMPLES, "kueue-config.yaml")) as f:
+        resources = yaml.safe_load(f)["resources"]
+    extra = os.path.join(ENV["HAMI_LOCAL_DIR"], "kueue-extra.yaml")
+    with open(extra, "w") as f:
+        yaml.safe_dump({"resources": resources}, f)
+    r = sim_nodes(f"start_sim_node {NODE} 1xT4-16GB e2e=kueue && wait_sim_node {NODE} 10 90")
+    if r.returncode != 0:
+        print(r.stderr, file=sys.stderr)
+        check(f"{NODE}: started", False, r.stderr[-500:])
+    t_kueue = time.time()
+    r = kueue_sh(f'kueue::start "{extra}"')
+    print(r.stderr, file=sys.stderr)
+    check("kueue started", r.returncode == 0, r.stderr[-1000:])
+    print(f"kueue up in {time.time() - t_kueue:.1f}s")
+    try:
+        if not FAILURES:
+            kubectl("create", "namespace", NS, check=False)
+            for f in ("resource-flavor.yaml", "cluster-queue.yaml"):
+                kubectl("apply", "-f", os.path.join(EXAMPLES, f))
+            kubectl("apply", "-n", NS, "-f", os.path.join(EXAMPLES, "local-queue.yaml"))
+            check("ClusterQueue active", wait(lambda: cond(get("clusterqueue.kueue.x-k8s.io", "hami-gpu") or {},
+                                                           "Active"), 30))
+            test_queueing()
+    finally:
+        for j in JOBS:
+            kubectl("delete", "job", j, "-n", NS, "--wait=false", check=False)
+            kubectl("delete", "pod", f"{j}-pod", "-n", NS, "--grace-period=0", "--force", check=False)
+        # No garbage collector here: the Workloads go by hand, while Kueue runs to drop its finalizer.
+        kubectl("delete", "workloads.kueue.x-k8s.io", "--all", "-n", NS, "--timeout=20s", check=False)
+        if FAILURES:
+            log = os.path.join(ENV["LOG_DIR"], "kueue.log")
+            if os.path.exists(log):
+                print("--- kueue.log (tail)", file=sys.stderr)
+                print("".join(open(log).readlines()[-40:]), file=sys.stderr)
+        kueue_sh("kueue::stop")
+        remove_sim_node(NODE)
+    print(f"kueue e2e: {time.time() - t_start:.1f}s")
+    return report("kueue e2e")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
