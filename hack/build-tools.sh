@@ -163,8 +163,11 @@ install_hadolint() {
 
 build_log=$cache_root/v$k8s_version/build.log
 t_start=$(date +%s)
-exec 9>"$cache_root/v$k8s_version/.lock"
-flock -w 3600 9 || hami::die "another build-tools.sh holds $cache_root/v$k8s_version/.lock for over an hour"
+# --kueue takes a lock of its own: its build (minutes when cold) runs beside local-up's.
+lock=$cache_root/v$k8s_version/.lock
+(( kueue_only )) && lock+=-kueue
+exec 9>"$lock"
+flock -w 3600 9 || hami::die "another build-tools.sh holds $lock for over an hour"
 
 [[ ${HAMI_QUIET:-0} == 1 ]] || hami::log "tools: k8s v$k8s_version, etcd v$etcd_version, helm $helm_version, $go_version, cache $cache_bin"
 if (( kueue_only )); then
