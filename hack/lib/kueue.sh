@@ -15,9 +15,9 @@
 # the admin kubeconfig (no RBAC, no Deployment, no leader election); its webhook server listens on
 # 127.0.0.1:$KUEUE_WEBHOOK_PORT with the plane's serving certificate (pki/webhook.crt, for
 # 127.0.0.1, issued by pki/ca.crt), so internalCertManagement is off and the webhook configurations
-# carry `url:` and our CA instead of a Service. Only the webhooks of Kueue's own kinds and of
-# batch/v1 Jobs are registered (the only integration enabled): nothing else on the shared plane
-# passes through Kueue. The visibility API server (VisibilityOnDemand) and the metrics port are off;
+# carry `url:` and our CA instead of a Service. Integrations: batch/job and pod. Only the webhooks
+# of Kueue's own kinds, of batch/v1 Jobs and of pods labelled kueue.x-k8s.io/queue-name (an
+# objectSelector) are registered: nothing else on the shared plane passes through Kueue. The visibility API server (VisibilityOnDemand) and the metrics port are off;
 # Kueue still wants a metrics certificate in /etc/kueue/metrics/certs (kueue::_metrics_certs).
 
 KUEUE_DIR=${KUEUE_DIR:-$HAMI_LOCAL_DIR/kueue}
@@ -55,13 +55,14 @@ featureGates:
 integrations:
   frameworks:
   - batch/job
+  - pod
 EOF
   if [[ -n $extra ]]; then cat "$extra" >> "$KUEUE_DIR/config.yaml"; fi
 }
 
 # kueue::_webhook_manifests FILE: Kueue's webhook configurations (the module's
 # config/components/webhook/manifests.yaml) for the local plane: url + our CA, only Kueue's own
-# kinds and batch/v1 Jobs.
+# kinds, batch/v1 Jobs and queued pods.
 kueue::_webhook_manifests() {
   python3 - "$1" "https://127.0.0.1:$KUEUE_WEBHOOK_PORT" "$(base64 -w0 < "$PKI_DIR/ca.crt")" \
     "${KUEUE_WEBHOOKS[@]}" <<'EOF'
@@ -75,9 +76,12 @@ for doc in yaml.safe_load_all(open(src)):
     kept = []
     for hook in doc["webhooks"]:
         path = hook["clientConfig"]["service"]["path"]
-        if "kueue-x-k8s-io" not in path and "batch-v1-job" not in path:
+        if "kueue-x-k8s-io" not in path and "batch-v1-job" not in path and "--v1-pod" not in path:
             continue
         hook["clientConfig"] = {"url": base + path, "caBundle": ca}
+        if "--v1-pod" in path:  # only pods queued in Kueue: the plane's other pods never wait on it
+            hook["objectSelector"] = {"matchExpressions": [
+                {"key": "kueue.x-k8s.io/queue-name", "operator": "Exists"}]}
         hook["timeoutSeconds"] = 10
         kept.append(hook)
     doc["webhooks"] = kept

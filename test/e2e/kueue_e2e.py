@@ -35,6 +35,7 @@ NS = "kueue-e2e"
 EXAMPLES = os.path.join(ROOT, "examples", "integrations", "kueue")
 JOBS = [f"kueue-job-{i}" for i in range(1, 5)]
 FRAG_JOB = "kueue-job-2gpus"
+PODS = [f"kueue-pod-{i}" for i in range(1, 4)]
 QUOTA_MEM = 8000
 SLICE_MEM = 4000
 
@@ -115,11 +116,11 @@ def qty(s):
 
 
 def workloads():
-    """{job name: workload} of the namespace's Workloads (owner: the Job)."""
+    """{owner name: workload} of the namespace's Workloads (owner: the Job, or the pod)."""
     out = {}
     for w in json.loads(kubectl("get", "workloads.kueue.x-k8s.io", "-n", NS, "-o", "json").stdout)["items"]:
         for ref in w["metadata"].get("ownerReferences", []):
-            if ref["kind"] == "Job":
+            if ref["kind"] in ("Job", "Pod"):
                 out[ref["name"]] = w
     return out
 
@@ -130,6 +131,12 @@ def cond(obj, typ):
 
 def admitted_jobs():
     return sorted(j for j, w in workloads().items() if cond(w, "Admitted") and not cond(w, "Finished"))
+
+
+def placed_pod(name):
+    p = get("pod", name, NS)
+    return p if p and p["spec"].get("nodeName") and p["status"].get("phase") == "Running" and \
+        p["metadata"].get("annotations", {}).get("hami.io/vgpu-devices-allocated") else None
 
 
 def wait_with(standin, pred, timeout):
@@ -144,9 +151,7 @@ def pod_of(job):
 
 
 def placed(job):
-    p = pod_of(job)
-    return p if p and p["spec"].get("nodeName") and p["status"].get("phase") == "Running" and \
-        p["metadata"].get("annotations", {}).get("hami.io/vgpu-devices-allocated") else None
+    return placed_pod(f"{job}-pod")
 
 
 def succeed(p):
@@ -267,6 +272,57 @@ def test_quota_is_not_capacity(standin):
           bool(c), json.dumps((pod_of(FRAG_JOB) or {}).get("status", {}))[:600])
 
 
+def release(job):
+    """Deletes Job `job`, its pod and its Workload (no garbage collector here)."""
+    kubectl("delete", "job", job, "-n", NS, "--wait=false", check=False)
+    kubectl("delete", "pod", f"{job}-pod", "-n", NS, "--grace-period=0", "--force", check=False)
+    w = workloads().get(job)
+    if w:
+        kubectl("delete", "workload.kueue.x-k8s.io", w["metadata"]["name"], "-n", NS, "--timeout=20s", check=False)
+
+
+def test_pod_integration():
+    """Plain pods queued in Kueue (integration `pod`): Kueue's webhook holds them with its
+    scheduling gate, and removes it on admission; our webhook has mutated them too. An ungated pod
+    must be placed at once (upstream HAMi#1368: minutes of delay after ungating)."""
+    release(FRAG_JOB)
+    ok = wait(lambda: not admitted_jobs(), 30)
+    check("pods: the quota is free", ok, f"admitted {admitted_jobs()}")
+    with open(os.path.join(EXAMPLES, "job.yaml")) as f:
+        tmpl = yaml.safe_load(f)["spec"]["template"]
+    for name in PODS:
+        pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": name, "labels": {"kueue.x-k8s.io/queue-name": "gpu-queue"}},
+               "spec": copy.deepcopy(tmpl["spec"])}
+        kubectl("create", "-n", NS, "-f", "-", input=json.dumps(pod))
+        time.sleep(0.2)
+    gated = get("pod", PODS[2], NS)
+    gates = [g["name"] for g in (gated or {}).get("spec", {}).get("schedulingGates", [])]
+    print("pod scheduling gates:", gates, "schedulerName:", (gated or {}).get("spec", {}).get("schedulerName"))
+    first = wait(lambda: len(admitted_jobs()) == 2 and admitted_jobs(), 60)
+    check("pods: two admitted up to the quota", bool(first), f"admitted {admitted_jobs()}")
+    if not first:
+        return
+    t0 = time.time()
+    pods = wait(lambda: all(placed_pod(n) for n in first) and [placed_pod(n) for n in first], 30, interval=0.2)
+    print(f"pods: placed {time.time() - t0:.1f}s after Kueue admitted them")
+    check("pods: the admitted pods are ungated and placed by our extender within 30 s", bool(pods),
+          json.dumps({n: (get("pod", n, NS) or {}).get("status", {}) for n in first})[:600])
+    (rest,) = [n for n in PODS if n not in first]
+    p = get("pod", rest, NS)
+    check("pods: the third is held by Kueue's scheduling gate, unbound",
+          p and not p["spec"].get("nodeName") and "kueue.x-k8s.io/admission" in
+          [g["name"] for g in p["spec"].get("schedulingGates", [])], json.dumps((p or {}).get("spec", {}))[:400])
+    if not pods:
+        return
+    succeed(pods[0])
+    t0 = time.time()
+    third = wait(lambda: placed_pod(rest), 60, interval=0.2)
+    print(f"pods: third placed {time.time() - t0:.1f}s after one finished")
+    check("pods: the third is admitted and placed when one finishes", bool(third),
+          json.dumps((get("pod", rest, NS) or {}).get("status", {}))[:600])
+
+
 def main():
     load_env(sys.argv[1])
     t_start = time.time()
@@ -300,10 +356,13 @@ def main():
             check("ClusterQueue active", wait(lambda: cond(get("clusterqueue.kueue.x-k8s.io", "hami-gpu") or {},
                                                            "Active"), 30))
             test_queueing()
+            test_pod_integration()
     finally:
         for j in JOBS + [FRAG_JOB]:
             kubectl("delete", "job", j, "-n", NS, "--wait=false", check=False)
             kubectl("delete", "pod", f"{j}-pod", "-n", NS, "--grace-period=0", "--force", check=False)
+        for n in PODS:
+            kubectl("delete", "pod", n, "-n", NS, "--grace-period=0", "--force", check=False)
         # No garbage collector here: the Workloads go by hand, while Kueue runs to drop its finalizer.
         kubectl("delete", "workloads.kueue.x-k8s.io", "--all", "-n", NS, "--timeout=20s", check=False)
         if FAILURES:
