@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "deviceplugin/volcano_wire.h"
 #include "k8s/resource_path.h"
 #include "test/fakes/fake_env.h"
 #include "test/fakes/fake_kube_api.h"
@@ -69,12 +70,19 @@ class DevicePluginServiceTest : public ::testing::Test {
     config.health_interval = kHealthInterval;
     config.register_interval = kRegisterInterval;
     config.env = &env_;
+    Configure(config);
     service_ = std::make_unique<DevicePluginService>(api_, std::move(source), config);
     ASSERT_TRUE(service_->Start().ok());
   }
   void TearDown() override {
     service_.reset();
     fs::remove_all(root_);
+  }
+
+  virtual void Configure(ServiceConfig& /*config*/) {}
+  std::string NodeAnnotation(const std::string& key) {
+    auto node = api_.Get(k8s::NodesPath("node-a"));
+    return node->at("metadata").value("annotations", Json::object()).value(key, "");
   }
 
   // Health ticks the discovery loop has started to wait for so far.
@@ -178,6 +186,37 @@ TEST_F(DevicePluginServiceTest, AFailedPodListRemovesNothing) {
   EXPECT_TRUE(fs::exists(ContainerDir("unknown-uid"))) << "never delete on an incomplete view";
   for (int i = 0; i < 3; ++i) Tick();
   EXPECT_FALSE(fs::exists(ContainerDir("unknown-uid"))) << "the next interval's list succeeds";
+}
+
+// --volcano: the node is registered as Volcano's deviceshare plugin reads it, and the scheduler's
+// Requesting_ handshake is answered at the next register interval (Volcano drops the node's GPUs
+// 60 s after asking without an answer).
+class VolcanoServiceTest : public DevicePluginServiceTest {
+ protected:
+  void Configure(ServiceConfig& config) override { config.plugin.volcano = true; }
+};
+
+TEST_F(VolcanoServiceTest, RegistersForVolcanoAndAnswersTheHandshake) {
+  WaitForFirstTick();
+  EXPECT_EQ(NodeAnnotation(volcano::kRegisterAnnotation),
+            "GPU-scripted-0,10,15360,NVIDIA-Tesla T4,true:");
+  EXPECT_EQ(NodeAnnotation(volcano::kUnhealthyIdsAnnotation), "");
+  EXPECT_TRUE(NodeAnnotation(volcano::kHandshakeAnnotation).starts_with("Reported_"));
+  EXPECT_EQ(RegisterAnnotation(), "") << "no hami.io registration in Volcano mode";
+  ASSERT_TRUE(
+      k8s::PatchAnnotations(api_, k8s::NodesPath("node-a"),
+                            {{volcano::kHandshakeAnnotation, "Requesting_2026.12.07 11:00:00"}})
+          .ok());
+  Tick();
+  Tick();
+  EXPECT_TRUE(NodeAnnotation(volcano::kHandshakeAnnotation).starts_with("Requesting_"));
+  Tick();
+  EXPECT_TRUE(NodeAnnotation(volcano::kHandshakeAnnotation).starts_with("Reported_"));
+  source_->SetHealthy(false);
+  Tick();
+  EXPECT_EQ(NodeAnnotation(volcano::kRegisterAnnotation),
+            "GPU-scripted-0,10,15360,NVIDIA-Tesla T4,false:");
+  EXPECT_EQ(NodeAnnotation(volcano::kUnhealthyIdsAnnotation), "GPU-scripted-0");
 }
 
 }  // namespace
