@@ -610,5 +610,18 @@ class VendorsTest(unittest.TestCase):
         self.assertEqual(sorted(p.stdout.split()), managed)
 
 
+
+class VolcanoTest(unittest.TestCase):
+    """docs/integrations/volcano.md: Volcano schedules; our chart brings only the node side."""
+
+    def test_scheduler_off_device_plugin_in_volcano_mode(self):
+        r = case({"scheduler": {"enabled": False}, "devicePlugin": {"volcano": {"enabled": True}}})
+        self.assertIn("--volcano", r.args(*DP))
+        self.assertEqual(r.all("Deployment"), [])
+        self.assertEqual(r.all("MutatingWebhookConfiguration"), [])
+        self.assertIsNone(r.find("Service", "hami-scheduler"))
+        self.assertIsNotNone(r.find("ConfigMap", "hami-scheduler-device"), "the device plugin reads it")
+        self.assertNotIn("--volcano", case({}).args(*DP))
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
