@@ -184,9 +184,10 @@ def sa_kubeconfig(env, sa, path):
 
 # --- steps ----------------------------------------------------------------------------------------
 
-def values(https_port, metrics_port):
+def values(https_port, metrics_port, webui_port):
     return dict(RESOURCES, schedulerName=SCHED_NAME, scheduler={
         "metricsBindAddress": f"127.0.0.1:{metrics_port}",
+        "webui": {"port": webui_port},
         "service": {"type": "NodePort", "httpTargetPort": https_port},
         "admissionWebhook": {"failurePolicy": "Fail",
                              "namespaceSelector": {"matchLabels": {"hami-chart-e2e": "on"}},
@@ -443,9 +444,9 @@ def main():
         kubectl("delete", "pod", "chart-e2e-gpu", "-n", NS, "--grace-period=0", "--force", check_rc=False)
         kubectl("create", "namespace", NS, check_rc=False)
         kubectl("label", "namespace", NS, "hami-chart-e2e=on", "--overwrite")
-        ports = {"https": free_port(), "metrics": free_port(), "kube_scheduler": free_port()}
+        ports = {"https": free_port(), "metrics": free_port(), "kube_scheduler": free_port(), "webui": free_port()}
         values_file = os.path.join(workdir, "values.yaml")
-        yaml.safe_dump(values(ports["https"], ports["metrics"]), open(values_file, "w"))
+        yaml.safe_dump(values(ports["https"], ports["metrics"], ports["webui"]), open(values_file, "w"))
         validate_and_install(values_file)
         installed = upgrade_keeps_certificates()
         check_rbac()
@@ -453,6 +454,8 @@ def main():
         schedule_a_pod(env)
         check("hami-scheduler /metrics (rendered --metrics-bind-address)",
               curl_ok(f"http://127.0.0.1:{ports['metrics']}/metrics"))
+        check("hami-scheduler web UI API (rendered --webui-bind-address)",
+              curl_ok(f"http://127.0.0.1:{ports['webui']}/api/version"))
         if opts.device_plugin_bin or opts.monitor_bin:
             run_node_components(env, installed, opts, workdir, started)
         else:
