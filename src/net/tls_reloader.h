@@ -16,10 +16,13 @@
 
 #include "base/status.h"
 
+// OpenSSL's own type names, forward-declared so this header does not pull in OpenSSL.
+// NOLINTBEGIN(readability-identifier-naming)
 using SSL_CTX = struct ssl_ctx_st;
 using SSL = struct ssl_st;
 using X509 = struct x509_st;
 using EVP_PKEY = struct evp_pkey_st;
+// NOLINTEND(readability-identifier-naming)
 struct stack_st_X509;
 
 namespace hami::net {

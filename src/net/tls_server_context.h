@@ -21,7 +21,8 @@
 #include "net/http_server.h"
 #include "net/tls_reloader.h"
 
-using X509_STORE = struct x509_store_st;
+// OpenSSL's own type name, forward-declared (as in tls_reloader.h).
+using X509_STORE = struct x509_store_st;  // NOLINT(readability-identifier-naming)
 
 namespace hami::net {
 

@@ -73,6 +73,7 @@ std::vector<PendingReason> SummarizeFailures(const std::map<std::string, std::st
     for (const std::string& code : CodesOf(rendered)) counts[code]++;
   }
   std::vector<PendingReason> out;
+  out.reserve(counts.size());
   for (const auto& [code, nodes] : counts) {
     out.push_back(
         {code, Plural(nodes, "node", "nodes") + ": " + ReasonWords(code, request), nodes});

@@ -37,7 +37,7 @@ FetchFn HttpFetch(size_t max_bytes) {
 
 MonitorScraper::MonitorScraper(ScraperConfig config,
                                std::function<std::vector<ScrapeTarget>()> targets, FetchFn fetch)
-    : config_(std::move(config)), targets_(std::move(targets)), fetch_(std::move(fetch)) {}
+    : config_(config), targets_(std::move(targets)), fetch_(std::move(fetch)) {}
 
 MonitorScraper::~MonitorScraper() { Stop(); }
 

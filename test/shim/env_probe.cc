@@ -29,7 +29,7 @@ void* Sym(void* lib, const char* name) {
   return p;
 }
 
-#define SYM(lib, fn) reinterpret_cast<decltype(&fn)>(Sym(lib, #fn))
+#define SYM(lib, fn) reinterpret_cast<decltype(&(fn))>(Sym((lib), #fn))
 
 int Cuda(size_t chunk) {
   void* lib = dlopen("libcuda.so.1", RTLD_NOW);
