@@ -350,8 +350,13 @@ def main():
     try:
         if not FAILURES:
             kubectl("create", "namespace", NS, check=False)
-            for f in ("resource-flavor.yaml", "cluster-queue.yaml"):
-                kubectl("apply", "-f", os.path.join(EXAMPLES, f))
+            # The example's flavor plus this test's node label: other tests' nodes on the shared plane
+            # are gpu=on too, and a pod Kueue admits must not land there.
+            with open(os.path.join(EXAMPLES, "resource-flavor.yaml")) as f:
+                flavor = yaml.safe_load(f)
+            flavor["spec"]["nodeLabels"]["e2e"] = "kueue"
+            kubectl("apply", "-f", "-", input=json.dumps(flavor))
+            kubectl("apply", "-f", os.path.join(EXAMPLES, "cluster-queue.yaml"))
             kubectl("apply", "-n", NS, "-f", os.path.join(EXAMPLES, "local-queue.yaml"))
             check("ClusterQueue active", wait(lambda: cond(get("clusterqueue.kueue.x-k8s.io", "hami-gpu") or {},
                                                            "Active"), 30))
