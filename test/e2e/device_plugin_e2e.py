@@ -25,7 +25,8 @@ import sys
 import time
 import urllib.request
 
-from e2e_lib import ENV, FAILURES, check, get, kubectl, load_env, remove_sim_node, report, sim_nodes, wait
+from e2e_lib import (ENV, FAILURES, check, container_process_env, get, kubectl, load_env, pod_record, remove_sim_node,
+                     report, shim_probe_info, sim_nodes, wait)
 
 NODES = {"dp-e2e-a": "2xT4-16GB", "dp-e2e-b": "1xA100-40GB", "dp-e2e-mps": "1xT4-16GB",
          "dp-e2e-mig": "1xA100-80GB", "dp-e2e-over": "1xT4-16GB", "dp-e2e-xid": "2xT4-16GB"}
@@ -69,40 +70,17 @@ def pod(name, limits, annotations=None, node_selector=None):
 
 
 def record(node, name):
-    path = os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", node, "kubelet", "pods", f"default_{name}.json")
-    try:
-        return json.load(open(path))
-    except (OSError, ValueError):
-        return None
+    return pod_record(node, name)
 
 
 def container_env(node, container):
-    """The environment a process of `container` runs with: its env, libvgpu preloaded, the node's
-    simulated GPUs. Container paths in the env are mapped to host paths through the mounts."""
-    mounts = sorted(container["mounts"], key=lambda m: -len(m["containerPath"]))
-
-    def host(path):
-        for m in mounts:
-            cp = m["containerPath"]
-            if path == cp or path.startswith(cp.rstrip("/") + "/"):
-                return m["hostPath"] + path[len(cp):]
-        return path
-    env = {k: host(v) if v.startswith("/") else v for k, v in container["env"].items()}
-    env.update(LD_PRELOAD=host("/usr/local/vgpu/libvgpu.so"), LD_LIBRARY_PATH=SIM_LIBDIR,
-               HAMI_SIM_GPUS=NODES[node], HAMI_CONTEXT_OVERHEAD="0",
-               HAMI_SIM_STATE=os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", node, "sim.state"),
-               # The container runtime exposes only NVIDIA_VISIBLE_DEVICES; the sim honours this.
-               CUDA_VISIBLE_DEVICES=container["env"].get("NVIDIA_VISIBLE_DEVICES", ""),
-               PATH=os.environ.get("PATH", "/usr/bin:/bin"))
-    return env
+    """The environment a process of `container` runs with on `node` (e2e_lib.container_process_env)."""
+    return container_process_env(node, NODES[node], container, SIM_LIBDIR)
 
 
 def probe(node, container):
     """Runs shim_probe `info` as the container would run (container_env)."""
-    r = subprocess.run([os.environ["HAMI_SHIM_PROBE"], "dlsym", "info"], env=container_env(node, container),
-                       capture_output=True, text=True, timeout=60)
-    facts = dict(t.split("=", 1) for t in r.stdout.split() if "=" in t)
-    return r.returncode, facts, r.stdout + r.stderr
+    return shim_probe_info(container_env(node, container))
 
 
 def test_node_registration():

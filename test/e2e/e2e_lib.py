@@ -124,3 +124,43 @@ def create_registered_node(name, gpu_uuid):
                        "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
                                        "message": "e2e"}]}}
     kubectl("apply", "-f", "-", input=json.dumps(node))
+
+
+def pod_record(node, name):
+    """What the simulated node's kubelet-standin recorded for default/`name` (env, mounts, devices
+    from Allocate), or None."""
+    path = os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", node, "kubelet", "pods", f"default_{name}.json")
+    try:
+        return json.load(open(path))
+    except (OSError, ValueError):
+        return None
+
+
+def container_process_env(node, gpus, container, sim_libdir):
+    """The environment a process of `container` (a pod record's entry) runs with on simulated node
+    `node` (HAMI_SIM_GPUS `gpus`): its env, libvgpu preloaded, the node's simulated GPUs. Container
+    paths in the env are mapped to host paths through the mounts."""
+    mounts = sorted(container["mounts"], key=lambda m: -len(m["containerPath"]))
+
+    def host(path):
+        for m in mounts:
+            cp = m["containerPath"]
+            if path == cp or path.startswith(cp.rstrip("/") + "/"):
+                return m["hostPath"] + path[len(cp):]
+        return path
+    env = {k: host(v) if v.startswith("/") else v for k, v in container["env"].items()}
+    env.update(LD_PRELOAD=host("/usr/local/vgpu/libvgpu.so"), LD_LIBRARY_PATH=sim_libdir,
+               HAMI_SIM_GPUS=gpus, HAMI_CONTEXT_OVERHEAD="0",
+               HAMI_SIM_STATE=os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", node, "sim.state"),
+               # The container runtime exposes only NVIDIA_VISIBLE_DEVICES; the sim honours this.
+               CUDA_VISIBLE_DEVICES=container["env"].get("NVIDIA_VISIBLE_DEVICES", ""),
+               PATH=os.environ.get("PATH", "/usr/bin:/bin"))
+    return env
+
+
+def shim_probe_info(env):
+    """Runs $HAMI_SHIM_PROBE `dlsym info` with `env`: (exit status, its key=value facts, its output)."""
+    r = subprocess.run([os.environ["HAMI_SHIM_PROBE"], "dlsym", "info"], env=env, capture_output=True,
+                       text=True, timeout=60)
+    facts = dict(t.split("=", 1) for t in r.stdout.split() if "=" in t)
+    return r.returncode, facts, r.stdout + r.stderr

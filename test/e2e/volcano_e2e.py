@@ -16,11 +16,11 @@ at admission with bind-phase failed.
 Usage: volcano_e2e.py ENV_FILE   with HAMI_DP_BIN, HAMI_SHIM_PROBE (test/shim) and HAMI_SIM_LIBDIR."""
 import json
 import os
-import subprocess
 import sys
 import time
 
-from e2e_lib import ENV, FAILURES, check, get, kubectl, load_env, remove_sim_node, report, sim_nodes, wait
+from e2e_lib import (ENV, FAILURES, check, container_process_env, get, kubectl, load_env, pod_record, remove_sim_node,
+                     report, shim_probe_info, sim_nodes, wait)
 
 NODE = "volcano-e2e"
 GPUS = "2xT4-16GB"
@@ -62,34 +62,12 @@ def volcano_pod(name, containers, extra=None):
 
 
 def record(name):
-    path = os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", NODE, "kubelet", "pods", f"default_{name}.json")
-    try:
-        return json.load(open(path))
-    except (OSError, ValueError):
-        return None
+    return pod_record(NODE, name)
 
 
 def probe(container):
-    """shim_probe `info` as the container would run: its env (container paths mapped to host paths
-    through its mounts), libvgpu preloaded, the node's simulated GPUs."""
-    mounts = sorted(container["mounts"], key=lambda m: -len(m["containerPath"]))
-
-    def host(path):
-        for m in mounts:
-            cp = m["containerPath"]
-            if path == cp or path.startswith(cp.rstrip("/") + "/"):
-                return m["hostPath"] + path[len(cp):]
-        return path
-    env = {k: host(v) if v.startswith("/") else v for k, v in container["env"].items()}
-    env.update(LD_PRELOAD=host("/usr/local/vgpu/libvgpu.so"), LD_LIBRARY_PATH=SIM_LIBDIR, HAMI_SIM_GPUS=GPUS,
-               HAMI_CONTEXT_OVERHEAD="0",
-               HAMI_SIM_STATE=os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", NODE, "sim.state"),
-               CUDA_VISIBLE_DEVICES=container["env"].get("NVIDIA_VISIBLE_DEVICES", ""),
-               PATH=os.environ.get("PATH", "/usr/bin:/bin"))
-    r = subprocess.run([os.environ["HAMI_SHIM_PROBE"], "dlsym", "info"], env=env, capture_output=True,
-                       text=True, timeout=60)
-    facts = dict(t.split("=", 1) for t in r.stdout.split() if "=" in t)
-    return r.returncode, facts, r.stdout + r.stderr
+    """shim_probe `info` as the container would run on the node (e2e_lib.container_process_env)."""
+    return shim_probe_info(container_process_env(NODE, GPUS, container, SIM_LIBDIR))
 
 
 def settled(name, timeout=90):
