@@ -1,13 +1,24 @@
 // The scrape side of `hami smi`: Prometheus text -> samples -> Snapshot (see smi.h).
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <tuple>
 
 #include "base/strings.h"
 #include "monitor/smi.h"
+#include "region/layout.h"
 
 namespace hami::monitor {
 namespace {
+
+// A sample's value as a count: negative and NaN are 0, beyond uint64 saturates (a monitor's text
+// is not trusted, and converting an out-of-range double is undefined).
+uint64_t Count(double value) {
+  if (!(value > 0)) return 0;
+  if (value >= 18446744073709551616.0) return UINT64_MAX;
+  return static_cast<uint64_t>(value);
+}
 
 bool NameChar(char c, bool first) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
@@ -89,12 +100,16 @@ Snapshot SnapshotFromMetrics(const std::vector<PromSample>& samples, const std::
   using Key = std::tuple<std::string, std::string, std::string>;
   std::map<Key, ContainerSample> containers;
   std::vector<PromSample> measured;  // hami_container_gpu_utilization_ratio, applied last
+  // A sample naming a device index no region can have (a monitor's text is not trusted) lands
+  // here and is dropped, instead of growing the container's device list to that index.
+  DeviceReading discarded;
   auto device = [&](const PromSample& s) -> DeviceReading& {
+    const size_t index = std::strtoul(Label(s, "vdevice_index").c_str(), nullptr, 10);
+    if (index >= static_cast<size_t>(region::kMaxDevices)) return discarded;
     Key key{Label(s, "namespace"), Label(s, "pod"), Label(s, "container")};
     ContainerSample& c = containers[key];
     std::tie(c.namespace_name, c.pod, c.container) = key;
     c.pod_known = !c.namespace_name.empty();
-    const size_t index = std::strtoul(Label(s, "vdevice_index").c_str(), nullptr, 10);
     if (c.reading.devices.size() <= index) c.reading.devices.resize(index + 1);
     DeviceReading& d = c.reading.devices[index];
     d.uuid = d.uuid_label = Label(s, "device_uuid");
@@ -102,12 +117,13 @@ Snapshot SnapshotFromMetrics(const std::vector<PromSample>& samples, const std::
     return d;
   };
   for (const PromSample& s : samples) {
-    const auto v = static_cast<uint64_t>(s.value < 0 ? 0 : s.value);
+    const uint64_t v = Count(s.value);
     if (base::StartsWith(s.name, "hami_host_gpu_")) {
       if (!Label(s, "node").empty() && !node.empty() && Label(s, "node") != node) continue;
       HostGpu& g = gpus[Label(s, "device_uuid")];
       g.uuid = Label(s, "device_uuid");
-      g.index = std::atoi(Label(s, "device_index").c_str());
+      g.index = static_cast<int>(std::clamp<long>(
+          std::strtol(Label(s, "device_index").c_str(), nullptr, 10), -1, INT32_MAX));
       std::string type = Label(s, "device_type");
       g.name = base::StartsWith(type, "NVIDIA-") ? type.substr(7) : type;
       if (s.name == "hami_host_gpu_memory_used_bytes") g.memory_used = v;
@@ -130,8 +146,7 @@ Snapshot SnapshotFromMetrics(const std::vector<PromSample>& samples, const std::
     }
   }
   // What NVML measured for the container's processes wins over what its region reports.
-  for (const PromSample& s : measured)
-    device(s).sm_util = static_cast<uint64_t>(std::max(0.0, s.value));
+  for (const PromSample& s : measured) device(s).sm_util = Count(s.value);
   for (auto& [uuid, g] : gpus) snap.gpus.push_back(std::move(g));
   std::sort(snap.gpus.begin(), snap.gpus.end(),
             [](const HostGpu& a, const HostGpu& b) { return a.index < b.index; });

@@ -93,6 +93,35 @@ TEST(Smi, SliceUtilizationIsWhatNvmlMeasuredWhereItMeasures) {
       << "a scraped monitor gives the same numbers";
 }
 
+TEST(Smi, ScrapedDeviceIndexBeyondAnyRegionIsDropped) {
+  auto samples = ParsePrometheusText(
+      "hami_vgpu_memory_limit_bytes{namespace=\"a\",pod=\"p\",container=\"c\","
+      "vdevice_index=\"99999999999\",device_uuid=\"GPU-a\"} 7\n"
+      "hami_vgpu_memory_limit_bytes{namespace=\"a\",pod=\"p\",container=\"c\","
+      "vdevice_index=\"16\",device_uuid=\"GPU-a\"} 7\n"
+      "hami_vgpu_memory_limit_bytes{namespace=\"a\",pod=\"p\",container=\"c\","
+      "vdevice_index=\"1\",device_uuid=\"GPU-a\"} 7\n");
+  ASSERT_TRUE(samples.ok()) << samples.error().message();
+  const Snapshot s = SnapshotFromMetrics(*samples, "n");
+  ASSERT_EQ(s.containers.size(), 1u);
+  ASSERT_EQ(s.containers[0].reading.devices.size(), 2u) << "index 1 kept; 16 and beyond dropped";
+  EXPECT_EQ(s.containers[0].reading.devices[1].limit, 7u);
+}
+
+TEST(Smi, ScrapedValuesOutOfRangeSaturate) {
+  auto samples = ParsePrometheusText(
+      "hami_host_gpu_memory_used_bytes{node=\"n\",device_index=\"99999999999999\","
+      "device_uuid=\"GPU-a\"} 1e300\n"
+      "hami_host_gpu_memory_total_bytes{node=\"n\",device_index=\"0\",device_uuid=\"GPU-a\"} -5\n"
+      "hami_host_gpu_utilization_ratio{node=\"n\",device_index=\"0\",device_uuid=\"GPU-a\"} NaN\n");
+  ASSERT_TRUE(samples.ok()) << samples.error().message();
+  const Snapshot s = SnapshotFromMetrics(*samples, "n");
+  ASSERT_EQ(s.gpus.size(), 1u);
+  EXPECT_EQ(s.gpus[0].memory_used, UINT64_MAX);
+  EXPECT_EQ(s.gpus[0].memory_total, 0u);
+  EXPECT_EQ(s.gpus[0].utilization_gpu, 0u);
+}
+
 TEST(Smi, ParsePrometheusText) {
   auto ok = ParsePrometheusText(
       "# HELP x y\nx{a=\"1\",b=\"q\\\"uo\\\\te\\n\"} 3.5\nplain 7 1700000000\n\n");
