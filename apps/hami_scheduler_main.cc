@@ -52,6 +52,7 @@ struct Flags {
   int kube_timeout_s = 30;
   bool debug = false;
   bool legacy_metrics = false;
+  bool success_events = false;
   int verbosity = 0;  // klog -v, accepted for upstream compatibility; >= 4 means debug logging
   bool leader_elect = false;
   std::string leader_elect_resource_name = "hami-scheduler";
@@ -231,6 +232,7 @@ int Run(const Flags& flags) {
       ClientPolicy(flags.extender_client_ca_file, flags.extender_client_names);
   config.metrics_bind = flags.metrics_bind;
   config.legacy_metrics = flags.legacy_metrics;
+  config.success_events = flags.success_events;
   config.build = hami::base::CurrentBuild();
   config.filter.defaults.node = hami::sched::ParseNodePolicy(flags.node_policy);
   config.filter.defaults.gpu = hami::sched::ParseGpuPolicy(flags.gpu_policy);
@@ -329,6 +331,9 @@ int main(int argc, char** argv) {
   app.add_flag("--debug", flags.debug, "debug logging");
   app.add_flag("--legacy-metrics", flags.legacy_metrics,
                "also export the pre-2.5 metric names (GPUDeviceMemoryLimit, ...)");
+  app.add_flag("--success-events", flags.success_events,
+               "also record FilteringSucceed and BindingSucceed events (upstream does; they repeat "
+               "kube-scheduler's Scheduled event at two API writes per pod)");
   hami::apps::AddVerbosityFlag(app, &flags.verbosity);
   hami::apps::AddVendorFlags(app, &flags.vendor_flags);
   AddIsolationFlags(app, &flags.isolation);

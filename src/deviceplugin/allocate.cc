@@ -152,6 +152,30 @@ std::optional<model::Pod> SelectPendingPod(const std::vector<model::Pod>& pods,
   return std::nullopt;
 }
 
+Json FinishBindPatch(Json annotations, const std::string& node) {
+  annotations[model::kBindPhaseAnnotation] = model::kBindPhaseSuccess;
+  return {{"metadata",
+           {{"annotations", std::move(annotations)},
+            {"labels", {{model::kVgpuNodeAnnotation, node}}}}}};
+}
+
+std::optional<std::string> LostFinishRemaining(const model::Pod& pod, const std::string& node) {
+  if (pod.node_name != node || (pod.phase != "Running" && pod.phase != "Succeeded")) {
+    return std::nullopt;
+  }
+  if (AnnotationOr(pod, model::kBindPhaseAnnotation) != model::kBindPhaseAllocating) {
+    return std::nullopt;
+  }
+  const std::string* annotation = pod.Annotation(nvidia::kToAllocateAnnotation);
+  if (annotation == nullptr) return std::nullopt;
+  auto decoded = codec::DecodePodSingleDevice(*annotation);
+  if (!decoded.ok() || !HasNvidiaDevice(*decoded)) return std::nullopt;
+  for (auto& entry : *decoded) entry.clear();
+  auto encoded = codec::EncodePodSingleDevice(*decoded);
+  if (!encoded.ok()) return std::nullopt;
+  return std::move(encoded).value();
+}
+
 ContainerOwner OwnerOf(const Json& pod, const std::string& container) {
   ContainerOwner owner;
   const Json& spec = pod.contains("spec") ? pod["spec"] : Json::object();

@@ -106,6 +106,18 @@ struct AllocatePlan {
 std::optional<model::Pod> SelectPendingPod(const std::vector<model::Pod>& pods,
                                            const std::string& node);
 
+// The merge patch that ends a pod's lockless bind once nothing is left to allocate:
+// `annotations` (the to-allocate annotation left, and what else the last Allocate writes) plus
+// hami.io/bind-phase=success, and the hami.io/vgpu-node label = `node`.
+nlohmann::json FinishBindPatch(nlohmann::json annotations, const std::string& node);
+
+// The to-allocate annotation of a pod whose lockless bind lost its last patch (the plugin
+// stopped between answering its last Allocate and writing it), with every entry emptied as that
+// patch had it; nullopt for any other pod. Such a pod is bound to `node`, Running or Succeeded
+// (the kubelet starts a pod only after each of its Allocate calls succeeded), still has
+// hami.io/bind-phase allocating and NVIDIA entries in hami.io/vgpu-devices-to-allocate.
+std::optional<std::string> LostFinishRemaining(const model::Pod& pod, const std::string& node);
+
 // securityContext.runAsUser/runAsGroup of the named container (init or app), falling back to the
 // pod's. Malformed values read as unknown.
 ContainerOwner OwnerOf(const nlohmann::json& pod, const std::string& container);

@@ -275,6 +275,37 @@ TEST(SelectPendingPodTest, FirstMatchingPod) {
   EXPECT_FALSE(SelectPendingPod(pods, "n3"));
 }
 
+TEST(LostFinishRemainingTest, OnlyAStartedPodStillAllocatingHere) {
+  auto make = [](std::string phase, const std::string& bind_phase, const std::string& left) {
+    model::Pod pod;
+    pod.name = "p";
+    pod.node_name = "n1";
+    pod.phase = std::move(phase);
+    pod.annotations["hami.io/bind-phase"] = bind_phase;
+    pod.annotations["hami.io/vgpu-devices-to-allocate"] = left;
+    return pod;
+  };
+  const std::string two = "GPU-a,NVIDIA,1000,10:;GPU-b,NVIDIA,2000,20:;";
+  EXPECT_EQ(LostFinishRemaining(make("Running", "allocating", two), "n1"), ";;");
+  EXPECT_EQ(LostFinishRemaining(make("Succeeded", "allocating", "GPU-a,NVIDIA,1,1:;"), "n1"), ";");
+  EXPECT_FALSE(LostFinishRemaining(make("Running", "allocating", two), "n2")) << "another node";
+  EXPECT_FALSE(LostFinishRemaining(make("Pending", "allocating", two), "n1")) << "being admitted";
+  EXPECT_FALSE(LostFinishRemaining(make("Failed", "allocating", two), "n1"));
+  EXPECT_FALSE(LostFinishRemaining(make("Running", "success", two), "n1"));
+  EXPECT_FALSE(LostFinishRemaining(make("Running", "allocating", ";;"), "n1")) << "nothing left";
+  EXPECT_FALSE(LostFinishRemaining(make("Running", "allocating", "not,a;device"), "n1"));
+  model::Pod unannotated = make("Running", "allocating", two);
+  unannotated.annotations.erase("hami.io/vgpu-devices-to-allocate");
+  EXPECT_FALSE(LostFinishRemaining(unannotated, "n1"));
+}
+
+TEST(FinishBindPatchTest, AddsSuccessAndTheNodeLabel) {
+  EXPECT_EQ(FinishBindPatch({{"hami.io/vgpu-devices-to-allocate", ";"}}, "n1"),
+            nlohmann::json::parse(R"({"metadata":{
+              "annotations":{"hami.io/vgpu-devices-to-allocate":";","hami.io/bind-phase":"success"},
+              "labels":{"hami.io/vgpu-node":"n1"}}})"));
+}
+
 TEST(OwnerOfTest, ContainerOverridesPod) {
   auto pod =
       nlohmann::json::parse(R"({"spec":{"securityContext":{"runAsUser":1000,"runAsGroup":3000},

@@ -13,6 +13,7 @@
 #include "codec/pod_devices.h"
 #include "deviceplugin/host_files.h"
 #include "deviceplugin/volcano_wire.h"
+#include "deviceplugin/write_retry.h"
 #include "k8s/resource_path.h"
 #include "model/device.h"
 #include "model/protocol.h"
@@ -165,15 +166,8 @@ base::Result<Allocator::PodRecord> Allocator::FindLockOwner() {
 }
 
 base::Status Allocator::TryWrite(const std::function<base::Status()>& write) {
-  base::Status status = write();
-  for (int attempt = 1;
-       attempt < config_.match_attempts && status.code() == base::StatusCode::kUnavailable;
-       ++attempt) {
-    base::LogWarn("API write refused, retrying", {{"error", status.message()}});
-    config_.env->SleepFor(config_.retry_delay * attempt);
-    status = write();
-  }
-  return status;
+  return RetryWhileUnavailable(write, config_.match_attempts, config_.retry_delay, *config_.env,
+                               "allocate");
 }
 
 void Allocator::ReleaseLock(const model::Pod& pod) {
@@ -233,11 +227,15 @@ base::Result<std::vector<ContainerAllocation>> Allocator::AllocateFor(
     // Allocate calls are serialized here and the kubelet admits one pod at a time, so what is left
     // is what this plan says: one patch, carrying the end of the bind when nothing is left.
     Json patch = {{"metadata", {{"annotations", annotations}}}};
-    if (plan.all_allocated) {
-      patch["metadata"]["annotations"][config_.keys.bind_phase] = model::kBindPhaseSuccess;
-      if (!config_.keys.volcano) {
-        patch["metadata"]["labels"] = {{model::kVgpuNodeAnnotation, config_.node_name}};
+    if (plan.all_allocated && !config_.keys.volcano) {
+      patch = FinishBindPatch(std::move(annotations), config_.node_name);
+      if (config_.finish != nullptr && !config_.settings.mig) {
+        Finish(pod);
+        config_.finish->Push({pod.namespace_name, pod.name, pod.uid, std::move(patch)});
+        return std::move(plan.containers);
       }
+    } else if (plan.all_allocated) {
+      patch["metadata"]["annotations"][config_.keys.bind_phase] = model::kBindPhaseSuccess;
     }
     auto patched = TryWrite([&] {
       auto result = api_.Patch(path, k8s::PatchType::kMerge, patch);

@@ -8,9 +8,10 @@
 // Finding the pod, two ways:
 //   * with `kubelet_pods` (the kubelet's pod-resources List): admitted_pod.h's rule, no node lock;
 //     the last container's patch also carries bind-phase and the hami.io/vgpu-node label, so a pod
-//     costs one write here. The pods bound here are read first from `node_pods` (a watch cache:
-//     no API call), then, when that view names no single pod (it may lag the Binding), from a
-//     fresh LIST. Ambiguity or no match is retried on fresh views, then an error; so
+//     costs one write here, which `finish` (when set) sends after the answer (finish_writer.h
+//     says why that cannot serve a booking twice). The pods bound here are read first from
+//     `node_pods` (a watch cache: no API call), then, when that view names no single pod (it may
+//     lag the Binding), from a fresh LIST. Ambiguity or no match is retried on fresh views, then an error; so
 //     is a write the API server refuses as Unavailable (429, 5xx, no connection), since failing
 //     the Allocate would fail the pod for good.
 //   * without (upstream's protocol): the node lock's owner when it is bound here with NVIDIA
@@ -35,6 +36,7 @@
 #include "base/result.h"
 #include "deviceplugin/admitted_pod.h"
 #include "deviceplugin/allocate.h"
+#include "deviceplugin/finish_writer.h"
 #include "deviceplugin/mig_manager.h"
 #include "deviceplugin/volcano.h"
 #include "k8s/kube_api.h"
@@ -48,14 +50,18 @@ struct AllocatorConfig {
   std::function<std::string()> new_cache_name;  // default: random UUID
   // The kubelet's pod-resources List (PodResourcesClient::List); empty: the node-lock protocol.
   std::function<base::Result<std::vector<KubeletPod>>()> kubelet_pods;
-  // With kubelet_pods: the pods bound to this node as a watch cache shows them, nullopt while it
-  // is not synced; empty function: every look is a LIST.
+  // With kubelet_pods: the pods bound to this node that may be asking, as a watch cache shows
+  // them (at least every Pending one: PendingPods), nullopt while it is not synced; empty
+  // function: every look is a LIST.
   std::function<std::optional<std::vector<nlohmann::json>>()> node_pods;
   // Tries of an ambiguous or missing match, and of a write refused as Unavailable, `retry_delay`
   // apart on `env`'s clock.
   int match_attempts = 5;
   std::chrono::milliseconds retry_delay{200};
   base::Env* env = base::Env::Default();
+  // With kubelet_pods, HAMi's keys and not mode "mig": sends each pod's last patch after the
+  // answer (owned by the service); null: written before answering.
+  FinishWriter* finish = nullptr;
   // Mode "mig": realizes the bookings (owned by the service); null otherwise.
   MigManager* mig = nullptr;
   // The pod annotations read and written (volcano.h). Volcano's: pods are read through

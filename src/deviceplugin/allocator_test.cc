@@ -308,6 +308,52 @@ TEST_F(LocklessAllocatorTest, TwoPodsAskingIsRetriedThenRefusedNeverGuessed) {
   EXPECT_EQ(PodAnnotation("refused", "hami.io/bind-phase"), "allocating");
 }
 
+// Issue 15: the last patch is sent after the answer (FinishWriter). Until it lands the API still
+// shows the pod asking; the next Allocate must be charged to the next pod all the same, and a pod
+// deleted before its patch is sent costs nothing.
+TEST_F(LocklessAllocatorTest, DeferredLastWriteNeverServesAPodTwice) {
+  FinishWriterConfig writer_config;
+  writer_config.node_name = "n1";
+  writer_config.env = &env_;
+  FinishWriter writer(api_, writer_config);  // not started: its writes wait for Stop
+  AllocatorConfig config;
+  config.node_name = "n1";
+  config.settings.host_vgpu_dir = root_ + "/vgpu";
+  config.settings.host_lock_dir = root_ + "/lock";
+  config.new_cache_name = [] { return std::string("fixed"); };
+  config.kubelet_pods = [this]() -> base::Result<std::vector<KubeletPod>> { return kubelet_; };
+  config.env = &env_;
+  config.finish = &writer;
+  allocator_ = std::make_unique<Allocator>(api_, locker_, config);
+  CreatePod("a", "GPU-a,NVIDIA,1000,10:;");
+  CreatePod("b", "GPU-a,NVIDIA,3000,30:;");
+  CreatePod("c", "GPU-a,NVIDIA,5000,50:;");
+  const int before = Writes();
+  KubeletLists({"a"});
+  auto first = allocator_->Allocate({{"GPU-a-0"}});
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  EXPECT_EQ((*first)[0].envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "1000m");
+  EXPECT_EQ(Writes(), before) << "nothing written before the answer";
+  EXPECT_EQ(PodAnnotation("a", "hami.io/bind-phase"), "allocating") << "the API lags";
+  KubeletLists({"a", "b"});
+  auto second = allocator_->Allocate({{"GPU-a-1"}});
+  ASSERT_TRUE(second.ok()) << second.error().message();
+  EXPECT_EQ((*second)[0].envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "3000m") << "b's, not a's again";
+  KubeletLists({"a", "b", "c"});
+  auto third = allocator_->Allocate({{"GPU-a-2"}});
+  ASSERT_TRUE(third.ok()) << third.error().message();
+  EXPECT_EQ((*third)[0].envs.at("CUDA_DEVICE_MEMORY_LIMIT_0"), "5000m");
+  ASSERT_TRUE(api_.Delete(k8s::PodsPath("default", "c")).ok());
+  EXPECT_EQ(writer.queued(), 3U);
+  writer.Stop();
+  EXPECT_EQ(writer.queued(), 0U);
+  for (const char* name : {"a", "b"}) {
+    EXPECT_EQ(PodAnnotation(name, "hami.io/bind-phase"), "success") << name;
+    EXPECT_EQ(PodAnnotation(name, "hami.io/vgpu-devices-to-allocate"), ";") << name;
+  }
+  EXPECT_EQ(Writes(), before + 2) << "one write per pod; the deleted pod's ended with NotFound";
+}
+
 TEST_F(LocklessAllocatorTest, AnUnreachableKubeletIsAnErrorNotAGuess) {
   CreatePod("only", "GPU-a,NVIDIA,1000,10:;");
   kubelet_error_ = base::Unavailable("kubelet pod-resources List at /x.sock: connection refused");

@@ -33,31 +33,42 @@ std::vector<std::string> ControlDeviceNodes() {
 }
 
 AllocatorConfig AllocatorConfigFor(const ServiceConfig& service, PodResourcesClient* kubelet,
-                                   k8s::Informer* node_pods, MigManager* mig) {
+                                   const PendingPods* pending, FinishWriter* finish,
+                                   MigManager* mig) {
   AllocatorConfig config;
   config.node_name = service.plugin.node_name;
   config.env = service.env;
   config.mig = mig;
+  config.finish = finish;
   config.keys = service.plugin.volcano ? VolcanoPodKeys() : HamiPodKeys();
-  if (kubelet != nullptr) config.kubelet_pods = [kubelet] { return kubelet->List(); };
-  if (node_pods != nullptr) {
-    config.node_pods = [node_pods]() -> std::optional<std::vector<nlohmann::json>> {
-      if (!node_pods->HasSynced()) return std::nullopt;
-      return node_pods->List();
-    };
+  if (kubelet != nullptr) {
+    config.kubelet_pods = [kubelet] { return kubelet->List(); };
+    config.node_pods = [pending] { return pending->List(); };
   }
   return config;
 }
 
 // The watch cache of the pods bound to the node, for the lockless Allocate (null with the lock).
-std::unique_ptr<k8s::Informer> NodePodsInformer(k8s::KubeApi& api, const ServiceConfig& config) {
+std::unique_ptr<k8s::Informer> NodePodsInformer(k8s::KubeApi& api, const ServiceConfig& config,
+                                                PendingPods& pending) {
   if (config.pod_resources_socket.empty()) return nullptr;
   k8s::InformerOptions options;
   options.collection = k8s::PodsPath("");
   options.field_selector = "spec.nodeName=" + config.plugin.node_name;
   options.name = "device-plugin-node-pods";
   options.env = config.env;
-  return std::make_unique<k8s::Informer>(&api, options, k8s::InformerHandlers{});
+  return std::make_unique<k8s::Informer>(&api, options, pending.Handlers());
+}
+
+// The lockless protocol's deferred last patch and its repair (null otherwise).
+std::unique_ptr<FinishWriter> MakeFinishWriter(k8s::KubeApi& api, const ServiceConfig& config,
+                                               const PendingPods& pending) {
+  if (config.pod_resources_socket.empty() || config.plugin.volcano) return nullptr;
+  FinishWriterConfig writer;
+  writer.node_name = config.plugin.node_name;
+  writer.candidates = [&pending] { return pending.List(); };
+  writer.env = config.env;
+  return std::make_unique<FinishWriter>(api, writer);
 }
 
 // The MIG bookings of the pods in `items` that still hold devices (not Succeeded/Failed). Any
@@ -218,11 +229,13 @@ DevicePluginService::DevicePluginService(k8s::KubeApi& api, std::unique_ptr<Devi
       pod_resources_(config_.pod_resources_socket.empty()
                          ? nullptr
                          : std::make_unique<PodResourcesClient>(config_.pod_resources_socket)),
-      node_pods_(NodePodsInformer(api, config_)),
+      node_pods_(NodePodsInformer(api, config_, pending_pods_)),
+      finish_(MakeFinishWriter(api, config_, pending_pods_)),
       locker_(api, k8s::NodeLockConfig{.env = config_.env}),
       mig_(MakeMigManager()),
       allocator_(api, locker_,
-                 AllocatorConfigFor(config_, pod_resources_.get(), node_pods_.get(), mig_.get())),
+                 AllocatorConfigFor(config_, pod_resources_.get(), &pending_pods_, finish_.get(),
+                                    mig_.get())),
       server_(store_, allocator_,
               PluginServerConfig{config_.plugin_dir, kDefaultEndpoint, config_.plugin.resource_name,
                                  config_.plugin.enable_preferred_allocation,
@@ -430,6 +443,7 @@ base::Status DevicePluginService::Start() {
   }
   HAMI_RETURN_IF_ERROR(DiscoverOnce(/*force_check=*/true));
   if (node_pods_) node_pods_->Start();
+  if (finish_) finish_->Start();
   discovery_ = std::jthread([this](std::stop_token stop) { DiscoveryLoop(stop); });
   StartXidWatch();
   serving_ = std::jthread([this](std::stop_token stop) { server_.Run(stop); });
@@ -452,6 +466,7 @@ void DevicePluginService::Stop() {
   }
   StopMigResources();  // after discovery: it creates them
   server_.Shutdown();
+  if (finish_) finish_->Stop();  // after the server: no Allocate pushes any more
   if (node_pods_) node_pods_->Stop();
 }
 

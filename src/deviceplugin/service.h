@@ -30,8 +30,10 @@
 #include "base/status.h"
 #include "deviceplugin/allocator.h"
 #include "deviceplugin/device_store.h"
+#include "deviceplugin/finish_writer.h"
 #include "deviceplugin/mig_manager.h"
 #include "deviceplugin/nvml_device_source.h"
+#include "deviceplugin/pending_pods.h"
 #include "deviceplugin/plugin_config.h"
 #include "deviceplugin/plugin_server.h"
 #include "deviceplugin/pod_resources_client.h"
@@ -101,7 +103,9 @@ class DevicePluginService {
   std::unique_ptr<DeviceSource> source_;
   ServiceConfig config_;
   std::unique_ptr<PodResourcesClient> pod_resources_;  // null in the node-lock protocol
+  PendingPods pending_pods_;                           // fed by node_pods_
   std::unique_ptr<k8s::Informer> node_pods_;           // null in the node-lock protocol
+  std::unique_ptr<FinishWriter> finish_;  // null in the node-lock protocol and Volcano's mode
   DeviceStore store_;
   k8s::NodeLocker locker_;
   mutable std::mutex gpus_mu_;

@@ -35,6 +35,10 @@ namespace hami::extender {
 // hami.io/bind-time.
 using BindConfig = k8s::NodeLockConfig;
 
+// WIRE: the reasons of the events /bind records on a pod, upstream's spelling.
+inline constexpr char kBindingSucceed[] = "BindingSucceed";  // Normal
+inline constexpr char kBindingFailed[] = "BindingFailed";    // Warning
+
 class Binder {
  public:
   Binder(k8s::KubeApi& api, SchedulerCache& cache, const vendor::Registry& registry,

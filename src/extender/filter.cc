@@ -124,7 +124,7 @@ FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
   auto input = vendor::BuildPodInput(*pod, registry, config.defaults);
   if (!input.ok()) {
     out.result.error = input.error().message();
-    out.event_reason = "FilteringFailed";
+    out.event_reason = kFilteringFailed;
     out.event_message = input.error().message();
     return out;
   }
@@ -148,12 +148,12 @@ FilterOutcome Filter(SchedulerCache& cache, const vendor::Registry& registry,
         }
         for (const auto& name : unknown) out.result.failed_nodes[name] = "node unregistered";
         if (!decision.chosen) {
-          out.event_reason = "FilteringFailed";
+          out.event_reason = kFilteringFailed;
           out.event_message = FailedMessage(out.result.failed_nodes);
           return std::nullopt;
         }
         const std::string& node = nodes[*decision.chosen]->name;
-        out.event_reason = "FilteringSucceed";
+        out.event_reason = kFilteringSucceed;
         out.event_message = SucceedMessage(node, decision, nodes, unknown.size());
         if (!GrantsAnything(decision)) {
           // Every request is served by the nodes themselves (static MIG): nothing to book or

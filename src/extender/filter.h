@@ -18,10 +18,14 @@ struct FilterConfig {
   std::chrono::seconds assume_ttl{std::chrono::seconds(120)};  // filter -> bind deadline
 };
 
+// WIRE: the reasons of the events /filter records on a pod, upstream's spelling.
+inline constexpr char kFilteringSucceed[] = "FilteringSucceed";  // Normal
+inline constexpr char kFilteringFailed[] = "FilteringFailed";    // Warning
+
 struct FilterOutcome {
   FilterResult result;
-  // Event to record on the pod: "" (none), "FilteringSucceed" (Normal) or "FilteringFailed"
-  // (Warning), with upstream's message formats.
+  // Event to record on the pod: "" (none), kFilteringSucceed or kFilteringFailed, with
+  // upstream's message formats.
   std::string event_reason;
   std::string event_message;
 };

@@ -211,9 +211,10 @@ net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request
   FilterOutcome out = Filter(cache_, registry_, config_.filter, *args, config_.env->SteadyNow());
   if (!out.result.error.empty() || !out.result.node_names) filter_failures_++;
   if (config_.on_filter) config_.on_filter(args->pod, out.result);
-  if (!out.event_reason.empty()) {
-    RecordEvent(args->pod, {out.event_reason, out.event_message,
-                            out.event_reason == "FilteringFailed" ? "Warning" : "Normal"});
+  const bool failed = out.event_reason == kFilteringFailed;
+  if (!out.event_reason.empty() && (failed || config_.success_events)) {
+    RecordEvent(args->pod,
+                {out.event_reason, out.event_message, failed ? "Warning" : "Normal"});
   }
   return Json(200, RenderFilterResult(out.result));
 }
@@ -238,13 +239,15 @@ net::HttpResponse SchedulerService::HandleBind(const net::HttpRequest& request) 
     base::LogWarn("bind failed", {{"pod", args->pod_namespace + "/" + args->pod_name},
                                   {"node", args->node},
                                   {"error", status.message()}});
-    RecordEvent(involved, {"BindingFailed", status.message(), "Warning"});
+    RecordEvent(involved, {kBindingFailed, status.message(), "Warning"});
     return Json(200, RenderBindResult(status.message()));
   }
-  RecordEvent(involved, {"BindingSucceed",
-                         "Successfully binding node [" + args->node + "] to " +
-                             args->pod_namespace + "/" + args->pod_name,
-                         "Normal"});
+  if (config_.success_events) {
+    RecordEvent(involved, {kBindingSucceed,
+                           "Successfully binding node [" + args->node + "] to " +
+                               args->pod_namespace + "/" + args->pod_name,
+                           "Normal"});
+  }
   return Json(200, RenderBindResult(""));
 }
 

@@ -30,6 +30,7 @@ Json GpuPod(const std::string& name, const std::string& uid, int mem) {
 
 class ServiceTest : public ::testing::Test {
  protected:
+  virtual bool SuccessEvents() const { return false; }
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
            ("hami-service-" + std::to_string(getpid()) + "-" +
@@ -49,6 +50,7 @@ class ServiceTest : public ::testing::Test {
     config.http.tls = net::TlsFiles{serving_.cert_file, serving_.key_file};
     config.extender_clients = net::ClientCertPolicy{ca_.cert_file, {"hami-extender-client"}};
     config.metrics_bind = "";
+    config.success_events = SuccessEvents();
     service_ = std::make_unique<SchedulerService>(api_, registry_, config);
     // As hami-scheduler adds /webhook (apps/hami_scheduler_main.cc), with a stand-in handler.
     service_->Handle(
@@ -82,6 +84,32 @@ class ServiceTest : public ::testing::Test {
         Post("/filter", Json{{"Pod", pod}, {"NodeNames", {"n1"}}}.dump(), &scheduler_);
     EXPECT_EQ(status, 200) << body;
     return status == 200 ? Json::parse(body) : Json();
+  }
+
+  // Filters and binds a pod that fits n1, then filters one that fits nowhere; returns the reasons
+  // of the events recorded in namespace default once the last one (FilteringFailed, queued
+  // after the others) has reached the API server.
+  std::vector<std::string> EventsOfAFitAndAMiss() {
+    Json fits = *api_.Create(k8s::PodsPath("default"), GpuPod("fits", "", 100));
+    EXPECT_EQ(Filter(fits)["Error"], "");
+    const std::string bind = Json{{"PodName", "fits"},
+                                  {"PodNamespace", "default"},
+                                  {"PodUID", fits["metadata"]["uid"]},
+                                  {"Node", "n1"}}
+                                 .dump();
+    EXPECT_EQ(Post("/bind", bind, &scheduler_), std::make_pair(200, std::string(R"({"Error":""})")));
+    Filter(*api_.Create(k8s::PodsPath("default"), GpuPod("too-big", "", 5000)));
+    std::vector<std::string> reasons;
+    for (int i = 0; i < 500; ++i) {
+      reasons.clear();
+      for (const auto& event : api_.List(k8s::EventsPath("default"), {})->items) {
+        reasons.push_back(event["reason"]);
+      }
+      if (!reasons.empty() && reasons.back() == kFilteringFailed) return reasons;
+      usleep(10'000);
+    }
+    ADD_FAILURE() << "FilteringFailed never recorded";
+    return reasons;
   }
 
   std::filesystem::path dir_;
@@ -135,6 +163,23 @@ TEST_F(ServiceTest, BindNeedsTheSchedulersCertificateAndAFilter) {
   Filter(victim);
   EXPECT_EQ(Post("/bind", bind, &scheduler_), std::make_pair(200, std::string(R"({"Error":""})")));
   EXPECT_EQ((*api_.Get(k8s::PodsPath("other", "victim")))["spec"]["nodeName"], "n1");
+}
+
+// Issue 15: the success events repeat kube-scheduler's Scheduled event at two API writes per
+// pod; by default only the failures are recorded.
+TEST_F(ServiceTest, RecordsOnlyFailureEventsByDefault) {
+  EXPECT_EQ(EventsOfAFitAndAMiss(), std::vector<std::string>{kFilteringFailed});
+}
+
+class ServiceSuccessEventsTest : public ServiceTest {
+ protected:
+  bool SuccessEvents() const override { return true; }
+};
+
+// --success-events: upstream's events, in the order they happened.
+TEST_F(ServiceSuccessEventsTest, RecordsUpstreamsSuccessEvents) {
+  EXPECT_EQ(EventsOfAFitAndAMiss(),
+            (std::vector<std::string>{kFilteringSucceed, kBindingSucceed, kFilteringFailed}));
 }
 
 // An added route is served on the /filter server with its own client policy.

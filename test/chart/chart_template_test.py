@@ -502,6 +502,10 @@ class OverridesTest(unittest.TestCase):
         vols = {v["name"]: v for v in r.get("DaemonSet", "hami-device-plugin")["spec"]["template"]["spec"]["volumes"]}
         self.assertEqual(vols["node-config"]["configMap"]["name"], "mine")
 
+    def test_success_events_follow_the_value(self):
+        self.assertNotIn("--success-events", self.r.args(*SCHED))
+        self.assertIn("--success-events", case({"scheduler": {"successEvents": True}}).args(*SCHED))
+
     def test_images_and_pull_secrets(self):
         r = case({"global": {"imageRegistry": "reg.local:5000", "imageTag": "v9",
                              "imagePullSecrets": ["regcred"]},
