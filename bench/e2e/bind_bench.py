@@ -6,13 +6,16 @@ device manager), time from create to all Running and CPU per pod of every compon
   plain      pods with no GPU (default-scheduler; bound, admitted, reported Running)
   gpu        GPU slices (nvidia.com/gpu 1, gpumem 3000, gpucores 10) bound without a node lock
              (the default protocol)
+  gpu-events the same with hami-scheduler --success-events (upstream's FilteringSucceed and
+             BindingSucceed events on every pod)
   gpu-lock   the same through upstream's node lock (hami-scheduler --nvidia-node-lock=true,
              hami-device-plugin --node-lock=true: the compatibility mode)
 
 in ROUNDS interleaved rounds on one plane; ratios are taken within the run (medians). Prints one
-JSON line per phase and a summary table on stderr.
+JSON line per phase (with the API server's requests per pod, by verb, from its
+apiserver_request_total) and a summary table on stderr.
 
-Usage: bind_bench.py ENV_FILE [--pods 50] [--rounds 3] [--modes plain,gpu,gpu-lock]
+Usage: bind_bench.py ENV_FILE [--pods 50] [--rounds 3] [--modes plain,gpu,gpu-events,gpu-lock]
 (the plane from hack/local-up.sh, nothing else running on it; HAMI_DP_BIN etc. as for
 test/e2e/bind_e2e.py). bench/e2e/bind_bench.sh brings a plane up and runs it."""
 import argparse
@@ -47,16 +50,37 @@ def components():
             "hami-device-plugin": int(open(os.path.join(node_dir, "plugin.pid")).read())}
 
 
-def set_node_lock(on):
-    """Restarts hami-scheduler and the node's plugin with --nvidia-node-lock / --node-lock = on."""
-    flag = "true" if on else "false"
-    ok = restart_hami_scheduler(with_flag("nvidia-node-lock", flag))
+# mode -> (node lock, success events); plain pods leave the GPU path as it is.
+SETTINGS = {"gpu": (False, False), "gpu-events": (False, True), "gpu-lock": (True, False)}
+WRITE_VERBS = ("POST", "PUT", "PATCH", "DELETE", "APPLY")
+
+
+def configure(lock, events):
+    """Restarts hami-scheduler with --nvidia-node-lock=lock --success-events=events, and the node's
+    plugin with --node-lock=lock."""
+    flag = "true" if lock else "false"
+    edit_lock = with_flag("nvidia-node-lock", flag)
+    edit_events = with_flag("success-events", "true" if events else "false")
+    ok = restart_hami_scheduler(lambda argv: edit_events(edit_lock(argv)))
     pid_file = os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", NODE, "plugin.pid")
     new = relaunch(int(open(pid_file).read()), os.path.join(ENV["LOG_DIR"], f"device-plugin-{NODE}.log"),
                    with_flag("node-lock", flag))
     open(pid_file, "w").write(str(new))
     r = sim_nodes(f"wait_sim_node {NODE} {REPLICAS} 120")
     return ok and r.returncode == 0
+
+
+def api_requests():
+    """apiserver_request_total summed by verb (GET, LIST, WATCH, POST, PATCH, ...)."""
+    out = kubectl("get", "--raw", "/metrics").stdout
+    by_verb = {}
+    for line in out.splitlines():
+        if not line.startswith("apiserver_request_total{"):
+            continue
+        labels, value = line.rsplit(" ", 1)
+        verb = labels.split('verb="', 1)[1].split('"', 1)[0] if 'verb="' in labels else "?"
+        by_verb[verb] = by_verb.get(verb, 0.0) + float(value)
+    return by_verb
 
 
 def phase(mode, pods):
@@ -67,15 +91,21 @@ def phase(mode, pods):
         items = [gpu_pod(f"g-{i}", NS, 3000, 10, sel) for i in range(pods)]
     procs = components()
     cpu0 = {n: cpu_seconds(p) for n, p in procs.items()}
+    requests0 = api_requests()
     t0 = time.time()
     kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
     done = wait(lambda: sum(1 for p in list_pods(NS) if p["status"].get("phase") == "Running") == pods,
                 600, 0.25)
     took = time.time() - t0
     cpu1 = {n: cpu_seconds(p) for n, p in procs.items()}
+    requests1 = api_requests()
+    per_pod = {v: round((requests1[v] - requests0.get(v, 0.0)) / pods, 2) for v in requests1
+               if requests1[v] - requests0.get(v, 0.0) > 0}
     cpu = {n: round(1000 * (cpu1[n] - cpu0[n]) / pods, 2) for n in procs if cpu0[n] is not None and cpu1[n] is not None}
     row = {"mode": mode, "pods": pods, "all_running": bool(done), "seconds": round(took, 2),
            "cpu_ms_per_pod": cpu, "cpu_ms_per_pod_total": round(sum(cpu.values()), 2),
+           "api_requests_per_pod": per_pod,
+           "api_writes_per_pod": round(sum(per_pod.get(v, 0.0) for v in WRITE_VERBS), 2),
            "loadavg": open("/proc/loadavg").read().split()[0]}
     print(json.dumps(row), flush=True)
     delete_all(NS)
@@ -88,36 +118,41 @@ def main():
     ap.add_argument("env")
     ap.add_argument("--pods", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--modes", default="plain,gpu,gpu-lock")
+    ap.add_argument("--modes", default="plain,gpu,gpu-events,gpu-lock")
     a = ap.parse_args()
     load_env(a.env)
     modes = a.modes.split(",")
     kubectl("create", "namespace", NS, check=False)
     if not start_node(NODE, "e2e=bind-bench"):
         return 1
+    unknown = [m for m in modes if m != "plain" and m not in SETTINGS]
+    if unknown:
+        print(f"unknown modes {unknown}: plain, {', '.join(SETTINGS)}", file=sys.stderr)
+        return 2
     rows = {m: [] for m in modes}
-    locked = False
+    current = SETTINGS["gpu"]  # what the plane starts with
     try:
         for _ in range(a.rounds):
             for m in modes:
-                want_lock = m == "gpu-lock"
-                if m != "plain" and want_lock != locked:
-                    if not set_node_lock(want_lock):
-                        print(f"switching the node lock to {want_lock} failed", file=sys.stderr)
+                if m != "plain" and SETTINGS[m] != current:
+                    if not configure(*SETTINGS[m]):
+                        print(f"switching to {m} failed", file=sys.stderr)
                         return 1
-                    locked = want_lock
+                    current = SETTINGS[m]
                 rows[m].append(phase(m, a.pods))
     finally:
-        if locked:
-            set_node_lock(False)
+        if current != SETTINGS["gpu"]:
+            configure(*SETTINGS["gpu"])
         remove_sim_node(NODE)
-    med = {m: (statistics.median(r["seconds"] for r in rs), statistics.median(r["cpu_ms_per_pod_total"] for r in rs))
+    med = {m: (statistics.median(r["seconds"] for r in rs), statistics.median(r["cpu_ms_per_pod_total"] for r in rs),
+               statistics.median(r["api_writes_per_pod"] for r in rs))
            for m, rs in rows.items() if rs}
     base = med.get("plain")
     print(f"{a.pods} pods onto one 8-GPU simulated node, {a.rounds} rounds (medians):", file=sys.stderr)
-    for m, (secs, cpu) in med.items():
+    for m, (secs, cpu, writes) in med.items():
         ratio = f"  time x{secs / base[0]:.2f}, CPU x{cpu / base[1]:.2f} of plain" if base and m != "plain" else ""
-        print(f"  {m:9s} all Running in {secs:6.1f} s, CPU {cpu:6.1f} ms/pod{ratio}", file=sys.stderr)
+        print(f"  {m:10s} all Running in {secs:6.1f} s, CPU {cpu:6.1f} ms/pod, {writes:4.1f} API writes/pod{ratio}",
+              file=sys.stderr)
         parts = {}
         for r in rows[m]:
             for n, v in r["cpu_ms_per_pod"].items():

@@ -627,5 +627,31 @@ class VolcanoTest(unittest.TestCase):
         self.assertIsNotNone(r.find("ConfigMap", "hami-scheduler-device"), "the device plugin reads it")
         self.assertNotIn("--volcano", case({}).args(*DP))
 
+class NodeOnlyTest(unittest.TestCase):
+    """docs/integrations/koordinator.md, kai.md: another scheduler injects HAMi-core's env."""
+
+    def test_node_only_keeps_vgpu_init_and_the_monitor(self):
+        r = case({"scheduler": {"enabled": False}, "devicePlugin": {"nodeOnly": True}})
+        pod = r.get("DaemonSet", "hami-device-plugin")["spec"]["template"]["spec"]
+        self.assertEqual([c["name"] for c in pod["initContainers"]], ["vgpu-init"])
+        self.assertEqual([c["name"] for c in pod["containers"]], ["vgpu-monitor"])
+        host = sorted(v["hostPath"]["path"] for v in pod["volumes"] if "hostPath" in v)
+        self.assertEqual(host, ["/tmp/vgpulock", "/usr/local/vgpu", "/usr/local/vgpu/containers"],
+                         "no kubelet directory: nothing registers with the kubelet")
+        self.assertEqual([v["name"] for v in pod["volumes"] if "configMap" in v], [])
+        self.assertIsNone(r.find("ConfigMap", "hami-device-plugin"))
+        self.assertIsNone(r.find("ConfigMap", "hami-scheduler-device"), "nothing reads it")
+        self.assertEqual(rbac_resources(r, "hami-device-plugin"), {"pods": {"get", "list", "watch"}})
+        self.assertEqual(r.all("Deployment"), [])
+        self.assertEqual(flag_value(r.args(*MON), "--hook-path"), "/usr/local/vgpu")
+
+    def test_node_only_is_refused_beside_our_scheduler_or_volcano(self):
+        with self.assertRaisesRegex(RenderError, "needs scheduler.enabled=false"):
+            case({"devicePlugin": {"nodeOnly": True}})
+        with self.assertRaisesRegex(RenderError, "exclude each other"):
+            case({"scheduler": {"enabled": False},
+                  "devicePlugin": {"nodeOnly": True, "volcano": {"enabled": True}}})
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
