@@ -65,7 +65,7 @@ Snapshot BuildSnapshot(std::string node, int64_t now_unix, std::vector<HostGpu> 
   for (const RegionSample& r : regions) {
     Verdict verdict =
         VerifyRegion(r.reading, index.Lookup(r.pod_uid, r.container), device_memory, now_unix);
-    if (!verdict.exported) continue;
+    if (!verdict.exported && !verdict.unverified) continue;
     ContainerSample c;
     c.pod_uid = r.pod_uid;
     c.container = r.container;
@@ -75,13 +75,16 @@ Snapshot BuildSnapshot(std::string node, int64_t now_unix, std::vector<HostGpu> 
       c.namespace_name = pod->namespace_name;
       c.pod = pod->name;
       c.pod_known = true;
+      if (verdict.unverified) c.scheduler = pod->scheduler_name;
     }
-    s.containers.push_back(std::move(c));
+    (verdict.unverified ? s.unverified : s.containers).push_back(std::move(c));
   }
-  std::sort(s.containers.begin(), s.containers.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.namespace_name, a.pod, a.container) <
-           std::tie(b.namespace_name, b.pod, b.container);
-  });
+  for (auto* list : {&s.containers, &s.unverified}) {
+    std::sort(list->begin(), list->end(), [](const auto& a, const auto& b) {
+      return std::tie(a.namespace_name, a.pod, a.container) <
+             std::tie(b.namespace_name, b.pod, b.container);
+    });
+  }
   if (pods) {
     for (const PodRef& p : *pods) AddMigSamples(p, &s.migs);
   }

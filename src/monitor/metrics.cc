@@ -103,6 +103,11 @@ class Writer {
 
 double D(uint64_t v) { return static_cast<double>(v); }
 
+// A region's SM limit as a ratio of the GPU; libvgpu stores "no limit" as 0.
+double CoreLimitRatio(const DeviceReading& d) {
+  return d.sm_limit == 0 || d.sm_limit > 100 ? 100.0 : D(d.sm_limit);
+}
+
 std::optional<double> LastKernelAge(const Snapshot& s, const RegionReading& r) {
   if (r.last_kernel_time == 0) return std::nullopt;
   const int64_t age = s.now_unix - static_cast<int64_t>(r.last_kernel_time);
@@ -151,9 +156,7 @@ void WriteContainers(const Snapshot& s, Writer& w) {
            [](const auto&, const DeviceReading& d) { return D(d.buffer); });
   w.Device("hami_vgpu_core_limit_ratio",
            "vGPU compute limit in percent of the GPU, 100 = unlimited (HAMi-cpp)", false,
-           [](const auto&, const DeviceReading& d) {
-             return d.sm_limit == 0 || d.sm_limit > 100 ? 100.0 : D(d.sm_limit);
-           });
+           [](const auto&, const DeviceReading& d) { return CoreLimitRatio(d); });
   w.Device(
       "hami_container_last_kernel_elapsed_seconds",
       "Seconds since last kernel execution in container", false,
@@ -169,6 +172,38 @@ void WriteContainers(const Snapshot& s, Writer& w) {
               [](const RegionReading& r) { return D(r.utilization_switch == 1 ? 1 : 0); });
   w.Container("hami_container_processes", "Live processes registered in the region (HAMi-cpp)",
               [](const RegionReading& r) { return D(r.live_processes); });
+}
+
+// Regions of pods another scheduler placed (Snapshot::unverified): the region's own figures,
+// checked only against physical bounds and this node's GPUs, under names of their own so that no
+// dashboard or alert built on the verified families mixes them in.
+void WriteUnverified(const Snapshot& s, net::PrometheusText& out) {
+  using Value = std::function<double(const DeviceReading&)>;
+  auto family = [&](const char* name, const char* help, const Value& value) {
+    out.Family(name, help, MetricType::kGauge);
+    for (const ContainerSample& c : s.unverified) {
+      for (size_t i = 0; i < c.reading.devices.size(); ++i) {
+        const DeviceReading& d = c.reading.devices[i];
+        if (!d.uuid_valid) continue;
+        Labels l = DeviceLabels(c, static_cast<int>(i), d);
+        l.insert(l.end() - 1, {"scheduler", c.scheduler});  // zone goes last
+        out.Sample(name, l, value(d));
+      }
+    }
+  };
+  family("hami_unverified_vgpu_memory_used_bytes",
+         "Device memory in bytes a region of a pod placed by another scheduler reports, not "
+         "checked against a grant (HAMi-cpp)",
+         [](const DeviceReading& d) { return D(d.total); });
+  family("hami_unverified_vgpu_memory_limit_bytes",
+         "Device memory limit in bytes such a region reports (HAMi-cpp)",
+         [](const DeviceReading& d) { return D(d.limit); });
+  family("hami_unverified_vgpu_core_limit_ratio",
+         "SM limit in percent such a region reports, 100 = unlimited (HAMi-cpp)",
+         CoreLimitRatio);
+  family("hami_unverified_container_device_utilization_ratio",
+         "SM utilization in percent such a region reports (HAMi-cpp)",
+         [](const DeviceReading& d) { return D(d.sm_util); });
 }
 
 // Per-container and per-process GPU utilization as NVML measures it (not as regions report it):
@@ -333,6 +368,7 @@ std::string RenderMetrics(const Snapshot& snapshot, const RenderOptions& options
   WriteContainers(snapshot, w);
   WriteMig(snapshot, out, false);
   WriteProcesses(snapshot, out);
+  WriteUnverified(snapshot, out);
   if (options.legacy) WriteLegacy(snapshot, w, out);
   WriteMonitor(snapshot, options, out);
   return out.text();

@@ -193,5 +193,57 @@ TEST(BuildSnapshot, JoinRules) {
   EXPECT_EQ(s.containers[1].container, "setup");
 }
 
+// Issue 18: a pod Koordinator or KAI placed carries no grant of ours. Its region is exported under
+// hami_unverified_* only, with the scheduler that placed it, after the physical checks: a slot
+// naming a GPU this node does not have, or more memory than the GPU has, is dropped.
+TEST(BuildSnapshot, AnotherSchedulersPodIsExportedOnlyAsUnverified) {
+  HostGpu g;
+  g.uuid = "GPU-aaaaaaaa-1111-2222-3333-444444444444";
+  g.memory_total = 40ull << 30;
+  PodRef koord{"u2", "ns", "koord", {"main"}, ""};
+  koord.scheduler_name = "koord-scheduler";
+  RegionSample r{"u2_main", "u2", "main", {}};
+  DeviceReading ok;
+  ok.uuid = ok.uuid_label = g.uuid;
+  ok.uuid_valid = true;
+  ok.limit = 4ull << 30;
+  ok.total = 1ull << 30;
+  ok.sm_limit = 50;
+  ok.sm_util = 30;
+  DeviceReading foreign = ok;
+  foreign.uuid = foreign.uuid_label = "GPU-bbbbbbbb-1111-2222-3333-444444444444";
+  DeviceReading huge = ok;
+  huge.total = 41ull << 30;
+  r.reading.devices = {ok, foreign};
+  RegionSample big{"u2_big", "u2", "main", {}};
+  big.reading.devices = {huge};
+  koord.containers.push_back("big");
+  big.container = "big";
+  Snapshot s = BuildSnapshot("n", 0, {g}, {r, big}, std::vector<PodRef>{koord}, {});
+  EXPECT_TRUE(s.containers.empty()) << "nothing in the verified families, smi or the web UI";
+  ASSERT_EQ(s.unverified.size(), 2u);
+  const ContainerSample& main = s.unverified[1];
+  EXPECT_EQ(main.container, "main");
+  EXPECT_EQ(main.scheduler, "koord-scheduler");
+  EXPECT_TRUE(main.reading.devices[0].uuid_valid);
+  EXPECT_FALSE(main.reading.devices[1].uuid_valid) << "not a GPU of this node";
+  EXPECT_FALSE(s.unverified[0].reading.devices[0].uuid_valid) << "more than the GPU holds";
+  const std::string text = RenderMetrics(s, {});
+  const std::string labels =
+      "{namespace=\"ns\",pod=\"koord\",container=\"main\",vdevice_index=\"0\",device_uuid=\"" +
+      g.uuid + "\",scheduler=\"koord-scheduler\",zone=\"vGPU\"}";
+  for (const auto& [name, value] :
+       std::map<std::string, std::string>{{"hami_unverified_vgpu_memory_used_bytes", "1073741824"},
+                                          {"hami_unverified_vgpu_memory_limit_bytes", "4294967296"},
+                                          {"hami_unverified_vgpu_core_limit_ratio", "50"},
+                                          {"hami_unverified_container_device_utilization_ratio",
+                                           "30"}}) {
+    EXPECT_NE(text.find(name + labels + " " + value), std::string::npos) << name << "\n" << text;
+  }
+  EXPECT_EQ(text.find("vdevice_index=\"1\""), std::string::npos);
+  EXPECT_EQ(text.find("container=\"big\""), std::string::npos);
+  EXPECT_EQ(text.find("hami_vgpu_memory_used_bytes{"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hami::monitor

@@ -89,6 +89,7 @@ PodRef PodRefFromJson(const nlohmann::json& pod) {
   const auto& annotations = annotated ? meta["annotations"] : empty;
   p.mig_allocations = Str(annotations, nvidia::kMigAllocationsAnnotation);
   const auto& spec = pod.contains("spec") ? pod["spec"] : empty;
+  p.scheduler_name = Str(spec, "schedulerName");
   std::vector<const nlohmann::json*> specs;
   for (const char* list : {"initContainers", "containers"}) {
     if (!spec.contains(list) || !spec[list].is_array()) continue;

@@ -50,6 +50,22 @@ void CheckIdentity(Check& c, const ContainerGrant& g) {
   }
 }
 
+// A pod of another scheduler: each device slot must name one of this node's GPUs (those NVML
+// reports with their memory), at most once.
+void CheckNodeDevices(Check& c, const std::map<std::string, uint64_t>& device_memory) {
+  std::set<std::string> seen;
+  for (size_t i = 0; i < c.v.reading.devices.size(); ++i) {
+    const std::string& uuid = c.v.reading.devices[i].uuid;
+    if (uuid.empty()) continue;
+    const std::string key = UuidKey(uuid);
+    if (device_memory.count(key) == 0) {
+      c.Drop(i, kFaultForeignDevice, "uuid " + base::Quote(uuid) + " is not a GPU of this node");
+    } else if (!seen.insert(key).second) {
+      c.Drop(i, kFaultForeignDevice, "uuid " + base::Quote(uuid) + " listed twice");
+    }
+  }
+}
+
 void CheckLimits(Check& c, const ContainerGrant& g) {
   std::vector<uint64_t> sm;
   for (uint64_t s : g.sm_limits) sm.push_back(SmKey(s));
@@ -141,6 +157,7 @@ GrantLookup PodIndex::Lookup(const std::string& pod_uid, const std::string& cont
     return {Status::kUnknownPod};
   }
   if (!pod->grant_error.empty()) return {Status::kNoGrant, nullptr, pod->grant_error};
+  if (pod->grants.empty()) return {Status::kOtherScheduler};
   auto it = pod->grants.find(container);
   if (it == pod->grants.end()) {
     return {Status::kNoGrant, nullptr,
@@ -160,8 +177,15 @@ Verdict VerifyRegion(const RegionReading& reading, const GrantLookup& lookup,
     v.faults.push_back({kFaultNoGrant, lookup.why});
     return v;
   }
-  v.exported = true;
   Check check(v);
+  if (lookup.status == Status::kOtherScheduler) {
+    v.unverified = true;
+    CheckNodeDevices(check, device_memory);
+    CheckDeviceBounds(check, device_memory, true);
+    CheckContainerBounds(v, now_unix);
+    return v;
+  }
+  v.exported = true;
   if (lookup.status == Status::kNoApi) {
     CheckDeviceBounds(check, device_memory, true);
     CheckContainerBounds(v, now_unix);

@@ -19,7 +19,10 @@
 // A device slot with any fault is not exported at all; container values are exported clamped.
 // A region whose container has no grant (no_grant) is neither exported nor acted on; one whose pod
 // is not (yet) on the node's pod list is skipped without a fault. Without an API server only the
-// bounds apply and no region takes part in feedback.
+// bounds apply and no region takes part in feedback. A pod with no grant of ours at all was placed
+// by another scheduler (Koordinator, KAI): its regions are `unverified`, with only the bounds and
+// node identity checked (each device slot names one of this node's GPUs, at most once, else
+// foreign_device); they never take part in feedback.
 // Pure; thread-compatible.
 #pragma once
 
@@ -54,7 +57,8 @@ struct RegionFault {
 
 // Where a region's container stands on the node's pod list.
 struct GrantLookup {
-  enum class Status { kNoApi, kUnknownPod, kNoGrant, kFound };
+  // kOtherScheduler: the pod carries no grant of ours at all (and none that failed to decode).
+  enum class Status { kNoApi, kUnknownPod, kNoGrant, kOtherScheduler, kFound };
   Status status = Status::kNoApi;
   const ContainerGrant* grant = nullptr;  // set for kFound
   std::string why{};                      // for kNoGrant
@@ -75,6 +79,7 @@ class PodIndex {
 
 struct Verdict {
   bool exported = false;                  // goes to /metrics (as `reading`)
+  bool unverified = false;                // goes to /metrics as hami_unverified_* only
   std::optional<FeedbackInput> feedback;  // takes part in priority feedback with these values
   RegionReading reading;                  // faulty device slots have uuid_valid = false
   std::vector<RegionFault> faults;

@@ -205,12 +205,30 @@ TEST(VerifyRegion, MigInstancesAreTheContainersDevices) {
   EXPECT_EQ(v.feedback->uuids, (std::vector<std::string>{"cccccccc-1111-2222-3333-444444444444"}));
 }
 
+TEST(VerifyRegion, AnotherSchedulersPodIsUnverifiedAndNeverActedOn) {
+  RegionReading r = Honest();
+  r.devices.push_back(r.devices[0]);  // the same GPU twice
+  const std::map<std::string, uint64_t> memory = {{UuidKey(r.devices[0].uuid), 40ull << 30}};
+  const Verdict v =
+      VerifyRegion(r, {GrantLookup::Status::kOtherScheduler}, memory, kNow);
+  EXPECT_FALSE(v.exported);
+  EXPECT_TRUE(v.unverified);
+  EXPECT_FALSE(v.feedback.has_value());
+  EXPECT_TRUE(v.reading.devices[0].uuid_valid);
+  EXPECT_FALSE(v.reading.devices[1].uuid_valid);
+  ASSERT_EQ(v.faults.size(), 1u);
+  EXPECT_EQ(v.faults[0].reason, kFaultForeignDevice);
+  const Verdict elsewhere = VerifyRegion(Honest(), {GrantLookup::Status::kOtherScheduler}, {}, kNow);
+  EXPECT_FALSE(elsewhere.reading.devices[0].uuid_valid) << "not a GPU of this node";
+}
+
 TEST(PodIndex, Lookup) {
   PodRef pod{"u1", "ns", "p", {"init", "a", "b"}, ""};
   pod.grants["a"] = Grant();
   PodRef broken{"u2", "ns", "q", {"a"}, ""};
   broken.grant_error = "hami.io/vgpu-devices-allocated: bad";
-  const std::optional<std::vector<PodRef>> pods = std::vector<PodRef>{pod, broken};
+  PodRef koord{"u3", "ns", "k", {"a"}, ""};
+  const std::optional<std::vector<PodRef>> pods = std::vector<PodRef>{pod, broken, koord};
   const PodIndex index(pods);
   using S = GrantLookup::Status;
   EXPECT_EQ(index.Lookup("u1", "a").status, S::kFound);
@@ -221,6 +239,7 @@ TEST(PodIndex, Lookup) {
   EXPECT_EQ(index.Lookup("u9", "a").status, S::kUnknownPod);
   EXPECT_EQ(index.Lookup("u2", "a").status, S::kNoGrant);
   EXPECT_EQ(index.Lookup("u2", "a").why, "hami.io/vgpu-devices-allocated: bad");
+  EXPECT_EQ(index.Lookup("u3", "a").status, S::kOtherScheduler) << "no grant of ours at all";
   EXPECT_EQ(PodIndex(std::nullopt).Lookup("u1", "a").status, S::kNoApi);
 }
 

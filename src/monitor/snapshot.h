@@ -49,6 +49,7 @@ struct PodRef {
   std::string mig_allocations;                     // hami.io/vgpu-mig-allocations, "" when absent
   std::map<std::string, ContainerGrant> grants{};  // by container name: containers with NVIDIA GPUs
   std::string grant_error{};  // why the grant annotations did not decode, "" when they did
+  std::string scheduler_name{};  // spec.schedulerName
 };
 
 // One region found under <hook>/containers/<podUID>_<container>/.
@@ -65,6 +66,7 @@ struct ContainerSample {
   std::string pod_uid;
   std::string container;
   bool pod_known = false;
+  std::string scheduler;  // Snapshot::unverified only: the pod's spec.schedulerName
   RegionReading reading;
 };
 
@@ -102,6 +104,10 @@ struct Snapshot {
   int64_t now_unix = 0;
   std::vector<HostGpu> gpus;
   std::vector<ContainerSample> containers;
+  // Regions of pods that carry no grant of ours (placed by another scheduler: Koordinator, KAI),
+  // with only the physical checks applied (region_trust.h): exported as hami_unverified_* and
+  // nowhere else (no feedback, no `hami smi`, no web UI).
+  std::vector<ContainerSample> unverified;
   std::vector<MigSample> migs;
   std::vector<ProcessSample> processes;  // by container, then device, then pid
   MonitorStats stats;
