@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local control plane's tools and links them into _output/tools/bin/:
-#   kube-apiserver, kube-scheduler   from hack/tools/k8s  (k8s.io/kubernetes, pinned in its go.mod)
+#   kube-apiserver, kube-scheduler,  from hack/tools/k8s  (k8s.io/kubernetes, pinned in its go.mod)
+#   kube-controller-manager
 #   etcd                             from hack/tools/etcd (go.etcd.io/etcd/server/v3, pinned in its go.mod)
 #   kubelet-standin                  from hack/tools/k8s/cmd/kubelet-standin (ours: the kubelet's device
 #                                    manager without containers, docs/device-plugin.md)
@@ -184,6 +185,7 @@ if (( chart_only )); then
 fi
 build kube-apiserver "$tools_dir/k8s" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
 build kube-scheduler "$tools_dir/k8s" k8s.io/kubernetes/cmd/kube-scheduler "$k8s_ldflags"
+build kube-controller-manager "$tools_dir/k8s" k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
 build etcd "$tools_dir/etcd" . "$etcd_ldflags"
 standin_srcs=(internal cmd/kubelet-standin devicemanager_test)
 build kubelet-standin "$tools_dir/k8s" ./cmd/kubelet-standin "-s -w -X main.version=v$k8s_version" "${standin_srcs[@]}"
@@ -206,7 +208,7 @@ if [[ -z $kubectl_path ]]; then
   kubectl_path=$cache_bin/kubectl
 fi
 
-for name in kube-apiserver kube-scheduler etcd kubelet-standin kubelet-dm-harness; do
+for name in kube-apiserver kube-scheduler kube-controller-manager etcd kubelet-standin kubelet-dm-harness; do
   ln -sfn "$cache_bin/$name" "$HAMI_TOOLS_BIN/$name"
 done
 ln -sfn "$kubectl_path" "$HAMI_TOOLS_BIN/kubectl"

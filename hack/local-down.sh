@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stops the local control plane started by hack/local-up.sh from this checkout: the simulated nodes'
 # hami-device-plugin and kubelet-standin (hack/lib/sim_nodes.sh), hami-scheduler,
-# kube-scheduler, kube-apiserver, etcd (each by its recorded pid and process group; SIGKILL after
+# kube-scheduler, kube-controller-manager, kube-apiserver, etcd (each by its recorded pid and process group; SIGKILL after
 # 10 s), removes etcd's data from /dev/shm and the env file and kubeconfigs. Keeps pki/ and logs/.
 # Also stops leftovers of this checkout's plane whose pids were never recorded (found by command
 # line). Idempotent: with nothing running it just says so.
@@ -21,7 +21,7 @@ esac
 
 hami::lock_local_dir
 # Only what this checkout's env file says counts, not values inherited from the caller's shell.
-unset HAMI_SCHEDULER_PID SCHEDULER_PID APISERVER_PID ETCD_PID ETCD_DATA_DIR
+unset HAMI_SCHEDULER_PID SCHEDULER_PID CONTROLLER_MANAGER_PID APISERVER_PID ETCD_PID ETCD_DATA_DIR
 data_dirs=()
 stopped=0
 if compgen -G "$HAMI_LOCAL_DIR/nodes/*/*.pid" >/dev/null; then
@@ -37,6 +37,8 @@ if hami::load_env 2>/dev/null; then
   clients=()
   ours hami-scheduler "${HAMI_SCHEDULER_PID:-}" && clients+=("hami-scheduler:$HAMI_SCHEDULER_PID")
   ours kube-scheduler "${SCHEDULER_PID:-}" && clients+=("kube-scheduler:$SCHEDULER_PID")
+  ours kube-controller-manager "${CONTROLLER_MANAGER_PID:-}" &&
+    clients+=("kube-controller-manager:$CONTROLLER_MANAGER_PID")
   ours kube-apiserver "${APISERVER_PID:-}" && clients+=("kube-apiserver:$APISERVER_PID")
   if (( ${#clients[@]} > 0 )); then
     hami::stop_daemons "${clients[@]}"   # together: none of them needs the others to shut down
@@ -51,7 +53,8 @@ fi
 # Anything of this checkout's plane left over (e.g. the env file was lost mid-start), clients
 # before servers so that nothing waits on a dead etcd.
 leftovers=$(hami::find_plane_pids)
-for want in kueue hami-device-plugin kubelet-standin hami-scheduler kube-scheduler kube-apiserver etcd; do
+for want in kueue hami-device-plugin kubelet-standin hami-scheduler kube-scheduler \
+    kube-controller-manager kube-apiserver etcd; do
   for pid in $leftovers; do
     args=()
     { mapfile -d '' -t args < "/proc/$pid/cmdline"; } 2>/dev/null || continue

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts a local Kubernetes control plane on 127.0.0.1 (no Docker, no kubelet):
 #   etcd (data on /dev/shm) -> kube-apiserver -> kube-scheduler (profiles default-scheduler and
-#   hami-scheduler, extender = hami-scheduler) -> hami-scheduler + MutatingWebhookConfiguration
-#   (only when _output/bin/hami-scheduler exists).
+#   hami-scheduler, extender = hami-scheduler) -> kube-controller-manager (the Job, TTL and garbage
+#   collector controllers only) -> hami-scheduler + MutatingWebhookConfiguration (only when
+#   _output/bin/hami-scheduler exists).
 #
 #   hack/local-up.sh            start (builds the tools first when _output/tools/bin lacks them);
 #                               when a plane from this checkout is already up and healthy, says so
@@ -50,7 +51,7 @@ fi
 if command -v go >/dev/null; then
   HAMI_QUIET=1 "$hack_dir/build-tools.sh"
 fi
-for tool in etcd kube-apiserver kube-scheduler kubectl; do
+for tool in etcd kube-apiserver kube-scheduler kube-controller-manager kubectl; do
   [[ -x $HAMI_TOOLS_BIN/$tool ]] ||
     hami::die "$HAMI_TOOLS_BIN/$tool missing and Go is not installed to build it (hack/build-tools.sh)"
 done
@@ -61,11 +62,12 @@ mkdir -p "$HAMI_LOCAL_DIR" "$log_dir"
 rm -f "$log_dir"/*.log
 hami::pki_generate "$pki_dir"
 
-etcd_port="" etcd_peer_port="" api_port="" sched_port="" extender_port="" metrics_port="" webhook_port="" webui_port=""
+etcd_port="" etcd_peer_port="" api_port="" sched_port="" cm_port="" extender_port="" metrics_port="" webhook_port="" webui_port=""
 hami::free_port etcd_port
 hami::free_port etcd_peer_port
 hami::free_port api_port
 hami::free_port sched_port
+hami::free_port cm_port
 hami::free_port extender_port
 hami::free_port metrics_port
 hami::free_port webui_port
@@ -80,6 +82,7 @@ etcd_data=/dev/shm/hami-etcd-$(id -u)-$etcd_port
   q HAMI_LOCAL_DIR "$HAMI_LOCAL_DIR"
   q KUBECONFIG "$HAMI_LOCAL_DIR/kubeconfig"
   q SCHEDULER_KUBECONFIG "$HAMI_LOCAL_DIR/scheduler.kubeconfig"
+  q CONTROLLER_MANAGER_KUBECONFIG "$HAMI_LOCAL_DIR/controller-manager.kubeconfig"
   q HAMI_SCHEDULER_KUBECONFIG "$HAMI_LOCAL_DIR/hami-scheduler.kubeconfig"
   q SCHEDULER_CONFIG "$HAMI_LOCAL_DIR/scheduler-config.yaml"
   q PKI_DIR "$pki_dir"
@@ -92,6 +95,7 @@ etcd_data=/dev/shm/hami-etcd-$(id -u)-$etcd_port
   q API_SERVER "https://127.0.0.1:$api_port"
   q API_TOKEN hami-local-token
   q SCHED_PORT "$sched_port"
+  q CONTROLLER_MANAGER_PORT "$cm_port"
   q EXTENDER_PORT "$extender_port"
   q EXTENDER_URL "$extender_url"
   q WEBHOOK_PORT "$webhook_port"
@@ -186,6 +190,9 @@ hami::write_kubeconfig "$HAMI_LOCAL_DIR/kubeconfig" "https://127.0.0.1:$api_port
   "$pki_dir/ca.crt" "$pki_dir/admin.crt" "$pki_dir/admin.key" hami-admin
 hami::write_kubeconfig "$HAMI_LOCAL_DIR/scheduler.kubeconfig" "https://127.0.0.1:$api_port" \
   "$pki_dir/ca.crt" "$pki_dir/scheduler.crt" "$pki_dir/scheduler.key" system:kube-scheduler
+hami::write_kubeconfig "$CONTROLLER_MANAGER_KUBECONFIG" "https://127.0.0.1:$api_port" \
+  "$pki_dir/ca.crt" "$pki_dir/controller-manager.crt" "$pki_dir/controller-manager.key" \
+  system:kube-controller-manager
 hami::write_token_kubeconfig "$HAMI_SCHEDULER_KUBECONFIG" "https://127.0.0.1:$api_port" \
   "$pki_dir/ca.crt" "$API_TOKEN" hami-admin
 hami::kubectl get --raw /readyz >/dev/null ||
@@ -215,6 +222,30 @@ scheduler_healthy() {
 }
 hami::wait_for "kube-scheduler /healthz" "$timeout" scheduler_healthy ||
   fail kube-scheduler "$log_dir/kube-scheduler.log" "kube-scheduler did not become healthy"
+
+# --- kube-controller-manager ---------------------------------------------------------------
+# Only what a Job's life needs (Kueue's e2e): the Job controller creates and tracks its pods, TTL
+# deletes finished Jobs that ask for it, the garbage collector removes what a deleted owner leaves
+# (pods, Kueue's Workloads). Never node-lifecycle: the simulated nodes post no heartbeat, and its
+# taints would evict their pods. Each controller acts as its own ServiceAccount
+# (--use-service-account-credentials, bootstrap RBAC roles system:controller:*), as in a cluster.
+cm_flags=(--kubeconfig "$CONTROLLER_MANAGER_KUBECONFIG"
+  --authentication-kubeconfig "$CONTROLLER_MANAGER_KUBECONFIG"
+  --authorization-kubeconfig "$CONTROLLER_MANAGER_KUBECONFIG"
+  --bind-address 127.0.0.1 --secure-port "$cm_port" --leader-elect=false
+  --controllers job,ttl-after-finished,garbagecollector --use-service-account-credentials
+  --root-ca-file "$pki_dir/ca.crt")
+hami::log "starting kube-controller-manager (healthz https://127.0.0.1:$cm_port)"
+CONTROLLER_MANAGER_PID=$(hami::start_daemon kube-controller-manager \
+  "$log_dir/kube-controller-manager.log" "$HAMI_TOOLS_BIN/kube-controller-manager" "${cm_flags[@]}")
+record CONTROLLER_MANAGER_PID "$CONTROLLER_MANAGER_PID"
+controller_manager_healthy() {
+  hami::pid_alive "$CONTROLLER_MANAGER_PID" || return 99
+  curl -skf --max-time 3 "https://127.0.0.1:$cm_port/healthz" >/dev/null
+}
+hami::wait_for "kube-controller-manager /healthz" "$timeout" controller_manager_healthy ||
+  fail kube-controller-manager "$log_dir/kube-controller-manager.log" \
+    "kube-controller-manager did not become healthy"
 
 # --- hami-scheduler + webhook ---------------------------------------------------------------
 if [[ ${HAMI_START_HAMI_SCHEDULER:-1} == 1 && -x $HAMI_SCHEDULER_BIN ]]; then

@@ -139,9 +139,9 @@ hami::stop_daemon() { hami::stop_daemons "$1:${2:-}"; }
 # that local-down.sh can find it without the env file).
 hami::instance_tag() { echo "hami-local-$(printf '%s' "$HAMI_LOCAL_DIR" | sha256sum | cut -c1-10)"; }
 
-# hami::find_plane_pids: pids of etcd, kube-apiserver, kube-scheduler, hami-scheduler, and the
-# simulated nodes' kubelet-standin and hami-device-plugin processes whose command line names this
-# checkout's local plane (its tag or its _output/local directory).
+# hami::find_plane_pids: pids of etcd, kube-apiserver, kube-scheduler, kube-controller-manager,
+# hami-scheduler, kueue, and the simulated nodes' kubelet-standin and hami-device-plugin processes
+# whose command line names this checkout's local plane (its tag or its _output/local directory).
 hami::find_plane_pids() {
   local tag p args exe
   tag=$(hami::instance_tag)
@@ -157,7 +157,8 @@ hami::find_plane_pids() {
       fake-hami-scheduler) exe=hami-scheduler ;;
     esac
     case $exe in
-      etcd|kube-apiserver|kube-scheduler|hami-scheduler|kubelet-standin|hami-device-plugin|kueue) ;;
+      etcd|kube-apiserver|kube-scheduler|kube-controller-manager|hami-scheduler|kubelet-standin|\
+        hami-device-plugin|kueue) ;;
       *) continue ;;
     esac
     case " ${args[*]} " in

@@ -6,6 +6,7 @@
 #   apiserver.{crt,key}          serving cert: 127.0.0.1, localhost, 10.0.0.1, kubernetes.default.svc
 #   admin.{crt,key}              client cert, O=system:masters (superuser)
 #   scheduler.{crt,key}          client cert, CN=system:kube-scheduler (bootstrap RBAC role)
+#   controller-manager.{crt,key} client cert, CN=system:kube-controller-manager (bootstrap RBAC role)
 #   webhook.{crt,key}            serving cert for hami-scheduler: 127.0.0.1, localhost
 #   extender-client.{crt,key}    client cert, CN=hami-extender-client: kube-scheduler's extender
 #                                tlsConfig (hami-scheduler --extender-client-names)
@@ -58,18 +59,20 @@ hami::pki_generate() {
 }
 
 # hami::_pki_client_certs DIR: the client certificates that authenticate kube-scheduler and
-# kube-apiserver to hami-scheduler, when missing.
+# kube-apiserver to hami-scheduler, and kube-controller-manager to the API server, when missing.
 hami::_pki_client_certs() {
   local d=$1
-  [[ -f $d/extender-client.crt && -f $d/webhook-client.crt ]] && return 0
+  [[ -f $d/extender-client.crt && -f $d/webhook-client.crt && -f $d/controller-manager.crt ]] && return 0
   (
     set -euo pipefail
     cd "$d"
     umask 077
-    local name
-    for name in extender-client webhook-client; do
+    local name subject
+    for name in extender-client webhook-client controller-manager; do
       [[ -f $name.crt ]] && continue
-      openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" -subj "/CN=hami-$name"
+      subject=/CN=hami-$name
+      [[ $name != controller-manager ]] || subject=/CN=system:kube-controller-manager
+      openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" -subj "$subject"
       printf 'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' \
         > "$name.ext"
       openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
