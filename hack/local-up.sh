@@ -233,7 +233,7 @@ cm_flags=(--kubeconfig "$CONTROLLER_MANAGER_KUBECONFIG"
   --authentication-kubeconfig "$CONTROLLER_MANAGER_KUBECONFIG"
   --authorization-kubeconfig "$CONTROLLER_MANAGER_KUBECONFIG"
   --bind-address 127.0.0.1 --secure-port "$cm_port" --leader-elect=false
-  --controllers job,ttl-after-finished,garbagecollector --use-service-account-credentials
+  "--controllers=job,ttl-after-finished,garbagecollector" --use-service-account-credentials
   --root-ca-file "$pki_dir/ca.crt")
 hami::log "starting kube-controller-manager (healthz https://127.0.0.1:$cm_port)"
 CONTROLLER_MANAGER_PID=$(hami::start_daemon kube-controller-manager \

@@ -70,7 +70,7 @@ std::string EncodeVolcanoNodeDevices(const std::vector<model::DeviceInfo>& devic
   for (const auto& device : devices) {
     out += Field(device.id) + "," + std::to_string(device.count) + "," +
            std::to_string(device.devmem) + "," + Field(device.type) + "," +
-           (device.health ? "true" : "false") + ":";
+           (device.health ? "true" : "false") + "," + model::kModeHamiCore + ":";
   }
   return out;
 }

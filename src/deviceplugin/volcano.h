@@ -37,9 +37,11 @@ void ViewAsHami(model::Pod& pod, const PodKeys& keys);
 // Volcano's plugin serves the oldest pod bound to the node and still allocating.
 void SortByBindTime(std::vector<model::Pod>& pods, const PodKeys& keys);
 
-// WIRE: volcano.sh/node-vgpu-register: "<uuid>,<count>,<devmem>,<type>,<health>:" per device,
-// as volcano v1.10.0's decodeNodeDevices splits it (no ',' or ':' may appear inside a field:
-// such bytes in a type are replaced by '_').
+// WIRE: volcano.sh/node-vgpu-register: "<uuid>,<count>,<devmem>,<type>,<health>,hami-core:" per
+// device, as Volcano's decodeNodeDevices splits it (no ',' or ':' may appear inside a field: such
+// bytes in a type are replaced by '_'). v1.10.0 reads the first five fields; later releases need
+// the sixth, the sharing mode ("hami-core" or "mig"), and refuse the node's whole register
+// without it.
 std::string EncodeVolcanoNodeDevices(const std::vector<model::DeviceInfo>& devices);
 
 // WIRE: volcano.sh/gpu-unhealthy-ids: the unhealthy devices' UUIDs joined by ','.

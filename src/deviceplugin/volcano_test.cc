@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "deviceplugin/allocate.h"
@@ -25,9 +27,11 @@ model::DeviceInfo Gpu(const std::string& id, int32_t count, int32_t mem, const s
   return d;
 }
 
-// Volcano v1.10.0 decodeNodeDevices: strings.Split(str, ":"), each part with a ',' split on ','
-// and read as items[0]=UUID, [1]=count, [2]=devmem, [3]=type, [4]=health.
-std::vector<std::vector<std::string>> GoDecodeNodeDevices(const std::string& text) {
+// Volcano's decodeNodeDevices: strings.Split(str, ":"), each part with a ',' split on ',' and read
+// as items[0]=UUID, [1]=count, [2]=devmem, [3]=type, [4]=health; after v1.10.0 also [5]=sharing
+// mode, and a part of fewer than six items makes the whole register unreadable (nullopt here).
+std::optional<std::vector<std::vector<std::string>>> GoDecodeNodeDevices(const std::string& text,
+                                                                         size_t min_items = 5) {
   auto split = [](const std::string& s, char sep) {
     std::vector<std::string> out(1);
     for (char c : s) {
@@ -41,10 +45,13 @@ std::vector<std::vector<std::string>> GoDecodeNodeDevices(const std::string& tex
   };
   std::vector<std::vector<std::string>> devices;
   for (const auto& part : split(text, ':')) {
-    if (part.find(',') != std::string::npos) devices.push_back(split(part, ','));
+    if (part.find(',') == std::string::npos) continue;
+    devices.push_back(split(part, ','));
+    if (devices.back().size() < min_items) return std::nullopt;
   }
   return devices;
 }
+constexpr size_t kNewerDecoderItems = 6;
 
 TEST(VolcanoRegisterTest, GoldenAndReadAsVolcanoReadsIt) {
   const std::vector<model::DeviceInfo> gpus = {
@@ -54,25 +61,32 @@ TEST(VolcanoRegisterTest, GoldenAndReadAsVolcanoReadsIt) {
   const std::string text = EncodeVolcanoNodeDevices(gpus);
   EXPECT_EQ(text,
             "GPU-151ae9c0-83a9-2dd1-8981-b5f44c021a58,10,11264,NVIDIA-NVIDIA GeForce GTX 1080 Ti,"
-            "true:GPU-76f93f2b,10,16384,NVIDIA-Tesla T4,false:");
-  auto decoded = GoDecodeNodeDevices(text);
-  ASSERT_EQ(decoded.size(), 2u);
-  EXPECT_EQ(decoded[1],
-            (std::vector<std::string>{"GPU-76f93f2b", "10", "16384", "NVIDIA-Tesla T4", "false"}));
+            "true,hami-core:GPU-76f93f2b,10,16384,NVIDIA-Tesla T4,false,hami-core:");
+  for (size_t min_items : {size_t{5}, kNewerDecoderItems}) {  // v1.10.0's decoder, the newer one
+    auto decoded = GoDecodeNodeDevices(text, min_items);
+    ASSERT_TRUE(decoded.has_value()) << min_items;
+    ASSERT_EQ(decoded->size(), 2u);
+    EXPECT_EQ((*decoded)[1], (std::vector<std::string>{"GPU-76f93f2b", "10", "16384",
+                                                       "NVIDIA-Tesla T4", "false", "hami-core"}));
+  }
+  EXPECT_FALSE(GoDecodeNodeDevices("GPU-a,10,100,T4,true:", kNewerDecoderItems))
+      << "the five-field form the newer decoder refuses";
   EXPECT_EQ(EncodeUnhealthyIds(gpus), "GPU-76f93f2b");
   EXPECT_EQ(EncodeVolcanoNodeDevices({}), "");
 }
 
 TEST(VolcanoRegisterTest, SeparatorsInsideAFieldCannotShiftTheOthers) {
-  auto decoded =
-      GoDecodeNodeDevices(EncodeVolcanoNodeDevices({Gpu("GPU-a", 4, 100, "NVIDIA-X,Y:Z", true)}));
-  ASSERT_EQ(decoded.size(), 1u);
-  EXPECT_EQ(decoded[0], (std::vector<std::string>{"GPU-a", "4", "100", "NVIDIA-X_Y_Z", "true"}));
+  auto decoded = GoDecodeNodeDevices(
+      EncodeVolcanoNodeDevices({Gpu("GPU-a", 4, 100, "NVIDIA-X,Y:Z", true)}), kNewerDecoderItems);
+  ASSERT_TRUE(decoded.has_value());
+  ASSERT_EQ(decoded->size(), 1u);
+  EXPECT_EQ((*decoded)[0],
+            (std::vector<std::string>{"GPU-a", "4", "100", "NVIDIA-X_Y_Z", "true", "hami-core"}));
 }
 
 TEST(VolcanoRegisterTest, AnnotationsAndHandshake) {
   auto annotations = VolcanoNodeAnnotations({Gpu("GPU-a", 2, 100, "NVIDIA-T4", true)});
-  EXPECT_EQ(annotations.at(volcano::kRegisterAnnotation), "GPU-a,2,100,NVIDIA-T4,true:");
+  EXPECT_EQ(annotations.at(volcano::kRegisterAnnotation), "GPU-a,2,100,NVIDIA-T4,true,hami-core:");
   EXPECT_EQ(annotations.at(volcano::kUnhealthyIdsAnnotation), "");
   // Go layout "2006.01.02 15:04:05".
   EXPECT_EQ(VolcanoHandshakeReported(1700000000), "Reported_2023.11.14 22:13:20");

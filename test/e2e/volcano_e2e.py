@@ -31,14 +31,19 @@ def annotations(obj):
     return (obj or {}).get("metadata", {}).get("annotations", {}) or {}
 
 
-def decode_node_devices(text):
-    """Volcano v1.10.0 decodeNodeDevices: split on ':', each part with a ',' split on ','."""
+def decode_node_devices(text, min_items=6):
+    """Volcano's decodeNodeDevices: split on ':', each part with a ',' split on ','. v1.10.0 reads
+    five items; later releases read the sharing mode from the sixth and refuse the whole register
+    (None here) when a part has fewer."""
     out = []
     for part in text.split(":"):
         if "," in part:
             items = part.split(",")
+            if len(items) < min_items:
+                return None
             out.append({"uuid": items[0], "count": int(items[1]), "devmem": int(items[2]),
-                        "type": items[3], "health": items[4] == "true"})
+                        "type": items[3], "health": items[4] == "true",
+                        "mode": items[5] if len(items) > 5 else "hami-core"})
     return out
 
 
@@ -83,14 +88,18 @@ def test_registration():
         return n if alloc.get("volcano.sh/vgpu-number") == "20" and reg else None
     n = wait(registered, 90) or get("node", NODE) or {}
     ann = annotations(n)
-    devices = decode_node_devices(ann.get("volcano.sh/node-vgpu-register", ""))
+    devices = decode_node_devices(ann.get("volcano.sh/node-vgpu-register", "")) or []
     check("allocatable volcano.sh/vgpu-number = 2 GPUs x 10, no nvidia.com/gpu",
           n.get("status", {}).get("allocatable", {}).get("volcano.sh/vgpu-number") == "20"
           and "nvidia.com/gpu" not in n.get("status", {}).get("allocatable", {}), str(n.get("status", {}))[:400])
-    check("volcano.sh/node-vgpu-register read as Volcano's decodeNodeDevices reads it: 2 healthy T4s, 10 each",
+    check("volcano.sh/node-vgpu-register read as Volcano's newer decodeNodeDevices reads it (six fields): "
+          "2 healthy T4s, 10 each, mode hami-core",
           len(devices) == 2 and all(d["count"] == 10 and d["health"] and d["devmem"] >= 15000
+                                    and d["mode"] == "hami-core"
                                     and d["uuid"].startswith("GPU-") and "T4" in d["type"] for d in devices),
           ann.get("volcano.sh/node-vgpu-register", ""))
+    check("...and as v1.10.0's five-field decoder reads it, the same devices",
+          decode_node_devices(ann.get("volcano.sh/node-vgpu-register", ""), 5) == devices)
     check("handshake Reported_<time>, gpu-unhealthy-ids empty, no hami.io register",
           ann.get("volcano.sh/node-vgpu-handshake", "").startswith("Reported_")
           and ann.get("volcano.sh/gpu-unhealthy-ids") == "" and "hami.io/node-nvidia-register" not in ann, str(ann))
