@@ -9,6 +9,11 @@
 //   RegionClaimingTwoToTheSixtyFourBytesIsNotExported: a region whose process slot claims
 //     2^64 - 1 bytes used. Before: exported as hami_vgpu_memory_used_bytes 18446744073709551616.
 //     Now: dropped and counted.
+// Issue 18, pods another scheduler placed (no grant of ours):
+//   KoordinatorAndKaiRegionsAreExportedUnverified: libvgpu under koordlet's and KAI's env; both
+//     regions exported as hami_unverified_* with their pods' names and schedulers.
+//   AForeignPodsForgedRegionNeverBlocksATenant: such a pod's region at priority 0, launching on a
+//     tenant's GPU and naming a GPU the node lacks, blocks the tenant in 0 samples.
 // Label: integration.
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -116,6 +121,113 @@ TEST_F(MonitorIT, ForgedRegionClaimingACoTenantsGpuDoesNotFreezeIt) {
   EXPECT_EQ(CountLines(log, {"distrusting shared region", attacker + "_main", "foreign_device"}), 1)
       << log;
   EXPECT_EQ(CountLines(log, {"blocking launches"}), 0) << log;
+}
+
+// A pod another scheduler placed on this node: container "main", no annotation of ours.
+nlohmann::json ForeignPod(const std::string& name, const std::string& scheduler) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
+          {"metadata", {{"name", name}, {"namespace", "team-b"}}},
+          {"spec",
+           {{"schedulerName", scheduler}, {"nodeName", kNode}, {"containers", {{{"name", "main"}}}}}}};
+}
+
+TEST_F(MonitorIT, KoordinatorAndKaiRegionsAreExportedUnverified) {
+  const std::string kubeconfig = StartApi();
+  ASSERT_FALSE(kubeconfig.empty());
+  auto koord = api_.Create(k8s::PodsPath("team-b"), ForeignPod("koord", "koord-scheduler"));
+  auto kai = api_.Create(k8s::PodsPath("team-b"), ForeignPod("kai", "kai-scheduler"));
+  ASSERT_TRUE(koord.ok() && kai.ok());
+  const std::string koord_dir = (*koord)["metadata"]["uid"].get<std::string>() + "_main";
+  const std::string kai_uid = (*kai)["metadata"]["uid"];
+  const int port = StartMonitor("100ms", {"--kubeconfig", kubeconfig});
+  ASSERT_GT(port, 0);
+  // koordlet's env (docs/integrations/koordinator.md): unindexed bytes, an SM limit, the cache in
+  // the container directory it mounts at /usr/local/vgpu.
+  Env koord_env = SimEnv();
+  koord_env["LD_PRELOAD"] = HAMI_LIBVGPU;
+  koord_env["CUDA_VISIBLE_DEVICES"] = "0";
+  koord_env["CUDA_DEVICE_MEMORY_LIMIT"] = "4294967296";
+  koord_env["CUDA_DEVICE_SM_LIMIT"] = "50";
+  koord_env["CUDA_DEVICE_MEMORY_SHARED_CACHE"] = Dir(koord_dir) + "/" + koord_dir + ".cache";
+  // KAI's and its isolator's (docs/integrations/kai.md): MiB, no SM limit, the region under
+  // <CONTAINER_VGPU_MOUNT>/containers/<POD_UID>_<CONTAINER_NAME>/.
+  Env kai_env = SimEnv();
+  kai_env["LD_PRELOAD"] = HAMI_LIBVGPU;
+  kai_env["CUDA_VISIBLE_DEVICES"] = "1";
+  kai_env["CUDA_DEVICE_MEMORY_LIMIT"] = "4147m";
+  kai_env["POD_UID"] = kai_uid;
+  kai_env["CONTAINER_NAME"] = "main";
+  kai_env["CONTAINER_VGPU_MOUNT"] = (root_ / "hook").string();
+  Child k = Spawn({HAMI_SHIM_PROBE, "dlsym", "hold", "100", "2"}, koord_env);
+  Child i = Spawn({HAMI_SHIM_PROBE, "dlsym", "hold", "50", "1"}, kai_env);
+  ASSERT_NE(k.ReadUntil("held=2").find("held=2"), std::string::npos);
+  ASSERT_NE(i.ReadUntil("held=1").find("held=1"), std::string::npos);
+  const std::vector<std::string> koord_labels = {"pod=\"koord\"", "namespace=\"team-b\"",
+                                                 "scheduler=\"koord-scheduler\"",
+                                                 std::string("device_uuid=\"") + kGpuA + "\""};
+  const std::vector<std::string> kai_labels = {"pod=\"kai\"", "scheduler=\"kai-scheduler\"",
+                                               std::string("device_uuid=\"") + kGpuB + "\""};
+  std::string text;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        text = Scrape(port);
+        return Sample(text, "hami_unverified_vgpu_memory_used_bytes", koord_labels) == 200 * kMiB &&
+               Sample(text, "hami_unverified_vgpu_memory_used_bytes", kai_labels) == 50 * kMiB;
+      },
+      milliseconds(8000)))
+      << text;
+  EXPECT_EQ(Sample(text, "hami_unverified_vgpu_memory_limit_bytes", koord_labels), 4096 * kMiB);
+  EXPECT_EQ(Sample(text, "hami_unverified_vgpu_core_limit_ratio", koord_labels), 50);
+  EXPECT_EQ(Sample(text, "hami_unverified_vgpu_memory_limit_bytes", kai_labels), 4147 * kMiB);
+  EXPECT_EQ(Sample(text, "hami_unverified_vgpu_core_limit_ratio", kai_labels), 100);
+  for (const char* pod : {"pod=\"koord\"", "pod=\"kai\""}) {
+    EXPECT_EQ(Sample(text, "hami_vgpu_memory_used_bytes", {pod}), std::nullopt) << pod;
+    EXPECT_EQ(Sample(text, "hami_container_priority", {pod}), std::nullopt) << pod;
+  }
+  EXPECT_EQ(Sample(text, "hami_monitor_region_faults_total", {"reason=\"no_grant\""}), 0);
+  EXPECT_EQ(k.Wait(), 0);
+  EXPECT_EQ(i.Wait(), 0);
+}
+
+TEST_F(MonitorIT, AForeignPodsForgedRegionNeverBlocksATenant) {
+  const std::string kubeconfig = StartApi();
+  ASSERT_FALSE(kubeconfig.empty());
+  const std::string victim = CreatePod("victim", kGpuB, 1000);
+  auto foreign = api_.Create(k8s::PodsPath("team-b"), ForeignPod("koord", "koord-scheduler"));
+  ASSERT_TRUE(foreign.ok());
+  const std::string forged_dir = (*foreign)["metadata"]["uid"].get<std::string>() + "_main";
+  const int port = StartMonitor("100ms", {"--kubeconfig", kubeconfig});
+  ASSERT_GT(port, 0);
+  Child v = Probe(victim + "_main", {HAMI_SM_PROBE, "kernel", "0", "3000", "800"}, 1, "1000m", 1);
+  ASSERT_TRUE(Joined(port, "victim")) << Scrape(port);
+  region::RegionFile victim_region;
+  ASSERT_EQ(victim_region.OpenReadOnly(RegionPath(victim + "_main").c_str()), region::Error::kOk);
+  std::atomic_ref<int32_t> victim_recent(victim_region.get()->recent_kernel);
+  // Priority 0, "launching", on the victim's GPU and on one this node does not have.
+  ASSERT_TRUE(testing::WriteFile(
+      RegionPath(forged_dir),
+      testing::V1Image(true, {kGpuB, "GPU-ffffffff-0000-1111-2222-333333333333"},
+                       {1000ull << 20, 1000ull << 20}, 0)));
+  ForgedActivity forged(RegionPath(forged_dir));
+  ASSERT_TRUE(forged.ok());
+  const auto forged_at = steady_clock::now();
+  int blocked_samples = 0;
+  while (steady_clock::now() - forged_at < milliseconds(1500)) {
+    blocked_samples += victim_recent.load() < 0 ? 1 : 0;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  forged.Stop();
+  const std::string out = v.ReadAll();
+  EXPECT_EQ(v.Wait(), 0) << out;
+  EXPECT_EQ(blocked_samples, 0) << "the monitor acted on another scheduler's region";
+  const std::string text = Scrape(port);
+  EXPECT_GE(Sample(text, "hami_monitor_region_faults_total", {"reason=\"foreign_device\""}), 1)
+      << text;
+  EXPECT_EQ(Sample(text, "hami_unverified_vgpu_memory_limit_bytes", {"vdevice_index=\"1\""}),
+            std::nullopt)
+      << "the GPU the node lacks is not exported";
+  EXPECT_EQ(CountLines(ReadFile(log_), {"blocking launches"}), 0) << ReadFile(log_);
 }
 
 TEST_F(MonitorIT, RegionClaimingTwoToTheSixtyFourBytesIsNotExported) {
