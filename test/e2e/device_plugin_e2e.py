@@ -111,7 +111,11 @@ def test_pod_path():
           f"node={node} status={json.dumps(p.get('status', {}))[:400]}")
     if node not in NODES:
         return
-    check("bind-phase success", ann.get("hami.io/bind-phase") == "success", str(ann))
+    # The plugin's last patch goes out right after Allocate answers, beside the kubelet's status.
+    done = wait(lambda: (get("pod", name) or {}).get("metadata", {}).get("annotations", {})
+                .get("hami.io/bind-phase") == "success", 10)
+    ann = (get("pod", name) or {}).get("metadata", {}).get("annotations", {})
+    check("bind-phase success", bool(done), str(ann))
     lock = (get("node", node) or {}).get("metadata", {}).get("annotations", {}).get("hami.io/mutex.lock")
     check("node lock released", lock is None, str(lock))
     rec = record(node, name)
