@@ -351,7 +351,7 @@ TEST_F(LocklessAllocatorTest, DeferredLastWriteNeverServesAPodTwice) {
     EXPECT_EQ(PodAnnotation(name, "hami.io/bind-phase"), "success") << name;
     EXPECT_EQ(PodAnnotation(name, "hami.io/vgpu-devices-to-allocate"), ";") << name;
   }
-  EXPECT_EQ(Writes(), before + 2) << "one write per pod; the deleted pod's ended with NotFound";
+  EXPECT_EQ(Writes(), before + 3) << "one write per pod, the deleted pod's answered NotFound";
 }
 
 TEST_F(LocklessAllocatorTest, AnUnreachableKubeletIsAnErrorNotAGuess) {

@@ -89,12 +89,15 @@ void FinishWriter::Drain(std::stop_token stop, bool rounds_until_stop) {
     }
     const std::string pod = next.namespace_name + "/" + next.name;
     const int attempts = rounds_until_stop ? config_.attempts : config_.stop_attempts;
-    base::Status status;
-    do {
-      status = RetryWhileUnavailable([&] { return Send(next); }, attempts, config_.retry_delay,
-                                     *config_.env, "finish bind of " + pod, stop);
-    } while (rounds_until_stop && status.code() == base::StatusCode::kUnavailable &&
-             !stop.stop_requested());
+    auto round = [&] {
+      return RetryWhileUnavailable([&] { return Send(next); }, attempts, config_.retry_delay,
+                                   *config_.env, "finish bind of " + pod, stop);
+    };
+    base::Status status = round();
+    while (rounds_until_stop && status.code() == base::StatusCode::kUnavailable &&
+           config_.env->SleepFor(config_.retry_delay * attempts, stop)) {
+      status = round();
+    }
     if (status.code() == base::StatusCode::kUnavailable && rounds_until_stop) return;  // stopping
     if (status.code() == base::StatusCode::kNotFound) {
       base::LogInfo("finish bind: pod gone", {{"pod", pod}});

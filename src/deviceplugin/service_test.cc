@@ -199,7 +199,7 @@ class VolcanoServiceTest : public DevicePluginServiceTest {
 TEST_F(VolcanoServiceTest, RegistersForVolcanoAndAnswersTheHandshake) {
   WaitForFirstTick();
   EXPECT_EQ(NodeAnnotation(volcano::kRegisterAnnotation),
-            "GPU-scripted-0,10,15360,NVIDIA-Tesla T4,true:");
+            "GPU-scripted-0,10,15360,NVIDIA-Tesla T4,true,hami-core:");
   EXPECT_EQ(NodeAnnotation(volcano::kUnhealthyIdsAnnotation), "");
   EXPECT_TRUE(NodeAnnotation(volcano::kHandshakeAnnotation).starts_with("Reported_"));
   EXPECT_EQ(RegisterAnnotation(), "") << "no hami.io registration in Volcano mode";
@@ -215,7 +215,7 @@ TEST_F(VolcanoServiceTest, RegistersForVolcanoAndAnswersTheHandshake) {
   source_->SetHealthy(false);
   Tick();
   EXPECT_EQ(NodeAnnotation(volcano::kRegisterAnnotation),
-            "GPU-scripted-0,10,15360,NVIDIA-Tesla T4,false:");
+            "GPU-scripted-0,10,15360,NVIDIA-Tesla T4,false,hami-core:");
   EXPECT_EQ(NodeAnnotation(volcano::kUnhealthyIdsAnnotation), "GPU-scripted-0");
 }
 

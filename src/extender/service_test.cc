@@ -102,9 +102,8 @@ class ServiceTest : public ::testing::Test {
     std::vector<std::string> reasons;
     for (int i = 0; i < 500; ++i) {
       reasons.clear();
-      for (const auto& event : api_.List(k8s::EventsPath("default"), {})->items) {
-        reasons.push_back(event["reason"]);
-      }
+      auto events = api_.List(k8s::EventsPath("default"), {});
+      for (const auto& event : events->items) reasons.push_back(event["reason"]);
       if (!reasons.empty() && reasons.back() == kFilteringFailed) return reasons;
       usleep(10'000);
     }
