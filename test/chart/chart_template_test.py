@@ -503,7 +503,7 @@ class OverridesTest(unittest.TestCase):
         self.assertEqual(vols["node-config"]["configMap"]["name"], "mine")
 
     def test_success_events_follow_the_value(self):
-        self.assertNotIn("--success-events", self.r.args(*SCHED))
+        self.assertNotIn("--success-events", case({}).args(*SCHED))
         self.assertIn("--success-events", case({"scheduler": {"successEvents": True}}).args(*SCHED))
 
     def test_images_and_pull_secrets(self):
