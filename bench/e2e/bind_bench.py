@@ -45,7 +45,8 @@ def plain_pod(name, selector):
 def components():
     node_dir = os.path.join(ENV["HAMI_LOCAL_DIR"], "nodes", NODE)
     return {"etcd": int(ENV["ETCD_PID"]), "kube-apiserver": int(ENV["APISERVER_PID"]),
-            "kube-scheduler": int(ENV["SCHEDULER_PID"]), "hami-scheduler": hami_scheduler_pid(),
+            "kube-scheduler": int(ENV["SCHEDULER_PID"]),
+            "kube-controller-manager": int(ENV["CONTROLLER_MANAGER_PID"]), "hami-scheduler": hami_scheduler_pid(),
             "kubelet-standin": int(open(os.path.join(node_dir, "kubelet.pid")).read()),
             "hami-device-plugin": int(open(os.path.join(node_dir, "plugin.pid")).read())}
 

@@ -11,9 +11,9 @@
 //     costs one write here, which `finish` (when set) sends after the answer (finish_writer.h
 //     says why that cannot serve a booking twice). The pods bound here are read first from
 //     `node_pods` (a watch cache: no API call), then, when that view names no single pod (it may
-//     lag the Binding), from a fresh LIST. Ambiguity or no match is retried on fresh views, then an error; so
-//     is a write the API server refuses as Unavailable (429, 5xx, no connection), since failing
-//     the Allocate would fail the pod for good.
+//     lag the Binding), from a fresh LIST. Ambiguity or no match is retried on fresh views, then an
+//     error; so is a write the API server refuses as Unavailable (429, 5xx, no connection), since
+//     failing the Allocate would fail the pod for good.
 //   * without (upstream's protocol): the node lock's owner when it is bound here with NVIDIA
 //     devices left, else the first pending pod of SelectPendingPod; the lock is released when the
 //     pod is done or failed.

@@ -53,9 +53,10 @@ void FinishWriter::Run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      const auto wait = std::max(next_repair - config_.env->SteadyNow(),
-                                 base::Env::SteadyTime::duration::zero());
-      config_.env->WaitFor(cv_, lock, wait, [this] { return !queue_.empty(); }, stop);
+      const auto wait =
+          std::max(next_repair - config_.env->SteadyNow(), base::Env::SteadyTime::duration::zero());
+      config_.env->WaitFor(
+          cv_, lock, wait, [this] { return !queue_.empty(); }, stop);
     }
     Drain(stop, /*rounds_until_stop=*/true);
     if (config_.candidates && config_.env->SteadyNow() >= next_repair) {
@@ -131,9 +132,9 @@ int FinishWriter::RepairOnce() {
       for (const auto& patch : queue_) queued = queued || patch.uid == pod->uid;
       if (queued) continue;
     }
-    FinishPatch patch{pod->namespace_name, pod->name, pod->uid,
-                      FinishBindPatch({{vendor::nvidia::kToAllocateAnnotation, *remaining}},
-                                      config_.node_name)};
+    FinishPatch patch{
+        pod->namespace_name, pod->name, pod->uid,
+        FinishBindPatch({{vendor::nvidia::kToAllocateAnnotation, *remaining}}, config_.node_name)};
     base::Status status =
         RetryWhileUnavailable([&] { return Send(patch); }, config_.attempts, config_.retry_delay,
                               *config_.env, "repair bind of " + pod->Key());

@@ -90,8 +90,8 @@ class FinishWriter {
   FinishWriterConfig config_;
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
-  std::deque<FinishPatch> queue_;                                // guarded by mu_; front in flight
-  bool stopped_ = false;                                         // guarded by mu_
+  std::deque<FinishPatch> queue_;                               // guarded by mu_; front in flight
+  bool stopped_ = false;                                        // guarded by mu_
   std::map<std::string, base::Env::SteadyTime> recently_sent_;  // guarded by mu_; uid -> when
   std::mutex drain_mu_;  // one Drain at a time (the thread's, then Stop's)
   std::jthread thread_;

@@ -16,10 +16,9 @@ namespace hami::deviceplugin {
 // Calls `write` until it succeeds, fails with another code, `attempts` calls were made or `stop`
 // is requested, sleeping `delay` x the attempt number between calls on `env`'s clock. Returns the
 // last call's status. `what` names the write in the warning logged at each retry.
-inline base::Status RetryWhileUnavailable(const std::function<base::Status()>& write,
-                                          int attempts, std::chrono::milliseconds delay,
-                                          base::Env& env, std::string_view what,
-                                          std::stop_token stop = {}) {
+inline base::Status RetryWhileUnavailable(const std::function<base::Status()>& write, int attempts,
+                                          std::chrono::milliseconds delay, base::Env& env,
+                                          std::string_view what, std::stop_token stop = {}) {
   base::Status status = write();
   for (int attempt = 1; attempt < attempts && status.code() == base::StatusCode::kUnavailable;
        ++attempt) {

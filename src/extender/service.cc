@@ -213,8 +213,7 @@ net::HttpResponse SchedulerService::HandleFilter(const net::HttpRequest& request
   if (config_.on_filter) config_.on_filter(args->pod, out.result);
   const bool failed = out.event_reason == kFilteringFailed;
   if (!out.event_reason.empty() && (failed || config_.success_events)) {
-    RecordEvent(args->pod,
-                {out.event_reason, out.event_message, failed ? "Warning" : "Normal"});
+    RecordEvent(args->pod, {out.event_reason, out.event_message, failed ? "Warning" : "Normal"});
   }
   return Json(200, RenderFilterResult(out.result));
 }

@@ -56,7 +56,7 @@ struct ServiceConfig {
   // --leader-elect: only the Lease holder answers /filter and /bind (others report not ready and
   // return an error, so kube-scheduler retries); unset = always leader.
   std::optional<k8s::LeaderElectionConfig> leader_election;
-  EventQueueConfig events;      // pacing and bound of the events below
+  EventQueueConfig events;  // pacing and bound of the events below
   // --success-events: also record kFilteringSucceed and kBindingSucceed, as upstream does. Off by
   // default: they repeat kube-scheduler's own Scheduled event and cost two API writes per pod.
   // The failure events (kFilteringFailed, kBindingFailed) are always recorded.

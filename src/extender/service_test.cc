@@ -92,12 +92,13 @@ class ServiceTest : public ::testing::Test {
   std::vector<std::string> EventsOfAFitAndAMiss() {
     Json fits = *api_.Create(k8s::PodsPath("default"), GpuPod("fits", "", 100));
     EXPECT_EQ(Filter(fits)["Error"], "");
-    const std::string bind = Json{{"PodName", "fits"},
-                                  {"PodNamespace", "default"},
-                                  {"PodUID", fits["metadata"]["uid"]},
-                                  {"Node", "n1"}}
-                                 .dump();
-    EXPECT_EQ(Post("/bind", bind, &scheduler_), std::make_pair(200, std::string(R"({"Error":""})")));
+    const std::string bind = Json{
+        {"PodName", "fits"},
+        {"PodNamespace", "default"},
+        {"PodUID", fits["metadata"]["uid"]},
+        {"Node", "n1"}}.dump();
+    EXPECT_EQ(Post("/bind", bind, &scheduler_),
+              std::make_pair(200, std::string(R"({"Error":""})")));
     Filter(*api_.Create(k8s::PodsPath("default"), GpuPod("too-big", "", 5000)));
     std::vector<std::string> reasons;
     for (int i = 0; i < 500; ++i) {

@@ -199,8 +199,7 @@ void WriteUnverified(const Snapshot& s, net::PrometheusText& out) {
          "Device memory limit in bytes such a region reports (HAMi-cpp)",
          [](const DeviceReading& d) { return D(d.limit); });
   family("hami_unverified_vgpu_core_limit_ratio",
-         "SM limit in percent such a region reports, 100 = unlimited (HAMi-cpp)",
-         CoreLimitRatio);
+         "SM limit in percent such a region reports, 100 = unlimited (HAMi-cpp)", CoreLimitRatio);
   family("hami_unverified_container_device_utilization_ratio",
          "SM utilization in percent such a region reports (HAMi-cpp)",
          [](const DeviceReading& d) { return D(d.sm_util); });

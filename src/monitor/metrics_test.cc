@@ -232,12 +232,11 @@ TEST(BuildSnapshot, AnotherSchedulersPodIsExportedOnlyAsUnverified) {
   const std::string labels =
       "{namespace=\"ns\",pod=\"koord\",container=\"main\",vdevice_index=\"0\",device_uuid=\"" +
       g.uuid + "\",scheduler=\"koord-scheduler\",zone=\"vGPU\"}";
-  for (const auto& [name, value] :
-       std::map<std::string, std::string>{{"hami_unverified_vgpu_memory_used_bytes", "1073741824"},
-                                          {"hami_unverified_vgpu_memory_limit_bytes", "4294967296"},
-                                          {"hami_unverified_vgpu_core_limit_ratio", "50"},
-                                          {"hami_unverified_container_device_utilization_ratio",
-                                           "30"}}) {
+  for (const auto& [name, value] : std::map<std::string, std::string>{
+           {"hami_unverified_vgpu_memory_used_bytes", "1073741824"},
+           {"hami_unverified_vgpu_memory_limit_bytes", "4294967296"},
+           {"hami_unverified_vgpu_core_limit_ratio", "50"},
+           {"hami_unverified_container_device_utilization_ratio", "30"}}) {
     EXPECT_NE(text.find(name + labels + " " + value), std::string::npos) << name << "\n" << text;
   }
   EXPECT_EQ(text.find("vdevice_index=\"1\""), std::string::npos);

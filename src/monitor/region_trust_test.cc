@@ -209,8 +209,7 @@ TEST(VerifyRegion, AnotherSchedulersPodIsUnverifiedAndNeverActedOn) {
   RegionReading r = Honest();
   r.devices.push_back(r.devices[0]);  // the same GPU twice
   const std::map<std::string, uint64_t> memory = {{UuidKey(r.devices[0].uuid), 40ull << 30}};
-  const Verdict v =
-      VerifyRegion(r, {GrantLookup::Status::kOtherScheduler}, memory, kNow);
+  const Verdict v = VerifyRegion(r, {GrantLookup::Status::kOtherScheduler}, memory, kNow);
   EXPECT_FALSE(v.exported);
   EXPECT_TRUE(v.unverified);
   EXPECT_FALSE(v.feedback.has_value());
@@ -218,7 +217,8 @@ TEST(VerifyRegion, AnotherSchedulersPodIsUnverifiedAndNeverActedOn) {
   EXPECT_FALSE(v.reading.devices[1].uuid_valid);
   ASSERT_EQ(v.faults.size(), 1u);
   EXPECT_EQ(v.faults[0].reason, kFaultForeignDevice);
-  const Verdict elsewhere = VerifyRegion(Honest(), {GrantLookup::Status::kOtherScheduler}, {}, kNow);
+  const Verdict elsewhere =
+      VerifyRegion(Honest(), {GrantLookup::Status::kOtherScheduler}, {}, kNow);
   EXPECT_FALSE(elsewhere.reading.devices[0].uuid_valid) << "not a GPU of this node";
 }
 

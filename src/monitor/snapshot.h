@@ -48,7 +48,7 @@ struct PodRef {
   std::vector<std::string> containers;             // init containers first, then app containers
   std::string mig_allocations;                     // hami.io/vgpu-mig-allocations, "" when absent
   std::map<std::string, ContainerGrant> grants{};  // by container name: containers with NVIDIA GPUs
-  std::string grant_error{};  // why the grant annotations did not decode, "" when they did
+  std::string grant_error{};     // why the grant annotations did not decode, "" when they did
   std::string scheduler_name{};  // spec.schedulerName
 };
 

@@ -125,11 +125,12 @@ TEST_F(MonitorIT, ForgedRegionClaimingACoTenantsGpuDoesNotFreezeIt) {
 
 // A pod another scheduler placed on this node: container "main", no annotation of ours.
 nlohmann::json ForeignPod(const std::string& name, const std::string& scheduler) {
-  return {{"apiVersion", "v1"},
-          {"kind", "Pod"},
-          {"metadata", {{"name", name}, {"namespace", "team-b"}}},
-          {"spec",
-           {{"schedulerName", scheduler}, {"nodeName", kNode}, {"containers", {{{"name", "main"}}}}}}};
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata", {{"name", name}, {"namespace", "team-b"}}},
+      {"spec",
+       {{"schedulerName", scheduler}, {"nodeName", kNode}, {"containers", {{{"name", "main"}}}}}}};
 }
 
 TEST_F(MonitorIT, KoordinatorAndKaiRegionsAreExportedUnverified) {
@@ -205,10 +206,10 @@ TEST_F(MonitorIT, AForeignPodsForgedRegionNeverBlocksATenant) {
   ASSERT_EQ(victim_region.OpenReadOnly(RegionPath(victim + "_main").c_str()), region::Error::kOk);
   std::atomic_ref<int32_t> victim_recent(victim_region.get()->recent_kernel);
   // Priority 0, "launching", on the victim's GPU and on one this node does not have.
-  ASSERT_TRUE(testing::WriteFile(
-      RegionPath(forged_dir),
-      testing::V1Image(true, {kGpuB, "GPU-ffffffff-0000-1111-2222-333333333333"},
-                       {1000ull << 20, 1000ull << 20}, 0)));
+  ASSERT_TRUE(
+      testing::WriteFile(RegionPath(forged_dir),
+                         testing::V1Image(true, {kGpuB, "GPU-ffffffff-0000-1111-2222-333333333333"},
+                                          {1000ull << 20, 1000ull << 20}, 0)));
   ForgedActivity forged(RegionPath(forged_dir));
   ASSERT_TRUE(forged.ok());
   const auto forged_at = steady_clock::now();
