@@ -30,40 +30,37 @@ struct Check {
   }
 };
 
-// Each device slot must name a granted device, at most once.
-void CheckIdentity(Check& c, const ContainerGrant& g) {
-  const Verdict& v = c.v;
-  std::set<std::string> granted;
-  for (const auto* list : {&g.uuids, &g.mig_uuids}) {
-    for (const std::string& u : *list) granted.insert(UuidKey(u));
-  }
+// Each device slot must name one of `allowed` (UuidKey), at most once; `outside` says what a
+// slot naming another device is.
+void CheckDevices(Check& c, const std::set<std::string>& allowed, const char* outside) {
   std::set<std::string> seen;
-  for (size_t i = 0; i < v.reading.devices.size(); ++i) {
-    const std::string& uuid = v.reading.devices[i].uuid;
+  for (size_t i = 0; i < c.v.reading.devices.size(); ++i) {
+    const std::string& uuid = c.v.reading.devices[i].uuid;
     if (uuid.empty()) continue;
     const std::string key = UuidKey(uuid);
-    if (granted.count(key) == 0) {
-      c.Drop(i, kFaultForeignDevice, "uuid " + base::Quote(uuid) + " is not granted");
+    if (allowed.count(key) == 0) {
+      c.Drop(i, kFaultForeignDevice, "uuid " + base::Quote(uuid) + " " + outside);
     } else if (!seen.insert(key).second) {
       c.Drop(i, kFaultForeignDevice, "uuid " + base::Quote(uuid) + " listed twice");
     }
   }
 }
 
+// Each device slot must name a granted device, at most once.
+void CheckIdentity(Check& c, const ContainerGrant& g) {
+  std::set<std::string> granted;
+  for (const auto* list : {&g.uuids, &g.mig_uuids}) {
+    for (const std::string& u : *list) granted.insert(UuidKey(u));
+  }
+  CheckDevices(c, granted, "is not granted");
+}
+
 // A pod of another scheduler: each device slot must name one of this node's GPUs (those NVML
 // reports with their memory), at most once.
 void CheckNodeDevices(Check& c, const std::map<std::string, uint64_t>& device_memory) {
-  std::set<std::string> seen;
-  for (size_t i = 0; i < c.v.reading.devices.size(); ++i) {
-    const std::string& uuid = c.v.reading.devices[i].uuid;
-    if (uuid.empty()) continue;
-    const std::string key = UuidKey(uuid);
-    if (device_memory.count(key) == 0) {
-      c.Drop(i, kFaultForeignDevice, "uuid " + base::Quote(uuid) + " is not a GPU of this node");
-    } else if (!seen.insert(key).second) {
-      c.Drop(i, kFaultForeignDevice, "uuid " + base::Quote(uuid) + " listed twice");
-    }
-  }
+  std::set<std::string> node;
+  for (const auto& [key, memory] : device_memory) node.insert(key);
+  CheckDevices(c, node, "is not a GPU of this node");
 }
 
 void CheckLimits(Check& c, const ContainerGrant& g) {

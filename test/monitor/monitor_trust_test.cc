@@ -63,6 +63,20 @@ class ForgedActivity {
   std::thread thread_;
 };
 
+// Samples the victim's `recent_kernel` every 10 ms for `span` while `forged` runs, then stops the
+// forgery; returns how many samples read blocked (< 0: the monitor holds its launches back).
+int BlockedSamplesDuring(std::atomic_ref<int32_t> recent, ForgedActivity& forged,
+                         milliseconds span) {
+  const auto start = steady_clock::now();
+  int blocked = 0;
+  while (steady_clock::now() - start < span) {
+    blocked += recent.load() < 0 ? 1 : 0;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  forged.Stop();
+  return blocked;
+}
+
 // Waits until the monitor exports `pod`'s memory (its region is mapped and joined).
 bool Joined(int port, const std::string& pod) {
   return WaitFor(
@@ -91,13 +105,7 @@ TEST_F(MonitorIT, ForgedRegionClaimingACoTenantsGpuDoesNotFreezeIt) {
                                  testing::V1Image(true, {kGpuB}, {1000ull << 20}, 0)));
   ForgedActivity forged(RegionPath(attacker + "_main"));
   ASSERT_TRUE(forged.ok());
-  const auto forged_at = steady_clock::now();
-  int blocked_samples = 0;
-  while (steady_clock::now() - forged_at < milliseconds(2000)) {
-    blocked_samples += victim_recent.load() < 0 ? 1 : 0;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  forged.Stop();
+  const int blocked_samples = BlockedSamplesDuring(victim_recent, forged, milliseconds(2000));
   const std::string out = v.ReadAll();
   EXPECT_EQ(v.Wait(), 0) << out;
   const uint64_t gap = std::strtoull(out.c_str() + out.find("longest_gap_ns=") + 15, nullptr, 10);
@@ -212,13 +220,7 @@ TEST_F(MonitorIT, AForeignPodsForgedRegionNeverBlocksATenant) {
                                           {1000ull << 20, 1000ull << 20}, 0)));
   ForgedActivity forged(RegionPath(forged_dir));
   ASSERT_TRUE(forged.ok());
-  const auto forged_at = steady_clock::now();
-  int blocked_samples = 0;
-  while (steady_clock::now() - forged_at < milliseconds(1500)) {
-    blocked_samples += victim_recent.load() < 0 ? 1 : 0;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  forged.Stop();
+  const int blocked_samples = BlockedSamplesDuring(victim_recent, forged, milliseconds(1500));
   const std::string out = v.ReadAll();
   EXPECT_EQ(v.Wait(), 0) << out;
   EXPECT_EQ(blocked_samples, 0) << "the monitor acted on another scheduler's region";
