@@ -217,7 +217,7 @@ TEST(BuildSnapshot, AnotherSchedulersPodIsExportedOnlyAsUnverified) {
   r.reading.devices = {ok, foreign};
   RegionSample big{"u2_big", "u2", "main", {}};
   big.reading.devices = {huge};
-  koord.containers.push_back("big");
+  koord.containers.emplace_back("big");
   big.container = "big";
   Snapshot s = BuildSnapshot("n", 0, {g}, {r, big}, std::vector<PodRef>{koord}, {});
   EXPECT_TRUE(s.containers.empty()) << "nothing in the verified families, smi or the web UI";
